@@ -1,0 +1,382 @@
+"""Load a ledger inbox into the DuckDB warehouse, file by file, keeping lineage and every rejection.
+
+Tables (all derived from `specs.toml`):
+- `ledger_files`: one row per file seen in the inbox, with its SHA-256 and what became of it.
+- `ledger_sheets`: one row per sheet read, with the kind recognised or why it was skipped.
+- `staged_<kind>`: every valid row of every file, with lineage; several files may hold one key.
+- `raw_<kind>`: the accepted rows, one per key: where files disagree, the newest file wins.
+- `rejected_rows`: rows not loaded, with file, sheet, row, column, reason and, for conflicts, the twin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ledgers.reader import (
+    SUPPORTED_SUFFIXES,
+    FileError,
+    Rejection,
+    SheetRead,
+    file_sha256,
+    read_file,
+)
+from ledgers.specs import LINEAGE_COLUMNS, Ledger, ledgers, normalise_header
+
+# Kinds that other ledgers refer to: a change there re-checks every file's references.
+MASTER_KINDS = ("departments", "equipment")
+
+
+@dataclass
+class LoadReport:
+    """What one load did, for the run summary."""
+
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_by_kind: Counter = field(default_factory=Counter)
+    rows_by_kind: Counter = field(default_factory=Counter)
+    rejected_by_reason: Counter = field(default_factory=Counter)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # file, status, message
+    touched_months: set[str] = field(default_factory=set)
+    all_months_touched: bool = False
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(self.rows_by_kind.values())
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(self.rejected_by_reason.values())
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ledger tables if they are missing (column lists come from the specs)."""
+    con.execute("""
+        create table if not exists ledger_files (
+            file varchar primary key, sha256 varchar, size_bytes bigint, modified_at timestamp,
+            status varchar, message varchar, loaded_at timestamp)
+    """)
+    con.execute("""
+        create table if not exists ledger_sheets (
+            file varchar, sheet varchar, kind varchar, header_row integer, status varchar,
+            message varchar, rows_loaded integer, rows_rejected integer, totals_rows integer,
+            extra_columns varchar)
+    """)
+    con.execute("""
+        create table if not exists rejected_rows (
+            file varchar, sheet varchar, "row" integer, ledger varchar, "column" varchar,
+            reason varchar, twin varchar, "values" varchar, sha256 varchar, is_conflict boolean)
+    """)
+    for spec in ledgers().values():
+        columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
+        columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
+        for table in (spec.staged_table, spec.table):
+            con.execute(f"create table if not exists {table} ({', '.join(columns)})")
+
+
+def inbox_files(inbox: Path) -> dict[str, Path]:
+    """Ledger files of the inbox by their path inside it; Excel lock files and hidden files are not."""
+    found = {}
+    for path in sorted(inbox.rglob("*")):
+        relative = path.relative_to(inbox)
+        if not path.is_file() or any(p.startswith((".", "~$")) for p in relative.parts):
+            continue
+        found[relative.as_posix()] = path
+    return found
+
+
+def load_inbox(
+    con: duckdb.DuckDBPyConnection, inbox: Path, progress: Callable[[str], None] = lambda _: None
+) -> LoadReport:
+    """Bring the warehouse in line with the inbox: new and changed files replace their own rows,
+    deleted files remove theirs, unchanged files are not read again. One transaction."""
+    ensure_schema(con)
+    report = LoadReport()
+    on_disk = inbox_files(inbox)
+    report.files_seen = len(on_disk)
+    known = dict(con.execute("select file, sha256 from ledger_files").fetchall())
+    hashes = {name: file_sha256(path) for name, path in on_disk.items()}
+    changed = {name for name, sha in hashes.items() if known.get(name) != sha}
+    removed = set(known) - set(on_disk)
+    report.files_unchanged = len(on_disk) - len(changed)
+    report.files_removed = len(removed)
+    master_changed = _kinds_of(con, changed | removed) & set(MASTER_KINDS)
+    if master_changed:
+        changed = set(on_disk)  # references to departments or devices must be checked again
+
+    reads: dict[str, list[SheetRead]] = {}
+    errors: dict[str, str] = {}
+    for number, name in enumerate(sorted(changed), 1):
+        progress(f"reading {number}/{len(changed)}: {name}")
+        path = on_disk[name]
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            errors[name] = _unsupported(path)
+            continue
+        try:
+            reads[name] = read_file(path, name)
+        except FileError as error:
+            errors[name] = str(error)
+
+    con.execute("begin transaction")
+    try:
+        report.touched_months |= _months_of_files(con, changed | removed)
+        _forget_files(con, changed | removed)
+        for name in sorted(changed):
+            path = on_disk[name]
+            status = "loaded" if name in reads else "refused"
+            modified = dt.datetime.fromtimestamp(os.stat(path).st_mtime)
+            con.execute(
+                "insert into ledger_files values (?, ?, ?, ?, ?, ?, current_timestamp)",
+                [name, hashes[name], path.stat().st_size, modified, status, errors.get(name)],
+            )
+            if name in errors:
+                report.problems.append((name, status, errors[name]))
+        _store_reads(con, reads)
+        _rebuild_accepted(con)
+        report.touched_months |= _months_of_files(con, changed)
+        if _kinds_of(con, changed | removed) - _period_kinds() or master_changed:
+            report.all_months_touched = True
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    report.files_loaded = len(reads)
+    _summarise(con, report)
+    return report
+
+
+def _unsupported(path: Path) -> str:
+    if path.suffix.lower() == ".xls":
+        return "legacy .xls workbook: open it in Excel and save as .xlsx"
+    return f"not a ledger file ({path.suffix or 'no extension'}): only .xlsx and .csv are read"
+
+
+def _period_kinds() -> set[str]:
+    return {kind for kind, spec in ledgers().items() if spec.period}
+
+
+def _kinds_of(con: duckdb.DuckDBPyConnection, files: set[str]) -> set[str]:
+    if not files:
+        return set()
+    rows = con.execute(
+        "select distinct kind from ledger_sheets where kind is not null and list_contains(?, file)",
+        [sorted(files)],
+    ).fetchall()
+    return {kind for (kind,) in rows}
+
+
+def _months_of_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> set[str]:
+    """Months that rows of these files (as now staged) belong to."""
+    months: set[str] = set()
+    if not files:
+        return months
+    for spec in ledgers().values():
+        if not spec.period:
+            continue
+        rows = con.execute(
+            f"""select distinct strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
+                from {spec.staged_table} where list_contains(?, source_file)""",  # noqa: S608
+            [sorted(files)],
+        ).fetchall()
+        months |= {m for (m,) in rows if m}
+    return months
+
+
+def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
+    names = sorted(files)
+    for spec in ledgers().values():
+        con.execute(f"delete from {spec.staged_table} where list_contains(?, source_file)", [names])  # noqa: S608
+    for table in ("rejected_rows", "ledger_sheets", "ledger_files"):
+        con.execute(f"delete from {table} where list_contains(?, file)", [names])  # noqa: S608
+
+
+def _store_reads(con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]]) -> None:
+    """Stage the rows read, in dependency order so that department names resolve to codes."""
+    shas = dict(con.execute("select file, sha256 from ledger_files").fetchall())
+    sheets = [sheet for name in sorted(reads) for sheet in reads[name]]
+    for spec in ledgers().values():
+        for sheet in (s for s in sheets if s.kind == spec.kind):
+            _resolve_references(con, spec, sheet)
+            frame = pd.DataFrame.from_records(sheet.records, columns=_columns(spec))
+            frame["source_sha256"] = shas[sheet.file]
+            if len(frame):
+                con.register("sheet_rows", frame)
+                con.execute(f"insert into {spec.staged_table} by name select * from sheet_rows")  # noqa: S608
+                con.unregister("sheet_rows")
+        if spec.kind in MASTER_KINDS:
+            _rebuild_accepted(con, [spec])
+    for sheet in sheets:
+        _store_sheet(con, sheet, shas[sheet.file])
+
+
+def _columns(spec: Ledger) -> list[str]:
+    return [c.name for c in spec.columns] + ["source_file", "source_sheet", "source_row"]
+
+
+def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead) -> None:
+    """Departments by code, Chinese or English name -> code; devices must be registered."""
+    if spec.dept:
+        names = {}
+        for code, name_zh, name_en in con.execute(
+            "select code, name_zh, name_en from raw_departments"
+        ).fetchall():
+            for spelling in (code, name_zh, name_en):
+                if spelling:
+                    names[normalise_header(spelling)] = code
+        column = spec.by_name[spec.dept]
+        _keep_if(
+            sheet,
+            spec,
+            column.name,
+            lambda value: (
+                names.get(normalise_header(value))
+                or (value if value == spec.dept_wildcard else None)
+            ),
+            "department {value!r} is not in the department list (科室字典)",
+        )
+    for column in spec.columns:
+        if column.ref:
+            ref_kind, ref_column = column.ref.split(".")
+            known = {
+                v
+                for (v,) in con.execute(
+                    f'select "{ref_column}" from {ledgers()[ref_kind].table}'  # noqa: S608
+                ).fetchall()
+            }
+            _keep_if(
+                sheet,
+                spec,
+                column.name,
+                lambda value, known=known: value if value in known else None,
+                f"{{value!r}} is not registered in the {ref_kind} ledger",
+            )
+
+
+def _keep_if(sheet: SheetRead, spec: Ledger, column: str, resolve, message: str) -> None:
+    kept = []
+    for record in sheet.records:
+        resolved = resolve(record[column])
+        if resolved is None:
+            sheet.rejected.append(
+                Rejection(
+                    sheet.file,
+                    sheet.sheet,
+                    record["source_row"],
+                    spec.kind,
+                    column,
+                    message.format(value=record[column]),
+                    {k: str(v) for k, v in record.items() if v is not None and k in spec.by_name},
+                )
+            )
+            continue
+        record[column] = resolved
+        kept.append(record)
+    sheet.records = kept
+
+
+def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) -> None:
+    con.execute(
+        "insert into ledger_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            sheet.file,
+            sheet.sheet,
+            sheet.kind,
+            sheet.header_row,
+            "skipped" if sheet.skipped else "read",
+            sheet.skipped,
+            len(sheet.records),
+            len(sheet.rejected),
+            sheet.totals_rows,
+            ", ".join(sheet.extra_columns) or None,
+        ],
+    )
+    if sheet.rejected:
+        con.executemany(
+            "insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+            [
+                [
+                    r.file,
+                    r.sheet,
+                    r.row,
+                    r.ledger,
+                    r.column,
+                    r.reason,
+                    r.twin,
+                    json.dumps(r.values, ensure_ascii=False, sort_keys=True),
+                    sha256,
+                ]
+                for r in sheet.rejected
+            ],
+        )
+
+
+def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:
+    """raw_<kind> = one staged row per key. Where files disagree the most recently modified file
+    wins; the others are kept in rejected_rows naming their twin, so nothing is counted twice."""
+    for spec in specs or list(ledgers().values()):
+        key = ", ".join(f's."{k}"' for k in spec.key)
+        # Identifiers below come from specs.toml, never from ledger text.
+        ranked = f"""
+            select s.*, row_number() over (
+                       partition by {key}
+                       order by f.modified_at desc, s.source_file, s.source_sheet, s.source_row) as rank,
+                   first_value(s.source_file || coalesce(' / ' || nullif(s.source_sheet, ''), '')
+                               || ' row ' || s.source_row) over (
+                       partition by {key}
+                       order by f.modified_at desc, s.source_file, s.source_sheet, s.source_row) as kept
+            from {spec.staged_table} s join ledger_files f on f.file = s.source_file
+        """  # noqa: S608
+        con.execute(f"delete from {spec.table}")  # noqa: S608
+        con.execute(
+            f"insert into {spec.table} select * exclude (rank, kept) from ({ranked}) where rank = 1"  # noqa: S608
+        )
+        con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
+        key_list = ", ".join(f"'{k}', cast(\"{k}\" as varchar)" for k in spec.key)
+        con.execute(
+            f"""insert into rejected_rows
+                select source_file, source_sheet, source_row, ?, ?,
+                       'the same key appears in ' || kept || ', which is kept', kept,
+                       cast(json_object({key_list}) as varchar), source_sha256, true
+                from ({ranked}) where rank > 1""",  # noqa: S608
+            [spec.kind, ", ".join(spec.key)],
+        )
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
+    for kind, files in con.execute(
+        "select kind, count(distinct file) from ledger_sheets where kind is not null group by kind"
+    ).fetchall():
+        report.files_by_kind[kind] = files
+    for spec in ledgers().values():
+        count_sql = f"select count(*) from {spec.table}"  # noqa: S608
+        report.rows_by_kind[spec.kind] = con.execute(count_sql).fetchone()[0]
+    for reason, count in con.execute(
+        """select case when is_conflict then 'duplicate key across files'
+                       else regexp_replace(reason, '^[^:]*: ', '') end, count(*)
+           from rejected_rows group by all"""
+    ).fetchall():
+        report.rejected_by_reason[_reason_class(reason)] += count
+    for file, message in con.execute(
+        "select file, message from ledger_sheets where status = 'skipped' order by file, sheet"
+    ).fetchall():
+        report.problems.append((file, "sheet skipped", message))
+    for file, status, message in con.execute(
+        "select file, status, message from ledger_files where status <> 'loaded' order by file"
+    ).fetchall():
+        if (file, status, message) not in report.problems:
+            report.problems.append((file, status, message))
+
+
+def _reason_class(reason: str) -> str:
+    """Group rejection messages by their rule, without the offending value."""
+    return reason.split(",")[0].split(" found ")[0].split("'")[0].strip()

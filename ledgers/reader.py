@@ -1,0 +1,293 @@
+"""Read one ledger file: recognise each sheet's kind from its header, then parse and check its rows.
+
+Nothing here touches the warehouse; `ledgers.loader` stores what this returns.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
+from ledgers.values import CellError, as_text, is_blank, parse_cell
+
+SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".csv"}
+_UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+
+
+class FileError(Exception):
+    """A file that cannot be used at all; the message says why and what to do."""
+
+
+@dataclass
+class Rejection:
+    file: str
+    sheet: str
+    row: int
+    ledger: str
+    column: str
+    reason: str
+    values: dict[str, str] = field(default_factory=dict)
+    twin: str | None = None
+
+
+@dataclass
+class SheetRead:
+    file: str
+    sheet: str
+    kind: str | None = None
+    header_row: int | None = None
+    records: list[dict] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: str | None = None
+    extra_columns: list[str] = field(default_factory=list)
+    totals_rows: int = 0
+
+
+@dataclass
+class HeaderMatch:
+    kind: str
+    row: int
+    columns: dict[int, tuple[Column, float]]
+    header_text: dict[str, str]
+    extra: list[str]
+    identifiers: list[str]
+
+    @property
+    def score(self) -> int:
+        return len(self.columns)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """The file's sheets as (sheet name, rows of cells); row i of the list is spreadsheet row i+1."""
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise FileError("the file is empty (0 bytes)")
+    if suffix == ".csv":
+        return [("", _read_csv(path))]
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return [
+            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in workbook.sheet_names
+        ]
+    except Exception as error:  # calamine raises its own types for corrupt and encrypted files
+        message = str(error).lower()
+        if "password" in message or "encrypt" in message or "cfb" in message:
+            raise FileError(
+                "the workbook is password-protected: save a copy without a password"
+            ) from None
+        raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
+
+
+def _read_csv(path: Path) -> list[list[object]]:
+    raw = path.read_bytes()
+    # Excel on a Chinese Windows saves CSV as GB18030 (ANSI); everything else is UTF-8.
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise FileError("the CSV is neither UTF-8 nor GB18030 text") from None
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+@cache
+def _header_lookup(kind: str) -> dict[str, Column]:
+    return {name: col for col in ledgers()[kind].columns for name in col.header_names()}
+
+
+def _split_unit(cell: object) -> tuple[str, float | None]:
+    """`收入(万元)` -> ('收入', 10000.0); an unknown unit such as (分钟) is dropped, factor None."""
+    folded = normalise_header(cell)
+    match = _UNIT.match(folded)
+    if not match:
+        return folded, None
+    name, unit = match.group(1).strip(), match.group(2).strip()
+    return name, reading_rules().unit_factors.get(unit)
+
+
+def _match_header(kind: str, cells: list[object]) -> HeaderMatch | None:
+    lookup = _header_lookup(kind)
+    columns: dict[int, tuple[Column, float]] = {}
+    header_text: dict[str, str] = {}
+    extra, identifiers = [], []
+    for index, cell in enumerate(cells):
+        if is_blank(cell):
+            continue
+        name, factor = _split_unit(cell)
+        column = lookup.get(name) or lookup.get(normalise_header(cell))
+        if column is None or column.name in header_text:
+            extra.append(as_text(cell))
+            if name in reading_rules().identifier_columns:
+                identifiers.append(as_text(cell))
+            continue
+        columns[index] = (column, factor or 1.0)
+        header_text[column.name] = as_text(cell)
+    if not all(col.name in header_text for col in ledgers()[kind].required):
+        return None
+    return HeaderMatch(kind, -1, columns, header_text, extra, identifiers)
+
+
+def recognise(file_name: str, grid: list[list[object]]) -> HeaderMatch | str:
+    """The ledger kind and header row of a sheet, or the reason none fits."""
+    best: dict[str, HeaderMatch] = {}
+    for row_index, cells in enumerate(grid[: reading_rules().header_search_rows]):
+        for kind in ledgers():
+            if kind in best:
+                continue
+            match = _match_header(kind, cells)
+            if match is not None:
+                match.row = row_index
+                best[kind] = match
+    if not best:
+        return "no header row in the first 10 rows holds all required columns of any ledger"
+    top = max(m.score for m in best.values())
+    leaders = [m for m in best.values() if m.score == top]
+    if len(leaders) == 1:
+        return leaders[0]
+    by_prefix = _prefix_kind(file_name, [m.kind for m in leaders])
+    if by_prefix:
+        return best[by_prefix]
+    names = ", ".join(m.kind for m in leaders)
+    return f"the header fits several ledgers equally ({names}); name the file with one's prefix"
+
+
+def _prefix_kind(file_name: str, kinds: list[str]) -> str | None:
+    """Longest file-name prefix among the tied kinds (`设备使用` beats `设备`)."""
+    folded = normalise_header(Path(file_name).name)
+    hits = [
+        (len(prefix), kind)
+        for kind in kinds
+        for prefix in ledgers()[kind].prefixes
+        if folded.startswith(normalise_header(prefix))
+    ]
+    return max(hits)[1] if hits else None
+
+
+def _is_totals(value: object) -> bool:
+    if is_blank(value) or not isinstance(value, str):
+        return False
+    folded = normalise_header(value).rstrip(":：")
+    markers = reading_rules().totals_markers
+    return folded in markers or any(folded.startswith(m) for m in markers if not m.isascii())
+
+
+def parse_sheet(file: str, sheet: str, grid: list[list[object]], match: HeaderMatch) -> SheetRead:
+    """Parse every data row below the header; rows that break a rule become rejections."""
+    spec = ledgers()[match.kind]
+    read = SheetRead(file, sheet, match.kind, match.row + 1, extra_columns=match.extra)
+    marker_columns = [c for c in (spec.dept, spec.period) if c]
+    dept_index = next((i for i, (c, _) in match.columns.items() if c.name == spec.dept), None)
+    previous_dept: object = None
+    for row_index in range(match.row + 1, len(grid)):
+        cells = grid[row_index]
+        if all(is_blank(c) for c in cells):
+            previous_dept = None
+            continue
+        raw = {
+            col.name: cells[i] if i < len(cells) else None for i, (col, _) in match.columns.items()
+        }
+        if any(_is_totals(raw.get(name)) for name in marker_columns):
+            read.totals_rows += 1
+            continue
+        if dept_index is not None:
+            if is_blank(raw[spec.dept]) and previous_dept is not None:
+                raw[spec.dept] = previous_dept  # merged department cell repeats the one above
+            previous_dept = raw[spec.dept]
+        record, errors = _parse_row(spec, match, raw)
+        excel_row = row_index + 1
+        if errors:
+            read.rejected.append(
+                Rejection(
+                    file,
+                    sheet,
+                    excel_row,
+                    spec.kind,
+                    ", ".join(header for header, _ in errors),
+                    "; ".join(f"{header}: {message}" for header, message in errors),
+                    {match.header_text[k]: as_text(v) for k, v in raw.items() if not is_blank(v)},
+                )
+            )
+            continue
+        record.update(source_file=file, source_sheet=sheet, source_row=excel_row)
+        read.records.append(record)
+    return read
+
+
+def _parse_row(
+    spec: Ledger, match: HeaderMatch, raw: dict[str, object]
+) -> tuple[dict, list[tuple[str, str]]]:
+    record: dict[str, object] = {}
+    errors: list[tuple[str, str]] = []
+    factors = {col.name: factor for col, factor in match.columns.values()}
+    for column in spec.columns:
+        header = match.header_text.get(column.name, column.name)
+        try:
+            record[column.name] = parse_cell(
+                column, raw.get(column.name), factors.get(column.name, 1)
+            )
+        except CellError as error:
+            errors.append((header, str(error)))
+    if errors:
+        return record, errors
+    for column in spec.columns:
+        value = record[column.name]
+        header = match.header_text.get(column.name, column.name)
+        for other, ok in ((column.ge_column, _ge), (column.le_column, _le)):
+            if other and value is not None and record.get(other) is not None:
+                if not ok(value, record[other]):
+                    sign = "≥" if ok is _ge else "≤"
+                    other_header = match.header_text.get(other, other)
+                    errors.append(
+                        (
+                            header,
+                            f"must be {sign} {other_header} ({as_text(record[other])}), "
+                            f"found {as_text(value)}",
+                        )
+                    )
+        if column.required_if and value is None and (record.get(column.required_if) or 0) > 0:
+            errors.append((header, f"is required when {column.required_if} is above 0"))
+    return record, errors
+
+
+def _ge(a: object, b: object) -> bool:
+    return a >= b  # type: ignore[operator]
+
+
+def _le(a: object, b: object) -> bool:
+    return a <= b  # type: ignore[operator]
+
+
+def read_file(path: Path, name: str) -> list[SheetRead]:
+    """Every sheet of one file, recognised and parsed. Raises FileError for an unusable file."""
+    sheets = []
+    for sheet_name, grid in read_grids(path):
+        match = recognise(name, grid)
+        if isinstance(match, str):
+            sheets.append(SheetRead(name, sheet_name, skipped=match))
+            continue
+        if match.identifiers:
+            columns = ", ".join(match.identifiers)
+            raise FileError(
+                f"sheet {sheet_name or '(csv)'} holds direct patient identifiers ({columns}): "
+                "remove those columns and save again; nothing of this file was stored"
+            )
+        sheets.append(parse_sheet(name, sheet_name, grid, match))
+    return sheets

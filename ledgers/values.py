@@ -1,0 +1,183 @@
+"""Turn one spreadsheet cell into a typed value, accepting every spelling LEDGERS.md allows.
+
+Each parser returns the value or raises `CellError` with a message a department assistant can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+
+from ledgers.specs import Column, normalise_header, reading_rules
+
+EXCEL_EPOCH = dt.date(
+    1899, 12, 30
+)  # serial 1 is 1900-01-01 once Excel's 1900 leap-year bug is absorbed
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(?:份)?$"),
+)
+
+
+class CellError(ValueError):
+    """A cell that breaks the contract; the message says what was expected."""
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def as_text(value: object) -> str:
+    """Cell text as the user sees it; whole numbers read as floats lose their '.0'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        raise CellError(f"expected a number, found {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.date):
+        raise CellError(f"expected a number, found the date {as_text(value)}")
+    text = as_text(value).replace(" ", "")
+    if "%" in text:
+        raise CellError(f"expected a number without a percentage sign, found {text!r}")
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        number = float(text)
+    except ValueError:
+        raise CellError(f"expected a number, found {text!r}") from None
+    if not math.isfinite(number):
+        raise CellError(f"expected a number, found {text!r}")
+    return number
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _serial_or_compact(float(value))
+    text = as_text(value)
+    for pattern in _DATE_PATTERNS:
+        if match := pattern.match(text.lower()):
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise CellError(f"{text!r} is not a calendar date") from None
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial number that arrived as text
+        return _serial_or_compact(float(text))
+    raise CellError(
+        f"expected a date such as 2026-10-01, 2026/10/1 or 2026年10月1日, found {text!r}"
+    )
+
+
+def _serial_or_compact(number: float) -> dt.date:
+    if number.is_integer() and 19000101 <= number <= 29991231:
+        return _date(str(int(number)))
+    if number.is_integer() and 1 <= number < 2958466:
+        return EXCEL_EPOCH + dt.timedelta(days=int(number))
+    raise CellError(f"expected a date, found the number {number:g}")
+
+
+def _month(value: object) -> dt.date:
+    if isinstance(value, dt.date):
+        return (value.date() if isinstance(value, dt.datetime) else value).replace(day=1)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 190001 <= number <= 299912:
+            value = str(int(number))
+        else:
+            return _date(value).replace(day=1)
+    text = as_text(value)
+    for pattern in _MONTH_PATTERNS:
+        if match := pattern.match(text):
+            year, month = (int(g) for g in match.groups())
+            if 1 <= month <= 12:
+                return dt.date(year, month, 1)
+            raise CellError(f"{text!r} is not a month")
+    try:
+        return _date(text).replace(day=1)
+    except CellError:
+        raise CellError(
+            f"expected a month such as 2026-10, 2026/10, 202610 or 2026年10月, found {text!r}"
+        ) from None
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    folded = normalise_header(as_text(value))
+    rules = reading_rules()
+    if folded in rules.bool_true:
+        return True
+    if folded in rules.bool_false:
+        return False
+    raise CellError(f"expected 是/否 (yes/no), found {as_text(value)!r}")
+
+
+def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
+    """Parse and check one cell against its column's type and single-cell rules."""
+    if is_blank(value):
+        if column.required:
+            raise CellError("is required but blank")
+        return column.default
+    if column.enum is not None:
+        folded = normalise_header(as_text(value))
+        canonical = column.enum_lookup().get(folded)
+        if canonical is None:
+            allowed = ", ".join(f"{k}/{'/'.join(v)}" if v else k for k, v in column.enum.items())
+            raise CellError(f"{as_text(value)!r} is not one of {allowed}")
+        value = canonical
+    kind = column.type
+    if kind == "text":
+        return as_text(value)
+    if kind == "date":
+        return _date(value)
+    if kind == "month":
+        return _month(value)
+    if kind == "bool":
+        return _bool(value)
+    number = _number(value)
+    if kind == "amount":
+        number = round(number * factor, 2)
+    _check_bounds(column, number)
+    if kind == "int":
+        if not number.is_integer():
+            raise CellError(f"expected a whole number, found {number:g}")
+        return int(number)
+    return number
+
+
+def _check_bounds(column: Column, number: float) -> None:
+    floor = column.min
+    if floor is None and column.type in ("int", "amount") and not column.negative_ok:
+        floor = 0
+    if floor is not None and number < floor:
+        raise CellError(f"must be at least {floor:g}, found {number:g}")
+    if column.gt is not None and number <= column.gt:
+        raise CellError(f"must be greater than {column.gt:g}, found {number:g}")
+    if column.max is not None and number > column.max:
+        raise CellError(f"must be at most {column.max:g}, found {number:g}")

@@ -1,0 +1,119 @@
+"""The indicator catalogue (`catalogue.toml`) as Python objects and as the `metric_catalogue` table."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    family: str
+    zh: str
+    en: str
+    unit: str
+    direction: str
+    band_low: float | None
+    band_high: float | None
+    scale: float
+    weekly: bool
+    inputs: tuple[str, ...]
+    missing: str
+    zero: str | None
+
+    def name(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    @property
+    def is_percent(self) -> bool:
+        return self.unit == "%"
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    zh: str
+    en: str
+    order: int
+
+    def name(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _bound(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+@cache
+def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str, str]]]:
+    data = tomllib.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    families = {k: Family(k, v["zh"], v["en"], v["order"]) for k, v in data["families"].items()}
+    indicators = {}
+    for key, raw in data["indicators"].items():
+        band = raw.get("band", [None, None])
+        indicators[key] = Indicator(
+            id=key,
+            family=raw["family"],
+            zh=raw["zh"],
+            en=raw["en"],
+            unit=raw["unit"],
+            direction=raw["direction"],
+            band_low=_bound(band[0]),
+            band_high=_bound(band[1]),
+            scale=float(raw.get("scale", 1)),
+            weekly=raw.get("weekly", False),
+            inputs=tuple(raw["inputs"]),
+            missing=raw["missing"],
+            zero=raw.get("zero"),
+        )
+    return indicators, families, data["reasons"]
+
+
+def indicators() -> dict[str, Indicator]:
+    """Every indicator, in catalogue order."""
+    return _load()[0]
+
+
+def families() -> dict[str, Family]:
+    return dict(sorted(_load()[1].items(), key=lambda item: item[1].order))
+
+
+def reason_text(code: str | None, lang: str) -> str | None:
+    """Why a value is not available, in the reader's language."""
+    return None if code is None else _load()[2][code][lang]
+
+
+def store(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)write `metric_catalogue` so that SQL can join indicator metadata."""
+    frame = pd.DataFrame(
+        [
+            {
+                "metric": i.id,
+                "family": i.family,
+                "name_zh": i.zh,
+                "name_en": i.en,
+                "unit": i.unit,
+                "direction": i.direction,
+                "band_low": i.band_low,
+                "band_high": i.band_high,
+                "scale": i.scale,
+                "weekly": i.weekly,
+                "missing": i.missing,
+                "zero": i.zero,
+            }
+            for i in indicators().values()
+        ]
+    )
+    frame = frame.astype({"band_low": "float64", "band_high": "float64"})
+    con.register("catalogue_frame", frame)
+    con.execute("create or replace table metric_catalogue as select * from catalogue_frame")
+    con.unregister("catalogue_frame")
