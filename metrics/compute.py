@@ -104,8 +104,7 @@ def compute_months(con: duckdb.DuckDBPyConnection, months: Iterable[str]) -> int
 
 
 def months_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every month that some ledger row belongs to, in order."""
-    ensure_schema(con)
+    """Every month that some ledger row belongs to, in order (the ledger tables must exist)."""
     rows = con.execute("""
         select distinct strftime(m, '%Y-%m') from (
             select date_trunc('month', date) as m from raw_workload

@@ -1,0 +1,49 @@
+# deptops: `make run` and `make test` are all a fresh machine needs.
+# Each target creates the virtual environment on first use (pinned by constraints.txt).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOME_DIR ?= var
+REPORT_LANG ?= zh
+SCALE ?= small
+INBOX ?=
+
+.PHONY: run test ui lint format browser bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+## run: load the inbox (default: the demo hospital, built on first use), compute, write reports
+run: $(STAMP)
+	$(BIN)/deptops run --home $(HOME_DIR) --lang $(REPORT_LANG) $(if $(INBOX),--inbox $(INBOX))
+
+## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+## ui: the Dagster UI on this project's Definitions, DAGSTER_HOME under var/
+ui: $(STAMP)
+	mkdir -p $(HOME_DIR)/dagster
+	cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml
+	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster DEPTOPS_HOME=$(abspath $(HOME_DIR)) \
+		$(BIN)/dagster dev -m pipelines.definitions --host 127.0.0.1
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+# Debian's Chromium for the browser tests; CJK fonts so Chinese does not render as boxes.
+browser:
+	@command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
+		echo "installing chromium and fonts-noto-cjk from Debian"; \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,78 @@
+"""The `deptops` command line: demo, run (and, as later stages land, more)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from pipelines.settings import DEFAULT_HOME, Settings
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ledgers.demo import write_demo
+
+    started = time.monotonic()
+    paths = write_demo(args.out, first_month=args.first_month, last_month=args.last_month)
+    print(
+        f"wrote {len(paths)} demo ledger files to {args.out} in {time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines.runner import PipelineError, format_summary, run_pipeline
+
+    home = args.home.resolve()
+    inbox = (args.inbox or home / "inbox").resolve()
+    if args.inbox is None and not any(inbox.glob("*")):
+        from ledgers.demo import write_demo
+
+        print(f"no inbox given: building the demo hospital's ledgers in {inbox}")
+        write_demo(inbox)
+    if not inbox.is_dir():
+        print(f"deptops: the inbox {inbox} is not a folder", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        summary = run_pipeline(Settings(home=home, inbox=inbox, lang=args.lang))
+    except PipelineError as error:
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    print(f"  finished in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="deptops", description="Department operations analytics for hospitals."
+    )
+    commands = main.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="write the demo hospital's ledgers")
+    demo.add_argument("--out", type=Path, required=True, help="folder to write the ledgers to")
+    demo.add_argument("--first-month", default="2024-01", help="first month (default 2024-01)")
+    demo.add_argument("--last-month", default="2026-10", help="last month (default 2026-10)")
+    demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="load the inbox, compute indicators, write reports")
+    run.add_argument("--inbox", type=Path, help="ledger folder (default: HOME/inbox, demo)")
+    run.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
+    run.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    run.set_defaults(handler=_run)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Dagster flags beta parameters we rely on (single-run backfills); users need not see that.
+    warnings.filterwarnings("ignore", module="dagster")
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+    args = parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

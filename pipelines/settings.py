@@ -1,0 +1,61 @@
+"""Where things live: the ledger inbox, the warehouse, the reports, Dagster's home.
+
+Every path derives from HOME (default `var/`); the defaults make `make run` work from a fresh clone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_HOME = Path("var")
+DEFAULT_FIRST_MONTH = "2024-01"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    inbox: Path
+    lang: str = "zh"
+    first_month: str = DEFAULT_FIRST_MONTH
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def state_file(self) -> Path:
+        """Remembers the first month of data, so the UI's partitions start where the data does."""
+        return self.home / "deptops.json"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings for `dagster dev` and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX, DEPTOPS_LANG."""
+        home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
+        inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
+        state = home / "deptops.json"
+        first = json.loads(state.read_text())["first_month"] if state.exists() else None
+        return cls(
+            home=home.resolve(),
+            inbox=inbox.resolve(),
+            lang=os.environ.get("DEPTOPS_LANG", "zh"),
+            first_month=os.environ.get("DEPTOPS_FIRST_MONTH") or first or DEFAULT_FIRST_MONTH,
+            timezone=os.environ.get("DEPTOPS_TIMEZONE", DEFAULT_TIMEZONE),
+        )
+
+    def remember_first_month(self, month: str) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps({"first_month": month}) + "\n")
