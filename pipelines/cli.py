@@ -46,6 +46,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _templates(args: argparse.Namespace) -> int:
+    from ledgers.templates import write_templates
+
+    paths = write_templates(args.out, lang=args.lang)
+    print(f"wrote {len(paths)} ledger templates to {args.out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="deptops", description="Department operations analytics for hospitals."
@@ -57,6 +65,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--first-month", default="2024-01", help="first month (default 2024-01)")
     demo.add_argument("--last-month", default="2026-10", help="last month (default 2026-10)")
     demo.set_defaults(handler=_demo)
+
+    templates = commands.add_parser("templates", help="write a blank Excel template per ledger")
+    templates.add_argument("--out", type=Path, required=True, help="folder to write them to")
+    templates.add_argument("--lang", choices=("zh", "en"), default="zh", help="header language")
+    templates.set_defaults(handler=_templates)
 
     run = commands.add_parser("run", help="load the inbox, compute indicators, write reports")
     run.add_argument("--inbox", type=Path, help="ledger folder (default: HOME/inbox, demo)")
