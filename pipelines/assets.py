@@ -2,6 +2,7 @@
 this module only says what depends on what, how it is partitioned and which checks guard it."""
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from expectations.suites import validate_ledger
@@ -32,6 +33,16 @@ def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
     )
 
 
+# Failures worth another try: locks and flaky shared drives. Anything else fails the step at once.
+TRANSIENT_ERRORS = (
+    PermissionError,
+    BlockingIOError,
+    TimeoutError,
+    InterruptedError,
+    duckdb.IOException,
+)
+MAX_RETRIES = 3
+
 # Kinds whose GX suite runs as a blocking check on the ledger asset.
 CHECKED_LEDGERS = ("departments", "workload", "discharges")
 
@@ -47,8 +58,15 @@ def build_assets(settings: Settings) -> tuple[list, list]:
     ) -> dg.MaterializeResult:
         """The ledger inbox loaded into raw_<kind> tables (one row per ledger row, with lineage),
         rejected rows kept in rejected_rows. Only new, changed and deleted files are touched."""
-        with duckdb.get_connection() as con:
-            report = load_inbox(con, deptops.settings().inbox, progress=context.log.info)
+        try:
+            with duckdb.get_connection() as con:
+                report = load_inbox(con, deptops.settings().inbox, progress=context.log.info)
+        except TRANSIENT_ERRORS as error:
+            # A file locked on a shared drive, or the warehouse held by another process: try again
+            # after 2, 4, 8 seconds. Bad data never raises here: it becomes rejected rows.
+            wait = 2 ** (context.retry_number + 1)
+            context.log.warning(f"transient failure, retrying in {wait} s: {error}")
+            raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=wait) from error
         for file, status, message in report.problems:
             context.log.warning(f"{file}: {status}: {message}")
         return dg.MaterializeResult(
@@ -132,6 +150,37 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             }
         )
 
-    assets = [ledger_tables, indicators, metrics_csv]
+    @dg.asset(
+        group_name="reports",
+        partitions_def=monthly,
+        backfill_policy=single_run,
+        deps=[indicators],
+        pool="duckdb",
+        kinds={"html", "excel"},
+    )
+    def monthly_reports(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
+    ) -> dg.MaterializeResult:
+        """HOME/reports/<YYYY-MM>/<dept>.html and .xlsx for every department and the hospital,
+        and the index page listing every report."""
+        from reports.index import write_index
+        from reports.monthly import write_month_reports
+
+        settings = deptops.settings()
+        written = []
+        with duckdb.get_connection() as con:
+            for number, month in enumerate(context.partition_keys, 1):
+                context.log.info(f"reports {number}/{len(context.partition_keys)}: {month}")
+                written += write_month_reports(con, settings.reports, month, settings.lang)
+        index = write_index(settings.reports, settings.lang)
+        return dg.MaterializeResult(
+            metadata={
+                "reports": [str(p) for p in written],
+                "count": len(written),
+                "index": dg.MetadataValue.path(str(index)),
+            }
+        )
+
+    assets = [ledger_tables, indicators, monthly_reports, metrics_csv]
     checks = [ledger_check(kind) for kind in CHECKED_LEDGERS]
     return assets, checks

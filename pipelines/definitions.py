@@ -6,39 +6,53 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.assets import DeptopsConfig, build_assets
+from pipelines.automation import build_inbox_sensor, build_months_sensor, build_schedule
 from pipelines.settings import Settings
 
 LOAD_JOB = "load_ledgers"
 MONTHLY_JOB = "monthly_pipeline"
-EXPORT_JOB = "export_tables"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """Assets, checks, jobs and resources for one deployment's settings."""
+    """Assets, checks, jobs, schedules, sensors and resources for one deployment's settings."""
     assets, checks = build_assets(settings)
     by_name = {a.key.to_user_string(): a for a in assets}
-    jobs = [
-        dg.define_asset_job(
-            LOAD_JOB,
-            selection=dg.AssetSelection.assets(by_name["ledger_tables"]),
-            description="Load new, changed and deleted ledger files into the warehouse.",
-        ),
-        dg.define_asset_job(
-            MONTHLY_JOB,
-            selection=dg.AssetSelection.groups("metrics", "reports")
-            - dg.AssetSelection.assets(by_name["metrics_csv"]),
-            description="Indicators and reports for the selected months.",
-        ),
-        dg.define_asset_job(
-            EXPORT_JOB,
-            selection=dg.AssetSelection.assets(by_name["metrics_csv"]),
-            description="metrics.csv and rejected_rows.csv.",
-        ),
-    ]
+    ledger_tables = dg.AssetSelection.assets(by_name["ledger_tables"])
+    load_job = dg.define_asset_job(
+        LOAD_JOB,
+        selection=ledger_tables,
+        description="Load new, changed and deleted ledger files into the warehouse.",
+    )
+    monthly_job = dg.define_asset_job(
+        MONTHLY_JOB,
+        selection=dg.AssetSelection.groups("ledgers", "metrics")
+        | dg.AssetSelection.assets(by_name["monthly_reports"], by_name["metrics_csv"]),
+        description="Load the inbox, then indicators and reports of the selected months.",
+    )
+    jobs = [load_job, monthly_job]
+    schedules = [build_schedule("monthly", monthly_job, settings.timezone)]
+    for name, asset in (
+        ("quarterly", "quarterly_reports"),
+        ("annual", "annual_reports"),
+        ("weekly", "weekly_briefs"),
+    ):
+        if asset in by_name:
+            job = dg.define_asset_job(
+                f"{name}_reports",
+                selection=dg.AssetSelection.assets(by_name[asset]),
+                description=f"The {name} reports of the partition due.",
+            )
+            jobs.append(job)
+            schedules.append(build_schedule(name, job, settings.timezone))
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
         jobs=jobs,
+        schedules=schedules,
+        sensors=[
+            build_inbox_sensor(settings.inbox, load_job),
+            build_months_sensor(by_name["ledger_tables"].key, monthly_job),
+        ],
         resources={
             "duckdb": DuckDBResource(database=str(settings.warehouse)),
             "deptops": DeptopsConfig(

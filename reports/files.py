@@ -1,0 +1,73 @@
+"""Where report files go, what they are called, and the shared copy of plotly.js."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import plotly
+
+ASSETS_DIR = "assets"
+PLOTLY_JS = "plotly.min.js"
+# Written beside a period's reports so the index can show department names, not file names.
+MANIFEST = "departments.json"
+STANDALONE_SUFFIX = ".standalone"
+
+# Path separators, control characters, characters Windows forbids, and dots (no `..`, no hidden
+# files, no second extension that could pass for `.standalone`).
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*.]')
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
+}
+_MAX_STEM = 80
+
+
+def safe_file_stem(code: str) -> str:
+    """A department code as a file name: kept as is when safe, else cleaned and suffixed with a
+    short hash of the code so that two different codes never share a file."""
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", code)).strip(" ")[:_MAX_STEM]
+    if stem.upper() in _WINDOWS_DEVICES:
+        stem = f"_{stem}"
+    if stem == code and stem:
+        return stem
+    digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
+    return f"{stem or 'dept'}-{digest}"
+
+
+def plotly_js_source() -> Path:
+    """The plotly.js bundled with the installed plotly package (the one its figures expect)."""
+    return Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+
+
+def ensure_plotly_js(reports_dir: Path) -> Path:
+    """One shared copy under `reports_dir/assets/`, rewritten only when plotly was upgraded."""
+    source, target = plotly_js_source(), reports_dir / ASSETS_DIR / PLOTLY_JS
+    if target.exists() and target.read_bytes() == source.read_bytes():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    shutil.copyfile(source, partial)
+    partial.replace(target)  # a browser never loads half a file
+    return target
+
+
+def write_manifest(period_dir: Path, names: dict[str, dict[str, str | None]]) -> Path:
+    """Record file stem -> department code and names for the index."""
+    path = period_dir / MANIFEST
+    path.write_text(
+        json.dumps(names, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def read_manifest(period_dir: Path) -> dict[str, dict[str, str | None]]:
+    """The manifest of a period folder; empty when there is none or it cannot be read."""
+    try:
+        data = json.loads((period_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,115 @@
+"""How an indicator's numbers look, the same on the HTML page, in the chart and in Excel."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from enum import StrEnum
+
+from metrics.catalogue import Indicator
+from reports import labels
+
+
+class NumberKind(StrEnum):
+    PERCENT = "percent"
+    MONEY = "money"
+    COUNT = "count"
+    DECIMAL = "decimal"
+
+
+EXCEL_FORMATS = {
+    NumberKind.PERCENT: "0.0%",
+    NumberKind.MONEY: "#,##0.00",
+    NumberKind.COUNT: "#,##0",
+    NumberKind.DECIMAL: "0.00",
+}
+PLOTLY_TICK_FORMATS = {
+    NumberKind.PERCENT: ".0%",
+    NumberKind.MONEY: ",.0f",
+    NumberKind.COUNT: ",d",
+    NumberKind.DECIMAL: ",.2f",
+}
+_PYTHON_FORMATS = {
+    NumberKind.PERCENT: "{:.1%}",
+    NumberKind.MONEY: "{:,.2f}",
+    NumberKind.COUNT: "{:,.0f}",
+    NumberKind.DECIMAL: "{:,.2f}",
+}
+
+
+def number_kind(indicator: Indicator, denominators: Iterable[float | None]) -> NumberKind:
+    """% and CNY by unit; a count is a plain sum: its denominator is always 1 and can never be 0.
+
+    The unit alone cannot tell: `visits_per_doctor_day` is in visits but is a ratio."""
+    if indicator.is_percent:
+        return NumberKind.PERCENT
+    if indicator.unit == "CNY":
+        return NumberKind.MONEY
+    known = [d for d in denominators if d is not None]
+    if indicator.zero is None and indicator.scale == 1 and known and all(d == 1 for d in known):
+        return NumberKind.COUNT
+    return NumberKind.DECIMAL
+
+
+def is_missing(value: float | None) -> bool:
+    """None, or a NaN that a frame may have put in its place."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_value(value: float | None, kind: NumberKind) -> str | None:
+    """87.6% / 1,234,567.89 / 1,550 / 8.50; None stays None so that no page shows 0 for it."""
+    if is_missing(value):
+        return None
+    return _PYTHON_FORMATS[kind].format(value)
+
+
+def format_change(change: float | None, kind: NumberKind, lang: str) -> str | None:
+    """A signed absolute change; for a % indicator it is in percentage points already."""
+    if is_missing(change):
+        return None
+    if kind is NumberKind.PERCENT:
+        return f"{change:+.1f}{_pp_suffix(lang)}"
+    return _signed(_PYTHON_FORMATS[kind].format(abs(change)), change)
+
+
+def format_relative(change_rel: float | None) -> str | None:
+    """A signed relative change, +9.5%."""
+    return None if is_missing(change_rel) else f"{change_rel:+.1%}"
+
+
+def format_band(low: float | None, high: float | None, kind: NumberKind) -> str | None:
+    """80.0%–90.0%, ≤ 9.00 or ≥ 90.0%; None without a band."""
+    low_text, high_text = format_value(low, kind), format_value(high, kind)
+    if low_text and high_text:
+        return f"{low_text}–{high_text}"
+    if high_text:
+        return f"≤ {high_text}"
+    if low_text:
+        return f"≥ {low_text}"
+    return None
+
+
+def excel_change_format(kind: NumberKind, lang: str) -> str:
+    """Signed Excel format of an absolute change, percentage points spelt out for % indicators."""
+    if kind is NumberKind.PERCENT:
+        suffix = f'"{_pp_suffix(lang)}"'
+        return f"+0.0{suffix};-0.0{suffix};0.0{suffix}"
+    plain = EXCEL_FORMATS[kind]
+    return f"+{plain};-{plain};{plain}"
+
+
+EXCEL_RELATIVE_FORMAT = "+0.0%;-0.0%;0.0%"
+
+
+def _pp_suffix(lang: str) -> str:
+    word = labels.text("percentage_points", lang)
+    # English abbreviations take a space, Chinese words do not.
+    return f" {word}" if word.isascii() else word
+
+
+def _signed(magnitude: str, number: float) -> str:
+    if number > 0:
+        return f"+{magnitude}"
+    if number < 0:
+        return f"-{magnitude}"
+    return magnitude

@@ -1,0 +1,400 @@
+"""Monthly reports from a tiny hand-made inbox: files, escaping, a real browser, an Excel round-trip.
+
+The inbox (numbers chosen so that a person can check them):
+- D01 `<script>alert(1)</script>心内科` (no English name), D02 普外科 / General Surgery.
+- D01 daily workload 2025-09-01 … 2026-10-31 (14 months), 40 open beds every day; midnight census
+  30 in 2025, 31 from 2026-01 to 2026-08, 32 in 2026-09, and in 2026-10 34 on days 1–15, 36 on
+  days 16–31. 50 outpatient visits a day.
+- D02 workload only in 2026-10: 20 open beds, census 15.
+- D01 finance for 2026-10: op drug revenue 120,000.50 and ip service revenue 1,000,000.00.
+- D01 commentary for 2026-10 whose text is an Excel formula, and one whose text is HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from ledgers.loader import load_inbox
+from ledgers.specs import ledger
+from metrics import catalogue
+from metrics.compute import compute_months, months_with_data
+from reports import labels
+from reports.files import plotly_js_source, safe_file_stem
+from reports.formatting import NumberKind, format_value
+from reports.index import write_index
+from reports.monthly import write_month_reports
+
+MONTH = "2026-10"
+CHROMIUM = Path("/usr/bin/chromium")
+EVIL_NAME = "<script>alert(1)</script>心内科"
+FORMULA_TEXT = '=HYPERLINK("http://x","y")'
+HTML_TEXT = "<img src=x onerror=alert(2)>"
+
+# Hand arithmetic for D01, 2026-10 (31 days, 40 beds):
+OPEN_BED_DAYS = 40 * 31  # 1,240
+OCCUPIED_BED_DAYS = 34 * 15 + 36 * 16  # 510 + 576 = 1,086
+OCCUPANCY = OCCUPIED_BED_DAYS / OPEN_BED_DAYS  # 0.87580… -> "87.6%"
+PRIOR_OCCUPANCY = (32 * 30) / (40 * 30)  # 2026-09: 0.80
+YOY_OCCUPANCY = (30 * 31) / (40 * 31)  # 2025-10: 0.75
+OUTPATIENT_VISITS = 50 * 31  # 1,550
+MEDICAL_REVENUE = 120_000.50 + 1_000_000.00  # every other revenue line is 0
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _d01_census(day: dt.date) -> int:
+    if (day.year, day.month) == (2026, 10):
+        return 34 if day.day <= 15 else 36
+    if (day.year, day.month) == (2026, 9):
+        return 32
+    return 30 if day.year == 2025 else 31
+
+
+def _build_inbox(inbox: Path) -> None:
+    inbox.mkdir()
+    _write_csv(
+        inbox / "departments.csv",
+        ["code", "name_zh", "name_en", "kind", "assistant", "beds_authorised"],
+        [
+            ["D01", EVIL_NAME, "", "medical", "王", 40],
+            ["D02", "普外科", "General Surgery", "surgical", "李", 20],
+        ],
+    )
+    workload = []
+    day = dt.date(2025, 9, 1)
+    while day <= dt.date(2026, 10, 31):
+        workload.append([day.isoformat(), "D01", 50, 5, 2, 2, 0, 0, 40, _d01_census(day), 1, 3])
+        if (day.year, day.month) == (2026, 10):
+            workload.append([day.isoformat(), "D02", 10, 1, 1, 1, 0, 0, 20, 15, 1, 0])
+        day += dt.timedelta(days=1)
+    _write_csv(
+        inbox / "workload.csv",
+        [
+            "date",
+            "dept",
+            "outpatient_visits",
+            "emergency_visits",
+            "admissions",
+            "discharges",
+            "transfers_in",
+            "transfers_out",
+            "open_beds",
+            "census",
+            "surgeries",
+            "exams",
+        ],
+        workload,
+    )
+    finance = {
+        "month": MONTH,
+        "dept": "D01",
+        "op_drug_revenue": "120000.50",
+        "ip_service_revenue": "1000000.00",
+        "personnel_expense": "600000",
+        "drug_expense": "100000",
+        "consumables_expense": "50000",
+        "revenue_budget": "1100000",
+        "expense_budget": "800000",
+    }
+    finance_columns = [column.name for column in ledger("finance").columns]
+    _write_csv(
+        inbox / "finance.csv",
+        finance_columns,
+        [[finance.get(column, "0") for column in finance_columns]],
+    )
+    _write_csv(
+        inbox / "commentary.csv",
+        ["month", "dept", "topic", "text", "factor"],
+        [
+            [MONTH, "D01", "床位", FORMULA_TEXT, "internal"],
+            [MONTH, "D01", "<b>周转</b>", HTML_TEXT, "external"],
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    root = tmp_path_factory.mktemp("warehouse")
+    _build_inbox(root / "inbox")
+    con = duckdb.connect(str(root / "w.duckdb"))
+    report = load_inbox(con, root / "inbox")
+    assert report.rows_rejected == 0, report.problems
+    compute_months(con, months_with_data(con))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def reports(warehouse, tmp_path_factory) -> tuple[Path, list[Path], Path]:
+    reports_dir = tmp_path_factory.mktemp("reports")
+    written = write_month_reports(warehouse, reports_dir, MONTH)
+    index = write_index(reports_dir)
+    return reports_dir, written, index
+
+
+def _report_value(con: duckdb.DuckDBPyConnection, dept: str, metric: str) -> float | None:
+    row = con.execute(
+        "select value from metric_report where grain = 'month' and period = ? and dept = ? "
+        "and metric = ?",
+        [MONTH, dept, metric],
+    ).fetchone()
+    return row[0]
+
+
+def _table_row(page: str, metric: str) -> str:
+    match = re.search(rf'<tr data-metric="{metric}">(.*?)</tr>', page, re.S)
+    assert match, f"no table row for {metric}"
+    return match.group(1)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def test_reports_are_written_where_documented(reports):
+    reports_dir, written, index = reports
+    expected = sorted(
+        reports_dir / MONTH / f"{stem}{suffix}"
+        for stem in ("ALL", "D01", "D02")
+        for suffix in (".html", ".xlsx")
+    )
+    assert written == expected
+    assert all(path.is_file() and path.stat().st_size > 0 for path in written)
+    assert index == reports_dir / "index.html" and index.is_file()
+    copies = list(reports_dir.rglob("plotly.min.js"))
+    assert copies == [reports_dir / "assets" / "plotly.min.js"]
+    assert copies[0].read_bytes() == plotly_js_source().read_bytes()
+    assert not list(reports_dir.rglob("*.standalone.html")), "written only when asked"
+
+
+def test_pages_load_plotly_from_the_shared_copy_only(reports):
+    _, written, _ = reports
+    for page in (p.read_text(encoding="utf-8") for p in written if p.suffix == ".html"):
+        assert "cdn.plot.ly" not in page
+        assert re.findall(r'<script[^>]*\bsrc="([^"]*)"', page) == ["../assets/plotly.min.js"]
+
+
+def test_self_contained_copy_inlines_plotly(warehouse, tmp_path):
+    written = write_month_reports(warehouse, tmp_path, MONTH, self_contained=True)
+    standalone = tmp_path / MONTH / "D01.standalone.html"
+    assert standalone in written and (tmp_path / MONTH / "D01.html") in written
+    page = standalone.read_text(encoding="utf-8")
+    assert "<script src=" not in page
+    assert plotly_js_source().read_text(encoding="utf-8")[:200] in page
+
+
+def test_a_month_that_is_not_a_month_is_refused(warehouse, tmp_path):
+    with pytest.raises(ValueError, match="2026-10"):
+        write_month_reports(warehouse, tmp_path, "../2026-10")
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["../../etc/passwd", "a/b", "a\\b", "x\x00y\n", "..", ".hidden", "CON", "", "KIND:medical"],
+)
+def test_file_stems_are_safe(code):
+    stem = safe_file_stem(code)
+    assert stem and "/" not in stem and "\\" not in stem and ".." not in stem
+    assert not any(ord(c) < 32 for c in stem) and not stem.startswith(".")
+    assert stem.upper() != "CON"
+
+
+def test_file_stems_keep_plain_codes_and_never_merge_two_codes():
+    assert safe_file_stem("D01") == "D01"
+    assert safe_file_stem("心内科") == "心内科"
+    assert safe_file_stem("a/b") != safe_file_stem("a_b")
+
+
+# --- HTML content ----------------------------------------------------------------------------
+
+
+def test_ledger_text_is_escaped(reports):
+    reports_dir, _, index = reports
+    for path in (reports_dir / MONTH / "D01.html", reports_dir / MONTH / "ALL.html"):
+        page = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in page and "<img src=x" not in page and "<b>周转" not in page
+        assert "&lt;img src=x onerror=alert(2)&gt;" in page
+        assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in page
+    page = (reports_dir / MONTH / "D01.html").read_text(encoding="utf-8")
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;心内科</h1>" in page
+    index_page = index.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;心内科" in index_page
+    assert "<script>alert" not in index_page
+
+
+def test_values_are_formatted_by_unit_and_null_is_never_zero(reports, warehouse):
+    reports_dir, _, _ = reports
+    page = (reports_dir / MONTH / "D01.html").read_text(encoding="utf-8")
+    assert '<td class="num value">87.6%</td>' in _table_row(page, "bed_occupancy")
+    # changes in percentage points: (0.8758 − 0.80) × 100 = +7.6, (0.8758 − 0.75) × 100 = +12.6
+    assert "+7.6个百分点" in _table_row(page, "bed_occupancy")
+    assert "+12.6个百分点" in _table_row(page, "bed_occupancy")
+    assert '<td class="num value">1,550</td>' in _table_row(page, "outpatient_visits")
+    assert '<td class="num value">1,120,000.50</td>' in _table_row(page, "medical_revenue")
+    # bed_work_days = occupied bed-days / average open beds = 1086 / 40 = 27.15 days
+    assert '<td class="num value">27.15</td>' in _table_row(page, "bed_work_days")
+    # D02 has no finance ledger: its revenue is not available, with the catalogue's reason.
+    d02 = (reports_dir / MONTH / "D02.html").read_text(encoding="utf-8")
+    assert _report_value(warehouse, "D02", "medical_revenue") is None
+    row = _table_row(d02, "medical_revenue")
+    assert '<td class="na value">—</td>' in row
+    assert catalogue.reason_text("no_finance", "zh") in row
+    assert not re.search(r">\s*0(\.0+)?\s*<", row)
+
+
+def test_every_catalogue_indicator_and_family_is_on_the_page(reports):
+    reports_dir, _, _ = reports
+    page = (reports_dir / MONTH / "D02.html").read_text(encoding="utf-8")
+    for family in catalogue.families().values():
+        assert f'id="family-{family.id}"' in page and family.zh in page
+    for indicator in catalogue.indicators():
+        assert f'<tr data-metric="{indicator}">' in page
+
+
+def test_english_report_falls_back_to_the_chinese_name(warehouse, tmp_path):
+    write_month_reports(warehouse, tmp_path, MONTH, lang="en")
+    d01 = (tmp_path / MONTH / "D01.html").read_text(encoding="utf-8")
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;心内科</h1>" in d01
+    assert labels.text("mom", "en") in d01 and "+7.6 pp" in d01
+    d02 = (tmp_path / MONTH / "D02.html").read_text(encoding="utf-8")
+    assert "<h1>General Surgery</h1>" in d02
+
+
+def test_index_links_every_report_relatively(reports):
+    reports_dir, written, index = reports
+    hrefs = re.findall(r'<a href="([^"]+)">', index.read_text(encoding="utf-8"))
+    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in written)
+    assert all("://" not in href and not href.startswith("/") for href in hrefs)
+
+
+# --- the page in a real browser --------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_page_draws_in_headless_chromium(reports, warehouse, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Chromium (apt-get install chromium)"
+        )
+    try:
+        from playwright.sync_api import TimeoutError as BrowserTimeout
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "the playwright package is missing: it is a dev dependency (pip install -e .[dev])"
+        )
+    reports_dir, _, _ = reports
+    page_path = reports_dir / MONTH / "D01.html"
+    problems, requests = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            viewport={"width": 1100, "height": 900},
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_path.as_uri(), wait_until="load")
+        charts = page.locator(".plotly-graph-div")
+        try:
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.plotly-graph-div')]"
+                ".every(div => div.querySelector('.main-svg'))",
+                timeout=10_000,
+            )
+        except BrowserTimeout:
+            pytest.fail(f"charts were not drawn within 10 s; the browser reported {problems}")
+        chart_count = charts.count()
+        drawn = page.locator(".plotly-graph-div:has(.main-svg)").count()
+        tile_value = page.locator('.tile[data-metric="bed_occupancy"] .tile-value').inner_text()
+        page.screenshot(path=str(tmp_path / "D01.png"), full_page=True)
+        browser.close()
+
+    assert problems == []
+    assert all(url.startswith("file://") for url in requests), requests
+    # Workload, efficiency and economics have values in the window; the other families do not.
+    assert chart_count == 3 and drawn == chart_count
+    value = _report_value(warehouse, "D01", "bed_occupancy")
+    assert value == pytest.approx(OCCUPANCY)
+    assert tile_value == format_value(value, NumberKind.PERCENT) == "87.6%"
+    assert (tmp_path / "D01.png").stat().st_size > 10_000
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+
+def _rows_by_indicator(sheet, name_column: int) -> dict[str, tuple]:
+    return {
+        row[name_column - 1].value: row
+        for row in sheet.iter_rows(min_row=3)
+        if row[name_column - 1].value is not None
+    }
+
+
+def test_excel_workbook_round_trip(reports, warehouse):
+    reports_dir, _, _ = reports
+    path = reports_dir / MONTH / "D01.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    families = [family.zh for family in catalogue.families().values()]
+    summary_name = labels.text("summary_sheet", "zh")
+    commentary_name = labels.text("commentary_sheet", "zh")
+    assert workbook.sheetnames == [summary_name, *families, commentary_name]
+
+    summary = workbook[summary_name]
+    assert summary.freeze_panes == "C3" and summary.auto_filter.ref.startswith("A2:")
+    header = [cell.value for cell in summary[2]]
+    value_column = header.index(labels.text("value", "zh"))
+    rows = _rows_by_indicator(summary, 2)
+    occupancy = rows[catalogue.indicators()["bed_occupancy"].zh][value_column]
+    assert occupancy.value == pytest.approx(OCCUPANCY)
+    assert occupancy.value == pytest.approx(_report_value(warehouse, "D01", "bed_occupancy"))
+    assert occupancy.number_format == "0.0%"
+    prior = rows[catalogue.indicators()["bed_occupancy"].zh][
+        header.index(labels.text("prior", "zh"))
+    ]
+    assert prior.value == pytest.approx(PRIOR_OCCUPANCY) and prior.number_format == "0.0%"
+    yoy = rows[catalogue.indicators()["bed_occupancy"].zh][
+        header.index(labels.text("yoy_base", "zh"))
+    ]
+    assert yoy.value == pytest.approx(YOY_OCCUPANCY)
+    visits = rows[catalogue.indicators()["outpatient_visits"].zh][value_column]
+    assert visits.value == OUTPATIENT_VISITS and visits.number_format == "#,##0"
+
+    economics = workbook[catalogue.families()["economics"].zh]
+    assert economics.freeze_panes == "B3"
+    revenue = _rows_by_indicator(economics, 1)[catalogue.indicators()["medical_revenue"].zh]
+    assert revenue[1].value == pytest.approx(MEDICAL_REVENUE)
+    assert revenue[1].number_format == "#,##0.00"
+    assert len(economics.conditional_formatting) > 0
+
+    efficiency = workbook[catalogue.families()["efficiency"].zh]
+    work_days = _rows_by_indicator(efficiency, 1)[catalogue.indicators()["bed_work_days"].zh]
+    assert work_days[1].value == pytest.approx(OCCUPIED_BED_DAYS / 40)
+    assert work_days[1].number_format == "0.00"
+    assert len(efficiency._charts) >= 1  # openpyxl reads native charts back
+
+    # Ledger text that looks like a formula stays text.
+    commentary = workbook[commentary_name]
+    texts = {row[1].value: row[3] for row in commentary.iter_rows(min_row=3)}
+    assert texts["床位"].value == FORMULA_TEXT and texts["床位"].data_type == "s"
+    assert commentary["A3"].value == EVIL_NAME
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(re.search(rb"<f[ >]", archive.read(n)) for n in sheets)
