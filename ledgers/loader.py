@@ -129,7 +129,10 @@ def load_inbox(
 
     con.execute("begin transaction")
     try:
-        report.touched_months |= _months_of_files(con, changed | removed)
+        # Candidate months: those the old rows of these files held and those the new rows hold.
+        candidates = _months_of_files(con, changed | removed) | _months_of_reads(reads)
+        before = _fingerprints(con, candidates)
+        kinds_before = _kinds_of(con, changed | removed)
         _forget_files(con, changed | removed)
         for name in sorted(changed):
             path = on_disk[name]
@@ -143,8 +146,15 @@ def load_inbox(
                 report.problems.append((name, status, errors[name]))
         _store_reads(con, reads)
         _rebuild_accepted(con)
-        report.touched_months |= _months_of_files(con, changed)
-        if _kinds_of(con, changed | removed) - _period_kinds() or master_changed:
+        # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
+        # re-saved with one month corrected recomputes that month only.
+        after = _fingerprints(con, candidates)
+        report.touched_months = {
+            month
+            for kind, month in set(before) | set(after)
+            if before.get((kind, month)) != after.get((kind, month))
+        }
+        if (kinds_before | _kinds_of(con, changed)) - _period_kinds() or master_changed:
             report.all_months_touched = True
         con.execute("commit")
     except BaseException:
@@ -190,6 +200,36 @@ def _months_of_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> set[str
         ).fetchall()
         months |= {m for (m,) in rows if m}
     return months
+
+
+def _months_of_reads(reads: dict[str, list[SheetRead]]) -> set[str]:
+    months = set()
+    for sheets in reads.values():
+        for sheet in sheets:
+            period = ledgers()[sheet.kind].period if sheet.kind else None
+            if period:
+                months |= {r[period].strftime("%Y-%m") for r in sheet.records if r[period]}
+    return months
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, months: set[str]) -> dict[tuple[str, str], tuple]:
+    """(kind, month) -> (rows, order-independent hash of their values) for the accepted rows."""
+    found: dict[tuple[str, str], tuple] = {}
+    if not months:
+        return found
+    lineage = ", ".join(LINEAGE_COLUMNS)
+    for spec in ledgers().values():
+        if not spec.period:
+            continue
+        month = f"""strftime(date_trunc('month', "{spec.period}"), '%Y-%m')"""
+        rows = con.execute(
+            f"""select {month} as m, count(*),
+                       sum(hash(row(*columns(* exclude ({lineage})))))::hugeint
+                from {spec.table} where list_contains($months, {month}) group by m""",  # noqa: S608
+            {"months": sorted(months)},
+        ).fetchall()
+        found |= {(spec.kind, m): (n, digest) for m, n, digest in rows}
+    return found
 
 
 def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:

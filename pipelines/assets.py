@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from expectations.suites import validate_ledger
 from ledgers.export import write_rejected_csv
 from ledgers.loader import load_inbox
-from metrics.compute import compute_months
+from metrics.compute import compute_months, months_with_data
 from metrics.export import write_metrics_csv
 from pipelines.settings import Settings
 
@@ -61,6 +61,9 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         try:
             with duckdb.get_connection() as con:
                 report = load_inbox(con, deptops.settings().inbox, progress=context.log.info)
+                touched = sorted(
+                    months_with_data(con) if report.all_months_touched else report.touched_months
+                )
         except TRANSIENT_ERRORS as error:
             # A file locked on a shared drive, or the warehouse held by another process: try again
             # after 2, 4, 8 seconds. Bad data never raises here: it becomes rejected rows.
@@ -78,7 +81,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
                 "rows_loaded": report.rows_loaded,
                 "rows_rejected": report.rows_rejected,
                 "problems": len(report.problems),
-                "months_touched": ", ".join(sorted(report.touched_months)) or "none",
+                "months_touched": ", ".join(touched) or "none",
             }
         )
 

@@ -37,7 +37,9 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     try:
-        summary = run_pipeline(Settings(home=home, inbox=inbox, lang=args.lang))
+        summary = run_pipeline(
+            Settings(home=home, inbox=inbox, lang=args.lang), wait=not args.no_wait
+        )
     except PipelineError as error:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
@@ -75,6 +77,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--inbox", type=Path, help="ledger folder (default: HOME/inbox, demo)")
     run.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     run.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    run.add_argument("--no-wait", action="store_true", help="stop at once if another run uses HOME")
     run.set_defaults(handler=_run)
     return main
 

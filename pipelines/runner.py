@@ -8,8 +8,10 @@ month of data, which is only known once the ledgers are loaded.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,10 +60,37 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(settings.dagster_home))
 
 
-def run_pipeline(settings: Settings, progress: Callable[[str], None] = print) -> RunSummary:
-    """Load the inbox, compute every month's indicators and write the reports; return a summary."""
-    summary = RunSummary()
+@contextmanager
+def exclusive_home(settings: Settings, wait: bool, progress: Callable[[str], None]):
+    """One `deptops run` at a time per HOME: DuckDB has a single writer. A second run waits for
+    the first (or, with wait=False, stops at once with a clear message)."""
     settings.home.mkdir(parents=True, exist_ok=True)
+    with open(settings.home / ".deptops.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise PipelineError(
+                    f"another deptops run is using {settings.home}; try again when it has finished"
+                ) from None
+            progress(f"another deptops run is using {settings.home}; waiting for it to finish")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def run_pipeline(
+    settings: Settings, progress: Callable[[str], None] = print, wait: bool = True
+) -> RunSummary:
+    """Load the inbox, compute every month's indicators and write the reports; return a summary."""
+    with exclusive_home(settings, wait, progress):
+        return _run_pipeline(settings, progress)
+
+
+def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSummary:
+    summary = RunSummary()
     with dagster_instance(settings) as instance:
         progress(f"loading ledgers from {settings.inbox}")
         loaded = _execute(build_definitions(settings), LOAD_JOB, instance)

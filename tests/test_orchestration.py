@@ -1,0 +1,201 @@
+"""Schedules, sensors, retries and concurrency, evaluated by Dagster itself on real instances."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import LOAD_JOB, build_definitions
+from pipelines.runner import dagster_instance
+from pipelines.settings import Settings
+from tests.ledger_files import write_csv
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OLD = time.time() - 3600  # a modification time well past the sensor's settle time
+
+
+def small_inbox(folder: Path) -> Path:
+    write_csv(
+        folder / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
+    )
+    write_csv(
+        folder / "业务量.csv",
+        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
+        + [[f"2025-0{m}-0{d}", "A", 1, 10, 8] for m in (1, 2) for d in (1, 2)],
+    )
+    for path in folder.iterdir():
+        os.utime(path, (OLD, OLD))
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        home=tmp_path / "home", inbox=small_inbox(tmp_path / "inbox"), first_month="2024-01"
+    )
+
+
+@pytest.fixture
+def instance(settings):
+    with dagster_instance(settings) as persistent:
+        yield persistent
+
+
+@pytest.mark.parametrize(
+    ("tick", "partition"),
+    [
+        (dt.datetime(2026, 11, 5, 6, tzinfo=SHANGHAI), "2026-10"),  # the 5th, deadline the 10th
+        (dt.datetime(2027, 1, 5, 6, tzinfo=SHANGHAI), "2026-12"),  # across the year end
+        (dt.datetime(2024, 3, 5, 6, tzinfo=SHANGHAI), "2024-02"),  # leap-year February
+        (dt.datetime(2026, 3, 5, 6, tzinfo=SHANGHAI), "2026-02"),  # ordinary February
+    ],
+)
+def test_monthly_schedule_targets_previous_month(settings, instance, tick, partition):
+    defs = build_definitions(settings)
+    schedule = defs.resolve_schedule_def("monthly_schedule")
+    assert schedule.cron_schedule == "0 6 5 * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == partition
+    assert request.run_key == f"monthly:{partition}"
+
+
+def evaluate_inbox_sensor(settings, instance, cursor):
+    defs = build_definitions(settings)
+    sensor = defs.resolve_sensor_def("ledger_inbox_sensor")
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+    )
+    result = sensor.evaluate_tick(context)
+    return result.run_requests, result.cursor
+
+
+def test_inbox_sensor_requests_once_per_change(settings, instance):
+    inbox = settings.inbox
+    requests, cursor = evaluate_inbox_sensor(settings, instance, None)
+    assert len(requests) == 1 and requests[0].job_name in (None, LOAD_JOB)
+    assert requests[0].tags["deptops/added"] == "2"
+    first_key = requests[0].run_key
+
+    # nothing changed: no run
+    assert evaluate_inbox_sensor(settings, instance, cursor)[0] == []
+
+    # Excel's lock file, hidden and temporary files: no run
+    for name in ("~$业务量.xlsx", ".hidden.csv", "业务量.csv.tmp", "copy.part"):
+        (inbox / name).write_bytes(b"x")
+        os.utime(inbox / name, (OLD, OLD))
+    assert evaluate_inbox_sensor(settings, instance, cursor)[0] == []
+
+    # the same bytes written again (new timestamp, same content): no run
+    data = (inbox / "业务量.csv").read_bytes()
+    (inbox / "业务量.csv").write_bytes(data)
+    os.utime(inbox / "业务量.csv", (OLD + 10, OLD + 10))
+    assert evaluate_inbox_sensor(settings, instance, cursor)[0] == []
+
+    # a file still being written (modified just now) waits for the next tick
+    (inbox / "业务量.csv").write_bytes(data + b"2025-02-03,A,1,10,8\n")
+    assert evaluate_inbox_sensor(settings, instance, cursor)[0] == []
+    os.utime(inbox / "业务量.csv", (OLD + 20, OLD + 20))
+    requests, cursor = evaluate_inbox_sensor(settings, instance, cursor)
+    assert len(requests) == 1 and requests[0].tags["deptops/changed"] == "1"
+    assert requests[0].run_key != first_key
+
+    # a deleted file
+    (inbox / "业务量.csv").unlink()
+    requests, cursor = evaluate_inbox_sensor(settings, instance, cursor)
+    assert len(requests) == 1 and requests[0].tags["deptops/removed"] == "1"
+
+
+def test_changed_months_sensor_requests_exactly_the_touched_months(settings, instance):
+    defs = build_definitions(settings)
+    assert defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance).success
+    sensor = defs.resolve_sensor_def("changed_months_sensor")
+    context = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
+    requests = sensor.evaluate_tick(context).run_requests
+    assert sorted(r.partition_key for r in requests) == ["2025-01", "2025-02"]
+
+    # a correction to February only: the next load touches February alone
+    write_csv(
+        settings.inbox / "业务量.csv",
+        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
+        + [[f"2025-01-0{d}", "A", 1, 10, 8] for d in (1, 2)]
+        + [[f"2025-02-0{d}", "A", 2, 10, 9] for d in (1, 2)],
+    )
+    assert defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance).success
+    requests = sensor.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == ["2025-02"]
+
+
+def test_warehouse_held_by_another_process_is_waited_for(settings, instance):
+    """Another process holds the DuckDB file for a moment: the load waits (the resource backs off)
+    and then succeeds, instead of failing the run."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " time.sleep(4); c.close()",
+            str(settings.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    result = (
+        build_definitions(settings)
+        .resolve_job_def(LOAD_JOB)
+        .execute_in_process(instance=instance, raise_on_error=False)
+    )
+    assert holder.wait() == 0
+    assert result.success
+    assert time.monotonic() - started > 1  # it did wait for the other process
+
+
+def test_file_locked_on_a_shared_drive_is_retried(settings, instance, monkeypatch):
+    """Reading a ledger fails with PermissionError once (a shared drive's lock): the step is retried
+    after a back-off and the run succeeds."""
+    real_open = Path.open
+    failures = []
+
+    def locked_once(path, *args, **kwargs):
+        if path.name == "业务量.csv" and not failures:
+            failures.append(path)
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", locked_once)
+    result = (
+        build_definitions(settings)
+        .resolve_job_def(LOAD_JOB)
+        .execute_in_process(instance=instance, raise_on_error=False)
+    )
+    assert failures  # the fault was injected
+    assert result.success
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retries) == 1
+
+
+def test_data_errors_are_not_retried(settings, instance):
+    (settings.inbox / "坏.csv").write_text(
+        "日期,科室,入院人数\n2025-01-01,A,many\n", encoding="utf-8"
+    )
+    result = (
+        build_definitions(settings).resolve_job_def(LOAD_JOB).execute_in_process(instance=instance)
+    )
+    assert result.success  # a bad row is a rejected row, not a failure to retry
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
