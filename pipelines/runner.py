@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import os
 import shutil
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -51,13 +52,22 @@ class RunSummary:
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent instance under HOME/dagster, configured by the repository's dagster.yaml."""
+    """The deployment's instance when DAGSTER_HOME is set (production: PostgreSQL storage, see
+    dagster.production.yaml); otherwise a local one under HOME/dagster with the repository's
+    dagster.yaml (sqlite storage)."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     source = REPO_ROOT / "dagster.yaml"
     target = settings.dagster_home / "dagster.yaml"
     if source.exists() and (not target.exists() or target.read_bytes() != source.read_bytes()):
         shutil.copyfile(source, target)
     return dg.DagsterInstance.from_config(str(settings.dagster_home))
+
+
+def say(line: str) -> None:
+    """Progress on stdout, flushed at once so that a log or a pipe shows it as it happens."""
+    print(line, flush=True)
 
 
 @contextmanager
@@ -82,9 +92,10 @@ def exclusive_home(settings: Settings, wait: bool, progress: Callable[[str], Non
 
 
 def run_pipeline(
-    settings: Settings, progress: Callable[[str], None] = print, wait: bool = True
+    settings: Settings, progress: Callable[[str], None] | None = None, wait: bool = True
 ) -> RunSummary:
     """Load the inbox, compute every month's indicators and write the reports; return a summary."""
+    progress = progress or say
     with exclusive_home(settings, wait, progress):
         return _run_pipeline(settings, progress)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import subprocess
 import sys
@@ -199,3 +200,42 @@ def test_data_errors_are_not_retried(settings, instance):
     )
     assert result.success  # a bad row is a rejected row, not a failure to retry
     assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+
+
+def deptops_run(settings: Settings, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(settings.inbox),
+         "--home", str(settings.home), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+
+def test_two_runs_at_once_one_waits_and_the_warehouse_is_sound(settings):
+    first = deptops_run(settings)
+    second = deptops_run(settings)
+    outputs = [process.communicate(timeout=300) for process in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    waited = [out for out, _ in outputs if "another deptops run is using" in out]
+    assert len(waited) == 1
+    metrics = (settings.home / "reports" / "metrics.csv").read_bytes()
+    assert b"month,2025-01,A,bed_occupancy,0.8," in metrics
+
+
+def test_a_run_while_another_holds_home(settings):
+    """Deterministic: this test holds the run lock itself, as a run in progress would."""
+    settings.home.mkdir(parents=True)
+    with open(settings.home / ".deptops.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        refused = deptops_run(settings, "--no-wait")
+        _, error = refused.communicate(timeout=300)
+        assert refused.returncode == 1
+        assert "another deptops run is using" in error
+        waiting = deptops_run(settings)
+        assert "waiting" in waiting.stdout.readline()
+        assert waiting.poll() is None  # still waiting while the lock is held
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    output, _ = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0
+    assert "deptops run summary" in output

@@ -1,0 +1,63 @@
+"""The production configuration against a real local PostgreSQL: one month end to end."""
+
+from __future__ import annotations
+
+import shutil
+
+import psycopg2
+import pytest
+
+from pipelines.runner import run_pipeline
+from pipelines.settings import REPO_ROOT, Settings
+from tests.ledger_files import write_csv
+from tests.postgres import postgres_server
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with postgres_server() as settings:
+        yield settings
+
+
+def test_production_instance_on_postgres_runs_a_month(tmp_path, monkeypatch, postgres):
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copyfile(REPO_ROOT / "dagster.production.yaml", dagster_home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    for name, value in postgres.items():
+        monkeypatch.setenv(name, value)
+    inbox = tmp_path / "inbox"
+    write_csv(
+        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
+    )
+    # October 2026: 31 days × 10 open beds, 8 occupied -> occupancy 248 / 310 = 0.8
+    write_csv(
+        inbox / "业务量.csv",
+        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
+        + [[f"2026-10-{d:02d}", "A", 1, 10, 8] for d in range(1, 32)],
+    )
+    summary = run_pipeline(Settings(home=tmp_path / "home", inbox=inbox), progress=lambda _: None)
+    assert summary.months == ["2026-10"]
+    assert not summary.checks_failed
+    metrics = (tmp_path / "home" / "reports" / "metrics.csv").read_text(encoding="utf-8")
+    assert "month,2026-10,A,bed_occupancy,0.8," in metrics
+
+    # the runs, their events and the materialisations live in PostgreSQL, not in sqlite files
+    assert not list(dagster_home.rglob("*.db"))
+    with (
+        psycopg2.connect(
+            host=postgres["DAGSTER_PG_HOST"],
+            port=postgres["DAGSTER_PG_PORT"],
+            user="postgres",
+            dbname="dagster",
+        ) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("select count(*), count(*) filter (where status = 'SUCCESS') from runs")
+        runs, succeeded = cursor.fetchone()
+        cursor.execute(
+            "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
+        )
+        (materialisations,) = cursor.fetchone()
+    assert runs == succeeded == 2  # the load run and the month's run
+    assert materialisations >= 4  # ledger_tables, indicators, monthly_reports, metrics_csv
