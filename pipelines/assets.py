@@ -52,7 +52,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
     monthly = monthly_partitions(settings)
     single_run = dg.BackfillPolicy.single_run()
 
-    @dg.asset(group_name="ledgers", pool="duckdb", kinds={"duckdb", "excel"})
+    @dg.asset(group_name="ledgers", pool=settings.pool, kinds={"duckdb", "excel"})
     def ledger_tables(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
     ) -> dg.MaterializeResult:
@@ -117,7 +117,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         partitions_def=monthly,
         backfill_policy=single_run,
         deps=[ledger_tables],
-        pool="duckdb",
+        pool=settings.pool,
         kinds={"duckdb", "sql"},
     )
     def indicators(
@@ -135,7 +135,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
     @dg.asset(
         group_name="reports",
         deps=[indicators, ledger_tables],
-        pool="duckdb",
+        pool=settings.pool,
         kinds={"csv"},
     )
     def metrics_csv(duckdb: DuckDBResource, deptops: DeptopsConfig) -> dg.MaterializeResult:
@@ -158,7 +158,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         partitions_def=monthly,
         backfill_policy=single_run,
         deps=[indicators],
-        pool="duckdb",
+        pool=settings.pool,
         kinds={"html", "excel"},
     )
     def monthly_reports(

@@ -16,17 +16,21 @@ MONTHLY_JOB = "monthly_pipeline"
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Assets, checks, jobs, schedules, sensors and resources for one deployment's settings."""
     assets, checks = build_assets(settings)
+    # One writer per warehouse: a tag that run-queue limits can key on (docs/production.md).
+    tags = {"deptops/warehouse": str(settings.warehouse)}
     by_name = {a.key.to_user_string(): a for a in assets}
     ledger_tables = dg.AssetSelection.assets(by_name["ledger_tables"])
     load_job = dg.define_asset_job(
         LOAD_JOB,
         selection=ledger_tables,
+        tags=tags,
         description="Load new, changed and deleted ledger files into the warehouse.",
     )
     monthly_job = dg.define_asset_job(
         MONTHLY_JOB,
         selection=dg.AssetSelection.groups("ledgers", "metrics")
         | dg.AssetSelection.assets(by_name["monthly_reports"], by_name["metrics_csv"]),
+        tags=tags,
         description="Load the inbox, then indicators and reports of the selected months.",
     )
     jobs = [load_job, monthly_job]
@@ -40,6 +44,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             job = dg.define_asset_job(
                 f"{name}_reports",
                 selection=dg.AssetSelection.assets(by_name[asset]),
+                tags=tags,
                 description=f"The {name} reports of the partition due.",
             )
             jobs.append(job)

@@ -23,6 +23,8 @@ class Settings:
     lang: str = "zh"
     first_month: str = DEFAULT_FIRST_MONTH
     timezone: str = DEFAULT_TIMEZONE
+    # Dagster pool of the steps that write this warehouse: one per hospital on a shared instance.
+    pool: str = "duckdb"
 
     @property
     def warehouse(self) -> Path:
@@ -43,7 +45,8 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Settings for `dagster dev` and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX, DEPTOPS_LANG."""
+        """Settings for `dagster dev`, code servers and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX,
+        DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL."""
         home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
         inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
         state = home / "deptops.json"
@@ -54,6 +57,7 @@ class Settings:
             lang=os.environ.get("DEPTOPS_LANG", "zh"),
             first_month=os.environ.get("DEPTOPS_FIRST_MONTH") or first or DEFAULT_FIRST_MONTH,
             timezone=os.environ.get("DEPTOPS_TIMEZONE", DEFAULT_TIMEZONE),
+            pool=os.environ.get("DEPTOPS_POOL", "duckdb"),
         )
 
     def remember_first_month(self, month: str) -> None:
