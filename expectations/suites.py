@@ -1,17 +1,26 @@
 """Great Expectations suites generated from the ledger specs, run on what the warehouse holds.
 
 One suite per ledger kind: required columns not null, numeric bounds, enumerations, the key unique,
-and the column-pair rules (end ≥ start). GX is imported lazily: it costs seconds to import.
+and the column-pair rules (end ≥ start, part ≤ total). GX is imported lazily: it costs seconds to
+import; each kind's suite is built once per process and run on as many frames as needed.
+
+`validate_ledger` runs a suite over the accepted rows (raw_<kind>). `validate_month` runs it per
+month over every valid row of every file (staged_<kind>), so that the same key sent twice is seen,
+and `suite_findings` turns the unexpected rows into findings that name file, sheet and row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import duckdb
 import pandas as pd
 
-from ledgers.specs import Ledger, ledger
+from expectations.checks import Finding, gx_check_for, make_finding
+from ledgers.specs import Ledger, ledger, ledgers
 
 
 @dataclass
@@ -23,6 +32,8 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int
     examples: list[str] = field(default_factory=list)
+    kwargs: dict = field(default_factory=dict, repr=False)
+    unexpected_index: list = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -30,6 +41,7 @@ class SuiteOutcome:
     kind: str
     rows: int
     outcomes: list[ExpectationOutcome]
+    frame: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def success(self) -> bool:
@@ -38,6 +50,16 @@ class SuiteOutcome:
     @property
     def failed(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+
+def lower_bound(column) -> float | None:
+    """The column's floor: its min, or 0 for whole numbers and amounts that may not be negative."""
+    low = column.min
+    if low is None and column.type in ("int", "amount") and not column.negative_ok:
+        low = 0
+    if column.gt is not None:
+        low = column.gt
+    return low
 
 
 def build_expectations(spec: Ledger) -> list:
@@ -49,11 +71,7 @@ def build_expectations(spec: Ledger) -> list:
         if column.required:
             expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
         if column.type in ("int", "number", "amount"):
-            low = column.min
-            if low is None and column.type in ("int", "amount") and not column.negative_ok:
-                low = 0
-            if column.gt is not None:
-                low = column.gt
+            low = lower_bound(column)
             if low is not None or column.max is not None:
                 expectations.append(
                     gxe.ExpectColumnValuesToBeBetween(
@@ -76,6 +94,15 @@ def build_expectations(spec: Ledger) -> list:
                     ignore_row_if="either_value_is_missing",
                 )
             )
+        if column.le_column:
+            expectations.append(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=column.le_column,
+                    column_B=column.name,
+                    or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                )
+            )
     if len(spec.key) == 1:
         expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0]))
     else:
@@ -83,13 +110,23 @@ def build_expectations(spec: Ledger) -> list:
     return expectations
 
 
-def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
-    """Run the spec's suite on a frame of ledger rows (in memory, nothing written to disk)."""
+@cache
+def _context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@cache
+def _validation_definition(kind: str):
+    """The suite of one ledger kind, built once per process (in memory, nothing on disk)."""
+    import great_expectations as gx
+
+    spec = ledger(kind)
+    context = _context()
     batch = (
         context.data_sources.add_pandas(f"{spec.kind}_rows")
         .add_dataframe_asset(spec.kind)
@@ -98,27 +135,30 @@ def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
     suite = context.suites.add(gx.ExpectationSuite(name=spec.kind))
     for expectation in build_expectations(spec):
         suite.add_expectation(expectation)
-    definition = context.validation_definitions.add(
+    return context.validation_definitions.add(
         gx.ValidationDefinition(name=spec.kind, data=batch, suite=suite)
     )
-    result = definition.run(
+
+
+def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
+    """Run the spec's suite on a frame of ledger rows (with lineage columns)."""
+    frame = frame.reset_index(drop=True)
+    result = _validation_definition(spec.kind).run(
         batch_parameters={"dataframe": frame},
         result_format={"result_format": "COMPLETE", "partial_unexpected_count": 5},
     )
     outcomes = []
     for item in result.results:
         config = item.expectation_config
-        kwargs = config.kwargs
+        kwargs = dict(config.kwargs)
         column = (
             kwargs.get("column")
             or kwargs.get("column_A")
             or ", ".join(kwargs.get("column_list", []))
         )
-        indexes = item.result.get("unexpected_index_list") or []
+        indexes = [i for i in (item.result.get("unexpected_index_list") or []) if i in frame.index]
         examples = [
-            f"{frame.at[i, 'source_file']} row {frame.at[i, 'source_row']}"
-            for i in indexes[:5]
-            if isinstance(i, int) and i in frame.index
+            f"{frame.at[i, 'source_file']} row {frame.at[i, 'source_row']}" for i in indexes[:5]
         ]
         outcomes.append(
             ExpectationOutcome(
@@ -127,9 +167,11 @@ def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
                 success=bool(item.success),
                 unexpected_count=int(item.result.get("unexpected_count") or 0),
                 examples=examples,
+                kwargs=kwargs,
+                unexpected_index=indexes,
             )
         )
-    return SuiteOutcome(spec.kind, len(frame), outcomes)
+    return SuiteOutcome(spec.kind, len(frame), outcomes, frame)
 
 
 def validate_ledger(con: duckdb.DuckDBPyConnection, kind: str) -> SuiteOutcome:
@@ -137,3 +179,167 @@ def validate_ledger(con: duckdb.DuckDBPyConnection, kind: str) -> SuiteOutcome:
     spec = ledger(kind)
     frame = con.execute(f"select * from {spec.table}").df()  # noqa: S608 -- table name from specs
     return validate(frame, spec)
+
+
+def month_rows(con: duckdb.DuckDBPyConnection, kind: str, month: str | None) -> pd.DataFrame:
+    """Every valid row of every file of one ledger kind whose period column falls in the month
+    ('2026-10'); a ledger without a period column whole (month None)."""
+    spec = ledger(kind)
+    order = "source_file, source_sheet, source_row"
+    if spec.period is None or month is None:
+        return con.execute(f"select * from {spec.staged_table} order by {order}").df()  # noqa: S608
+    return con.execute(
+        f"""select * from {spec.staged_table}
+            where date_trunc('month', "{spec.period}") = ?::date order by {order}""",  # noqa: S608 -- names from specs
+        [f"{month}-01"],
+    ).df()
+
+
+def validate_month(con: duckdb.DuckDBPyConnection, kind: str, month: str | None) -> SuiteOutcome:
+    """Run one ledger's suite over the rows loaded for one month (see `month_rows`)."""
+    return validate(month_rows(con, kind, month), ledger(kind))
+
+
+# --- findings ----------------------------------------------------------------------------------
+
+
+def suite_findings(
+    con: duckdb.DuckDBPyConnection, months: Iterable[str], kinds: Iterable[str] | None = None
+) -> list[Finding]:
+    """Every failed expectation of every ledger's suite, per month, as findings naming file, sheet
+    and row. A ledger without a period column is validated whole and its findings belong to each
+    month checked that the row applies to (a posting in post, a device in service)."""
+    months = sorted(set(months))
+    devices = dict(con.execute("select asset_code, dept from raw_equipment").fetchall())
+    findings: list[Finding] = []
+    for kind in kinds or ledgers():
+        spec = ledger(kind)
+        runs = [(m, [m]) for m in months] if spec.period else [(None, months)]
+        for month, applies_to in runs:
+            frame = month_rows(con, kind, month)
+            if frame.empty:
+                continue
+            outcome = validate(frame, spec)
+            for failed in outcome.failed:
+                findings += _expectation_findings(spec, outcome.frame, failed, applies_to, devices)
+    return findings
+
+
+def _expectation_findings(
+    spec: Ledger,
+    frame: pd.DataFrame,
+    outcome: ExpectationOutcome,
+    months: list[str],
+    devices: dict[str, str],
+) -> list[Finding]:
+    check_id = gx_check_for(outcome.expectation).id
+    findings = []
+    for index in outcome.unexpected_index:
+        row = frame.loc[index]
+        fields = {
+            "ledger": spec.kind,
+            "file": row["source_file"],
+            "sheet": row["source_sheet"],
+            "row": int(row["source_row"]),
+            "dept": _dept_of(spec, row, devices),
+            **_expectation_fields(spec, frame, outcome, index),
+        }
+        for month in _months_of_row(spec, row, months):
+            findings.append(make_finding(check_id, {**fields, "period": month}))
+    return findings
+
+
+def _expectation_fields(
+    spec: Ledger, frame: pd.DataFrame, outcome: ExpectationOutcome, index: int
+) -> dict[str, object]:
+    """What the message of one unexpected row says: the column, its value, the rule."""
+    kwargs = outcome.kwargs
+    if "column_list" in kwargs or outcome.expectation == "expect_column_values_to_be_unique":
+        key = list(kwargs.get("column_list") or [kwargs["column"]])
+        mine = frame.loc[index, key]
+        twins = frame[(frame[key] == mine).all(axis=1)]
+        places = "; ".join(
+            f"{r.source_file}{' / ' + r.source_sheet if r.source_sheet else ''} row {r.source_row}"
+            for r in twins.itertuples()
+        )
+        return {
+            "key_zh": "、".join(spec.by_name[k].label("zh") for k in key),
+            "key_en": ", ".join(spec.by_name[k].label("en") for k in key),
+            "key_value": " / ".join(_cell(mine[k]) for k in key),
+            "count": len(twins),
+            "places": places,
+        }
+    column = spec.by_name[outcome.column]
+    fields: dict[str, object] = {
+        "column_zh": column.label("zh"),
+        "column_en": column.label("en"),
+        "value": _cell(frame.at[index, column.name]),
+    }
+    if "column_B" in kwargs:
+        other = spec.by_name[kwargs["column_B"]]
+        fields |= {
+            "other_zh": other.label("zh"),
+            "other_en": other.label("en"),
+            "other_value": _cell(frame.at[index, other.name]),
+            "relation_zh": "不早于" if other.type == "date" else "不小于",
+            "relation_en": "earlier than" if other.type == "date" else "less than",
+        }
+    if "value_set" in kwargs:
+        fields["allowed"] = ", ".join(
+            f"{value}/{aliases[0]}" if aliases else value
+            for value, aliases in (column.enum or {}).items()
+        )
+    if "min_value" in kwargs or "max_value" in kwargs:
+        bounds = []
+        if kwargs.get("min_value") is not None:
+            sign = ">" if kwargs.get("strict_min") else "≥"
+            bounds.append(f"{sign} {kwargs['min_value']:g}")
+        if kwargs.get("max_value") is not None:
+            bounds.append(f"≤ {kwargs['max_value']:g}")
+        fields["bounds"] = ", ".join(bounds)
+    return fields
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _dept_of(spec: Ledger, row: pd.Series, devices: dict[str, str]) -> str | None:
+    if spec.kind == "departments":
+        value = row["code"]
+    elif spec.kind == "equipment_usage":
+        value = devices.get(row["asset_code"])
+    elif spec.dept:
+        value = row[spec.dept]
+    else:
+        value = None
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def _months_of_row(spec: Ledger, row: pd.Series, months: list[str]) -> list[str]:
+    """The months checked that a row applies to: its own month for a ledger with a period; for the
+    roster the months its posting touches, for the register the months its device is in service;
+    for the department list and targets every month."""
+    if spec.period:
+        return months
+    start, end = {
+        "staffing": ("start_date", "end_date"),
+        "equipment": ("purchase_date", "retired_date"),
+    }.get(spec.kind, (None, None))
+    if start is None:
+        return months
+    first = None if pd.isna(row[start]) else pd.Timestamp(row[start]).date()
+    last = None if pd.isna(row[end]) else pd.Timestamp(row[end]).date()
+    kept = []
+    for month in months:
+        month_start = dt.date.fromisoformat(f"{month}-01")
+        month_end = (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()
+        if (first is None or first <= month_end) and (last is None or last >= month_start):
+            kept.append(month)
+    return kept
