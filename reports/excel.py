@@ -1,257 +1,335 @@
-"""The monthly report as an Excel workbook (openpyxl): a summary sheet, one sheet per family,
-a commentary sheet; number formats, frozen headers, filters, status fills and native line charts.
-"""
+"""A period report as an Excel workbook (openpyxl): a summary sheet, one sheet per family with its
+trend and native line charts, the analysis sheets (excel_analysis), supplies with a bar chart,
+commentary and a data-quality sheet."""
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from metrics import catalogue
 from reports import labels
-from reports.content import FamilySection, IndicatorRow, MonthContent
+from reports.content import FamilySection, IndicatorRow, ReportContent
+from reports.excel_analysis import (
+    attention_sheet,
+    heading,
+    indicator_value,
+    movement_sheet,
+    peers_sheet,
+)
 from reports.formatting import (
     EXCEL_FORMATS,
     EXCEL_RELATIVE_FORMAT,
     excel_change_format,
     format_band,
 )
+from reports.html import ledger_title
+from reports.workbook import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    STATUS_FILLS,
+    Column,
+    Number,
+    finish_table,
+    header,
+    put_text,
+    sheet_name,
+    status_fills,
+    write_table,
+)
 
-TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
-STATUS_FILLS = {"ok": "C6EFCE", "watch": "FFEB9C", "alert": "FFC7CE"}
-HEADER_FILL = PatternFill("solid", fgColor="DDE5EE")
-MIN_WIDTH, MAX_WIDTH = 8, 60
-_SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+__all__ = ["put_text", "write_period_workbook"]
 
-
-@dataclass(frozen=True)
-class _Column:
-    label: str  # key in labels.toml
-    width_hint: int = 0
-
+CHART_ROWS = 16  # rows one chart takes, so stacked charts do not overlap
+TOP_SUPPLY_BARS = 10
 
 _INDICATOR_COLUMNS = (
-    _Column("indicator", 24),
-    _Column("value"),
-    _Column("unit"),
-    _Column("prior"),
-    _Column("mom_change"),
-    _Column("mom_change_rel"),
-    _Column("yoy_base"),
-    _Column("yoy_change"),
-    _Column("yoy_change_rel"),
-    _Column("band"),
-    _Column("status"),
-    _Column("reason", 24),
+    ("indicator", 24),
+    ("value", 0),
+    ("unit", 0),
+    ("prior", 0),
+    ("mom_change", 0),
+    ("mom_change_rel", 0),
+    ("yoy_base", 0),
+    ("yoy_change", 0),
+    ("yoy_change_rel", 0),
+    ("band", 0),
+    ("status", 0),
+    ("reason", 24),
 )
 
 
-def write_month_workbook(content: MonthContent, path: Path) -> Path:
-    """Write the department's monthly workbook to `path`."""
+def write_period_workbook(content: ReportContent, path: Path) -> Path:
+    """Write the department's workbook for the period to `path`."""
     lang = content.lang
+    t = partial(labels.text, lang=lang)
     workbook = Workbook()
     summary = workbook.active
-    summary.title = _sheet_name(labels.text("summary_sheet", lang))
-    _indicator_sheet(summary, content, labels.text("key_indicators", lang), content.tiles, True)
+    summary.title = sheet_name(t("summary_sheet"))
+    _indicator_sheet(summary, content, t("key_indicators"), content.tiles, with_family=True)
     for section in content.families:
-        sheet = workbook.create_sheet(_sheet_name(section.family.name(lang)))
-        _indicator_sheet(sheet, content, section.family.name(lang), section.rows, False)
-        _trend_chart(sheet, content, section)
-    _commentary_sheet(
-        workbook.create_sheet(_sheet_name(labels.text("commentary_sheet", lang))), content
-    )
-    workbook.properties.title = f"{content.dept_name} {content.month}"
+        sheet = workbook.create_sheet(sheet_name(section.family.name(lang)))
+        last = _indicator_sheet(sheet, content, section.family.name(lang), section.rows)
+        if section.family.id == "service":
+            last = _service_counts(sheet, content, last + 2)
+        _trend_charts(sheet, content, section, last + 2)
+    attention_sheet(workbook.create_sheet(sheet_name(t("attention_sheet"))), content)
+    movement_sheet(workbook.create_sheet(sheet_name(t("movement_sheet"))), content)
+    peers_sheet(workbook.create_sheet(sheet_name(t("peers_sheet"))), content)
+    _supplies_sheet(workbook.create_sheet(sheet_name(t("supplies_sheet"))), content)
+    _commentary_sheet(workbook.create_sheet(sheet_name(t("commentary_sheet"))), content)
+    _quality_sheet(workbook.create_sheet(sheet_name(t("dq_sheet"))), content)
+    workbook.properties.title = f"{content.dept_name} {content.period}"
     workbook.properties.creator = "deptops"
     workbook.save(path)
     return path
 
 
-def put_text(cell: Cell, text: str | None) -> Cell:
-    """Text stays text: openpyxl turns a string starting with = into a formula, and ledger text
-    (names, commentary) may start with =, +, - or @. Characters XML cannot hold are dropped."""
-    if text is None:
-        cell.value = None
-        return cell
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
-    cell.data_type = "s"
-    return cell
-
-
 def _indicator_sheet(
     sheet: Worksheet,
-    content: MonthContent,
-    heading: str,
+    content: ReportContent,
+    sheet_title: str,
     rows: list[IndicatorRow],
-    with_family: bool,
-) -> None:
+    with_family: bool = False,
+) -> int:
     lang = content.lang
-    columns = ([_Column("family")] if with_family else []) + list(_INDICATOR_COLUMNS)
-    _title(sheet, content, heading)
-    for number, column in enumerate(columns, 1):
-        _header(sheet.cell(HEADER_ROW, number), labels.text(column.label, lang))
+    t = partial(labels.text, lang=lang)
+    specs = ([("family", 0)] if with_family else []) + list(_INDICATOR_COLUMNS)
+    columns = [Column(t(key), hint) for key, hint in specs]
     families = catalogue.families()
-    for offset, row in enumerate(rows):
-        line = FIRST_DATA_ROW + offset
-        values = []
-        if with_family:
-            values.append(("text", families[row.indicator.family].name(lang)))
-        values += [
-            ("text", row.indicator.name(lang)),
-            ("value", row.value),
-            ("text", labels.unit(row.indicator.unit, lang)),
-            ("value", row.prior_value),
-            ("change", row.prior_change),
-            ("relative", row.prior_change_rel),
-            ("value", row.yoy_value),
-            ("change", row.yoy_change),
-            ("relative", row.yoy_change_rel),
-            ("text", format_band(row.band_low, row.band_high, row.kind)),
-            ("text", labels.status(row.status, lang)),
-            ("text", None if row.has_value else catalogue.reason_text(row.reason, lang)),
+    withheld = t("withheld")
+    lines = []
+    for row in rows:
+        change = excel_change_format(row.kind, lang)
+        line = [families[row.indicator.family].name(lang)] if with_family else []
+        line += [
+            row.indicator.name(lang),
+            indicator_value(row.value, row),
+            labels.unit(row.indicator.unit, lang),
+            indicator_value(row.prior_value, row),
+            Number(row.prior_change, change),
+            Number(row.prior_change_rel, EXCEL_RELATIVE_FORMAT),
+            indicator_value(row.yoy_value, row),
+            Number(row.yoy_change, change),
+            Number(row.yoy_change_rel, EXCEL_RELATIVE_FORMAT),
+            format_band(row.band_low, row.band_high, row.kind),
+            labels.status(row.status, lang),
+            withheld
+            if row.withheld
+            else (None if row.has_value else catalogue.reason_text(row.reason, lang)),
         ]
-        for number, (role, value) in enumerate(values, 1):
-            cell = sheet.cell(line, number)
-            if role == "text":
-                put_text(cell, value)
-                continue
-            cell.value = value
-            cell.number_format = {
-                "value": EXCEL_FORMATS[row.kind],
-                "change": excel_change_format(row.kind, lang),
-                "relative": EXCEL_RELATIVE_FORMAT,
-            }[role]
-    last_row = FIRST_DATA_ROW + max(len(rows), 1) - 1
-    last_column = get_column_letter(len(columns))
-    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 2 + with_family)
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
-    _status_fills(sheet, columns, last_row, lang)
-    _fit_columns(sheet, columns)
-    _print_setup(sheet)
-
-
-def _status_fills(sheet: Worksheet, columns: list[_Column], last_row: int, lang: str) -> None:
-    """Colour value and status by the status, as conditional formats so they follow a re-sort."""
-    labels_in_order = [column.label for column in columns]
-    status_column = get_column_letter(labels_in_order.index("status") + 1)
-    value_column = get_column_letter(labels_in_order.index("value") + 1)
-    cells = (
-        f"{value_column}{FIRST_DATA_ROW}:{value_column}{last_row} "
-        f"{status_column}{FIRST_DATA_ROW}:{status_column}{last_row}"
+        lines.append(line)
+    heading(sheet, content, sheet_title)
+    last = write_table(sheet, columns, lines)
+    finish_table(sheet, columns, last, freeze_columns=1 + with_family)
+    keys = [key for key, _ in specs]
+    status_column = get_column_letter(keys.index("status") + 1)
+    value_column = get_column_letter(keys.index("value") + 1)
+    end = max(last, FIRST_DATA_ROW)
+    status_fills(
+        sheet,
+        f"{value_column}{FIRST_DATA_ROW}:{value_column}{end} "
+        f"{status_column}{FIRST_DATA_ROW}:{status_column}{end}",
+        f"${status_column}{FIRST_DATA_ROW}",
+        lang,
     )
-    for code, colour in STATUS_FILLS.items():
-        text = labels.status(code, lang).replace('"', '""')
+    return end
+
+
+def _service_counts(sheet: Worksheet, content: ReportContent, top: int) -> int:
+    """The feedback and appointment counts behind the service indicators, below their table."""
+    if not content.service:
+        return top - 2
+    lang = content.lang
+    columns = [
+        Column(labels.text("ledger", lang)),
+        Column(labels.text("indicator", lang)),
+        Column(labels.text("total", lang), number_format="#,##0"),
+    ]
+    rows = [(f.ledger, f.label, f.value) for f in content.service]
+    return write_table(sheet, columns, rows, top=top)
+
+
+def _trend_charts(
+    sheet: Worksheet, content: ReportContent, section: FamilySection, top: int
+) -> None:
+    """The family's charted indicators over the trend window, as a table and a line chart each."""
+    if not section.trends:
+        return
+    lang = content.lang
+    header(sheet.cell(top, 1), labels.text("trend_sheet_period", lang))
+    for number, trend in enumerate(section.trends, 2):
+        header(sheet.cell(top, number), trend.row.indicator.name(lang))
+    for offset, period in enumerate(content.trend_periods, 1):
+        put_text(sheet.cell(top + offset, 1), period)
+        for number, trend in enumerate(section.trends, 2):
+            cell = sheet.cell(top + offset, number, trend.values[offset - 1])
+            cell.number_format = EXCEL_FORMATS[trend.row.kind]
+    bottom = top + len(content.trend_periods)
+    anchor_column = get_column_letter(len(_INDICATOR_COLUMNS) + 2)
+    caption = labels.text(f"trend_{content.grain}", lang).format(count=len(content.trend_periods))
+    for number, trend in enumerate(section.trends):
+        chart = LineChart()
+        chart.title = f"{trend.row.indicator.name(lang)} · {caption}"
+        chart.add_data(
+            Reference(sheet, min_col=number + 2, min_row=top, max_row=bottom), titles_from_data=True
+        )
+        chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=bottom))
+        chart.y_axis.number_format = EXCEL_FORMATS[trend.row.kind]
+        chart.legend = None
+        # openpyxl marks axes deleted by default, and recent Excel then hides them.
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.width, chart.height = 18, 7.5
+        sheet.add_chart(chart, f"{anchor_column}{HEADER_ROW + number * CHART_ROWS}")
+
+
+def _supplies_sheet(sheet: Worksheet, content: ReportContent) -> None:
+    lang = content.lang
+    t = partial(labels.text, lang=lang)
+    supplies = content.supplies
+    heading(sheet, content, t("supplies_issued"))
+    if supplies is None:
+        put_text(sheet.cell(HEADER_ROW, 1), t("withheld") if content.withheld else t("no_supplies"))
+        return
+    names = supplies.labels
+    value_name = catalogue.indicators()["supplies_issued_value"].name(lang)
+    columns = [
+        Column(names["item_code"]),
+        Column(names["item_name"], 16),
+        Column(names["category"]),
+        Column(names["issued_qty"], number_format="#,##0.##"),
+        Column(names["unit"]),
+        Column(value_name, number_format="#,##0.00"),
+    ]
+    rows = [
+        [s.item_code, s.item_name, s.category, s.issued_qty, s.unit, s.issued_value]
+        for s in supplies.issued
+    ]
+    last = write_table(sheet, columns, rows)
+    finish_table(sheet, columns, last, freeze_columns=2)
+    if rows:
+        chart = BarChart()
+        chart.type = "bar"  # horizontal: item names stay readable
+        chart.title = value_name
+        bars = min(len(rows), TOP_SUPPLY_BARS)
+        chart.add_data(
+            Reference(sheet, min_col=6, min_row=HEADER_ROW, max_row=HEADER_ROW + bars),
+            titles_from_data=True,
+        )
+        chart.set_categories(
+            Reference(sheet, min_col=2, min_row=FIRST_DATA_ROW, max_row=HEADER_ROW + bars)
+        )
+        chart.y_axis.number_format = "#,##0"
+        chart.legend = None
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.width, chart.height = 16, 7.5
+        sheet.add_chart(chart, f"H{HEADER_ROW}")
+
+    top = max(last, FIRST_DATA_ROW) + 3
+    put_text(sheet.cell(top - 1, 1), t("low_stock"))
+    low_columns = [
+        Column(t("department")),
+        Column(t("month")),
+        Column(names["item_code"]),
+        Column(names["item_name"]),
+        Column(names["closing_qty"], number_format="#,##0.##"),
+        Column(names["reorder_level"], number_format="#,##0.##"),
+        Column(t("shortfall"), number_format="#,##0.##"),
+        Column(names["unit"]),
+    ]
+    low = [
+        [
+            i.dept_name,
+            i.month,
+            i.item_code,
+            i.item_name,
+            i.closing_qty,
+            i.reorder_level,
+            i.shortfall,
+            i.unit,
+        ]
+        for i in supplies.low_stock
+    ]
+    if low:
+        write_table(sheet, low_columns, low, top=top)
+    else:
+        put_text(sheet.cell(top, 1), t("no_low_stock"))
+
+
+def _commentary_sheet(sheet: Worksheet, content: ReportContent) -> None:
+    lang = content.lang
+    t = partial(labels.text, lang=lang)
+    columns = [
+        Column(t("department"), 16),
+        Column(t("topic"), 14),
+        Column(t("cause")),
+        Column(t("text"), 60, wrap=True),
+        Column(t("month")),
+    ]
+    rows = [(c.dept_name, c.topic, c.factor, c.text, c.month) for c in content.commentary]
+    heading(sheet, content, t("commentary"))
+    last = write_table(sheet, columns, rows)
+    finish_table(sheet, columns, last)
+
+
+def _quality_sheet(sheet: Worksheet, content: ReportContent) -> None:
+    """The blocks that withhold this report first, then the data-quality findings."""
+    lang = content.lang
+    t = partial(labels.text, lang=lang)
+    columns = [
+        Column(t("severity")),
+        Column(t("month")),
+        Column(t("department")),
+        Column(t("check"), 14),
+        Column(t("ledger")),
+        Column(t("location"), 16),
+        Column(t("row_number"), number_format="0"),
+        Column(t("message"), 50, wrap=True),
+    ]
+    rows = [
+        [t("withheld"), b.month, b.dept, b.check, None, None, None, b.message(lang)]
+        for b in content.blocks
+    ]
+    rows += [
+        [
+            labels.severity(f.severity, lang),
+            f.period,
+            f.dept,
+            f.check,
+            ledger_title(f.ledger, lang),
+            " · ".join(part for part in (f.file, f.sheet) if part) or None,
+            f.row,
+            f.message(lang),
+        ]
+        for f in content.findings
+    ]
+    heading(sheet, content, t("data_quality"))
+    last = write_table(sheet, columns, rows)
+    finish_table(sheet, columns, last)
+    if not rows:
+        put_text(
+            sheet.cell(FIRST_DATA_ROW, 1),
+            t("no_findings") if content.findings_checked else t("dq_not_run"),
+        )
+    end = max(last, FIRST_DATA_ROW)
+    for word, colour in (
+        (t("withheld"), STATUS_FILLS["alert"]),
+        (labels.severity("error", lang), STATUS_FILLS["alert"]),
+        (labels.severity("warning", lang), STATUS_FILLS["watch"]),
+    ):
         sheet.conditional_formatting.add(
-            cells,
+            f"A{FIRST_DATA_ROW}:H{end}",
             FormulaRule(
-                formula=[f'${status_column}{FIRST_DATA_ROW}="{text}"'],
+                formula=[f'$A{FIRST_DATA_ROW}="{word.replace(chr(34), chr(34) * 2)}"'],
                 fill=PatternFill(bgColor=colour),
             ),
         )
-
-
-def _trend_chart(sheet: Worksheet, content: MonthContent, section: FamilySection) -> None:
-    """Below the table: the 13-month values of the family's key indicator and a line chart of them."""
-    if not section.trends:
-        return
-    trend = section.trends[0]
-    lang = content.lang
-    top = FIRST_DATA_ROW + len(section.rows) + 2
-    _header(sheet.cell(top, 1), labels.text("trend_sheet_period", lang))
-    _header(sheet.cell(top, 2), trend.row.indicator.name(lang))
-    for offset, (month, value) in enumerate(
-        zip(content.trend_months, trend.values, strict=True), 1
-    ):
-        put_text(sheet.cell(top + offset, 1), month)
-        cell = sheet.cell(top + offset, 2, value)
-        cell.number_format = EXCEL_FORMATS[trend.row.kind]
-    bottom = top + len(content.trend_months)
-    chart = LineChart()
-    chart.title = f"{trend.row.indicator.name(lang)} · {labels.text('trend', lang)}"
-    chart.add_data(Reference(sheet, min_col=2, min_row=top, max_row=bottom), titles_from_data=True)
-    chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=bottom))
-    chart.y_axis.number_format = EXCEL_FORMATS[trend.row.kind]
-    chart.legend = None
-    # openpyxl marks axes deleted by default, and recent Excel then hides them.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.width, chart.height = 18, 7.5
-    sheet.add_chart(chart, f"D{top}")
-
-
-def _commentary_sheet(sheet: Worksheet, content: MonthContent) -> None:
-    lang = content.lang
-    columns = [
-        _Column("department", 16),
-        _Column("topic", 14),
-        _Column("factor"),
-        _Column("text", 60),
-    ]
-    _title(sheet, content, labels.text("commentary", lang))
-    for number, column in enumerate(columns, 1):
-        _header(sheet.cell(HEADER_ROW, number), labels.text(column.label, lang))
-    for offset, comment in enumerate(content.commentary):
-        line = FIRST_DATA_ROW + offset
-        for number, text in enumerate(
-            (comment.dept_name, comment.topic, comment.factor, comment.text), 1
-        ):
-            put_text(sheet.cell(line, number), text)
-        sheet.cell(line, 4).alignment = Alignment(wrap_text=True, vertical="top")
-    last_row = FIRST_DATA_ROW + max(len(content.commentary), 1) - 1
-    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:D{last_row}"
-    _fit_columns(sheet, columns)
-    _print_setup(sheet)
-
-
-def _title(sheet: Worksheet, content: MonthContent, heading: str) -> None:
-    title = f"{content.dept_name} · {labels.month_title(content.month, content.lang)} · {heading}"
-    put_text(sheet.cell(TITLE_ROW, 1), title).font = Font(bold=True, size=13)
-
-
-def _header(cell: Cell, text: str) -> None:
-    put_text(cell, text)
-    cell.font = Font(bold=True)
-    cell.fill = HEADER_FILL
-    cell.alignment = Alignment(vertical="center", wrap_text=True)
-
-
-def _display_width(value: object) -> int:
-    """Characters as Excel lays them out: CJK and full-width characters take two columns."""
-    text = f"{value:,.2f}" if isinstance(value, float) else str(value)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _fit_columns(sheet: Worksheet, columns: list[_Column]) -> None:
-    for number, column in enumerate(columns, 1):
-        widths = [
-            _display_width(cell.value)
-            for (cell,) in sheet.iter_rows(min_row=HEADER_ROW, min_col=number, max_col=number)
-            if cell.value is not None
-        ]
-        width = max([column.width_hint, *widths]) + 2
-        sheet.column_dimensions[get_column_letter(number)].width = min(
-            max(width, MIN_WIDTH), MAX_WIDTH
-        )
-
-
-def _print_setup(sheet: Worksheet) -> None:
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
-
-
-def _sheet_name(name: str) -> str:
-    """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
-    return name.translate(_SHEET_NAME_FORBIDDEN)[:31]

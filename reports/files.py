@@ -16,6 +16,11 @@ PLOTLY_JS = "plotly.min.js"
 # Written beside a period's reports so the index can show department names, not file names.
 MANIFEST = "departments.json"
 STANDALONE_SUFFIX = ".standalone"
+# English files sit beside the Chinese ones: CARD.html and CARD.en.html.
+LANGUAGE_SUFFIXES = {"zh": "", "en": ".en"}
+DASHBOARD_STEM = "dashboard"
+# File stems the report folders use for their own pages: a department may not take them.
+RESERVED_STEMS = {DASHBOARD_STEM, "index", "departments"}
 
 # Path separators, control characters, characters Windows forbids, and dots (no `..`, no hidden
 # files, no second extension that could pass for `.standalone`).
@@ -38,6 +43,51 @@ def safe_file_stem(code: str) -> str:
     return f"{stem or 'dept'}-{digest}"
 
 
+def report_file_name(stem: str, lang: str, suffix: str, *, standalone: bool = False) -> str:
+    """'CARD.html', 'CARD.en.html', 'CARD.en.standalone.html', 'CARD.en.xlsx'."""
+    return f"{stem}{LANGUAGE_SUFFIXES[lang]}{STANDALONE_SUFFIX if standalone else ''}{suffix}"
+
+
+def parse_report_file_name(name: str) -> tuple[str, str, bool, str] | None:
+    """(stem, lang, standalone, suffix) of a report file name; None for any other file."""
+    path = Path(name)
+    suffix = path.suffix
+    if suffix not in (".html", ".xlsx"):
+        return None
+    rest = path.stem
+    standalone = rest.endswith(STANDALONE_SUFFIX)
+    rest = rest.removesuffix(STANDALONE_SUFFIX)
+    lang = "zh"
+    for code, ending in LANGUAGE_SUFFIXES.items():
+        if ending and rest.endswith(ending):
+            lang, rest = code, rest.removesuffix(ending)
+    # safe_file_stem never leaves a dot in a stem: anything else is not ours.
+    if not rest or "." in rest:
+        return None
+    return rest, lang, standalone, suffix
+
+
+def department_stems(codes: list[str]) -> list[str]:
+    """File stems of department codes: safe, never a reserved stem, never two that only a
+    case-insensitive disk would confuse (those are refused)."""
+    stems = []
+    for code in codes:
+        stem = safe_file_stem(code)
+        if stem.casefold() in RESERVED_STEMS:
+            digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
+            stem = f"{stem}-{digest}"
+        stems.append(stem)
+    seen: dict[str, str] = {}
+    for code, stem in zip(codes, stems, strict=True):
+        other = seen.setdefault(stem.casefold(), code)
+        if other != code:
+            raise ValueError(
+                f"departments {other!r} and {code!r} would share the report file {stem!r}: "
+                "department codes must differ by more than letter case"
+            )
+    return stems
+
+
 def plotly_js_source() -> Path:
     """The plotly.js bundled with the installed plotly package (the one its figures expect)."""
     return Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
@@ -56,11 +106,15 @@ def ensure_plotly_js(reports_dir: Path) -> Path:
 
 
 def write_manifest(period_dir: Path, names: dict[str, dict[str, str | None]]) -> Path:
-    """Record file stem -> department code and names for the index."""
+    """Record file stem -> department code and names for the index (added to what is there:
+    reports and briefs of one folder may be written by separate runs)."""
     path = period_dir / MANIFEST
-    path.write_text(
-        json.dumps(names, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    merged = read_manifest(period_dir) | names
+    partial = path.with_suffix(".partial")
+    partial.write_text(
+        json.dumps(merged, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
+    partial.replace(path)
     return path
 
 

@@ -24,7 +24,7 @@ EXCEL_FORMATS = {
     NumberKind.DECIMAL: "0.00",
 }
 PLOTLY_TICK_FORMATS = {
-    NumberKind.PERCENT: ".0%",
+    NumberKind.PERCENT: ".1%",
     NumberKind.MONEY: ",.0f",
     NumberKind.COUNT: ",d",
     NumberKind.DECIMAL: ",.2f",
@@ -68,8 +68,17 @@ def format_change(change: float | None, kind: NumberKind, lang: str) -> str | No
     if is_missing(change):
         return None
     if kind is NumberKind.PERCENT:
-        return f"{change:+.1f}{_pp_suffix(lang)}"
+        return format_points(change, lang)
     return _signed(_PYTHON_FORMATS[kind].format(abs(change)), change)
+
+
+def format_points(change: float | None, lang: str, digits: int = 1) -> str | None:
+    """A signed change in percentage points: +7.6个百分点 / +7.6 pp."""
+    if is_missing(change):
+        return None
+    # A change that rounds to zero is shown as +0.0, never as -0.0.
+    shown = round(change, digits) + 0.0
+    return f"{shown:+.{digits}f}{_pp_suffix(lang)}"
 
 
 def format_relative(change_rel: float | None) -> str | None:
@@ -92,13 +101,19 @@ def format_band(low: float | None, high: float | None, kind: NumberKind) -> str 
 def excel_change_format(kind: NumberKind, lang: str) -> str:
     """Signed Excel format of an absolute change, percentage points spelt out for % indicators."""
     if kind is NumberKind.PERCENT:
-        suffix = f'"{_pp_suffix(lang)}"'
-        return f"+0.0{suffix};-0.0{suffix};0.0{suffix}"
+        return excel_points_format(lang)
     plain = EXCEL_FORMATS[kind]
     return f"+{plain};-{plain};{plain}"
 
 
 EXCEL_RELATIVE_FORMAT = "+0.0%;-0.0%;0.0%"
+
+
+def excel_points_format(lang: str, digits: int = 1) -> str:
+    """Signed Excel format of a number of percentage points."""
+    suffix = f'"{_pp_suffix(lang)}"'
+    zeros = "0." + "0" * digits if digits else "0"
+    return f"+{zeros}{suffix};-{zeros}{suffix};{zeros}{suffix}"
 
 
 def _pp_suffix(lang: str) -> str:
@@ -108,6 +123,8 @@ def _pp_suffix(lang: str) -> str:
 
 
 def _signed(magnitude: str, number: float) -> str:
+    if not any(c in "123456789" for c in magnitude):
+        return magnitude  # rounds to zero: no sign
     if number > 0:
         return f"+{magnitude}"
     if number < 0:

@@ -1,4 +1,5 @@
-"""`reports_dir/index.html`: every report file under reports_dir, by period and department."""
+"""`reports_dir/index.html`: every report file under reports_dir, by kind of period, period and
+department: annual, quarterly and monthly reports, weekly briefs and dashboards, both languages."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from reports import labels
-from reports.content import HOSPITAL
-from reports.files import ASSETS_DIR, STANDALONE_SUFFIX, read_manifest
+from reports import labels, periods
+from reports.files import ASSETS_DIR, DASHBOARD_STEM, parse_report_file_name, read_manifest
 from reports.html import environment, template_helpers
-
-REPORT_SUFFIXES = (".html", ".xlsx")
+from reports.warehouse import HOSPITAL
 
 
 @dataclass(frozen=True)
@@ -25,9 +24,12 @@ class Entry:
     stem: str
     code: str
     name: str
-    html: Link | None = None
-    standalone: Link | None = None
-    xlsx: Link | None = None
+    is_dashboard: bool = False
+    # slot -> link; slots: html, xlsx, standalone, each with an `_en` twin
+    links: dict[str, Link] = field(default_factory=dict)
+
+    def link(self, slot: str) -> Link | None:
+        return self.links.get(slot)
 
 
 @dataclass
@@ -37,55 +39,72 @@ class Period:
     entries: list[Entry] = field(default_factory=list)
 
 
+@dataclass
+class Group:
+    grain: str | None
+    title: str
+    periods: list[Period] = field(default_factory=list)
+
+
 def write_index(reports_dir: Path, lang: str = "zh") -> Path:
     """Write and return `reports_dir/index.html` (links relative, so the folder can be moved)."""
     labels.check_language(lang)
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     template = environment().get_template("index.html")
-    page = template.render(periods=report_periods(reports_dir, lang), **template_helpers(lang))
+    page = template.render(groups=report_groups(reports_dir, lang), **template_helpers(lang))
     path = reports_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def report_periods(reports_dir: Path, lang: str) -> list[Period]:
-    """Period folders, newest first, each with its reports grouped by department file stem."""
-    periods = []
+def report_groups(reports_dir: Path, lang: str) -> list[Group]:
+    """Years, quarters, months, weeks (then any other folder), each newest period first."""
+    groups = {grain: Group(grain, labels.text(f"index_{grain}", lang)) for grain in periods.GRAINS}
+    other = Group(None, labels.text("index_other", lang))
     folders = (p for p in reports_dir.iterdir() if p.is_dir() and p.name != ASSETS_DIR)
     for folder in sorted(folders, key=lambda p: p.name, reverse=True):
-        manifest = read_manifest(folder)
-        entries: dict[str, Entry] = {}
-        for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.suffix not in REPORT_SUFFIXES:
-                continue
-            stem, slot = _slot(path)
-            if stem not in entries:
-                known = manifest.get(stem) or {}
-                name = (known.get("name_en") if lang == "en" else None) or known.get("name_zh")
-                entries[stem] = Entry(stem, known.get("code") or stem, name or stem)
-            href = "/".join(quote(part) for part in (folder.name, path.name))
-            setattr(entries[stem], slot, Link(href, path.name))
-        if entries:
-            periods.append(Period(folder.name, _period_title(folder.name, lang), _ordered(entries)))
-    return periods
+        period = _period(folder, lang)
+        if period is not None:
+            grain = periods.grain_of(folder.name)
+            (groups[grain] if grain else other).periods.append(period)
+    return [g for g in [*groups.values(), other] if g.periods]
 
 
-def _slot(path: Path) -> tuple[str, str]:
-    if path.suffix == ".xlsx":
-        return path.stem, "xlsx"
-    if path.stem.endswith(STANDALONE_SUFFIX):
-        return path.stem.removesuffix(STANDALONE_SUFFIX), "standalone"
-    return path.stem, "html"
+def _period(folder: Path, lang: str) -> Period | None:
+    manifest = read_manifest(folder)
+    entries: dict[str, Entry] = {}
+    for path in sorted(folder.iterdir()):
+        parsed = parse_report_file_name(path.name) if path.is_file() else None
+        if parsed is None:
+            continue
+        stem, file_lang, standalone, suffix = parsed
+        if stem not in entries:
+            entries[stem] = _entry(stem, manifest, lang)
+        slot = "standalone" if standalone else suffix.lstrip(".")
+        if file_lang == "en":
+            slot += "_en"
+        href = "/".join(quote(part) for part in (folder.name, path.name))
+        entries[stem].links[slot] = Link(href, path.name)
+    if not entries:
+        return None
+    return Period(folder.name, _period_title(folder.name, lang), _ordered(entries))
+
+
+def _entry(stem: str, manifest: dict, lang: str) -> Entry:
+    known = manifest.get(stem)
+    if known is None and stem == DASHBOARD_STEM:
+        return Entry(stem, "", labels.text("dashboard", lang), is_dashboard=True)
+    known = known or {}
+    name = (known.get("name_en") if lang == "en" else None) or known.get("name_zh")
+    return Entry(stem, known.get("code") or stem, name or stem)
 
 
 def _ordered(entries: dict[str, Entry]) -> list[Entry]:
-    # The hospital first, as in the reports themselves; then departments by code.
-    return sorted(entries.values(), key=lambda e: (e.code != HOSPITAL, e.code))
+    # The dashboard, then the hospital, as in the reports themselves; then departments by code.
+    return sorted(entries.values(), key=lambda e: (not e.is_dashboard, e.code != HOSPITAL, e.code))
 
 
 def _period_title(name: str, lang: str) -> str:
-    try:
-        return labels.month_title(name, lang)
-    except ValueError:
-        return name  # a quarter or year folder, written by other report kinds
+    grain = periods.grain_of(name)
+    return periods.title(grain, name, lang) if grain else name

@@ -39,12 +39,20 @@ def factor(code: str | None, lang: str) -> str | None:
     return _load()["factor"].get(code, {}).get(lang, code)
 
 
+def kind(code: str | None, lang: str) -> str | None:
+    """A department kind (medical, surgical, medtech, other); an unknown kind as written."""
+    if code is None:
+        return None
+    return _load()["kinds"].get(code, {}).get(lang, code)
+
+
+def severity(code: str | None, lang: str) -> str | None:
+    """A data-quality finding's severity; an unknown one as written."""
+    if code is None:
+        return None
+    return _load()["severity"].get(code, {}).get(lang, code)
+
+
 def unit(code: str, lang: str) -> str:
     """A catalogue unit for display; an unknown unit is shown as its code."""
     return _load()["units"].get(code, {}).get(lang, code)
-
-
-def month_title(month: str, lang: str) -> str:
-    """'2026-10' -> '2026年10月' or '2026-10'."""
-    year, number = (int(part) for part in month.split("-"))
-    return text("month_format", lang).format(year=year, month=number)

@@ -264,11 +264,21 @@ def test_every_catalogue_indicator_and_family_is_on_the_page(reports):
 
 
 def test_english_report_falls_back_to_the_chinese_name(warehouse, tmp_path):
-    write_month_reports(warehouse, tmp_path, MONTH, lang="en")
-    d01 = (tmp_path / MONTH / "D01.html").read_text(encoding="utf-8")
+    write_month_reports(warehouse, tmp_path, MONTH, lang="zh")
+    written = write_month_reports(warehouse, tmp_path, MONTH, lang="en")
+    # English files sit beside the Chinese ones instead of replacing them.
+    assert (
+        tmp_path / MONTH / "D01.en.html" in written and tmp_path / MONTH / "D01.en.xlsx" in written
+    )
+    assert (
+        (tmp_path / MONTH / "D01.html")
+        .read_text(encoding="utf-8")
+        .startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    )
+    d01 = (tmp_path / MONTH / "D01.en.html").read_text(encoding="utf-8")
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;心内科</h1>" in d01
     assert labels.text("mom", "en") in d01 and "+7.6 pp" in d01
-    d02 = (tmp_path / MONTH / "D02.html").read_text(encoding="utf-8")
+    d02 = (tmp_path / MONTH / "D02.en.html").read_text(encoding="utf-8")
     assert "<h1>General Surgery</h1>" in d02
 
 
@@ -355,7 +365,18 @@ def test_excel_workbook_round_trip(reports, warehouse):
     families = [family.zh for family in catalogue.families().values()]
     summary_name = labels.text("summary_sheet", "zh")
     commentary_name = labels.text("commentary_sheet", "zh")
-    assert workbook.sheetnames == [summary_name, *families, commentary_name]
+    analysis = [
+        labels.text(key, "zh")
+        for key in ("attention_sheet", "movement_sheet", "peers_sheet", "supplies_sheet")
+    ]
+    quality_name = labels.text("dq_sheet", "zh")
+    assert workbook.sheetnames == [
+        summary_name,
+        *families,
+        *analysis,
+        commentary_name,
+        quality_name,
+    ]
 
     summary = workbook[summary_name]
     assert summary.freeze_panes == "C3" and summary.auto_filter.ref.startswith("A2:")

@@ -1,0 +1,167 @@
+"""One department's indicators for a period, read from `PeriodData`: a row per catalogue
+indicator with its comparisons, band and status, and its values over the trend window.
+
+Figures that `publication_blocks` withholds are taken out here, once, so that no page, workbook,
+brief or dashboard built on these rows can show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metrics import catalogue
+from metrics.catalogue import Family, Indicator
+from reports import periods
+from reports.formatting import NumberKind, is_missing, number_kind
+from reports.warehouse import PeriodData
+
+# metric_report columns an IndicatorRow carries, under the same names.
+_REPORT_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "prior_value",
+    "prior_change",
+    "prior_change_rel",
+    "yoy_value",
+    "yoy_change",
+    "yoy_change_rel",
+    "band_low",
+    "band_high",
+    "status",
+    "reason",
+)
+# A chart panel per indicator: more than four per family would be too small to read on A4.
+CHART_INDICATORS_PER_FAMILY = 4
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of one department and period, with its comparisons and status."""
+
+    indicator: Indicator
+    kind: NumberKind
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    prior_value: float | None = None
+    prior_change: float | None = None
+    prior_change_rel: float | None = None
+    yoy_value: float | None = None
+    yoy_change: float | None = None
+    yoy_change_rel: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    status: str | None = None
+    reason: str | None = None
+    # Not published: a data error blocks a month this figure is computed from.
+    withheld: bool = False
+
+    @property
+    def has_value(self) -> bool:
+        return not is_missing(self.value)
+
+    @property
+    def has_band(self) -> bool:
+        return self.band_low is not None or self.band_high is not None
+
+    @property
+    def breached_limit(self) -> float | None:
+        """The band limit the value is outside of; None inside the band or without one."""
+        if not self.has_value:
+            return None
+        if self.band_high is not None and self.value > self.band_high:
+            return self.band_high
+        if self.band_low is not None and self.value < self.band_low:
+            return self.band_low
+        return None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An indicator's values over the trend window, None where it is not available."""
+
+    row: IndicatorRow
+    values: list[float | None]
+
+
+@dataclass
+class FamilySection:
+    family: Family
+    rows: list[IndicatorRow]
+    trends: list[Trend] = field(default_factory=list)
+
+
+def family_sections(data: PeriodData, dept: str) -> list[FamilySection]:
+    """Every catalogue family with every indicator row of the department, in catalogue order."""
+    sections = []
+    indicators = list(catalogue.indicators().values())
+    for family in catalogue.families().values():
+        rows, trends = [], []
+        for indicator in indicators:
+            if indicator.family != family.id:
+                continue
+            row = indicator_row(data, dept, indicator)
+            rows.append(row)
+            values = [published_value(data, dept, indicator.id, p) for p in data.trend]
+            if any(v is not None for v in values):
+                trends.append(Trend(row, values))
+        # Indicators with a band first: their status is what a reader looks for.
+        trends.sort(key=lambda trend: not trend.row.has_band)
+        sections.append(FamilySection(family, rows, trends[:CHART_INDICATORS_PER_FAMILY]))
+    return sections
+
+
+def indicator_row(
+    data: PeriodData, dept: str, indicator: Indicator, period: str | None = None
+) -> IndicatorRow:
+    """The indicator's row for `dept`, with withheld figures and comparisons taken out."""
+    period = period or data.period
+    kind = number_kind(indicator, data.denominators(dept, indicator.id))
+    report = data.value(dept, indicator.id, period)
+    publication = data.publication
+    if publication.withheld(dept, periods.months(data.grain, period)):
+        return IndicatorRow(
+            indicator,
+            kind,
+            band_low=report.band_low if report else indicator.band_low,
+            band_high=report.band_high if report else indicator.band_high,
+            withheld=True,
+        )
+    if report is None:
+        # No row at all: the department has no input rows for this period.
+        return IndicatorRow(
+            indicator,
+            kind,
+            band_low=indicator.band_low,
+            band_high=indicator.band_high,
+            reason=indicator.missing,
+        )
+    fields = {name: getattr(report, name) for name in _REPORT_FIELDS}
+    for base, prefix in ((report.prior_period, "prior"), (report.yoy_period, "yoy")):
+        if base and publication.withheld(dept, periods.months(data.grain, base)):
+            for suffix in ("value", "change", "change_rel"):
+                fields[f"{prefix}_{suffix}"] = None
+    return IndicatorRow(indicator, kind, **fields)
+
+
+def published_value(data: PeriodData, dept: str, metric: str, period: str) -> float | None:
+    """The value of a period of the window, None when missing or withheld."""
+    report = data.value(dept, metric, period)
+    if report is None or report.value is None:
+        return None
+    if data.publication.withheld(dept, periods.months(data.grain, period)):
+        return None
+    return report.value
+
+
+def key_indicators(sections: list[FamilySection]) -> list[IndicatorRow]:
+    """Per family, the indicators with a band and a value; else the family's first with a value.
+
+    A withheld row counts as having a value, so that its tile says "not published"."""
+    tiles = []
+    for section in sections:
+        shown = [row for row in section.rows if row.has_value or row.withheld]
+        banded = [row for row in shown if row.has_band]
+        tiles.extend(banded or shown[:1])
+    return tiles

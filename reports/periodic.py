@@ -1,0 +1,77 @@
+"""Period reports: for the hospital and every department, an HTML page and an Excel workbook of
+a month, a quarter or a year, in Chinese or English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from reports import labels, periods
+from reports.content import period_content
+from reports.excel import write_period_workbook
+from reports.files import (
+    ASSETS_DIR,
+    PLOTLY_JS,
+    department_stems,
+    ensure_plotly_js,
+    report_file_name,
+    write_manifest,
+)
+from reports.html import render_period_page
+from reports.warehouse import Department, load_period
+
+# Pages sit one folder below reports_dir, the shared script in reports_dir/assets.
+ASSET_HREF = f"../{ASSETS_DIR}/{PLOTLY_JS}"
+
+
+def write_period_reports(
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    grain: str,
+    period: str,
+    lang: str = "zh",
+    self_contained: bool = False,
+) -> list[Path]:
+    """Write `reports_dir/<period>/<dept>.html` and `.xlsx` (`<dept>.en.html`, `.en.xlsx` in
+    English) for `ALL` and every department, and with `self_contained` a `.standalone.html` copy
+    with plotly.js inlined; return the files written, sorted."""
+    labels.check_language(lang)
+    if grain not in periods.REPORT_GRAINS:
+        raise ValueError(
+            f"reports are written per {', '.join(periods.REPORT_GRAINS)}, not {grain!r}"
+        )
+    periods.check_period(grain, period)
+    reports_dir = Path(reports_dir)
+    period_dir = reports_dir / period
+    period_dir.mkdir(parents=True, exist_ok=True)
+    ensure_plotly_js(reports_dir)
+    data = load_period(con, grain, period)
+    stems = department_stems([d.code for d in data.departments])
+    written = []
+    for department, stem in zip(data.departments, stems, strict=True):
+        content = period_content(data, department, lang)
+        html = period_dir / report_file_name(stem, lang, ".html")
+        html.write_text(
+            render_period_page(content, self_contained=False, asset_href=ASSET_HREF),
+            encoding="utf-8",
+        )
+        written.append(html)
+        if self_contained:
+            standalone = period_dir / report_file_name(stem, lang, ".html", standalone=True)
+            standalone.write_text(
+                render_period_page(content, self_contained=True, asset_href=ASSET_HREF),
+                encoding="utf-8",
+            )
+            written.append(standalone)
+        xlsx = period_dir / report_file_name(stem, lang, ".xlsx")
+        written.append(write_period_workbook(content, xlsx))
+    write_manifest(period_dir, manifest_entries(data.departments, stems))
+    return sorted(written)
+
+
+def manifest_entries(departments: list[Department], stems: list[str]) -> dict[str, dict]:
+    return {
+        stem: {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}
+        for d, stem in zip(departments, stems, strict=True)
+    }

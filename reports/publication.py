@@ -1,0 +1,60 @@
+"""Which numbers may be published: `publication_blocks` withholds a department-month.
+
+An error-level data-quality finding blocks a department's month. Every figure computed from that
+month is withheld with it: the department's quarter and year contain the month, and the hospital
+and the department's kind group sum its measures. A wrong number never reaches a page; the page
+says why instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# metric_report's codes for the whole hospital and for a group of departments of one kind.
+HOSPITAL = "ALL"
+KIND_PREFIX = "KIND:"
+# A block without a department (or naming the hospital) withholds every department's month.
+_WHOLE_HOSPITAL = {None, "", HOSPITAL, "*"}
+
+
+@dataclass(frozen=True)
+class Block:
+    dept: str | None
+    month: str
+    check: str
+    message_zh: str | None
+    message_en: str | None
+
+    def message(self, lang: str) -> str:
+        text = self.message_en if lang == "en" and self.message_en else self.message_zh
+        return text or self.message_en or self.check
+
+
+class Publication:
+    """The blocks of the warehouse, asked per department code ('ALL', 'KIND:x' too) and months."""
+
+    def __init__(self, blocks: list[Block], kinds: dict[str, str]):
+        self.blocks = sorted(blocks, key=lambda b: (b.month, b.dept or "", b.check))
+        self._kinds = kinds
+
+    def __bool__(self) -> bool:
+        return bool(self.blocks)
+
+    def blocks_for(self, dept: str, months: list[str]) -> list[Block]:
+        """The blocks that withhold `dept`'s figures for a period spanning `months`."""
+        if not self.blocks:
+            return []
+        wanted = set(months)
+        return [b for b in self.blocks if b.month in wanted and self._covers(b, dept)]
+
+    def withheld(self, dept: str, months: list[str]) -> bool:
+        return bool(self.blocks_for(dept, months))
+
+    def _covers(self, block: Block, dept: str) -> bool:
+        if block.dept in _WHOLE_HOSPITAL or dept == HOSPITAL:
+            return True
+        if dept.startswith(KIND_PREFIX):
+            # A block on a department whose kind is unknown withholds every kind group.
+            kind = self._kinds.get(block.dept)
+            return kind is None or dept == f"{KIND_PREFIX}{kind}"
+        return block.dept == dept

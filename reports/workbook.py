@@ -1,0 +1,150 @@
+"""How every deptops workbook looks (openpyxl): text that stays text, headers, tables with number
+formats, filters and frozen headers, status colours that follow a re-sort, A4 printing."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports import labels
+
+TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
+STATUS_FILLS = {"ok": "C6EFCE", "watch": "FFEB9C", "alert": "FFC7CE"}
+HEADER_FILL = PatternFill("solid", fgColor="DDE5EE")
+MIN_WIDTH, MAX_WIDTH = 8, 60
+_SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # the header, in the reader's language
+    width_hint: int = 0
+    number_format: str | None = None  # for numbers that do not carry their own
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number with its own format (an indicator table mixes % and CNY in one column)."""
+
+    value: float | None
+    number_format: str
+
+
+def put_text(cell: Cell, text: str | None) -> Cell:
+    """Text stays text: openpyxl turns a string starting with = into a formula, and ledger text
+    (names, commentary) may start with =, +, - or @. Characters XML cannot hold are dropped."""
+    if text is None:
+        cell.value = None
+        return cell
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
+    cell.data_type = "s"
+    return cell
+
+
+def title(sheet: Worksheet, text: str) -> None:
+    put_text(sheet.cell(TITLE_ROW, 1), text).font = Font(bold=True, size=13)
+
+
+def header(cell: Cell, text: str) -> None:
+    put_text(cell, text)
+    cell.font = Font(bold=True)
+    cell.fill = HEADER_FILL
+    cell.alignment = Alignment(vertical="center", wrap_text=True)
+
+
+def write_table(
+    sheet: Worksheet,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[object]],
+    *,
+    top: int = HEADER_ROW,
+    first_column: int = 1,
+) -> int:
+    """Header at row `top`, then one line per row; returns the last row written (the header's
+    when there are no rows). A str is text, a Number or a number gets its format."""
+    for offset, column in enumerate(columns):
+        header(sheet.cell(top, first_column + offset), column.label)
+    line = top
+    for line, values in enumerate(rows, top + 1):
+        for offset, (column, value) in enumerate(zip(columns, values, strict=True)):
+            cell = sheet.cell(line, first_column + offset)
+            if isinstance(value, Number):
+                cell.value = value.value
+                cell.number_format = value.number_format
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                cell.value = value
+                if column.number_format:
+                    cell.number_format = column.number_format
+            else:
+                put_text(cell, value)
+            if column.wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return line
+
+
+def finish_table(
+    sheet: Worksheet, columns: Sequence[Column], last_row: int, freeze_columns: int = 0
+) -> None:
+    """Filter over the table under HEADER_ROW, header frozen, columns fitted, A4 landscape."""
+    last_column = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_row, FIRST_DATA_ROW)}"
+    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1 + freeze_columns)
+    fit_columns(sheet, columns)
+    print_setup(sheet)
+
+
+def status_fills(
+    sheet: Worksheet, cells: str, status_cell: str, lang: str, codes: Iterable[str] = STATUS_FILLS
+) -> None:
+    """Colour `cells` by the status word in `status_cell` (relative to the range's first cell),
+    as conditional formats so that the colours follow the rows through a re-sort."""
+    for code in codes:
+        text = labels.status(code, lang).replace('"', '""')
+        sheet.conditional_formatting.add(
+            cells,
+            FormulaRule(
+                formula=[f'{status_cell}="{text}"'],
+                fill=PatternFill(bgColor=STATUS_FILLS[code]),
+            ),
+        )
+
+
+def display_width(value: object) -> int:
+    """Characters as Excel lays them out: CJK and full-width characters take two columns."""
+    text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit_columns(sheet: Worksheet, columns: Sequence[Column], first_row: int = HEADER_ROW) -> None:
+    for number, column in enumerate(columns, 1):
+        widths = [
+            display_width(cell.value)
+            for (cell,) in sheet.iter_rows(min_row=first_row, min_col=number, max_col=number)
+            if cell.value is not None
+        ]
+        width = max([column.width_hint, *widths]) + 2
+        sheet.column_dimensions[get_column_letter(number)].width = min(
+            max(width, MIN_WIDTH), MAX_WIDTH
+        )
+
+
+def print_setup(sheet: Worksheet) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
+
+
+def sheet_name(name: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
+    return name.translate(_SHEET_NAME_FORBIDDEN)[:31]

@@ -1,0 +1,286 @@
+"""Quarter, year and weekly reports and the dashboard of the demo hospital, in a real browser and
+read back from Excel: every number shown is metric_report's, formatted; every chart is drawn.
+
+The demo hospital (ledgers.demo): CARD and RESP medical, GSUR and ORTH surgical, RAD medtech
+without beds, 2024-01 … 2026-10.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from openpyxl.chart import BarChart, LineChart
+
+from ledgers.demo import write_demo
+from ledgers.loader import load_inbox
+from metrics import catalogue
+from metrics.compute import compute_months, months_with_data
+from reports import labels
+from reports.content import period_content
+from reports.dashboard import write_dashboard
+from reports.formatting import EXCEL_FORMATS, format_change, format_value, number_kind
+from reports.index import write_index
+from reports.periodic import write_period_reports
+from reports.warehouse import load_period
+from reports.weekly import write_weekly_briefs
+
+QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
+CHROMIUM = Path("/usr/bin/chromium")
+DEPARTMENTS = ("CARD", "GSUR", "ORTH", "RAD", "RESP")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    root = tmp_path_factory.mktemp("demo")
+    write_demo(root / "inbox")
+    con = duckdb.connect(str(root / "w.duckdb"))
+    load_inbox(con, root / "inbox")
+    compute_months(con, months_with_data(con))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def reports(demo, tmp_path_factory) -> Path:
+    reports_dir = tmp_path_factory.mktemp("reports")
+    write_period_reports(demo, reports_dir, "quarter", QUARTER)
+    write_period_reports(demo, reports_dir, "year", YEAR)
+    write_weekly_briefs(demo, reports_dir, WEEK)
+    write_dashboard(demo, reports_dir, "quarter", QUARTER)
+    write_index(reports_dir)
+    return reports_dir
+
+
+def _report(con, grain: str, period: str, dept: str, metric: str) -> tuple:
+    row = con.execute(
+        "select value, prior_change, denominator from metric_report "
+        "where grain = ? and period = ? and dept = ? and metric = ?",
+        [grain, period, dept, metric],
+    ).fetchone()
+    assert row is not None, (grain, period, dept, metric)
+    return row
+
+
+def _kind(con, grain: str, dept: str, metric: str):
+    denominators = [
+        d
+        for (d,) in con.execute(
+            "select denominator from metric_report where grain = ? and dept = ? and metric = ?",
+            [grain, dept, metric],
+        ).fetchall()
+    ]
+    return number_kind(catalogue.indicators()[metric], denominators)
+
+
+# --- in the browser --------------------------------------------------------------------------
+
+
+def _open(page, path: Path, problems: list[str]) -> tuple[int, int]:
+    """Load a page, wait for plotly to draw every chart; (charts, charts drawn)."""
+    from playwright.sync_api import TimeoutError as BrowserTimeout
+
+    page.goto(path.as_uri(), wait_until="load")
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(div => div.querySelector('.main-svg'))",
+            timeout=10_000,
+        )
+    except BrowserTimeout:
+        pytest.fail(f"{path.name}: charts not drawn within 10 s; the browser reported {problems}")
+    return (
+        page.locator(".plotly-graph-div").count(),
+        page.locator(".plotly-graph-div:has(.main-svg)").count(),
+    )
+
+
+@pytest.mark.browser
+def test_pages_draw_and_show_metric_report_numbers(demo, reports, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Chromium")
+    from playwright.sync_api import sync_playwright
+
+    problems, requests = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            viewport={"width": 1280, "height": 900},
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+        page.on("request", lambda r: requests.append(r.url))
+
+        # Quarter report of general surgery: the occupancy tile.
+        charts, drawn = _open(page, reports / QUARTER / "GSUR.html", problems)
+        assert charts == 6 and drawn == charts  # every family has values in the window
+        value, prior_change, _ = _report(demo, "quarter", QUARTER, "GSUR", "bed_occupancy")
+        kind = _kind(demo, "quarter", "GSUR", "bed_occupancy")
+        tile = page.locator('.tile[data-metric="bed_occupancy"]')
+        assert tile.locator(".tile-value").inner_text() == format_value(value, kind)
+        assert tile.locator(".tile-mom").inner_text() == (
+            f"{labels.text('mom', 'zh')} {format_change(prior_change, kind, 'zh')}"
+        )
+        page.screenshot(path=str(tmp_path / "quarter-GSUR.png"), full_page=True)
+
+        # Annual report of the hospital: outpatient visits.
+        charts, drawn = _open(page, reports / YEAR / "ALL.html", problems)
+        assert charts >= 5 and drawn == charts
+        value, _, _ = _report(demo, "year", YEAR, "ALL", "outpatient_visits")
+        shown = page.locator('.tile[data-metric="outpatient_visits"] .tile-value').inner_text()
+        assert shown == format_value(value, _kind(demo, "year", "ALL", "outpatient_visits"))
+        page.screenshot(path=str(tmp_path / "year-ALL.png"), full_page=True)
+
+        # Weekly brief of cardiology: one A4 page, occupancy of the week.
+        charts, drawn = _open(page, reports / WEEK / "CARD.html", problems)
+        assert charts == 1 and drawn == 1
+        value, _, _ = _report(demo, "week", WEEK, "CARD", "bed_occupancy")
+        cell = page.locator('tr[data-metric="bed_occupancy"] td.value').inner_text()
+        assert cell == format_value(value, _kind(demo, "week", "CARD", "bed_occupancy"))
+        pdf = page.pdf(format="A4", print_background=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the brief prints on one A4 page"
+        page.screenshot(path=str(tmp_path / "week-CARD.png"), full_page=True)
+
+        # Dashboard: a cell, then sorting by a column.
+        charts, drawn = _open(page, reports / QUARTER / "dashboard.html", problems)
+        assert charts == 1 and drawn == 1
+        value, _, _ = _report(demo, "quarter", QUARTER, "ORTH", "bed_occupancy")
+        cell = page.locator('tr[data-dept="ORTH"] td').nth(
+            page.locator("#dashboard-table thead th").evaluate_all(
+                "(ths) => ths.findIndex(th => th.dataset.metric === 'bed_occupancy')"
+            )
+        )
+        assert cell.inner_text() == format_value(
+            value, _kind(demo, "quarter", "ORTH", "bed_occupancy")
+        )
+        occupancy = {
+            dept: _report(demo, "quarter", QUARTER, dept, "bed_occupancy")[0]
+            for dept in DEPARTMENTS
+        }
+        with_value = [d for d in DEPARTMENTS if occupancy[d] is not None]
+        without = [d for d in DEPARTMENTS if occupancy[d] is None]  # RAD has no beds: always last
+        header = page.locator('#dashboard-table th[data-metric="bed_occupancy"]')
+
+        def order() -> list[str]:
+            return page.locator("#dashboard-table tbody tr").evaluate_all(
+                "(rows) => rows.map(row => row.dataset.dept)"
+            )
+
+        header.click()
+        assert order() == sorted(with_value, key=lambda d: -occupancy[d]) + without
+        assert header.get_attribute("aria-sort") == "descending"
+        header.click()
+        assert order() == sorted(with_value, key=lambda d: occupancy[d]) + without
+        page.locator("#dashboard-table thead th").first.click()  # by name, in pinyin order
+        assert order() == ["RAD", "ORTH", "RESP", "GSUR", "CARD"]  # fang gu hu pu xin
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+        # Links of the dashboard and the index lead to files that exist.
+        hrefs = page.locator("#dashboard-table a").evaluate_all("(a) => a.map(x => x.href)")
+        assert hrefs and all(Path(href.removeprefix("file://")).is_file() for href in hrefs)
+        browser.close()
+
+    assert problems == []
+    assert all(url.startswith("file://") for url in requests), requests
+    for name in ("quarter-GSUR.png", "year-ALL.png", "week-CARD.png", "dashboard.png"):
+        assert (tmp_path / name).stat().st_size > 20_000
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+
+def test_quarter_workbook_round_trip(demo, reports):
+    workbook = openpyxl.load_workbook(reports / QUARTER / "GSUR.xlsx")
+    t = partial(labels.text, lang="zh")
+    families = [family.zh for family in catalogue.families().values()]
+    assert workbook.sheetnames == [
+        t("summary_sheet"),
+        *families,
+        t("attention_sheet"),
+        t("movement_sheet"),
+        t("peers_sheet"),
+        t("supplies_sheet"),
+        t("commentary_sheet"),
+        t("dq_sheet"),
+    ]
+    summary = workbook[t("summary_sheet")]
+    assert summary.freeze_panes == "C3" and summary.auto_filter.ref.startswith("A2:")
+    header = [cell.value for cell in summary[2]]
+    value_column, status_column = header.index(t("value")), header.index(t("status"))
+    names = {i.zh: i.id for i in catalogue.indicators().values()}
+    checked = 0
+    for row in summary.iter_rows(min_row=3):
+        metric = names[row[1].value]
+        value, _, _ = _report(demo, "quarter", QUARTER, "GSUR", metric)
+        kind = _kind(demo, "quarter", "GSUR", metric)
+        assert row[value_column].value == pytest.approx(value)
+        assert row[value_column].number_format == EXCEL_FORMATS[kind]
+        checked += 1
+    assert checked >= 10
+    assert summary.conditional_formatting, "status colours"
+    statuses = {row[status_column].value for row in summary.iter_rows(min_row=3)}
+    assert statuses <= {None, *(labels.status(s, "zh") for s in ("ok", "watch", "alert"))}
+
+    for family in catalogue.families().values():
+        sheet = workbook[family.zh]
+        assert sheet.freeze_panes == "B3" and sheet.conditional_formatting
+        assert sheet._charts and all(isinstance(c, LineChart) for c in sheet._charts)
+    supplies = workbook[t("supplies_sheet")]
+    assert [type(c) for c in supplies._charts] == [BarChart]
+    money = supplies.cell(3, 6)
+    assert isinstance(money.value, int | float) and money.number_format == "#,##0.00"
+    movement = workbook[t("movement_sheet")]
+    assert any(row[6].number_format.startswith("+") for row in movement.iter_rows(min_row=3))
+
+
+def test_dashboard_workbook_holds_the_same_table(demo, reports):
+    sheet = openpyxl.load_workbook(reports / QUARTER / "dashboard.xlsx").active
+    assert sheet.freeze_panes == "D3" and sheet.auto_filter.ref.startswith("A2:")
+    header = [cell.value for cell in sheet[2]]
+    names = {i.zh: i.id for i in catalogue.indicators().values()}
+    metrics = [names[h] for h in header[3:] if h in names]
+    assert "bed_occupancy" in metrics and "drug_ratio" in metrics
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
+    assert set(DEPARTMENTS) | {"ALL"} <= set(rows)
+    for dept in (*DEPARTMENTS, "ALL"):
+        for offset, metric in enumerate(metrics):
+            value, _, _ = _report(demo, "quarter", QUARTER, dept, metric)
+            cell = rows[dept][3 + offset]
+            assert cell.value == (pytest.approx(value) if value is not None else None)
+            if value is not None:
+                assert cell.number_format == EXCEL_FORMATS[_kind(demo, "quarter", dept, metric)]
+    assert len(sheet.conditional_formatting) == len(metrics)  # one range per indicator column
+
+
+# --- movement analysis on real figures, and speed --------------------------------------------
+
+
+def test_every_decomposition_of_the_demo_adds_up(demo):
+    data = load_period(demo, "quarter", QUARTER)
+    seen = 0
+    for department in data.departments:
+        for d in period_content(data, department, "zh").decompositions:
+            assert sum(term.amount for term in d.terms) == pytest.approx(d.change, abs=1e-6)
+            assert sum(term.shown for term in d.terms) == d.change_shown
+            seen += 1
+    assert seen >= 20
+
+
+def test_a_report_renders_well_under_a_second(demo, tmp_path):
+    started = time.perf_counter()
+    written = write_period_reports(demo, tmp_path, "month", MONTH)
+    elapsed = time.perf_counter() - started
+    reports = len(written) // 2  # an HTML page and a workbook per department and the hospital
+    per_report = elapsed / reports
+    print(f"\n{reports} reports (HTML + Excel) in {elapsed:.2f} s: {per_report * 1000:.0f} ms each")
+    assert per_report < 0.5
