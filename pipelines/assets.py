@@ -1,15 +1,19 @@
 """Dagster assets: ledgers -> indicators -> reports. Plain functions of the other packages do the work;
 this module only says what depends on what, how it is partitioned and which checks guard it."""
 
+import datetime as dt
+
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from expectations.findings import write_data_quality_csv
 from expectations.suites import validate_ledger
 from ledgers.export import write_rejected_csv
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from metrics.export import write_metrics_csv
+from pipelines.quality import build_quality_checks
 from pipelines.settings import Settings
 
 
@@ -33,6 +37,34 @@ def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
     )
 
 
+def report_partitions(settings: Settings) -> tuple[dg.PartitionsDefinition, ...]:
+    """Quarters, years and ISO weeks over the same span as the months. Dagster maps each onto the
+    months it covers, so a quarter's reports depend on exactly its three months of indicators."""
+    first = dt.date.fromisoformat(f"{settings.first_month}-01")
+    quarter_start = first.replace(month=3 * ((first.month - 1) // 3) + 1)
+    quarterly = dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 1 1,4,7,10 *",
+        start=quarter_start.strftime("%Y-%m"),
+        fmt="%Y-%m",
+        timezone=settings.timezone,
+        end_offset=1,
+    )
+    yearly = dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 1 1 *",
+        start=first.strftime("%Y"),
+        fmt="%Y",
+        timezone=settings.timezone,
+        end_offset=1,
+    )
+    weekly = dg.WeeklyPartitionsDefinition(
+        start_date=(first + dt.timedelta(days=(7 - first.weekday()) % 7)).isoformat(),
+        day_offset=1,  # weeks start on Monday, as ISO weeks do
+        fmt="%Y-%m-%d",
+        timezone=settings.timezone,
+    )
+    return quarterly, yearly, weekly
+
+
 # Failures worth another try: locks and flaky shared drives. Anything else fails the step at once.
 TRANSIENT_ERRORS = (
     PermissionError,
@@ -50,6 +82,7 @@ CHECKED_LEDGERS = ("departments", "workload", "discharges")
 def build_assets(settings: Settings) -> tuple[list, list]:
     """The assets and asset checks, partitioned from the settings' first month."""
     monthly = monthly_partitions(settings)
+    quarterly, yearly, weekly = report_partitions(settings)
     single_run = dg.BackfillPolicy.single_run()
 
     @dg.asset(group_name="ledgers", pool=settings.pool, kinds={"duckdb", "excel"})
@@ -139,16 +172,20 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         kinds={"csv"},
     )
     def metrics_csv(duckdb: DuckDBResource, deptops: DeptopsConfig) -> dg.MaterializeResult:
-        """HOME/reports/metrics.csv (every indicator, grain, period and department) and
-        HOME/reports/rejected_rows.csv (every ledger row not loaded, and why)."""
-        reports = deptops.settings().reports
+        """HOME/reports/metrics.csv (every indicator, grain, period and department),
+        rejected_rows.csv (every ledger row not loaded, and why) and data_quality.csv (every
+        data-quality finding)."""
+        settings = deptops.settings()
+        reports = settings.reports
         with duckdb.get_connection() as con:
             rows = write_metrics_csv(con, reports / "metrics.csv")
             rejected = write_rejected_csv(con, reports / "rejected_rows.csv")
+            findings = write_data_quality_csv(con, reports / "data_quality.csv", settings.lang)
         return dg.MaterializeResult(
             metadata={
                 "metrics_rows": rows,
                 "rejected_rows": rejected,
+                "findings": findings,
                 "path": dg.MetadataValue.path(str(reports / "metrics.csv")),
             }
         )
@@ -165,25 +202,102 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
     ) -> dg.MaterializeResult:
         """HOME/reports/<YYYY-MM>/<dept>.html and .xlsx for every department and the hospital,
-        and the index page listing every report."""
-        from reports.index import write_index
-        from reports.monthly import write_month_reports
+        the month's finance dashboard, and the index page listing every report."""
+        return write_reports(context, duckdb, deptops, "month", context.partition_keys)
 
-        settings = deptops.settings()
-        written = []
-        with duckdb.get_connection() as con:
-            for number, month in enumerate(context.partition_keys, 1):
-                context.log.info(f"reports {number}/{len(context.partition_keys)}: {month}")
-                written += write_month_reports(con, settings.reports, month, settings.lang)
-        index = write_index(settings.reports, settings.lang)
-        return dg.MaterializeResult(
-            metadata={
-                "reports": [str(p) for p in written],
-                "count": len(written),
-                "index": dg.MetadataValue.path(str(index)),
-            }
-        )
+    @dg.asset(
+        group_name="reports",
+        partitions_def=quarterly,
+        backfill_policy=single_run,
+        deps=[indicators],
+        pool=settings.pool,
+        kinds={"html", "excel"},
+    )
+    def quarterly_reports(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
+    ) -> dg.MaterializeResult:
+        """HOME/reports/<YYYY-Qn>/: each quarter's reports and dashboard, from its three months."""
+        periods = [quarter_of(key) for key in context.partition_keys]
+        return write_reports(context, duckdb, deptops, "quarter", periods)
 
-    assets = [ledger_tables, indicators, monthly_reports, metrics_csv]
+    @dg.asset(
+        group_name="reports",
+        partitions_def=yearly,
+        backfill_policy=single_run,
+        deps=[indicators],
+        pool=settings.pool,
+        kinds={"html", "excel"},
+    )
+    def annual_reports(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
+    ) -> dg.MaterializeResult:
+        """HOME/reports/<YYYY>/: each year's reports and dashboard, from its twelve months."""
+        return write_reports(context, duckdb, deptops, "year", context.partition_keys)
+
+    @dg.asset(
+        group_name="reports",
+        partitions_def=weekly,
+        backfill_policy=single_run,
+        deps=[indicators],
+        pool=settings.pool,
+        kinds={"html"},
+    )
+    def weekly_briefs(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
+    ) -> dg.MaterializeResult:
+        """HOME/reports/<YYYY-Www>/: the Monday meeting's one-page brief per department and for
+        the hospital (partition key: the week's Monday)."""
+        weeks = [iso_week_of(key) for key in context.partition_keys]
+        return write_reports(context, duckdb, deptops, "week", weeks)
+
+    assets = [
+        ledger_tables,
+        indicators,
+        monthly_reports,
+        quarterly_reports,
+        annual_reports,
+        weekly_briefs,
+        metrics_csv,
+    ]
     checks = [ledger_check(kind) for kind in CHECKED_LEDGERS]
+    checks += build_quality_checks(ledger_tables, indicators, monthly, settings.pool)
     return assets, checks
+
+
+def quarter_of(key: str) -> str:
+    """Quarterly partition key (the month it starts, '2026-07') -> period '2026-Q3'."""
+    year, month = key.split("-")
+    return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+
+
+def iso_week_of(key: str) -> str:
+    """Weekly partition key (its Monday, '2026-11-16') -> period '2026-W47'."""
+    year, week, _ = dt.date.fromisoformat(key).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain: str, periods):
+    """Render the reports of these periods (and, but for weeks, their dashboards), then the index."""
+    from reports.dashboard import write_dashboard
+    from reports.index import write_index
+    from reports.periodic import write_period_reports
+    from reports.weekly import write_weekly_briefs
+
+    settings = deptops.settings()
+    written: list = []
+    with duckdb.get_connection() as con:
+        for number, period in enumerate(periods, 1):
+            context.log.info(f"{grain} reports {number}/{len(periods)}: {period}")
+            if grain == "week":
+                written += write_weekly_briefs(con, settings.reports, period, settings.lang)
+                continue
+            written += write_period_reports(con, settings.reports, grain, period, settings.lang)
+            written += write_dashboard(con, settings.reports, grain, period, settings.lang)
+    index = write_index(settings.reports, settings.lang)
+    return dg.MaterializeResult(
+        metadata={
+            "reports": [str(p) for p in written],
+            "count": len(written),
+            "index": dg.MetadataValue.path(str(index)),
+        }
+    )

@@ -8,9 +8,11 @@ month of data, which is only known once the ledgers are loaded.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import fcntl
 import os
 import shutil
+import socket
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,11 +26,12 @@ from dagster._core.storage.tags import (
 )
 
 from ledgers.specs import ledgers
-from metrics.compute import months_with_data
+from metrics.compute import month_start, months_with_data
 from pipelines.definitions import LOAD_JOB, MONTHLY_JOB, build_definitions
 from pipelines.settings import REPO_ROOT, Settings
 
 # Dagster's own step events are for the UI; the terminal shows our progress lines and warnings.
+LAUNCHER_TAG, PID_TAG, HOST_TAG = "deptops/launcher", "deptops/pid", "deptops/host"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -43,8 +46,10 @@ class RunSummary:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
-    checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)
+    checks_passed: set[str] = field(default_factory=set)
+    checks_failed: set[str] = field(default_factory=set)
+    blocking_failed: list[str] = field(default_factory=list)
+    findings: dict[str, int] = field(default_factory=dict)
     months: list[str] = field(default_factory=list)
     values: int = 0
     reports: list[Path] = field(default_factory=list)
@@ -103,18 +108,15 @@ def run_pipeline(
 def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSummary:
     summary = RunSummary()
     with dagster_instance(settings) as instance:
+        recover_abandoned_runs(instance, progress)
         progress(f"loading ledgers from {settings.inbox}")
         loaded = _execute(build_definitions(settings), LOAD_JOB, instance)
-        for evaluation in loaded.get_asset_check_evaluations():
-            if evaluation.passed:
-                summary.checks_passed += 1
-            else:
-                summary.checks_failed.append(evaluation.check_name)
+        _count_checks(loaded, summary)
         _read_load_summary(settings, summary)
-        if summary.checks_failed:
+        if summary.blocking_failed:
             raise PipelineError(
-                "data-quality checks failed, indicators not published: "
-                + ", ".join(summary.checks_failed)
+                "blocking data checks failed, indicators not published: "
+                + ", ".join(summary.blocking_failed)
             )
         if summary.months:
             settings = dataclasses.replace(settings, first_month=summary.months[0])
@@ -128,19 +130,26 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
                 instance,
                 tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
             )
-            for evaluation in monthly.get_asset_check_evaluations():
-                if not evaluation.passed:
-                    summary.checks_failed.append(evaluation.check_name)
-            # A single-run backfill reports one materialisation per month: take the reports once.
-            for event in monthly.get_asset_materialization_events():
-                metadata = event.materialization.metadata
-                if "reports" in metadata and not summary.reports:
-                    summary.reports = [Path(p) for p in metadata["reports"].value]
+            _count_checks(monthly, summary)
+            _collect_reports(monthly, summary)
+            for job, (start, end), what in report_ranges(summary.months):
+                progress(f"{what} reports {start}…{end} in one run")
+                ranged = {
+                    ASSET_PARTITION_RANGE_START_TAG: start,
+                    ASSET_PARTITION_RANGE_END_TAG: end,
+                }
+                _collect_reports(_execute(defs, job, instance, tags=ranged), summary)
             with duckdb.connect(str(settings.warehouse), read_only=True) as con:
                 summary.values = con.execute("select count(*) from metric_values").fetchone()[0]
+                summary.findings = dict(
+                    con.execute(
+                        "select severity, count(*) from dq_findings group by all"
+                    ).fetchall()
+                )
     summary.outputs = {
         "metrics": settings.reports / "metrics.csv",
         "rejected rows": settings.reports / "rejected_rows.csv",
+        "data quality": settings.reports / "data_quality.csv",
     }
     index = settings.reports / "index.html"
     if index.exists():
@@ -148,11 +157,96 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
     return summary
 
 
+def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:
+    """(job, partition range, what) for the quarters and years of the data, and its last 13 full
+    weeks (the weekly brief is for the Monday meeting; older weeks are there to materialise)."""
+    first, last = month_start(months[0]), month_start(months[-1])
+    quarter = lambda d: d.replace(month=3 * ((d.month - 1) // 3) + 1).strftime("%Y-%m")  # noqa: E731
+    last_day = (last + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    last_monday = last_day - dt.timedelta(
+        days=last_day.weekday() + (0 if last_day.weekday() == 6 else 7)
+    )
+    first_monday = max(
+        last_monday - dt.timedelta(weeks=12), first + dt.timedelta(days=(7 - first.weekday()) % 7)
+    )
+    ranges = [
+        ("quarterly_reports", (quarter(first), quarter(last)), "quarterly"),
+        ("annual_reports", (first.strftime("%Y"), last.strftime("%Y")), "annual"),
+    ]
+    if first_monday <= last_monday:
+        ranges.append(
+            ("weekly_reports", (first_monday.isoformat(), last_monday.isoformat()), "weekly")
+        )
+    return ranges
+
+
+def _count_checks(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
+    # A check evaluated in several runs counts once: failed if it failed in any.
+    for evaluation in result.get_asset_check_evaluations():
+        name = evaluation.check_name
+        if evaluation.passed:
+            summary.checks_passed.add(name)
+            continue
+        summary.checks_failed.add(name)
+        if evaluation.blocking:
+            summary.blocking_failed.append(name)
+
+
+def _collect_reports(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
+    # A single-run backfill records one materialisation per partition, each with the whole list.
+    seen: set[Path] = set(summary.reports)
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        if "reports" in metadata:
+            for path in map(Path, metadata["reports"].value):
+                if path not in seen:
+                    seen.add(path)
+                    summary.reports.append(path)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_abandoned_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> None:
+    """Runs of a `deptops run` that was killed stay 'started' and keep their pool slot, which would
+    make every later run wait forever. Mark them failed and free their slots."""
+    started = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+            tags={LAUNCHER_TAG: "cli"},
+        )
+    )
+    for run in started:
+        same_host = run.tags.get(HOST_TAG) == socket.gethostname()
+        if not same_host or _pid_alive(int(run.tags.get(PID_TAG, "0"))):
+            continue
+        progress(f"run {run.run_id[:8]} of a deptops process that stopped is marked failed")
+        instance.report_run_failed(
+            run, "the deptops process running it stopped (killed or crashed)"
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
 def _execute(
     defs: dg.Definitions, job: str, instance: dg.DagsterInstance, tags: dict | None = None
 ) -> dg.ExecuteInProcessResult:
     result = defs.resolve_job_def(job).execute_in_process(
-        run_config=QUIET, instance=instance, tags=tags or {}, raise_on_error=False
+        run_config=QUIET,
+        instance=instance,
+        tags={
+            LAUNCHER_TAG: "cli",
+            PID_TAG: str(os.getpid()),
+            HOST_TAG: socket.gethostname(),
+            **(tags or {}),
+        },
+        raise_on_error=False,
     )
     if not result.success:
         failures = [
@@ -210,7 +304,12 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"  files or sheets not used: {len(summary.problems)}")
         lines += [f"    {file}: {status}: {message}" for file, status, message in summary.problems]
     failed = len(summary.checks_failed)
-    lines.append(f"  checks:         {summary.checks_passed} passed, {failed} failed")
+    passed = len(summary.checks_passed - summary.checks_failed)
+    lines.append(f"  checks:         {passed} passed, {failed} failed")
+    if summary.checks_failed:
+        lines.append(f"    failed: {', '.join(sorted(set(summary.checks_failed)))}")
+    errors, warnings = summary.findings.get("error", 0), summary.findings.get("warning", 0)
+    lines.append(f"  data quality:   {errors:,} errors, {warnings:,} warnings (data_quality.csv)")
     if summary.months:
         lines.append(
             f"  indicators:     {summary.values:,} values for {len(summary.months)} months "

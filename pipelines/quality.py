@@ -1,0 +1,92 @@
+"""The data-quality checks of expectations/ as Dagster asset checks on the assets they guard:
+ledger checks on `ledger_tables`, anomaly checks on `indicators`. A failed check is shown with its
+severity; an error on a department's ledger blocks only that department-month's publication
+(the publication_blocks table the reports read), so these checks do not stop the whole run."""
+
+from collections import defaultdict
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from expectations.checks import catalogue
+from expectations.findings import run_anomaly_checks, run_ledger_checks
+
+SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN}
+
+
+def check_results(asset_key: dg.AssetKey, guards: str, found: list) -> list[dg.AssetCheckResult]:
+    """One result per check of the catalogue that guards this asset."""
+    by_check = defaultdict(list)
+    for finding in found:
+        by_check[finding.check].append(finding)
+    results = []
+    for check in catalogue().values():
+        if check.guards != guards:
+            continue
+        hits = by_check.get(check.id, [])
+        results.append(
+            dg.AssetCheckResult(
+                asset_key=asset_key,
+                check_name=check.id,
+                passed=not hits,
+                severity=SEVERITY[check.severity],
+                metadata={
+                    "findings": len(hits),
+                    "departments": ", ".join(sorted({f.dept for f in hits if f.dept})) or "none",
+                    "months": ", ".join(sorted({f.period for f in hits if f.period})) or "none",
+                    "first": hits[0].message_zh if hits else "none",
+                },
+            )
+        )
+    return results
+
+
+def specs_for(asset_key: dg.AssetKey, guards: str) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(check.id, asset=asset_key, description=f"{check.zh} / {check.en}")
+        for check in catalogue().values()
+        if check.guards == guards
+    ]
+
+
+def run_months(context, partitions: dg.PartitionsDefinition) -> list[str]:
+    """The months of the run a check executes in: its partition, or its partition range."""
+    tags = context.run.tags
+    start = tags.get("dagster/asset_partition_range_start")
+    if start:
+        end = tags["dagster/asset_partition_range_end"]
+        return partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+    key = tags.get("dagster/partition")
+    return [key] if key else []
+
+
+def build_quality_checks(ledger_tables, indicators, monthly, pool: str) -> list:
+    @dg.multi_asset_check(
+        specs=specs_for(ledger_tables.key, "ledger"),
+        name="ledger_data_quality",
+        pool=pool,
+        description="Suites per month, reconciliations, completeness and timeliness of the "
+        "months the last load touched.",
+    )
+    def ledger_data_quality(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+        event = context.instance.get_latest_materialization_event(ledger_tables.key)
+        touched = event.asset_materialization.metadata.get("months_touched") if event else None
+        months = [m for m in (touched.value if touched else "").split(", ") if m and m != "none"]
+        context.log.info(f"data-quality checks for {len(months)} months")
+        with duckdb.get_connection() as con:
+            found = run_ledger_checks(con, months) if months else []
+        yield from check_results(ledger_tables.key, "ledger", found)
+
+    @dg.multi_asset_check(
+        specs=specs_for(indicators.key, "indicators"),
+        name="indicator_anomalies",
+        pool=pool,
+        description="Each indicator against the department's own history and last year.",
+    )
+    def indicator_anomalies(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+        months = run_months(context, monthly)
+        with duckdb.get_connection() as con:
+            found = run_anomaly_checks(con, months) if months else []
+        yield from check_results(indicators.key, "indicators", found)
+
+    return [ledger_data_quality, indicator_anomalies]
