@@ -28,6 +28,7 @@ class Indicator:
     weekly: bool
     inputs: tuple[str, ...]
     missing: str
+    missing_denominator: str | None
     zero: str | None
 
     def name(self, lang: str) -> str:
@@ -73,9 +74,21 @@ def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str
             weekly=raw.get("weekly", False),
             inputs=tuple(raw["inputs"]),
             missing=raw["missing"],
+            missing_denominator=raw.get("missing_denominator"),
             zero=raw.get("zero"),
         )
+    _check(indicators, families, data["reasons"])
     return indicators, families, data["reasons"]
+
+
+def _check(indicators: dict[str, Indicator], families: dict, reasons: dict) -> None:
+    """A catalogue that names an unknown family or reason is refused before any SQL runs."""
+    for indicator in indicators.values():
+        if indicator.family not in families:
+            raise ValueError(f"{indicator.id}: unknown family {indicator.family!r}")
+        for code in (indicator.missing, indicator.missing_denominator, indicator.zero):
+            if code is not None and code not in reasons:
+                raise ValueError(f"{indicator.id}: unknown reason {code!r}")
 
 
 def indicators() -> dict[str, Indicator]:
@@ -85,6 +98,11 @@ def indicators() -> dict[str, Indicator]:
 
 def families() -> dict[str, Family]:
     return dict(sorted(_load()[1].items(), key=lambda item: item[1].order))
+
+
+def reasons() -> dict[str, dict[str, str]]:
+    """Every reason code a null value may carry, with its zh and en text."""
+    return _load()[2]
 
 
 def reason_text(code: str | None, lang: str) -> str | None:
@@ -107,7 +125,9 @@ def store(con: duckdb.DuckDBPyConnection) -> None:
                 "band_high": i.band_high,
                 "scale": i.scale,
                 "weekly": i.weekly,
+                "inputs": list(i.inputs),
                 "missing": i.missing,
+                "missing_denominator": i.missing_denominator,
                 "zero": i.zero,
             }
             for i in indicators().values()
@@ -115,5 +135,12 @@ def store(con: duckdb.DuckDBPyConnection) -> None:
     )
     frame = frame.astype({"band_low": "float64", "band_high": "float64"})
     con.register("catalogue_frame", frame)
-    con.execute("create or replace table metric_catalogue as select * from catalogue_frame")
+    con.execute("""
+        create or replace table metric_catalogue as
+        select * replace (
+            cast(inputs as varchar[]) as inputs,
+            cast(missing_denominator as varchar) as missing_denominator,
+            cast(zero as varchar) as zero)
+        from catalogue_frame
+    """)
     con.unregister("catalogue_frame")

@@ -2,9 +2,16 @@
 
 Tables written:
 - `dept_day_measures`: one row per department and day (daily workload ledger).
-- `dept_month_measures`: one row per department and month (every ledger).
+- `dept_month_measures`: one row per department and month: lists of days, episodes and date ranges
+  (daily workload, discharges, roster, equipment register), summed as they are.
+- `dept_month_ledger_measures`: one row per department and month from the ledgers kept per month
+  (finance, patient feedback, appointments, supplies, equipment usage), summed over a period only
+  when every month of it is there (the months-present rule, `sql/period_sums.sql`).
 - `metric_values`: one row per grain, period, department group and indicator, with the numerator and
-  denominator of its formula; `metric_report` (a view) adds comparisons, bands and status.
+  denominator of its formula and `computed_at`; `metric_report` (a view) adds comparisons, bands
+  and status.
+- `metric_state`: the fingerprint of the formulas, catalogue and holiday calendar the stored
+  values were computed with; when it changes, the next run recomputes every month.
 
 Recomputing a month rewrites that month's measures and only the periods that contain it: the month,
 its quarter, its year and the ISO weeks that overlap it.
@@ -13,7 +20,10 @@ its quarter, its year and the ISO weeks that overlap it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +33,15 @@ from ledgers.loader import ensure_schema
 from metrics import catalogue
 
 SQL_DIR = Path(__file__).with_name("sql")
+HOLIDAYS_PATH = Path(__file__).with_name("holidays.toml")
+
+# Measure tables and the SQL that fills them, in the order they must be filled (the monthly
+# workload sums read the daily table), with the column that dates a row.
+MEASURE_TABLES = {
+    "dept_day_measures": ("measures_daily", "day"),
+    "dept_month_measures": ("measures", "month"),
+    "dept_month_ledger_measures": ("measures_monthly_ledgers", "month"),
+}
 
 
 @cache
@@ -36,71 +55,164 @@ def month_start(month: str) -> dt.date:
     return dt.date.fromisoformat(f"{month}-01")
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the measure and value tables with the columns the SQL files define."""
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """Dates that change workdays(P): holidays off Monday–Friday, adjusted workdays (调休) on."""
+
+    holidays: tuple[dt.date, ...] = ()
+    adjusted_workdays: tuple[dt.date, ...] = ()
+
+    def params(self) -> dict[str, list[dt.date]]:
+        return {"holidays": list(self.holidays), "adjusted_workdays": list(self.adjusted_workdays)}
+
+
+def load_holidays(path: Path | None = None) -> HolidayCalendar:
+    """The holiday calendar of `path` (default `metrics/holidays.toml`); see that file's comments."""
+    data = tomllib.loads((path or HOLIDAYS_PATH).read_text(encoding="utf-8"))
+    lists = {}
+    for key in ("holidays", "adjusted_workdays"):
+        values = data.get(key, [])
+        wrong = [v for v in values if type(v) is not dt.date]
+        if wrong:
+            raise ValueError(f"{path or HOLIDAYS_PATH}: {key} must hold dates, found {wrong[0]!r}")
+        lists[key] = tuple(sorted(set(values)))
+    both = set(lists["holidays"]) & set(lists["adjusted_workdays"])
+    if both:
+        raise ValueError(f"{path or HOLIDAYS_PATH}: {min(both)} is both a holiday and a workday")
+    return HolidayCalendar(**lists)
+
+
+def formulas_fingerprint(calendar: HolidayCalendar) -> str:
+    """What the stored values depend on besides the ledgers: SQL, catalogue and holiday calendar."""
+    digest = hashlib.sha256()
+    for path in [*sorted(SQL_DIR.glob("*.sql")), catalogue.CATALOGUE_PATH]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(repr(calendar).encode())
+    return digest.hexdigest()
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None) -> bool:
+    """Create the measure and value tables with the columns the SQL files define.
+
+    With a fingerprint that differs from the stored one (or none stored), drop the measures and
+    values computed by other formulas first; returns True when there were any, so that every
+    month is recomputed."""
     ensure_schema(con)
     catalogue.store(con)
+    con.execute("create table if not exists metric_state (key varchar primary key, value varchar)")
+    stored = con.execute("select value from metric_state where key = 'formulas'").fetchone()
+    stale = fingerprint is not None and (stored is None or stored[0] != fingerprint)
+    rebuilt = False
+    if stale:
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where not temporary"
+            ).fetchall()
+        }
+        rebuilt = bool(existing & {*MEASURE_TABLES, "metric_values"})
+        for table in (*MEASURE_TABLES, "metric_values"):
+            con.execute(f"drop table if exists {table}")
+        con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
     nothing = {"months": []}
-    con.execute(f"create table if not exists dept_day_measures as {sql('measures_daily')}", nothing)
-    con.execute(f"create table if not exists dept_month_measures as {sql('measures')}", nothing)
+    for table, (query, _) in MEASURE_TABLES.items():
+        con.execute(f"create table if not exists {table} as {sql(query)}", nothing)
     con.execute("""
         create table if not exists metric_values (
             grain varchar, period varchar, dept varchar, metric varchar, value double,
             numerator double, denominator double, reason varchar,
-            prior_period varchar, yoy_period varchar)
+            prior_period varchar, yoy_period varchar, computed_at timestamp with time zone)
     """)
     con.execute(sql("report"))
+    return rebuilt
 
 
-def compute_months(con: duckdb.DuckDBPyConnection, months: Iterable[str]) -> int:
+def compute_months(
+    con: duckdb.DuckDBPyConnection, months: Iterable[str], holidays: Path | None = None
+) -> int:
     """Recompute the measures of these months ('2026-10', ...) and every period containing them.
 
-    Returns the number of indicator values written. One transaction: readers never see half."""
-    dates = sorted({month_start(m) for m in months})
-    ensure_tables(con)
+    `holidays` is the holiday calendar file (default `metrics/holidays.toml`). Returns the number
+    of indicator values written. One transaction: readers never see half."""
+    calendar = load_holidays(holidays)
     con.execute("begin transaction")
     try:
-        params = {"months": dates}
-        con.execute(
-            "delete from dept_day_measures where list_contains($months, date_trunc('month', day)::date)",
-            params,
-        )
-        con.execute(f"insert into dept_day_measures by name {sql('measures_daily')}", params)
-        con.execute("delete from dept_month_measures where list_contains($months, month)", params)
-        con.execute(f"insert into dept_month_measures by name {sql('measures')}", params)
+        if ensure_tables(con, formulas_fingerprint(calendar)):
+            months = [*months, *months_with_data(con)]
+        params = {"months": sorted({month_start(m) for m in months})}
+        # A month is held when a dated ledger has rows in it: the roster and the equipment
+        # register span all time and would otherwise make every month asked for look held.
+        with_data = {month_start(m) for m in months_with_data(con)}
+        held_params = {"months": [m for m in params["months"] if m in with_data]}
+        for table, (query, dated_by) in MEASURE_TABLES.items():
+            con.execute(
+                f"delete from {table} "  # noqa: S608 -- identifiers from MEASURE_TABLES
+                f"where list_contains($months, cast(date_trunc('month', {dated_by}) as date))",
+                params,
+            )
+            con.execute(f"insert into {table} by name {sql(query)}", held_params)
         held = [
-            m for (m,) in con.execute("select distinct month from dept_month_measures").fetchall()
+            m
+            for (m,) in con.execute(
+                "select month from dept_month_measures "
+                "union select month from dept_month_ledger_measures"
+            ).fetchall()
         ]
-        con.execute(f"create or replace temp table calendar as {sql('calendar')}", {"months": held})
+        # The periods to rewrite contain a requested month, data or not (a month whose ledgers
+        # were all removed loses its rows); their values come from the months the warehouse holds.
+        con.execute(
+            f"create or replace temp table requested_calendar as {sql('calendar')}",
+            params | calendar.params(),
+        )
+        # (unnest in a subquery: DuckDB 2.0 drops rows of `select distinct unnest(..., recursive)`)
+        con.execute("""
+            create or replace temp table periods_to_compute as
+            select distinct p.grain, p.period
+            from (
+                select unnest([{'grain': 'week', 'period': week},
+                               {'grain': 'month', 'period': month},
+                               {'grain': 'quarter', 'period': quarter},
+                               {'grain': 'year', 'period': year}]) as p
+                from requested_calendar
+            )
+        """)
+        con.execute(
+            f"create or replace temp table calendar as {sql('calendar')}",
+            {"months": held} | calendar.params(),
+        )
         con.execute(f"create or replace temp table periods as {sql('periods')}")
-        con.execute(
-            """create or replace temp table periods_to_compute as
-               select distinct unnest([('week', week), ('month', month), ('quarter', quarter),
-                                       ('year', year)]) as p
-               from calendar where list_contains($months, month_start)""",
-            params,
-        )
-        con.execute(
-            "create or replace temp table periods_to_compute as "
-            "select p[1] as grain, p[2] as period from periods_to_compute"
-        )
         con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
         formulas = "\nunion all\n".join(
-            f"select * from ({sql(family)})"  # noqa: S608 -- our own SQL files
+            f"select '{family}' as family, * from ({sql(family)})"  # noqa: S608 -- our own files
             for family in catalogue.families()
         )
         con.execute(f"create or replace temp table formulas as {formulas}")
+        _check_formulas(con)
         con.execute(
             "delete from metric_values v using periods_to_compute c "
             "where v.grain = c.grain and v.period = c.period"
         )
-        con.execute(f"insert into metric_values by name {sql('evaluate')}")
-        written = con.execute("select count(*) from formulas").fetchone()[0]
+        written = con.execute(
+            f"insert into metric_values by name "  # noqa: S608 -- our own SQL file
+            f"select *, current_timestamp as computed_at from ({sql('evaluate')})"
+        ).fetchone()[0]
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return written
+
+
+def _check_formulas(con: duckdb.DuckDBPyConnection) -> None:
+    """Each catalogue indicator has its formula in its own family's SQL file, and nothing else does."""
+    found = set(con.execute("select distinct metric, family from formulas").fetchall())
+    catalogued = {(i.id, i.family) for i in catalogue.indicators().values()}
+    if found != catalogued:
+        raise ValueError(
+            "formulas and catalogue disagree: "
+            f"catalogued without formula {sorted(catalogued - found)}, "
+            f"formula not catalogued {sorted(found - catalogued)}"
+        )
 
 
 def months_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:

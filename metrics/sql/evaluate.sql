@@ -1,25 +1,79 @@
 -- Every formula evaluated: value = numerator / denominator × scale. A value whose input is missing
--- or whose denominator is zero is null, with the reason from the catalogue; never a silent 0.
+-- or whose denominator is zero is null, with a reason code from the catalogue; never a silent 0.
 -- Weekly rows are kept only for the indicators the catalogue marks weekly (daily-ledger ones).
--- Reads: formulas (grain, period, dept, metric, numerator, denominator), metric_catalogue, periods.
+-- Reads: formulas (grain, period, dept, metric, numerator, denominator), metric_catalogue,
+-- periods, period_sums.
+--
+-- The reason for a null value, first that applies:
+-- 1. a ledger the indicator needs (catalogue `inputs`) is missing for the group and period: the
+--    daily ledger has no row in P, a monthly ledger breaks the months-present rule
+--    (period_sums.sql), or no department of the group has a roster;
+-- 2. the numerator is unknown: the catalogue's `missing`;
+-- 3. the denominator is unknown: `missing_denominator` (else `missing`);
+-- 4. the denominator is zero: `zero` (else `missing`).
+with ledgers_missing as (
+    select
+        grain,
+        period,
+        dept,
+        [l.ledger for l in [
+            {'ledger': 'workload', 'missing': workload_days is null},
+            {'ledger': 'finance', 'missing': finance_months is null},
+            {'ledger': 'patient_feedback', 'missing': patient_feedback_months is null},
+            {'ledger': 'appointments', 'missing': appointments_months is null},
+            {'ledger': 'supplies', 'missing': supplies_months is null},
+            {'ledger': 'equipment_usage', 'missing': equipment_usage_months is null},
+            {'ledger': 'staffing', 'missing': all_fte_days is null}
+        ] if l.missing] as ledgers
+    from period_sums
+),
+
+evaluated as (
+    select
+        f.grain,
+        f.period,
+        f.dept,
+        f.metric,
+        case
+            when f.numerator is null or f.denominator is null or f.denominator = 0 then null
+            else cast(f.numerator as double) / cast(f.denominator as double) * c.scale
+        end as value,
+        cast(f.numerator as double) as numerator,
+        cast(f.denominator as double) as denominator,
+        list_filter(c.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input,
+        c.missing,
+        c.missing_denominator,
+        c.zero,
+        p.prior_period,
+        p.yoy_period
+    from formulas f
+    join metric_catalogue c on c.metric = f.metric
+    join periods p on p.grain = f.grain and p.period = f.period
+    join ledgers_missing m on m.grain = f.grain and m.period = f.period and m.dept = f.dept
+    where f.grain <> 'week' or c.weekly
+)
+
 select
-    f.grain,
-    f.period,
-    f.dept,
-    f.metric,
+    grain,
+    period,
+    dept,
+    metric,
+    value,
+    numerator,
+    denominator,
     case
-        when f.numerator is null or f.denominator is null or f.denominator = 0 then null
-        else cast(f.numerator as double) / cast(f.denominator as double) * c.scale
-    end as value,
-    cast(f.numerator as double) as numerator,
-    cast(f.denominator as double) as denominator,
-    case
-        when f.numerator is null or f.denominator is null then c.missing
-        when f.denominator = 0 then coalesce(c.zero, c.missing)
+        when value is not null then null
+        when missing_input = 'workload' then 'no_workload'
+        when missing_input = 'finance' then 'no_finance'
+        when missing_input = 'patient_feedback' then 'no_feedback'
+        when missing_input = 'appointments' then 'no_appointments'
+        when missing_input = 'supplies' then 'no_supplies'
+        when missing_input = 'equipment_usage' then 'no_equipment'
+        when missing_input = 'staffing' then 'no_staffing'
+        when numerator is null then missing
+        when denominator is null then coalesce(missing_denominator, missing)
+        else coalesce(zero, missing)
     end as reason,
-    p.prior_period,
-    p.yoy_period
-from formulas f
-join metric_catalogue c on c.metric = f.metric
-join periods p on p.grain = f.grain and p.period = f.period
-where f.grain <> 'week' or c.weekly
+    prior_period,
+    yoy_period
+from evaluated

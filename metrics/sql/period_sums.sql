@@ -1,9 +1,28 @@
--- The additive measures summed over each period to compute and each department group:
--- the department itself, the hospital (ALL) and its kind (KIND:medical, KIND:surgical, ...).
--- Grain: one row per grain, period and department group. Weeks sum the daily table, the other
--- grains the monthly one. days and workdays come with the period, never summed over departments.
--- Reads: periods_to_compute (grain, period), periods, dept_month_measures, dept_day_measures.
-with groups as (
+-- The additive measures summed over each period to compute and each department group: the
+-- department itself, the hospital (ALL) and its kind (KIND:medical, KIND:surgical, ...).
+-- Grain: one row per grain, period and department group, for every department and kind of the
+-- department list, data or not: a group without data gets nulls, so every indicator says why.
+-- Weeks sum the daily table, the other grains the monthly ones. days and workdays come with the
+-- period, never summed over departments.
+-- Reads: periods_to_compute (grain, period), periods, raw_departments, dept_day_measures,
+-- dept_month_measures, dept_month_ledger_measures.
+--
+-- Two kinds of measures, two rules (METRICS.md: missing is null, never a silent 0):
+-- * Lists of days, episodes and date ranges (dept_day_measures, dept_month_measures) are plain
+--   sums over the period and the group: a day or month without rows adds nothing.
+-- * Ledgers kept one row per month (dept_month_ledger_measures: finance, patient feedback,
+--   appointments, supplies, equipment usage) follow the months-present rule. For one department
+--   and a period P of n months (the months of P the warehouse holds), a measure is
+--     - its sum, when all n months give it;
+--     - null ("not kept"), when no month of P gives it: the department does not keep it;
+--     - null ("unknown"), when only some months give it: a quarter whose February finance ledger
+--       is missing has no revenue, rather than two months of revenue shown as the quarter's.
+--   A group's measure is the sum over its departments that keep it, and unknown as soon as one
+--   of them is unknown. At month grain a department cannot be "unknown": one without the month's
+--   ledger is left out of the group's month (the data-quality checks report the missing ledger),
+--   and each of its quarters and years is unknown.
+--   Each measure travels from the departments to the groups as {total, is_gap}.
+with departments_in_groups as (
     select code as dept, code as group_code from raw_departments
     union all
     select code, 'ALL' from raw_departments
@@ -17,30 +36,68 @@ wanted as (
     semi join periods_to_compute c on c.grain = p.grain and c.period = p.period
 ),
 
-monthly as (
+-- Every group in every period wanted: the rows of the result.
+spine as (
+    select w.grain, w.period, g.group_code as dept
+    from wanted w
+    cross join (select distinct group_code from departments_in_groups) g
+),
+
+-- Plain sums: the daily ledger per week, then every list per month, quarter and year.
+listed as (
+    select w.grain, w.period, g.group_code as dept, sum(columns(d.* exclude (dept, day)))
+    from wanted w
+    join dept_day_measures d on d.day between w.period_start and w.period_start + 6
+    join departments_in_groups g on g.dept = d.dept
+    where w.grain = 'week'
+    group by all
+    union all by name
     select w.grain, w.period, g.group_code as dept, sum(columns(m.* exclude (dept, month)))
     from wanted w
     join dept_month_measures m on list_contains(w.months, m.month)
-    join groups g on g.dept = m.dept
+    join departments_in_groups g on g.dept = m.dept
     where w.grain <> 'week'
     group by all
 ),
 
-weekly as (
-    select w.grain, w.period, g.group_code as dept, sum(columns(d.* exclude (dept, day)))
+-- The months-present rule, per department: {sum over P, whether only some months give it}.
+kept_by_department as (
+    select
+        w.grain,
+        w.period,
+        l.dept,
+        {'total': sum(columns(l.* exclude (dept, month))),
+         'is_gap': count(columns(l.* exclude (dept, month))) not in (0, w.months_held)}
     from wanted w
-    join dept_day_measures d on d.day between w.period_start and w.period_start + 6
-    join groups g on g.dept = d.dept
-    where w.grain = 'week'
-    group by all
+    join dept_month_ledger_measures l on list_contains(w.months, l.month)
+    where w.grain <> 'week'
+    group by w.grain, w.period, w.months_held, l.dept
 ),
 
-sums as (
-    select * from monthly
-    union all by name
-    select * from weekly
+-- ... and per group: unknown if one department is unknown, else the sum over those that keep it.
+kept as (
+    select
+        k.grain,
+        k.period,
+        g.group_code as dept,
+        case
+            when bool_or(columns(k.* exclude (grain, period, dept)).is_gap) then null
+            else sum(columns(k.* exclude (grain, period, dept)).total)
+        end
+    from kept_by_department k
+    join departments_in_groups g on g.dept = k.dept
+    group by k.grain, k.period, g.group_code
 )
 
-select sums.*, w.days, w.workdays
-from sums
+select
+    spine.grain,
+    spine.period,
+    spine.dept,
+    columns(listed.* exclude (grain, period, dept)),
+    columns(kept.* exclude (grain, period, dept)),
+    w.days,
+    w.workdays
+from spine
 join wanted w using (grain, period)
+left join listed using (grain, period, dept)
+left join kept using (grain, period, dept)

@@ -1,5 +1,6 @@
--- One row per grain and period: its calendar days, workdays, the months it spans, and the periods
--- it is compared with (prior: 环比, the period before; yoy: 同比, the same period a year earlier).
+-- One row per grain and period: its calendar days, workdays, the months it spans (those the
+-- warehouse holds: a period in progress has fewer), and the periods it is compared with
+-- (prior: 环比, the period before; yoy: 同比, the same period a year earlier).
 -- Reads: calendar.
 with by_grain as (
     select 'week' as grain, week as period, week_start as period_start, day, month_start, is_workday
@@ -19,6 +20,7 @@ select
     count(*) as days,
     count(*) filter (where is_workday) as workdays,
     list(distinct month_start order by month_start) as months,
+    count(distinct month_start) as months_held,
     case grain
         when 'week' then strftime(any_value(period_start) - interval 7 day, '%G-W%V')
         when 'month' then strftime(any_value(period_start) - interval 1 month, '%Y-%m')

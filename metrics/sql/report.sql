@@ -1,21 +1,12 @@
 -- metric_report: every indicator value with its comparisons and its status against its band.
 -- prior (环比) is the period before at the same grain, yoy (同比) the same period a year earlier.
--- Absolute changes of a % indicator are in percentage points; relative changes are fractions.
--- Band: the department's row in the targets ledger, else the `*` row, else the catalogue default.
+-- Absolute changes of a % indicator are in percentage points; relative changes are fractions of
+-- the compared value's size (|compared|), so that a deficit that shrinks is a positive change.
+-- Band: the department's row in the targets ledger, else the `*` row, else the catalogue default;
+-- a targets row replaces the whole band (a blank limit there means no limit on that side).
 -- Status: inside the band ok; outside by at most 10% of the band's limit watch; further alert.
 create or replace view metric_report as
-with targets as (
-    -- the department's own row wins over the `*` row
-    select
-        v.grain, v.period, v.dept, v.metric, t.low, t.high,
-        row_number() over (
-            partition by v.grain, v.period, v.dept, v.metric order by t.dept = '*'
-        ) as rank
-    from metric_values v
-    join raw_targets t on t.metric = v.metric and (t.dept = v.dept or t.dept = '*')
-),
-
-compared as (
+with compared as (
     select
         v.*,
         c.unit,
@@ -25,16 +16,25 @@ compared as (
         prior.value as prior_value,
         yoy.value as yoy_value,
         (v.value - prior.value) * (case when c.unit = '%' then 100 else 1 end) as prior_change,
-        case when prior.value <> 0 then v.value / prior.value - 1 end as prior_change_rel,
+        case when prior.value <> 0 then (v.value - prior.value) / abs(prior.value) end
+            as prior_change_rel,
         (v.value - yoy.value) * (case when c.unit = '%' then 100 else 1 end) as yoy_change,
-        case when yoy.value <> 0 then v.value / yoy.value - 1 end as yoy_change_rel,
-        case when t.rank is not null then t.low else c.band_low end as band_low,
-        case when t.rank is not null then t.high else c.band_high end as band_high
+        case when yoy.value <> 0 then (v.value - yoy.value) / abs(yoy.value) end
+            as yoy_change_rel,
+        case
+            when own_target.metric is not null then own_target.low
+            when all_target.metric is not null then all_target.low
+            else c.band_low
+        end as band_low,
+        case
+            when own_target.metric is not null then own_target.high
+            when all_target.metric is not null then all_target.high
+            else c.band_high
+        end as band_high
     from metric_values v
     join metric_catalogue c on c.metric = v.metric
-    left join targets t
-        on t.grain = v.grain and t.period = v.period and t.dept = v.dept
-        and t.metric = v.metric and t.rank = 1
+    left join raw_targets own_target on own_target.dept = v.dept and own_target.metric = v.metric
+    left join raw_targets all_target on all_target.dept = '*' and all_target.metric = v.metric
     left join metric_values prior
         on prior.grain = v.grain and prior.period = v.prior_period
         and prior.dept = v.dept and prior.metric = v.metric
