@@ -74,6 +74,51 @@ def test_monthly_schedule_targets_previous_month(settings, instance, tick, parti
     assert request.run_key == f"monthly:{partition}"
 
 
+@pytest.mark.parametrize(
+    ("schedule_name", "tick", "partition"),
+    [
+        # the quarter's reports on the 10th after it ends (deadline the 15th)
+        ("quarterly_schedule", dt.datetime(2026, 10, 10, 6, tzinfo=SHANGHAI), "2026-07"),
+        ("quarterly_schedule", dt.datetime(2027, 1, 10, 6, tzinfo=SHANGHAI), "2026-10"),
+        ("quarterly_schedule", dt.datetime(2024, 4, 10, 6, tzinfo=SHANGHAI), "2024-01"),
+        # the year's on 20 January (deadline 31 January)
+        ("annual_schedule", dt.datetime(2027, 1, 20, 6, tzinfo=SHANGHAI), "2026"),
+        ("annual_schedule", dt.datetime(2025, 1, 20, 6, tzinfo=SHANGHAI), "2024"),
+        # the weekly brief on Monday 07:00: the week before (partition key: its Monday)
+        ("weekly_schedule", dt.datetime(2026, 11, 23, 7, tzinfo=SHANGHAI), "2026-11-16"),
+        ("weekly_schedule", dt.datetime(2027, 1, 4, 7, tzinfo=SHANGHAI), "2026-12-28"),  # ISO W53
+        ("weekly_schedule", dt.datetime(2024, 3, 4, 7, tzinfo=SHANGHAI), "2024-02-26"),  # leap year
+    ],
+)
+def test_report_schedules_target_the_period_due(settings, instance, schedule_name, tick, partition):
+    defs = build_definitions(settings)
+    schedule = defs.resolve_schedule_def(schedule_name)
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == partition
+    job = defs.resolve_job_def(schedule.job_name)
+    assert partition in job.partitions_def.get_partition_keys(current_time=tick)
+
+
+@pytest.mark.parametrize(
+    ("asset", "partition", "months"),
+    [
+        ("quarterly_reports", "2025-01", ["2025-01", "2025-02", "2025-03"]),
+        ("quarterly_reports", "2024-10", ["2024-10", "2024-11", "2024-12"]),
+        ("annual_reports", "2024", [f"2024-{m:02d}" for m in range(1, 13)]),
+        # a week across a month end depends on both months
+        ("weekly_briefs", "2025-01-27", ["2025-01", "2025-02"]),
+    ],
+)
+def test_report_partitions_map_onto_their_months(settings, asset, partition, months):
+    graph = build_definitions(settings).resolve_asset_graph()
+    key = dg.AssetKey(asset)
+    parents = graph.get_parent_partition_keys_for_child(partition, dg.AssetKey("indicators"), key)
+    assert sorted(parents.partitions_subset.get_partition_keys()) == months
+
+
 def evaluate_inbox_sensor(settings, instance, cursor):
     defs = build_definitions(settings)
     sensor = defs.resolve_sensor_def("ledger_inbox_sensor")
