@@ -56,6 +56,28 @@ def _templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _standalone(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from reports.periodic import write_period_reports
+
+    period = args.period
+    grain = "quarter" if "-Q" in period else "year" if len(period) == 4 else "month"
+    warehouse = args.home / "warehouse.duckdb"
+    if not warehouse.exists():
+        print(f"deptops: no warehouse at {warehouse}: run `deptops run` first", file=sys.stderr)
+        return 2
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        paths = write_period_reports(
+            con, args.home / "reports", grain, period, args.lang, self_contained=True
+        )
+    copies = [p for p in paths if p.name.endswith(".standalone.html")]
+    print(
+        f"wrote {len(copies)} self-contained reports for {period} to {args.home / 'reports' / period}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="deptops", description="Department operations analytics for hospitals."
@@ -72,6 +94,14 @@ def parser() -> argparse.ArgumentParser:
     templates.add_argument("--out", type=Path, required=True, help="folder to write them to")
     templates.add_argument("--lang", choices=("zh", "en"), default="zh", help="header language")
     templates.set_defaults(handler=_templates)
+
+    standalone = commands.add_parser(
+        "standalone", help="single-file HTML reports of a period, to send by e-mail"
+    )
+    standalone.add_argument("--period", required=True, help="2026-10, 2026-Q3 or 2026")
+    standalone.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
+    standalone.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    standalone.set_defaults(handler=_standalone)
 
     run = commands.add_parser("run", help="load the inbox, compute indicators, write reports")
     run.add_argument("--inbox", type=Path, help="ledger folder (default: HOME/inbox, demo)")

@@ -1,0 +1,42 @@
+"""The `deptops` command line: demo, templates, standalone."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ledgers.loader import load_inbox
+from metrics.compute import compute_months, months_with_data
+from pipelines.cli import main
+from tests.ledger_files import write_csv
+
+
+def test_demo_and_templates_commands(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--first-month", "2026-01"]) == 0
+    written = len(list((tmp_path / "demo").iterdir()))
+    assert f"wrote {written} demo ledger files" in capsys.readouterr().out
+    assert written >= 10  # one file or more per ledger kind (several kinds share a workbook)
+    assert main(["templates", "--out", str(tmp_path / "t"), "--lang", "en"]) == 0
+    assert sorted(p.name for p in (tmp_path / "t").iterdir())[0] == "appointments_template.xlsx"
+
+
+def test_standalone_copies_open_offline(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    write_csv(
+        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
+    )
+    write_csv(
+        inbox / "业务量.csv",
+        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
+        + [[f"2026-10-{d:02d}", "A", 1, 10, 8] for d in range(1, 32)],
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        load_inbox(con, inbox)
+        compute_months(con, months_with_data(con))
+    assert main(["standalone", "--period", "2026-10", "--home", str(home)]) == 0
+    assert "2 self-contained reports" in capsys.readouterr().out
+    copy = (home / "reports" / "2026-10" / "A.standalone.html").read_text(encoding="utf-8")
+    assert "<script src=" not in copy  # nothing to fetch: plotly.js is inside
+    assert "Plotly" in copy and len(copy) > 3_000_000
+    assert main(["standalone", "--period", "2026-10", "--home", str(tmp_path / "none")]) == 2
