@@ -190,65 +190,55 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             }
         )
 
-    @dg.asset(
-        group_name="reports",
-        partitions_def=monthly,
-        backfill_policy=single_run,
-        deps=[indicators],
-        pool=settings.pool,
-        kinds={"html", "excel"},
-    )
-    def monthly_reports(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
-    ) -> dg.MaterializeResult:
-        """HOME/reports/<YYYY-MM>/<dept>.html and .xlsx for every department and the hospital,
-        the month's finance dashboard, and the index page listing every report."""
-        return write_reports(context, duckdb, deptops, "month", context.partition_keys)
+    def report_asset(name: str, partitions, grain: str, to_period, kinds: set[str], doc: str):
+        @dg.asset(
+            name=name,
+            group_name="reports",
+            partitions_def=partitions,
+            backfill_policy=single_run,
+            deps=[indicators],
+            pool=settings.pool,
+            kinds=kinds,
+            description=doc,
+        )
+        def reports_of_period(
+            context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
+        ) -> dg.MaterializeResult:
+            periods = [to_period(key) for key in context.partition_keys]
+            return write_reports(context, duckdb, deptops, grain, periods)
 
-    @dg.asset(
-        group_name="reports",
-        partitions_def=quarterly,
-        backfill_policy=single_run,
-        deps=[indicators],
-        pool=settings.pool,
-        kinds={"html", "excel"},
-    )
-    def quarterly_reports(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
-    ) -> dg.MaterializeResult:
-        """HOME/reports/<YYYY-Qn>/: each quarter's reports and dashboard, from its three months."""
-        periods = [quarter_of(key) for key in context.partition_keys]
-        return write_reports(context, duckdb, deptops, "quarter", periods)
+        return reports_of_period
 
-    @dg.asset(
-        group_name="reports",
-        partitions_def=yearly,
-        backfill_policy=single_run,
-        deps=[indicators],
-        pool=settings.pool,
-        kinds={"html", "excel"},
+    monthly_reports = report_asset(
+        "monthly_reports",
+        monthly,
+        "month",
+        str,
+        {"html", "excel"},
+        "HOME/reports/<YYYY-MM>/<dept>.html and .xlsx for every department and the hospital, "
+        "the month's finance dashboard, and the index page listing every report.",
     )
-    def annual_reports(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
-    ) -> dg.MaterializeResult:
-        """HOME/reports/<YYYY>/: each year's reports and dashboard, from its twelve months."""
-        return write_reports(context, duckdb, deptops, "year", context.partition_keys)
-
-    @dg.asset(
-        group_name="reports",
-        partitions_def=weekly,
-        backfill_policy=single_run,
-        deps=[indicators],
-        pool=settings.pool,
-        kinds={"html"},
+    quarterly_reports = report_asset(
+        "quarterly_reports",
+        quarterly,
+        "quarter",
+        quarter_of,
+        {"html", "excel"},
+        "HOME/reports/<YYYY-Qn>/: each quarter's reports and dashboard, from its three months.",
     )
-    def weekly_briefs(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
-    ) -> dg.MaterializeResult:
-        """HOME/reports/<YYYY-Www>/: the Monday meeting's one-page brief per department and for
-        the hospital (partition key: the week's Monday)."""
-        weeks = [iso_week_of(key) for key in context.partition_keys]
-        return write_reports(context, duckdb, deptops, "week", weeks)
+    annual_reports = report_asset(
+        "annual_reports",
+        yearly,
+        "year",
+        str,
+        {"html", "excel"},
+        "HOME/reports/<YYYY>/: each year's reports and dashboard, from its twelve months.",
+    )
+    weekly_briefs = report_asset(
+        "weekly_briefs", weekly, "week", iso_week_of, {"html"},
+        "HOME/reports/<YYYY-Www>/: the Monday meeting's one-page brief per department and for "
+        "the hospital (partition key: the week's Monday).",
+    )  # fmt: skip
 
     assets = [
         ledger_tables,
