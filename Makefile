@@ -33,6 +33,9 @@ ui: $(STAMP)
 	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster DEPTOPS_HOME=$(abspath $(HOME_DIR)) \
 		$(BIN)/dagster dev -m pipelines.definitions --host 127.0.0.1
 
+bench: $(STAMP)
+	$(BIN)/python -m bench --scale $(SCALE)
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

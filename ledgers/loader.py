@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ledgers import bulk
 from ledgers.reader import (
     SUPPORTED_SUFFIXES,
     FileError,
@@ -96,11 +97,33 @@ def inbox_files(inbox: Path) -> dict[str, Path]:
 
 
 def load_inbox(
-    con: duckdb.DuckDBPyConnection, inbox: Path, progress: Callable[[str], None] = lambda _: None
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    progress: Callable[[str], None] = lambda _: None,
+    bulk_min_bytes: int | None = bulk.BULK_MIN_BYTES,
 ) -> LoadReport:
     """Bring the warehouse in line with the inbox: new and changed files replace their own rows,
-    deleted files remove theirs, unchanged files are not read again. One transaction."""
+    deleted files remove theirs, unchanged files are not read again. One transaction.
+
+    Plain CSV files of at least `bulk_min_bytes` and Parquet files are read set-based in DuckDB
+    (`ledgers.bulk`, same rules and messages); None reads every file cell by cell."""
     ensure_schema(con)
+    reads: dict[str, list[SheetRead]] = {}
+    try:
+        return _load_inbox(con, inbox, progress, bulk_min_bytes, reads)
+    finally:
+        for sheets in reads.values():
+            for sheet in sheets:
+                bulk.drop(con, sheet)
+
+
+def _load_inbox(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    progress: Callable[[str], None],
+    bulk_min_bytes: int | None,
+    reads: dict[str, list[SheetRead]],
+) -> LoadReport:
     report = LoadReport()
     on_disk = inbox_files(inbox)
     report.files_seen = len(on_disk)
@@ -114,7 +137,6 @@ def load_inbox(
     if master_changed:
         changed = set(on_disk)  # references to departments or devices must be checked again
 
-    reads: dict[str, list[SheetRead]] = {}
     errors: dict[str, str] = {}
     for number, name in enumerate(sorted(changed), 1):
         progress(f"reading {number}/{len(changed)}: {name}")
@@ -123,7 +145,9 @@ def load_inbox(
             errors[name] = _unsupported(path)
             continue
         try:
-            reads[name] = read_file(path, name)
+            planned = bulk.plan(path, name, bulk_min_bytes)
+            sheet = bulk.read(con, planned) if planned else None
+            reads[name] = [sheet] if sheet else read_file(path, name)
         except FileError as error:
             errors[name] = str(error)
 
@@ -145,7 +169,9 @@ def load_inbox(
             if name in errors:
                 report.problems.append((name, status, errors[name]))
         _store_reads(con, reads)
-        _rebuild_accepted(con)
+        # Only the kinds these files held or hold now: the others' accepted rows cannot change.
+        kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
+        _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
         # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
         # re-saved with one month corrected recomputes that month only.
         after = _fingerprints(con, candidates)
@@ -168,7 +194,10 @@ def load_inbox(
 def _unsupported(path: Path) -> str:
     if path.suffix.lower() == ".xls":
         return "legacy .xls workbook: open it in Excel and save as .xlsx"
-    return f"not a ledger file ({path.suffix or 'no extension'}): only .xlsx and .csv are read"
+    return (
+        f"not a ledger file ({path.suffix or 'no extension'}): "
+        "only .xlsx, .csv and .parquet are read"
+    )
 
 
 def _period_kinds() -> set[str]:
@@ -209,6 +238,7 @@ def _months_of_reads(reads: dict[str, list[SheetRead]]) -> set[str]:
             period = ledgers()[sheet.kind].period if sheet.kind else None
             if period:
                 months |= {r[period].strftime("%Y-%m") for r in sheet.records if r[period]}
+                months |= sheet.months
     return months
 
 
@@ -253,6 +283,8 @@ def _store_reads(con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead
                 con.register("sheet_rows", frame)
                 con.execute(f"insert into {spec.staged_table} by name select * from sheet_rows")  # noqa: S608
                 con.unregister("sheet_rows")
+            if sheet.table:
+                _store_table(con, spec, sheet, shas[sheet.file])
         if spec.kind in MASTER_KINDS:
             _rebuild_accepted(con, [spec])
     for sheet in sheets:
@@ -266,13 +298,7 @@ def _columns(spec: Ledger) -> list[str]:
 def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead) -> None:
     """Departments by code, Chinese or English name -> code; devices must be registered."""
     if spec.dept:
-        names = {}
-        for code, name_zh, name_en in con.execute(
-            "select code, name_zh, name_en from raw_departments"
-        ).fetchall():
-            for spelling in (code, name_zh, name_en):
-                if spelling:
-                    names[normalise_header(spelling)] = code
+        names = _department_spellings(con)
         column = spec.by_name[spec.dept]
         _keep_if(
             sheet,
@@ -282,7 +308,7 @@ def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: She
                 names.get(normalise_header(value))
                 or (value if value == spec.dept_wildcard else None)
             ),
-            "department {value!r} is not in the department list (科室字典)",
+            DEPT_MESSAGE,
         )
     for column in spec.columns:
         if column.ref:
@@ -307,21 +333,119 @@ def _keep_if(sheet: SheetRead, spec: Ledger, column: str, resolve, message: str)
     for record in sheet.records:
         resolved = resolve(record[column])
         if resolved is None:
-            sheet.rejected.append(
-                Rejection(
-                    sheet.file,
-                    sheet.sheet,
-                    record["source_row"],
-                    spec.kind,
-                    column,
-                    message.format(value=record[column]),
-                    {k: str(v) for k, v in record.items() if v is not None and k in spec.by_name},
-                )
-            )
+            sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
             continue
         record[column] = resolved
         kept.append(record)
     sheet.records = kept
+
+
+def _reference_rejection(
+    sheet: SheetRead, spec: Ledger, record: dict, column: str, message: str
+) -> Rejection:
+    return Rejection(
+        sheet.file,
+        sheet.sheet,
+        record["source_row"],
+        spec.kind,
+        column,
+        message.format(value=record[column]),
+        {k: str(v) for k, v in record.items() if v is not None and k in spec.by_name},
+    )
+
+
+DEPT_MESSAGE = "department {value!r} is not in the department list (科室字典)"
+
+
+def _department_spellings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    names = {}
+    for code, name_zh, name_en in con.execute(
+        "select code, name_zh, name_en from raw_departments"
+    ).fetchall():
+        for spelling in (code, name_zh, name_en):
+            if spelling:
+                names[normalise_header(spelling)] = code
+    return names
+
+
+def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, sha: str) -> None:
+    """Stage the rows a set-based read left in its table: departments resolved to codes and
+    registered devices checked in SQL, the rows that fail rejected as `_resolve_references` does."""
+    table, key = sheet.table, f"{sheet.table}_refs"
+    checks: list[tuple[str, str, str]] = []  # (column, SQL true when the row passes, message)
+    select = "p.* exclude (rn)"
+    joins = ""
+    if spec.dept:
+        names = _department_spellings(con)
+        distinct = f'select distinct "{spec.dept}" from {table}'  # noqa: S608
+        spellings = [v for (v,) in con.execute(distinct).fetchall()]
+        codes = [
+            names.get(normalise_header(v)) or (v if v == spec.dept_wildcard else None)
+            for v in spellings
+        ]
+        frame = pd.DataFrame(
+            {"spelling": pd.Series(spellings, dtype=object), "code": pd.Series(codes, dtype=object)}
+        )
+        con.register(f"{key}_frame", frame)
+        con.execute(
+            f"create or replace temp table {key} as "  # noqa: S608
+            f"select spelling::varchar as spelling, code::varchar as code from {key}_frame"
+        )
+        con.unregister(f"{key}_frame")
+        joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
+        select = f'p.* exclude (rn, "{spec.dept}"), d.code as "{spec.dept}"'
+        checks.append((spec.dept, "d.code is not null", DEPT_MESSAGE))
+    for column in spec.columns:
+        if column.ref:
+            ref_kind, ref_column = column.ref.split(".")
+            known = f'(select "{ref_column}" from {ledgers()[ref_kind].table})'  # noqa: S608
+            checks.append(
+                (
+                    column.name,
+                    f'(p."{column.name}" in {known})',
+                    f"{{value!r}} is not registered in the {ref_kind} ledger",
+                )
+            )
+    passed: list[str] = []
+    for column, test, message in checks:
+        failing = con.execute(
+            f"""select p.rn from {table} p {joins}
+                where {" and ".join(passed) or "true"} and not coalesce({test}, false)
+                order by p.rn"""  # noqa: S608 -- identifiers from the specs
+        ).fetchall()
+        for record in _reparse(con, sheet, [rn for (rn,) in failing]):
+            sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
+        passed.append(f"coalesce({test}, false)")
+    inserted = con.execute(
+        f"""insert into {spec.staged_table} by name
+            select {select}, $file as source_file, $sheet as source_sheet,
+                   p.rn as source_row, $sha as source_sha256
+            from {table} p {joins} where {" and ".join(passed) or "true"}""",  # noqa: S608
+        {"file": sheet.file, "sheet": sheet.sheet, "sha": sha},
+    ).fetchone()[0]
+    sheet.table_rows = inserted
+    con.execute(f"drop table if exists {key}")
+
+
+def _reparse(con: duckdb.DuckDBPyConnection, sheet: SheetRead, rows: list[int]) -> list[dict]:
+    """Rows of a set-based read as the general path's records (for the rejections' values)."""
+    from ledgers.reader import parse_row
+
+    if not rows:
+        return []
+    match = sheet.match
+    names = [c.name for c, _ in match.columns.values()]
+    columns = ", ".join(f'"{n}"' for n in names)
+    found = con.execute(
+        f"select rn, {columns} from {sheet.cells} where list_contains(?, rn) order by rn",  # noqa: S608
+        [rows],
+    ).fetchall()
+    records = []
+    for rn, *cells in found:
+        record, _ = parse_row(match, dict(zip(names, cells, strict=True)))
+        record.update(source_file=sheet.file, source_sheet=sheet.sheet, source_row=rn)
+        records.append(record)
+    return records
 
 
 def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) -> None:
@@ -334,7 +458,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
             sheet.header_row,
             "skipped" if sheet.skipped else "read",
             sheet.skipped,
-            len(sheet.records),
+            len(sheet.records) + sheet.table_rows,
             len(sheet.rejected),
             sheet.totals_rows,
             ", ".join(sheet.extra_columns) or None,
@@ -362,10 +486,19 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
 
 def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:
     """raw_<kind> = one staged row per key. Where files disagree the most recently modified file
-    wins; the others are kept in rejected_rows naming their twin, so nothing is counted twice."""
-    for spec in specs or list(ledgers().values()):
+    wins; the others are kept in rejected_rows naming their twin, so nothing is counted twice.
+
+    Only keys held more than once are ranked (a window over millions of unique episodes costs
+    seconds and decides nothing); the others are copied as they are."""
+    for spec in list(ledgers().values()) if specs is None else specs:
         key = ", ".join(f's."{k}"' for k in spec.key)
+        on_key = " and ".join(f's."{k}" = d."{k}"' for k in spec.key)
+        bare_key = ", ".join(f'"{k}"' for k in spec.key)
         # Identifiers below come from specs.toml, never from ledger text.
+        con.execute(
+            f"""create or replace temp table duplicate_keys as
+                select {bare_key} from {spec.staged_table} group by all having count(*) > 1"""  # noqa: S608
+        )
         ranked = f"""
             select s.*, row_number() over (
                        partition by {key}
@@ -375,8 +508,13 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
                        partition by {key}
                        order by f.modified_at desc, s.source_file, s.source_sheet, s.source_row) as kept
             from {spec.staged_table} s join ledger_files f on f.file = s.source_file
+            semi join duplicate_keys d on {on_key}
         """  # noqa: S608
         con.execute(f"delete from {spec.table}")  # noqa: S608
+        con.execute(
+            f"""insert into {spec.table}
+                select s.* from {spec.staged_table} s anti join duplicate_keys d on {on_key}"""  # noqa: S608
+        )
         con.execute(
             f"insert into {spec.table} select * exclude (rank, kept) from ({ranked}) where rank = 1"  # noqa: S608
         )
@@ -390,6 +528,7 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
                 from ({ranked}) where rank > 1""",  # noqa: S608
             [spec.kind, ", ".join(spec.key)],
         )
+        con.execute("drop table duplicate_keys")
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:

@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell
 
-SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".csv"}
+SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".parquet"}
 _UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 
 
@@ -49,6 +49,14 @@ class SheetRead:
     skipped: str | None = None
     extra_columns: list[str] = field(default_factory=list)
     totals_rows: int = 0
+    # Read by the set-based path (ledgers.bulk): the valid rows wait in this temporary table of
+    # the warehouse connection, and `months` are the months they belong to.
+    table: str | None = None
+    cells: str | None = None  # the same rows' cells as text (a relation), for rejections
+    match: HeaderMatch | None = None
+    temp_tables: list[str] = field(default_factory=list)
+    table_rows: int = 0
+    months: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -80,6 +88,8 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
         raise FileError("the file is empty (0 bytes)")
     if suffix == ".csv":
         return [("", _read_csv(path))]
+    if suffix == ".parquet":
+        return [("", _read_parquet(path))]
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         return [
@@ -106,6 +116,21 @@ def _read_csv(path: Path) -> list[list[object]]:
         except UnicodeDecodeError:
             raise FileError("the CSV is neither UTF-8 nor GB18030 text") from None
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def _read_parquet(path: Path) -> list[list[object]]:
+    """A Parquet file as a grid: its column names as the header row, every cell as DuckDB's text
+    of it (dates as 2026-10-01), so that the rules read it as they read a CSV."""
+    import duckdb
+
+    try:
+        with duckdb.connect() as con:
+            relation = con.sql("select * from read_parquet(?)", params=[str(path)])
+            names = relation.columns
+            rows = relation.select(*(duckdb.ColumnExpression(n).cast("VARCHAR") for n in names))
+            return [list(names), *(list(row) for row in rows.fetchall())]
+    except duckdb.Error as error:
+        raise FileError(f"the Parquet file cannot be read ({error})") from None
 
 
 @cache
@@ -214,21 +239,36 @@ def parse_sheet(file: str, sheet: str, grid: list[list[object]], match: HeaderMa
         record, errors = _parse_row(spec, match, raw)
         excel_row = row_index + 1
         if errors:
-            read.rejected.append(
-                Rejection(
-                    file,
-                    sheet,
-                    excel_row,
-                    spec.kind,
-                    ", ".join(header for header, _ in errors),
-                    "; ".join(f"{header}: {message}" for header, message in errors),
-                    {match.header_text[k]: as_text(v) for k, v in raw.items() if not is_blank(v)},
-                )
-            )
+            read.rejected.append(row_rejection(file, sheet, excel_row, match, raw, errors))
             continue
         record.update(source_file=file, source_sheet=sheet, source_row=excel_row)
         read.records.append(record)
     return read
+
+
+def row_rejection(
+    file: str,
+    sheet: str,
+    excel_row: int,
+    match: HeaderMatch,
+    raw: dict[str, object],
+    errors: list[tuple[str, str]],
+) -> Rejection:
+    """The rejected row as rejected_rows keeps it: every broken rule, and the row's own cells."""
+    return Rejection(
+        file,
+        sheet,
+        excel_row,
+        match.kind,
+        ", ".join(header for header, _ in errors),
+        "; ".join(f"{header}: {message}" for header, message in errors),
+        {match.header_text[k]: as_text(v) for k, v in raw.items() if not is_blank(v)},
+    )
+
+
+def parse_row(match: HeaderMatch, raw: dict[str, object]) -> tuple[dict, list[tuple[str, str]]]:
+    """One row's cells (column name -> cell) parsed and checked: (record, [(header, message)])."""
+    return _parse_row(ledgers()[match.kind], match, raw)
 
 
 def _parse_row(
@@ -283,11 +323,16 @@ def read_file(path: Path, name: str) -> list[SheetRead]:
         if isinstance(match, str):
             sheets.append(SheetRead(name, sheet_name, skipped=match))
             continue
-        if match.identifiers:
-            columns = ", ".join(match.identifiers)
-            raise FileError(
-                f"sheet {sheet_name or '(csv)'} holds direct patient identifiers ({columns}): "
-                "remove those columns and save again; nothing of this file was stored"
-            )
+        refuse_identifiers(match, sheet_name)
         sheets.append(parse_sheet(name, sheet_name, grid, match))
     return sheets
+
+
+def refuse_identifiers(match: HeaderMatch, sheet_name: str) -> None:
+    """A sheet with a patient-identifier column refuses its whole file."""
+    if match.identifiers:
+        columns = ", ".join(match.identifiers)
+        raise FileError(
+            f"sheet {sheet_name or '(csv)'} holds direct patient identifiers ({columns}): "
+            "remove those columns and save again; nothing of this file was stored"
+        )

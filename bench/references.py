@@ -1,0 +1,221 @@
+"""Two references for the core indicators, straight from the inbox files.
+
+- `pandas_baseline`: what a competent analyst writes in pandas: read the files, group, merge.
+- `duckdb_floor`: one hand-written SQL query with DuckDB's own CSV and Parquet readers.
+
+Core indicators, per department and month, quarter and year (METRICS.md formulas):
+discharges = Σ workload.discharges; available_bed_days = Σ open_beds; occupied_bed_days = Σ census;
+bed_occupancy = occupied / available; bed_turnover = discharges / (available / days(P));
+alos = Σ max(discharge − admit, 1) / episodes, by discharge date in P.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from bench.generate import DISCHARGE_HEADERS
+
+CORE_METRICS = (
+    "discharges",
+    "available_bed_days",
+    "occupied_bed_days",
+    "bed_occupancy",
+    "bed_turnover",
+    "alos",
+)
+GRAINS = ("month", "quarter", "year")
+
+
+@dataclass
+class Reference:
+    values: dict[tuple[str, str, str, str], float]  # (grain, period, dept, metric) -> value
+    load_seconds: float
+    compute_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.load_seconds + self.compute_seconds
+
+
+def _files(inbox: Path) -> tuple[list[str], list[str]]:
+    discharges = sorted(str(p) for p in inbox.glob("出院病人明细_*.csv"))
+    workload = sorted(str(p) for p in inbox.glob("workload_*.parquet"))
+    return discharges, workload
+
+
+def pandas_baseline(inbox: Path) -> Reference:
+    """Read with pandas, group by department and period, merge, divide."""
+    discharge_files, workload_files = _files(inbox)
+    h = DISCHARGE_HEADERS
+    started = time.perf_counter()
+    episodes = pd.concat(
+        (
+            pd.read_csv(
+                path,
+                usecols=[h["dept"], h["admit_date"], h["discharge_date"]],
+                dtype={h["dept"]: "str"},
+                parse_dates=[h["admit_date"], h["discharge_date"]],
+                date_format="%Y-%m-%d",
+            )
+            for path in discharge_files
+        ),
+        ignore_index=True,
+    ).rename(columns={h["dept"]: "dept", h["admit_date"]: "admit", h["discharge_date"]: "out"})
+    # pandas reads Parquet only through pyarrow or fastparquet, neither installed here: the
+    # analyst borrows DuckDB's Parquet reader to get the frame (same columns, same types).
+    with duckdb.connect() as con:
+        workload = con.execute(
+            "select date, dept, discharges, open_beds, census from read_parquet(?)",
+            [workload_files],
+        ).df()
+    workload["date"] = pd.to_datetime(workload["date"])
+    loaded = time.perf_counter()
+
+    episodes["los"] = (episodes["out"] - episodes["admit"]).dt.days.clip(lower=1)
+    frames = []
+    for grain, freq in (("month", "M"), ("quarter", "Q"), ("year", "Y")):
+        wl_period = workload["date"].dt.to_period(freq)
+        wl = (
+            workload.assign(period=wl_period)
+            .groupby(["dept", "period"], as_index=False)[["discharges", "open_beds", "census"]]
+            .sum()
+        )
+        ep = (
+            episodes.assign(period=episodes["out"].dt.to_period(freq))
+            .groupby(["dept", "period"], as_index=False)
+            .agg(los=("los", "sum"), episodes=("los", "size"))
+        )
+        both = wl.merge(ep, on=["dept", "period"], how="outer")
+        days = (both["period"].dt.end_time - both["period"].dt.start_time).dt.days + 1
+        avail = both["open_beds"].astype("float64")
+        frame = pd.DataFrame(
+            {
+                "grain": grain,
+                "period": both["period"].map(lambda p, g=grain: _period_label(p, g)),
+                "dept": both["dept"],
+                "discharges": both["discharges"].astype("float64"),
+                "available_bed_days": avail,
+                "occupied_bed_days": both["census"].astype("float64"),
+                "bed_occupancy": both["census"] / avail.where(avail > 0),
+                "bed_turnover": both["discharges"] / (avail.where(avail > 0) / days),
+                "alos": both["los"] / both["episodes"],
+            }
+        )
+        frames.append(frame)
+    wide = pd.concat(frames, ignore_index=True)
+    long = wide.melt(id_vars=["grain", "period", "dept"], var_name="metric").dropna()
+    computed = time.perf_counter()
+    values = {
+        (g, p, d, m): float(v)
+        for g, p, d, m, v in long[["grain", "period", "dept", "metric", "value"]].itertuples(
+            index=False
+        )
+    }
+    return Reference(values, loaded - started, computed - loaded)
+
+
+def _period_label(period: pd.Period, grain: str) -> str:
+    if grain == "month":
+        return period.strftime("%Y-%m")
+    if grain == "quarter":
+        return f"{period.year}-Q{period.quarter}"
+    return str(period.year)
+
+
+FLOOR_SQL = """
+with workload as (
+    select dept, date, discharges, open_beds, census from read_parquet($workload_files)
+),
+episodes as (
+    select "出院科室" as dept, "出院日期" as out_date,
+           greatest("出院日期" - "入院日期", 1) as los
+    from read_csv($discharge_files, header = true,
+                  columns = {'病例编号': 'VARCHAR', '出院科室': 'VARCHAR', '入院日期': 'DATE',
+                             '出院日期': 'DATE', '手术日期': 'DATE', '手术级别': 'VARCHAR',
+                             '离院方式': 'VARCHAR', '并发症': 'VARCHAR', '总费用': 'VARCHAR',
+                             '药品费': 'VARCHAR', '耗材费': 'VARCHAR', '医保类型': 'VARCHAR',
+                             'DRG组': 'VARCHAR'})
+),
+workload_periods as (
+    select dept, p.grain, p.period, p.days, sum(discharges) as discharges,
+           sum(open_beds) as available, sum(census) as occupied
+    from workload,
+         unnest([
+             {'grain': 'month', 'period': strftime(date, '%Y-%m'),
+              'days': day(last_day(date))},
+             {'grain': 'quarter', 'period': year(date) || '-Q' || quarter(date),
+              'days': datediff('day', date_trunc('quarter', date),
+                               date_trunc('quarter', date) + interval 3 month)},
+             {'grain': 'year', 'period': year(date)::varchar,
+              'days': datediff('day', date_trunc('year', date),
+                               date_trunc('year', date) + interval 1 year)}
+         ]) as u(p)
+    group by all
+),
+episode_periods as (
+    select dept, p.grain, p.period, sum(los) as los, count(*) as episodes
+    from episodes,
+         unnest([{'grain': 'month', 'period': strftime(out_date, '%Y-%m')},
+                 {'grain': 'quarter', 'period': year(out_date) || '-Q' || quarter(out_date)},
+                 {'grain': 'year', 'period': year(out_date)::varchar}]) as u(p)
+    group by all
+),
+core as (
+    select grain, period, dept,
+           w.discharges::double as discharges,
+           w.available::double as available_bed_days,
+           w.occupied::double as occupied_bed_days,
+           w.occupied / nullif(w.available, 0) as bed_occupancy,
+           w.discharges / (nullif(w.available, 0) / w.days) as bed_turnover,
+           e.los / e.episodes as alos
+    from workload_periods w
+    full join episode_periods e using (dept, grain, period)
+)
+unpivot core on columns(* exclude (grain, period, dept)) into name metric value value
+"""
+
+
+def duckdb_floor(inbox: Path) -> Reference:
+    """The same core indicators in one SQL query over the files (DuckDB's readers, all threads)."""
+    discharge_files, workload_files = _files(inbox)
+    started = time.perf_counter()
+    with duckdb.connect() as con:
+        rows = con.execute(
+            FLOOR_SQL, {"workload_files": workload_files, "discharge_files": discharge_files}
+        ).fetchall()
+    elapsed = time.perf_counter() - started
+    values = {(g, p, d, m): float(v) for g, p, d, m, v in rows if v is not None}
+    return Reference(values, 0.0, elapsed)
+
+
+def pipeline_values(warehouse: Path) -> dict[tuple[str, str, str, str], float]:
+    """The pipeline's core indicators per real department (not ALL or KIND:) from metric_values."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            """select grain, period, dept, metric, value from metric_values
+               where list_contains($grains, grain) and list_contains($metrics, metric)
+                 and dept in (select code from raw_departments) and value is not null""",
+            {"grains": list(GRAINS), "metrics": list(CORE_METRICS)},
+        ).fetchall()
+    return {(g, p, d, m): float(v) for g, p, d, m, v in rows}
+
+
+def disagreements(
+    expected: dict[tuple, float], found: dict[tuple, float], tolerance: float = 1e-9
+) -> list[str]:
+    """Keys present in one and not the other, and values that differ by more than the tolerance
+    (relative, or absolute near zero)."""
+    problems = [f"missing {k}" for k in sorted(set(expected) - set(found))[:5]]
+    problems += [f"extra {k}" for k in sorted(set(found) - set(expected))[:5]]
+    for key in sorted(set(expected) & set(found)):
+        a, b = expected[key], found[key]
+        if abs(a - b) > tolerance * max(1.0, abs(a), abs(b)):
+            problems.append(f"{key}: {a!r} vs {b!r}")
+            if len(problems) > 20:
+                break
+    return problems

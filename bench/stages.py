@@ -1,0 +1,313 @@
+"""The measured work, one kind per process so that each peak RSS is its own.
+
+`python -m bench.stages pipeline|pandas|floor INBOX WORKDIR [--reports all|sample]` writes
+`WORKDIR/<kind>.json` (seconds, peak RSS) and `WORKDIR/<kind>.pickle` (core indicator values).
+
+The pipeline runs as it really runs: through Dagster, on a persistent instance under
+WORKDIR/home/dagster, with the project's own Definitions (pipelines.definitions). Stage times are
+read back from Dagster's event log (STEP_START / STEP_SUCCESS per step), not from our own timers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import pickle
+import resource
+import shutil
+import sys
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process and of its waited-for children (ru_maxrss, KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
+
+
+def stage_of(step_key: str) -> str:
+    """Which pipeline stage a Dagster step belongs to."""
+    if step_key == "ledger_tables":
+        return "load"
+    if any(word in step_key for word in ("expectations", "check", "quality", "anomal")):
+        return "checks"
+    if step_key == "indicators":
+        return "indicators"
+    if "reports" in step_key or "brief" in step_key or "dashboard" in step_key:
+        return "reports"
+    if step_key == "metrics_csv":
+        return "exports"
+    return step_key
+
+
+def step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Seconds per stage of one run, from the STEP_START and STEP_SUCCESS events it recorded."""
+    import dagster as dg
+
+    starts, seconds = {}, defaultdict(float)
+    records = instance.get_records_for_run(
+        run_id,
+        of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS},
+        limit=100_000,
+    ).records
+    for record in records:
+        entry = record.event_log_entry
+        key = entry.step_key
+        if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+            starts[key] = entry.timestamp
+        elif key in starts:
+            seconds[stage_of(key)] += entry.timestamp - starts.pop(key)
+    return dict(seconds)
+
+
+def run_wall(instance, run_id: str) -> float:
+    """Wall time of a run: its RUN_START to RUN_SUCCESS events."""
+    import dagster as dg
+
+    stamps = {}
+    for kind in (dg.DagsterEventType.RUN_START, dg.DagsterEventType.RUN_SUCCESS):
+        (record,) = instance.get_records_for_run(run_id, of_type=kind).records
+        stamps[kind] = record.event_log_entry.timestamp
+    return stamps[dg.DagsterEventType.RUN_SUCCESS] - stamps[dg.DagsterEventType.RUN_START]
+
+
+def _execute(defs, job: str, instance, tags=None, partition_key=None):
+    from pipelines.runner import QUIET
+
+    result = defs.resolve_job_def(job).execute_in_process(
+        run_config=QUIET,
+        instance=instance,
+        tags=tags or {},
+        partition_key=partition_key,
+        raise_on_error=True,
+    )
+    return result
+
+
+def run_pipeline_stages(inbox: Path, workdir: Path, reports: str) -> dict:
+    """A cold full run, then a one-month change brought up to date through the sensors."""
+    import dagster as dg
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from bench.references import pipeline_values
+    from metrics.compute import months_with_data
+    from pipelines.definitions import LOAD_JOB, MONTHLY_JOB, build_definitions
+    from pipelines.runner import dagster_instance, run_pipeline
+    from pipelines.settings import Settings
+
+    warnings.filterwarnings("ignore")
+    os.environ.pop("DAGSTER_HOME", None)
+    home = workdir / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    settings = Settings(home=home, inbox=inbox, lang="zh")
+    out: dict = {"reports_mode": reports}
+    quiet = lambda _line: None  # noqa: E731
+
+    started = time.perf_counter()
+    if reports == "all":
+        # Exactly `deptops run`: the load run, then one single-run backfill over every month.
+        run_pipeline(settings, progress=quiet)
+        wall = time.perf_counter() - started
+        with dagster_instance(settings) as instance:
+            runs = sorted(instance.get_runs(), key=lambda r: r.run_id)
+            by_job = {r.job_name: r.run_id for r in runs}
+            full = step_seconds(instance, by_job[LOAD_JOB])
+            monthly = step_seconds(instance, by_job[MONTHLY_JOB])
+            out["full_runs"] = {
+                "load_job": step_seconds(instance, by_job[LOAD_JOB]),
+                "monthly_job": monthly,
+            }
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            months = months_with_data(con)
+        full_steps = _merge(full, monthly)
+        out["end_to_end_seconds"] = round(wall, 3)
+        out["end_to_end_measured"] = True
+        out["report_months"] = len(months)
+    else:
+        # The same two runs, but the backfill without monthly_reports; the reports of one month
+        # are then made by their own run, and scaled to every month.
+        with dagster_instance(settings) as instance:
+            defs = build_definitions(settings)
+            load = _execute(defs, LOAD_JOB, instance)
+            with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+                months = months_with_data(con)
+            settings = dataclasses.replace(settings, first_month=months[0])
+            settings.remember_first_month(months[0])
+            defs = build_definitions(settings)
+            assets = {a.key.to_user_string(): a for a in defs.assets}
+            compute_job = dg.define_asset_job(
+                "bench_monthly_without_reports",
+                selection=dg.AssetSelection.groups("ledgers", "metrics")
+                | dg.AssetSelection.assets(assets["metrics_csv"]),
+            )
+            reports_job = dg.define_asset_job(
+                "bench_reports", selection=dg.AssetSelection.assets(assets["monthly_reports"])
+            )
+            bench_defs = dg.Definitions(
+                assets=defs.assets,
+                asset_checks=defs.asset_checks,
+                resources=defs.resources,
+                jobs=[compute_job, reports_job],
+            )
+            tags = {
+                ASSET_PARTITION_RANGE_START_TAG: months[0],
+                ASSET_PARTITION_RANGE_END_TAG: months[-1],
+            }
+            compute = _execute(bench_defs, "bench_monthly_without_reports", instance, tags)
+            sample = _execute(bench_defs, "bench_reports", instance, partition_key=months[-1])
+            load_steps = step_seconds(instance, load.run_id)
+            compute_steps = step_seconds(instance, compute.run_id)
+            sample_steps = step_seconds(instance, sample.run_id)
+            out["full_runs"] = {
+                "load_job": load_steps,
+                "monthly_job_without_reports": compute_steps,
+                "reports_one_month": sample_steps,
+            }
+            runs_wall = sum(run_wall(instance, r.run_id) for r in (load, compute, sample))
+        scaled = sample_steps.get("reports", 0.0) * len(months)
+        full_steps = _merge(load_steps, compute_steps) | {"reports": scaled}
+        out["end_to_end_seconds"] = round(runs_wall - sample_steps.get("reports", 0.0) + scaled, 3)
+        out["end_to_end_measured"] = False
+        out["report_months"] = 1
+    out["months"] = len(months)
+    out["stage_seconds"] = {k: round(v, 3) for k, v in full_steps.items()}
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        out["departments"] = con.execute("select count(*) from raw_departments").fetchone()[0]
+        out["rows_loaded"] = dict(
+            con.execute(
+                """select 'discharges', count(*) from raw_discharges
+                   union all select 'workload', count(*) from raw_workload
+                   union all select 'rejected', count(*) from rejected_rows
+                   union all select 'metric_values', count(*) from metric_values"""
+            ).fetchall()
+        )
+        reports_per_month = out["departments"] + 1  # every department and the hospital (ALL)
+    out["reports_per_month"] = reports_per_month
+    report_seconds = out["full_runs"].get(
+        "reports_one_month", out["full_runs"].get("monthly_job", {})
+    )
+    out["seconds_per_report"] = round(
+        report_seconds.get("reports", 0.0) / (reports_per_month * out["report_months"]), 4
+    )
+    values = pipeline_values(settings.warehouse)
+    out["incremental"] = incremental_change(settings, inbox, months)
+    return out, values
+
+
+def _merge(*parts: dict[str, float]) -> dict[str, float]:
+    total: dict[str, float] = defaultdict(float)
+    for part in parts:
+        for key, seconds in part.items():
+            total[key] += seconds
+    return dict(total)
+
+
+def incremental_change(settings, inbox: Path, months: list[str]) -> dict:
+    """Rewrite one month's workload file, then bring everything up to date the way a deployment
+    does: the inbox sensor requests the load job, the changed-months sensor the monthly job for
+    each touched month (real sensor evaluations, real runs)."""
+    import dagster as dg
+
+    from pipelines.automation import inbox_state
+    from pipelines.definitions import build_definitions
+    from pipelines.runner import dagster_instance
+
+    month = months[len(months) // 2]
+    path = inbox / f"workload_{month}.parquet"
+    original = path.read_bytes()
+    settings = dataclasses.replace(settings, first_month=months[0])
+    defs = build_definitions(settings)
+    cursor = json.dumps(inbox_state(inbox, now=time.time() + 3600), sort_keys=True)
+    try:
+        with duckdb.connect() as con:
+            con.execute(
+                f"""copy (select * replace (outpatient_visits + (row_number() over () = 1)::int
+                                             as outpatient_visits)
+                          from read_parquet('{path}'))
+                    to '{path}.tmp' (format parquet)"""  # noqa: S608 -- our own path
+            )
+        os.replace(f"{path}.tmp", path)
+        old = time.time() - 3600  # past the sensor's settle time
+        os.utime(path, (old, old))
+        with dagster_instance(settings) as instance:
+            started = time.perf_counter()
+            inbox_sensor = defs.resolve_sensor_def("ledger_inbox_sensor")
+            tick = inbox_sensor.evaluate_tick(
+                dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+            )
+            sensed = time.perf_counter()
+            (request,) = tick.run_requests
+            load = _execute(defs, request.job_name or "load_ledgers", instance, request.tags)
+            months_sensor = defs.resolve_sensor_def("changed_months_sensor")
+            tick = months_sensor.evaluate_tick(
+                dg.build_sensor_context(instance=instance, definitions=defs)
+            )
+            requests = list(tick.run_requests)
+            steps: dict[str, float] = step_seconds(instance, load.run_id)
+            runs = [load]
+            for request in requests:
+                run = _execute(
+                    defs, "monthly_pipeline", instance, partition_key=request.partition_key
+                )
+                runs.append(run)
+                steps = _merge(steps, step_seconds(instance, run.run_id))
+            elapsed = time.perf_counter() - started
+    finally:
+        path.write_bytes(original)  # the cached inbox stays as generated
+        old = time.time() - 7200
+        os.utime(path, (old, old))
+    return {
+        "changed_file": path.name,
+        "months_requested": [r.partition_key for r in requests],
+        "sensor_seconds": round(sensed - started, 3),
+        "seconds": round(elapsed, 3),
+        "stage_seconds": {k: round(v, 3) for k, v in steps.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["pipeline", "pandas", "floor"])
+    parser.add_argument("inbox", type=Path)
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--reports", choices=["all", "sample"], default="sample")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if args.kind == "pipeline":
+        result, values = run_pipeline_stages(
+            args.inbox.resolve(), args.workdir.resolve(), args.reports
+        )
+    else:
+        from bench.references import duckdb_floor, pandas_baseline
+
+        reference = (pandas_baseline if args.kind == "pandas" else duckdb_floor)(args.inbox)
+        result = {
+            "load_seconds": round(reference.load_seconds, 3),
+            "compute_seconds": round(reference.compute_seconds, 3),
+            "seconds": round(reference.seconds, 3),
+        }
+        values = reference.values
+    result["process_seconds"] = round(time.perf_counter() - started, 3)
+    result["peak_rss_mib"] = peak_rss_mib()
+    result["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+    (args.workdir / f"{args.kind}.pickle").write_bytes(pickle.dumps(values))
+    (args.workdir / f"{args.kind}.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,405 @@
+"""The set-based reading path for big, plain exports: CSV (UTF-8, header in row 1) and Parquet.
+
+An HIS export of millions of discharged episodes is too big to parse cell by cell in Python. Here
+DuckDB reads the file (`read_csv` all_varchar / `read_parquet`) into a temporary table of the
+warehouse connection, and the rows are parsed and checked with set-based SQL. The rules stay in
+one place, `ledgers.values` / `ledgers.reader` (the general path), because the SQL decides
+nothing on its own that the Python rules would decide differently:
+
+- a cell in the canonical spelling of its type (text of plain characters, `123`, `-1.5`,
+  `1234.56`, `2026-10-01`, `2026-10`) that passes its column's bounds (generated from the
+  specs) is converted by a cast that gives the value Python's parser gives;
+- every other cell (blank, an alias, an enumeration, a yes/no, `2026/10/1`, `1,234`, a value out of
+  bounds, a unit-scaled amount, a department) is parsed by `values.parse_cell` itself, once per
+  distinct spelling in the file, and joined back;
+- a row with a cell error, or failing a cross-column rule (≥ / ≤ another column, required when),
+  is handed whole to `reader.parse_row`, the general path's own row parser, which gives the
+  rejection its file, row, column and reason word for word;
+- blank rows, totals rows and merged department cells follow the general path's rules, with the
+  totals markers decided by its own `_is_totals` on the distinct spellings.
+
+A file that does not fit (GB18030, a header below row 1, quoted line breaks, ragged rows, a
+reader error) goes the general path. `tests/test_fast_load.py` loads the same content both ways.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ledgers.reader import (
+    HeaderMatch,
+    SheetRead,
+    _is_totals,
+    parse_row,
+    recognise,
+    refuse_identifiers,
+    row_rejection,
+)
+from ledgers.specs import Column, ledgers
+from ledgers.values import CellError, is_blank, parse_cell
+
+# Smaller CSV files are read cell by cell: below this size the general path is as fast.
+BULK_MIN_BYTES = 1 << 20
+HEAD_BYTES = 1 << 16
+# Every character Python's str.strip() removes: a cell of only these is blank.
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_WHITESPACE_CODES = ", ".join(str(ord(c)) for c in WHITESPACE)
+# Canonical spellings the SQL converts itself (RE2, whole-cell match). Plain text is printable
+# ASCII and CJK unified ideographs, which NFKC leaves as they are.
+CANONICAL = {
+    "text": r"[\x20-\x7E\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]+",
+    "int": r"[0-9]{1,15}",
+    "number": r"-?[0-9]{1,15}(\.[0-9]{1,15})?",
+    "amount": r"-?[0-9]{1,12}(\.[0-9]{1,2})?",
+    "date": r"[12][0-9]{3}-[0-9]{2}-[0-9]{2}",
+    "month": r"[12][0-9]{3}-(0[1-9]|1[0-2])",
+}
+CAST = {
+    "text": "trim({r})",
+    "int": "try_cast({r} as bigint)",
+    "number": "try_cast({r} as double)",
+    "amount": "try_cast({r} as decimal(18, 2))",
+    "date": "try_cast({r} as date)",
+    "month": "try_cast({r} || '-01' as date)",
+}
+_counter = itertools.count()
+
+
+@dataclass
+class BulkPlan:
+    """A file the set-based path can read: its kind and header, recognised by the general rules."""
+
+    path: Path
+    name: str
+    match: HeaderMatch
+    headers: list[str]
+
+
+def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkPlan | None:
+    """The plan for reading this file set-based, or None when the general path should read it."""
+    suffix = path.suffix.lower()
+    if min_bytes is None or suffix not in (".csv", ".parquet"):
+        return None
+    size = path.stat().st_size
+    if size == 0 or (suffix == ".csv" and size < min_bytes):
+        return None
+    if suffix == ".parquet":
+        try:
+            with duckdb.connect() as con:
+                headers = con.sql("select * from read_parquet(?)", params=[str(path)]).columns
+        except duckdb.Error:
+            return None
+        grid: list[list[object]] = [list(headers)]
+    else:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        if len(head) == HEAD_BYTES:
+            head = head[: head.rfind(b"\n") + 1]  # whole lines only
+        try:
+            text = head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None  # GB18030 (or cut inside a character): the general path decodes it
+        grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""))][:10]
+        if not grid or "\n" in "".join(grid[0]) or "\r" in "".join(grid[0]):
+            return None
+        headers = grid[0]
+    match = recognise(name, grid)
+    if isinstance(match, str) or match.row != 0:
+        return None
+    refuse_identifiers(match, "")
+    return BulkPlan(path, name, match, [str(h) for h in headers])
+
+
+def read(con: duckdb.DuckDBPyConnection, bulk: BulkPlan) -> SheetRead | None:
+    """Read, parse and check the file into a temporary table of `con`; None when the file turns
+    out not to fit (then nothing is left behind and the general path reads it)."""
+    tag = f"bulk_{next(_counter)}"
+    raw = f"{tag}_raw"
+    try:
+        if not _read_raw(con, bulk, raw):
+            con.execute(f"drop table if exists {raw}")
+            return None
+    except duckdb.Error:
+        con.execute(f"drop table if exists {raw}")
+        return None
+    sheet = SheetRead(bulk.name, "", bulk.match.kind, 1, extra_columns=bulk.match.extra)
+    sheet.match = bulk.match
+    sheet.temp_tables.append(raw)  # the loader drops them when the load is over
+    try:
+        return _parse(con, bulk, tag, raw, sheet)
+    except duckdb.Error:
+        drop(con, sheet)  # whatever DuckDB could not do, the general path does
+        return None
+    except BaseException:
+        drop(con, sheet)
+        raise
+
+
+def drop(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> None:
+    """Drop the temporary tables a set-based read left in the connection."""
+    for table in sheet.temp_tables:
+        con.execute(f"drop table if exists {table}")
+    sheet.temp_tables.clear()
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
+    """raw: c0 … cN, every cell as text, in the file's order (row number = rowid + 2)."""
+    width = len(bulk.headers)
+    if bulk.path.suffix.lower() == ".parquet":
+        cells = ", ".join(
+            f'cast("{h}" as varchar) as c{i}'
+            for i, h in enumerate(h.replace('"', '""') for h in bulk.headers)
+        )
+        con.execute(
+            f"create temp table {raw} as select {cells} "  # noqa: S608
+            "from read_parquet(?, file_row_number = true) order by file_row_number",
+            [str(bulk.path)],
+        )
+        return True
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    con.execute(
+        f"""create temp table {raw} as
+            select * from read_csv(?, header = false, skip = 1,
+                all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                comment = '', columns = {columns}, null_padding = true, encoding = 'utf-8')""",  # noqa: S608
+        [str(bulk.path)],
+    )
+    # DuckDB skips empty lines and reads quoted line breaks: either would shift the row numbers.
+    data = bulk.path.read_bytes()
+    lines = data.rstrip(b"\r\n").count(b"\n") + 1
+    (rows,) = con.execute(f"select count(*) from {raw}").fetchone()  # noqa: S608
+    return lines == rows + 1
+
+
+def _column_sql(
+    column: Column, factor: float, ref: str, markers: list[str]
+) -> tuple[str, str] | None:
+    """(is canonical, converted value) for a column whose canonical cells SQL converts, or None
+    when every cell goes through the Python parser (enumerations, yes/no, unit-scaled amounts,
+    and a text column that may hold a totals marker, such as the department)."""
+    if column.enum is not None or column.type not in CANONICAL:
+        return None
+    if column.type == "text" and column.name in markers:
+        return None
+    if column.type == "amount" and factor != 1:
+        return None
+    value = CAST[column.type].format(r=ref)
+    tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')", f"{value} is not null"]
+    floor = column.min
+    if floor is None and column.type in ("int", "amount") and not column.negative_ok:
+        floor = 0
+    if column.type in ("int", "number", "amount"):
+        if floor is not None:
+            tests.append(f"{value} >= {float(floor)!r}")
+        if column.gt is not None:
+            tests.append(f"{value} > {float(column.gt)!r}")
+        if column.max is not None:
+            tests.append(f"{value} <= {float(column.max)!r}")
+    return "(" + " and ".join(tests) + ")", value
+
+
+def _parse(
+    con: duckdb.DuckDBPyConnection, bulk: BulkPlan, tag: str, raw: str, sheet: SheetRead
+) -> SheetRead:
+    match = bulk.match
+    spec = ledgers()[match.kind]
+    index = {col.name: i for i, (col, _) in match.columns.items()}
+    factors = {col.name: factor for col, factor in match.columns.values()}
+    cell = {
+        c.name: (f"c{index[c.name]}" if c.name in index else "null::varchar") for c in spec.columns
+    }
+    markers = [c for c in (spec.dept, spec.period) if c and c in index]
+
+    # Cells the SQL does not convert, parsed by the Python rules once per distinct spelling.
+    maps: dict[str, str] = {}
+    for column in spec.columns:
+        sql = _column_sql(column, factors.get(column.name, 1.0), cell[column.name], markers)
+        where = f"where not coalesce({sql[0]}, false)" if sql else ""
+        spellings = [
+            v
+            for (v,) in con.execute(
+                f"select distinct {cell[column.name]} from {raw} {where}"  # noqa: S608
+            ).fetchall()
+        ]
+        if spellings:
+            maps[column.name] = _spelling_map(
+                con,
+                f"{tag}_map_{len(maps)}",
+                column,
+                spellings,
+                factors.get(column.name, 1.0),
+                column.name in markers,
+            )
+            sheet.temp_tables.append(maps[column.name])
+
+    # Rows: blank rows and totals rows out, merged department cells filled, as the general path.
+    blank_cells = " and ".join(_blank(f"c{i}") for i in range(len(bulk.headers)))
+    totals = (
+        " or ".join(f"coalesce({maps[m]}.is_totals, false)" for m in markers if m in maps)
+        or "false"
+    )
+    joins = " ".join(
+        f"left join {maps[m]} on {maps[m]}.raw is not distinct from {raw}.{cell[m]}"
+        for m in markers
+        if m in maps
+    )
+    selected = ", ".join(f'{cell[c.name]} as "{c.name}"' for c in spec.columns)
+    classified = f"""
+        select {raw}.rowid + 2 as rn, {selected}, ({blank_cells}) as is_blank_row,
+               ({totals}) as is_totals
+        from {raw} {joins}"""  # noqa: S608 -- identifiers from the specs and our own names
+    has_dept = spec.dept is not None and spec.dept in index
+    dept = f'"{spec.dept}"'
+    unfilled_test = (
+        f"not is_blank_row and not is_totals and {_blank(dept)}" if has_dept else "false"
+    )
+    sheet.totals_rows, unfilled = con.execute(
+        f"""select count(*) filter (where is_totals and not is_blank_row),
+                   count(*) filter (where {unfilled_test})
+            from ({classified})"""  # noqa: S608
+    ).fetchone()
+    if unfilled:
+        # A blank department under a filled one repeats it, until a blank row.
+        rows = f"{tag}_rows"
+        con.execute(
+            f"""create temp table {rows} as
+                select * exclude (grp, is_blank_row, is_totals) replace (coalesce(last_value(
+                           case when not {_blank(dept)} then {dept} end ignore nulls) over (
+                           partition by grp order by rn
+                           rows between unbounded preceding and current row), {dept}) as {dept})
+                from (select *, sum(is_blank_row::int) over (order by rn) as grp
+                      from ({classified}))
+                where not is_blank_row and not is_totals"""  # noqa: S608
+        )
+        sheet.temp_tables.append(rows)
+        source = cells = rows
+    else:
+        source = f"(select * from ({classified}) where not is_blank_row and not is_totals)"  # noqa: S608
+        cells = f"(select {raw}.rowid + 2 as rn, {selected} from {raw})"  # noqa: S608
+    sheet.cells = cells
+
+    # Parse: canonical cells by cast, the others from their spelling's map; flag broken rows.
+    values, errors, joins = [], [], []
+    for column in spec.columns:
+        name = f'"{column.name}"'
+        mapped = maps.get(column.name)
+        if mapped:
+            joins.append(f"left join {mapped} on {mapped}.raw is not distinct from r.{name}")
+        sql = _column_sql(column, factors.get(column.name, 1.0), f"r.{name}", markers)
+        if sql:
+            canonical, value = sql
+            if mapped:
+                values.append(
+                    f"case when {canonical} then {value} else {mapped}.value end as {name}"
+                )
+                errors.append(f"(not coalesce({canonical}, false) and {mapped}.is_error)")
+            else:
+                values.append(f"{value} as {name}")
+        else:
+            values.append(f"{mapped}.value as {name}")
+            errors.append(f"{mapped}.is_error")
+    parsed = f"{tag}_parsed"
+    con.execute(
+        f"""create temp table {parsed} as
+            select r.rn, {", ".join(values)}, ({" or ".join(errors) or "false"}) as is_broken
+            from {source} r {" ".join(joins)}"""  # noqa: S608
+    )
+    cross = _cross_column_failures(spec.columns)
+    if cross:
+        con.execute(f"update {parsed} set is_broken = true where not is_broken and ({cross})")  # noqa: S608
+
+    # Broken rows: the general path's row parser says why, word for word.
+    names = [c.name for c in spec.columns if c.name in index]
+    broken = con.execute(
+        f"""select r.rn, {", ".join(f'r."{n}"' for n in names)} from {cells} r
+            semi join {parsed} p on p.rn = r.rn and p.is_broken order by r.rn"""  # noqa: S608
+    ).fetchall()
+    for rn, *cells in broken:
+        raw_row = dict(zip(names, cells, strict=True))
+        record, problems = parse_row(match, raw_row)
+        if problems:
+            sheet.rejected.append(row_rejection(bulk.name, "", rn, match, raw_row, problems))
+        else:  # the SQL was stricter than the rules: the general path's record stands
+            record.update(source_file=bulk.name, source_sheet="", source_row=rn)
+            sheet.records.append(record)
+    con.execute(f"delete from {parsed} where is_broken")  # noqa: S608
+    con.execute(f"alter table {parsed} drop column is_broken")  # noqa: S608
+    sheet.table = parsed
+    sheet.temp_tables.append(parsed)
+    sheet.table_rows = con.execute(f"select count(*) from {parsed}").fetchone()[0]  # noqa: S608
+    if spec.period:
+        sheet.months = {
+            m
+            for (m,) in con.execute(
+                f"""select distinct strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
+                    from {parsed}"""  # noqa: S608
+            ).fetchall()
+            if m
+        } | {r[spec.period].strftime("%Y-%m") for r in sheet.records if r[spec.period]}
+    return sheet
+
+
+def _blank(cell: str) -> str:
+    """SQL true for a blank cell (null, or only what str.strip() removes). The first character
+    decides most cells at once; only a cell starting with whitespace is trimmed to see."""
+    return (
+        f"(case when {cell} is null or {cell} = '' then true "
+        f"when unicode({cell}) not in ({_WHITESPACE_CODES}) then false "
+        f"else trim({cell}, '{WHITESPACE}') = '' end)"
+    )
+
+
+def _cross_column_failures(columns: tuple[Column, ...]) -> str:
+    """SQL true for a row that breaks a rule between columns (reader._parse_row's second pass)."""
+    tests = []
+    for column in columns:
+        name = f'"{column.name}"'
+        if column.ge_column:
+            tests.append(f'{name} < "{column.ge_column}"')
+        if column.le_column:
+            tests.append(f'{name} > "{column.le_column}"')
+        if column.required_if:
+            tests.append(f'({name} is null and coalesce("{column.required_if}", 0) > 0)')
+    return " or ".join(f"coalesce({t}, false)" for t in tests)
+
+
+def _spelling_map(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    column: Column,
+    spellings: list[object],
+    factor: float,
+    is_marker: bool,
+) -> str:
+    """A table raw -> (value, is_error, is_totals) for these spellings, by the Python rules."""
+    values, broken = [], []
+    for spelling in spellings:
+        try:
+            values.append(parse_cell(column, spelling, factor))
+            broken.append(False)
+        except CellError:
+            values.append(None)
+            broken.append(True)
+    frame = pd.DataFrame(
+        {
+            "raw": pd.Series(spellings, dtype=object),
+            "value": pd.Series(values, dtype=object),
+            "is_error": broken,
+            "is_totals": [is_marker and not is_blank(s) and _is_totals(s) for s in spellings],
+        }
+    )
+    con.register(f"{table}_frame", frame)
+    con.execute(
+        f"""create temp table {table} as
+            select raw::varchar as raw, value::{column.sql_type} as value, is_error, is_totals
+            from {table}_frame"""  # noqa: S608
+    )
+    con.unregister(f"{table}_frame")
+    return table

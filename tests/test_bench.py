@@ -1,0 +1,47 @@
+"""The benchmark harness at small scale, once, for correctness only (no timed assertions): the
+pipeline, the pandas baseline and the DuckDB floor agree on the core indicators, and
+results.json holds every field BENCHMARKS.md reports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.cli import format_table, run_bench
+from bench.generate import ensure_inbox
+
+pytestmark = pytest.mark.slow
+
+
+def test_small_scale_agrees_and_writes_every_field(tmp_path):
+    results = run_bench("small", root=tmp_path, reports="sample", progress=lambda _: None)
+    written = json.loads((tmp_path / "results.json").read_text())
+    assert written == results
+    for field in (
+        "scale", "machine", "versions", "row_counts", "months", "departments", "stage_seconds",
+        "reports", "baseline", "floor", "ratios", "incremental", "peak_rss_mib",
+        "core_values_compared",
+    ):  # fmt: skip
+        assert field in written, field
+    assert set(written["stage_seconds"]) == {
+        "load", "checks", "indicators", "exports", "reports", "load + indicators", "end to end",
+    }  # fmt: skip
+    assert all(seconds > 0 for seconds in written["stage_seconds"].values())
+    assert set(written["ratios"]["indicators"]) == {"vs_pandas", "vs_floor"}
+    # run_bench raises when the three disagree; here they agreed on every core value
+    assert written["core_values_compared"] > 1000
+    assert written["row_counts"]["loaded"]["discharges"] == written["row_counts"]["discharges"]
+    assert written["row_counts"]["loaded"]["rejected"] == 0
+    assert written["incremental"]["months_requested"] == ["2025-01"]
+    assert 0 < written["incremental"]["fraction_of_full_run"] < 1
+    assert all(mib > 0 for mib in written["peak_rss_mib"].values())
+    assert "end to end" in format_table(written)
+
+
+def test_generated_inbox_is_reused(tmp_path):
+    first, manifest = ensure_inbox(tmp_path, "small", progress=lambda _: None)
+    stamp = {p.name: p.stat().st_mtime_ns for p in first.iterdir()}
+    again, same = ensure_inbox(tmp_path, "small", progress=lambda _: None)
+    assert again == first and same == manifest
+    assert {p.name: p.stat().st_mtime_ns for p in again.iterdir()} == stamp

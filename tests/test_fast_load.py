@@ -1,0 +1,217 @@
+"""The set-based path (ledgers.bulk: DuckDB reads big plain CSV and Parquet exports) against the
+general path (every cell parsed in Python): the same content, loaded both ways into real DuckDB
+files, gives the same rows, the same lineage and the same rejections, word for word."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+from ledgers import bulk
+from ledgers.loader import load_inbox
+from ledgers.specs import LINEAGE_COLUMNS, ledgers
+from tests.ledger_files import write_csv
+
+DEPARTMENTS = [
+    ["科室编码", "科室名称", "英文名称", "科室类型"],
+    ["CARD", "心内科", "Cardiology", "内科系统"],
+    ["GSUR", "普外科", "General Surgery", "外科系统"],
+]
+
+DISCHARGES = [
+    ["病例编号", "出院科室", "入院日期", "出院日期", "手术日期", "手术级别", "离院方式", "并发症",
+     "总费用(元)", "药品费", "耗材费", "医保类型", "备注"],
+    ["E1", "CARD", "2026-10-01", "2026-10-05", "", "", "治愈", "否", "1234.56", "100", "50.5", "职工", "x"],
+    ["E2", "心内科", "2026/10/2", "2026-10-09", "2026-10-03", "三级", "好转", "是", "1,234", "0", "", "", ""],
+    ["E3", "", "2026-10-03", "2026-10-04", "", "", "improved", "N", "99.999", "", "", "", ""],  # merged dept
+    ["E4", "Cardiology", "20261004", "2026-10-04", "", "", "died", "", "", "", "", "", ""],
+    ["E5", "CARD", "2026-10-09", "2026-10-05", "", "", "", "", "", "", "", "", ""],  # before admission
+    ["E6", "CARD", "2026-10-01", "2026-10-05", "2026-10-09", "2", "", "", "100", "10", "", "", ""],  # surgery after
+    ["E7", "CARD", "2026-10-01", "2026-10-05", "", "5", "", "", "100", "150", "", "", ""],  # grade, drug > total
+    ["E8", "CARD", "2026-13-01", "2026-10-05", "", "", "cured", "maybe", "-5", "", "", "", ""],
+    ["E9", "神经内科", "2026-10-01", "2026-10-05", "", "", "", "", "", "", "", "", ""],  # unknown dept
+    ["", "CARD", "2026-10-01", "2026-10-05", "", "", "", "", "", "", "", "", ""],  # id required
+    ["", "", "", "", "", "", "", "", "", "", "", "", ""],  # blank row: the next blank dept stays blank
+    ["E10", "", "2026-10-01", "2026-10-02", "", "", "", "", "", "", "", "", ""],
+    ["合计", "", "", "", "", "", "", "", "3333", "", "", "", ""],  # totals row
+    ["E11", " GSUR ", " 2026-10-01 ", "2026-10-31", "2026-10-01", "4级", "其他", "Y", "８８", "1e1", "", "医保", ""],
+    ["E12", "GSUR", "2026-10-01", "2026-11-01", "", "", "", "", "12.5%", "", "", "", ""],
+]  # fmt: skip
+
+WORKLOAD = [
+    [
+        "日期",
+        "科室",
+        "门诊人次",
+        "急诊人次",
+        "入院人数",
+        "出院人数",
+        "实际开放床位",
+        "期末在院人数",
+    ],
+    ["2026-10-01", "CARD", "120", "8", "5", "4", "40", "36"],
+    ["2026-10-02", "", "1,300", "９", "5", "4", "40", "37"],  # merged department cell
+    ["2026-10-03", "CARD", "85%", "8", "5", "4", "40", "37"],
+    ["2026-10-04", "CARD", "2.5", "8", "5", "4", "40", "37"],
+    ["2026-10-05", "CARD", "-1", "8", "5", "4", "40", "37"],
+    ["2026.10.06", "心内科", "7", "", "", "", "40", "37"],
+    ["46302", "普外科", "7", "1", "1", "1", "30", "20"],
+    ["小计", "", "1500", "", "", "", "", ""],
+    ["2026-10-01", "CARD", "1", "1", "1", "1", "40", "36"],  # the same key twice in one file
+    ["2026-10-31", "GSUR", "3", "0", "0", "0", "30", "20"],
+    ["2026-02-30", "GSUR", "3", "0", "0", "0", "30", "20"],
+]
+
+
+@pytest.fixture(autouse=True)
+def set_based_reads(monkeypatch) -> list:
+    """Every file the set-based path read (not handed back to the general path)."""
+    done = []
+    original = bulk.read
+
+    def recording(con, plan):
+        sheet = original(con, plan)
+        if sheet is not None:
+            done.append(plan.name)
+        return sheet
+
+    monkeypatch.setattr(bulk, "read", recording)
+    return done
+
+
+def load(tmp_path, name: str, files: dict[str, list[list[object]]], bulk_min_bytes):
+    inbox = tmp_path / name / "inbox"
+    write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+    for file, rows in files.items():
+        write_csv(inbox / file, rows)
+    con = duckdb.connect(str(tmp_path / name / "warehouse.duckdb"))
+    report = load_inbox(con, inbox, bulk_min_bytes=bulk_min_bytes)
+    return con, report
+
+
+def snapshot(con) -> dict:
+    """Every table the load writes, lineage included (sha256 aside: the files are the same)."""
+    found = {}
+    for spec in ledgers().values():
+        for table in (spec.staged_table, spec.table):
+            columns = [c.name for c in spec.columns] + [
+                c for c in LINEAGE_COLUMNS if c != "source_sha256"
+            ]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            found[table] = con.execute(f"select {quoted} from {table} order by all").fetchall()  # noqa: S608
+    found["rejected_rows"] = con.execute(
+        'select file, sheet, "row", ledger, "column", reason, twin, "values", is_conflict '
+        "from rejected_rows order by all"
+    ).fetchall()
+    found["ledger_sheets"] = con.execute("select * from ledger_sheets order by all").fetchall()
+    return found
+
+
+@pytest.mark.parametrize("content", ["discharges", "workload"])
+def test_csv_fast_and_general_paths_agree(tmp_path, set_based_reads, content):
+    rows = DISCHARGES if content == "discharges" else WORKLOAD
+    files = {f"{content}.csv": rows}
+    general, general_report = load(tmp_path, "general", files, bulk_min_bytes=None)
+    assert set_based_reads == []
+    fast, fast_report = load(tmp_path, "fast", files, bulk_min_bytes=0)
+    assert sorted(set_based_reads) == sorted(["科室字典.csv", f"{content}.csv"])
+    expected, found = snapshot(general), snapshot(fast)
+    assert found == expected
+    assert fast_report.touched_months == general_report.touched_months
+    assert fast_report.rejected_by_reason == general_report.rejected_by_reason
+    # the general path found what the rules say; the fast path must not be vacuous
+    assert len(expected["rejected_rows"]) >= 5
+    assert len(expected[f"raw_{content}"]) >= 3
+
+
+def test_fast_path_rejections_name_file_row_column_and_reason(tmp_path):
+    con, _ = load(tmp_path, "fast", {"discharges.csv": DISCHARGES}, bulk_min_bytes=0)
+    found = {
+        row: (column, reason)
+        for row, column, reason in con.execute(
+            'select "row", "column", reason from rejected_rows order by "row"'
+        ).fetchall()
+    }
+    assert found[6] == ("出院日期", "出院日期: must be ≥ 入院日期 (2026-10-09), found 2026-10-05")
+    assert found[11][0] == "病例编号" and "required" in found[11][1]
+    assert found[10] == ("dept", "department '神经内科' is not in the department list (科室字典)")
+    assert "percentage" in found[16][1]
+    stored = con.execute(
+        "select episode_id, dept, total_cost, outcome, complication from raw_discharges "
+        "where episode_id in ('E3', 'E10', 'E11') order by 1"
+    ).fetchall()
+    # E3 repeats CARD from the row above; E10 comes after a blank row: its department stays blank
+    by_id = {s[0]: s[1:] for s in stored}
+    assert set(by_id) == {"E3", "E11"} and by_id["E3"][0] == "CARD"
+    assert by_id["E11"] == ("GSUR", 88, "other", True)
+
+
+def test_parquet_loads_the_same_as_the_csv(tmp_path, set_based_reads):
+    files = {"workload.csv": WORKLOAD}
+    general, _ = load(tmp_path, "general", files, bulk_min_bytes=None)
+    # The same table as a Parquet export (every column text, as the CSV is).
+    inbox = tmp_path / "parquet" / "inbox"
+    write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+    with duckdb.connect() as con:
+        header, *data = WORKLOAD
+        columns = ", ".join(f'col{i} as "{h}"' for i, h in enumerate(header))
+        values = ", ".join("(" + ", ".join("?" for _ in header) + ")" for _ in data)
+        con.execute(
+            f"copy (select {columns} from (values {values})) to '{inbox / 'workload.parquet'}' (format parquet)",  # noqa: S608
+            [cell or None for row in data for cell in row],
+        )
+    for min_bytes in (None, 0):
+        con = duckdb.connect(str(tmp_path / "parquet" / f"w{min_bytes}.duckdb"))
+        load_inbox(con, inbox, bulk_min_bytes=min_bytes)
+        found = snapshot(con)
+        expected = snapshot(general)
+        assert ("workload.parquet" in set_based_reads) == (min_bytes == 0)
+        assert found["raw_workload"] == [
+            (*r[:-3], "workload.parquet", "", r[-1]) for r in expected["raw_workload"]
+        ]
+        assert [(r[2], r[4], r[5].replace(".parquet", ".csv")) for r in found["rejected_rows"]] == [
+            (r[2], *r[4:6]) for r in expected["rejected_rows"]
+        ]
+
+
+def test_typed_parquet_dates_and_numbers(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+    path = inbox / "workload_2026-10.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"""copy (select date '2026-10-01' + i::integer as date, 'CARD' as dept,
+                             i::bigint as admissions, 40.0 as open_beds
+                      from range(3) t(i)) to '{path}' (format parquet)"""  # noqa: S608
+        )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_inbox(con, inbox, bulk_min_bytes=0)
+    assert con.execute(
+        "select date, admissions, open_beds from raw_workload order by 1"
+    ).fetchall() == [
+        (dt.date(2026, 10, 1), 0, 40),
+        (dt.date(2026, 10, 2), 1, 40),
+        (dt.date(2026, 10, 3), 2, 40),
+    ]
+
+
+def test_files_that_do_not_fit_go_the_general_path(tmp_path):
+    header = [["日期", "科室", "入院人数"]]
+    gb = write_csv(tmp_path / "gb.csv", header + [["2026-10-01", "心内科", 1]], encoding="gb18030")
+    titled = write_csv(
+        tmp_path / "t.csv", [["心内科10月业务量"], *header, ["2026-10-01", "CARD", 1]]
+    )
+    assert bulk.plan(gb, "gb.csv", 0) is None
+    assert bulk.plan(titled, "t.csv", 0) is None
+    plain = write_csv(tmp_path / "p.csv", header + [["2026-10-01", "CARD", 1]])
+    assert bulk.plan(plain, "p.csv", 0) is not None
+    assert bulk.plan(plain, "p.csv", 1 << 20) is None  # small: cell by cell is as fast
+
+
+def test_rejected_values_are_the_cells_as_written(tmp_path):
+    con, _ = load(tmp_path, "fast", {"workload.csv": WORKLOAD}, bulk_min_bytes=0)
+    (values,) = con.execute("""select "values" from rejected_rows where "row" = 4""").fetchone()
+    assert json.loads(values)["门诊人次"] == "85%"
