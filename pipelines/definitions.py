@@ -11,6 +11,7 @@ from pipelines.settings import Settings
 
 LOAD_JOB = "load_ledgers"
 MONTHLY_JOB = "monthly_pipeline"
+INDICATORS_JOB = "monthly_indicators"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -33,7 +34,16 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         tags=tags,
         description="Load the inbox, then indicators and reports of the selected months.",
     )
-    jobs = [load_job, monthly_job]
+    # The same without the load, for runs that follow a load (the CLI, the changed-months sensor):
+    # loading again would read nothing and run the ledger checks a second time.
+    indicators_job = dg.define_asset_job(
+        INDICATORS_JOB,
+        selection=dg.AssetSelection.groups("metrics")
+        | dg.AssetSelection.assets(by_name["monthly_reports"], by_name["metrics_csv"]),
+        tags=tags,
+        description="Indicators and reports of the selected months (after a load).",
+    )
+    jobs = [load_job, monthly_job, indicators_job]
     schedules = [build_schedule("monthly", monthly_job, settings.timezone)]
     for name, asset in (
         ("quarterly", "quarterly_reports"),
@@ -56,7 +66,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=schedules,
         sensors=[
             build_inbox_sensor(settings.inbox, load_job),
-            build_months_sensor(by_name["ledger_tables"].key, monthly_job),
+            build_months_sensor(by_name["ledger_tables"].key, indicators_job),
         ],
         resources={
             "duckdb": DuckDBResource(database=str(settings.warehouse)),

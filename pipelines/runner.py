@@ -1,7 +1,8 @@
 """`deptops run`: the whole pipeline through Dagster, on a persistent instance under HOME/dagster.
 
-Two runs: load the ledgers (with their blocking checks); then, as ONE run over every month of data
-(single-run backfill), indicators, reports and the exported tables. Partitions start at the first
+Runs: load the ledgers (with their checks); then, as ONE run over every month of data (single-run
+backfill), indicators, monthly reports and the exported tables; then the quarterly, annual and weekly
+reports, one run each. Partitions start at the first
 month of data, which is only known once the ledgers are loaded.
 """
 
@@ -27,7 +28,7 @@ from dagster._core.storage.tags import (
 
 from ledgers.specs import ledgers
 from metrics.compute import month_start, months_with_data
-from pipelines.definitions import LOAD_JOB, MONTHLY_JOB, build_definitions
+from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
 from pipelines.settings import REPO_ROOT, Settings
 
 # Dagster's own step events are for the UI; the terminal shows our progress lines and warnings.
@@ -126,7 +127,7 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
             progress(f"computing indicators and reports for {first}…{last} in one run")
             monthly = _execute(
                 defs,
-                MONTHLY_JOB,
+                INDICATORS_JOB,
                 instance,
                 tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
             )
