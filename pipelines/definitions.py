@@ -52,7 +52,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     ):
         if asset in by_name:
             job = dg.define_asset_job(
-                f"{name}_reports",
+                f"{name}_report_job",
                 selection=dg.AssetSelection.assets(by_name[asset]),
                 tags=tags,
                 description=f"The {name} reports of the partition due.",

@@ -171,12 +171,12 @@ def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:
         last_monday - dt.timedelta(weeks=12), first + dt.timedelta(days=(7 - first.weekday()) % 7)
     )
     ranges = [
-        ("quarterly_reports", (quarter(first), quarter(last)), "quarterly"),
-        ("annual_reports", (first.strftime("%Y"), last.strftime("%Y")), "annual"),
+        ("quarterly_report_job", (quarter(first), quarter(last)), "quarterly"),
+        ("annual_report_job", (first.strftime("%Y"), last.strftime("%Y")), "annual"),
     ]
     if first_monday <= last_monday:
         ranges.append(
-            ("weekly_reports", (first_monday.isoformat(), last_monday.isoformat()), "weekly")
+            ("weekly_report_job", (first_monday.isoformat(), last_monday.isoformat()), "weekly")
         )
     return ranges
 

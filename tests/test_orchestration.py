@@ -284,3 +284,18 @@ def test_a_run_while_another_holds_home(settings):
     output, _ = waiting.communicate(timeout=300)
     assert waiting.returncode == 0
     assert "deptops run summary" in output
+
+
+def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
+    """What `dagster dev -m pipelines.definitions` checks: names unique, resources bound, jobs
+    resolvable."""
+    defs = build_definitions(settings)
+    dg.Definitions.validate_loadable(defs)
+    assert {job.name for job in defs.jobs} == {
+        "load_ledgers",
+        "monthly_pipeline",
+        "monthly_indicators",
+        "quarterly_report_job",
+        "annual_report_job",
+        "weekly_report_job",
+    }
