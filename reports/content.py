@@ -7,9 +7,18 @@ The HTML page and the Excel workbook both render this; neither queries the wareh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from reports import attention, decomposition, labels, ledger_detail, peers, periods, recommendations
+from reports import (
+    attention,
+    decomposition,
+    labels,
+    ledger_detail,
+    peers,
+    periods,
+    privacy,
+    recommendations,
+)
 from reports.indicators import (
     FamilySection,
     IndicatorRow,
@@ -100,7 +109,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         families=sections,
         commentary=_commentary(data, department, lang),
         blocks=blocks,
-        findings=[f for f in data.findings if department.is_hospital or f.dept == department.code],
+        findings=_findings(data, department),
         findings_checked=data.findings_checked,
     )
     content.decompositions = decomposition.decompose(data, department.code, lang)
@@ -111,6 +120,22 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         content.service = ledger_detail.patient_service(data, department, lang)
         content.supplies = ledger_detail.supplies(data, department, lang)
     return content
+
+
+def _findings(data: PeriodData, department: Department) -> list[Finding]:
+    """The department's findings (the hospital's: all). For circulation, a message about a
+    sensitive indicator (an anomaly states its value and history) is replaced by a note."""
+    found = [f for f in data.findings if department.is_hospital or f.dept == department.code]
+    if data.suppress_below is None:
+        return found
+    sensitive = privacy.sensitive_indicators()
+    shown = []
+    for finding in found:
+        if finding.metric in sensitive:
+            zh, en = privacy.finding_note(finding.metric)
+            finding = replace(finding, message_zh=zh, message_en=en)
+        shown.append(finding)
+    return shown
 
 
 def _commentary(data: PeriodData, department: Department, lang: str) -> list[Comment]:

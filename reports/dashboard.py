@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from metrics import catalogue
 from metrics.catalogue import Indicator
-from reports import charts, labels, periods
+from reports import charts, labels, periods, privacy
 from reports.files import (
     DASHBOARD_STEM,
     department_stems,
@@ -60,11 +60,18 @@ class Line:
 
 
 def write_dashboard(
-    con: duckdb.DuckDBPyConnection, reports_dir: Path, grain: str, period: str, lang: str = "zh"
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    grain: str,
+    period: str,
+    lang: str = "zh",
+    *,
+    suppress_below: int | None = None,
 ) -> list[Path]:
     """Write `reports_dir/<period>/dashboard.html` and `dashboard.xlsx` (`dashboard.en.*` in
-    English); return them sorted."""
+    English); return them sorted. `suppress_below` as in `write_period_reports`."""
     labels.check_language(lang)
+    privacy.check_threshold(suppress_below)
     if grain not in periods.REPORT_GRAINS:
         raise ValueError(f"dashboards are per {', '.join(periods.REPORT_GRAINS)}, not {grain!r}")
     periods.check_period(grain, period)
@@ -73,6 +80,7 @@ def write_dashboard(
     period_dir.mkdir(parents=True, exist_ok=True)
     ensure_plotly_js(reports_dir)
     data = load_period(con, grain, period)
+    data.suppress_below = suppress_below
     indicators = dashboard_indicators(data)
     departments, totals = dashboard_lines(data, indicators, lang)
     html = period_dir / report_file_name(DASHBOARD_STEM, lang, ".html")
@@ -173,6 +181,8 @@ def _write_workbook(
         for row in line.rows:
             if row.withheld:
                 values.append(withheld)
+            elif row.suppressed:
+                values.append(privacy.note(row.suppressed_below, lang))
             else:
                 values.append(Number(row.value, EXCEL_FORMATS[row.kind]))
             statuses.append(labels.status(row.status, lang))

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from metrics import catalogue
-from reports import labels
+from reports import labels, privacy
 from reports.content import FamilySection, IndicatorRow, ReportContent
 from reports.excel_analysis import (
     attention_sheet,
@@ -104,7 +104,6 @@ def _indicator_sheet(
     specs = ([("family", 0)] if with_family else []) + list(_INDICATOR_COLUMNS)
     columns = [Column(t(key), hint) for key, hint in specs]
     families = catalogue.families()
-    withheld = t("withheld")
     lines = []
     for row in rows:
         change = excel_change_format(row.kind, lang)
@@ -121,9 +120,7 @@ def _indicator_sheet(
             Number(row.yoy_change_rel, EXCEL_RELATIVE_FORMAT),
             format_band(row.band_low, row.band_high, row.kind),
             labels.status(row.status, lang),
-            withheld
-            if row.withheld
-            else (None if row.has_value else catalogue.reason_text(row.reason, lang)),
+            _note(row, lang),
         ]
         lines.append(line)
     heading(sheet, content, sheet_title)
@@ -141,6 +138,15 @@ def _indicator_sheet(
         lang,
     )
     return end
+
+
+def _note(row: IndicatorRow, lang: str) -> str | None:
+    """Why a row has no value: withheld, suppressed for circulation, or the catalogue's reason."""
+    if row.withheld:
+        return labels.text("withheld", lang)
+    if row.suppressed:
+        return privacy.note(row.suppressed_below, lang)
+    return None if row.has_value else catalogue.reason_text(row.reason, lang)
 
 
 def _service_counts(sheet: Worksheet, content: ReportContent, top: int) -> int:

@@ -7,7 +7,7 @@ from functools import partial
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports import labels
+from reports import labels, privacy
 from reports.content import IndicatorRow, ReportContent
 from reports.formatting import (
     EXCEL_FORMATS,
@@ -41,6 +41,15 @@ def indicator_value(value: float | None, row: IndicatorRow) -> Number:
     return Number(value, EXCEL_FORMATS[row.kind])
 
 
+def shown_value(row: IndicatorRow, lang: str) -> Number | str:
+    """The row's value, or why it is not shown (withheld, suppressed for circulation)."""
+    if row.withheld:
+        return labels.text("withheld", lang)
+    if row.suppressed:
+        return privacy.note(row.suppressed_below, lang)
+    return indicator_value(row.value, row)
+
+
 def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
     lang = content.lang
     t = partial(labels.text, lang=lang)
@@ -70,7 +79,7 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
         rows.append(
             [
                 row.indicator.name(lang),
-                indicator_value(row.value, row),
+                shown_value(row, lang),
                 format_band(row.band_low, row.band_high, row.kind),
                 labels.status(item.status, lang) or t("anomaly"),
                 Number(row.prior_change, excel_change_format(row.kind, lang)),
@@ -178,7 +187,7 @@ def peers_sheet(sheet: Worksheet, content: ReportContent) -> None:
         rows.append(
             [
                 row.indicator.name(lang),
-                t("withheld") if row.withheld else indicator_value(row.value, row),
+                shown_value(row, lang),
                 f"{p.rank}/{p.count}" if p.rank else None,
                 indicator_value(p.median, row),
                 indicator_value(p.low, row),

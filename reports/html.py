@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ledgers.specs import ledgers
 from metrics import catalogue
-from reports import charts, labels, periods
+from reports import charts, labels, periods, privacy
 from reports.content import ReportContent
 from reports.files import plotly_js_source
 from reports.formatting import (
@@ -60,6 +60,7 @@ def template_helpers(lang: str) -> dict[str, object]:
         "quantity": quantity,
         "indicator_name": lambda metric: catalogue.indicators()[metric].name(lang),
         "ledger_title": partial(ledger_title, lang=lang),
+        "suppressed_note": lambda row: privacy.note(row.suppressed_below, lang),
     }
 
 

@@ -1,7 +1,8 @@
 """One department's indicators for a period, read from `PeriodData`: a row per catalogue
 indicator with its comparisons, band and status, and its values over the trend window.
 
-Figures that `publication_blocks` withholds are taken out here, once, so that no page, workbook,
+Figures that `publication_blocks` withholds, and small sensitive counts that a report for wide
+circulation suppresses (reports.privacy), are taken out here, once, so that no page, workbook,
 brief or dashboard built on these rows can show them.
 """
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from metrics import catalogue
 from metrics.catalogue import Family, Indicator
-from reports import periods
+from reports import periods, privacy
 from reports.formatting import NumberKind, is_missing, number_kind
 from reports.warehouse import PeriodData
 
@@ -56,6 +57,12 @@ class IndicatorRow:
     reason: str | None = None
     # Not published: a data error blocks a month this figure is computed from.
     withheld: bool = False
+    # Suppressed for circulation: the count behind the figure is below this threshold.
+    suppressed_below: int | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_below is not None
 
     @property
     def has_value(self) -> bool:
@@ -138,19 +145,31 @@ def indicator_row(
             reason=indicator.missing,
         )
     fields = {name: getattr(report, name) for name in _REPORT_FIELDS}
+    hidden = privacy.suppressed(data, dept, indicator.id, period)
     for base, prefix in ((report.prior_period, "prior"), (report.yoy_period, "yoy")):
         if base and publication.withheld(dept, periods.months(data.grain, base)):
             for suffix in ("value", "change", "change_rel"):
                 fields[f"{prefix}_{suffix}"] = None
+        if privacy.base_hidden(data, dept, indicator.id, base):
+            fields[f"{prefix}_value"] = None
+        if hidden or privacy.base_hidden(data, dept, indicator.id, base):
+            # value − base gives either back
+            fields[f"{prefix}_change"] = fields[f"{prefix}_change_rel"] = None
+    if hidden:
+        # Nothing the count could be recomputed from: value × denominator is the numerator.
+        fields |= {"value": None, "numerator": None, "status": None, "reason": None}
+        return IndicatorRow(indicator, kind, **fields, suppressed_below=data.suppress_below)
     return IndicatorRow(indicator, kind, **fields)
 
 
 def published_value(data: PeriodData, dept: str, metric: str, period: str) -> float | None:
-    """The value of a period of the window, None when missing or withheld."""
+    """The value of a period of the window, None when missing, withheld or suppressed."""
     report = data.value(dept, metric, period)
     if report is None or report.value is None:
         return None
     if data.publication.withheld(dept, periods.months(data.grain, period)):
+        return None
+    if privacy.suppressed(data, dept, metric, period):
         return None
     return report.value
 
@@ -158,10 +177,11 @@ def published_value(data: PeriodData, dept: str, metric: str, period: str) -> fl
 def key_indicators(sections: list[FamilySection]) -> list[IndicatorRow]:
     """Per family, the indicators with a band and a value; else the family's first with a value.
 
-    A withheld row counts as having a value, so that its tile says "not published"."""
+    A withheld or suppressed row counts as having a value, so that its tile says why it is not
+    shown (and the tiles do not change with the suppression)."""
     tiles = []
     for section in sections:
-        shown = [row for row in section.rows if row.has_value or row.withheld]
+        shown = [row for row in section.rows if row.has_value or row.withheld or row.suppressed]
         banded = [row for row in shown if row.has_band]
         tiles.extend(banded or shown[:1])
     return tiles

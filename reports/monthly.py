@@ -16,6 +16,9 @@ def write_month_reports(
     lang: str = "zh",
     *,
     self_contained: bool = False,
+    suppress_below: int | None = None,
 ) -> list[Path]:
-    """`write_period_reports(con, reports_dir, "month", month, lang, self_contained)`."""
-    return write_period_reports(con, reports_dir, "month", month, lang, self_contained)
+    """`write_period_reports(con, reports_dir, "month", month, lang, self_contained, ...)`."""
+    return write_period_reports(
+        con, reports_dir, "month", month, lang, self_contained, suppress_below=suppress_below
+    )

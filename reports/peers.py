@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from reports import labels
+from reports import labels, privacy
 from reports.indicators import IndicatorRow
 from reports.publication import KIND_PREFIX
 from reports.warehouse import Department, PeriodData
@@ -69,6 +69,8 @@ def _peer_row(
         if data.publication.withheld(member.code, data.months):
             withheld += 1
             continue
+        if privacy.suppressed(data, member.code, metric, data.period):
+            continue  # suppressed for circulation: left out, as if it had no value
         report = data.value(member.code, metric)
         if report is not None and report.value is not None:
             published.append(report.value)
@@ -84,7 +86,11 @@ def _peer_row(
     if not department.is_hospital and department.kind:
         group = f"{KIND_PREFIX}{department.kind}"
         report = data.value(group, metric)
-        if report is not None and not data.publication.withheld(group, data.months):
+        if (
+            report is not None
+            and not data.publication.withheld(group, data.months)
+            and not privacy.suppressed(data, group, metric, data.period)
+        ):
             group_value = report.value
     return PeerRow(
         row=row,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports import labels, periods
+from reports import labels, periods, privacy
 from reports.content import period_content
 from reports.excel import write_period_workbook
 from reports.files import (
@@ -32,11 +32,18 @@ def write_period_reports(
     period: str,
     lang: str = "zh",
     self_contained: bool = False,
+    *,
+    suppress_below: int | None = None,
 ) -> list[Path]:
     """Write `reports_dir/<period>/<dept>.html` and `.xlsx` (`<dept>.en.html`, `.en.xlsx` in
     English) for `ALL` and every department, and with `self_contained` a `.standalone.html` copy
-    with plotly.js inlined; return the files written, sorted."""
+    with plotly.js inlined; return the files written, sorted.
+
+    `suppress_below=N` makes them fit for wide circulation: the figures of sensitive indicators
+    (reports/privacy.toml) that rest on a count of 1 … N−1 are shown as "<N, suppressed for
+    circulation" on the page and in the workbook alike (reports.privacy)."""
     labels.check_language(lang)
+    privacy.check_threshold(suppress_below)
     if grain not in periods.REPORT_GRAINS:
         raise ValueError(
             f"reports are written per {', '.join(periods.REPORT_GRAINS)}, not {grain!r}"
@@ -47,6 +54,7 @@ def write_period_reports(
     period_dir.mkdir(parents=True, exist_ok=True)
     ensure_plotly_js(reports_dir)
     data = load_period(con, grain, period)
+    data.suppress_below = suppress_below
     stems = department_stems([d.code for d in data.departments])
     written = []
     for department, stem in zip(data.departments, stems, strict=True):

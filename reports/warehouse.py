@@ -130,6 +130,9 @@ class PeriodData:
     findings: list[Finding] = field(default_factory=list)
     findings_checked: bool = False  # whether the dq_findings table exists at all
     publication: Publication = field(default_factory=lambda: Publication([], {}))
+    # Reports for wide circulation: sensitive counts of 1 … suppress_below − 1 are hidden
+    # (reports.privacy); None hides nothing.
+    suppress_below: int | None = None
     _denominators: dict | None = field(default=None, repr=False)
 
     @property

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from metrics import catalogue
-from reports import charts, labels, periods
+from reports import charts, labels, periods, privacy
 from reports.files import department_stems, ensure_plotly_js, report_file_name, write_manifest
 from reports.html import render_page
 from reports.indicators import IndicatorRow, indicator_row, published_value
@@ -45,17 +45,24 @@ class WeeklyBrief:
 
 
 def write_weekly_briefs(
-    con: duckdb.DuckDBPyConnection, reports_dir: Path, week: str, lang: str = "zh"
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    week: str,
+    lang: str = "zh",
+    *,
+    suppress_below: int | None = None,
 ) -> list[Path]:
     """Write `reports_dir/<week>/<dept>.html` (`.en.html` in English) for `ALL` and every
-    department; return them sorted."""
+    department; return them sorted. `suppress_below` as in `write_period_reports`."""
     labels.check_language(lang)
+    privacy.check_threshold(suppress_below)
     periods.check_period("week", week)
     reports_dir = Path(reports_dir)
     week_dir = reports_dir / week
     week_dir.mkdir(parents=True, exist_ok=True)
     ensure_plotly_js(reports_dir)
     data = load_period(con, "week", week)
+    data.suppress_below = suppress_below
     stems = department_stems([d.code for d in data.departments])
     written = []
     for department, stem in zip(data.departments, stems, strict=True):
