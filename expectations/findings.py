@@ -29,6 +29,7 @@ import duckdb
 from expectations.checks import Finding, catalogue, check, make_finding, thresholds
 from expectations.sql_checks import bind, materialise, query, sql
 from expectations.suites import suite_findings
+from ledgers.excel_text import excel_text
 from ledgers.loader import ensure_schema
 from ledgers.specs import ledgers
 
@@ -363,5 +364,5 @@ def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerows(["" if v is None else excel_text(v) for v in row] for row in rows)
     return len(rows)

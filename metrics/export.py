@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from ledgers.excel_text import excel_text_frame
+
 # The columns METRICS.md requires first, then what helps a reader check and understand a row.
 COLUMNS = [
     "grain", "period", "dept", "metric", "value", "numerator", "denominator",
@@ -25,5 +27,6 @@ def write_metrics_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         f"select {columns} from metric_report order by grain, period, dept, metric"  # noqa: S608
     ).df()
     path.parent.mkdir(parents=True, exist_ok=True)
+    frame = excel_text_frame(frame)  # department codes come from ledgers
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return len(frame)

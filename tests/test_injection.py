@@ -266,45 +266,7 @@ def _formula_cells(path: Path) -> list[tuple[int, str, str]]:
     return found
 
 
-CSV_FIX = (
-    "{name} is written raw: a ledger cell starting with = + - @ (here a department code, file or "
-    "sheet name `=HYPERLINK(...)`) becomes a live formula when the CSV is opened in Excel. "
-    "Fix in {where}: prefix such text cells with an apostrophe (') before writing."
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            "rejected_rows.csv",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=CSV_FIX.format(
-                    name="rejected_rows.csv", where="ledgers/export.py write_rejected_csv"
-                ),
-            ),
-        ),
-        pytest.param(
-            "data_quality.csv",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=CSV_FIX.format(
-                    name="data_quality.csv", where="expectations/findings.py write_data_quality_csv"
-                ),
-            ),
-        ),
-        pytest.param(
-            "metrics.csv",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=CSV_FIX.format(
-                    name="metrics.csv", where="metrics/export.py write_metrics_csv"
-                ),
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("name", ["rejected_rows.csv", "data_quality.csv", "metrics.csv"])
 def test_csv_exports_show_ledger_text_as_text_in_excel(hostile_run, name: str):
     settings, _, _ = hostile_run
     path = settings.reports / name
