@@ -37,6 +37,7 @@ from ledgers.reader import (
     HeaderMatch,
     SheetRead,
     _is_totals,
+    latest_allowed,
     parse_row,
     recognise,
     refuse_identifiers,
@@ -367,6 +368,8 @@ def _cross_column_failures(columns: tuple[Column, ...]) -> str:
             tests.append(f'{name} > "{column.le_column}"')
         if column.required_if:
             tests.append(f'({name} is null and coalesce("{column.required_if}", 0) > 0)')
+        if column.not_future:  # the row goes to the Python parser, which words the message
+            tests.append(f"{name} > date '{latest_allowed(column).isoformat()}'")
     return " or ".join(f"coalesce({t}, false)" for t in tests)
 
 

@@ -6,6 +6,7 @@ Nothing here touches the warehouse; `ledgers.loader` stores what this returns.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -304,7 +305,21 @@ def _parse_row(
                     )
         if column.required_if and value is None and (record.get(column.required_if) or 0) > 0:
             errors.append((header, f"is required when {column.required_if} is above 0"))
+        if column.not_future and value is not None and value > latest_allowed(column):
+            errors.append(
+                (
+                    header,
+                    f"{as_text(value)} is in the future (today is {dt.date.today()}): "
+                    "a mistyped year?",
+                )
+            )
     return record, errors
+
+
+def latest_allowed(column: Column) -> dt.date:
+    """The last date a not_future column may hold: today, or the first day of this month."""
+    today = dt.date.today()
+    return today.replace(day=1) if column.type == "month" else today
 
 
 def _ge(a: object, b: object) -> bool:

@@ -32,6 +32,8 @@ def _rule(column: Column) -> str:
         parts.append(f"required when `{column.required_if}` > 0")
     if column.ref:
         parts.append(f"must exist in `{column.ref}`")
+    if column.not_future:
+        parts.append("not after today" if column.type == "date" else "not after this month")
     if column.default is not None:
         parts.append(f"default {column.default}")
     return "; ".join(parts)

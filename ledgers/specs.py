@@ -52,6 +52,7 @@ class Column:
     negative_ok: bool = False
     required_if: str | None = None
     ref: str | None = None
+    not_future: bool = False
 
     @property
     def sql_type(self) -> str:

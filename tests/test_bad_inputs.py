@@ -409,11 +409,6 @@ def test_formula_rows_without_formulas_load(corpus):
     assert [r[-1] for r in rows if r[-1] != 2] == [3, 4]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no rule rejects a date after the load date: ledgers/values.py parse_cell accepts any "
-    "calendar date, so a mistyped year (2027 for 2026) loads as a future month",
-)
 @pytest.mark.parametrize(
     ("name", "column"),
     [("未来日期.csv", "日期"), ("出院未来.csv", "出院日期")],
