@@ -23,11 +23,17 @@ class DeptopsConfig(dg.ConfigurableResource):
     home: str
     inbox: str
     lang: str = "zh"
+    suppress_below: int | None = None
 
     def settings(self) -> Settings:
         from pathlib import Path
 
-        return Settings(home=Path(self.home), inbox=Path(self.inbox), lang=self.lang)
+        return Settings(
+            home=Path(self.home),
+            inbox=Path(self.inbox),
+            lang=self.lang,
+            suppress_below=self.suppress_below,
+        )
 
 
 def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
@@ -278,11 +284,14 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
     with duckdb.get_connection() as con:
         for number, period in enumerate(periods, 1):
             context.log.info(f"{grain} reports {number}/{len(periods)}: {period}")
+            hide = {"suppress_below": settings.suppress_below}
             if grain == "week":
-                written += write_weekly_briefs(con, settings.reports, period, settings.lang)
+                written += write_weekly_briefs(con, settings.reports, period, settings.lang, **hide)
                 continue
-            written += write_period_reports(con, settings.reports, grain, period, settings.lang)
-            written += write_dashboard(con, settings.reports, grain, period, settings.lang)
+            written += write_period_reports(
+                con, settings.reports, grain, period, settings.lang, **hide
+            )
+            written += write_dashboard(con, settings.reports, grain, period, settings.lang, **hide)
     index = write_index(settings.reports, settings.lang)
     return dg.MaterializeResult(
         metadata={

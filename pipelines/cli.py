@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pipelines.settings import DEFAULT_HOME, Settings
 
+SUPPRESS_HELP = "for wide circulation: hide deaths and complications counted below N (e.g. 5)"
+
 
 def _demo(args: argparse.Namespace) -> int:
     from ledgers.demo import write_demo
@@ -37,9 +39,10 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     try:
-        summary = run_pipeline(
-            Settings(home=home, inbox=inbox, lang=args.lang), wait=not args.no_wait
+        settings = Settings(
+            home=home, inbox=inbox, lang=args.lang, suppress_below=args.suppress_below
         )
+        summary = run_pipeline(settings, wait=not args.no_wait)
     except PipelineError as error:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
@@ -69,7 +72,13 @@ def _standalone(args: argparse.Namespace) -> int:
         return 2
     with duckdb.connect(str(warehouse), read_only=True) as con:
         paths = write_period_reports(
-            con, args.home / "reports", grain, period, args.lang, self_contained=True
+            con,
+            args.home / "reports",
+            grain,
+            period,
+            args.lang,
+            self_contained=True,
+            suppress_below=args.suppress_below,
         )
     copies = [p for p in paths if p.name.endswith(".standalone.html")]
     print(
@@ -101,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
     standalone.add_argument("--period", required=True, help="2026-10, 2026-Q3 or 2026")
     standalone.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     standalone.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    standalone.add_argument("--suppress-below", type=int, metavar="N", help=SUPPRESS_HELP)
     standalone.set_defaults(handler=_standalone)
 
     run = commands.add_parser("run", help="load the inbox, compute indicators, write reports")
@@ -108,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     run.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     run.add_argument("--no-wait", action="store_true", help="stop at once if another run uses HOME")
+    run.add_argument("--suppress-below", type=int, metavar="N", help=SUPPRESS_HELP)
     run.set_defaults(handler=_run)
     return main
 

@@ -71,7 +71,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "duckdb": DuckDBResource(database=str(settings.warehouse)),
             "deptops": DeptopsConfig(
-                home=str(settings.home), inbox=str(settings.inbox), lang=settings.lang
+                home=str(settings.home),
+                inbox=str(settings.inbox),
+                lang=settings.lang,
+                suppress_below=settings.suppress_below,
             ),
         },
     )

@@ -25,6 +25,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     # Dagster pool of the steps that write this warehouse: one per hospital on a shared instance.
     pool: str = "duckdb"
+    # Reports for wide circulation: hide sensitive counts (deaths, complications) below this.
+    suppress_below: int | None = None
 
     @property
     def warehouse(self) -> Path:
@@ -46,7 +48,7 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         """Settings for `dagster dev`, code servers and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX,
-        DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL."""
+        DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL, DEPTOPS_SUPPRESS_BELOW."""
         home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
         inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
         state = home / "deptops.json"
@@ -58,6 +60,9 @@ class Settings:
             first_month=os.environ.get("DEPTOPS_FIRST_MONTH") or first or DEFAULT_FIRST_MONTH,
             timezone=os.environ.get("DEPTOPS_TIMEZONE", DEFAULT_TIMEZONE),
             pool=os.environ.get("DEPTOPS_POOL", "duckdb"),
+            suppress_below=int(os.environ["DEPTOPS_SUPPRESS_BELOW"])
+            if os.environ.get("DEPTOPS_SUPPRESS_BELOW")
+            else None,
         )
 
     def remember_first_month(self, month: str) -> None:

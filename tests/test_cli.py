@@ -40,3 +40,31 @@ def test_standalone_copies_open_offline(tmp_path, capsys):
     assert "<script src=" not in copy  # nothing to fetch: plotly.js is inside
     assert "Plotly" in copy and len(copy) > 3_000_000
     assert main(["standalone", "--period", "2026-10", "--home", str(tmp_path / "none")]) == 2
+
+
+def test_suppress_below_reaches_the_reports(tmp_path, capsys):
+    """3 deaths in 8 episodes: mortality 3 / 8 = 37.5%, shown to the department, hidden for
+    circulation with --suppress-below 5."""
+    inbox = tmp_path / "inbox"
+    write_csv(
+        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
+    )
+    write_csv(
+        inbox / "出院.csv",
+        [["病例编号", "出院科室", "入院日期", "出院日期", "离院方式"]]
+        + [
+            [f"E{i}", "A", "2026-10-01", "2026-10-05", "死亡" if i < 3 else "好转"]
+            for i in range(8)
+        ],
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        load_inbox(con, inbox)
+        compute_months(con, months_with_data(con))
+    report = home / "reports" / "2026-10" / "A.standalone.html"
+    assert main(["standalone", "--period", "2026-10", "--home", str(home)]) == 0
+    assert "37.5%" in report.read_text(encoding="utf-8")
+    args = ["standalone", "--period", "2026-10", "--home", str(home), "--suppress-below", "5"]
+    assert main(args) == 0
+    assert "37.5%" not in report.read_text(encoding="utf-8")
