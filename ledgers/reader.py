@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -93,7 +95,7 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
         return [("", _read_parquet(path))]
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        return [
+        grids = [
             (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
             for name in workbook.sheet_names
         ]
@@ -104,6 +106,80 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
                 "the workbook is password-protected: save a copy without a password"
             ) from None
         raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
+    for name, cells in uncalculated_formulas(path).items():
+        grid = dict(grids).get(name)
+        for (row, column), formula in cells.items():
+            if grid is not None:
+                while len(grid) <= row:
+                    grid.append([])
+                grid[row].extend([None] * (column + 1 - len(grid[row])))
+                grid[row][column] = formula
+    return grids
+
+
+class UncalculatedFormula(str):
+    """A formula cell with no saved value (a workbook written by a program and never opened in
+    Excel): not blank, and not a value either, so its row is rejected naming the cell."""
+
+    ref: str
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_FORMULA = re.compile(rb"<f[^>]*?(?:/>|>(.*?)</f>)", re.S)
+_SAVED_VALUE = re.compile(rb"<v>[^<]+</v>")  # openpyxl writes an empty <v /> for none
+
+
+def uncalculated_formulas(path: Path) -> dict[str, dict[tuple[int, int], UncalculatedFormula]]:
+    """Sheet name -> {(row index, column index): formula} for formula cells without a value.
+    python-calamine reads such cells as blank; the sheet XML says what they are."""
+    found: dict[str, dict[tuple[int, int], UncalculatedFormula]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name, member in _sheet_members(archive).items():
+                xml = archive.read(member)
+                if b"<f" not in xml:
+                    continue  # most ledgers hold no formula at all: nothing to parse
+                for letters, row, body in _CELL.findall(xml):
+                    formula = _FORMULA.search(body or b"")
+                    if formula is None or _SAVED_VALUE.search(body or b""):
+                        continue
+                    text = html.unescape((formula.group(1) or b"").decode("utf-8"))
+                    cell = UncalculatedFormula(f"={text}" if text else "(a shared formula)")
+                    cell.ref = f"{letters.decode()}{int(row)}"
+                    found.setdefault(name, {})[(int(row) - 1, _column_index(letters))] = cell
+    except (zipfile.BadZipFile, KeyError):
+        return {}
+    return found
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part, from the workbook and its relationships."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets |= {
+        rid: target
+        for target, rid in re.findall(
+            r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels
+        )
+    }
+    members = {}
+    for tag in re.findall(r"<sheet\b[^>]*>", workbook):
+        name = re.search(r'name="([^"]*)"', tag)
+        rid = re.search(r'r:id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            target = targets[rid.group(1)].lstrip("/")
+            members[html.unescape(name.group(1))] = (
+                target if target.startswith("xl/") else f"xl/{target}"
+            )
+    return members
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters.decode():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def _read_csv(path: Path) -> list[list[object]]:

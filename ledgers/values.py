@@ -140,6 +140,11 @@ def _bool(value: object) -> bool:
 
 def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
     """Parse and check one cell against its column's type and single-cell rules."""
+    if hasattr(value, "ref"):  # reader.UncalculatedFormula: a formula Excel never calculated
+        raise CellError(
+            f"cell {value.ref} holds a formula ({value}) without a saved value: open the workbook "
+            "in Excel, let it calculate, and save it"
+        )
     if is_blank(value):
         if column.required:
             raise CellError("is required but blank")

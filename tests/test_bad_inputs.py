@@ -389,11 +389,6 @@ def test_excel_serial_number_as_text_reads_as_its_date(corpus):
     assert [r[0] for r in _rows(con, "raw_workload", "序列号日期.csv")] == [dt.date(2026, 9, 15)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledgers/reader.py reads a formula cell without a saved value (openpyxl, or a workbook "
-    "never recalculated) as blank: the row loads with outpatient_visits null and no message",
-)
 def test_formula_without_saved_value_is_rejected_naming_the_cell(corpus):
     con, _ = corpus
     rejected = {r["row"]: r for r in _rejections(con, "公式台账.xlsx")}
