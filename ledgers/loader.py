@@ -83,6 +83,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
         for table in (spec.staged_table, spec.table):
             con.execute(f"create table if not exists {table} ({', '.join(columns)})")
+            for column in spec.columns:  # a warehouse made before a column joined the spec
+                con.execute(
+                    f'alter table {table} add column if not exists "{column.name}" {column.sql_type}'
+                )
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:
@@ -310,6 +314,8 @@ def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: She
             ),
             DEPT_MESSAGE,
         )
+    if spec.dept and spec.period:
+        _keep_dated_after_start(con, spec, sheet)
     for column in spec.columns:
         if column.ref:
             ref_kind, ref_column = column.ref.split(".")
@@ -328,6 +334,42 @@ def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: She
             )
 
 
+def _department_starts(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    rows = con.execute(
+        "select code, start_date from raw_departments where start_date is not null"
+    ).fetchall()
+    return dict(rows)
+
+
+def _first_allowed(spec: Ledger, start: dt.date) -> dt.date:
+    """A monthly ledger may report the month the department starts in."""
+    return start.replace(day=1) if spec.by_name[spec.period].type == "month" else start
+
+
+def _too_early_message(spec: Ledger, code: str, start: dt.date):
+    return lambda record: (
+        f"department {code} starts on {start.isoformat()} (科室字典); "
+        f"this row is dated {record[spec.period]}"
+    )
+
+
+def _keep_dated_after_start(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead) -> None:
+    """Rows dated before their department existed (its start date in the department list)."""
+    starts = _department_starts(con)
+    if not starts:
+        return
+    kept = []
+    for record in sheet.records:
+        start = starts.get(record[spec.dept])
+        day = record[spec.period]
+        if start is not None and day is not None and day < _first_allowed(spec, start):
+            message = _too_early_message(spec, record[spec.dept], start)
+            sheet.rejected.append(_reference_rejection(sheet, spec, record, spec.dept, message))
+            continue
+        kept.append(record)
+    sheet.records = kept
+
+
 def _keep_if(sheet: SheetRead, spec: Ledger, column: str, resolve, message: str) -> None:
     kept = []
     for record in sheet.records:
@@ -341,7 +383,7 @@ def _keep_if(sheet: SheetRead, spec: Ledger, column: str, resolve, message: str)
 
 
 def _reference_rejection(
-    sheet: SheetRead, spec: Ledger, record: dict, column: str, message: str
+    sheet: SheetRead, spec: Ledger, record: dict, column: str, message
 ) -> Rejection:
     return Rejection(
         sheet.file,
@@ -349,7 +391,7 @@ def _reference_rejection(
         record["source_row"],
         spec.kind,
         column,
-        message.format(value=record[column]),
+        message(record) if callable(message) else message.format(value=record[column]),
         {k: str(v) for k, v in record.items() if v is not None and k in spec.by_name},
     )
 
@@ -395,6 +437,25 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
         joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
         select = f'p.* exclude (rn, "{spec.dept}"), d.code as "{spec.dept}"'
         checks.append((spec.dept, "d.code is not null", DEPT_MESSAGE))
+        starts = _department_starts(con) if spec.period else {}
+        if starts:
+            names = _department_spellings(con)
+            joins += " left join raw_departments ds on ds.code = d.code"
+            first = (
+                "date_trunc('month', ds.start_date)"
+                if spec.by_name[spec.period].type == "month"
+                else "ds.start_date"
+            )
+            code_of = lambda record: names.get(normalise_header(record[spec.dept]))  # noqa: E731
+            checks.append(
+                (
+                    spec.dept,
+                    f'(ds.start_date is null or p."{spec.period}" >= {first})',
+                    lambda record: _too_early_message(
+                        spec, code_of(record), starts[code_of(record)]
+                    )(record),
+                )
+            )
     for column in spec.columns:
         if column.ref:
             ref_kind, ref_column = column.ref.split(".")

@@ -14,7 +14,7 @@ Outcomes decided here where the contract is silent (the xfails say what the code
 - A formula cell without a saved value is not blank: its row is rejected, naming the cell, and the
   assistant is told to open and save the workbook in Excel (xfail: read as blank today).
 - A date after the load date in an event ledger (workload, discharges) is rejected (xfail).
-- Dates before a department existed: the department list gets an optional start date (成立日期);
+- Dates before a department existed: the department list has an optional start date (成立日期);
   a row dated before it is rejected naming the department and the date (xfail). Without the
   column nothing is checked.
 - A renamed department: the master list holds the current names; a row naming the department by
@@ -416,11 +416,6 @@ def test_future_date_is_rejected(corpus, name: str, column: str):
     assert "future" in rejected["reason"] and FUTURE.isoformat() in rejected["reason"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the department list has no start date (specs.toml departments): 成立日期 is kept as an "
-    "extra column and a row dated before it loads",
-)
 def test_row_dated_before_its_department_existed_is_rejected(corpus):
     con, _ = corpus
     (rejected,) = _rejections(con, "成立前.csv")
@@ -428,12 +423,14 @@ def test_row_dated_before_its_department_existed_is_rejected(corpus):
     assert "2026-01-01" in rejected["reason"] and "D03" in rejected["reason"]
 
 
-def test_department_start_date_column_is_kept_as_extra_until_the_contract_has_it(corpus):
+def test_department_start_date_is_read_from_the_department_list(corpus):
     con, _ = corpus
     extra = con.execute(
         "select extra_columns from ledger_sheets where file = 'departments.csv'"
     ).fetchone()[0]
-    assert extra == "成立日期"
+    assert extra is None  # 成立日期 is a column of the spec now, not an extra one
+    start = con.execute("select start_date from raw_departments where code = 'D03'").fetchone()[0]
+    assert start.isoformat() == "2026-01-01"
 
 
 def test_renamed_department_by_former_name_is_rejected_by_code_it_loads(corpus):

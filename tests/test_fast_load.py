@@ -216,3 +216,36 @@ def test_rejected_values_are_the_cells_as_written(tmp_path):
     con, _ = load(tmp_path, "fast", {"workload.csv": WORKLOAD}, bulk_min_bytes=0)
     (values,) = con.execute("""select "values" from rejected_rows where "row" = 4""").fetchone()
     assert json.loads(values)["门诊人次"] == "85%"
+
+
+def test_rows_before_a_department_started_are_rejected_on_both_paths(tmp_path):
+    """科室字典 says GSUR starts on 2026-10-02: its row of 2026-10-01 is rejected, word for word
+    the same by the fast path and the general path."""
+    departments = [[*DEPARTMENTS[0], "成立日期"]] + [
+        [*row, "2026-10-02" if row[0] == "GSUR" else ""] for row in DEPARTMENTS[1:]
+    ]
+    rows = [
+        ["日期", "科室", "入院人数"],
+        ["2026-10-01", "GSUR", "1"],
+        ["2026-10-02", "GSUR", "2"],
+        ["2026-10-01", "CARD", "3"],
+    ]
+    found = []
+    for name, bulk_min_bytes in (("general", None), ("fast", 0)):
+        inbox = tmp_path / name
+        write_csv(inbox / "科室字典.csv", departments)
+        write_csv(inbox / "业务量.csv", rows)
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        load_inbox(con, inbox, bulk_min_bytes=bulk_min_bytes)
+        found.append(
+            (
+                con.execute('select "row", "column", reason from rejected_rows').fetchall(),
+                con.execute("select dept, day(date) from raw_workload order by all").fetchall(),
+            )
+        )
+    general, fast = found
+    assert general == fast
+    assert general[0] == [
+        (2, "dept", "department GSUR starts on 2026-10-02 (科室字典); this row is dated 2026-10-01")
+    ]
+    assert general[1] == [("CARD", 1), ("GSUR", 2)]
