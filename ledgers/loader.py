@@ -600,12 +600,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     for spec in ledgers().values():
         count_sql = f"select count(*) from {spec.table}"  # noqa: S608
         report.rows_by_kind[spec.kind] = con.execute(count_sql).fetchone()[0]
-    for reason, count in con.execute(
-        """select case when is_conflict then 'duplicate key across files'
-                       else regexp_replace(reason, '^[^:]*: ', '') end, count(*)
-           from rejected_rows group by all"""
-    ).fetchall():
-        report.rejected_by_reason[_reason_class(reason)] += count
+    report.rejected_by_reason.update(dict(rejections_by_reason(con)))
     for file, message in con.execute(
         "select file, message from ledger_sheets where status = 'skipped' order by file, sheet"
     ).fetchall():
@@ -617,6 +612,16 @@ def _summarise(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
             report.problems.append((file, status, message))
 
 
-def _reason_class(reason: str) -> str:
-    """Group rejection messages by their rule, without the offending value."""
-    return reason.split(",")[0].split(" found ")[0].split("'")[0].strip()
+def rejections_by_reason(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Rejected rows counted by rule, without the offending value or the column header; most
+    frequent first. A duplicate names its twin, in the same file or another one."""
+    return con.execute(
+        """select case
+                      when not is_conflict
+                          then regexp_replace(reason, ',? found .*$|^[^:]*: ', '', 'g')
+                      when starts_with(twin, file || ' ') then 'duplicate key within one file'
+                      else 'duplicate key across files'
+                  end as why,
+                  count(*)
+           from rejected_rows group by why order by 2 desc, 1"""
+    ).fetchall()

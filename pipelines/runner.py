@@ -26,6 +26,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from ledgers.loader import rejections_by_reason
 from ledgers.specs import ledgers
 from metrics.compute import month_start, months_with_data
 from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
@@ -282,11 +283,7 @@ def _read_load_summary(settings: Settings, summary: RunSummary) -> None:
             for spec in ledgers().values()
         )
         summary.rows_rejected = con.execute("select count(*) from rejected_rows").fetchone()[0]
-        summary.rejected_by_reason = con.execute(
-            """select case when is_conflict then 'duplicate key across files'
-                           else regexp_replace(reason, ',? found .*$|^[^:]*: ', '', 'g') end as why,
-                      count(*) from rejected_rows group by why order by 2 desc, 1"""
-        ).fetchall()
+        summary.rejected_by_reason = rejections_by_reason(con)
         summary.months = months_with_data(con)
 
 
