@@ -1,0 +1,116 @@
+"""GX is handed only the rows DuckDB selects as able to fail (`suspect_rows`). That is sound only if
+every verdict, count and example is what GX finds over the whole table: checked here for every
+ledger kind on rows made of boundary values, nulls, NaN, values outside the enumerations, pairs in
+the wrong order and keys sent twice (nulls in keys too)."""
+
+import datetime as dt
+import random
+
+import duckdb
+import pandas as pd
+import pytest
+
+from expectations.suites import lower_bound, suspect_rows, validate, validate_table
+from ledgers.loader import ensure_schema
+from ledgers.specs import ledger, ledgers
+
+ORDER = ["source_file", "source_sheet", "source_row"]
+
+
+def cell(column, rng: random.Random):
+    """Mostly a value within the column's rules; now and then one that sits on, just inside or
+    just outside them, or is missing."""
+    if rng.random() < 0.95:
+        return good(column, rng)
+    if rng.random() < 0.3:
+        return None
+    if column.type in ("int", "number", "amount"):
+        low = lower_bound(column)
+        edges = [0, 1, -1, 2.5, 1e9]
+        for bound in (low, column.max):
+            if bound is not None:
+                edges += [bound, bound - 1, bound + 1, bound - 0.01, bound + 0.01]
+        if column.type == "number":
+            edges.append(float("nan"))
+        value = rng.choice(edges)
+        return int(value) if column.type == "int" else value
+    if column.type in ("date", "month"):
+        day = dt.date(2026, rng.randint(1, 3), 1)
+        return day if column.type == "month" else day + dt.timedelta(days=rng.randint(0, 3))
+    if column.type == "bool":
+        return rng.random() < 0.5
+    if column.enum:
+        return rng.choice([*column.enum, "unknown", "内科"])
+    return rng.choice(["A", "B", "C"])  # few values, so keys repeat
+
+
+def good(column, rng: random.Random):
+    if column.type in ("int", "number", "amount"):
+        low = lower_bound(column) or 0
+        value = low + 1 + rng.random() * ((column.max or low + 100) - low - 1)
+        return int(value) if column.type == "int" else round(value, 2)
+    if column.type in ("date", "month"):
+        day = dt.date(2026, rng.randint(1, 3), 1)
+        return day if column.type == "month" else day + dt.timedelta(days=rng.randint(0, 27))
+    if column.type == "bool":
+        return rng.random() < 0.5
+    if column.enum:
+        return rng.choice(list(column.enum))
+    return f"K{rng.randint(1, 2000)}"  # keys repeat now and then
+
+
+def fill(con: duckdb.DuckDBPyConnection, kind: str, rows: int, seed: int) -> pd.DataFrame:
+    spec = ledger(kind)
+    rng = random.Random(seed)
+    records = []
+    for number in range(rows):
+        record = {c.name: cell(c, rng) for c in spec.columns}
+        record |= {"source_file": f"f{number % 3}.csv", "source_sheet": "", "source_row": number}
+        records.append(record)
+    frame = pd.DataFrame.from_records(records)  # noqa: F841 -- read by DuckDB below
+    con.execute(f"insert into {spec.staged_table} by name select * from frame")  # noqa: S608
+    return con.execute(
+        f"select * from {spec.staged_table} order by {', '.join(ORDER)}"  # noqa: S608
+    ).df()
+
+
+def verdicts(outcome) -> list[tuple]:
+    return [
+        (o.expectation, o.column, o.success, o.unexpected_count, tuple(o.examples))
+        for o in outcome.outcomes
+    ]
+
+
+@pytest.mark.parametrize("kind", sorted(ledgers()))
+def test_suspect_rows_give_the_verdicts_of_the_whole_table(tmp_path, kind):
+    spec = ledger(kind)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ensure_schema(con)
+        whole = fill(con, kind, rows=400, seed=len(kind))
+        expected = validate(whole, spec)
+        got = validate_table(con, spec, spec.staged_table, None)
+        assert not expected.success  # the rows do break rules: the comparison means something
+        assert got.rows == expected.rows == 400
+        assert verdicts(got) == verdicts(expected)
+        assert len(got.frame) < len(whole)  # and GX was spared rows
+
+        if spec.period:  # one month of three: GX over that month's rows alone
+            month = "2026-02"
+            in_month = whole[pd.to_datetime(whole[spec.period]).dt.strftime("%Y-%m") == month]
+            expected = validate(in_month.reset_index(drop=True), spec)
+            got = validate_table(con, spec, spec.staged_table, [month])
+            assert got.rows == len(in_month)
+            assert verdicts(got) == verdicts(expected)
+
+
+def test_a_clean_table_hands_gx_no_row(tmp_path):
+    spec = ledger("departments")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ensure_schema(con)
+        con.execute(
+            f"""insert into {spec.staged_table} (code, name_zh, kind, source_file, source_row)
+                values ('A', '内科一', 'medical', 'd.csv', 2), ('B', '外科一', 'surgical', 'd.csv', 3)"""  # noqa: S608
+        )
+        assert suspect_rows(con, spec, spec.staged_table, {}).empty
+        outcome = validate_table(con, spec, spec.staged_table, None)
+        assert outcome.success and outcome.rows == 2
