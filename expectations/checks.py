@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import string
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -195,18 +196,29 @@ def ledger_title(ledger: str | None, lang: str) -> str:
 
 def render(check_: Check, fields: dict[str, object], lang: str) -> str:
     """The check's message (or the variant named by fields['variant']) filled in for one finding."""
+    template = check_.template(lang, fields.get("variant") or None)
+    wanted = placeholders(template)  # a city has tens of thousands of findings: format only these
     unit = fields.get("unit")
     texts = {}
     for name, value in fields.items():
+        if name not in wanted:
+            continue
         if name in check_.unit_fields:
             texts[name] = _format_in_unit(name, value, unit, False, lang)
         elif name in check_.unit_change_fields:
             texts[name] = _format_in_unit(name, value, unit, True, lang)
         else:
             texts[name] = format_value(name, value, lang)
-    texts["ledger_zh"] = ledger_title(fields.get("ledger"), "zh")
-    texts["ledger_en"] = ledger_title(fields.get("ledger"), "en")
-    return check_.template(lang, fields.get("variant") or None).format_map(texts)
+    for title_lang in ("zh", "en"):
+        if f"ledger_{title_lang}" in wanted:
+            texts[f"ledger_{title_lang}"] = ledger_title(fields.get("ledger"), title_lang)
+    return template.format_map(texts)
+
+
+@cache
+def placeholders(template: str) -> frozenset[str]:
+    """The field names a message template fills in."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 def make_finding(check_id: str, fields: dict[str, object]) -> Finding:
