@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
-from pipelines.settings import DEFAULT_HOME, Settings
+from pipelines.settings import DEFAULT_HOME, Settings, memory_limit_from
 
 SUPPRESS_HELP = "for wide circulation: hide deaths and complications counted below N (e.g. 5)"
 
@@ -40,7 +41,11 @@ def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         settings = Settings(
-            home=home, inbox=inbox, lang=args.lang, suppress_below=args.suppress_below
+            home=home,
+            inbox=inbox,
+            lang=args.lang,
+            suppress_below=args.suppress_below,
+            memory_limit=memory_limit_from(os.environ.get("DEPTOPS_MEMORY_LIMIT")),
         )
         summary = run_pipeline(settings, wait=not args.no_wait)
     except PipelineError as error:

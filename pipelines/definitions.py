@@ -69,7 +69,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             build_months_sensor(by_name["ledger_tables"].key, indicators_job),
         ],
         resources={
-            "duckdb": DuckDBResource(database=str(settings.warehouse)),
+            "duckdb": DuckDBResource(
+                database=str(settings.warehouse), connection_config=settings.duckdb_config()
+            ),
             "deptops": DeptopsConfig(
                 home=str(settings.home),
                 inbox=str(settings.inbox),

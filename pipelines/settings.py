@@ -14,6 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = Path("var")
 DEFAULT_FIRST_MONTH = "2024-01"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# DuckDB's buffer pool (its default is 80 % of RAM): a city's load held 2.2 GiB without a limit
+# and a region's 8 GiB; past the limit DuckDB spills to <warehouse>.tmp/ instead.
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,16 @@ class Settings:
     pool: str = "duckdb"
     # Reports for wide circulation: hide sensitive counts (deaths, complications) below this.
     suppress_below: int | None = None
+    # DuckDB memory_limit of the pipeline's connections ("4GB", …); None: DuckDB's default.
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
 
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The connection settings of the pipeline's DuckDB resource."""
+        return {"memory_limit": self.memory_limit} if self.memory_limit else {}
 
     @property
     def reports(self) -> Path:
@@ -48,7 +57,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         """Settings for `dagster dev`, code servers and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX,
-        DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL, DEPTOPS_SUPPRESS_BELOW."""
+        DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL, DEPTOPS_SUPPRESS_BELOW,
+        DEPTOPS_MEMORY_LIMIT ("none": DuckDB's default)."""
         home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
         inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
         state = home / "deptops.json"
@@ -63,8 +73,16 @@ class Settings:
             suppress_below=int(os.environ["DEPTOPS_SUPPRESS_BELOW"])
             if os.environ.get("DEPTOPS_SUPPRESS_BELOW")
             else None,
+            memory_limit=memory_limit_from(os.environ.get("DEPTOPS_MEMORY_LIMIT")),
         )
 
     def remember_first_month(self, month: str) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.state_file.write_text(json.dumps({"first_month": month}) + "\n")
+
+
+def memory_limit_from(text: str | None) -> str | None:
+    """DEPTOPS_MEMORY_LIMIT: unset or blank gives the default, "none" DuckDB's own default."""
+    if text is None or not text.strip():
+        return DEFAULT_MEMORY_LIMIT
+    return None if text.strip().lower() == "none" else text.strip()
