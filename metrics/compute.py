@@ -85,7 +85,9 @@ def load_holidays(path: Path | None = None) -> HolidayCalendar:
 def formulas_fingerprint(calendar: HolidayCalendar) -> str:
     """What the stored values depend on besides the ledgers: SQL, catalogue and holiday calendar."""
     digest = hashlib.sha256()
-    for path in [*sorted(SQL_DIR.glob("*.sql")), catalogue.CATALOGUE_PATH]:
+    # metrics_csv.sql only writes the export: changing it must not recompute every month
+    formulas = [path for path in sorted(SQL_DIR.glob("*.sql")) if path.name != "metrics_csv.sql"]
+    for path in [*formulas, catalogue.CATALOGUE_PATH]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(repr(calendar).encode())
     return digest.hexdigest()

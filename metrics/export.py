@@ -6,9 +6,11 @@ from pathlib import Path
 
 import duckdb
 
-from ledgers.excel_text import excel_text_frame
+from ledgers.excel_text import excel_text_sql
+from metrics.compute import sql
 
-# The columns METRICS.md requires first, then what helps a reader check and understand a row.
+# The columns METRICS.md requires first, then what helps a reader check and understand a row
+# (the order of sql/metrics_csv.sql, which writes them).
 COLUMNS = [
     "grain", "period", "dept", "metric", "value", "numerator", "denominator",
     "prior_value", "yoy_value", "status",
@@ -22,11 +24,7 @@ def write_metrics_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Write metric_report sorted by grain, period, dept and metric; returns the rows written.
 
     The sort and Python's shortest round-trip float format make two runs byte-identical."""
-    columns = ", ".join(COLUMNS)
-    frame = con.execute(
-        f"select {columns} from metric_report order by grain, period, dept, metric"  # noqa: S608
-    ).df()
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = excel_text_frame(frame)  # department codes come from ledgers
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return len(frame)
+    with excel_text_sql(con):  # department codes come from ledgers
+        (rows,) = con.execute(sql("metrics_csv"), {"path": str(path)}).fetchone()
+    return rows

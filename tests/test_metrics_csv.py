@@ -1,0 +1,116 @@
+"""metrics.csv as DuckDB writes it: the float text, empty cells and quoting that pandas wrote before
+(byte for byte), and the apostrophe rule of ledgers/excel_text.py on ledger text, on a real file
+read back. The values are written straight into metric_values of a real warehouse file, so that
+numbers no ledger would give (1e16, 5e-324, NaN) reach the writer."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import duckdb
+import pytest
+
+from ledgers.excel_text import excel_text, excel_text_frame, excel_text_sql
+from metrics.compute import ensure_tables
+from metrics.export import COLUMNS, write_metrics_csv
+
+# Ledger text as a department code: formulas, text that float() reads as a number (left alone:
+# '-1_000' and '\t5' are numbers to Python), commas, quotes, newlines, a lone '#', full-width
+# digits, an empty code.
+TEXTS = [
+    '=HYPERLINK("http://evil","a,b")', "@SUM(1+1)", "+", "-", "-1", "-1.5e3", "-1_000", "\t5",
+    "-１２", "-inf", "+nan", "- 1", "-A", "\t", "a,b", 'say "hi"', "two\nlines", "#3", "ICU",
+    "中文科室", "",
+]  # fmt: skip
+# Doubles whose text must be Python's repr; NaN and null are empty cells.
+NUMBERS = [
+    0.1, 1e-05, 100.0, 1e16, 1e15, -2.5, 1 / 3, -0.0, 0.0, 5e-324, 1.7976931348623157e308,
+    123456789.125, 1e-4, float("inf"), float("-inf"), float("nan"), None,
+]  # fmt: skip
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_tables(con)
+    rows = [
+        ("month", "2026-10", text, "alos", number, number, 1.0, None, "2026-09", "2025-10",
+         dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        for text, number in zip(TEXTS * 2, NUMBERS * 3, strict=False)
+    ]  # fmt: skip
+    # one row per department code: the codes differ, the numbers cycle through NUMBERS
+    rows = list({row[2]: row for row in rows}.values())
+    rows += [
+        ("year", "2026", f"D{i}", "alos", number, number, number, "no_workload", "2025", "2024",
+         dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        for i, number in enumerate(NUMBERS)
+    ]  # fmt: skip
+    con.executemany("insert into metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # NaN through SQL as well: a double NaN is not null in DuckDB
+    con.execute("update metric_values set value = 'nan'::double where dept = 'D15'")
+    yield con
+    con.close()
+
+
+def test_metrics_csv_is_what_pandas_wrote(warehouse, tmp_path):
+    """The previous writer (a pandas frame through excel_text_frame and to_csv) is the reference:
+    the same bytes, except that DuckDB quotes a cell holding a carriage return, which pandas left
+    bare (and which broke the row for a CSV reader). No test value holds one."""
+    path = tmp_path / "reports" / "metrics.csv"
+    rows = write_metrics_csv(warehouse, path)
+    frame = warehouse.execute(
+        f"select {', '.join(COLUMNS)} from metric_report "  # noqa: S608 -- our column names
+        "order by grain, period, dept, metric"
+    ).df()
+    reference = tmp_path / "reference.csv"
+    excel_text_frame(frame).to_csv(reference, index=False, encoding="utf-8", lineterminator="\n")
+    assert rows == len(frame) == len(TEXTS) + len(NUMBERS)
+    assert path.read_bytes() == reference.read_bytes()
+
+
+def test_metrics_csv_cells_by_hand(warehouse, tmp_path):
+    path = tmp_path / "metrics.csv"
+    write_metrics_csv(warehouse, path)
+    raw = path.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")  # utf-8 without BOM
+    assert b"\r\n" not in raw
+    with path.open(encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == COLUMNS
+    cells = [dict(zip(COLUMNS, row, strict=True)) for row in table[1:]]
+    by_dept = {c["dept"]: c for c in cells if c["grain"] == "month"}
+    # formulas get an apostrophe; what float() reads as a number does not; quoting round-trips
+    assert by_dept["'" + '=HYPERLINK("http://evil","a,b")']["metric"] == "alos"
+    assert {"'@SUM(1+1)", "'+", "'-", "'- 1", "'-A", "'\t"} <= set(by_dept)
+    assert {"-1", "-1.5e3", "-1_000", "\t5", "-１２", "-inf", "+nan"} <= set(by_dept)
+    assert {"a,b", 'say "hi"', "two\nlines", "#3", "ICU", "中文科室", ""} <= set(by_dept)
+    # the order is that of the department codes, not of the text written
+    month_depts = [c["dept"] for c in cells if c["grain"] == "month"]
+    assert month_depts == [excel_text(t) for t in sorted(TEXTS)]
+    # doubles: Python's repr; NaN and null empty
+    years = {c["dept"]: c for c in cells if c["grain"] == "year"}
+    expected = {
+        f"D{i}": "" if n is None or n != n else repr(n)  # noqa: PLR0124 -- n != n: NaN
+        for i, n in enumerate(NUMBERS)
+    }
+    assert {d: c["numerator"] for d, c in years.items()} == expected
+    assert {d: c["denominator"] for d, c in years.items()} == expected
+    assert [expected[f"D{i}"] for i in range(4)] == ["0.1", "1e-05", "100.0", "1e+16"]
+    assert [expected[f"D{i}"] for i in (5, 7, 13, 15, 16)] == ["-2.5", "-0.0", "inf", "", ""]
+    assert {c["reason"] for c in years.values()} == {"no_workload"}
+
+
+def test_excel_text_sql_is_the_python_rule():
+    """One rule: the SQL macro hands every cell that starts like a formula to `excel_text`."""
+    texts = [*TEXTS, "=", "\r5", "\r\nx", "+1e5", "-0x10", "+.5", "-5.", "-1\u3000", None]
+    con = duckdb.connect()
+    with excel_text_sql(con):
+        got = con.execute(
+            "select excel_text_cell(t) from unnest($texts::varchar[]) with ordinality u(t, i) order by i",
+            {"texts": texts},
+        ).fetchall()
+    assert [g for (g,) in got] == [None if t is None else excel_text(t) for t in texts]
+    # the macro and its helper are gone afterwards
+    with pytest.raises(duckdb.CatalogException):
+        con.execute("select excel_text_cell('=1')")
