@@ -100,9 +100,8 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         try:
             with duckdb.get_connection() as con:
                 report = load_inbox(con, deptops.settings().inbox, progress=context.log.info)
-                touched = sorted(
-                    months_with_data(con) if report.all_months_touched else report.touched_months
-                )
+                held = months_with_data(con)
+                touched = sorted(held if report.all_months_touched else report.touched_months)
         except TRANSIENT_ERRORS as error:
             # A file locked on a shared drive, or the warehouse held by another process: try again
             # after 2, 4, 8 seconds. Bad data never raises here: it becomes rejected rows.
@@ -121,6 +120,8 @@ def build_assets(settings: Settings) -> tuple[list, list]:
                 "rows_rejected": report.rows_rejected,
                 "problems": len(report.problems),
                 "months_touched": ", ".join(touched) or "none",
+                # how far the changed-months sensor refreshes the reports that compare with them
+                "last_month": held[-1] if held else "none",
             }
         )
 

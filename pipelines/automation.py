@@ -14,6 +14,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from ledgers.loader import inbox_files
 
@@ -129,14 +133,18 @@ def build_inbox_sensor(inbox: Path, load_job: dg.UnresolvedAssetJobDefinition):
 def build_months_sensor(
     ledger_asset_key: dg.AssetKey, monthly_job: dg.UnresolvedAssetJobDefinition
 ):
-    """After a load, request the monthly pipeline for exactly the months whose rows changed."""
+    """After a load, request the monthly pipeline for the months whose rows changed and the twelve
+    after them, in one run: their indicators are recomputed, and their reports show the changed
+    month (the 13-month trend, 环比 of the next month, 同比 a year on). Reports whose content did
+    not change are not rendered again, so the wider range costs little."""
 
     @dg.asset_sensor(
         asset_key=ledger_asset_key,
         name="changed_months_sensor",
         job=monthly_job,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Recomputes indicators and reports of the months a ledger load touched.",
+        description="Recomputes indicators and reports of the months a ledger load touched "
+        "and of the twelve months that compare with them.",
     )
     def changed_months_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
         metadata = asset_event.asset_materialization.metadata
@@ -144,9 +152,22 @@ def build_months_sensor(
         months = [] if touched is None else [m for m in touched.value.split(", ") if m != "none"]
         if not months:
             return dg.SkipReason("the load changed no month")
-        return [
-            dg.RunRequest(run_key=f"{asset_event.run_id}:{month}", partition_key=month)
-            for month in months
-        ]
+        start, end = affected_range(months, metadata.get("last_month"))
+        return dg.RunRequest(
+            run_key=f"{asset_event.run_id}:{start}:{end}",
+            tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
+        )
 
     return changed_months_sensor
+
+
+def affected_range(touched: list[str], last_month) -> tuple[str, str]:
+    """The first touched month to twelve months after the last one ('YYYY-MM'), no later than the
+    last month the warehouse holds (the load's `last_month` metadata, when it has one)."""
+    first, last = min(touched), max(touched)
+    year, month = divmod(int(last[:4]) * 12 + int(last[5:7]) - 1 + 12, 12)
+    end = f"{year}-{month + 1:02d}"
+    held = getattr(last_month, "value", None)
+    if held and held != "none":
+        end = max(last, min(end, held))
+    return first, end

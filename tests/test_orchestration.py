@@ -14,8 +14,13 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
-from pipelines.definitions import LOAD_JOB, build_definitions
+from pipelines.automation import affected_range
+from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
 from pipelines.runner import dagster_instance
 from pipelines.settings import Settings
 from tests.ledger_files import write_csv
@@ -165,13 +170,22 @@ def test_inbox_sensor_requests_once_per_change(settings, instance):
     assert len(requests) == 1 and requests[0].tags["deptops/removed"] == "1"
 
 
-def test_changed_months_sensor_requests_exactly_the_touched_months(settings, instance):
+def ranges(requests) -> list[tuple[str, str]]:
+    return [
+        (r.tags[ASSET_PARTITION_RANGE_START_TAG], r.tags[ASSET_PARTITION_RANGE_END_TAG])
+        for r in requests
+    ]
+
+
+def test_changed_months_sensor_requests_the_touched_months_and_those_after(settings, instance):
     defs = build_definitions(settings)
     assert defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance).success
     sensor = defs.resolve_sensor_def("changed_months_sensor")
     context = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
     requests = sensor.evaluate_tick(context).run_requests
-    assert sorted(r.partition_key for r in requests) == ["2025-01", "2025-02"]
+    # one run over the touched months, up to the last month held (twelve later would be 2026-02)
+    assert ranges(requests) == [("2025-01", "2025-02")]
+    assert requests[0].job_name in (None, INDICATORS_JOB)
 
     # a correction to February only: the next load touches February alone
     write_csv(
@@ -182,7 +196,27 @@ def test_changed_months_sensor_requests_exactly_the_touched_months(settings, ins
     )
     assert defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance).success
     requests = sensor.evaluate_tick(context).run_requests
-    assert [r.partition_key for r in requests] == ["2025-02"]
+    assert ranges(requests) == [("2025-02", "2025-02")]
+    # the run it requests recomputes that range and renders its reports
+    run = defs.resolve_job_def(requests[0].job_name or INDICATORS_JOB).execute_in_process(
+        instance=instance, tags=requests[0].tags
+    )
+    assert run.success
+    assert (settings.reports / "2025-02").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("touched", "last", "expected"),
+    [
+        (["2023-07"], "2025-12", ("2023-07", "2024-07")),  # the year after: 同比 of 2024-07
+        (["2023-07", "2024-11"], "2025-12", ("2023-07", "2025-11")),
+        (["2025-06"], "2025-12", ("2025-06", "2025-12")),  # no later than the data
+        (["2025-06"], None, ("2025-06", "2026-06")),
+    ],
+)
+def test_affected_range(touched, last, expected):
+    held = None if last is None else dg.MetadataValue.text(last)
+    assert affected_range(touched, held) == expected
 
 
 def test_warehouse_held_by_another_process_is_waited_for(settings, instance):
