@@ -28,7 +28,7 @@ with ledgers_missing as (
     from period_sums
 ),
 
-evaluated as (
+formula_values as (
     select
         f.grain,
         f.period,
@@ -40,7 +40,7 @@ evaluated as (
         end as value,
         cast(f.numerator as double) as numerator,
         cast(f.denominator as double) as denominator,
-        list_filter(c.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input,
+        c.inputs,
         c.missing,
         c.missing_denominator,
         c.zero,
@@ -49,8 +49,22 @@ evaluated as (
     from formulas f
     join metric_catalogue c on c.metric = f.metric
     join periods p on p.grain = f.grain and p.period = f.period
-    join ledgers_missing m on m.grain = f.grain and m.period = f.period and m.dept = f.dept
     where f.grain <> 'week' or c.weekly
+),
+
+-- Only a null value needs the ledgers of its group and period. A known value joins with a null
+-- key, which the hash join drops before hashing: hashing grain, period and department of every
+-- value took 0.7 s at city scale. Every group and period of period_sums has its row here, so the
+-- left join keeps exactly the rows an inner join would.
+evaluated as (
+    select
+        v.* exclude (inputs),
+        list_filter(v.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input
+    from formula_values v
+    left join ledgers_missing m
+        on m.grain = v.grain
+        and m.period = v.period
+        and m.dept = case when v.value is null then v.dept end
 )
 
 select

@@ -44,10 +44,12 @@ spine as (
 ),
 
 -- Plain sums: the daily ledger per week, then every list per month, quarter and year.
+-- A day belongs to the ISO week starting on its Monday: an equality join (a range join
+-- `day between period_start and period_start + 6` took 2.4 s at city scale).
 listed as (
     select w.grain, w.period, g.group_code as dept, sum(columns(d.* exclude (dept, day)))
     from wanted w
-    join dept_day_measures d on d.day between w.period_start and w.period_start + 6
+    join dept_day_measures d on cast(date_trunc('week', d.day) as date) = w.period_start
     join departments_in_groups g on g.dept = d.dept
     where w.grain = 'week'
     group by all
