@@ -33,7 +33,8 @@ def test_small_scale_agrees_and_writes_every_field(tmp_path):
     assert written["core_values_compared"] > 1000
     assert written["row_counts"]["loaded"]["discharges"] == written["row_counts"]["discharges"]
     assert written["row_counts"]["loaded"]["rejected"] == 0
-    assert written["incremental"]["months_requested"] == ["2025-01"]
+    # the changed month and the twelve after it (the last month held is 2025-12)
+    assert written["incremental"]["months_requested"] == ["2025-01…2025-12"]
     assert 0 < written["incremental"]["fraction_of_full_run"] < 1
     assert all(mib > 0 for mib in written["peak_rss_mib"].values())
     assert "end to end" in format_table(written)
