@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 
 from reports import labels
 
@@ -45,6 +46,9 @@ def grain_of(period: str) -> str | None:
     return next((g for g in GRAINS if _parse(g, period) is not None), None)
 
 
+# Pure functions of (grain, period) strings, asked hundreds of thousands of times per period of
+# reports (every figure checks the months it spans against the publication blocks): cached.
+@lru_cache(maxsize=65536)
 def _parse(grain: str, period: str) -> tuple[int, int] | None:
     match = _PATTERNS[grain].fullmatch(period)
     if not match:
@@ -61,7 +65,7 @@ def _parse(grain: str, period: str) -> tuple[int, int] | None:
 
 
 def _index(grain: str, period: str) -> int:
-    parsed = _parse(grain, period)
+    parsed = _parse(grain, period) if isinstance(period, str) else None
     if parsed is None:
         check_period(grain, period)
     year, number = parsed
@@ -115,9 +119,14 @@ def last_day(grain: str, period: str) -> dt.date:
 
 def months(grain: str, period: str) -> list[str]:
     """The months ('2026-10') that the period overlaps; a week may overlap two."""
+    return list(_months(grain, check_period(grain, period)))
+
+
+@lru_cache(maxsize=65536)
+def _months(grain: str, period: str) -> tuple[str, ...]:
     first, last = first_day(grain, period), last_day(grain, period)
     start, end = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
-    return [_key("month", i) for i in range(start, end + 1)]
+    return tuple(_key("month", i) for i in range(start, end + 1))
 
 
 def days_in(grain: str, period: str, held_months: set[str]) -> int:
