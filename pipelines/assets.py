@@ -274,30 +274,35 @@ def iso_week_of(key: str) -> str:
 
 
 def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain: str, periods):
-    """Render the reports of these periods (and, but for weeks, their dashboards), then the index."""
-    from reports.dashboard import write_dashboard
+    """Render the reports of these periods (and, but for weeks, their dashboards), then the index.
+    Reports whose content is unchanged since they were written are left alone; the rest are
+    rendered by `settings.report_workers` processes (DEPTOPS_REPORT_WORKERS; 1: in this one)."""
+    from reports.batch import render_reports
     from reports.index import write_index
-    from reports.periodic import write_period_reports
-    from reports.weekly import write_weekly_briefs
 
     settings = deptops.settings()
-    written: list = []
-    with duckdb.get_connection() as con:
-        for number, period in enumerate(periods, 1):
-            context.log.info(f"{grain} reports {number}/{len(periods)}: {period}")
-            hide = {"suppress_below": settings.suppress_below}
-            if grain == "week":
-                written += write_weekly_briefs(con, settings.reports, period, settings.lang, **hide)
-                continue
-            written += write_period_reports(
-                con, settings.reports, grain, period, settings.lang, **hide
-            )
-            written += write_dashboard(con, settings.reports, grain, period, settings.lang, **hide)
+    options = dict(
+        suppress_below=settings.suppress_below,
+        workers=settings.report_workers,
+        connection_config=duckdb.connection_config,
+        progress=context.log.info,
+    )
+    where = (duckdb.database, settings.reports, grain, periods, settings.lang)
+    if settings.report_workers == 1:
+        with duckdb.get_connection() as con:
+            outcome = render_reports(*where, connection=con, **options)
+    else:
+        # The workers open the warehouse read-only, which DuckDB refuses while this process
+        # holds a read-write connection: none is open here.
+        outcome = render_reports(*where, **options)
     index = write_index(settings.reports, settings.lang)
     return dg.MaterializeResult(
         metadata={
-            "reports": [str(p) for p in written],
-            "count": len(written),
+            "reports": [str(p) for p in outcome.rendered],
+            "count": len(outcome.rendered),
+            "reports_rendered": outcome.reports_rendered,
+            "reports_unchanged": outcome.reports_unchanged,
+            "workers": outcome.workers,
             "index": dg.MetadataValue.path(str(index)),
         }
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +17,20 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # DuckDB's buffer pool (its default is 80 % of RAM): a city's load held 2.2 GiB without a limit
 # and a region's 8 GiB; past the limit DuckDB spills to <warehouse>.tmp/ instead.
 DEFAULT_MEMORY_LIMIT = "2GB"
+REPORT_WORKERS_VARIABLE = "DEPTOPS_REPORT_WORKERS"
+
+
+def default_report_workers() -> int:
+    """DEPTOPS_REPORT_WORKERS when set (1: render in the pipeline's own process), else one worker
+    process per CPU core."""
+    text = os.environ.get(REPORT_WORKERS_VARIABLE, "").strip()
+    if not text:
+        return os.cpu_count() or 1
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError(
+            f"{REPORT_WORKERS_VARIABLE} must be a whole number of at least 1, not {text!r}"
+        )
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,8 @@ class Settings:
     suppress_below: int | None = None
     # DuckDB memory_limit of the pipeline's connections ("4GB", …); None: DuckDB's default.
     memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    # Processes that render reports (reports.batch); read when the settings are made.
+    report_workers: int = field(default_factory=default_report_workers)
 
     @property
     def warehouse(self) -> Path:
@@ -58,7 +74,8 @@ class Settings:
     def from_env(cls) -> Settings:
         """Settings for `dagster dev`, code servers and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX,
         DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL, DEPTOPS_SUPPRESS_BELOW,
-        DEPTOPS_MEMORY_LIMIT ("none": DuckDB's default)."""
+        DEPTOPS_MEMORY_LIMIT ("none": DuckDB's default),
+        DEPTOPS_REPORT_WORKERS."""
         home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
         inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
         state = home / "deptops.json"
@@ -74,6 +91,7 @@ class Settings:
             if os.environ.get("DEPTOPS_SUPPRESS_BELOW")
             else None,
             memory_limit=memory_limit_from(os.environ.get("DEPTOPS_MEMORY_LIMIT")),
+            report_workers=default_report_workers(),
         )
 
     def remember_first_month(self, month: str) -> None:

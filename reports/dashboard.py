@@ -27,7 +27,7 @@ from reports.formatting import EXCEL_FORMATS
 from reports.html import render_page
 from reports.indicators import IndicatorRow, family_sections, indicator_row, key_indicators
 from reports.periodic import ASSET_HREF
-from reports.publication import HOSPITAL, KIND_PREFIX
+from reports.publication import HOSPITAL, KIND_PREFIX, Block
 from reports.warehouse import Department, PeriodData, load_period
 from reports.workbook import (
     FIRST_DATA_ROW,
@@ -81,28 +81,68 @@ def write_dashboard(
     ensure_plotly_js(reports_dir)
     data = load_period(con, grain, period)
     data.suppress_below = suppress_below
+    return write_dashboard_files(dashboard_view(data, lang), period_dir)
+
+
+@dataclass
+class DashboardView:
+    """Everything the dashboard of a period shows, in one language."""
+
+    grain: str
+    period: str
+    lang: str
+    trend: list[str]
+    indicators: list[Indicator]
+    departments: list[Line]
+    totals: list[Line]
+    hospital_chart: str | None
+    blocks: list[Block]
+
+
+def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
+    """What the dashboard of the data's period shows."""
     indicators = dashboard_indicators(data)
     departments, totals = dashboard_lines(data, indicators, lang)
-    html = period_dir / report_file_name(DASHBOARD_STEM, lang, ".html")
+    return DashboardView(
+        grain=data.grain,
+        period=data.period,
+        lang=lang,
+        trend=data.trend,
+        indicators=indicators,
+        departments=departments,
+        totals=totals,
+        hospital_chart=_hospital_chart(data, lang),
+        blocks=data.publication.blocks_for(HOSPITAL, data.months),
+    )
+
+
+def dashboard_files(period_dir: Path, lang: str) -> list[Path]:
+    """The dashboard's page and workbook, sorted."""
+    return [period_dir / report_file_name(DASHBOARD_STEM, lang, s) for s in (".html", ".xlsx")]
+
+
+def write_dashboard_files(view: DashboardView, period_dir: Path) -> list[Path]:
+    """Write the dashboard's page and workbook; return them sorted."""
+    lang, grain, period = view.lang, view.grain, view.period
+    html, xlsx = dashboard_files(period_dir, lang)
     html.write_text(
         render_page(
             "dashboard.html",
             lang,
-            _hospital_chart(data, lang),
+            view.hospital_chart,
             ASSET_HREF,
             title=labels.text("dashboard_title", lang),
             period_title=periods.title(grain, period, lang),
-            trend_caption=periods.trend_caption(grain, data.trend, lang),
-            indicators=indicators,
-            departments=departments,
-            totals=totals,
-            blocks=data.publication.blocks_for(HOSPITAL, data.months),
+            trend_caption=periods.trend_caption(grain, view.trend, lang),
+            indicators=view.indicators,
+            departments=view.departments,
+            totals=view.totals,
+            blocks=view.blocks,
         ),
         encoding="utf-8",
     )
-    xlsx = period_dir / report_file_name(DASHBOARD_STEM, lang, ".xlsx")
-    _write_workbook(xlsx, data, indicators, [*departments, *totals], lang)
-    return sorted([html, xlsx])
+    _write_workbook(xlsx, view, [*view.departments, *view.totals])
+    return [html, xlsx]
 
 
 def dashboard_indicators(data: PeriodData) -> list[Indicator]:
@@ -162,11 +202,10 @@ def _hospital_chart(data: PeriodData, lang: str) -> str | None:
     )
 
 
-def _write_workbook(
-    path: Path, data: PeriodData, indicators: list[Indicator], lines: list[Line], lang: str
-) -> Path:
+def _write_workbook(path: Path, view: DashboardView, lines: list[Line]) -> Path:
     """The table as a workbook: values with their number formats, then a status column per
     indicator that the value cells' conditional fills read (so a re-sort keeps the colours)."""
+    lang, indicators = view.lang, view.indicators
     t = partial(labels.text, lang=lang)
     workbook = Workbook()
     sheet = workbook.active
@@ -195,7 +234,7 @@ def _write_workbook(
         if department.is_hospital or department.code.startswith(KIND_PREFIX):
             kind = t("groups")
         rows.append([department.code, department.name(lang), kind, *values, *statuses])
-    title(sheet, f"{t('dashboard_title')} · {periods.title(data.grain, data.period, lang)}")
+    title(sheet, f"{t('dashboard_title')} · {periods.title(view.grain, view.period, lang)}")
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last, freeze_columns=3)
     # Each department's name links to its workbook of the period, beside this one.
@@ -214,7 +253,7 @@ def _write_workbook(
             f"${status_column}{FIRST_DATA_ROW}",
             lang,
         )
-    workbook.properties.title = f"{t('dashboard_title')} {data.period}"
+    workbook.properties.title = f"{t('dashboard_title')} {view.period}"
     workbook.properties.creator = "deptops"
     workbook.save(path)
     return path

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from reports import labels, periods, privacy
-from reports.content import period_content
+from reports.content import ReportContent, period_content
 from reports.excel import write_period_workbook
 from reports.files import (
     ASSETS_DIR,
@@ -59,23 +59,35 @@ def write_period_reports(
     written = []
     for department, stem in zip(data.departments, stems, strict=True):
         content = period_content(data, department, lang)
-        html = period_dir / report_file_name(stem, lang, ".html")
-        html.write_text(
-            render_period_page(content, self_contained=False, asset_href=ASSET_HREF),
-            encoding="utf-8",
-        )
-        written.append(html)
-        if self_contained:
-            standalone = period_dir / report_file_name(stem, lang, ".html", standalone=True)
-            standalone.write_text(
-                render_period_page(content, self_contained=True, asset_href=ASSET_HREF),
-                encoding="utf-8",
-            )
-            written.append(standalone)
-        xlsx = period_dir / report_file_name(stem, lang, ".xlsx")
-        written.append(write_period_workbook(content, xlsx))
+        written += write_department_report(content, period_dir, stem, self_contained)
     write_manifest(period_dir, manifest_entries(data.departments, stems))
     return sorted(written)
+
+
+def report_files(
+    period_dir: Path, stem: str, lang: str, self_contained: bool = False
+) -> list[Path]:
+    """The files of one department's report: the page, its one-file copy if asked, the workbook."""
+    names = [report_file_name(stem, lang, ".html")]
+    if self_contained:
+        names.append(report_file_name(stem, lang, ".html", standalone=True))
+    return [period_dir / name for name in [*names, report_file_name(stem, lang, ".xlsx")]]
+
+
+def write_department_report(
+    content: ReportContent, period_dir: Path, stem: str, self_contained: bool = False
+) -> list[Path]:
+    """Write one department's page (and one-file copy) and workbook; return them as
+    `report_files` lists them."""
+    files = report_files(period_dir, stem, content.lang, self_contained)
+    pages = [False, True] if self_contained else [False]
+    for path, inline in zip(files, pages, strict=False):
+        path.write_text(
+            render_period_page(content, self_contained=inline, asset_href=ASSET_HREF),
+            encoding="utf-8",
+        )
+    write_period_workbook(content, files[-1])
+    return files
 
 
 def manifest_entries(departments: list[Department], stems: list[str]) -> dict[str, dict]:

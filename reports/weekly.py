@@ -67,9 +67,7 @@ def write_weekly_briefs(
     written = []
     for department, stem in zip(data.departments, stems, strict=True):
         brief = weekly_brief(data, department, lang)
-        path = week_dir / report_file_name(stem, lang, ".html")
-        path.write_text(render_brief(brief, data), encoding="utf-8")
-        written.append(path)
+        written.append(write_brief(brief, brief_panels(brief, data), week_dir, stem))
     write_manifest(week_dir, manifest_entries(data.departments, stems))
     return sorted(written)
 
@@ -93,7 +91,15 @@ def _same_week_last_year(week: str) -> str:
     return f"{int(week[:4]) - 1:04d}{week[4:]}"
 
 
-def render_brief(brief: WeeklyBrief, data: PeriodData) -> str:
+def write_brief(brief: WeeklyBrief, panels: list[charts.Panel], week_dir: Path, stem: str) -> Path:
+    """Write one department's brief page; return its path."""
+    path = week_dir / report_file_name(stem, brief.lang, ".html")
+    path.write_text(render_brief_page(brief, panels), encoding="utf-8")
+    return path
+
+
+def brief_panels(brief: WeeklyBrief, data: PeriodData) -> list[charts.Panel]:
+    """The trend panels of the brief (banded indicators first), values withheld as on the page."""
     lang = brief.lang
     panels = []
     for row in sorted(brief.rows, key=lambda r: not r.has_band):
@@ -111,6 +117,11 @@ def render_brief(brief: WeeklyBrief, data: PeriodData) -> str:
                     row.band_high,
                 )
             )
+    return panels
+
+
+def render_brief_page(brief: WeeklyBrief, panels: list[charts.Panel]) -> str:
+    lang = brief.lang
     chart = charts.trend_chart(
         "chart-week", panels[:CHART_PANELS], brief.trend_weeks, panel_height=BRIEF_PANEL_HEIGHT_PX
     )

@@ -1,0 +1,288 @@
+"""Rendering many reports at once (reports.batch): a pool of worker processes gives the same files
+as one process; a report whose content is unchanged is left alone; a changed department-month
+re-renders exactly the reports that show it; a failing report names its department and period.
+
+The warehouse is real (a DuckDB file in tmp_path loaded from CSV ledgers and computed), and so is
+the rendering. Six departments, daily workload 2026-08-01 … 2026-10-31:
+- medical: D01 (a hostile name), D02; surgical: D03, D04, D05; medtech: D06.
+- Department Dn has 10·n open beds, a midnight census of 8·n and n discharges a day.
+So a month has 7 reports (the hospital and six departments) and a dashboard.
+
+What an xlsx file records besides its content: openpyxl writes the time of saving into
+docProps/core.xml (dcterms:created, dcterms:modified) and into each zip entry's header. Two
+renderings of the same workbook therefore differ in those bytes only; `same_tree` compares
+workbooks member by member with those two stamps taken out, and every other file byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ledgers.loader import load_inbox
+from metrics.compute import compute_months, months_with_data
+from reports.batch import ReportFailed, render_reports
+from reports.dashboard import write_dashboard
+from reports.fingerprints import FINGERPRINTS
+from reports.periodic import write_period_reports
+from reports.weekly import write_weekly_briefs
+from tests.ledger_files import days, write_csv
+
+MONTHS = ["2026-09", "2026-10"]
+WEEK = "2026-W42"
+EVIL_NAME = "<script>alert(1)</script>心内科"
+DEPARTMENTS = [
+    ("D01", EVIL_NAME, "", "medical"),
+    ("D02", "呼吸内科", "Respiratory", "medical"),
+    ("D03", "普外科", "General Surgery", "surgical"),
+    ("D04", "骨科", "Orthopaedics", "surgical"),
+    ("D05", "泌尿外科", "Urology", "surgical"),
+    ("D06", "检验科", "Laboratory", "medtech"),
+]
+WORKLOAD_HEADER = ["date", "dept", "outpatient_visits", "admissions", "discharges"]
+WORKLOAD_HEADER += ["open_beds", "census"]
+CORE_STAMPS = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
+# Pool even for these few reports (the default waits for enough work to pay a worker's start).
+POOL = {"workers": 2, "min_reports_for_pool": 0}
+
+
+def _workload_rows(extra_census: dict[tuple[str, dt.date], int] | None = None) -> list[list]:
+    extra_census = extra_census or {}
+    rows = [WORKLOAD_HEADER]
+    for day in days(dt.date(2026, 8, 1), dt.date(2026, 10, 31)):
+        for number, (code, *_rest) in enumerate(DEPARTMENTS, 1):
+            census = 8 * number + extra_census.get((code, day), 0)
+            rows.append([day.isoformat(), code, 20 * number, number, number, 10 * number, census])
+    return rows
+
+
+def build_inbox(inbox: Path) -> Path:
+    write_csv(
+        inbox / "departments.csv",
+        [["code", "name_zh", "name_en", "kind"], *map(list, DEPARTMENTS)],
+    )
+    write_csv(inbox / "workload.csv", _workload_rows())
+    return inbox
+
+
+def refresh(database: Path, inbox: Path) -> None:
+    """Load what changed in the inbox and recompute the months it touched, as the pipeline does."""
+    with duckdb.connect(str(database)) as con:
+        report = load_inbox(con, inbox)
+        assert report.rows_rejected == 0, report.problems
+        compute_months(con, sorted(report.touched_months) or months_with_data(con))
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    database = tmp_path / "w.duckdb"
+    refresh(database, build_inbox(tmp_path / "inbox"))
+    return database
+
+
+def same_tree(left: Path, right: Path) -> None:
+    """Assert two report folders hold the same files with the same content (see the docstring
+    for what a workbook's bytes record besides its content)."""
+    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
+    for name in files:
+        a, b = (left / name).read_bytes(), (right / name).read_bytes()
+        if name.suffix == ".xlsx":
+            with zipfile.ZipFile(left / name) as za, zipfile.ZipFile(right / name) as zb:
+                assert za.namelist() == zb.namelist(), name
+                for member in za.namelist():
+                    x, y = za.read(member), zb.read(member)
+                    if member == "docProps/core.xml":
+                        x, y = CORE_STAMPS.sub(b"", x), CORE_STAMPS.sub(b"", y)
+                    assert x == y, f"{name}: {member}"
+        elif name.name == FINGERPRINTS:
+            # sizes and times of writing differ with the workbooks' stamps; fingerprints may not
+            assert _prints(left / name) == _prints(right / name), name
+        else:
+            assert a == b, name
+
+
+def _prints(path: Path) -> dict[str, str]:
+    return {name: entry["fingerprint"] for name, entry in json.loads(path.read_text()).items()}
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(folder)): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.suffix in (".html", ".xlsx")
+    }
+
+
+def _render(warehouse: Path, out: Path, **options):
+    month = render_reports(warehouse, out, "month", MONTHS, **options)
+    week = render_reports(warehouse, out, "week", [WEEK], **options)
+    return month, week
+
+
+def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
+    serial_month, serial_week = _render(warehouse, tmp_path / "serial", workers=1)
+    pooled_month, pooled_week = _render(warehouse, tmp_path / "pooled", **POOL)
+    assert (serial_month.workers, pooled_month.workers, pooled_week.workers) == (1, 2, 2)
+    # 2 months × (7 reports + the dashboard), each an HTML page and a workbook; 7 briefs
+    assert serial_month.reports_rendered == pooled_month.reports_rendered == 2 * 8
+    assert len(pooled_month.rendered) == 2 * 8 * 2
+    assert serial_week.reports_rendered == pooled_week.reports_rendered == 7
+    same_tree(tmp_path / "serial", tmp_path / "pooled")
+
+    # ... and what the one-period functions (standalone, the first API) write
+    legacy = tmp_path / "legacy"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for month in MONTHS:
+            write_period_reports(con, legacy, "month", month)
+            write_dashboard(con, legacy, "month", month)
+        write_weekly_briefs(con, legacy, WEEK)
+    for stamps in (tmp_path / "pooled").rglob(FINGERPRINTS):
+        stamps.unlink()
+    same_tree(legacy, tmp_path / "pooled")
+
+    page = (tmp_path / "pooled" / "2026-10" / "D01.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;心内科" in page
+
+
+def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
+    out = tmp_path / "reports"
+    _render(warehouse, out, **POOL)
+    before = _mtimes(out)
+    lines: list[str] = []
+    month, week = _render(warehouse, out, **POOL, progress=lines.append)
+    assert (month.reports_rendered, month.reports_unchanged) == (0, 16)
+    assert (week.reports_rendered, week.reports_unchanged) == (0, 7)
+    assert month.rendered == [] and len(month.unchanged) == 32
+    assert _mtimes(out) == before
+    assert "month reports: 16 reports unchanged, 0 rendered" in lines
+    assert "week reports: 7 reports unchanged, 0 rendered" in lines
+
+    # A file removed, or changed by hand, is written again (with its report's other file).
+    (out / "2026-10" / "D02.xlsx").unlink()
+    (out / "2026-09" / "D04.html").write_text("edited", encoding="utf-8")
+    month = render_reports(warehouse, out, "month", MONTHS, workers=1)
+    assert month.reports_rendered == 2
+    assert [p.relative_to(out).as_posix() for p in month.rendered] == [
+        "2026-09/D04.html",
+        "2026-09/D04.xlsx",
+        "2026-10/D02.html",
+        "2026-10/D02.xlsx",
+    ]
+    assert "edited" not in (out / "2026-09" / "D04.html").read_text(encoding="utf-8")
+
+    # Another language is another report.
+    english = render_reports(warehouse, out, "month", ["2026-10"], "en", workers=1)
+    assert (english.reports_rendered, english.reports_unchanged) == (8, 0)
+    again = render_reports(warehouse, out, "month", MONTHS, workers=1)
+    assert again.reports_rendered == 0
+
+
+def test_a_changed_department_month_rerenders_the_reports_that_show_it(
+    warehouse: Path, tmp_path: Path
+):
+    out = tmp_path / "reports"
+    render_reports(warehouse, out, "month", MONTHS, **POOL)
+    before = _mtimes(out)
+    old_page = (out / "2026-10" / "D04.html").read_text(encoding="utf-8")
+
+    # D04 (surgical) had 2 more patients at midnight on 2026-10-15: its October changes, and so
+    # do the hospital's totals, the dashboard, and the surgical peers' reports (D04 moves in
+    # their ranks, medians and the surgical group's pooled figure). The medical and medtech
+    # departments' Octobers, and every September report, show nothing of it.
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "workload.csv", _workload_rows({("D04", dt.date(2026, 10, 15)): 2}))
+    os.utime(inbox / "workload.csv", (dt.datetime.now().timestamp() + 5,) * 2)
+    refresh(warehouse, inbox)
+
+    outcome = render_reports(warehouse, out, "month", MONTHS, **POOL)
+    rendered = sorted({p.relative_to(out).with_suffix("").as_posix() for p in outcome.rendered})
+    assert rendered == [
+        "2026-10/ALL",
+        "2026-10/D03",
+        "2026-10/D04",
+        "2026-10/D05",
+        "2026-10/dashboard",
+    ]
+    assert outcome.reports_unchanged == 16 - 5
+    after = _mtimes(out)
+    left_alone = {name for name in before if name.rsplit(".", 1)[0] not in rendered}
+    assert {name: after[name] for name in left_alone} == {name: before[name] for name in left_alone}
+    assert (out / "2026-10" / "D04.html").read_text(encoding="utf-8") != old_page
+
+    # The same warehouse rendered from scratch gives the files that were kept or re-rendered.
+    fresh = tmp_path / "fresh"
+    render_reports(warehouse, fresh, "month", MONTHS, workers=1)
+    same_tree(fresh, out)
+
+
+@pytest.mark.parametrize("options", [{"workers": 1}, POOL], ids=["in-process", "pool"])
+def test_a_failing_report_names_its_department_and_period(
+    warehouse: Path, tmp_path: Path, options: dict
+):
+    out = tmp_path / "reports"
+    (out / "2026-10" / "D03.xlsx").mkdir(parents=True)  # the workbook cannot be written
+    with pytest.raises(ReportFailed) as failure:
+        render_reports(warehouse, out, "month", MONTHS, **options)
+    assert (failure.value.grain, failure.value.period, failure.value.dept) == (
+        "month",
+        "2026-10",
+        "D03",
+    )
+    assert str(failure.value).startswith("month report of D03 for 2026-10 failed: ")
+    assert "IsADirectoryError" in str(failure.value)
+
+    # Once the obstacle is gone the next run completes.
+    (out / "2026-10" / "D03.xlsx").rmdir()
+    outcome = render_reports(warehouse, out, "month", MONTHS, **options)
+    assert outcome.reports_rendered >= 1
+    assert (out / "2026-10" / "D03.xlsx").is_file()
+    assert render_reports(warehouse, out, "month", MONTHS, **options).reports_rendered == 0
+
+
+def test_report_workers_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from pipelines.settings import Settings
+
+    monkeypatch.delenv("DEPTOPS_REPORT_WORKERS", raising=False)
+    assert Settings(home=tmp_path, inbox=tmp_path).report_workers == (os.cpu_count() or 1)
+    monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", "1")
+    assert Settings(home=tmp_path, inbox=tmp_path).report_workers == 1
+    assert Settings.from_env().report_workers == 1
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", bad)
+        with pytest.raises(ValueError, match="DEPTOPS_REPORT_WORKERS"):
+            Settings(home=tmp_path, inbox=tmp_path)
+
+
+@pytest.mark.slow
+def test_a_second_run_over_an_unchanged_inbox_renders_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """`deptops run` twice, reports rendered by two worker processes inside Dagster's step."""
+    import dagster as dg
+
+    from pipelines.runner import dagster_instance, run_pipeline
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", "2")
+    settings = Settings(home=tmp_path / "home", inbox=build_inbox(tmp_path / "inbox"))
+    first = run_pipeline(settings, progress=lambda _line: None)
+    assert len([p for p in first.reports if p.parent.name == "2026-10"]) == 8 * 2
+    second = run_pipeline(settings, progress=lambda _line: None)
+    assert second.reports == []
+    with dagster_instance(settings) as instance:
+        records = instance.fetch_materializations(dg.AssetKey("monthly_reports"), limit=100)
+        metadata = [r.asset_materialization.metadata for r in records.records]
+    newest, oldest = metadata[0], metadata[-1]  # one per month of each run, newest first
+    assert oldest["workers"].value == 2
+    assert oldest["reports_rendered"].value == 3 * 8
+    assert newest["reports_rendered"].value == 0
+    assert newest["reports_unchanged"].value == 3 * 8
