@@ -196,9 +196,14 @@ def compute_months(
             "delete from metric_values v using periods_to_compute c "
             "where v.grain = c.grain and v.period = c.period"
         )
+        # Sorted, the rows arrive as whole row groups: straight from the 45 formula queries they
+        # left partial ones that the next checkpoint (at the latest when the connection closes)
+        # rewrote, 0.6-1.5 s at city scale. Grain and period suffice (and sort faster than all
+        # four keys); they also keep a period's rows together for the next recompute's delete.
         written = con.execute(
             f"insert into metric_values by name "  # noqa: S608 -- our own SQL file
-            f"select *, current_timestamp as computed_at from ({sql('evaluate')})"
+            f"select *, current_timestamp as computed_at from ({sql('evaluate')}) "
+            "order by grain, period"
         ).fetchone()[0]
         con.execute("commit")
     except BaseException:
