@@ -152,6 +152,8 @@ def run_bench(
         },
         "peak_rss_mib": {
             "pipeline": pipeline["peak_rss_mib"],
+            # the pipeline's process and its report workers together, sampled every 0.2 s
+            "pipeline with workers": pipeline.get("peak_tree_rss_mib", pipeline["peak_rss_mib"]),
             "pandas": baseline["peak_rss_mib"],
             "floor": floor["peak_rss_mib"],
         },

@@ -19,6 +19,7 @@ import pickle
 import resource
 import shutil
 import sys
+import threading
 import time
 import warnings
 from collections import defaultdict
@@ -32,6 +33,60 @@ def peak_rss_mib() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round(max(own, children) / 1024, 1)
+
+
+class TreeMemory:
+    """The largest resident set of this process and all its descendants together (the report
+    workers run beside the pipeline), sampled from /proc every 0.2 s while in the `with` block.
+    ru_maxrss gives the largest single process only."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval, self.peak_kib = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mib(self) -> float:
+        return round(self.peak_kib / 1024, 1)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kib = max(self.peak_kib, tree_rss_kib(os.getpid()))
+            self._stop.wait(self.interval)
+
+
+def tree_rss_kib(root: int) -> int:
+    """VmRSS of a process and its descendants, in KiB (0 where /proc cannot be read)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def stage_of(step_key: str) -> str:
@@ -310,9 +365,11 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if args.kind == "pipeline":
-        result, values = run_pipeline_stages(
-            args.inbox.resolve(), args.workdir.resolve(), args.reports
-        )
+        with TreeMemory() as tree:
+            result, values = run_pipeline_stages(
+                args.inbox.resolve(), args.workdir.resolve(), args.reports
+            )
+        result["peak_tree_rss_mib"] = tree.peak_mib
     else:
         from bench.references import duckdb_floor, pandas_baseline
 

@@ -5,11 +5,16 @@ results.json holds every field BENCHMARKS.md reports."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 
 from bench.cli import format_table, run_bench
 from bench.generate import ensure_inbox
+from bench.stages import TreeMemory, tree_rss_kib
 
 pytestmark = pytest.mark.slow
 
@@ -46,3 +51,24 @@ def test_generated_inbox_is_reused(tmp_path):
     again, same = ensure_inbox(tmp_path, "small", progress=lambda _: None)
     assert again == first and same == manifest
     assert {p.name: p.stat().st_mtime_ns for p in again.iterdir()} == stamp
+
+
+def test_tree_memory_counts_the_children():
+    """The pipeline's report workers run beside it: their memory is counted with it."""
+    alone = tree_rss_kib(os.getpid())
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; b = bytearray(300 * 2**20); print(flush=True); input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        with TreeMemory(interval=0.05) as tree:
+            child.stdout.readline()  # the child holds its 300 MiB from here on
+            time.sleep(0.3)
+        assert tree.peak_kib >= alone + 250 * 1024
+    finally:
+        child.communicate(b"\n")
