@@ -9,6 +9,9 @@
 -- day of the daily ledger is for the data-quality checks). A measure is null only where the ledger
 -- never gives it in the month: a ward without a clinic column, a department without beds, a
 -- department with no roster at all; a sum over nothing but nulls stays null, never 0.
+-- Ledger numbers with decimals (fte, hours, minutes, quantities) are summed as exact decimals,
+-- decimal(38, 10): a sum of doubles depends on the order DuckDB's threads add them in, and two
+-- runs on the same rows would differ in the last binary digit.
 -- Parameters: $months (first days of the months to compute).
 with months as (
     select unnest($months::date[]) as month
@@ -85,12 +88,12 @@ posting_months as (
         m.month,
         s.role,
         s.title,
-        s.fte * (least(coalesce(s.end_date, last_day(m.month)), last_day(m.month))
+        s.fte::decimal(38, 10) * (least(coalesce(s.end_date, last_day(m.month)), last_day(m.month))
                  - greatest(s.start_date, m.month) + 1) as fte_days,
         -- The roster gives training hours per posting with no date of their own: they count in
         -- the month the posting starts.
-        case when date_trunc('month', s.start_date) = m.month then s.training_hours end
-            as training_hours
+        case when date_trunc('month', s.start_date) = m.month
+            then s.training_hours::decimal(38, 10) end as training_hours
     from raw_staffing s
     join months m
       on s.start_date <= last_day(m.month)

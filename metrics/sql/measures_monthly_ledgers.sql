@@ -8,6 +8,9 @@
 -- `<ledger>_months` is 1 where the ledger has a row for the department and month. period_sums.sql
 -- applies the months-present rule to every column of this table: summed over a period only when
 -- every month of the period gives it.
+-- Ledger numbers with decimals (fte, hours, minutes, quantities) are summed as exact decimals,
+-- decimal(38, 10): a sum of doubles depends on the order DuckDB's threads add them in, and two
+-- runs on the same rows would differ in the last binary digit.
 -- Parameters: $months (first days of the months to compute).
 with months as (
     select unnest($months::date[]) as month
@@ -42,11 +45,13 @@ equipment as (
     select
         e.dept,
         u.month,
-        sum(u.hours_used) filter (where u.hours_available is not null) as equipment_hours_used,
-        sum(u.hours_available) filter (where u.hours_used is not null) as equipment_hours_available,
-        sum(u.downtime_hours) filter (where u.hours_available is not null)
+        sum(u.hours_used::decimal(38, 10)) filter (where u.hours_available is not null)
+            as equipment_hours_used,
+        sum(u.hours_available::decimal(38, 10)) filter (where u.hours_used is not null)
+            as equipment_hours_available,
+        sum(u.downtime_hours::decimal(38, 10)) filter (where u.hours_available is not null)
             as equipment_downtime_hours,
-        sum(u.hours_available) filter (where u.downtime_hours is not null)
+        sum(u.hours_available::decimal(38, 10)) filter (where u.downtime_hours is not null)
             as equipment_hours_available_for_downtime,
         1 as equipment_usage_months
     from raw_equipment_usage u
@@ -85,8 +90,8 @@ feedback as (
         sum(complaints) as complaints,
         -- the waiting time of several months is weighted by how many waits were measured;
         -- a month with no sample adds 0 minutes and 0 samples
-        sum(case when wait_samples = 0 then 0 else avg_wait_minutes * wait_samples end)
-            as wait_minutes_total,
+        sum(case when wait_samples = 0 then 0
+                 else avg_wait_minutes::decimal(38, 10) * wait_samples end) as wait_minutes_total,
         sum(wait_samples) filter (where wait_samples = 0 or avg_wait_minutes is not null)
             as wait_samples,
         1 as patient_feedback_months
@@ -114,10 +119,12 @@ supplies as (
         dept,
         month,
         case when count(*) filter (where issued_qty > 0 and unit_price is null) = 0
-            then coalesce(sum(issued_qty * unit_price), 0) end as supplies_issued_value,
+            then coalesce(sum(issued_qty::decimal(38, 10) * unit_price), 0) end
+            as supplies_issued_value,
         case when count(*) filter (where category = 'office' and issued_qty > 0
                                      and unit_price is null) = 0
-            then coalesce(sum(issued_qty * unit_price) filter (where category = 'office'), 0) end
+            then coalesce(sum(issued_qty::decimal(38, 10) * unit_price)
+                          filter (where category = 'office'), 0) end
             as office_supplies_issued_value,
         1 as supplies_months
     from raw_supplies
