@@ -528,7 +528,8 @@ def _fast_xlsx(path: Path, sheet: str, rows) -> None:
 @pytest.mark.slow
 def test_a_sheet_of_a_million_rows_loads_beside_a_bad_file(tmp_path: Path):
     """1,000,000 discharged episodes in one sheet (900 discharge days, 2024-01-04 on), with a
-    corrupt workbook and a small good file beside it: all of it within a minute."""
+    corrupt workbook and a small good file beside it: every row loads, the bad file alone is
+    refused. (How long it takes is the benchmark's business: no test asserts a time.)"""
     inbox = tmp_path / "inbox"
     write_csv(
         inbox / "departments.csv", [["code", "name_zh", "kind"], ["D01", "心内科", "medical"]]
@@ -539,7 +540,6 @@ def test_a_sheet_of_a_million_rows_loads_beside_a_bad_file(tmp_path: Path):
         [f"E{i:07d}", "D01", dates[i % 900].isoformat(), dates[i % 900 + 3].isoformat()]
         for i in range(MILLION)
     )
-    started = time.monotonic()
     _fast_xlsx(inbox / "出院病人明细.xlsx", "出院", [header, *episodes])
     (inbox / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
     write_csv(
@@ -548,7 +548,6 @@ def test_a_sheet_of_a_million_rows_loads_beside_a_bad_file(tmp_path: Path):
     )
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         report = load_inbox(con, inbox)
-        elapsed = time.monotonic() - started
         assert report.rows_by_kind["discharges"] == MILLION
         assert report.rows_by_kind["appointments"] == 1
         assert [p[0] for p in report.problems] == ["损坏.xlsx"]
@@ -556,4 +555,3 @@ def test_a_sheet_of_a_million_rows_loads_beside_a_bad_file(tmp_path: Path):
             "select source_row, discharge_date from raw_discharges where episode_id = 'E0999999'"
         ).fetchone()
         assert last == (MILLION + 1, dates[999_999 % 900 + 3])
-    assert elapsed < 60, f"a million rows took {elapsed:.0f} s"
