@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 HOME_DIR ?= var
 REPORT_LANG ?= zh
 SCALE ?= small
+BENCH_ARGS ?=
 INBOX ?=
 
 .PHONY: run test ui lint format browser bench clean
@@ -34,7 +35,7 @@ ui: $(STAMP)
 		$(BIN)/dagster dev -m pipelines.definitions --host 127.0.0.1
 
 bench: $(STAMP)
-	$(BIN)/python -m bench --scale $(SCALE)
+	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

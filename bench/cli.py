@@ -36,20 +36,26 @@ def cpu_model() -> str:
 
 
 def measure(
-    kind: str, inbox: Path, workdir: Path, reports: str, progress, again: bool = True
+    kind: str,
+    inbox: Path,
+    workdir: Path,
+    reports: str,
+    progress,
+    again: bool = True,
+    incremental: bool = True,
 ) -> tuple[dict, dict]:
     if again:
         progress(f"measuring {kind} …")
-        _run_stage(kind, inbox, workdir, reports)
+        _run_stage(kind, inbox, workdir, reports, incremental)
     result = json.loads((workdir / f"{kind}.json").read_text())
     values = pickle.loads((workdir / f"{kind}.pickle").read_bytes())
     return result, values
 
 
-def _run_stage(kind: str, inbox: Path, workdir: Path, reports: str) -> None:
+def _run_stage(kind: str, inbox: Path, workdir: Path, reports: str, incremental: bool) -> None:
     command = [sys.executable, "-m", "bench.stages", kind, str(inbox), str(workdir)]
     if kind == "pipeline":
-        command += ["--reports", reports]
+        command += ["--reports", reports] + ([] if incremental else ["--no-incremental"])
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -68,13 +74,14 @@ def run_bench(
     reports: str | None = None,
     progress=print,
     measure_again: bool = True,
+    incremental: bool = True,
 ) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     inbox, manifest = ensure_inbox(root, scale, progress)
     reports = reports or ("all" if scale == "small" else "sample")
     workdir = root / f"work-{scale}"
     pipeline, pipeline_values = measure(
-        "pipeline", inbox, workdir, reports, progress, measure_again
+        "pipeline", inbox, workdir, reports, progress, measure_again, incremental
     )
     baseline, baseline_values = measure("pandas", inbox, workdir, reports, progress, measure_again)
     floor, floor_values = measure("floor", inbox, workdir, reports, progress, measure_again)
@@ -96,8 +103,7 @@ def run_bench(
         for key, seconds in stage_totals(runs["monthly_job_without_reports"]).items():
             stages[key] = stages.get(key, 0.0) + seconds
         stages["reports"] = sample * pipeline["months"]
-    incremental = dict(pipeline["incremental"])
-    incremental["stage_seconds"] = stage_totals(incremental["stage_seconds"])
+    incremental = dict(pipeline["incremental"] or {})
     load_and_indicators = stages.get("load", 0) + stages.get("indicators", 0)
     rows = {
         "load": stages.get("load", 0.0),
@@ -118,9 +124,16 @@ def run_bench(
     without_reports = sum(
         v for k, v in rows.items() if k in ("load", "checks", "indicators", "exports")
     )
-    incremental_without_reports = incremental["seconds"] - incremental["stage_seconds"].get(
-        "reports", 0.0
-    )
+    if incremental:  # not measured with --no-incremental
+        incremental["stage_seconds"] = stage_totals(incremental["stage_seconds"])
+        incremental_without_reports = incremental["seconds"] - incremental["stage_seconds"].get(
+            "reports", 0.0
+        )
+        incremental |= {
+            "fraction_of_full_run": round(incremental["seconds"] / rows["end to end"], 4),
+            "fraction_without_reports": round(incremental_without_reports / without_reports, 4),
+            "load_fraction": round(incremental["stage_seconds"].get("load", 0.0) / rows["load"], 4),
+        }
     results = {
         "scale": scale,
         "scale_parameters": manifest["scale"],
@@ -144,12 +157,7 @@ def run_bench(
         "ratios": ratios,
         "core_values_compared": len(baseline_values),
         "agreement_tolerance": 1e-9,
-        "incremental": incremental
-        | {
-            "fraction_of_full_run": round(incremental["seconds"] / rows["end to end"], 4),
-            "fraction_without_reports": round(incremental_without_reports / without_reports, 4),
-            "load_fraction": round(incremental["stage_seconds"].get("load", 0.0) / rows["load"], 4),
-        },
+        "incremental": incremental or None,
         "peak_rss_mib": {
             "pipeline": pipeline["peak_rss_mib"],
             # the pipeline's process and its report workers together, sampled every 0.2 s
@@ -212,7 +220,9 @@ def format_table(results: dict) -> str:
         f"one-month change ({inc['changed_file']}, months {', '.join(inc['months_requested'])}): "
         f"{inc['seconds']:.2f} s = {inc['fraction_of_full_run']:.1%} of a full run "
         f"({inc['fraction_without_reports']:.1%} without reports; its load "
-        f"{inc['load_fraction']:.1%} of the full load)",
+        f"{inc['load_fraction']:.1%} of the full load)"
+        if inc
+        else "one-month change: not measured (--no-incremental)",
         "peak RSS (MiB): " + ", ".join(f"{k} {v:,.0f}" for k, v in results["peak_rss_mib"].items()),
         f"core indicators agree: {results['core_values_compared']:,} values, to 1e-9",
     ]
@@ -233,7 +243,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="rebuild the table and results.json from the last measurements, measuring nothing",
     )
+    parser.add_argument(
+        "--no-incremental",
+        action="store_true",
+        help="skip the one-month change (at region scale its reports alone take half an hour)",
+    )
     args = parser.parse_args(argv)
-    results = run_bench(args.scale, args.root, args.reports, measure_again=not args.tabulate_only)
+    results = run_bench(
+        args.scale,
+        args.root,
+        args.reports,
+        measure_again=not args.tabulate_only,
+        incremental=not args.no_incremental,
+    )
     print(format_table(results))
     print(f"\nwritten: {args.root / 'results.json'}")

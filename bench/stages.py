@@ -148,7 +148,7 @@ def _execute(defs, job: str, instance, tags=None, partition_key=None):
     return result
 
 
-def run_pipeline_stages(inbox: Path, workdir: Path, reports: str) -> dict:
+def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: bool = True) -> dict:
     """A cold full run, then a one-month change brought up to date through the sensors."""
     import dagster as dg
     from dagster._core.storage.tags import (
@@ -158,7 +158,7 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str) -> dict:
 
     from bench.references import pipeline_values
     from metrics.compute import months_with_data
-    from pipelines.definitions import LOAD_JOB, MONTHLY_JOB, build_definitions
+    from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
     from pipelines.runner import dagster_instance, run_pipeline
     from pipelines.settings import Settings
 
@@ -176,17 +176,13 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str) -> dict:
         run_pipeline(settings, progress=quiet)
         wall = time.perf_counter() - started
         with dagster_instance(settings) as instance:
-            runs = sorted(instance.get_runs(), key=lambda r: r.run_id)
-            by_job = {r.job_name: r.run_id for r in runs}
-            full = step_seconds(instance, by_job[LOAD_JOB])
-            monthly = step_seconds(instance, by_job[MONTHLY_JOB])
+            # every run `deptops run` made: the load, the months, quarters, years and weeks
             out["full_runs"] = {
-                "load_job": step_seconds(instance, by_job[LOAD_JOB]),
-                "monthly_job": monthly,
+                run.job_name: step_seconds(instance, run.run_id) for run in instance.get_runs()
             }
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             months = months_with_data(con)
-        full_steps = _merge(full, monthly)
+        full_steps = _merge(*out["full_runs"].values())
         out["end_to_end_seconds"] = round(wall, 3)
         out["end_to_end_measured"] = True
         out["report_months"] = len(months)
@@ -251,14 +247,17 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str) -> dict:
         )
         reports_per_month = out["departments"] + 1  # every department and the hospital (ALL)
     out["reports_per_month"] = reports_per_month
+    # the month reports alone: one sampled month, or every month of the monthly_indicators run
     report_seconds = out["full_runs"].get(
-        "reports_one_month", out["full_runs"].get("monthly_job", {})
+        "reports_one_month", out["full_runs"].get(INDICATORS_JOB, {})
     )
     out["seconds_per_report"] = round(
         report_seconds.get("reports", 0.0) / (reports_per_month * out["report_months"]), 4
     )
     values = pipeline_values(settings.warehouse)
-    out["incremental"] = incremental_change(settings, inbox, months, warm=reports != "all")
+    out["incremental"] = (
+        incremental_change(settings, inbox, months, warm=reports != "all") if incremental else None
+    )
     return out, values
 
 
@@ -361,13 +360,17 @@ def main() -> None:
     parser.add_argument("inbox", type=Path)
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--reports", choices=["all", "sample"], default="sample")
+    parser.add_argument("--no-incremental", action="store_true")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if args.kind == "pipeline":
         with TreeMemory() as tree:
             result, values = run_pipeline_stages(
-                args.inbox.resolve(), args.workdir.resolve(), args.reports
+                args.inbox.resolve(),
+                args.workdir.resolve(),
+                args.reports,
+                incremental=not args.no_incremental,
             )
         result["peak_tree_rss_mib"] = tree.peak_mib
     else:

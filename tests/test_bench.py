@@ -45,6 +45,16 @@ def test_small_scale_agrees_and_writes_every_field(tmp_path):
     assert "end to end" in format_table(written)
 
 
+def test_small_scale_as_make_bench_runs_it(tmp_path):
+    """`make bench` at small renders every month's reports through `deptops run` itself."""
+    results = run_bench("small", root=tmp_path, progress=lambda _: None, incremental=False)
+    assert results["end_to_end_measured"] and results["reports"]["mode"] == "all"
+    assert set(results["pipeline_runs"]) >= {"load_ledgers", "monthly_indicators"}
+    assert all(results["stage_seconds"][stage] > 0 for stage in ("load", "checks", "reports"))
+    assert results["incremental"] is None
+    assert "not measured" in format_table(results)
+
+
 def test_generated_inbox_is_reused(tmp_path):
     first, manifest = ensure_inbox(tmp_path, "small", progress=lambda _: None)
     stamp = {p.name: p.stat().st_mtime_ns for p in first.iterdir()}
