@@ -20,6 +20,7 @@ from dagster._core.storage.tags import (
 )
 
 from ledgers.loader import inbox_files
+from reports.periods import TREND_LENGTH, shift
 
 # Files an assistant's tools leave beside the ledgers; never read, never a reason to run.
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", "~")
@@ -162,11 +163,11 @@ def build_months_sensor(
 
 
 def affected_range(touched: list[str], last_month) -> tuple[str, str]:
-    """The first touched month to twelve months after the last one ('YYYY-MM'), no later than the
-    last month the warehouse holds (the load's `last_month` metadata, when it has one)."""
+    """The first touched month to the last month whose report shows a touched one (its 13-month
+    trend window, which holds the 同比 month too), no later than the last month the warehouse
+    holds (the load's `last_month` metadata, when it has one). Months are 'YYYY-MM'."""
     first, last = min(touched), max(touched)
-    year, month = divmod(int(last[:4]) * 12 + int(last[5:7]) - 1 + 12, 12)
-    end = f"{year}-{month + 1:02d}"
+    end = shift("month", last, TREND_LENGTH["month"] - 1)
     held = getattr(last_month, "value", None)
     if held and held != "none":
         end = max(last, min(end, held))
