@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
-from pipelines.settings import DEFAULT_HOME, Settings, memory_limit_from
+from pipelines.settings import DEFAULT_HOME, Settings
 
 SUPPRESS_HELP = "for wide circulation: hide deaths and complications counted below N (e.g. 5)"
 
@@ -45,7 +44,6 @@ def _run(args: argparse.Namespace) -> int:
             inbox=inbox,
             lang=args.lang,
             suppress_below=args.suppress_below,
-            memory_limit=memory_limit_from(os.environ.get("DEPTOPS_MEMORY_LIMIT")),
         )
         summary = run_pipeline(settings, wait=not args.no_wait)
     except PipelineError as error:

@@ -45,7 +45,8 @@ class Settings:
     # Reports for wide circulation: hide sensitive counts (deaths, complications) below this.
     suppress_below: int | None = None
     # DuckDB memory_limit of the pipeline's connections ("4GB", …); None: DuckDB's default.
-    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    # Read from DEPTOPS_MEMORY_LIMIT when the settings are made.
+    memory_limit: str | None = field(default_factory=lambda: memory_limit_from(None))
     # Processes that render reports (reports.batch); read when the settings are made.
     report_workers: int = field(default_factory=default_report_workers)
 
@@ -90,8 +91,6 @@ class Settings:
             suppress_below=int(os.environ["DEPTOPS_SUPPRESS_BELOW"])
             if os.environ.get("DEPTOPS_SUPPRESS_BELOW")
             else None,
-            memory_limit=memory_limit_from(os.environ.get("DEPTOPS_MEMORY_LIMIT")),
-            report_workers=default_report_workers(),
         )
 
     def remember_first_month(self, month: str) -> None:
@@ -100,7 +99,10 @@ class Settings:
 
 
 def memory_limit_from(text: str | None) -> str | None:
-    """DEPTOPS_MEMORY_LIMIT: unset or blank gives the default, "none" DuckDB's own default."""
-    if text is None or not text.strip():
+    """DEPTOPS_MEMORY_LIMIT (`text`, or the environment's when None): unset or blank gives the
+    default, "none" DuckDB's own default."""
+    if text is None:
+        text = os.environ.get("DEPTOPS_MEMORY_LIMIT", "")
+    if not text.strip():
         return DEFAULT_MEMORY_LIMIT
     return None if text.strip().lower() == "none" else text.strip()

@@ -11,8 +11,15 @@ from pipelines.settings import DEFAULT_MEMORY_LIMIT, Settings, memory_limit_from
     ("text", "limit"),
     [(None, DEFAULT_MEMORY_LIMIT), ("", DEFAULT_MEMORY_LIMIT), (" 4GB ", "4GB"), ("None", None)],
 )
-def test_memory_limit_from_the_environment(text, limit):
+def test_memory_limit_from_the_environment(text, limit, monkeypatch):
+    monkeypatch.delenv("DEPTOPS_MEMORY_LIMIT", raising=False)  # None reads the environment
     assert memory_limit_from(text) == limit
+
+
+def test_settings_made_anywhere_read_the_environment(tmp_path, monkeypatch):
+    # `deptops run` makes its Settings itself, not through from_env
+    monkeypatch.setenv("DEPTOPS_MEMORY_LIMIT", "8GB")
+    assert Settings(home=tmp_path, inbox=tmp_path).memory_limit == "8GB"
 
 
 def test_the_resource_connections_are_limited(tmp_path, monkeypatch):
