@@ -4,8 +4,14 @@
 -- satisfaction_rate = Σ satisfied / Σ surveys
 select grain, period, dept, 'satisfaction_rate' as metric, satisfied as numerator, surveys as denominator from period_sums
 union all
--- complaints_per_10k = Σ complaints / (outpatient + emergency visits + discharges) × 10,000 (scale)
-select grain, period, dept, 'complaints_per_10k', complaints, outpatient_visits + emergency_visits + discharges from period_sums
+-- complaints_per_10k = Σ complaints / (visits + discharges) × 10,000 (scale), visits = outpatient +
+-- emergency (measures_daily.sql). A department without beds (no open beds and no discharges in the
+-- ledger) discharges nobody: 0 discharges, so that a clinic-only department such as 放射科 has a
+-- rate; a ward whose discharges are blank stays unknown.
+select grain, period, dept, 'complaints_per_10k', complaints,
+    outpatient_visits + emergency_visits
+    + case when discharges is null and available_bed_days is null then 0 else discharges end
+from period_sums
 union all
 -- outpatient_wait_minutes = Σ (avg_wait_minutes × wait_samples) / Σ wait_samples
 select grain, period, dept, 'outpatient_wait_minutes', wait_minutes_total, wait_samples from period_sums
