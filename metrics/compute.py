@@ -8,8 +8,13 @@ Tables written:
   (finance, patient feedback, appointments, supplies, equipment usage), summed over a period only
   when every month of it is there (the months-present rule, `sql/period_sums.sql`).
 - `metric_values`: one row per grain, period, department group and indicator, with the numerator and
-  denominator of its formula and `computed_at`; `metric_report` (a view) adds comparisons, bands
-  and status.
+  denominator of its formula, how much of the period the data covers (`months_covered` of
+  `months_in_period`; days for a week), the departments a group's value covers and
+  `computed_at`; `metric_report` (a view) adds comparisons, bands and status.
+- `metric_windows`: for each period the data covers only in part (a quarter or year in progress),
+  the indicator over the same months a year earlier: its 同比 (累计同比), `sql/windows.sql`.
+- `data_extent`: the data month and the last day of the daily workload ledger, which tell a period
+  in progress (`sql/data_extent.sql`).
 - `metric_state`: the fingerprint of the formulas, catalogue and holiday calendar the stored
   values were computed with; when it changes, the next run recomputes every month.
 
@@ -42,6 +47,8 @@ MEASURE_TABLES = {
     "dept_month_measures": ("measures", "month"),
     "dept_month_ledger_measures": ("measures_monthly_ledgers", "month"),
 }
+# The values: of the periods, and of the 同比 windows of the periods in progress.
+VALUE_TABLES = ("metric_values", "metric_windows")
 
 
 @cache
@@ -113,18 +120,23 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
             ).fetchall()
         }
         rebuilt = bool(existing & {*MEASURE_TABLES, "metric_values"})
-        for table in (*MEASURE_TABLES, "metric_values"):
+        for table in (*MEASURE_TABLES, *VALUE_TABLES):
             con.execute(f"drop table if exists {table}")
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
     nothing = {"months": []}
     for table, (query, _) in MEASURE_TABLES.items():
         con.execute(f"create table if not exists {table} as {sql(query)}", nothing)
-    con.execute("""
-        create table if not exists metric_values (
-            grain varchar, period varchar, dept varchar, metric varchar, value double,
-            numerator double, denominator double, reason varchar,
-            prior_period varchar, yoy_period varchar, computed_at timestamp with time zone)
-    """)
+    for table in VALUE_TABLES:
+        con.execute(f"""
+            create table if not exists {table} (
+                grain varchar, period varchar, dept varchar, metric varchar, value double,
+                numerator double, denominator double, reason varchar,
+                prior_period varchar, yoy_period varchar, period_end date,
+                months_covered integer, months_in_period integer,
+                depts_included integer, depts_in_group integer,
+                computed_at timestamp with time zone)
+        """)  # fmt: skip
+    con.execute("create table if not exists data_extent (data_month date, last_workload_day date)")
     con.execute(sql("report"))
     return rebuilt
 
@@ -182,7 +194,17 @@ def compute_months(
             f"create or replace temp table calendar as {sql('calendar')}",
             {"months": held} | calendar.params(),
         )
-        con.execute(f"create or replace temp table periods as {sql('periods')}")
+        con.execute(f"create or replace table data_extent as {sql('data_extent')}")
+        (last_workload_day,) = con.execute("select last_workload_day from data_extent").fetchone()
+        con.execute(
+            f"create or replace temp table periods as {sql('periods')}",
+            {"last_workload_day": last_workload_day},
+        )
+        # The 同比 windows of every partial period, computed afresh each time: there are a handful,
+        # and a correction a year back changes the window of the period in progress.
+        con.execute(f"create or replace temp table windows as {sql('windows')}")
+        con.execute("insert into periods by name select * from windows")
+        con.execute("insert into periods_to_compute select grain, period from windows")
         con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
         formulas = "\nunion all\n".join(
             f"select '{family}' as family, * from ({sql(family)})"  # noqa: S608 -- our own files
@@ -200,11 +222,20 @@ def compute_months(
         # left partial ones that the next checkpoint (at the latest when the connection closes)
         # rewrote, 0.6-1.5 s at city scale. Grain and period suffice (and sort faster than all
         # four keys); they also keep a period's rows together for the next recompute's delete.
+        con.execute(
+            f"create or replace temp table evaluated as "  # noqa: S608 -- our own SQL file
+            f"select *, current_timestamp as computed_at from ({sql('evaluate')})"
+        )
         written = con.execute(
-            f"insert into metric_values by name "  # noqa: S608 -- our own SQL file
-            f"select *, current_timestamp as computed_at from ({sql('evaluate')}) "
-            "order by grain, period"
+            "insert into metric_values by name "
+            "select * from evaluated where grain not like 'yoy:%' order by grain, period"
         ).fetchone()[0]
+        con.execute("delete from metric_windows")
+        con.execute(
+            "insert into metric_windows by name "
+            "select * replace (substr(grain, 5) as grain) from evaluated "
+            "where grain like 'yoy:%' order by grain, period"
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -225,16 +256,6 @@ def _check_formulas(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def months_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every month that some ledger row belongs to, in order (the ledger tables must exist)."""
-    rows = con.execute("""
-        select distinct strftime(m, '%Y-%m') from (
-            select date_trunc('month', date) as m from raw_workload
-            union select date_trunc('month', discharge_date) from raw_discharges
-            union select month from raw_finance
-            union select month from raw_patient_feedback
-            union select month from raw_appointments
-            union select month from raw_supplies
-            union select month from raw_equipment_usage
-        ) order by 1
-    """).fetchall()
-    return [m for (m,) in rows]
+    """Every month that some ledger row belongs to, in order (the ledger tables must exist); budget
+    lines entered ahead do not make a month held (`sql/held_months.sql`)."""
+    return [m for (m,) in con.execute(sql("held_months")).fetchall()]

@@ -13,10 +13,11 @@ from metrics.compute import sql
 # (the order of sql/metrics_csv.sql, which writes them).
 COLUMNS = [
     "grain", "period", "dept", "metric", "value", "numerator", "denominator",
-    "prior_value", "yoy_value", "status",
+    "prior_value", "yoy_value", "status", "months_covered", "months_in_period",
     "name_zh", "name_en", "unit", "family", "reason",
-    "prior_period", "prior_change", "prior_change_rel",
-    "yoy_period", "yoy_change", "yoy_change_rel", "band_low", "band_high",
+    "prior_period", "prior_change", "prior_change_rel", "prior_reason",
+    "yoy_period", "yoy_change", "yoy_change_rel", "yoy_reason", "band_low", "band_high",
+    "in_progress", "depts_included", "depts_in_group",
 ]  # fmt: skip
 
 

@@ -515,12 +515,18 @@ HAND_CASES: dict[str, list[Case]] = {
         Case("quarter", "2025-Q1", "MED", 120000 + 130000 + 120000),
         Case("quarter", "2024-Q1", "ALL", 3 * 115000 + 3 * 190000),
         # SUR has no February 2025 finance row: February, Q1 and 2025 are not available for SUR,
-        # nor for the groups it belongs to in Q1 and 2025 ...
+        # nor for its kind, which has no other department ...
         na("month", "2025-02", "SUR", "no_finance"),
         na("quarter", "2025-Q1", "SUR", "no_finance"),
         na("year", "2025", "SUR", "no_finance"),
-        na("quarter", "2025-Q1", "ALL", "no_finance"),
         na("quarter", "2025-Q1", "KIND:surgical", "no_finance"),
+        # ... while the hospital's quarter sums the departments complete for it (METRICS.md,
+        # "Groups over longer periods"): MED alone, and it says so, 覆盖 1/2 个科室
+        Case("quarter", "2025-Q1", "ALL", 120000 + 130000 + 120000),
+        Case("quarter", "2025-Q1", "ALL", 1, column="depts_included"),
+        Case("quarter", "2025-Q1", "ALL", 2, column="depts_in_group"),
+        Case("quarter", "2024-Q1", "ALL", 2, column="depts_included"),
+        Case("quarter", "2024-Q1", "ALL", 2, column="depts_in_group"),
         # ... while February's hospital total covers the departments that sent the month
         Case("month", "2025-02", "ALL", 130000),
         Case("quarter", "2025-Q1", "SUR", None, column="yoy_change"),
@@ -740,6 +746,44 @@ def yoy_key(grain: str, period: str) -> str:
     return str(int(period[:4]) - 1) + period[4:]
 
 
+HELD = set(HELD_DAYS)
+DATA_END = max(HELD_DAYS)  # the data month ends it, and the workload ledger's last day
+
+
+def full_days(grain: str, period: str) -> list[D]:
+    """Every calendar day of the period, held or not."""
+    if grain == "week":
+        year, week = int(period[:4]), int(period[-2:])
+        return [D.fromisocalendar(year, week, 1) + dt.timedelta(days=i) for i in range(7)]
+    first = {
+        "month": lambda: D(int(period[:4]), int(period[5:]), 1),
+        "quarter": lambda: D(int(period[:4]), 3 * int(period[-1]) - 2, 1),
+        "year": lambda: D(int(period), 1, 1),
+    }[grain]()
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    end_month = first.month + months
+    end = D(first.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
+    return [first + dt.timedelta(days=i) for i in range((end - first).days)]
+
+
+def is_whole(grain: str, period: str) -> bool:
+    """The data holds every day of the period (weeks: up to the last workload day; a month is
+    held whole or not at all), and it does not end after the data."""
+    return (grain, period) in PERIODS and all(d in HELD for d in full_days(grain, period))
+
+
+def yoy_window(grain: str, period: str) -> list[D]:
+    """The held days of a partial period moved a year back: the same months, or for a week the
+    same weekdays of the same ISO week of the year before."""
+    held = PERIODS[(grain, period)]
+    if grain == "week":
+        year, week = int(period[:4]), int(period[-2:])
+        shift = D.fromisocalendar(year - 1, week, 1) - D.fromisocalendar(year, week, 1)
+        return [d + shift for d in held]
+    months = sorted({(d.year - 1, d.month) for d in held})
+    return [d for y, m in months for d in month_days(f"{y}-{m:02d}")]
+
+
 def total(values):
     """Σ of what is known; None when nothing is."""
     known = [v for v in values if v is not None]
@@ -813,10 +857,11 @@ class Hand:
     depts: tuple[str, ...]
     grain: str
     period: str
+    window: tuple[D, ...] | None = None  # other days than the period's: a 同比 window
 
     @cached_property
     def period_days(self) -> list[D]:
-        return PERIODS[(self.grain, self.period)]
+        return list(self.window) if self.window else PERIODS[(self.grain, self.period)]
 
     @property
     def days(self) -> int:
@@ -881,14 +926,18 @@ class Hand:
 
     def kept(self, name: str) -> float | None:
         """The months-present rule: per department, the sum when every month of the period has
-        the measure, nothing when none has, unknown when some have; a group is unknown when one
-        of its departments is, else the sum over those that have it."""
+        the measure, nothing when none has, unknown when some have; a group sums the departments
+        that have it whole."""
         sums = []
         for dept in self.depts:
             values = [monthly_ledgers(dept, m).get(name) for m in self.months]
             known = [v for v in values if v is not None]
             if known and len(known) < len(values):
-                return None
+                # unknown for the department; a group sums the departments complete for the
+                # period (METRICS.md, "Groups over longer periods")
+                if len(self.depts) == 1:
+                    return None
+                continue
             sums.append(sum(known) if known else None)
         return total(sums)
 
@@ -1011,11 +1060,11 @@ def revenue(h: Hand):
     return plus(h.kept("op_revenue"), h.kept("ip_revenue"))
 
 
-def hand_value(metric: str, grain: str, period: str, group: str):
+def hand_value(metric: str, grain: str, period: str, group: str, window=None):
     """(value, numerator, denominator) of the hand model; value None when not available."""
     if (grain, period) not in PERIODS:
         return None, None, None
-    numerator, denominator = FORMULAS[metric](Hand(tuple(GROUPS[group]), grain, period))
+    numerator, denominator = FORMULAS[metric](Hand(tuple(GROUPS[group]), grain, period, window))
     value = ratio(numerator, denominator)
     return (None if value is None else value * SCALE.get(metric, 1)), numerator, denominator
 
@@ -1072,8 +1121,17 @@ def test_indicator_by_hand_model(metrics, metric):
     wrong = []
     for grain, period, group, _ in sorted(r for r in expected_rows() if r[3] == metric):
         value, numerator, denominator = hand_value(metric, grain, period, group)
-        prior = hand_value(metric, grain, prior_key(grain, period), group)[0]
-        yoy = hand_value(metric, grain, yoy_key(grain, period), group)[0]
+        prior = yoy = None
+        # Periods in progress (METRICS.md): 环比 only between whole periods; 同比 of a whole
+        # period with a whole one, of a partial one over the same days a year earlier.
+        if is_whole(grain, period):
+            if is_whole(grain, prior_key(grain, period)):
+                prior = hand_value(metric, grain, prior_key(grain, period), group)[0]
+            if is_whole(grain, yoy_key(grain, period)):
+                yoy = hand_value(metric, grain, yoy_key(grain, period), group)[0]
+        elif all(d in HELD for d in yoy_window(grain, period)):
+            window = yoy_window(grain, period)
+            yoy = hand_value(metric, grain, period, group, window)[0]
         low, high = hand_band(metric, group)
         expected = {
             "value": value,

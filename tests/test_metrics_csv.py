@@ -46,7 +46,11 @@ def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
          dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
         for i, number in enumerate(NUMBERS)
     ]  # fmt: skip
-    con.executemany("insert into metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "insert into metric_values (grain, period, dept, metric, value, numerator, denominator, "
+        "reason, prior_period, yoy_period, computed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     # NaN through SQL as well: a double NaN is not null in DuckDB
     con.execute("update metric_values set value = 'nan'::double where dept = 'D15'")
     yield con
@@ -64,6 +68,8 @@ def test_metrics_csv_is_what_pandas_wrote(warehouse, tmp_path):
         "order by grain, period, dept, metric"
     ).df()
     reference = tmp_path / "reference.csv"
+    # a boolean as DuckDB writes it (pandas would write True / False)
+    frame["in_progress"] = frame["in_progress"].map({True: "true", False: "false"})
     excel_text_frame(frame).to_csv(reference, index=False, encoding="utf-8", lineterminator="\n")
     assert rows == len(frame) == len(TEXTS) + len(NUMBERS)
     assert path.read_bytes() == reference.read_bytes()

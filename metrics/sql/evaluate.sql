@@ -1,6 +1,10 @@
 -- Every formula evaluated: value = numerator / denominator × scale. A value whose input is missing
 -- or whose denominator is zero is null, with a reason code from the catalogue; never a silent 0.
 -- Weekly rows are kept only for the indicators the catalogue marks weekly (daily-ledger ones).
+-- Each value carries how much of its period the data covers (months_covered of months_in_period,
+-- days for a week: periods.sql) and, for a department kind or the hospital, how many departments
+-- its ledger kept per month covers (depts_included of depts_in_group: period_sums.sql), from the
+-- first input of the indicator that is kept per month.
 -- Reads: formulas (grain, period, dept, metric, numerator, denominator), metric_catalogue,
 -- periods, period_sums.
 --
@@ -24,7 +28,19 @@ with ledgers_missing as (
             {'ledger': 'supplies', 'missing': supplies_months is null},
             {'ledger': 'equipment_usage', 'missing': equipment_usage_months is null},
             {'ledger': 'staffing', 'missing': all_fte_days is null}
-        ] if l.missing] as ledgers
+        ] if l.missing] as ledgers,
+        [
+            {'ledger': 'finance', 'included': finance_depts_included,
+             'in_group': finance_depts_in_group},
+            {'ledger': 'patient_feedback', 'included': patient_feedback_depts_included,
+             'in_group': patient_feedback_depts_in_group},
+            {'ledger': 'appointments', 'included': appointments_depts_included,
+             'in_group': appointments_depts_in_group},
+            {'ledger': 'supplies', 'included': supplies_depts_included,
+             'in_group': supplies_depts_in_group},
+            {'ledger': 'equipment_usage', 'included': equipment_usage_depts_included,
+             'in_group': equipment_usage_depts_in_group}
+        ] as coverage
     from period_sums
 ),
 
@@ -45,26 +61,33 @@ formula_values as (
         c.missing_denominator,
         c.zero,
         p.prior_period,
-        p.yoy_period
+        p.yoy_period,
+        p.period_end,
+        p.months_covered,
+        p.months_in_period
     from formulas f
     join metric_catalogue c on c.metric = f.metric
     join periods p on p.grain = f.grain and p.period = f.period
-    where f.grain <> 'week' or c.weekly
+    where f.grain not in ('week', 'yoy:week') or c.weekly
 ),
 
--- Only a null value needs the ledgers of its group and period. A known value joins with a null
--- key, which the hash join drops before hashing: hashing grain, period and department of every
--- value took 0.7 s at city scale. Every group and period of period_sums has its row here, so the
--- left join keeps exactly the rows an inner join would.
+-- Only a null value, or a value of a group (its coverage), needs the ledgers of its group and
+-- period. A department's known value joins with a null key, which the hash join drops before
+-- hashing: hashing grain, period and department of every value took 0.7 s at city scale. Every
+-- group and period of period_sums has its row here, so the left join keeps exactly the rows an
+-- inner join would.
 evaluated as (
     select
         v.* exclude (inputs),
-        list_filter(v.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input
+        list_filter(v.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input,
+        list_filter(m.coverage, lambda c: list_contains(v.inputs, c.ledger))[1] as covered
     from formula_values v
     left join ledgers_missing m
         on m.grain = v.grain
         and m.period = v.period
-        and m.dept = case when v.value is null then v.dept end
+        and m.dept = case
+            when v.value is null or v.dept = 'ALL' or v.dept like 'KIND:%' then v.dept
+        end
 )
 
 select
@@ -89,5 +112,10 @@ select
         else coalesce(zero, missing)
     end as reason,
     prior_period,
-    yoy_period
+    yoy_period,
+    period_end,
+    months_covered,
+    months_in_period,
+    case when dept = 'ALL' or dept like 'KIND:%' then covered.included end as depts_included,
+    case when dept = 'ALL' or dept like 'KIND:%' then covered.in_group end as depts_in_group
 from evaluated

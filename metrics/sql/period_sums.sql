@@ -4,7 +4,7 @@
 -- department list, data or not: a group without data gets nulls, so every indicator says why.
 -- Weeks sum the daily table, the other grains the monthly ones. days and workdays come with the
 -- period, never summed over departments.
--- Reads: periods_to_compute (grain, period), periods, raw_departments, dept_day_measures,
+-- Reads: periods_to_compute (grain, period), periods (with the windows), raw_departments, dept_day_measures,
 -- dept_month_measures, dept_month_ledger_measures.
 --
 -- Two kinds of measures, two rules (METRICS.md: missing is null, never a silent 0):
@@ -17,11 +17,19 @@
 --     - null ("not kept"), when no month of P gives it: the department does not keep it;
 --     - null ("unknown"), when only some months give it: a quarter whose February finance ledger
 --       is missing has no revenue, rather than two months of revenue shown as the quarter's.
---   A group's measure is the sum over its departments that keep it, and unknown as soon as one
---   of them is unknown. At month grain a department cannot be "unknown": one without the month's
---   ledger is left out of the group's month (the data-quality checks report the missing ledger),
---   and each of its quarters and years is unknown.
+--   The months a department is expected to give are those of P from its start date (成立日期) to
+--   its end date: before it opened or after it closed it is not incomplete.
+--   A group's measure (a kind, the hospital) is the sum over its departments that are complete for
+--   it (METRICS.md, "Groups over longer periods"): one small clinic missing a month never blanks
+--   the hospital's quarter. How many departments that is, against how many keep the ledger in P,
+--   is the group's coverage per ledger (`<ledger>_depts_included`, `<ledger>_depts_in_group`),
+--   which evaluate.sql gives each indicator. At month grain a department cannot be "unknown": one
+--   without the month's ledger is left out of the group's month (the data-quality checks report
+--   the missing ledger), and each of its quarters and years is unknown.
 --   Each measure travels from the departments to the groups as {total, is_gap}.
+--
+-- The 同比 windows of partial periods (windows.sql, grains 'yoy:<grain>') are summed like periods:
+-- a window of a week adds only its own days.
 with departments_in_groups as (
     select code as dept, code as group_code from raw_departments
     union all
@@ -49,17 +57,33 @@ spine as (
 listed as (
     select w.grain, w.period, g.group_code as dept, sum(columns(d.* exclude (dept, day)))
     from wanted w
-    join dept_day_measures d on cast(date_trunc('week', d.day) as date) = w.period_start
+    join dept_day_measures d
+        on cast(date_trunc('week', d.day) as date) = w.period_start
+        and d.day between w.first_day and w.last_day
     join departments_in_groups g on g.dept = d.dept
-    where w.grain = 'week'
+    where w.grain in ('week', 'yoy:week')
     group by all
     union all by name
     select w.grain, w.period, g.group_code as dept, sum(columns(m.* exclude (dept, month)))
     from wanted w
     join dept_month_measures m on list_contains(w.months, m.month)
     join departments_in_groups g on g.dept = m.dept
-    where w.grain <> 'week'
+    where w.grain not in ('week', 'yoy:week')
     group by all
+),
+
+-- The months of P each department is expected to give: those from its start to its end date.
+expected as (
+    select
+        w.grain,
+        w.period,
+        d.code as dept,
+        len(list_filter(w.months, lambda m:
+            m >= coalesce(cast(date_trunc('month', d.start_date) as date), m)
+            and m <= coalesce(d.end_date, m))) as months_expected
+    from wanted w
+    cross join raw_departments d
+    where w.grain not in ('week', 'yoy:week')
 ),
 
 -- The months-present rule, per department: {sum over P, whether only some months give it}.
@@ -69,23 +93,56 @@ kept_by_department as (
         w.period,
         l.dept,
         {'total': sum(columns(l.* exclude (dept, month))),
-         'is_gap': count(columns(l.* exclude (dept, month))) not in (0, w.months_held)}
+         'is_gap': count(columns(l.* exclude (dept, month))) not in (0, e.months_expected)}
     from wanted w
     join dept_month_ledger_measures l on list_contains(w.months, l.month)
-    where w.grain <> 'week'
-    group by w.grain, w.period, w.months_held, l.dept
+    join expected e on e.grain = w.grain and e.period = w.period and e.dept = l.dept
+    where w.grain not in ('week', 'yoy:week')
+    group by w.grain, w.period, e.months_expected, l.dept
 ),
 
--- ... and per group: unknown if one department is unknown, else the sum over those that keep it.
+-- ... and per group: the sum over the departments that give it whole (a department's own group
+-- has one member: unknown when it is unknown).
 kept as (
     select
         k.grain,
         k.period,
         g.group_code as dept,
-        case
-            when bool_or(columns(k.* exclude (grain, period, dept)).is_gap) then null
-            else sum(columns(k.* exclude (grain, period, dept)).total)
-        end
+        sum(case when columns(k.* exclude (grain, period, dept)).is_gap then null
+                 else columns(k.* exclude (grain, period, dept)).total end)
+    from kept_by_department k
+    join departments_in_groups g on g.dept = k.dept
+    group by k.grain, k.period, g.group_code
+),
+
+-- The group's coverage per ledger: departments that give the ledger whole for P, of those that
+-- keep it in P.
+coverage as (
+    select
+        k.grain,
+        k.period,
+        g.group_code as dept,
+        count(*) filter (where not k.finance_months.is_gap and k.finance_months.total is not null)
+            as finance_depts_included,
+        count(*) filter (where k.finance_months.total is not null) as finance_depts_in_group,
+        count(*) filter (where not k.patient_feedback_months.is_gap
+                           and k.patient_feedback_months.total is not null)
+            as patient_feedback_depts_included,
+        count(*) filter (where k.patient_feedback_months.total is not null)
+            as patient_feedback_depts_in_group,
+        count(*) filter (where not k.appointments_months.is_gap
+                           and k.appointments_months.total is not null)
+            as appointments_depts_included,
+        count(*) filter (where k.appointments_months.total is not null)
+            as appointments_depts_in_group,
+        count(*) filter (where not k.supplies_months.is_gap and k.supplies_months.total is not null)
+            as supplies_depts_included,
+        count(*) filter (where k.supplies_months.total is not null) as supplies_depts_in_group,
+        count(*) filter (where not k.equipment_usage_months.is_gap
+                           and k.equipment_usage_months.total is not null)
+            as equipment_usage_depts_included,
+        count(*) filter (where k.equipment_usage_months.total is not null)
+            as equipment_usage_depts_in_group
     from kept_by_department k
     join departments_in_groups g on g.dept = k.dept
     group by k.grain, k.period, g.group_code
@@ -97,9 +154,11 @@ select
     spine.dept,
     columns(listed.* exclude (grain, period, dept)),
     columns(kept.* exclude (grain, period, dept)),
+    columns(coverage.* exclude (grain, period, dept)),
     w.days,
     w.workdays
 from spine
 join wanted w using (grain, period)
 left join listed using (grain, period, dept)
 left join kept using (grain, period, dept)
+left join coverage using (grain, period, dept)

@@ -1,25 +1,66 @@
 -- metric_report: every indicator value with its comparisons and its status against its band.
 -- prior (环比) is the period before at the same grain, yoy (同比) the same period a year earlier.
+-- Periods in progress (METRICS.md): a week, quarter or year that ends after the data (data_extent)
+-- is `in_progress`. A period is compared only with a period the data covers as much: 环比 only
+-- between two whole periods, 同比 of a whole period only with a whole one, and 同比 of a partial
+-- period with the same months (days) a year earlier (metric_windows: 累计同比). A comparison left
+-- out for that says why: prior_reason / yoy_reason `partial_period`.
 -- Absolute changes of a % indicator are in percentage points; relative changes are fractions of
 -- the compared value's size (|compared|), so that a deficit that shrinks is a positive change.
 -- Band: the department's row in the targets ledger, else the `*` row, else the catalogue default;
 -- a targets row replaces the whole band (a blank limit there means no limit on that side).
 -- Status: inside the band ok; outside by at most 10% of the band's limit watch; further alert.
 create or replace view metric_report as
-with compared as (
+with covered as (
     select
         v.*,
+        v.grain <> 'month' and v.period_end > case v.grain
+            when 'week' then x.last_workload_day
+            else last_day(x.data_month)
+        end as in_progress,
+        v.months_covered = v.months_in_period as is_whole
+    from metric_values v
+    left join data_extent x on true
+),
+
+paired as (
+    select
+        v.*,
+        case when v.is_whole and not coalesce(v.in_progress, false)
+                  and prior.months_covered = prior.months_in_period
+            then prior.value end as prior_value,
+        case
+            when v.is_whole and not coalesce(v.in_progress, false)
+                then case when yoy.months_covered = yoy.months_in_period then yoy.value end
+            when w.months_covered = w.months_in_period then w.value
+        end as yoy_value,
+        prior.value is not null as has_prior,
+        yoy.value is not null or w.value is not null as has_yoy
+    from covered v
+    left join metric_values prior
+        on prior.grain = v.grain and prior.period = v.prior_period
+        and prior.dept = v.dept and prior.metric = v.metric
+    left join metric_values yoy
+        on yoy.grain = v.grain and yoy.period = v.yoy_period
+        and yoy.dept = v.dept and yoy.metric = v.metric
+    left join metric_windows w
+        on w.grain = v.grain and w.period = v.period and w.dept = v.dept and w.metric = v.metric
+),
+
+compared as (
+    select
+        v.* exclude (is_whole, has_prior, has_yoy),
+        case when v.prior_value is null and v.has_prior then 'partial_period' end as prior_reason,
+        case when v.yoy_value is null and v.has_yoy then 'partial_period' end as yoy_reason,
         c.unit,
         c.name_zh,
         c.name_en,
         c.family,
-        prior.value as prior_value,
-        yoy.value as yoy_value,
-        (v.value - prior.value) * (case when c.unit = '%' then 100 else 1 end) as prior_change,
-        case when prior.value <> 0 then (v.value - prior.value) / abs(prior.value) end
+        (v.value - v.prior_value) * (case when c.unit = '%' then 100 else 1 end) as prior_change,
+        case when v.prior_value <> 0 then (v.value - v.prior_value) / abs(v.prior_value) end
             as prior_change_rel,
-        (v.value - yoy.value) * (case when c.unit = '%' then 100 else 1 end) as yoy_change,
-        case when yoy.value <> 0 then (v.value - yoy.value) / abs(yoy.value) end
+        (v.value - v.yoy_value) * (case when c.unit = '%' then 100 else 1 end) as yoy_change,
+        case when v.yoy_value <> 0 then (v.value - v.yoy_value) / abs(v.yoy_value) end
             as yoy_change_rel,
         case
             when own_target.metric is not null then own_target.low
@@ -31,16 +72,10 @@ with compared as (
             when all_target.metric is not null then all_target.high
             else c.band_high
         end as band_high
-    from metric_values v
+    from paired v
     join metric_catalogue c on c.metric = v.metric
     left join raw_targets own_target on own_target.dept = v.dept and own_target.metric = v.metric
     left join raw_targets all_target on all_target.dept = '*' and all_target.metric = v.metric
-    left join metric_values prior
-        on prior.grain = v.grain and prior.period = v.prior_period
-        and prior.dept = v.dept and prior.metric = v.metric
-    left join metric_values yoy
-        on yoy.grain = v.grain and yoy.period = v.yoy_period
-        and yoy.dept = v.dept and yoy.metric = v.metric
 )
 
 select
