@@ -295,7 +295,11 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
         # The workers open the warehouse read-only, which DuckDB refuses while this process
         # holds a read-write connection: none is open here.
         outcome = render_reports(*where, **options)
-    index = write_index(settings.reports, settings.lang)
+    from reports.warehouse import read_extent
+
+    with duckdb.get_connection() as con:
+        extent = read_extent(con)
+    index = write_index(settings.reports, settings.lang, extent)
     return dg.MaterializeResult(
         metadata={
             "reports": [str(p) for p in outcome.rendered],

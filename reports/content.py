@@ -72,6 +72,8 @@ class ReportContent:
     supplies: ledger_detail.SuppliesDetail | None = None
     findings: list[Finding] = field(default_factory=list)
     findings_checked: bool = False  # False: the dq_findings table does not exist (yet)
+    # A week, quarter or year still in progress is named by what it covers and marked 进行中
+    coverage: periods.Coverage = field(default_factory=periods.Coverage)
 
     @property
     def dept_name(self) -> str:
@@ -87,7 +89,11 @@ class ReportContent:
 
     @property
     def period_title(self) -> str:
-        return periods.title(self.grain, self.period, self.lang)
+        return periods.title(self.grain, self.period, self.lang, self.coverage)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.coverage.in_progress
 
     @property
     def rows(self) -> dict[str, IndicatorRow]:
@@ -111,6 +117,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         blocks=blocks,
         findings=_findings(data, department),
         findings_checked=data.findings_checked,
+        coverage=data.coverage,
     )
     content.decompositions = decomposition.decompose(data, department.code, lang)
     content.attention = attention.attention_items(content, data)

@@ -97,6 +97,11 @@ class DashboardView:
     totals: list[Line]
     hospital_chart: str | None
     blocks: list[Block]
+    coverage: periods.Coverage = periods.Coverage()
+
+    @property
+    def period_title(self) -> str:
+        return periods.title(self.grain, self.period, self.lang, self.coverage)
 
 
 def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
@@ -113,6 +118,7 @@ def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
         totals=totals,
         hospital_chart=_hospital_chart(data, lang),
         blocks=data.publication.blocks_for(HOSPITAL, data.months),
+        coverage=data.coverage,
     )
 
 
@@ -123,7 +129,7 @@ def dashboard_files(period_dir: Path, lang: str) -> list[Path]:
 
 def write_dashboard_files(view: DashboardView, period_dir: Path) -> list[Path]:
     """Write the dashboard's page and workbook; return them sorted."""
-    lang, grain, period = view.lang, view.grain, view.period
+    lang, grain = view.lang, view.grain
     html, xlsx = dashboard_files(period_dir, lang)
     html.write_text(
         render_page(
@@ -132,7 +138,8 @@ def write_dashboard_files(view: DashboardView, period_dir: Path) -> list[Path]:
             view.hospital_chart,
             ASSET_HREF,
             title=labels.text("dashboard_title", lang),
-            period_title=periods.title(grain, period, lang),
+            period_title=view.period_title,
+            in_progress=view.coverage.in_progress,
             trend_caption=periods.trend_caption(grain, view.trend, lang),
             indicators=view.indicators,
             departments=view.departments,
@@ -234,7 +241,7 @@ def _write_workbook(path: Path, view: DashboardView, lines: list[Line]) -> Path:
         if department.is_hospital or department.code.startswith(KIND_PREFIX):
             kind = t("groups")
         rows.append([department.code, department.name(lang), kind, *values, *statuses])
-    title(sheet, f"{t('dashboard_title')} · {periods.title(view.grain, view.period, lang)}")
+    title(sheet, f"{t('dashboard_title')} · {view.period_title}")
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last, freeze_columns=3)
     # Each department's name links to its workbook of the period, beside this one.

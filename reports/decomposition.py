@@ -130,6 +130,14 @@ def _base(data: PeriodData, dept: str, metric: str, comparison: str) -> str | No
     base = current.prior_period if comparison == "prior" else current.yoy_period
     if not base or (comparison == "yoy" and base == current.prior_period):
         return None
+    # A period in progress is never decomposed against a whole one (its 累计同比 window's inputs
+    # are not those of the base period), nor a whole one against a partial base.
+    partial = current.months_covered is not None and current.months_covered != (
+        current.months_in_period
+    )
+    reason = current.prior_reason if comparison == "prior" else current.yoy_reason
+    if partial or current.in_progress or reason:
+        return None
     if data.publication.withheld(dept, periods.months(data.grain, base)):
         return None
     return base

@@ -37,6 +37,7 @@ class Period:
     name: str
     title: str
     entries: list[Entry] = field(default_factory=list)
+    in_progress: bool = False
 
 
 @dataclass
@@ -46,32 +47,38 @@ class Group:
     periods: list[Period] = field(default_factory=list)
 
 
-def write_index(reports_dir: Path, lang: str = "zh") -> Path:
-    """Write and return `reports_dir/index.html` (links relative, so the folder can be moved)."""
+def write_index(
+    reports_dir: Path, lang: str = "zh", extent: periods.DataExtent | None = None
+) -> Path:
+    """Write and return `reports_dir/index.html` (links relative, so the folder can be moved).
+    With the data's extent, a period in progress is named by what it covers and marked 进行中."""
     labels.check_language(lang)
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     template = environment().get_template("index.html")
-    page = template.render(groups=report_groups(reports_dir, lang), **template_helpers(lang))
+    groups = report_groups(reports_dir, lang, extent)
+    page = template.render(groups=groups, **template_helpers(lang))
     path = reports_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def report_groups(reports_dir: Path, lang: str) -> list[Group]:
+def report_groups(
+    reports_dir: Path, lang: str, extent: periods.DataExtent | None = None
+) -> list[Group]:
     """Years, quarters, months, weeks (then any other folder), each newest period first."""
     groups = {grain: Group(grain, labels.text(f"index_{grain}", lang)) for grain in periods.GRAINS}
     other = Group(None, labels.text("index_other", lang))
     folders = (p for p in reports_dir.iterdir() if p.is_dir() and p.name != ASSETS_DIR)
     for folder in sorted(folders, key=lambda p: p.name, reverse=True):
-        period = _period(folder, lang)
+        period = _period(folder, lang, extent)
         if period is not None:
             grain = periods.grain_of(folder.name)
             (groups[grain] if grain else other).periods.append(period)
     return [g for g in [*groups.values(), other] if g.periods]
 
 
-def _period(folder: Path, lang: str) -> Period | None:
+def _period(folder: Path, lang: str, extent: periods.DataExtent | None) -> Period | None:
     manifest = read_manifest(folder)
     entries: dict[str, Entry] = {}
     for path in sorted(folder.iterdir()):
@@ -88,7 +95,10 @@ def _period(folder: Path, lang: str) -> Period | None:
         entries[stem].links[slot] = Link(href, path.name)
     if not entries:
         return None
-    return Period(folder.name, _period_title(folder.name, lang), _ordered(entries))
+    grain = periods.grain_of(folder.name)
+    covered = periods.coverage(grain, folder.name, extent) if grain else periods.Coverage()
+    title = periods.title(grain, folder.name, lang, covered) if grain else folder.name
+    return Period(folder.name, title, _ordered(entries), covered.in_progress)
 
 
 def _entry(stem: str, manifest: dict, lang: str) -> Entry:
@@ -103,8 +113,3 @@ def _entry(stem: str, manifest: dict, lang: str) -> Entry:
 def _ordered(entries: dict[str, Entry]) -> list[Entry]:
     # The dashboard, then the hospital, as in the reports themselves; then departments by code.
     return sorted(entries.values(), key=lambda e: (not e.is_dashboard, e.code != HOSPITAL, e.code))
-
-
-def _period_title(name: str, lang: str) -> str:
-    grain = periods.grain_of(name)
-    return periods.title(grain, name, lang) if grain else name

@@ -31,6 +31,11 @@ _REPORT_FIELDS = (
     "band_high",
     "status",
     "reason",
+    "prior_reason",
+    "yoy_reason",
+    "in_progress",
+    "depts_included",
+    "depts_in_group",
 )
 # A chart panel per indicator: more than four per family would be too small to read on A4.
 CHART_INDICATORS_PER_FAMILY = 4
@@ -55,6 +60,13 @@ class IndicatorRow:
     band_high: float | None = None
     status: str | None = None
     reason: str | None = None
+    # partial_period: the comparison is left out, the period (or its base) is not covered whole
+    prior_reason: str | None = None
+    yoy_reason: str | None = None
+    in_progress: bool | None = None
+    # A group's value: the departments it covers, of those in the group (覆盖 80/81 个科室)
+    depts_included: float | None = None
+    depts_in_group: float | None = None
     # Not published: a data error blocks a month this figure is computed from.
     withheld: bool = False
     # Suppressed for circulation: the count behind the figure is below this threshold.
@@ -67,6 +79,15 @@ class IndicatorRow:
     @property
     def has_value(self) -> bool:
         return not is_missing(self.value)
+
+    @property
+    def coverage_text(self) -> dict[str, int] | None:
+        """{included, total} when a group's value leaves some of its departments out."""
+        if self.depts_in_group is None or self.depts_included is None:
+            return None
+        if self.depts_included >= self.depts_in_group:
+            return None
+        return {"included": int(self.depts_included), "total": int(self.depts_in_group)}
 
     @property
     def has_band(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from reports import labels
@@ -144,10 +145,66 @@ def days_in(grain: str, period: str, held_months: set[str]) -> int:
     return total
 
 
-def title(grain: str, period: str, lang: str) -> str:
-    """'2026年10月', '2026年第4季度', '2026年', '2026年第44周' and their English spellings."""
+@dataclass(frozen=True)
+class DataExtent:
+    """How far the data reaches (the warehouse's `data_extent`, METRICS.md "Periods in
+    progress"): the data month, and the last day of the daily workload ledger, which ends weeks."""
+
+    data_month: dt.date | None
+    last_workload_day: dt.date | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether a period ends after the data, and the first and last day the data covers of it."""
+
+    in_progress: bool = False
+    first: dt.date | None = None
+    through: dt.date | None = None
+
+
+def coverage(
+    grain: str, period: str, extent: DataExtent | None, held_months: set[str] | None = None
+) -> Coverage:
+    """A week, quarter or year is in progress when it ends after the data: a week after the last
+    day of the workload ledger, a quarter or year after the data month. A month is the unit of
+    the ledgers and never is. `held_months` (when known) tells where a period's data starts."""
+    if extent is None or grain == "month":
+        return Coverage()
+    if grain == "week":
+        limit = extent.last_workload_day
+    else:
+        month = extent.data_month
+        limit = None if month is None else last_day("month", month.strftime("%Y-%m"))
+    first, end = first_day(grain, period), last_day(grain, period)
+    if limit is None or end <= limit:
+        return Coverage()
+    if grain != "week" and held_months is not None:
+        held = [m for m in months(grain, period) if m in held_months]
+        first = first_day("month", held[0]) if held else first
+    return Coverage(True, first, limit if limit >= first else None)
+
+
+def title(grain: str, period: str, lang: str, covered: Coverage | None = None) -> str:
+    """'2026年10月', '2026年第4季度', '2026年', '2026年第44周' and their English spellings; a period
+    in progress is named by what it covers: '2026年1–10月（累计）', '2026年第4季度（截至10月）',
+    '2026年第20周（截至5月13日）'."""
     year, number = _parse(grain, check_period(grain, period))
-    return labels.text(f"{grain}_format", lang).format(year=year, number=number, month=number)
+    if covered is None or not covered.in_progress or covered.through is None:
+        return labels.text(f"{grain}_format", lang).format(year=year, number=number, month=number)
+    first, through = covered.first, covered.through
+    key = f"{grain}_to_date_format"
+    if grain == "year" and first.month == through.month:
+        key = "year_to_date_one_month_format"
+    return labels.text(key, lang).format(
+        year=year,
+        number=number,
+        first=first.month,
+        last=through.month,
+        day=through.day,
+        first_name=calendar.month_abbr[first.month],
+        last_name=calendar.month_name[through.month],
+    )
 
 
 def month_of_date(value: object) -> str | None:

@@ -40,6 +40,13 @@ REPORT_FIELDS = (
     "band_low",
     "band_high",
     "status",
+    "months_covered",
+    "months_in_period",
+    "in_progress",
+    "prior_reason",
+    "yoy_reason",
+    "depts_included",
+    "depts_in_group",
 )
 
 
@@ -78,6 +85,13 @@ class ReportValue:
     band_low: float | None = None
     band_high: float | None = None
     status: str | None = None
+    months_covered: float | None = None
+    months_in_period: float | None = None
+    in_progress: bool | None = None
+    prior_reason: str | None = None  # partial_period: not compared with a whole period
+    yoy_reason: str | None = None
+    depts_included: float | None = None  # a group: departments its value covers, of those
+    depts_in_group: float | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,17 @@ class PeriodData:
     # Reports for wide circulation: sensitive counts of 1 … suppress_below − 1 are hidden
     # (reports.privacy); None hides nothing.
     suppress_below: int | None = None
+    extent: periods.DataExtent | None = None
     _denominators: dict | None = field(default=None, repr=False)
+
+    @property
+    def coverage(self) -> periods.Coverage:
+        """Whether the period is in progress, and what of it the data covers."""
+        return periods.coverage(self.grain, self.period, self.extent, self.held_months)
+
+    def title(self, lang: str) -> str:
+        """The period named by what it covers ('2026年1–10月（累计）' while 2026 is in progress)."""
+        return periods.title(self.grain, self.period, lang, self.coverage)
 
     @property
     def months(self) -> list[str]:
@@ -202,7 +226,16 @@ def load_period(
         findings=_findings(con, months) if FINDINGS_TABLE in tables else [],
         findings_checked=FINDINGS_TABLE in tables,
         publication=Publication(_blocks(con) if BLOCKS_TABLE in tables else [], kinds),
+        extent=read_extent(con) if "data_extent" in tables else None,
     )
+
+
+def read_extent(con: duckdb.DuckDBPyConnection) -> periods.DataExtent | None:
+    """The data month and the workload ledger's last day (metrics' `data_extent`), if computed."""
+    if "data_extent" not in existing_tables(con):
+        return None
+    rows = con.execute("select data_month, last_workload_day from data_extent").fetchall()
+    return periods.DataExtent(*rows[0]) if rows else None
 
 
 _HELD_MONTHS = "select distinct period from metric_values where grain = 'month'"
@@ -226,7 +259,8 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 # Text columns of REPORT_FIELDS; the others are numbers.
-_TEXT_FIELDS = {"reason", "prior_period", "yoy_period", "status"}
+_TEXT_FIELDS = {"reason", "prior_period", "yoy_period", "status", "prior_reason", "yoy_reason"}
+_BOOL_FIELDS = {"in_progress"}
 
 
 def _report_values(
@@ -236,7 +270,7 @@ def _report_values(
     # month reads 140k rows, and a Python call per cell took longer than the query.
     columns = ", ".join(
         name
-        if name in _TEXT_FIELDS
+        if name in _TEXT_FIELDS | _BOOL_FIELDS
         else f"case when isnan({name}::double) then null else {name}::double end"
         for name in REPORT_FIELDS
     )

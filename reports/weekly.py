@@ -34,6 +34,7 @@ class WeeklyBrief:
     trend_weeks: list[str]
     rows: list[IndicatorRow]
     blocks: list[Block]
+    coverage: periods.Coverage = periods.Coverage()  # a week in progress: to its last day held
 
     @property
     def dept_name(self) -> str:
@@ -83,6 +84,7 @@ def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyB
         trend_weeks=data.trend,
         rows=[indicator_row(data, department.code, indicator) for indicator in weekly],
         blocks=data.publication.blocks_for(department.code, data.months),
+        coverage=data.coverage,
     )
 
 
@@ -132,7 +134,8 @@ def render_brief_page(brief: WeeklyBrief, panels: list[charts.Panel]) -> str:
         ASSET_HREF,
         brief=brief,
         title=labels.text("weekly_title", lang),
-        week_title=periods.title("week", brief.week, lang),
+        week_title=periods.title("week", brief.week, lang, brief.coverage),
+        in_progress=brief.coverage.in_progress,
         week_days=f"{periods.first_day('week', brief.week)} – {periods.last_day('week', brief.week)}",
         trend_caption=periods.trend_caption("week", brief.trend_weeks, lang),
     )

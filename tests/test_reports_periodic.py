@@ -359,12 +359,15 @@ def test_revenue_and_occupancy_decompositions_add_up_exactly(warehouse, written)
     movement = _section(_page(reports_dir, MONTH, "D01.html"), "movement")
     assert "(1,860 − 1,500) × 100.00" in movement and "+54,600.00" in movement
     assert "+5.00个百分点" in movement and "+1.07个百分点" in movement
-    # the quarter (October only) against Q3 (September only) moves by the same amounts
+    # the quarter holds October alone and is in progress (METRICS.md): it is named by what it
+    # covers and never decomposed against Q3 (September alone here, a whole quarter elsewhere)
     quarter = _content(warehouse, "quarter", QUARTER, "D01")
-    assert [t.shown for t in quarter.decompositions[0].terms] == [
-        op.terms[0].shown,
-        op.terms[1].shown,
-    ]
+    assert quarter.in_progress and quarter.decompositions == []
+    assert quarter.period_title == "2026年第4季度（截至10月）"
+    english = _content(warehouse, "quarter", QUARTER, "D01", "en")
+    assert english.period_title == "2026 Q4 (to October)"
+    year = _content(warehouse, "year", YEAR, "D01")
+    assert year.in_progress and year.period_title.endswith("月（累计）")
 
 
 def test_attention_lists_the_breached_bands_with_their_breakdown(written):
