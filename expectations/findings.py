@@ -30,6 +30,7 @@ import pandas as pd
 from expectations.checks import Finding, catalogue, check, make_finding, thresholds
 from expectations.sql_checks import bind, materialise, query, sql
 from expectations.suites import suite_findings
+from ledgers import clock
 from ledgers.excel_text import excel_text
 from ledgers.loader import ensure_schema
 from ledgers.specs import ledgers
@@ -196,7 +197,7 @@ def _parameters(months: Iterable[str], today: dt.date | None) -> dict[str, objec
     return {
         **thresholds(),
         "months": [dt.date.fromisoformat(f"{m}-01") for m in sorted(set(months))],
-        "today": today or dt.date.today(),
+        "today": today or clock.today(),
         "master_ledgers": [kind for kind, spec in ledgers().items() if not spec.period],
     }
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ledgers import bulk
+from ledgers import bulk, clock
 from ledgers.reader import (
     SUPPORTED_SUFFIXES,
     FileError,
@@ -165,7 +165,7 @@ def _load_inbox(
         for name in sorted(changed):
             path = on_disk[name]
             status = "loaded" if name in reads else "refused"
-            modified = dt.datetime.fromtimestamp(os.stat(path).st_mtime)
+            modified = clock.local_time(os.stat(path).st_mtime)
             con.execute(
                 "insert into ledger_files values (?, ?, ?, ?, ?, ?, current_timestamp)",
                 [name, hashes[name], path.stat().st_size, modified, status, errors.get(name)],

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from ledgers import clock
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell
 
@@ -385,7 +386,7 @@ def _parse_row(
             errors.append(
                 (
                     header,
-                    f"{as_text(value)} is in the future (today is {dt.date.today()}): "
+                    f"{as_text(value)} is in the future (today is {clock.today()}): "
                     "a mistyped year?",
                 )
             )
@@ -393,8 +394,9 @@ def _parse_row(
 
 
 def latest_allowed(column: Column) -> dt.date:
-    """The last date a not_future column may hold: today, or the first day of this month."""
-    today = dt.date.today()
+    """The last date a not_future column may hold: today, or the first day of this month, in the
+    configured timezone."""
+    today = clock.today()
     return today.replace(day=1) if column.type == "month" else today
 
 

@@ -10,10 +10,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledgers.clock import configured_timezone
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = Path("var")
 DEFAULT_FIRST_MONTH = "2024-01"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 # DuckDB's buffer pool (its default is 80 % of RAM): a city's load held 2.2 GiB without a limit
 # and a region's 8 GiB; past the limit DuckDB spills to <warehouse>.tmp/ instead.
 DEFAULT_MEMORY_LIMIT = "2GB"
@@ -39,7 +40,8 @@ class Settings:
     inbox: Path
     lang: str = "zh"
     first_month: str = DEFAULT_FIRST_MONTH
-    timezone: str = DEFAULT_TIMEZONE
+    # The hospital's zone (DEPTOPS_TIMEZONE): schedules, partitions and "today" (ledgers.clock).
+    timezone: str = field(default_factory=configured_timezone)
     # Dagster pool of the steps that write this warehouse: one per hospital on a shared instance.
     pool: str = "duckdb"
     # Reports for wide circulation: hide sensitive counts (deaths, complications) below this.
@@ -86,7 +88,6 @@ class Settings:
             inbox=inbox.resolve(),
             lang=os.environ.get("DEPTOPS_LANG", "zh"),
             first_month=os.environ.get("DEPTOPS_FIRST_MONTH") or first or DEFAULT_FIRST_MONTH,
-            timezone=os.environ.get("DEPTOPS_TIMEZONE", DEFAULT_TIMEZONE),
             pool=os.environ.get("DEPTOPS_POOL", "duckdb"),
             suppress_below=int(os.environ["DEPTOPS_SUPPRESS_BELOW"])
             if os.environ.get("DEPTOPS_SUPPRESS_BELOW")

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -31,6 +32,7 @@ from metrics.compute import compute_months
 from tests.ledger_files import days, write_csv, write_xlsx
 
 D = dt.date
+HOSPITAL_ZONE = ZoneInfo("Asia/Shanghai")  # DEPTOPS_TIMEZONE's default
 MONTH = "2026-10"
 TODAY = D(2026, 11, 20)  # after the due day (the 5th) and the report day (the 10th)
 ON_TIME = dt.datetime(2026, 11, 3, 9, 0)
@@ -149,7 +151,9 @@ def write_inbox(inbox: Path, files: Ledgers, arrived: dict[str, dt.datetime] | N
             write_xlsx(path, {WORKLOAD_SHEET: rows})
         else:
             write_csv(path, rows)
-        stamp = (arrived or {}).get(name, ON_TIME).timestamp()
+        # file times are the hospital's wall clock (ledgers.clock), not the test machine's TZ
+        when = (arrived or {}).get(name, ON_TIME)
+        stamp = (when if when.tzinfo else when.replace(tzinfo=HOSPITAL_ZONE)).timestamp()
         os.utime(path, (stamp, stamp))
 
 
