@@ -90,6 +90,38 @@ def _standalone(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pipelines.backup import backup_home
+
+    settings = Settings(home=args.home.resolve(), inbox=args.home.resolve() / "inbox")
+    try:
+        manifest = backup_home(settings, args.out, wait=not args.no_wait)
+    except RuntimeError as error:  # BackupError, or the runner's lock refused
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    size = sum(f["bytes"] for f in manifest["files"].values())
+    print(
+        f"backed up {settings.home}: {len(manifest['files'])} files, {size:,} bytes, in {args.out}"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pipelines.backup import BackupError, restore_home
+
+    settings = Settings(home=args.home.resolve(), inbox=args.home.resolve() / "inbox")
+    try:
+        manifest = restore_home(args.source, settings)
+    except BackupError as error:
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"restored the backup of {manifest['created']} ({len(manifest['files'])} files, "
+        f"every SHA-256 checked) into {settings.home}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="deptops", description="Department operations analytics for hospitals."
@@ -123,6 +155,17 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-wait", action="store_true", help="stop at once if another run uses HOME")
     run.add_argument("--suppress-below", type=int, metavar="N", help=SUPPRESS_HELP)
     run.set_defaults(handler=_run)
+
+    backup = commands.add_parser("backup", help="a checked copy of HOME (warehouse, reports…)")
+    backup.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
+    backup.add_argument("--out", type=Path, required=True, help="new folder for the backup")
+    backup.add_argument("--no-wait", action="store_true", help="stop at once if a run uses HOME")
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup into a new HOME")
+    restore.add_argument("--from", dest="source", type=Path, required=True, help="backup folder")
+    restore.add_argument("--home", type=Path, required=True, help="new working folder")
+    restore.set_defaults(handler=_restore)
     return main
 
 

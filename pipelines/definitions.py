@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.assets import DeptopsConfig, build_assets
 from pipelines.automation import build_inbox_sensor, build_months_sensor, build_schedule
+from pipelines.backup import build_backup_schedule
 from pipelines.settings import Settings
 
 LOAD_JOB = "load_ledgers"
@@ -59,6 +60,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             )
             jobs.append(job)
             schedules.append(build_schedule(name, job, settings.timezone))
+    backup_job, backup_schedule = build_backup_schedule(settings)
+    jobs.append(backup_job)
+    schedules.append(backup_schedule)
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -51,6 +51,10 @@ class Settings:
     memory_limit: str | None = field(default_factory=lambda: memory_limit_from(None))
     # Processes that render reports (reports.batch); read when the settings are made.
     report_workers: int = field(default_factory=default_report_workers)
+    # Scheduled backups (pipelines.backup): where, and how many are kept. DEPTOPS_BACKUPS,
+    # DEPTOPS_BACKUP_KEEP; by default HOME/backups, which a copy to another disk should follow.
+    backup_folder: Path | None = None
+    backup_keep: int = 7
 
     @property
     def warehouse(self) -> Path:
@@ -63,6 +67,10 @@ class Settings:
     @property
     def reports(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_folder or self.home / "backups"
 
     @property
     def dagster_home(self) -> Path:
@@ -78,7 +86,7 @@ class Settings:
         """Settings for `dagster dev`, code servers and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX,
         DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL, DEPTOPS_SUPPRESS_BELOW,
         DEPTOPS_MEMORY_LIMIT ("none": DuckDB's default),
-        DEPTOPS_REPORT_WORKERS."""
+        DEPTOPS_REPORT_WORKERS, DEPTOPS_BACKUPS, DEPTOPS_BACKUP_KEEP."""
         home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
         inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
         state = home / "deptops.json"
@@ -92,6 +100,10 @@ class Settings:
             suppress_below=int(os.environ["DEPTOPS_SUPPRESS_BELOW"])
             if os.environ.get("DEPTOPS_SUPPRESS_BELOW")
             else None,
+            backup_folder=Path(os.environ["DEPTOPS_BACKUPS"]).resolve()
+            if os.environ.get("DEPTOPS_BACKUPS")
+            else None,
+            backup_keep=int(os.environ.get("DEPTOPS_BACKUP_KEEP") or 7),
         )
 
     def remember_first_month(self, month: str) -> None:
