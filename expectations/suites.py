@@ -295,7 +295,10 @@ def _expectation_findings(
 ) -> list[Finding]:
     check_id = gx_check_for(outcome.expectation).id
     findings = []
+    duplicates = _duplicate_fields(spec, frame, outcome) if _is_uniqueness(outcome) else None
     for index in outcome.unexpected_index:
+        if duplicates is not None and index not in duplicates:
+            continue  # a key shared by many rows is reported once, on its first row
         row = frame.loc[index]
         fields = {
             "ledger": spec.kind,
@@ -303,11 +306,63 @@ def _expectation_findings(
             "sheet": row["source_sheet"],
             "row": int(row["source_row"]),
             "dept": _dept_of(spec, row, devices),
-            **_expectation_fields(spec, frame, outcome, index),
+            **(
+                duplicates[index]
+                if duplicates is not None
+                else _expectation_fields(spec, frame, outcome, index)
+            ),
         }
         for month in _months_of_row(spec, row, months):
             findings.append(make_finding(check_id, {**fields, "period": month}))
     return findings
+
+
+def _is_uniqueness(outcome: ExpectationOutcome) -> bool:
+    kwargs = outcome.kwargs
+    return "column_list" in kwargs or outcome.expectation == "expect_column_values_to_be_unique"
+
+
+# A key held by more rows than this is a placeholder (an export that fills "0" for every
+# episode): one finding with the count, not one per row each listing every other.
+PLACEHOLDER_ROWS = 5
+PLACES_SHOWN = 3
+KEY_WITHHELD = "(withheld)"
+
+
+def _duplicate_fields(
+    spec: Ledger, frame: pd.DataFrame, outcome: ExpectationOutcome
+) -> dict[int, dict[str, object]]:
+    """Row index -> what its duplicate-key message says, for the rows reported: every row of a
+    key held a few times, the first row only of a placeholder key. One group-by over the rows,
+    so linear in their number however many share a key (the old pairwise scan was quadratic:
+    3,000 episodes keyed "0" took 5 minutes and 4.7 GB)."""
+    kwargs = outcome.kwargs
+    key = list(kwargs.get("column_list") or [kwargs["column"]])
+    rows = frame.loc[outcome.unexpected_index]
+    reported: dict[int, dict[str, object]] = {}
+    for _, group in rows.groupby(key, dropna=False, sort=False):
+        places = [
+            f"{r.source_file}{' / ' + r.source_sheet if r.source_sheet else ''} row {r.source_row}"
+            for r in group.head(
+                PLACES_SHOWN if len(group) > PLACEHOLDER_ROWS else len(group)
+            ).itertuples()
+        ]
+        if len(group) > PLACEHOLDER_ROWS:
+            places.append(f"… {len(group) - PLACES_SHOWN:,} more")
+        first = group.index[0]
+        fields = {
+            "key_zh": "、".join(spec.by_name[k].label("zh") for k in key),
+            "key_en": ", ".join(spec.by_name[k].label("en") for k in key),
+            # An episode's key never leaves the warehouse: its places say where it is.
+            "key_value": KEY_WITHHELD
+            if spec.private_key
+            else " / ".join(_cell(frame.at[first, k]) for k in key),
+            "count": len(group),
+            "places": "; ".join(places),
+        }
+        for index in group.index[:1] if len(group) > PLACEHOLDER_ROWS else group.index:
+            reported[index] = fields
+    return reported
 
 
 def _expectation_fields(
@@ -315,21 +370,6 @@ def _expectation_fields(
 ) -> dict[str, object]:
     """What the message of one unexpected row says: the column, its value, the rule."""
     kwargs = outcome.kwargs
-    if "column_list" in kwargs or outcome.expectation == "expect_column_values_to_be_unique":
-        key = list(kwargs.get("column_list") or [kwargs["column"]])
-        mine = frame.loc[index, key]
-        twins = frame[(frame[key] == mine).all(axis=1)]
-        places = "; ".join(
-            f"{r.source_file}{' / ' + r.source_sheet if r.source_sheet else ''} row {r.source_row}"
-            for r in twins.itertuples()
-        )
-        return {
-            "key_zh": "、".join(spec.by_name[k].label("zh") for k in key),
-            "key_en": ", ".join(spec.by_name[k].label("en") for k in key),
-            "key_value": " / ".join(_cell(mine[k]) for k in key),
-            "count": len(twins),
-            "places": places,
-        }
     column = spec.by_name[outcome.column]
     fields: dict[str, object] = {
         "column_zh": column.label("zh"),

@@ -37,13 +37,15 @@ from ledgers.reader import (
     HeaderMatch,
     SheetRead,
     _is_totals,
+    dated_by,
+    earliest_allowed,
     latest_allowed,
     parse_row,
     recognise,
     refuse_identifiers,
     row_rejection,
 )
-from ledgers.specs import Column, ledgers
+from ledgers.specs import Column, Ledger, ledgers
 from ledgers.values import CellError, is_blank, parse_cell
 
 # Smaller CSV files are read cell by cell: below this size the general path is as fast.
@@ -103,6 +105,8 @@ def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkP
             head = handle.read(HEAD_BYTES)
         if len(head) == HEAD_BYTES:
             head = head[: head.rfind(b"\n") + 1]  # whole lines only
+        if b"\x00" in head:
+            return None  # binary: the general path refuses it with the reason
         try:
             text = head.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -312,7 +316,7 @@ def _parse(
             select r.rn, {", ".join(values)}, ({" or ".join(errors) or "false"}) as is_broken
             from {source} r {" ".join(joins)}"""  # noqa: S608
     )
-    cross = _cross_column_failures(spec.columns)
+    cross = _cross_column_failures(spec)
     if cross:
         con.execute(f"update {parsed} set is_broken = true where not is_broken and ({cross})")  # noqa: S608
 
@@ -357,10 +361,10 @@ def _blank(cell: str) -> str:
     )
 
 
-def _cross_column_failures(columns: tuple[Column, ...]) -> str:
+def _cross_column_failures(spec: Ledger) -> str:
     """SQL true for a row that breaks a rule between columns (reader._parse_row's second pass)."""
     tests = []
-    for column in columns:
+    for column in spec.columns:
         name = f'"{column.name}"'
         if column.ge_column:
             tests.append(f'{name} < "{column.ge_column}"')
@@ -370,6 +374,8 @@ def _cross_column_failures(columns: tuple[Column, ...]) -> str:
             tests.append(f'({name} is null and coalesce("{column.required_if}", 0) > 0)')
         if column.not_future:  # the row goes to the Python parser, which words the message
             tests.append(f"{name} > date '{latest_allowed(column).isoformat()}'")
+        if dated_by(spec, column):
+            tests.append(f"{name} < date '{earliest_allowed(column).isoformat()}'")
     return " or ".join(f"coalesce({t}, false)" for t in tests)
 
 

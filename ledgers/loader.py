@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,13 +22,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ledgers import bulk, clock
+from ledgers import bulk, clock, intake
+from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
+from ledgers.limits import using as using_limits
 from ledgers.reader import (
     SUPPORTED_SUFFIXES,
     FileError,
     Rejection,
     SheetRead,
-    file_sha256,
     read_file,
 )
 from ledgers.specs import LINEAGE_COLUMNS, Ledger, ledgers, normalise_header
@@ -90,14 +92,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:
-    """Ledger files of the inbox by their path inside it; Excel lock files and hidden files are not."""
-    found = {}
-    for path in sorted(inbox.rglob("*")):
-        relative = path.relative_to(inbox)
-        if not path.is_file() or any(p.startswith((".", "~$")) for p in relative.parts):
-            continue
-        found[relative.as_posix()] = path
-    return found
+    """Ledger files of the inbox by their path inside it (see `intake.list_inbox`)."""
+    return intake.list_inbox(inbox).files
 
 
 def load_inbox(
@@ -105,20 +101,69 @@ def load_inbox(
     inbox: Path,
     progress: Callable[[str], None] = lambda _: None,
     bulk_min_bytes: int | None = bulk.BULK_MIN_BYTES,
+    limits: ReadLimits | None = None,
+    work_root: Path | None = None,
+    after_copy: Callable[[Path], None] | None = None,
 ) -> LoadReport:
     """Bring the warehouse in line with the inbox: new and changed files replace their own rows,
     deleted files remove theirs, unchanged files are not read again. One transaction.
 
     Plain CSV files of at least `bulk_min_bytes` and Parquet files are read set-based in DuckDB
-    (`ledgers.bulk`, same rules and messages); None reads every file cell by cell."""
+    (`ledgers.bulk`, same rules and messages); None reads every file cell by cell.
+
+    Each file is read from a private copy made under `work_root` (the system's temporary folder
+    by default) while hashing it, within `limits`; whatever goes wrong with one file is reported
+    as that file's problem and the rest of the inbox loads. `after_copy` is a test hook."""
     ensure_schema(con)
     reads: dict[str, list[SheetRead]] = {}
+    work = intake.fresh_work_folder(work_root or Path(tempfile.gettempdir()) / "deptops")
     try:
-        return _load_inbox(con, inbox, progress, bulk_min_bytes, reads)
+        with using_limits(limits or ReadLimits()) as bounds:
+            return _load_inbox(
+                con, inbox, progress, bulk_min_bytes, reads, _Taking(work, bounds, after_copy)
+            )
     finally:
         for sheets in reads.values():
             for sheet in sheets:
                 bulk.drop(con, sheet)
+        intake.remove_work_folder(work)
+
+
+@dataclass(frozen=True)
+class _Taking:
+    work: Path
+    limits: ReadLimits
+    after_copy: Callable[[Path], None] | None
+
+
+def _hash_present(
+    on_disk: dict[str, Path], limits: ReadLimits, not_taken: dict[str, tuple[str, str]]
+) -> dict[str, str]:
+    """SHA-256 of each file that can be hashed now (to find what changed); the others are noted
+    in `not_taken` with their status and message."""
+    hashes = {}
+    for name, path in on_disk.items():
+        try:
+            hashes[name] = intake.retrying_locks(path, lambda path=path: _hash(path, limits))
+        except intake.NotTaken as error:
+            not_taken[name] = (error.status, str(error))
+    return hashes
+
+
+def _hash(path: Path, limits: ReadLimits) -> str:
+    try:
+        check_file_size(path.stat(follow_symlinks=False).st_size, limits)
+    except LimitExceeded as error:
+        raise intake.NotTaken(intake.UNREADABLE, str(error)) from None
+    return intake.file_sha256(path)
+
+
+def _read_one(
+    con: duckdb.DuckDBPyConnection, copy: Path, name: str, bulk_min_bytes: int | None
+) -> list[SheetRead]:
+    planned = bulk.plan(copy, name, bulk_min_bytes)
+    sheet = bulk.read(con, planned) if planned else None
+    return [sheet] if sheet else read_file(copy, name)
 
 
 def _load_inbox(
@@ -127,51 +172,80 @@ def _load_inbox(
     progress: Callable[[str], None],
     bulk_min_bytes: int | None,
     reads: dict[str, list[SheetRead]],
+    taking: _Taking,
 ) -> LoadReport:
     report = LoadReport()
-    on_disk = inbox_files(inbox)
+    listing = intake.list_inbox(inbox)
+    on_disk = listing.files
     report.files_seen = len(on_disk)
     known = dict(con.execute("select file, sha256 from ledger_files").fetchall())
-    hashes = {name: file_sha256(path) for name, path in on_disk.items()}
+    # Files this run does not take, with their status and why (a link, a file too big, …).
+    not_taken = {name: ("not read", why) for name, why in listing.skipped.items()}
+    hashes = _hash_present(on_disk, taking.limits, not_taken)
     changed = {name for name, sha in hashes.items() if known.get(name) != sha}
-    removed = set(known) - set(on_disk)
-    report.files_unchanged = len(on_disk) - len(changed)
+    removed = set(known) - set(hashes) - set(not_taken)
+    report.files_unchanged = len(hashes) - len(changed)
     report.files_removed = len(removed)
-    master_changed = _kinds_of(con, changed | removed) & set(MASTER_KINDS)
+    master_changed = _kinds_of(con, changed | removed | set(not_taken)) & set(MASTER_KINDS)
     if master_changed:
-        changed = set(on_disk)  # references to departments or devices must be checked again
+        changed = set(hashes)  # references to departments or devices must be checked again
 
-    errors: dict[str, str] = {}
+    errors: dict[str, tuple[str, str]] = {}
+    taken: dict[str, intake.Snapshot] = {}
     for number, name in enumerate(sorted(changed), 1):
         progress(f"reading {number}/{len(changed)}: {name}")
         path = on_disk[name]
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            errors[name] = _unsupported(path)
+            errors[name] = ("refused", _unsupported(path))
+            taken[name] = intake.Snapshot(path, hashes[name], None, None)
             continue
         try:
-            planned = bulk.plan(path, name, bulk_min_bytes)
-            sheet = bulk.read(con, planned) if planned else None
-            reads[name] = [sheet] if sheet else read_file(path, name)
+            taken[name] = snap = intake.snapshot(
+                path, taking.work, taking.limits, taking.after_copy
+            )
+        except intake.NotTaken as error:
+            not_taken[name] = (error.status, str(error))
+            continue
+        try:
+            reads[name] = _read_one(con, snap.copy, name, bulk_min_bytes)
         except FileError as error:
-            errors[name] = str(error)
+            errors[name] = ("refused", str(error))
+        except Exception as error:  # noqa: BLE001 -- one file's failure must not cost the others
+            errors[name] = (
+                "unreadable",
+                f"the file could not be read ({type(error).__name__}: {error}); it was skipped",
+            )
+        finally:
+            snap.copy.unlink(missing_ok=True)
+    # A file being written that was loaded before keeps its rows until it settles.
+    kept = {n for n, (status, _) in not_taken.items() if status in intake.PASSING and known.get(n)}
+    for name in sorted(kept):
+        report.problems.append((name, *not_taken.pop(name)))
+    forgotten = set(taken) | removed | set(not_taken)
 
     con.execute("begin transaction")
     try:
         # Candidate months: those the old rows of these files held and those the new rows hold.
-        candidates = _months_of_files(con, changed | removed) | _months_of_reads(reads)
+        candidates = _months_of_files(con, forgotten) | _months_of_reads(reads)
         before = _fingerprints(con, candidates)
-        kinds_before = _kinds_of(con, changed | removed)
-        _forget_files(con, changed | removed)
-        for name in sorted(changed):
-            path = on_disk[name]
-            status = "loaded" if name in reads else "refused"
-            modified = clock.local_time(os.stat(path).st_mtime)
+        kinds_before = _kinds_of(con, forgotten)
+        _forget_files(con, forgotten)
+        for name in sorted(taken):
+            snap = taken[name]
+            status, message = errors.get(name, ("loaded", None))
             con.execute(
                 "insert into ledger_files values (?, ?, ?, ?, ?, ?, current_timestamp)",
-                [name, hashes[name], path.stat().st_size, modified, status, errors.get(name)],
+                [name, snap.sha256, snap.size, _modified(snap, on_disk[name]), status, message],
             )
             if name in errors:
-                report.problems.append((name, status, errors[name]))
+                report.problems.append((name, status, message))
+        for name, (status, message) in sorted(not_taken.items()):
+            # No hash: the next run tries the file again.
+            con.execute(
+                "insert into ledger_files values (?, null, null, null, ?, ?, current_timestamp)",
+                [name, status, message],
+            )
+            report.problems.append((name, status, message))
         _store_reads(con, reads)
         # Only the kinds these files held or hold now: the others' accepted rows cannot change.
         kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
@@ -184,15 +258,28 @@ def _load_inbox(
             for kind, month in set(before) | set(after)
             if before.get((kind, month)) != after.get((kind, month))
         }
-        if (kinds_before | _kinds_of(con, changed)) - _period_kinds() or master_changed:
+        if (kinds_before | _kinds_of(con, set(taken))) - _period_kinds() or master_changed:
             report.all_months_touched = True
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    if removed or not_taken:
+        # Rows of removed files must not linger in the file's free blocks.
+        con.execute("checkpoint")
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
+
+
+def _modified(snap: intake.Snapshot, path: Path) -> dt.datetime | None:
+    """When the file read was last modified (the snapshot's own stamp), in the hospital's time."""
+    if snap.modified_ns is not None:
+        return clock.local_time(snap.modified_ns / 1e9)
+    try:
+        return clock.local_time(os.stat(path, follow_symlinks=False).st_mtime)
+    except OSError:
+        return None
 
 
 def _unsupported(path: Path) -> str:
@@ -552,13 +639,14 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
     Only keys held more than once are ranked (a window over millions of unique episodes costs
     seconds and decides nothing); the others are copied as they are."""
     for spec in list(ledgers().values()) if specs is None else specs:
-        key = ", ".join(f's."{k}"' for k in spec.key)
-        on_key = " and ".join(f's."{k}" = d."{k}"' for k in spec.key)
-        bare_key = ", ".join(f'"{k}"' for k in spec.key)
+        term = _key_terms(con, spec)
+        key = ", ".join(term(k) for k in spec.key)
+        on_key = " and ".join(f'{term(k)} = d."{k}"' for k in spec.key)
+        named_key = ", ".join(f'{term(k)} as "{k}"' for k in spec.key)
         # Identifiers below come from specs.toml, never from ledger text.
         con.execute(
             f"""create or replace temp table duplicate_keys as
-                select {bare_key} from {spec.staged_table} group by all having count(*) > 1"""  # noqa: S608
+                select {named_key} from {spec.staged_table} s group by all having count(*) > 1"""  # noqa: S608
         )
         ranked = f"""
             select s.*, row_number() over (
@@ -590,6 +678,37 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
             [spec.kind, ", ".join(spec.key)],
         )
         con.execute("drop table duplicate_keys")
+        con.execute("drop table if exists folded_keys")
+
+
+def _key_terms(con: duckdb.DuckDBPyConnection, spec: Ledger) -> Callable[[str], str]:
+    """SQL of each key column of staged row `s` as keys are compared. For a ledger whose keys
+    fold (department codes), CARD, card and ＣＡＲＤ are one key, so that nothing downstream
+    (report files, links, groups) meets two departments that differ only in case or width: the
+    folded spelling of each distinct code is computed by the same folding as headers."""
+    if not spec.folded_key:
+        return lambda k: f's."{k}"'
+    spellings = {
+        v
+        for k in spec.key
+        for (v,) in con.execute(f'select distinct "{k}" from {spec.staged_table}').fetchall()  # noqa: S608
+        if v is not None
+    }
+    frame = pd.DataFrame(
+        {
+            "raw": pd.Series(sorted(spellings), dtype=object),
+            "folded": pd.Series([normalise_header(v) for v in sorted(spellings)], dtype=object),
+        }
+    )
+    con.register("folded_frame", frame)
+    con.execute(
+        "create or replace temp table folded_keys as "
+        "select raw::varchar as raw, folded::varchar as folded from folded_frame"
+    )
+    con.unregister("folded_frame")
+    return lambda k: (
+        f'coalesce((select f.folded from folded_keys f where f.raw = s."{k}"), s."{k}")'  # noqa: S608 -- names from specs
+    )
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import html
 import io
 import re
@@ -18,7 +17,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from ledgers import clock
+from ledgers import clock, limits
+from ledgers.limits import LimitExceeded, check_file_size
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell
 
@@ -77,26 +77,56 @@ class HeaderMatch:
         return len(self.columns)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """The file's sheets as (sheet name, rows of cells); row i of the list is spreadsheet row i+1."""
+    """The file's sheets as (sheet name, rows of cells); row i of the list is spreadsheet row i+1.
+    Bounded by `ledgers.limits`: a file beyond them raises FileError before it is parsed."""
     suffix = path.suffix.lower()
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise FileError("the file is empty (0 bytes)")
+    try:
+        check_file_size(size, limits.current())
+    except LimitExceeded as error:
+        raise FileError(str(error)) from None
     if suffix == ".csv":
         return [("", _read_csv(path))]
     if suffix == ".parquet":
         return [("", _read_parquet(path))]
+    check_workbook(path)
+    grids = read_workbook(path)
+    for name, cells in uncalculated_formulas(path).items():
+        grid = dict(grids).get(name)
+        for (row, column), formula in cells.items():
+            if grid is not None:
+                while len(grid) <= row:
+                    grid.append([])
+                grid[row].extend([None] * (column + 1 - len(grid[row])))
+                grid[row][column] = formula
+    return grids
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse, from its zip directory and a streamed count of its rows, a workbook that would
+    inflate too far or make a sheet too big for the native reader (which aborts the process when
+    it cannot allocate, a panic Python cannot catch)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            limits.check_workbook_archive(archive, path.stat().st_size, limits.current())
+            for name, member in _sheet_members(archive).items():
+                if member in archive.NameToInfo:
+                    limits.check_sheet_area(archive, member, name, limits.current())
+    except LimitExceeded as error:
+        raise FileError(str(error)) from None
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, EOFError, OSError):
+        return  # not a workbook the checks understand: calamine says what is wrong with it
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as error:
+        raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
+
+
+def read_workbook(path: Path) -> list[tuple[str, list[list[object]]]]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        grids = [
+        return [
             (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
             for name in workbook.sheet_names
         ]
@@ -107,15 +137,6 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
                 "the workbook is password-protected: save a copy without a password"
             ) from None
         raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
-    for name, cells in uncalculated_formulas(path).items():
-        grid = dict(grids).get(name)
-        for (row, column), formula in cells.items():
-            if grid is not None:
-                while len(grid) <= row:
-                    grid.append([])
-                grid[row].extend([None] * (column + 1 - len(grid[row])))
-                grid[row][column] = formula
-    return grids
 
 
 class UncalculatedFormula(str):
@@ -184,7 +205,15 @@ def _column_index(letters: bytes) -> int:
 
 
 def _read_csv(path: Path) -> list[list[object]]:
-    raw = path.read_bytes()
+    with path.open("rb") as handle:  # a binary file shows itself in its first block: stop there
+        raw = handle.read(1 << 16)
+        if b"\x00" not in raw:
+            raw += handle.read()
+    if b"\x00" in raw:
+        raise FileError(
+            "the file holds NUL bytes: it is not text (a damaged file, or another kind of file "
+            "named .csv); export the ledger again"
+        )
     # Excel on a Chinese Windows saves CSV as GB18030 (ANSI); everything else is UTF-8.
     try:
         text = raw.decode("utf-8-sig")
@@ -193,7 +222,32 @@ def _read_csv(path: Path) -> list[list[object]]:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
             raise FileError("the CSV is neither UTF-8 nor GB18030 text") from None
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    return _csv_rows(text, limits.current())
+
+
+def _csv_rows(text: str, bounds: limits.ReadLimits) -> list[list[object]]:
+    """The CSV's rows, refusing a line or a cell beyond the limits (naming its line)."""
+    for number, line in enumerate(io.StringIO(text, newline=""), 1):
+        if len(line) > bounds.max_line_chars:
+            raise FileError(
+                f"line {number} has {len(line):,} characters, more than the "
+                f"{bounds.max_line_chars:,} allowed (ReadLimits.max_line_chars): "
+                "is it a ledger exported as CSV?"
+            )
+    previous = csv.field_size_limit(bounds.max_cell_chars)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as error:
+        if "field larger" in str(error):
+            raise FileError(
+                f"line {reader.line_num} holds a cell longer than the "
+                f"{bounds.max_cell_chars:,} characters a cell may have "
+                "(ReadLimits.max_cell_chars, as in Excel)"
+            ) from None
+        raise FileError(f"line {reader.line_num} is not valid CSV ({error})") from None
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _read_parquet(path: Path) -> list[list[object]]:
@@ -390,6 +444,8 @@ def _parse_row(
                     "a mistyped year?",
                 )
             )
+        if value is not None and dated_by(spec, column) and value < earliest_allowed(column):
+            errors.append((header, far_past_message(value)))
     return record, errors
 
 
@@ -398,6 +454,28 @@ def latest_allowed(column: Column) -> dt.date:
     configured timezone."""
     today = clock.today()
     return today.replace(day=1) if column.type == "month" else today
+
+
+def dated_by(spec: Ledger, column: Column) -> bool:
+    """Columns that date a row (its period, and event dates that cannot be in the future): a
+    value in them far in the past is a mistyped year, which would also stretch the partitions
+    and reports back to it. (A device bought or a department founded long ago is fine.)"""
+    return column.name == spec.period or column.not_future
+
+
+def earliest_allowed(column: Column) -> dt.date:
+    """The first date a dating column may hold: the first of this month `ReadLimits.past_years`
+    years ago."""
+    today = clock.today()
+    years = limits.current().past_years
+    return today.replace(year=today.year - years, day=1)
+
+
+def far_past_message(value: object) -> str:
+    years = limits.current().past_years
+    return (
+        f"{as_text(value)} is more than {years} years ago (ReadLimits.past_years): a mistyped year?"
+    )
 
 
 def _ge(a: object, b: object) -> bool:
@@ -417,7 +495,11 @@ def read_file(path: Path, name: str) -> list[SheetRead]:
             sheets.append(SheetRead(name, sheet_name, skipped=match))
             continue
         refuse_identifiers(match, sheet_name)
-        sheets.append(parse_sheet(name, sheet_name, grid, match))
+        try:
+            sheets.append(parse_sheet(name, sheet_name, grid, match))
+        except Exception as error:  # noqa: BLE001 -- one sheet's failure must not cost the others
+            reason = f"the sheet could not be read ({type(error).__name__}: {error})"
+            sheets.append(SheetRead(name, sheet_name, match.kind, skipped=reason))
     return sheets
 
 

@@ -87,6 +87,10 @@ class Ledger:
     dept: str | None = None
     dept_wildcard: str | None = None
     optional: bool = False
+    # The key identifies a patient's episode: it never appears in findings, reports or exports.
+    private_key: bool = False
+    # Keys compared without regard to case and full-width forms (department codes).
+    folded_key: bool = False
     by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -154,6 +158,8 @@ def _load() -> tuple[dict[str, Ledger], ReadingRules]:
             dept=raw.get("dept"),
             dept_wildcard=raw.get("dept_wildcard"),
             optional=raw.get("optional", False),
+            private_key=raw.get("private_key", False),
+            folded_key=raw.get("folded_key", False),
         )
     return ledgers, rules
 

@@ -16,8 +16,12 @@ EXCEL_EPOCH = dt.date(
     1899, 12, 30
 )  # serial 1 is 1900-01-01 once Excel's 1900 leap-year bug is absorbed
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# The time of day after a date is read only to be range-checked (25:99 is no time): ledgers count days.
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(
+        r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
+    ),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 )
@@ -82,7 +86,10 @@ def _date(value: object) -> dt.date:
     text = as_text(value)
     for pattern in _DATE_PATTERNS:
         if match := pattern.match(text.lower()):
-            year, month, day = (int(g) for g in match.groups())
+            year, month, day = (int(g) for g in match.groups()[:3])
+            clock = match.groups()[3] if len(match.groups()) > 3 else None
+            if clock and not _valid_time(clock):
+                raise CellError(f"{text!r} holds no valid time of day ({clock})")
             try:
                 return dt.date(year, month, day)
             except ValueError:
@@ -94,11 +101,26 @@ def _date(value: object) -> dt.date:
     )
 
 
+def _valid_time(clock: str) -> bool:
+    hour, minute, second = (int(g or 0) for g in _TIME.match(clock).groups())
+    return hour < 24 and minute < 60 and second < 60
+
+
+# Excel's day numbers: 61 is 1900-03-01. Below it Excel counts a 1900-02-29 that never was (60),
+# so 1 to 60 name no date reliably; 0 and negative numbers name none at all.
+FIRST_SERIAL = 61
+
+
 def _serial_or_compact(number: float) -> dt.date:
     if number.is_integer() and 19000101 <= number <= 29991231:
         return _date(str(int(number)))
-    if number.is_integer() and 1 <= number < 2958466:
+    if number.is_integer() and FIRST_SERIAL <= number < 2958466:
         return EXCEL_EPOCH + dt.timedelta(days=int(number))
+    if number.is_integer() and number < FIRST_SERIAL:
+        raise CellError(
+            f"expected a date, found the number {number:g}: Excel day numbers start at "
+            f"{FIRST_SERIAL} (1900-03-01); 60 would be 1900-02-29, which never existed"
+        )
     raise CellError(f"expected a date, found the number {number:g}")
 
 
@@ -168,12 +190,27 @@ def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
     number = _number(value)
     if kind == "amount":
         number = round(number * factor, 2)
+    _check_storable(kind, number)
     _check_bounds(column, number)
     if kind == "int":
         if not number.is_integer():
             raise CellError(f"expected a whole number, found {number:g}")
         return int(number)
     return number
+
+
+# What the warehouse can hold, checked before any cast: DECIMAL(18,2) amounts stop below 10^16,
+# BIGINT counts at 2^63; other numbers are summed as DECIMAL(38,10), so one cell stays below 10^15.
+STORABLE = {"amount": 1e16, "int": 2.0**63, "number": 1e15}
+
+
+def _check_storable(kind: str, number: float) -> None:
+    bound = STORABLE.get(kind)
+    if bound is not None and abs(number) >= bound:
+        raise CellError(
+            f"{number:g} is beyond what the warehouse stores for this column "
+            f"(less than {bound:.0e} in size): a mistyped or run-together number?"
+        )
 
 
 def _check_bounds(column: Column, number: float) -> None:

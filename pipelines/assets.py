@@ -71,9 +71,10 @@ def report_partitions(settings: Settings) -> tuple[dg.PartitionsDefinition, ...]
     return quarterly, yearly, weekly
 
 
-# Failures worth another try: locks and flaky shared drives. Anything else fails the step at once.
+# Failures worth another try: locks (the warehouse held by another process). A ledger file's own
+# problems never get here (the load reports them per file), and a permission denied on HOME will
+# not pass by itself: both fail at once.
 TRANSIENT_ERRORS = (
-    PermissionError,
     BlockingIOError,
     TimeoutError,
     InterruptedError,
@@ -99,7 +100,14 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         rejected rows kept in rejected_rows. Only new, changed and deleted files are touched."""
         try:
             with duckdb.get_connection() as con:
-                report = load_inbox(con, deptops.settings().inbox, progress=context.log.info)
+                settings = deptops.settings()
+                report = load_inbox(
+                    con,
+                    settings.inbox,
+                    progress=context.log.info,
+                    limits=settings.limits,
+                    work_root=settings.home / "tmp",
+                )
                 held = months_with_data(con)
                 touched = sorted(held if report.all_months_touched else report.touched_months)
         except TRANSIENT_ERRORS as error:

@@ -19,6 +19,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from ledgers.intake import file_sha256
 from ledgers.loader import inbox_files
 from reports.periods import TREND_LENGTH, shift
 
@@ -91,8 +92,11 @@ def inbox_state(inbox: Path, now: float | None = None) -> dict[str, str]:
     now = time.time() if now is None else now
     state = {}
     for name, path in inbox_files(inbox).items():
-        if is_ledger_candidate(path, now):
-            state[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            if is_ledger_candidate(path, now):
+                state[name] = file_sha256(path)
+        except OSError:
+            continue  # deleted or unreadable now: the load reports it; the sensor only looks
     return state
 
 

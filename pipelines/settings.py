@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledgers.clock import configured_timezone
+from ledgers.limits import ReadLimits
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = Path("var")
@@ -55,6 +56,8 @@ class Settings:
     # DEPTOPS_BACKUP_KEEP; by default HOME/backups, which a copy to another disk should follow.
     backup_folder: Path | None = None
     backup_keep: int = 7
+    # How much of one ledger file is read, and how far back a row may be dated (SECURITY.md).
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     @property
     def warehouse(self) -> Path:
