@@ -32,7 +32,7 @@ from expectations.sql_checks import bind, materialise, query, sql
 from expectations.suites import suite_findings
 from ledgers import clock
 from ledgers.excel_text import excel_text
-from ledgers.loader import ensure_schema
+from ledgers.loader import UNCHECKED, ensure_schema
 from ledgers.specs import ledgers
 
 __all__ = [
@@ -83,10 +83,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             period varchar, ledger varchar, file varchar, sheet varchar, "row" integer,
             message_zh varchar, message_en varchar, metric varchar, value double,
             reference double, score double, threshold double)
-    """)
-    con.execute("""
-        create table if not exists publication_blocks (
-            dept varchar, month varchar, "check" varchar, message_zh varchar, message_en varchar)
     """)
     con.execute("""
         create table if not exists ledger_quality (
@@ -351,6 +347,18 @@ def publication_blocks(
         {"month": month, "dept": dept},
     ).fetchall()
     return [PublicationBlock(*row) for row in rows]
+
+
+def unchecked_months(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Months a load touched whose ledger checks have not committed since (a run killed between
+    the load and its checks): checked again by the next run, withheld until then."""
+    if not _has_table(con, "publication_blocks"):
+        return []
+    rows = con.execute(
+        """select distinct month from publication_blocks where "check" = ? order by month""",
+        [UNCHECKED],
+    ).fetchall()
+    return [m for (m,) in rows]
 
 
 def is_blocked(con: duckdb.DuckDBPyConnection, dept: str, month: str) -> bool:

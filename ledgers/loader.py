@@ -80,6 +80,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             file varchar, sheet varchar, "row" integer, ledger varchar, "column" varchar,
             reason varchar, twin varchar, "values" varchar, sha256 varchar, is_conflict boolean)
     """)
+    # Department-months held back from publication: written by the data-quality checks, and by a
+    # load for the months it touched until their checks have run (see `_hold_unchecked`).
+    con.execute("""
+        create table if not exists publication_blocks (
+            dept varchar, month varchar, "check" varchar, message_zh varchar, message_en varchar)
+    """)
     for spec in ledgers().values():
         columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
@@ -104,6 +110,7 @@ def load_inbox(
     limits: ReadLimits | None = None,
     work_root: Path | None = None,
     after_copy: Callable[[Path], None] | None = None,
+    hold_unchecked: bool = False,
 ) -> LoadReport:
     """Bring the warehouse in line with the inbox: new and changed files replace their own rows,
     deleted files remove theirs, unchanged files are not read again. One transaction.
@@ -113,14 +120,22 @@ def load_inbox(
 
     Each file is read from a private copy made under `work_root` (the system's temporary folder
     by default) while hashing it, within `limits`; whatever goes wrong with one file is reported
-    as that file's problem and the rest of the inbox loads. `after_copy` is a test hook."""
+    as that file's problem and the rest of the inbox loads. `after_copy` is a test hook.
+
+    With `hold_unchecked` (the pipeline, whose ledger checks follow), the months the load touched
+    are withheld from publication until their checks commit (`_hold_unchecked`)."""
     ensure_schema(con)
     reads: dict[str, list[SheetRead]] = {}
     work = intake.fresh_work_folder(work_root or Path(tempfile.gettempdir()) / "deptops")
     try:
         with using_limits(limits or ReadLimits()) as bounds:
             return _load_inbox(
-                con, inbox, progress, bulk_min_bytes, reads, _Taking(work, bounds, after_copy)
+                con,
+                inbox,
+                progress,
+                bulk_min_bytes,
+                reads,
+                _Taking(work, bounds, after_copy, hold_unchecked),
             )
     finally:
         for sheets in reads.values():
@@ -134,6 +149,7 @@ class _Taking:
     work: Path
     limits: ReadLimits
     after_copy: Callable[[Path], None] | None
+    hold_unchecked: bool = False
 
 
 def _hash_present(
@@ -260,6 +276,10 @@ def _load_inbox(
         }
         if (kinds_before | _kinds_of(con, set(taken))) - _period_kinds() or master_changed:
             report.all_months_touched = True
+        if taking.hold_unchecked:
+            _hold_unchecked(
+                con, _held_months(con) if report.all_months_touched else report.touched_months
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -270,6 +290,42 @@ def _load_inbox(
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
+
+
+UNCHECKED = "unchecked"
+UNCHECKED_ZH = "本月台账已更改，数据质量检查尚未完成：暂不发布。"
+UNCHECKED_EN = (
+    "The ledgers of this month changed and their data-quality checks have not completed yet: "
+    "not published."
+)
+
+
+def _hold_unchecked(con: duckdb.DuckDBPyConnection, months: set[str] | list[str]) -> None:
+    """Hold back every department's months that this load touched, in the load's own
+    transaction: the ledger checks replace the hold with their verdict when they commit. A run
+    killed between the two leaves the months held (and the next run checks them), never
+    published unchecked."""
+    if not months:
+        return
+    con.execute(
+        """insert into publication_blocks
+           select '*', m, $check, $zh, $en from unnest($months) t(m)
+           where not exists (select 1 from publication_blocks b
+                             where b.month = t.m and b."check" = $check)""",
+        {"months": sorted(months), "check": UNCHECKED, "zh": UNCHECKED_ZH, "en": UNCHECKED_EN},
+    )
+
+
+def _held_months(con: duckdb.DuckDBPyConnection) -> set[str]:
+    months: set[str] = set()
+    for spec in ledgers().values():
+        if spec.period:
+            rows = con.execute(
+                f"""select distinct strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
+                    from {spec.table}"""  # noqa: S608 -- names from specs
+            ).fetchall()
+            months |= {m for (m,) in rows if m}
+    return months
 
 
 def _modified(snap: intake.Snapshot, path: Path) -> dt.datetime | None:

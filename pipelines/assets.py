@@ -107,6 +107,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
                     progress=context.log.info,
                     limits=settings.limits,
                     work_root=settings.home / "tmp",
+                    hold_unchecked=True,  # until ledger_data_quality has judged them
                 )
                 held = months_with_data(con)
                 touched = sorted(held if report.all_months_touched else report.touched_months)

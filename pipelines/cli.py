@@ -25,10 +25,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.runner import PipelineError, format_summary, run_pipeline
+    from pipelines.runner import PipelineError, check_home, format_summary, run_pipeline
 
     home = args.home.resolve()
     inbox = (args.inbox or home / "inbox").resolve()
+    try:
+        check_home(home)  # before the demo inbox is written there
+    except PipelineError as error:
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
     if args.inbox is None and not any(inbox.glob("*")):
         from ledgers.demo import write_demo
 
@@ -48,6 +53,11 @@ def _run(args: argparse.Namespace) -> int:
         summary = run_pipeline(settings, wait=not args.no_wait)
     except PipelineError as error:
         print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the disk filled up or went read-only during the run
+        print(
+            f"deptops: cannot write to {error.filename or home}: {error.strerror}", file=sys.stderr
+        )
         return 1
     print(format_summary(summary))
     print(f"  finished in {time.monotonic() - started:.1f} s")

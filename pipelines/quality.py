@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from expectations.checks import catalogue
-from expectations.findings import run_anomaly_checks, run_ledger_checks
+from expectations.findings import run_anomaly_checks, run_ledger_checks, unchecked_months
 
 SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN}
 
@@ -72,8 +72,10 @@ def build_quality_checks(ledger_tables, indicators, monthly, pool: str) -> list:
         event = context.instance.get_latest_materialization_event(ledger_tables.key)
         touched = event.asset_materialization.metadata.get("months_touched") if event else None
         months = [m for m in (touched.value if touched else "").split(", ") if m and m != "none"]
-        context.log.info(f"data-quality checks for {len(months)} months")
         with duckdb.get_connection() as con:
+            # and months an earlier load touched whose checks never committed (a killed run)
+            months = sorted({*months, *unchecked_months(con)})
+            context.log.info(f"data-quality checks for {len(months)} months")
             found = run_ledger_checks(con, months) if months else []
         yield from check_results(ledger_tables.key, "ledger", found)
 

@@ -34,6 +34,8 @@ from pipelines.settings import REPO_ROOT, Settings
 
 # Dagster's own step events are for the UI; the terminal shows our progress lines and warnings.
 LAUNCHER_TAG, PID_TAG, HOST_TAG = "deptops/launcher", "deptops/pid", "deptops/host"
+# The launching process beyond its PID (boot and start time): in a container every run is PID 1.
+PROCESS_TAG = "deptops/process"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -98,11 +100,39 @@ def exclusive_home(settings: Settings, wait: bool, progress: Callable[[str], Non
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+# Free space HOME needs before a run starts writing (the warehouse grows by its new rows and
+# DuckDB writes its WAL and checkpoint beside it): below it the run stops with a message rather
+# than failing halfway with "disk I/O error".
+MIN_FREE_BYTES = 256 << 20
+
+
+def check_home(home: Path) -> None:
+    """Stop with one clear message, before anything is written, when HOME cannot be created,
+    is read-only or is (nearly) full."""
+    probe = home / f".deptops-probe-{os.getpid()}"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"deptops")
+        probe.unlink()
+        free = shutil.disk_usage(home).free
+    except OSError as error:
+        raise PipelineError(
+            f"cannot write to the working folder {home} ({error.strerror or error}): give the "
+            "user running deptops a writable folder (--home or DEPTOPS_HOME); nothing was changed"
+        ) from None
+    if free < MIN_FREE_BYTES:
+        raise PipelineError(
+            f"the disk of the working folder {home} is full ({free >> 20} MiB free, "
+            f"{MIN_FREE_BYTES >> 20} MiB needed): free some space; nothing was changed"
+        )
+
+
 def run_pipeline(
     settings: Settings, progress: Callable[[str], None] | None = None, wait: bool = True
 ) -> RunSummary:
     """Load the inbox, compute every month's indicators and write the reports; return a summary."""
     progress = progress or say
+    check_home(settings.home)
     with exclusive_home(settings, wait, progress):
         return _run_pipeline(settings, progress)
 
@@ -216,6 +246,28 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def process_identity(pid: int) -> str | None:
+    """The process as no other will ever be: the boot it runs in and its start time (clock ticks
+    since boot, /proc/<pid>/stat field 22) beside its PID. None where /proc is not there."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()  # after the command name, which may hold spaces
+    return f"{boot}/{pid}/{fields[19]}"
+
+
+def _launcher_alive(run: dg.DagsterRun) -> bool:
+    """Whether the process that launched a run still runs: by its identity when recorded (a PID
+    reused by another process, as PID 1 is by every container, is not it), else by its PID."""
+    pid = int(run.tags.get(PID_TAG, "0"))
+    recorded = run.tags.get(PROCESS_TAG)
+    if recorded:
+        return process_identity(pid) == recorded
+    return _pid_alive(pid)
+
+
 def recover_abandoned_runs(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> None:
     """Runs of a `deptops run` that was killed stay 'started' and keep their pool slot, which would
     make every later run wait forever. Mark them failed and free their slots."""
@@ -227,7 +279,7 @@ def recover_abandoned_runs(instance: dg.DagsterInstance, progress: Callable[[str
     )
     for run in started:
         same_host = run.tags.get(HOST_TAG) == socket.gethostname()
-        if not same_host or _pid_alive(int(run.tags.get(PID_TAG, "0"))):
+        if not same_host or _launcher_alive(run):
             continue
         progress(f"run {run.run_id[:8]} of a deptops process that stopped is marked failed")
         instance.report_run_failed(
@@ -246,6 +298,7 @@ def _execute(
             LAUNCHER_TAG: "cli",
             PID_TAG: str(os.getpid()),
             HOST_TAG: socket.gethostname(),
+            **({PROCESS_TAG: identity} if (identity := process_identity(os.getpid())) else {}),
             **(tags or {}),
         },
         raise_on_error=False,

@@ -593,3 +593,107 @@ def test_a_byte_flip_in_one_file_never_changes_another_files_rows(
             kind: [r for r in rows if r[-3] in others] for kind, rows in baseline["rows"].items()
         }
         assert _good_rows(con, others) == expected
+
+
+# --- a crash between the load and its checks; a run left behind by a killed process ------------
+
+
+def test_months_a_load_touched_stay_withheld_until_their_checks_commit(root):
+    from expectations.findings import run_ledger_checks, unchecked_months
+    from reports.warehouse import _blocks
+
+    con, _ = _load(root, hold_unchecked=True)
+    # The load committed; the process dies here, before its data-quality step.
+    assert unchecked_months(con) == ["2026-10"]
+    (block,) = [b for b in _blocks(con) if b.month == "2026-10"]
+    assert (block.dept, block.check) == ("*", "unchecked")  # every department's month withheld
+    con.close()
+    # The next run: nothing changed in the inbox, yet the month is checked, and its hold lifted.
+    con, report = _load(root, hold_unchecked=True)
+    assert not report.touched_months
+    run_ledger_checks(con, unchecked_months(con))
+    assert unchecked_months(con) == []
+    assert all(b.check != "unchecked" for b in _blocks(con))
+
+
+def test_a_run_of_a_killed_process_is_recognised_though_its_pid_lives(tmp_path):
+    """In a container every run is PID 1: a run whose PID is alive but whose process started at
+    another time (or boot) is another process's, and is marked failed; our own is left alone."""
+    import socket
+
+    import dagster as dg
+
+    from pipelines.runner import (
+        HOST_TAG,
+        LAUNCHER_TAG,
+        PID_TAG,
+        PROCESS_TAG,
+        process_identity,
+        recover_abandoned_runs,
+    )
+
+    @dg.op
+    def step() -> None:
+        pass
+
+    @dg.job
+    def job() -> None:
+        step()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+
+        def started(identity: str) -> dg.DagsterRun:
+            tags = {
+                LAUNCHER_TAG: "cli",
+                PID_TAG: str(os.getpid()),  # alive: this very test process
+                HOST_TAG: socket.gethostname(),
+                PROCESS_TAG: identity,
+            }
+            return instance.create_run_for_job(
+                job_def=job, status=dg.DagsterRunStatus.STARTED, tags=tags
+            )
+
+        stale = started(f"an-earlier-boot/{os.getpid()}/1")
+        live = started(process_identity(os.getpid()))
+        said: list[str] = []
+        recover_abandoned_runs(instance, said.append)
+        assert instance.get_run_by_id(stale.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(live.run_id).status == dg.DagsterRunStatus.STARTED
+        assert said == [
+            f"run {stale.run_id[:8]} of a deptops process that stopped is marked failed"
+        ]
+
+
+# --- HOME that cannot be written --------------------------------------------------------------
+
+
+def _run_cli(home: Path, inbox: Path, capsys) -> tuple[int, str]:
+    from pipelines.cli import main
+
+    code = main(["run", "--home", str(home), "--inbox", str(inbox), "--no-wait"])
+    return code, capsys.readouterr().err
+
+
+def test_a_home_that_cannot_be_created_gives_one_message(root, capsys):
+    blocker = root / "a-file"
+    blocker.write_text("not a folder")
+    code, err = _run_cli(blocker / "home", root / "inbox", capsys)
+    assert code == 1
+    assert err.startswith(f"deptops: cannot write to the working folder {blocker / 'home'} (")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_full_disk_gives_one_message_and_leaves_the_warehouse_alone(root, capsys, monkeypatch):
+    import shutil as shutil_module
+
+    usage = shutil_module.disk_usage(root)
+    monkeypatch.setattr(
+        "pipelines.runner.shutil.disk_usage", lambda _: usage._replace(free=10 << 20)
+    )
+    code, err = _run_cli(root / "home", root / "inbox", capsys)
+    assert code == 1
+    assert err == (
+        f"deptops: the disk of the working folder {root / 'home'} is full (10 MiB free, "
+        "256 MiB needed): free some space; nothing was changed\n"
+    )
+    assert not (root / "home" / "warehouse.duckdb").exists()
