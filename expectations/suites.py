@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from expectations.checks import Finding, gx_check_for, make_finding
-from ledgers.specs import Ledger, ledger, ledgers
+from ledgers.specs import WITHHELD, Ledger, ledger, ledgers
 
 
 @dataclass
@@ -326,7 +326,6 @@ def _is_uniqueness(outcome: ExpectationOutcome) -> bool:
 # episode): one finding with the count, not one per row each listing every other.
 PLACEHOLDER_ROWS = 5
 PLACES_SHOWN = 3
-KEY_WITHHELD = "(withheld)"
 
 
 def _duplicate_fields(
@@ -354,9 +353,9 @@ def _duplicate_fields(
             "key_zh": "、".join(spec.by_name[k].label("zh") for k in key),
             "key_en": ", ".join(spec.by_name[k].label("en") for k in key),
             # An episode's key never leaves the warehouse: its places say where it is.
-            "key_value": KEY_WITHHELD
-            if spec.private_key
-            else " / ".join(_cell(frame.at[first, k]) for k in key),
+            "key_value": " / ".join(
+                _cell(frame.at[first, k]) if spec.shows(k) else WITHHELD for k in key
+            ),
             "count": len(group),
             "places": "; ".join(places),
         }

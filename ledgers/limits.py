@@ -35,6 +35,16 @@ class ReadLimits:
     max_line_chars: int = 1 * MIB
     # Rows dated more than this many years before today are a mistyped year (1900-03 for 2024-03).
     past_years: int = 10
+    # Workbooks are read by the native reader in a child process (a crash there costs the file),
+    # stopped after this many seconds.
+    isolate_workbooks: bool = True
+    max_workbook_seconds: float = 600
+    # … with its address space capped: an allocation beyond it ends the child, not the run.
+    max_reader_bytes: int = 4096 * MIB
+    # Sheets up to this size (inflated) have their used area counted before they are read, for a
+    # message naming the far cell; a bigger sheet is left to the capped child (counting costs
+    # about 1 s per 15 MiB).
+    area_scan_bytes: int = 32 * MIB
 
 
 _CURRENT: contextvars.ContextVar[ReadLimits] = contextvars.ContextVar(
@@ -89,11 +99,7 @@ def check_workbook_archive(archive: zipfile.ZipFile, size: int, limits: ReadLimi
         )
 
 
-_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
-_CELL = re.compile(rb"<(?:\w+:)?c\b")
-_CHUNK = 4 * MIB
+_CHUNK = 16 * MIB
 
 
 def column_letters(index: int) -> str:
@@ -112,12 +118,35 @@ def _letters_index(letters: bytes) -> int:
     return index
 
 
+def _largest(data: bytes, pattern: str, lengths: range) -> bytes | None:
+    """The largest value matched by `pattern` (holding `{n}`, the value's length, in its one
+    group) in data: longest first, so that only matches of the longest length are collected
+    (a million rows numbered in 7 digits make 2 matches, not a million)."""
+    for length in lengths:
+        regex = re.compile(pattern.replace("{n}", f"{{{length}}}").encode())
+        if regex.search(data):
+            return max(regex.findall(data))
+    return None
+
+
+def _row_widths(data: bytes, current: int) -> tuple[int, int]:
+    """(widest row, cells of the row still open at the end) for cells without references, which
+    sit side by side: the row the previous chunk ended in goes on with `current` cells."""
+    first, *others = data.split(b"<row")
+    current += first.count(b"<c ") + first.count(b"<c>")
+    widest = 0
+    for piece in others:
+        widest, current = max(widest, current), piece.count(b"<c ") + piece.count(b"<c>")
+    return widest, current
+
+
 def check_sheet_area(archive: zipfile.ZipFile, member: str, sheet: str, limits: ReadLimits) -> None:
     """Refuse a sheet whose used area (as the reader would materialise it) exceeds the limit.
 
     The area is counted from the sheet's own rows and cell references, streamed in chunks, never
-    from the <dimension> it declares (which a writer may leave out or get wrong)."""
-    rows = last_row = last_column = cells = 0
+    from the <dimension> it declares (which a writer may leave out or get wrong). A cell without
+    a reference sits right of the one before it, so a row is at least as wide as its cells."""
+    rows = last_row = last_column = cells = widest = current = 0
     tail = b""
     with archive.open(member) as handle:
         while chunk := handle.read(_CHUNK):
@@ -125,17 +154,24 @@ def check_sheet_area(archive: zipfile.ZipFile, member: str, sheet: str, limits: 
             # Keep an unfinished tag for the next chunk, so that no match is cut in two.
             cut = data.rfind(b"<")
             data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
-            for attributes in _ROW.findall(data):
-                rows += 1
-                if number := _ROW_NUMBER.search(attributes):
-                    last_row = max(last_row, int(number.group(1)))
-            for letters, number in _CELL_REF.findall(data):
-                last_column = max(last_column, _letters_index(letters))
-                last_row = max(last_row, int(number))
-            cells += len(_CELL.findall(data))
+            rows += data.count(b"<row ") + data.count(b"<row>")
+            in_chunk = data.count(b"<c ") + data.count(b"<c>")
+            cells += in_chunk
+            referenced = data.count(b'<c r="')
+            if referenced:  # a cell's reference places it, whatever its row says
+                if number := _largest(data, r'<c r="[A-Z]{1,3}(\d{n})"', range(7, 0, -1)):
+                    last_row = max(last_row, int(number))
+                if letters := _largest(data, r'<c r="([A-Z]{n})\d', range(3, 0, -1)):
+                    last_column = max(last_column, _letters_index(letters))
+            if in_chunk > referenced:  # cells without one sit in their row, after the last
+                if b'<row r="' in data:
+                    number = _largest(data, r'<row r="(\d{n})"', range(7, 0, -1))
+                    last_row = max(last_row, int(number or 0))
+                found, current = _row_widths(data, current)
+                widest = max(widest, found)
+    widest = max(widest, current)
     height = max(rows, last_row)
-    # Cells without references sit side by side from column A: at most `cells` wide in all.
-    width = last_column or min(cells, 16_384)
+    width = max(last_column, widest)
     if height * max(width, 1) > limits.max_sheet_cells or cells > limits.max_sheet_cells:
         corner = f"{column_letters(max(width, 1))}{height}"
         raise LimitExceeded(

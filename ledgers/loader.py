@@ -10,6 +10,7 @@ Tables (all derived from `specs.toml`):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -32,7 +33,7 @@ from ledgers.reader import (
     SheetRead,
     read_file,
 )
-from ledgers.specs import LINEAGE_COLUMNS, Ledger, ledgers, normalise_header
+from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
 
 # Kinds that other ledgers refer to: a change there re-checks every file's references.
 MASTER_KINDS = ("departments", "equipment")
@@ -284,9 +285,11 @@ def _load_inbox(
     except BaseException:
         con.execute("rollback")
         raise
-    if removed or not_taken:
-        # Rows of removed files must not linger in the file's free blocks.
-        con.execute("checkpoint")
+    if removed:
+        # Gives the removed files' blocks back to the warehouse file now. (It does not overwrite
+        # them: their bytes stay in free blocks until reused; see SECURITY.md.)
+        with contextlib.suppress(duckdb.Error):  # another connection's transaction: later
+            con.execute("checkpoint")
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
@@ -535,7 +538,11 @@ def _reference_rejection(
         spec.kind,
         column,
         message(record) if callable(message) else message.format(value=record[column]),
-        {k: str(v) for k, v in record.items() if v is not None and k in spec.by_name},
+        {
+            k: str(v)
+            for k, v in record.items()
+            if v is not None and k in spec.by_name and spec.shows(k)
+        },
     )
 
 
@@ -724,7 +731,10 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
             f"insert into {spec.table} select * exclude (rank, kept) from ({ranked}) where rank = 1"  # noqa: S608
         )
         con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
-        key_list = ", ".join(f"'{k}', cast(\"{k}\" as varchar)" for k in spec.key)
+        key_list = ", ".join(
+            f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
+            for k in spec.key
+        )
         con.execute(
             f"""insert into rejected_rows
                 select source_file, source_sheet, source_row, ?, ?,

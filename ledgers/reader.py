@@ -9,8 +9,11 @@ import csv
 import datetime as dt
 import html
 import io
+import multiprocessing
 import re
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -93,7 +96,8 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     if suffix == ".parquet":
         return [("", _read_parquet(path))]
     check_workbook(path)
-    grids = read_workbook(path)
+    bounds = limits.current()
+    grids = read_workbook_apart(path, bounds) if bounds.isolate_workbooks else read_workbook(path)
     for name, cells in uncalculated_formulas(path).items():
         grid = dict(grids).get(name)
         for (row, column), formula in cells.items():
@@ -112,9 +116,11 @@ def check_workbook(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             limits.check_workbook_archive(archive, path.stat().st_size, limits.current())
+            bounds = limits.current()
             for name, member in _sheet_members(archive).items():
-                if member in archive.NameToInfo:
-                    limits.check_sheet_area(archive, member, name, limits.current())
+                info = archive.NameToInfo.get(member)
+                if info is not None and info.file_size <= bounds.area_scan_bytes:
+                    limits.check_sheet_area(archive, member, name, bounds)
     except LimitExceeded as error:
         raise FileError(str(error)) from None
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, EOFError, OSError):
@@ -137,6 +143,54 @@ def read_workbook(path: Path) -> list[tuple[str, list[list[object]]]]:
                 "the workbook is password-protected: save a copy without a password"
             ) from None
         raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
+
+
+_READER: tuple[ProcessPoolExecutor, int] | None = None  # the child, and its memory cap
+
+
+def _cap_memory(size: int) -> None:
+    """In the child: its address space capped, so that an allocation beyond it fails there."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def read_workbook_apart(
+    path: Path, bounds: limits.ReadLimits
+) -> list[tuple[str, list[list[object]]]]:
+    """`read_workbook` in a child process with capped memory: the native reader aborts the whole
+    process when an allocation fails (a Rust panic Python cannot catch, exit 134), and may run
+    long on a hostile file; in a child that costs the workbook, not the run. One child serves the
+    process (started once, ~0.3 s); one that dies or overruns is replaced for the next workbook."""
+    global _READER
+    if _READER is None or _READER[1] != bounds.max_reader_bytes:
+        _READER = (
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_cap_memory,
+                initargs=(bounds.max_reader_bytes,),
+            ),
+            bounds.max_reader_bytes,
+        )
+    seconds = bounds.max_workbook_seconds
+    try:
+        return _READER[0].submit(read_workbook, path).result(timeout=seconds)
+    except (BrokenProcessPool, TimeoutError, MemoryError) as error:
+        if not isinstance(error, MemoryError):
+            reader, _READER = _READER[0], None
+            for process in list(getattr(reader, "_processes", {}).values()):
+                process.kill()  # a child still reading: stop it rather than wait for it
+            reader.shutdown(wait=False, cancel_futures=True)
+        why = (
+            f"took more than {seconds:g} s (ReadLimits.max_workbook_seconds)"
+            if isinstance(error, TimeoutError)
+            else f"crashed, or needed more than {limits.mib(bounds.max_reader_bytes)} of memory"
+        )
+        raise FileError(
+            f"the spreadsheet reader stopped on this workbook: it {why}; open it in Excel, "
+            "delete what lies beyond the data and save it again, or save it as CSV"
+        ) from None
 
 
 class UncalculatedFormula(str):
@@ -394,7 +448,11 @@ def row_rejection(
         match.kind,
         ", ".join(header for header, _ in errors),
         "; ".join(f"{header}: {message}" for header, message in errors),
-        {match.header_text[k]: as_text(v) for k, v in raw.items() if not is_blank(v)},
+        {
+            match.header_text[k]: as_text(v)
+            for k, v in raw.items()
+            if not is_blank(v) and ledgers()[match.kind].shows(k)
+        },
     )
 
 

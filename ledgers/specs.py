@@ -21,6 +21,8 @@ SQL_TYPES = {
     "month": "DATE",
     "bool": "BOOLEAN",
 }
+# What is shown in place of a value that must not leave the warehouse (an episode's key).
+WITHHELD = "(withheld)"
 LINEAGE_COLUMNS = {
     "source_file": "VARCHAR",
     "source_sheet": "VARCHAR",
@@ -95,6 +97,11 @@ class Ledger:
 
     def __post_init__(self) -> None:
         self.by_name.update({c.name: c for c in self.columns})
+
+    def shows(self, column: str) -> bool:
+        """Whether a column's values may leave the warehouse (findings, rejected rows, logs):
+        not an episode's key (`private_key`)."""
+        return not (self.private_key and column in self.key)
 
     @property
     def required(self) -> tuple[Column, ...]:

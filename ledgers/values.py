@@ -55,6 +55,17 @@ def as_text(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def clean_text(text: str) -> str:
+    """Ledger text without control characters (but tab and line breaks) and without invisible
+    format characters (bidi overrides that turn `CARD‮xlsx.exe` around, zero-width spaces): they
+    would reach report files, links and workbooks, where XML cannot hold them."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c for c in text if c in "\t\n\r" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co")
+    ).strip()
+
+
 def _number(value: object) -> float:
     if isinstance(value, bool):
         raise CellError(f"expected a number, found {value!r}")
@@ -180,7 +191,7 @@ def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
         value = canonical
     kind = column.type
     if kind == "text":
-        return as_text(value)
+        return clean_text(as_text(value))
     if kind == "date":
         return _date(value)
     if kind == "month":

@@ -23,8 +23,13 @@ DASHBOARD_STEM = "dashboard"
 RESERVED_STEMS = {DASHBOARD_STEM, "index", "departments"}
 
 # Path separators, control characters, characters Windows forbids, and dots (no `..`, no hidden
-# files, no second extension that could pass for `.standalone`).
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*.]')
+# files, no second extension that could pass for `.standalone`); `#` and `%`, which end or
+# escape a link's path; bidi overrides and other invisible format characters (which can show
+# `CARD‮lmth.exe` as `CARDexe.html`), line and paragraph separators.
+_UNSAFE = re.compile(
+    r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*.#%\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e'
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
 _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
 }

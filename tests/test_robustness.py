@@ -255,6 +255,49 @@ def test_one_cell_at_xfd1048576_is_refused_before_the_reader_allocates(root, bas
     _unchanged(con, baseline)
 
 
+def test_a_native_reader_crash_costs_the_workbook_not_the_run(root, baseline):
+    """With the area check lifted, calamine meets the far cell and aborts its process (exit 134):
+    the child it runs in, not the load. The next workbooks are read by a new child."""
+    xml = (
+        SHEET
+        + b'<sheetData><row r="1">'
+        + _cell("A1", "日期")
+        + b'</row><row r="1048576">'
+        + _cell("XFD1048576", "x")
+        + b"</row></sheetData></worksheet>"
+    )
+    _workbook(root / "inbox" / "业务量_崩溃.xlsx", xml)
+    con, _ = _load(root, limits=ReadLimits(max_sheet_cells=1 << 40))
+    assert _status(con, "业务量_崩溃.xlsx") == (
+        "refused",
+        "the spreadsheet reader stopped on this workbook: it crashed, or needed more than "
+        "4,096 MiB of memory; open it in Excel, delete what lies beyond the data and save it "
+        "again, or save it as CSV",
+    )
+    _unchanged(con, baseline)  # 业务量台账.xlsx and 预约挂号.xlsx were read after it
+
+
+def test_the_readers_memory_is_capped(root, baseline):
+    """A used area of 50,000 rows × 702 columns (35 M cells, over 1 GiB for the reader) with the
+    area count lifted: the reader's child, capped at 512 MiB, fails, and says so."""
+    xml = (
+        SHEET
+        + b'<sheetData><row r="1">'
+        + _cell("A1", "日期")
+        + b'</row><row r="50000">'
+        + _cell("ZZ50000", "x")
+        + b"</row></sheetData></worksheet>"
+    )
+    _workbook(root / "inbox" / "业务量_大片.xlsx", xml)
+    con, _ = _load(root, limits=ReadLimits(max_sheet_cells=1 << 40, max_reader_bytes=512 << 20))
+    status, message = _status(con, "业务量_大片.xlsx")
+    assert status == "refused"
+    assert message.startswith(
+        "the spreadsheet reader stopped on this workbook: it crashed, or needed more than 512 MiB"
+    )
+    _unchanged(con, baseline)
+
+
 @pytest.mark.parametrize(
     "filler",
     [b" " * (40 << 20), b"<row/>" * 5_000_000],  # 40 MiB of spaces; 5 million empty rows
@@ -372,6 +415,38 @@ def test_an_episode_key_never_reaches_a_finding(root):
     findings = suite_findings(con, ["2026-10"], ["discharges"])
     assert findings and all("EP-0003" not in f.message_zh + f.message_en for f in findings)
     assert all("(withheld)" in f.message_en for f in findings)
+
+
+def test_an_episode_key_never_reaches_rejected_rows(root, tmp_path):
+    from ledgers.export import write_rejected_csv
+
+    write_csv(
+        root / "inbox" / "出院_坏行.csv",
+        [
+            DISCHARGES,
+            [
+                "EP-SECRET-1",
+                "D01",
+                "2026-10-05",
+                "2026-10-01",
+                "好转",
+            ],  # discharged before admitted
+            ["EP-SECRET-2", "无此科室", "2026-10-01", "2026-10-03", "好转"],  # unknown department
+            [
+                "EP-0004",
+                "D01",
+                "2026-10-01",
+                "2026-10-14",
+                "好转",
+            ],  # a duplicate of the good file's
+        ],
+    )
+    _age(root / "inbox" / "出院_坏行.csv", 10_000)
+    con, _ = _load(root)
+    assert len(_reasons(con, "出院_坏行.csv")) == 3
+    write_rejected_csv(con, tmp_path / "rejected_rows.csv")
+    exported = (tmp_path / "rejected_rows.csv").read_text(encoding="utf-8-sig")
+    assert "出院_坏行.csv" in exported and "EP-" not in exported
 
 
 # --- integrity when files change, vanish or point elsewhere -----------------------------------
@@ -697,3 +772,29 @@ def test_a_full_disk_gives_one_message_and_leaves_the_warehouse_alone(root, caps
         "256 MiB needed): free some space; nothing was changed\n"
     )
     assert not (root / "home" / "warehouse.duckdb").exists()
+
+
+# --- text that becomes file names, links and workbook cells ------------------------------------
+
+
+def test_control_and_bidi_characters_never_reach_the_warehouse(root):
+    write_csv(
+        root / "inbox" / "科室_控制字符.csv",
+        [["科室编码", "科室名称", "科室类型"], ["X\u202eSLX", "检验\x07科\u200b", "医技"]],
+    )
+    con, _ = _load(root)
+    assert con.execute(
+        "select code, name_zh from raw_departments where code like 'X%'"
+    ).fetchall() == [("XSLX", "检验科")]
+
+
+@pytest.mark.parametrize(
+    ("code", "forbidden"),
+    [("A#1", "#"), ("50%", "%"), ("CARD\u202elmth", "\u202e"), ("A\u2066B", "\u2066")],
+)
+def test_report_file_names_hold_no_link_breaking_or_bidi_characters(code, forbidden):
+    from reports.files import safe_file_stem
+
+    stem = safe_file_stem(code)
+    assert forbidden not in stem and "/" not in stem
+    assert safe_file_stem(code) != safe_file_stem(code.replace(forbidden, "_"))  # never shared
