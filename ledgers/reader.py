@@ -9,18 +9,15 @@ import csv
 import datetime as dt
 import html
 import io
-import multiprocessing
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from ledgers import clock, limits
+from ledgers import clock, limits, reader_child
 from ledgers.limits import LimitExceeded, check_file_size
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell
@@ -145,50 +142,13 @@ def read_workbook(path: Path) -> list[tuple[str, list[list[object]]]]:
         raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
 
 
-_READER: tuple[ProcessPoolExecutor, int] | None = None  # the child, and its memory cap
-
-
-def _cap_memory(size: int) -> None:
-    """In the child: its address space capped, so that an allocation beyond it fails there."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (size, size))
-
-
-def read_workbook_apart(
-    path: Path, bounds: limits.ReadLimits
-) -> list[tuple[str, list[list[object]]]]:
-    """`read_workbook` in a child process with capped memory: the native reader aborts the whole
-    process when an allocation fails (a Rust panic Python cannot catch, exit 134), and may run
-    long on a hostile file; in a child that costs the workbook, not the run. One child serves the
-    process (started once, ~0.3 s); one that dies or overruns is replaced for the next workbook."""
-    global _READER
-    if _READER is None or _READER[1] != bounds.max_reader_bytes:
-        _READER = (
-            ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_cap_memory,
-                initargs=(bounds.max_reader_bytes,),
-            ),
-            bounds.max_reader_bytes,
-        )
-    seconds = bounds.max_workbook_seconds
+def read_workbook_apart(path: Path, bounds: limits.ReadLimits) -> list[tuple[str, list]]:
+    """`read_workbook` in the capped child process (`ledgers.reader_child`)."""
     try:
-        return _READER[0].submit(read_workbook, path).result(timeout=seconds)
-    except (BrokenProcessPool, TimeoutError, MemoryError) as error:
-        if not isinstance(error, MemoryError):
-            reader, _READER = _READER[0], None
-            for process in list(getattr(reader, "_processes", {}).values()):
-                process.kill()  # a child still reading: stop it rather than wait for it
-            reader.shutdown(wait=False, cancel_futures=True)
-        why = (
-            f"took more than {seconds:g} s (ReadLimits.max_workbook_seconds)"
-            if isinstance(error, TimeoutError)
-            else f"crashed, or needed more than {limits.mib(bounds.max_reader_bytes)} of memory"
-        )
+        return reader_child.read_apart(path, bounds)
+    except reader_child.ReaderStopped as stopped:
         raise FileError(
-            f"the spreadsheet reader stopped on this workbook: it {why}; open it in Excel, "
+            f"the spreadsheet reader stopped on this workbook: it {stopped}; open it in Excel, "
             "delete what lies beyond the data and save it again, or save it as CSV"
         ) from None
 
