@@ -18,6 +18,9 @@ CHECKS_PATH = Path(__file__).with_name("checks.toml")
 THRESHOLDS_PATH = Path(__file__).with_name("thresholds.toml")
 
 SEVERITIES = ("error", "warning")
+# A finding's own severity, below its check's: a true fact worth a line, not a fault nor an alarm
+# (an indicator that moved markedly its good way). It never counts as a failed check.
+NOTE = "info"
 GUARDS = ("ledger", "indicators")
 DIMENSIONS = ("completeness", "timeliness", "accuracy", "notice")
 SOURCES = ("gx", "sql")
@@ -79,6 +82,10 @@ class Finding:
 
     def message(self, lang: str) -> str:
         return self.message_zh if lang == "zh" else self.message_en
+
+    @property
+    def is_note(self) -> bool:
+        return self.severity == NOTE
 
 
 @cache
@@ -224,8 +231,11 @@ def placeholders(template: str) -> frozenset[str]:
 def make_finding(check_id: str, fields: dict[str, object]) -> Finding:
     """A Finding of one check from the fields its SQL (or suite) returned: dept, period, ledger,
     file, sheet, row (where known), the template fields, and for indicators metric, value,
-    reference, score and threshold."""
+    reference, score and threshold. A `severity` field of NOTE makes the finding a note."""
     check_ = check(check_id)
+    severity = fields.get("severity") or check_.severity
+    if severity not in (check_.severity, NOTE):
+        raise ValueError(f"{check_id}: a finding may be a {NOTE} note, not {severity!r}")
     fields = dict(fields)
     if not fields.get("ledger"):
         fields["ledger"] = ",".join(check_.ledgers)
@@ -238,7 +248,7 @@ def make_finding(check_id: str, fields: dict[str, object]) -> Finding:
 
     return Finding(
         check=check_id,
-        severity=check_.severity,
+        severity=severity,
         dept=fields.get("dept"),
         period=str(fields["period"]),
         ledger=fields["ledger"],

@@ -39,6 +39,7 @@ __all__ = [
     "CSV_COLUMNS",
     "Finding",
     "PublicationBlock",
+    "alarm_rate",
     "anomaly_findings",
     "ensure_tables",
     "is_blocked",
@@ -144,6 +145,7 @@ def anomaly_findings(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[
 
     inputs = {i.id: ",".join(i.inputs) for i in indicators().values()}
     values = _parameters(months, None)
+    materialise(con, "dq_anomaly_baseline", "anomaly_baseline", values)
     found = []
     for item in catalogue().values():
         if item.guards != "indicators":
@@ -189,13 +191,20 @@ def _ledger_quality(
 
 
 def _parameters(months: Iterable[str], today: dt.date | None) -> dict[str, object]:
-    """Everything the SQL files may bind: the months, today, the thresholds."""
+    """Everything the SQL files may bind: the months, today, the thresholds (a table of them,
+    such as material_change by unit, as a MAP: `$material_change[unit]`)."""
     return {
-        **thresholds(),
+        **{name: _sql_value(value) for name, value in thresholds().items()},
         "months": [dt.date.fromisoformat(f"{m}-01") for m in sorted(set(months))],
         "today": today or clock.today(),
         "master_ledgers": [kind for kind, spec in ledgers().items() if not spec.period],
     }
+
+
+def _sql_value(value: object) -> object:
+    if isinstance(value, dict):  # how DuckDB's Python client takes a MAP
+        return {"key": list(value), "value": [float(v) for v in value.values()]}
+    return value
 
 
 # --- storing -----------------------------------------------------------------------------------
@@ -364,6 +373,28 @@ def unchecked_months(con: duckdb.DuckDBPyConnection) -> list[str]:
 def is_blocked(con: duckdb.DuckDBPyConnection, dept: str, month: str) -> bool:
     """Whether a department's indicators of a month are held back by an error in its ledgers."""
     return bool(publication_blocks(con, month, dept))
+
+
+def is_alarm(finding: Finding) -> bool:
+    """An indicator anomaly that asks for action: not a note about a change for the better."""
+    return check(finding.check).guards == "indicators" and not finding.is_note
+
+
+def alarm_rate(
+    con: duckdb.DuckDBPyConnection, found: list[Finding] | None = None
+) -> tuple[int, int]:
+    """(department-months raising an anomaly alarm, department-months with indicator values),
+    over the departments' own months (not the hospital's or a group's); the stored findings, or
+    `found` where given. What the run summary reports and the demo keeps under 5%."""
+    months = set(
+        con.execute(
+            """select distinct dept, period from metric_values
+               where grain = 'month' and dept in (select code from raw_departments)"""
+        ).fetchall()
+    )
+    found = stored_findings(con) if found is None else found
+    alarmed = {(f.dept, f.period) for f in found if is_alarm(f)} & months
+    return len(alarmed), len(months)
 
 
 def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str = "zh") -> int:

@@ -23,7 +23,9 @@ def check_results(asset_key: dg.AssetKey, guards: str, found: list) -> list[dg.A
     for check in catalogue().values():
         if check.guards != guards:
             continue
-        hits = by_check.get(check.id, [])
+        found_here = by_check.get(check.id, [])
+        # a note (an indicator that moved markedly its good way) is no failure
+        hits = [f for f in found_here if not f.is_note]
         results.append(
             dg.AssetCheckResult(
                 asset_key=asset_key,
@@ -32,6 +34,7 @@ def check_results(asset_key: dg.AssetKey, guards: str, found: list) -> list[dg.A
                 severity=SEVERITY[check.severity],
                 metadata={
                     "findings": len(hits),
+                    "notes": len(found_here) - len(hits),
                     "departments": ", ".join(sorted({f.dept for f in hits if f.dept})) or "none",
                     "months": ", ".join(sorted({f.period for f in hits if f.period})) or "none",
                     "first": hits[0].message_zh if hits else "none",

@@ -26,6 +26,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from expectations.findings import alarm_rate
 from ledgers.loader import rejections_by_reason
 from ledgers.specs import ledgers
 from metrics.compute import month_start, months_with_data
@@ -54,6 +55,7 @@ class RunSummary:
     checks_failed: set[str] = field(default_factory=set)
     blocking_failed: list[str] = field(default_factory=list)
     findings: dict[str, int] = field(default_factory=dict)
+    alarms: tuple[int, int] | None = None  # department-months with an anomaly alarm, of all
     months: list[str] = field(default_factory=list)
     values: int = 0
     reports: list[Path] = field(default_factory=list)
@@ -178,6 +180,7 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
                         "select severity, count(*) from dq_findings group by all"
                     ).fetchall()
                 )
+                summary.alarms = alarm_rate(con)
     summary.outputs = {
         "metrics": settings.reports / "metrics.csv",
         "rejected rows": settings.reports / "rejected_rows.csv",
@@ -360,7 +363,17 @@ def format_summary(summary: RunSummary) -> str:
     if summary.checks_failed:
         lines.append(f"    failed: {', '.join(sorted(set(summary.checks_failed)))}")
     errors, warnings = summary.findings.get("error", 0), summary.findings.get("warning", 0)
-    lines.append(f"  data quality:   {errors:,} errors, {warnings:,} warnings (data_quality.csv)")
+    notes = summary.findings.get("info", 0)
+    lines.append(
+        f"  data quality:   {errors:,} errors, {warnings:,} warnings"
+        + (f", {notes:,} notes" if notes else "")
+        + " (data_quality.csv)"
+    )
+    if summary.alarms and summary.alarms[1]:
+        alarmed, months = summary.alarms
+        lines.append(
+            f"  anomaly alarms: {alarmed}/{months} department-months ({alarmed / months:.1%})"
+        )
     if summary.months:
         lines.append(
             f"  indicators:     {summary.values:,} values for {len(summary.months)} months "

@@ -1,9 +1,16 @@
-"""需关注指标: indicators outside their band (watch, alert) and anomalies that data quality flagged.
+"""需关注指标: indicators outside their band (watch, alert) and anomaly alarms that data quality
+raised, most material first.
 
 An anomaly is a `dq_findings` row whose check id starts with `anomaly` for the department (the
 hospital's own for `ALL`) and a month of the period. When the finding tells which indicator it is
-about (warehouse.Finding.metric, or a check id naming one), it joins that indicator's item. Each
-item carries the decompositions that explain its indicator's move.
+about (warehouse.Finding.metric, or a check id naming one), it joins that indicator's item. An
+alarm makes an item; a note (a marked change the indicator's good way) never does, it is only
+shown on an item that is there anyway. Each item carries the decompositions that explain its
+indicator's move.
+
+The order (expectations/thresholds.toml [attention]): the indicator's family, money and patients
+first; the indicators named last after every family (office supplies); within that, 预警 before
+关注 before an alarm alone.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from expectations.checks import thresholds
 from metrics import catalogue
 from reports.decomposition import Decomposition
 from reports.indicators import IndicatorRow
@@ -25,38 +33,64 @@ _STATUS_ORDER = {"alert": 0, "watch": 1}
 @dataclass
 class AttentionItem:
     row: IndicatorRow | None
-    anomalies: list[Finding] = field(default_factory=list)
+    anomalies: list[Finding] = field(default_factory=list)  # alarms: the 异常 mark
+    notes: list[Finding] = field(default_factory=list)  # changes for the better: text only
     breakdowns: list[Decomposition] = field(default_factory=list)
 
     @property
     def status(self) -> str | None:
-        return self.row.status if self.row is not None and self.row.status != "ok" else None
+        """The indicator's status as its tile shows it (正常 too), None without a band."""
+        return self.row.status if self.row is not None else None
 
 
 def attention_items(content: ReportContent, data: PeriodData) -> list[AttentionItem]:
     rows = content.rows
     items: dict[str, AttentionItem] = {}
-    flagged = [r for r in rows.values() if r.status in _STATUS_ORDER]
-    for row in sorted(flagged, key=lambda r: _STATUS_ORDER[r.status]):
-        items[row.indicator.id] = AttentionItem(row)
+    for row in rows.values():
+        if row.status in _STATUS_ORDER:
+            items[row.indicator.id] = AttentionItem(row)
     unmatched = []
+    notes = []
     own = content.department.code
     for finding in content.findings:
         # The hospital's appendix lists every department's findings; its attention only its own.
         if not finding.is_anomaly or finding.dept != own:
             continue
         metric = finding.metric or indicator_named_in(finding.check)
-        if metric is None:
+        if finding.is_note:
+            notes.append((metric, finding))
+        elif metric is None:
             unmatched.append(AttentionItem(None, [finding]))
-            continue
-        item = items.setdefault(metric, AttentionItem(rows.get(metric)))
-        item.anomalies.append(finding)
+        else:
+            item = items.setdefault(metric, AttentionItem(rows.get(metric)))
+            item.anomalies.append(finding)
+    for metric, finding in notes:
+        if metric in items:
+            items[metric].notes.append(finding)
     for metric, item in items.items():
         # The first comparison (环比, or 同比 for a year) inline; the section has all of them.
         explaining = [d for d in content.decompositions if metric in d.explains]
         first = explaining[0].comparison if explaining else None
         item.breakdowns = [d for d in explaining if d.comparison == first]
-    return [*items.values(), *unmatched]
+    ranked = sorted(items.items(), key=lambda pair: materiality(*pair))
+    return [*(item for _, item in ranked), *unmatched]
+
+
+def materiality(metric: str, item: AttentionItem) -> tuple[int, int, int]:
+    """Sort key: the indicator's family rank (the indicators named last after every family),
+    then 预警, 关注, an alarm alone, then catalogue order."""
+    limits = thresholds()
+    families, last = limits["attention_family_order"], limits["attention_last"]
+    indicators = catalogue.indicators()
+    order = list(indicators)
+    if metric in last:
+        rank = len(families) + 1 + last.index(metric)
+    elif metric in indicators and indicators[metric].family in families:
+        rank = families.index(indicators[metric].family)
+    else:
+        rank = len(families)
+    position = order.index(metric) if metric in indicators else len(order)
+    return (rank, _STATUS_ORDER.get(item.status or "", 2), position)
 
 
 def indicator_named_in(check: str) -> str | None:

@@ -80,6 +80,11 @@ class ReportContent:
         return self.department.name(self.lang)
 
     @property
+    def alarmed(self) -> set[str]:
+        """The indicators with an anomaly alarm this period: the 异常 mark beside their status."""
+        return {i.row.indicator.id for i in self.attention if i.anomalies and i.row is not None}
+
+    @property
     def is_hospital(self) -> bool:
         return self.department.code == HOSPITAL
 

@@ -58,6 +58,7 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
         Column(t("value")),
         Column(t("band")),
         Column(t("status")),
+        Column(t("anomaly_mark")),
         Column(t("mom_change")),
         Column(t("yoy_change")),
         Column(t("breakdown"), 50, wrap=True),
@@ -65,7 +66,10 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
     rows = []
     for item in content.attention:
         row = item.row
+        # the status is the tile's (正常 too); an alarm is its own column, never a status
+        mark = t("anomaly") if item.anomalies else None
         notes = [f"{t('anomaly')} {f.period}: {f.message(lang)}" for f in item.anomalies]
+        notes += [f"{f.period}: {f.message(lang)}" for f in item.notes]
         notes += [
             f"{d.title} {d.comparison_label} {d.change_text} = "
             + " + ".join(f"{term.label} {term.text}" for term in d.terms)
@@ -73,7 +77,7 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
         ]
         if row is None:
             rows.append(
-                [item.anomalies[0].check, None, None, t("anomaly"), None, None, "\n".join(notes)]
+                [item.anomalies[0].check, None, None, None, mark, None, None, "\n".join(notes)]
             )
             continue
         rows.append(
@@ -81,7 +85,8 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
                 row.indicator.name(lang),
                 shown_value(row, lang),
                 format_band(row.band_low, row.band_high, row.kind),
-                labels.status(item.status, lang) or t("anomaly"),
+                labels.status(item.status, lang),
+                mark,
                 Number(row.prior_change, excel_change_format(row.kind, lang)),
                 Number(row.yoy_change, excel_change_format(row.kind, lang)),
                 "\n".join(notes) or None,

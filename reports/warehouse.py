@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import duckdb
 
+from expectations.checks import NOTE
 from ledgers.specs import ledger
 from metrics import catalogue
 from reports import labels, periods
@@ -126,6 +127,16 @@ class Finding:
     @property
     def is_anomaly(self) -> bool:
         return self.check.startswith(ANOMALY_PREFIX)
+
+    @property
+    def is_note(self) -> bool:
+        """A note, not an alarm: an indicator that moved markedly its good way."""
+        return self.severity == NOTE
+
+    @property
+    def is_alarm(self) -> bool:
+        """An anomaly that asks the department to act (marked 异常 beside its indicator)."""
+        return self.is_anomaly and not self.is_note
 
 
 @dataclass

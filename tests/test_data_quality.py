@@ -28,6 +28,7 @@ from expectations.findings import (
 )
 from expectations.sql_checks import SQL_DIR, parameters_of, sql
 from ledgers.loader import load_inbox
+from metrics.catalogue import indicators
 from metrics.compute import compute_months
 from tests.ledger_files import days, write_csv, write_xlsx
 
@@ -662,8 +663,11 @@ def test_modified_z_score_by_hand(indicator_history):
         (f.check, f.dept): f for f in indicator_history if not f.dept.startswith(("ALL", "KIND"))
     }
     # A: history sorted 96 97 98 99 100 100 100 101 102 103 104 105 -> median (100 + 100) / 2 = 100
-    #    |deviations| sorted 0 0 0 1 1 2 2 3 3 4 4 5 -> MAD (2 + 2) / 2 = 2
-    #    z = 0.6745 × (120 − 100) / 2 = 6.745 > 3.5; last year 100 -> +20%, within ±33%
+    #    |deviations| sorted 0 0 0 1 1 2 2 3 3 4 4 5 -> MAD (2 + 2) / 2 = 2, spread 2 / 0.6745 =
+    #    2.965, under the floor of 3% of the median = 3 -> spread 3
+    #    z = (120 − 100) / 3 = 6.67 > 3.5; last year (2025-10) 100 is 20 away, beyond 3.5 × 3 =
+    #    10.5: no season. Material: +20 ≥ 10 visits, ≥ 20% of 100, ≥ 5 visits.
+    #    Last year 100 -> +20%, within ±33%: no change on last year.
     a = flagged[("anomaly_mad_zscore", "A")]
     assert (a.severity, a.period, a.metric, a.ledger) == (
         "warning",
@@ -672,17 +676,21 @@ def test_modified_z_score_by_hand(indicator_history):
         "workload",
     )
     assert (a.value, a.reference, a.threshold) == (120, 100, 3.5)
-    assert a.score == pytest.approx(0.6745 * 20 / 2)
-    assert "中位数为 100（MAD 2），变化 +20，修正 Z 值 6.7" in a.message_zh
-    assert "beyond the threshold of 3.5" in a.message_en
-    # B: z = 0.6745 × (104 − 100) / 2 = 1.349: not flagged
-    # C: a year ago 100, now 150: +50% beyond ±33%; one month of history is too little for z
+    assert a.score == pytest.approx(20 / 3)
+    assert a.message_zh.startswith("门诊人次较近12个月明显升高（近12个月中位数 100，本月 120）")
+    assert a.message_en.startswith("Outpatient visits rose markedly against the last 12 months")
+    for jargon in ("Z", "MAD", "阈值", "threshold", "z-score"):
+        assert jargon not in a.message_zh + a.message_en
+    # B: z = (104 − 100) / 3 = 1.33: not flagged
+    # C: a year ago 100, now 150: +50% beyond ±33%; the history is that one month (spread: the
+    #    floor 3% of 100 = 3), 50 > 3.5 × 3; material. Too little history for the z-score.
     c = flagged[("anomaly_yoy", "C")]
     assert (c.value, c.reference, c.score, c.threshold) == (150, 100, pytest.approx(0.5), 0.33)
-    assert "去年同期（2025-10）为 100，同比变化 +50%，超过阈值 ±33%" in c.message_zh
-    # D: 200 against a flat 100 but only 5 months of history (< 6): not flagged yet
+    assert "较去年同期明显升高（去年同期 2025-10 为 100，本月 150，同比 +50%）" in c.message_zh
+    # D: 200 against a flat 100 but only 5 months of history (< 12): not flagged yet
     # E: seven 100s and five 110s: median 100, MAD 0 (more than half the deviations are 0), so the
-    #    mean absolute deviation stands in: MeanAD = 5 × 10 / 12; z = 30 / (1.253314 × 50 / 12)
+    #    mean absolute deviation stands in: MeanAD = 5 × 10 / 12; spread 1.253314 × 50 / 12 =
+    #    5.22 (above the floor 3); z = 30 / 5.22 = 5.74
     e = flagged[("anomaly_mad_zscore", "E")]
     assert e.score == pytest.approx(30 / (1.253314 * 50 / 12))
     assert set(flagged) == {
@@ -692,9 +700,144 @@ def test_modified_z_score_by_hand(indicator_history):
     }
 
 
+# Each rule of thresholds.toml [anomaly] on a department of its own, with a near miss: the same
+# history and a month just on the other side of the threshold. Every history is the 12 months
+# before October 2026 (the workload on the 1st of each month, the finance ledger once a month).
+FLAT = dict.fromkeys(HISTORY_MONTHS)
+
+
+def _workload(dept: str, visits=None, beds=None, census=None, october=None) -> list[list]:
+    """Rows of one department: `visits`/`census` per month (a number for every month of the
+    history, or a dict), October's values in `october`."""
+    rows = []
+    for month in HISTORY_MONTHS + [MONTH]:
+        values = dict(visits=visits, beds=beds, census=census)
+        values = {k: (v.get(month) if isinstance(v, dict) else v) for k, v in values.items()}
+        if month == MONTH:
+            values |= october or {}
+        rows.append([f"{month}-01", dept, values["visits"], values["beds"], values["census"]])
+    return rows
+
+
+# Every line of the finance ledger (an unknown line makes its total unknown): the revenue is all
+# outpatient service revenue, the expense all personnel expense, the other lines 0.
+REVENUE_LINES = [f"{side}_{line}_revenue" for side in ("op", "ip")
+                 for line in ("drug", "consumables", "exam", "lab", "service", "other")]  # fmt: skip
+EXPENSE_LINES = ["personnel", "drug", "consumables", "depreciation", "maintenance", "other"]
+FINANCE_LINES = ["month", "dept", *REVENUE_LINES, *(f"{e}_expense" for e in EXPENSE_LINES)]
+
+
+def _finance(dept: str, revenue: float, expense: float, october: tuple) -> list[list]:
+    def row(month: str, revenue: float, expense: float) -> list:
+        lines = [revenue if n == "op_service_revenue" else 0 for n in REVENUE_LINES]
+        return [month, dept, *lines, expense, *[0] * (len(EXPENSE_LINES) - 1)]
+
+    return [*(row(m, revenue, expense) for m in HISTORY_MONTHS), row(MONTH, *october)]
+
+
+@pytest.fixture
+def rules(con, tmp_path):
+    workload = [
+        # floor, resolution of a rate: 50 of 100 beds occupied every month, then 75 or 74
+        *_workload("FL", beds=100, census=50, october={"census": 75}),
+        *_workload("FN", beds=100, census=50, october={"census": 74}),
+        # materiality in the unit (10 visits) and relative (20% of the median)
+        *_workload("MA", visits=40, october={"visits": 50}),
+        *_workload("MB", visits=40, october={"visits": 49}),
+        *_workload("MC", visits=100, october={"visits": 120}),
+        *_workload("MD", visits=100, october={"visits": 119}),
+        # a season: October was as high a year ago (SE), or not quite (SF)
+        *_workload("SE", visits={m: 150 if m == "2025-10" else 100 for m in FLAT}, october={"visits": 150}),
+        *_workload("SF", visits={m: 130 if m == "2025-10" else 100 for m in FLAT}, october={"visits": 150}),
+    ]  # fmt: skip
+    finance = [
+        # direction: revenue should rise, expense should not
+        *_finance("DI", 1_000_000, 1_000_000, (1_300_000, 1_300_000)),
+        *_finance("DJ", 1_000_000, 1_000_000, (700_000, 700_000)),
+        # a history of zeros, then 5,000 or 4,999 CNY
+        *_finance("ZE", 0, 0, (0, 5_000)),
+        *_finance("ZF", 0, 0, (0, 4_999)),
+    ]
+    codes = sorted({row[1] for row in workload + finance})
+    files = {
+        "departments.csv": [
+            ["code", "name_zh", "kind"],
+            *[[d, f"科{d}", "medical"] for d in codes],
+        ],
+        "workload.csv": [["date", "dept", "outpatient_visits", "open_beds", "census"], *workload],
+        "finance.csv": [FINANCE_LINES, *finance],
+    }
+    load(con, tmp_path, files)
+    compute_months(con, [*HISTORY_MONTHS, MONTH])
+    return {(f.check, f.dept, f.metric): f for f in run_anomaly_checks(con, [MONTH])}
+
+
+def test_spread_floor_is_the_resolution_of_a_rate(rules):
+    # FL: occupancy 50 / 100 every month: MAD 0 and mean deviation 0; 3% of 0.5 = 0.015; a rate
+    #     over cases is read no finer than its count's noise: √(0.5 × 100) / 100 = 0.0707.
+    #     October 75 / 100: z = 0.25 / 0.0707 = 3.54 > 3.5. Material: 25 points ≥ 2, ≥ 20% of
+    #     0.5, 25 bed-days ≥ 5. Against last year too: +50% > 33%, 0.25 > 3.5 × 0.0707 = 0.247.
+    fl = rules[("anomaly_mad_zscore", "FL", "bed_occupancy")]
+    assert fl.severity == "warning"
+    assert fl.score == pytest.approx(0.25 / (50**0.5 / 100))
+    name = indicators()["bed_occupancy"].zh
+    assert f"{name}较近12个月明显升高（近12个月中位数 50.0%，本月 75.0%）" in fl.message_zh
+    assert ("anomaly_yoy", "FL", "bed_occupancy") in rules
+    # FN: 74 / 100: z = 0.24 / 0.0707 = 3.39 and 0.24 < 0.247: neither
+    assert not [key for key in rules if key[1:] == ("FN", "bed_occupancy")]
+
+
+def test_a_change_must_be_material(rules):
+    visits = {key[1] for key in rules if key[2] == "outpatient_visits"}
+    # MA: flat 40 -> spread max(0, 3% of 40, one visit) = 1.2; 50: z = 8.3, +10 ≥ 10 visits and
+    #     ≥ 20% of 40 = 8: an alarm. MB: 49: +9 < 10 visits although 9 ≥ 8: none.
+    # MC: flat 100 -> spread 3; 120: +20 ≥ 20% of 100: an alarm. MD: 119: +19 < 20: none,
+    #     although z = 19 / 3 = 6.3 and 19 ≥ 10 visits.
+    assert {"MA", "MC"} <= visits and not {"MB", "MD"} & visits
+    assert rules[("anomaly_mad_zscore", "MA", "outpatient_visits")].value == 50
+
+
+def test_an_improvement_is_a_note_not_an_alarm(rules):
+    # DI: revenue and expense 1,000,000 every month -> spread 3% = 30,000; October 1,300,000:
+    #     z = 10, +300,000 material. Revenue should rise (direction up): a note (severity info);
+    #     expense should not (direction down): an alarm.
+    revenue = rules[("anomaly_mad_zscore", "DI", "medical_revenue")]
+    expense = rules[("anomaly_mad_zscore", "DI", "total_expense")]
+    assert (revenue.severity, revenue.is_note) == ("info", True)
+    assert revenue.message_zh.endswith("属向好变化。")
+    assert (expense.severity, expense.is_note) == ("warning", False)
+    assert "明显升高" in expense.message_zh and "请核实数据" in expense.message_zh
+    # DJ: both fall to 700,000: the revenue's fall is the alarm, the expense's a note
+    assert rules[("anomaly_mad_zscore", "DJ", "medical_revenue")].severity == "warning"
+    assert rules[("anomaly_mad_zscore", "DJ", "total_expense")].severity == "info"
+    assert "明显下降" in rules[("anomaly_mad_zscore", "DJ", "medical_revenue")].message_zh
+
+
+def test_first_non_zero_after_zeros_only_when_material(rules):
+    # ZE: total expense 0 for 12 months, then 5,000 CNY: the spread of nothing says nothing; the
+    #     change 5,000 ≥ 5,000 CNY (and ≥ 20% of 0, ≥ 5 CNY): an alarm, said as what it is.
+    first = rules[("anomaly_mad_zscore", "ZE", "total_expense")]
+    assert first.severity == "warning"
+    name = indicators()["total_expense"].zh
+    assert first.message_zh.startswith(f"{name}此前 12 个月均为 0，本月为 5,000。")
+    # ZF: 4,999 CNY < 5,000: none (a z against a spread of one yuan would be 4,999)
+    assert not [key for key in rules if key[1:] == ("ZF", "total_expense")]
+
+
+def test_a_season_is_not_an_alarm(rules):
+    # SE: eleven months of 100 and October 2025 at 150: median 100, MAD 0, mean deviation 50 / 12
+    #     -> spread 1.253314 × 4.167 = 5.22; October 2026 150: z = 9.6, but a year ago it was 150
+    #     too (0 ≤ 3.5 × 5.22): a season.
+    # SF: October 2025 at 130: mean deviation 30 / 12 -> spread 1.253314 × 2.5 = 3.13; 150 is
+    #     20 from last year, beyond 3.5 × 3.13 = 10.97: an alarm, z = 50 / 3.13 = 16.0.
+    assert ("anomaly_mad_zscore", "SE", "outpatient_visits") not in rules
+    sf = rules[("anomaly_mad_zscore", "SF", "outpatient_visits")]
+    assert sf.score == pytest.approx(50 / (1.253314 * 2.5))
+
+
 def test_anomaly_thresholds_come_from_one_file():
     limits = thresholds()
-    assert (limits["z_threshold"], limits["min_history"], limits["window_months"]) == (3.5, 6, 12)
+    assert (limits["z_threshold"], limits["min_history"], limits["window_months"]) == (3.5, 12, 12)
     assert limits["yoy_threshold"] == 0.33
     # every $parameter of every SQL file has its value: months, today, a threshold
     known = set(limits) | {"months", "today", "master_ledgers"}

@@ -480,7 +480,12 @@ def quality_tables(warehouse):
         ('anomaly_mad_zscore', 'warning', 'D01', '2026-10', 'discharges', null, null, null,
          '平均住院日本月为 10.00，前 6 个月的中位数为 8.00', 'Average length of stay is 10.00'),
         ('anomaly_yoy', 'warning', 'ALL', '2026-10', 'finance', null, null, null,
-         '出院者药占比本月为 0.0%', 'Episode drug cost share is 0.0%')""")
+         '出院者药占比本月为 0.0%', 'Episode drug cost share is 0.0%'),
+        -- notes: changes for the better, never an alarm
+        ('anomaly_mad_zscore', 'info', 'D01', '2026-10', 'appointments', null, null, null,
+         '门诊预约诊疗率较近12个月明显升高，属向好变化。', 'Appointment rate rose: better'),
+        ('anomaly_mad_zscore', 'info', 'D01', '2026-10', 'patient_feedback', null, null, null,
+         '门诊平均候诊时间较近12个月明显下降，属向好变化。', 'Waiting time fell: better')""")
     warehouse.execute("""
         create table publication_blocks (dept varchar, month varchar, "check" varchar,
             message_zh varchar, message_en varchar)""")
@@ -554,6 +559,23 @@ def test_anomalies_join_attention_and_findings_fill_the_appendix(
     alos = re.search(r'<tr data-attention="alos">(.*?)</tr>', attention, re.S).group(1)
     assert labels.text("anomaly", "zh") in alos and "平均住院日本月为 10.00" in alos
     assert "episode_drug_ratio" not in attention  # the hospital's anomaly, not D01's
+    # one status vocabulary: the status cell holds the tile's status only, the alarm its own mark
+    status_cell = re.search(r'<td class="status-cell">(.*?)</td>', alos, re.S).group(1)
+    assert labels.text("anomaly", "zh") not in status_cell and "预警" in status_cell
+    assert 'class="anomaly-mark"' in alos and "status-anomaly" not in d01
+    # the tile says the same: 预警, and the mark beside it
+    tile = re.split(r'<div class="tile[ "]', d01.split('data-metric="alos">')[1])[0]
+    assert "预警" in tile and 'class="anomaly-mark"' in tile
+    # a note is shown on an item that is there anyway (appointment_rate is below its band), it
+    # makes none of its own (waiting time) and carries no mark
+    appointments = re.search(
+        r'<tr data-attention="appointment_rate">(.*?)</tr>', attention, re.S
+    ).group(1)
+    assert "属向好变化" in appointments and 'class="anomaly-mark"' not in appointments
+    assert 'data-attention="outpatient_wait_minutes"' not in attention
+    # most material first: workload (visits), efficiency (alos), then service (appointments, …)
+    order = re.findall(r'data-attention="([a-z0-9_]+)"', attention)
+    assert order.index("outpatient_visits") < order.index("alos") < order.index("appointment_rate")
     appendix = _section(d01, "data-quality")
     assert "anomaly_outpatient_visits" in appendix and "ward_flow" not in appendix
     hospital_attention = _section(_page(tmp_path, MONTH, "ALL.html"), "attention")

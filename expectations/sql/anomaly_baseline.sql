@@ -1,0 +1,139 @@
+-- What both anomaly checks (anomaly_mad_zscore, anomaly_yoy) judge a month of an indicator
+-- against: the department's own past. thresholds.toml [anomaly] says why each rule is there.
+--   median          of the values of the previous $window_months months (history_months of them)
+--   spread          the usual month-to-month deviation, floored:
+--                   greatest(MAD / 0.6745, or where the MAD is 0 (more than half the history is
+--                            one value) 1.253314 × the mean absolute deviation,
+--                            $spread_floor_relative × |median|,
+--                            resolution)
+--                   (0.6745 and 1.253314 = √(π/2) make both comparable to a standard deviation).
+--   resolution      what one unit of the indicator's numerator moves it by: scale / denominator
+--                   (1 for a count or an amount). For a ratio over cases (the catalogue gives a
+--                   reason for a zero denominator) the numerator is counted, and a count of n
+--                   varies by about √n: scale × √max(expected numerator, 1) / denominator, the
+--                   expected numerator being |median| × denominator / scale.
+--   z               (value − median) / spread: how many usual deviations this month is away
+--   zero_history    every month of the history is 0: the spread says nothing, only materiality
+--   as_last_year    the same month a year ago was within $z_threshold spreads of this month: a
+--                   season, not a jump (that month is in the history window)
+--   material_*      the change against the median (or last year) matters: at least min_change in
+--                   the indicator's unit ($material_change_by_indicator, else $material_change by
+--                   unit), at least $material_relative of the reference, and at least
+--                   $material_events units of what the indicator counts (|change| × denominator /
+--                   scale: events, visits, hours, CNY)
+--   better_*        the change goes the indicator's good way (catalogue direction up or down)
+--   explained       the department explained the month in its commentary (topic = indicator id)
+-- Grain: one row per department group, indicator and month checked that has a value and history.
+-- Reads: metric_values, metric_catalogue, raw_commentary.
+-- Parameters: $months, $window_months, $spread_floor_relative, $z_threshold, $material_relative,
+-- $material_events, $material_change, $material_change_by_indicator.
+with observed as (
+    select
+        dept,
+        metric,
+        period,
+        cast(strptime(period, '%Y-%m') as date) as month,
+        value,
+        numerator,
+        denominator,
+        yoy_period
+    from metric_values
+    where grain = 'month' and value is not null
+),
+
+current as (
+    select * from observed where list_contains($months, month)
+),
+
+history as (
+    select c.dept, c.metric, c.month, h.value as past
+    from current c
+    join observed h
+        on h.dept = c.dept
+        and h.metric = c.metric
+        and h.month >= c.month - to_months(cast($window_months as integer))
+        and h.month < c.month
+),
+
+centre as (
+    select
+        dept,
+        metric,
+        month,
+        median(past) as median,
+        count(*) as history_months,
+        max(abs(past)) = 0 as zero_history
+    from history
+    group by all
+),
+
+deviation as (
+    select
+        h.dept,
+        h.metric,
+        h.month,
+        median(abs(h.past - c.median)) as mad,
+        avg(abs(h.past - c.median)) as mean_ad
+    from history h
+    join centre c using (dept, metric, month)
+    group by all
+),
+
+measured as (
+    select
+        cur.*,
+        c.median,
+        c.history_months,
+        c.zero_history,
+        y.value as yoy_value,
+        y.numerator as yoy_numerator,
+        k.name_zh as metric_zh,
+        k.name_en as metric_en,
+        k.unit,
+        k.direction,
+        k.scale,
+        coalesce(cur.denominator, 1) / k.scale as per_unit,
+        coalesce($material_change_by_indicator[cur.metric], $material_change[k.unit], 0)
+            as min_change,
+        greatest(
+            case
+                when d.mad > 0 then d.mad / 0.6745
+                when d.mean_ad > 0 then 1.253314 * d.mean_ad
+                else 0
+            end,
+            $spread_floor_relative * abs(c.median),
+            case
+                when not cur.denominator > 0 then 0
+                when k.zero is null then k.scale / cur.denominator
+                else k.scale * sqrt(greatest(abs(c.median) * cur.denominator / k.scale, 1))
+                    / cur.denominator
+            end
+        ) as spread,
+        exists (
+            select 1 from raw_commentary n
+            where n.dept = cur.dept and n.month = cur.month and n.topic = cur.metric
+        ) as explained
+    from current cur
+    join centre c using (dept, metric, month)
+    join deviation d using (dept, metric, month)
+    join metric_catalogue k on k.metric = cur.metric
+    left join observed y
+        on y.dept = cur.dept and y.metric = cur.metric and y.period = cur.yoy_period
+)
+
+select
+    *,
+    value - median as change,
+    case when spread > 0 then (value - median) / spread end as z,
+    yoy_value is not null and abs(value - yoy_value) <= $z_threshold * spread as as_last_year,
+    abs(value - median) >= min_change
+        and abs(value - median) >= $material_relative * abs(median)
+        and abs(value - median) * per_unit >= $material_events as material_median,
+    abs(value - yoy_value) >= min_change
+        and abs(value - yoy_value) >= $material_relative * abs(yoy_value)
+        and abs(value - yoy_value) * per_unit >= $material_events as material_yoy,
+    (direction = 'up' and value > median) or (direction = 'down' and value < median)
+        as better_median,
+    (direction = 'up' and value > yoy_value) or (direction = 'down' and value < yoy_value)
+        as better_yoy
+from measured
