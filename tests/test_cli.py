@@ -68,3 +68,14 @@ def test_suppress_below_reaches_the_reports(tmp_path, capsys):
     args = ["standalone", "--period", "2026-10", "--home", str(home), "--suppress-below", "5"]
     assert main(args) == 0
     assert "37.5%" not in report.read_text(encoding="utf-8")
+
+
+def test_run_summary_prints_the_anomaly_alarm_rate():
+    from pipelines.runner import RunSummary, format_summary
+
+    summary = RunSummary(findings={"warning": 90, "info": 14}, alarms=(7, 170))
+    text = format_summary(summary)
+    # 7 / 170 = 0.041176 -> 4.1%; notes (info) apart from warnings
+    assert "  anomaly alarms: 7/170 department-months (4.1%)" in text
+    assert "0 errors, 90 warnings, 14 notes (data_quality.csv)" in text
+    assert "anomaly alarms" not in format_summary(RunSummary())  # no indicators, no rate
