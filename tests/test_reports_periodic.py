@@ -465,7 +465,10 @@ def test_service_counts_supplies_drawn_and_low_stock(warehouse, written):
 
 @pytest.fixture
 def quality_tables(warehouse):
-    """The expectations stage's tables as documented, created here (the stage may not exist)."""
+    """The expectations stage's tables as documented, created here (the stage may not exist;
+    the loader may have created them empty)."""
+    warehouse.execute("drop table if exists dq_findings")
+    warehouse.execute("drop table if exists publication_blocks")
     warehouse.execute("""
         create table dq_findings ("check" varchar, severity varchar, dept varchar,
             period varchar, ledger varchar, file varchar, sheet varchar, "row" integer,
