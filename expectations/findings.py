@@ -5,8 +5,9 @@ Tables written (months are 'YYYY-MM'):
   file, sheet, row, message_zh, message_en, and for indicator checks metric, value, reference,
   score, threshold.
 - `publication_blocks`: one row per department, month and error-level ledger check that failed:
-  that department's indicators of that month are not to be published (dept, month, check,
-  message_zh, message_en).
+  that department's indicators of that month that read one of `ledgers` (comma-separated kinds:
+  the check's, or for a per-ledger suite the ledger of its findings) are not to be published
+  (dept, month, check, message_zh, message_en, ledgers).
 - `ledger_quality`: one row per department and month: completeness, timeliness, accuracy and
   score, each 0–100 (formulas in checks.toml).
 
@@ -70,6 +71,7 @@ class PublicationBlock:
     check: str
     message_zh: str
     message_en: str
+    ledgers: str  # the ledger kinds in error, comma-separated
 
     def message(self, lang: str) -> str:
         return self.message_zh if lang == "zh" else self.message_en
@@ -285,6 +287,10 @@ def _blocks(con: duckdb.DuckDBPyConnection, found: list[Finding]) -> list[Public
     for (dept, month, check_id), items in sorted(grouped.items()):
         item = check(check_id)
         first = items[0]
+        # A suite's finding names the ledger in error; a reconciliation's names every ledger it
+        # reads (it cannot tell which is wrong): what reads any of them is withheld.
+        in_error = {kind for f in items for kind in (f.ledger or "").split(",") if kind}
+        in_error = in_error or set(item.ledgers)
         blocks.append(
             PublicationBlock(
                 dept=dept,
@@ -292,6 +298,7 @@ def _blocks(con: duckdb.DuckDBPyConnection, found: list[Finding]) -> list[Public
                 check=check_id,
                 message_zh=f"{item.zh}（{len(items)} 处）：{first.message_zh}",
                 message_en=f"{item.en} ({len(items)} found): {first.message_en}",
+                ledgers=",".join(sorted(in_error)),
             )
         )
     return blocks
@@ -350,7 +357,7 @@ def publication_blocks(
     if not _has_table(con, "publication_blocks"):
         return []
     rows = con.execute(
-        """select dept, month, "check", message_zh, message_en from publication_blocks
+        """select dept, month, "check", message_zh, message_en, ledgers from publication_blocks
            where ($month is null or month = $month) and ($dept is null or dept = $dept)
            order by month, dept, "check" """,
         {"month": month, "dept": dept},

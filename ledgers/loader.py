@@ -83,10 +83,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """)
     # Department-months held back from publication: written by the data-quality checks, and by a
     # load for the months it touched until their checks have run (see `_hold_unchecked`).
+    # `ledgers`: the ledger kinds in error, comma-separated; null withholds every indicator.
     con.execute("""
         create table if not exists publication_blocks (
-            dept varchar, month varchar, "check" varchar, message_zh varchar, message_en varchar)
+            dept varchar, month varchar, "check" varchar, message_zh varchar, message_en varchar,
+            ledgers varchar)
     """)
+    # A warehouse made before blocks named their ledgers.
+    con.execute("alter table publication_blocks add column if not exists ledgers varchar")
     for spec in ledgers().values():
         columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
@@ -312,7 +316,7 @@ def _hold_unchecked(con: duckdb.DuckDBPyConnection, months: set[str] | list[str]
         return
     con.execute(
         """insert into publication_blocks
-           select '*', m, $check, $zh, $en from unnest($months) t(m)
+           select '*', m, $check, $zh, $en, null from unnest($months) t(m)
            where not exists (select 1 from publication_blocks b
                              where b.month = t.m and b."check" = $check)""",
         {"months": sorted(months), "check": UNCHECKED, "zh": UNCHECKED_ZH, "en": UNCHECKED_EN},

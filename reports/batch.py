@@ -290,13 +290,17 @@ def render_unit(
     result = UnitResult(unit)
     stems = department_stems([d.code for d in data.departments])
     chosen = list(zip(data.departments, stems, strict=True))[unit.part :: unit.parts]
-    result.manifest = manifest_entries([d for d, _ in chosen], [s for _, s in chosen])
+    shown = []
     for department, stem in chosen:
         try:
             if unit.grain == "week":
                 brief = weekly_brief(data, department, lang)
-                panels = brief_panels(brief, data)
                 files = [period_dir / report_file_name(stem, lang, ".html")]
+                if brief.is_empty:
+                    _remove(files)
+                    continue
+                shown.append((department, stem))
+                panels = brief_panels(brief, data)
                 print_ = fingerprint("week", unit.period, ASSET_HREF, brief, panels)
                 if _keep(files, print_, stored, result):
                     continue
@@ -304,6 +308,10 @@ def render_unit(
             else:
                 content = period_content(data, department, lang)
                 files = report_files(period_dir, stem, lang)
+                if content.is_empty:
+                    _remove(files)
+                    continue
+                shown.append((department, stem))
                 print_ = fingerprint(unit.grain, unit.period, ASSET_HREF, content)
                 if _keep(files, print_, stored, result):
                     continue
@@ -313,6 +321,7 @@ def render_unit(
                 unit.grain, unit.period, department.code, _describe(error)
             ) from error
         _record(files, print_, result)
+    result.manifest = manifest_entries([d for d, _ in shown], [s for _, s in shown])
     if unit.grain != "week" and unit.part == 0:
         try:
             view = dashboard_view(data, lang)
@@ -334,6 +343,12 @@ def _period_data(con: duckdb.DuckDBPyConnection, cache: dict, unit: Unit, option
         data.suppress_below = options.suppress_below
         cache.update(key=key, data=data)
     return cache["data"]
+
+
+def _remove(files: list[Path]) -> None:
+    """A report with nothing to show is not written, and one an earlier run wrote goes."""
+    for path in files:
+        path.unlink(missing_ok=True)
 
 
 def _keep(files: list[Path], print_: str, stored: dict[str, Stamp], result: UnitResult) -> bool:

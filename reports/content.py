@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ledgers.specs import ledger
+from metrics import catalogue
 from reports import (
     attention,
     decomposition,
@@ -43,6 +45,10 @@ __all__ = [
 ]
 
 
+# The ledgers whose rows the service and supplies detail shows as they are.
+DETAIL_LEDGERS = ("patient_feedback", "appointments", "supplies")
+
+
 @dataclass(frozen=True)
 class Comment:
     dept: str
@@ -74,6 +80,8 @@ class ReportContent:
     findings_checked: bool = False  # False: the dq_findings table does not exist (yet)
     # A week, quarter or year still in progress is named by what it covers and marked 进行中
     coverage: periods.Coverage = field(default_factory=periods.Coverage)
+    # One line per ledger kind the hospital has not provided: which indicators it leaves out.
+    missing_ledgers: list[str] = field(default_factory=list)
 
     @property
     def dept_name(self) -> str:
@@ -90,7 +98,23 @@ class ReportContent:
 
     @property
     def withheld(self) -> bool:
+        """Whether some of the period's figures are withheld (the banner says which)."""
         return bool(self.blocks)
+
+    @property
+    def detail_withheld(self) -> bool:
+        """Whether a ledger the service and supplies detail shows is in error."""
+        return any(b.blocks_ledger(kind) for b in self.blocks for kind in DETAIL_LEDGERS)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to show: no figure (shown, withheld or suppressed), no commentary, no
+        finding. Such a report is not written (a clinic with no activity in the period)."""
+        return not (
+            any(r.has_value or r.withheld or r.suppressed for r in self.rows.values())
+            or self.commentary
+            or self.findings
+        )
 
     @property
     def period_title(self) -> str:
@@ -123,27 +147,41 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         findings=_findings(data, department),
         findings_checked=data.findings_checked,
         coverage=data.coverage,
+        missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
     )
     content.decompositions = decomposition.decompose(data, department.code, lang)
     content.attention = attention.attention_items(content, data)
     content.peers = peers.compare(data, department, content.tiles, lang)
     content.recommendations = recommendations.recommend(content, data)
-    if not content.withheld:
+    if not content.detail_withheld:
         content.service = ledger_detail.patient_service(data, department, lang)
         content.supplies = ledger_detail.supplies(data, department, lang)
     return content
 
 
+def missing_ledger_line(kind: str, lang: str) -> str:
+    """'未提供经济运行台账：经济指标暂缺': the ledger and the families of the indicators reading it."""
+    reading = {i.family for i in catalogue.indicators().values() if kind in i.inputs}
+    families = [f.name(lang) for f in catalogue.families().values() if f.id in reading]
+    return labels.text("missing_ledger", lang).format(
+        ledger=ledger(kind).title(lang), families=("、" if lang == "zh" else ", ").join(families)
+    )
+
+
 def _findings(data: PeriodData, department: Department) -> list[Finding]:
-    """The department's findings (the hospital's: all). For circulation, a message about a
-    sensitive indicator (an anomaly states its value and history) is replaced by a note."""
+    """The department's findings (the hospital's: all). A message about an indicator (an anomaly
+    states its value and history) whose value is withheld is replaced by a note; for
+    circulation, so is one about a sensitive indicator."""
     found = [f for f in data.findings if department.is_hospital or f.dept == department.code]
-    if data.suppress_below is None:
-        return found
-    sensitive = privacy.sensitive_indicators()
+    sensitive = privacy.sensitive_indicators() if data.suppress_below is not None else set()
     shown = []
     for finding in found:
-        if finding.metric in sensitive:
+        if finding.metric and data.publication.withheld(
+            finding.dept or HOSPITAL, [finding.period], finding.metric
+        ):
+            zh, en = privacy.finding_note(finding.metric, "withheld_finding")
+            finding = replace(finding, message_zh=zh, message_en=en)
+        elif finding.metric in sensitive:
             zh, en = privacy.finding_note(finding.metric)
             finding = replace(finding, message_zh=zh, message_en=en)
         shown.append(finding)

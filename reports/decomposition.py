@@ -100,6 +100,7 @@ PRODUCTS = (
     ),
 )
 OCCUPANCY_EXPLAINS = ("bed_occupancy", "occupied_bed_days", "alos", "bed_work_days", "bed_turnover")
+OCCUPANCY_READS = (*OCCUPANCY_EXPLAINS, "avg_open_beds")
 
 _CENT = Decimal("0.01")
 _HUNDREDTH_PP = Decimal("0.01")
@@ -108,8 +109,6 @@ _HUNDREDTH_PP = Decimal("0.01")
 def decompose(data: PeriodData, dept: str, lang: str) -> list[Decomposition]:
     """Every decomposition that the department's figures allow, against the previous period and
     the same period a year earlier (once when those are the same period, as for a year)."""
-    if data.publication.withheld(dept, data.months):
-        return []
     result = []
     for comparison in ("prior", "yoy"):
         for product in PRODUCTS:
@@ -122,8 +121,13 @@ def decompose(data: PeriodData, dept: str, lang: str) -> list[Decomposition]:
     return result
 
 
-def _base(data: PeriodData, dept: str, metric: str, comparison: str) -> str | None:
-    """The comparison's base period, if its figures may be published."""
+def _base(
+    data: PeriodData, dept: str, metric: str, comparison: str, reads: tuple[str, ...]
+) -> str | None:
+    """The comparison's base period, if the figures it `reads` may be published in this period
+    and in the base."""
+    if data.publication.withheld_any(dept, data.months, reads):
+        return None
     current = data.value(dept, metric)
     if current is None:
         return None
@@ -138,7 +142,7 @@ def _base(data: PeriodData, dept: str, metric: str, comparison: str) -> str | No
     reason = current.prior_reason if comparison == "prior" else current.yoy_reason
     if partial or current.in_progress or reason:
         return None
-    if data.publication.withheld(dept, periods.months(data.grain, base)):
+    if data.publication.withheld_any(dept, periods.months(data.grain, base), reads):
         return None
     return base
 
@@ -153,7 +157,7 @@ def _complete(*reports: ReportValue | None) -> bool:
 def _product(
     data: PeriodData, dept: str, product: Product, comparison: str, lang: str
 ) -> Decomposition | None:
-    base = _base(data, dept, product.rate, comparison)
+    base = _base(data, dept, product.rate, comparison, (product.rate, *product.explains))
     if base is None:
         return None
     now, before = data.value(dept, product.rate), data.value(dept, product.rate, base)
@@ -212,7 +216,7 @@ def _product(
 
 
 def _occupancy(data: PeriodData, dept: str, comparison: str, lang: str) -> Decomposition | None:
-    base = _base(data, dept, "bed_occupancy", comparison)
+    base = _base(data, dept, "bed_occupancy", comparison, OCCUPANCY_READS)
     if base is None:
         return None
     figures = {}

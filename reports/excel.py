@@ -203,7 +203,10 @@ def _supplies_sheet(sheet: Worksheet, content: ReportContent) -> None:
     supplies = content.supplies
     heading(sheet, content, t("supplies_issued"))
     if supplies is None:
-        put_text(sheet.cell(HEADER_ROW, 1), t("withheld") if content.withheld else t("no_supplies"))
+        put_text(
+            sheet.cell(HEADER_ROW, 1),
+            t("withheld") if content.detail_withheld else t("no_supplies"),
+        )
         return
     names = supplies.labels
     value_name = catalogue.indicators()["supplies_issued_value"].name(lang)

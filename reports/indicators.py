@@ -148,7 +148,7 @@ def indicator_row(
     kind = number_kind(indicator, data.denominators(dept, indicator.id))
     report = data.value(dept, indicator.id, period)
     publication = data.publication
-    if publication.withheld(dept, periods.months(data.grain, period)):
+    if publication.withheld(dept, periods.months(data.grain, period), indicator.id):
         return IndicatorRow(
             indicator,
             kind,
@@ -168,7 +168,7 @@ def indicator_row(
     fields = {name: getattr(report, name) for name in _REPORT_FIELDS}
     hidden = privacy.suppressed(data, dept, indicator.id, period)
     for base, prefix in ((report.prior_period, "prior"), (report.yoy_period, "yoy")):
-        if base and publication.withheld(dept, periods.months(data.grain, base)):
+        if base and publication.withheld(dept, periods.months(data.grain, base), indicator.id):
             for suffix in ("value", "change", "change_rel"):
                 fields[f"{prefix}_{suffix}"] = None
         if privacy.base_hidden(data, dept, indicator.id, base):
@@ -188,7 +188,7 @@ def published_value(data: PeriodData, dept: str, metric: str, period: str) -> fl
     report = data.value(dept, metric, period)
     if report is None or report.value is None:
         return None
-    if data.publication.withheld(dept, periods.months(data.grain, period)):
+    if data.publication.withheld(dept, periods.months(data.grain, period), metric):
         return None
     if privacy.suppressed(data, dept, metric, period):
         return None

@@ -66,7 +66,7 @@ def _peer_row(
     metric = row.indicator.id
     published, withheld = [], 0
     for member in members:
-        if data.publication.withheld(member.code, data.months):
+        if data.publication.withheld(member.code, data.months, metric):
             withheld += 1
             continue
         if privacy.suppressed(data, member.code, metric, data.period):
@@ -88,7 +88,7 @@ def _peer_row(
         report = data.value(group, metric)
         if (
             report is not None
-            and not data.publication.withheld(group, data.months)
+            and not data.publication.withheld(group, data.months, metric)
             and not privacy.suppressed(data, group, metric, data.period)
         ):
             group_value = report.value

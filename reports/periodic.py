@@ -56,11 +56,14 @@ def write_period_reports(
     data = load_period(con, grain, period)
     data.suppress_below = suppress_below
     stems = department_stems([d.code for d in data.departments])
-    written = []
+    written, shown = [], []
     for department, stem in zip(data.departments, stems, strict=True):
         content = period_content(data, department, lang)
+        if content.is_empty:
+            continue  # nothing to show: no file
         written += write_department_report(content, period_dir, stem, self_contained)
-    write_manifest(period_dir, manifest_entries(data.departments, stems))
+        shown.append((department, stem))
+    write_manifest(period_dir, manifest_entries([d for d, _ in shown], [s for _, s in shown]))
     return sorted(written)
 
 

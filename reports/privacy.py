@@ -88,12 +88,12 @@ def note(below: int, lang: str) -> str:
     return labels.text("suppressed", lang).format(threshold=below)
 
 
-def finding_note(metric: str) -> tuple[str, str]:
-    """The (zh, en) message that replaces an anomaly message about a sensitive indicator."""
+def finding_note(metric: str, label: str = "suppressed_finding") -> tuple[str, str]:
+    """The (zh, en) message that replaces an anomaly message about a sensitive indicator (or,
+    with label `withheld_finding`, about a withheld value)."""
     indicator = catalogue.indicators()[metric]
     return tuple(
-        labels.text("suppressed_finding", code).format(indicator=indicator.name(code))
-        for code in ("zh", "en")
+        labels.text(label, code).format(indicator=indicator.name(code)) for code in ("zh", "en")
     )
 
 

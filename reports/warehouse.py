@@ -14,7 +14,7 @@ from decimal import Decimal
 import duckdb
 
 from expectations.checks import NOTE
-from ledgers.specs import ledger
+from ledgers.specs import ledger, ledgers
 from metrics import catalogue
 from reports import labels, periods
 from reports.formatting import is_missing
@@ -155,6 +155,8 @@ class PeriodData:
     findings: list[Finding] = field(default_factory=list)
     findings_checked: bool = False  # whether the dq_findings table exists at all
     publication: Publication = field(default_factory=lambda: Publication([], {}))
+    # Ledger kinds some indicator needs of which the warehouse holds no row at all.
+    missing_ledgers: list[str] = field(default_factory=list)
     # Reports for wide circulation: sensitive counts of 1 … suppress_below − 1 are hidden
     # (reports.privacy); None hides nothing.
     suppress_below: int | None = None
@@ -238,6 +240,7 @@ def load_period(
         findings_checked=FINDINGS_TABLE in tables,
         publication=Publication(_blocks(con) if BLOCKS_TABLE in tables else [], kinds),
         extent=read_extent(con) if "data_extent" in tables else None,
+        missing_ledgers=missing_ledgers(con, tables),
     )
 
 
@@ -247,6 +250,18 @@ def read_extent(con: duckdb.DuckDBPyConnection) -> periods.DataExtent | None:
         return None
     rows = con.execute("select data_month, last_workload_day from data_extent").fetchall()
     return periods.DataExtent(*rows[0]) if rows else None
+
+
+def missing_ledgers(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
+    """The ledger kinds that indicators read (catalogue `inputs`) and the hospital has not
+    provided at all: no accepted row in any month. In the specs' order."""
+    needed = {kind for i in catalogue.indicators().values() for kind in i.inputs}
+    missing = []
+    for kind in (k for k in ledgers() if k in needed):
+        table = ledger(kind).table
+        if table not in tables or con.execute(f"select 1 from {table} limit 1").fetchone() is None:  # noqa: S608
+            missing.append(kind)
+    return missing
 
 
 _HELD_MONTHS = "select distinct period from metric_values where grain = 'month'"
@@ -401,6 +416,13 @@ def _blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
                 check=_text(row.get("check")) or "",
                 message_zh=_text(row.get("message_zh")),
                 message_en=_text(row.get("message_en")),
+                ledgers=_ledger_set(row.get("ledgers")),
             )
         )
     return blocks
+
+
+def _ledger_set(value: object) -> frozenset[str] | None:
+    """A block's ledgers; None when the warehouse predates them (then it withholds all)."""
+    text = _text(value)
+    return frozenset(text.split(",")) if text else None

@@ -44,6 +44,11 @@ class WeeklyBrief:
     def withheld(self) -> bool:
         return bool(self.blocks)
 
+    @property
+    def is_empty(self) -> bool:
+        """No figure of the week, shown, withheld or suppressed: the brief is not written."""
+        return not any(r.has_value or r.withheld or r.suppressed for r in self.rows)
+
 
 def write_weekly_briefs(
     con: duckdb.DuckDBPyConnection,
@@ -65,16 +70,20 @@ def write_weekly_briefs(
     data = load_period(con, "week", week)
     data.suppress_below = suppress_below
     stems = department_stems([d.code for d in data.departments])
-    written = []
+    written, shown = [], []
     for department, stem in zip(data.departments, stems, strict=True):
         brief = weekly_brief(data, department, lang)
+        if brief.is_empty:
+            continue
         written.append(write_brief(brief, brief_panels(brief, data), week_dir, stem))
-    write_manifest(week_dir, manifest_entries(data.departments, stems))
+        shown.append((department, stem))
+    write_manifest(week_dir, manifest_entries([d for d, _ in shown], [s for _, s in shown]))
     return sorted(written)
 
 
 def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyBrief:
     weekly = [i for i in catalogue.indicators().values() if i.weekly]
+    blocks = data.publication.blocks_for(department.code, data.months)
     return WeeklyBrief(
         department=department,
         week=data.period,
@@ -83,8 +92,9 @@ def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyB
         yoy_week=_same_week_last_year(data.period),
         trend_weeks=data.trend,
         rows=[indicator_row(data, department.code, indicator) for indicator in weekly],
-        blocks=data.publication.blocks_for(department.code, data.months),
         coverage=data.coverage,
+        # Only the blocks that withhold one of the brief's figures.
+        blocks=[b for b in blocks if any(b.blocks_metric(i.id) for i in weekly)],
     )
 
 

@@ -322,7 +322,7 @@ CASES = {
         # missing after the 5th is also late
         change=drop_rows("finance.csv", dept="B"),
         expected={
-            ("finance_missing", "error", "B", MONTH, None, None, None),
+            ("finance_missing", "warning", "B", MONTH, None, None, None),
             ("ledger_late", "warning", "B", MONTH, None, None, None),
         },
     ),

@@ -12,7 +12,9 @@
 --   appointments      the department had outpatient visits in the month
 --   supplies          the department kept the supplies ledger the month before
 --   equipment_usage   a device of the department reported its use the month before
--- A monthly ledger is expected only once its month is over ($today after its last day).
+-- A monthly ledger is expected only once its month is over ($today after its last day), and only
+-- of a hospital that keeps that ledger kind at all (some row in any month): a hospital without a
+-- finance ledger is told so once in its reports, not once per department and month.
 -- Present: the department has rows of the month in the ledger (any file). Arrived: the earliest
 -- modified time of the files holding those rows. Due: the $due_day of the following month.
 -- A file also holding later months (a yearly workbook saved again each month) was saved for
@@ -145,6 +147,7 @@ select
 from expected e
 join periods p on p.month = e.month
 semi join raw_departments d on d.code = e.dept
+semi join (select distinct ledger from ledger_rows) kept on kept.ledger = e.ledger
 left join arrivals a on a.ledger = e.ledger and a.dept = e.dept and a.month = e.month
 left join ward w on w.dept = e.dept and w.month = e.month
 left join beds b on b.dept = e.dept and b.month = e.month
