@@ -59,7 +59,7 @@ DISCHARGE_HEADERS = {
     "discharge_date": "出院日期",
     "surgery_date": "手术日期",
     "surgery_grade": "手术级别",
-    "outcome": "离院方式",
+    "outcome": "转归",
     "complication": "并发症",
     "total_cost": "总费用",
     "drug_cost": "药品费",

@@ -137,7 +137,7 @@ episodes as (
     from read_csv($discharge_files, header = true,
                   columns = {'病例编号': 'VARCHAR', '出院科室': 'VARCHAR', '入院日期': 'DATE',
                              '出院日期': 'DATE', '手术日期': 'DATE', '手术级别': 'VARCHAR',
-                             '离院方式': 'VARCHAR', '并发症': 'VARCHAR', '总费用': 'VARCHAR',
+                             '转归': 'VARCHAR', '并发症': 'VARCHAR', '总费用': 'VARCHAR',
                              '药品费': 'VARCHAR', '耗材费': 'VARCHAR', '医保类型': 'VARCHAR',
                              'DRG组': 'VARCHAR'})
 ),

@@ -42,10 +42,11 @@ from ledgers.reader import (
     latest_allowed,
     parse_row,
     recognise,
+    refuse_identifier_value,
     refuse_identifiers,
     row_rejection,
 )
-from ledgers.specs import Column, Ledger, ledgers
+from ledgers.specs import Column, Ledger, ledgers, reading_rules
 from ledgers.values import CellError, is_blank, parse_cell
 
 # Smaller CSV files are read cell by cell: below this size the general path is as fast.
@@ -221,6 +222,7 @@ def _parse(
         c.name: (f"c{index[c.name]}" if c.name in index else "null::varchar") for c in spec.columns
     }
     markers = [c for c in (spec.dept, spec.period) if c and c in index]
+    _refuse_identifier_values(con, raw, match, index)
 
     # Cells the SQL does not convert, parsed by the Python rules once per distinct spelling.
     maps: dict[str, str] = {}
@@ -349,6 +351,24 @@ def _parse(
             if m
         } | {r[spec.period].strftime("%Y-%m") for r in sheet.records if r[spec.period]}
     return sheet
+
+
+def _refuse_identifier_values(
+    con: duckdb.DuckDBPyConnection, raw: str, match: HeaderMatch, index: dict[str, int]
+) -> None:
+    """The general path's identifier-value rule (reader.looks_like_identifier) in SQL: the
+    same whole-cell patterns, which RE2 reads as Python does."""
+    pattern = "|".join(f"(?:{p})" for p in reading_rules().identifier_values)
+    for column, _ in match.columns.values():
+        if column.type != "text":
+            continue
+        (row,) = con.execute(
+            f"""select min(rowid) + 2 from {raw}
+                where regexp_full_match(trim(c{index[column.name]}), ?)""",  # noqa: S608
+            [pattern],
+        ).fetchone()
+        if row is not None:
+            refuse_identifier_value("", match.header_text[column.name], row)
 
 
 def _blank(cell: str) -> str:

@@ -1184,6 +1184,8 @@ def _discharge_table(episodes: pd.DataFrame) -> pd.DataFrame:
     table["surgery_grade"] = (
         table["surgery_grade"].where(table["surgery_grade"] > 0).astype("Int64")
     )
+    # 离院方式 as the 病案首页 codes it: 5 died, else 1 discharged on the doctor's order
+    table["discharge_mode"] = table["outcome"].map(lambda o: "5" if o == "died" else "1")
     return table
 
 

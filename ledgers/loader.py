@@ -801,9 +801,12 @@ def _summarise(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
             report.problems.append((file, status, message))
 
 
-def rejections_by_reason(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
-    """Rejected rows counted by rule, without the offending value or the column header; most
-    frequent first. A duplicate names its twin, in the same file or another one."""
+def rejections_by_reason(
+    con: duckdb.DuckDBPyConnection, kinds: list[str] | None = None
+) -> list[tuple[str, int]]:
+    """Rejected rows (of these ledger kinds, if given) counted by rule, without the offending
+    value or the column header; most frequent first. A duplicate names its twin, in the same
+    file or another one."""
     return con.execute(
         """select case
                       when not is_conflict
@@ -812,5 +815,7 @@ def rejections_by_reason(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]
                       else 'duplicate key across files'
                   end as why,
                   count(*)
-           from rejected_rows group by why order by 2 desc, 1"""
+           from rejected_rows where $kinds is null or list_contains($kinds, ledger)
+           group by why order by 2 desc, 1""",
+        {"kinds": kinds},
     ).fetchall()

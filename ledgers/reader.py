@@ -71,10 +71,27 @@ class HeaderMatch:
     header_text: dict[str, str]
     extra: list[str]
     identifiers: list[str]
+    missing: list[str] = field(default_factory=list)  # required columns not in the header
 
     @property
     def score(self) -> int:
         return len(self.columns)
+
+    @property
+    def is_complete(self) -> bool:
+        """The kind's required (key) columns and at least one of its measures: a sheet sharing
+        only 科室 and 日期 with the workload ledger (a training register) is not one."""
+        if self.missing:
+            return False
+        spec = ledgers()[self.kind]
+        return any(name in self.header_text for name in measure_columns(spec))
+
+
+def measure_columns(spec: Ledger) -> list[str]:
+    """The columns that say something about a row beyond which row it is: not its key, its
+    department or its period."""
+    naming = {*spec.key, spec.dept, spec.period}
+    return [c.name for c in spec.columns if c.name not in naming]
 
 
 def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
@@ -311,24 +328,26 @@ def _match_header(kind: str, cells: list[object]) -> HeaderMatch | None:
             continue
         columns[index] = (column, factor or 1.0)
         header_text[column.name] = as_text(cell)
-    if not all(col.name in header_text for col in ledgers()[kind].required):
-        return None
-    return HeaderMatch(kind, -1, columns, header_text, extra, identifiers)
+    missing = [col.zh[0] for col in ledgers()[kind].required if col.name not in header_text]
+    return HeaderMatch(kind, -1, columns, header_text, extra, identifiers, missing)
 
 
 def recognise(file_name: str, grid: list[list[object]]) -> HeaderMatch | str:
     """The ledger kind and header row of a sheet, or the reason none fits."""
     best: dict[str, HeaderMatch] = {}
+    closest: HeaderMatch | None = None  # the partial match with most columns, for the message
     for row_index, cells in enumerate(grid[: reading_rules().header_search_rows]):
         for kind in ledgers():
             if kind in best:
                 continue
             match = _match_header(kind, cells)
-            if match is not None:
-                match.row = row_index
+            match.row = row_index
+            if match.is_complete:
                 best[kind] = match
+            elif closest is None or _closeness(match) > _closeness(closest):
+                closest = match
     if not best:
-        return "no header row in the first 10 rows holds all required columns of any ledger"
+        return _unrecognised(closest)
     top = max(m.score for m in best.values())
     leaders = [m for m in best.values() if m.score == top]
     if len(leaders) == 1:
@@ -338,6 +357,30 @@ def recognise(file_name: str, grid: list[list[object]]) -> HeaderMatch | str:
         return best[by_prefix]
     names = ", ".join(m.kind for m in leaders)
     return f"the header fits several ledgers equally ({names}); name the file with one's prefix"
+
+
+def _closeness(match: HeaderMatch) -> tuple[bool, int]:
+    """A header with all of a kind's key columns is closer to it than one lacking some."""
+    return (not match.missing, match.score)
+
+
+def _unrecognised(closest: HeaderMatch | None) -> str:
+    """Why no ledger fits, naming the columns: what the closest kind lacks, or that the sheet
+    carries only its key columns."""
+    reason = "no header row in the first 10 rows holds all required columns of any ledger"
+    if closest is None or closest.score < 2:
+        return reason
+    spec = ledgers()[closest.kind]
+    found = ", ".join([*closest.header_text.values(), *closest.extra])
+    if closest.missing:
+        lacks = f"lacks its required column(s) {', '.join(closest.missing)}"
+    else:
+        measures = ", ".join(spec.by_name[name].zh[0] for name in measure_columns(spec))
+        lacks = f"has none of its measure columns ({measures})"
+    return (
+        f"{reason}: row {closest.row + 1} ({found}) looks like the {spec.zh} ({spec.en}) "
+        f"ledger but {lacks}; the sheet is not loaded"
+    )
 
 
 def _prefix_kind(file_name: str, kinds: list[str]) -> str | None:
@@ -366,6 +409,7 @@ def parse_sheet(file: str, sheet: str, grid: list[list[object]], match: HeaderMa
     read = SheetRead(file, sheet, match.kind, match.row + 1, extra_columns=match.extra)
     marker_columns = [c for c in (spec.dept, spec.period) if c]
     dept_index = next((i for i, (c, _) in match.columns.items() if c.name == spec.dept), None)
+    text_columns = [(i, c) for i, (c, _) in match.columns.items() if c.type == "text"]
     previous_dept: object = None
     for row_index in range(match.row + 1, len(grid)):
         cells = grid[row_index]
@@ -375,6 +419,9 @@ def parse_sheet(file: str, sheet: str, grid: list[list[object]], match: HeaderMa
         raw = {
             col.name: cells[i] if i < len(cells) else None for i, (col, _) in match.columns.items()
         }
+        for index, column in text_columns:
+            if index < len(cells) and looks_like_identifier(cells[index]):
+                refuse_identifier_value(sheet, match.header_text[column.name], row_index + 1)
         if any(_is_totals(raw.get(name)) for name in marker_columns):
             read.totals_rows += 1
             continue
@@ -519,6 +566,30 @@ def read_file(path: Path, name: str) -> list[SheetRead]:
             reason = f"the sheet could not be read ({type(error).__name__}: {error})"
             sheets.append(SheetRead(name, sheet_name, match.kind, skipped=reason))
     return sheets
+
+
+@cache
+def _identifier_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in reading_rules().identifier_values))
+
+
+def looks_like_identifier(cell: object) -> bool:
+    """Whether a cell reads as an 18-digit 身份证号 or an 11-digit mobile number."""
+    if is_blank(cell) or isinstance(cell, bool | dt.date):
+        return False
+    if isinstance(cell, float) and not cell.is_integer():
+        return False
+    return _identifier_pattern().fullmatch(as_text(cell)) is not None
+
+
+def refuse_identifier_value(sheet_name: str, header: str, row: int | None) -> None:
+    """A text column holding an identifier-looking value refuses its whole file."""
+    where = f", row {row}" if row else ""
+    raise FileError(
+        f"sheet {sheet_name or '(csv)'}, column {header}{where} holds a value that looks like a "
+        "身份证号 (18 digits) or a mobile number (11 digits), a direct patient identifier: "
+        "remove it and save again; nothing of this file was stored"
+    )
 
 
 def refuse_identifiers(match: HeaderMatch, sheet_name: str) -> None:

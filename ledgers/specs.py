@@ -126,6 +126,7 @@ class ReadingRules:
     header_search_rows: int
     totals_markers: frozenset[str]
     identifier_columns: frozenset[str]
+    identifier_values: tuple[str, ...]  # whole-cell patterns, in the syntax of Python and RE2
     unit_factors: dict[str, float]
     bool_true: frozenset[str]
     bool_false: frozenset[str]
@@ -147,6 +148,7 @@ def _load() -> tuple[dict[str, Ledger], ReadingRules]:
         header_search_rows=reading["header_search_rows"],
         totals_markers=frozenset(normalise_header(m) for m in reading["totals_markers"]),
         identifier_columns=frozenset(normalise_header(m) for m in reading["identifier_columns"]),
+        identifier_values=tuple(reading["identifier_values"]),
         unit_factors={normalise_header(k): float(v) for k, v in reading["unit_factors"].items()},
         bool_true=frozenset(normalise_header(m) for m in reading["bool_true"]),
         bool_false=frozenset(normalise_header(m) for m in reading["bool_false"]),

@@ -19,8 +19,11 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 # The time of day after a date is read only to be range-checked (25:99 is no time): ledgers count days.
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
 _DATE_PATTERNS = (
+    # A date-time keeps its date as written: a time, and a `Z` or offset suffix (an ISO export),
+    # say nothing the daily grain needs (the time is only range-checked).
     re.compile(
-        r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
+        r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+        r"(?:[ t](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:z|[+-]\d{2}(?::?\d{2})?)?)?$"
     ),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),

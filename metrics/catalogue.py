@@ -144,3 +144,28 @@ def store(con: duckdb.DuckDBPyConnection) -> None:
         from catalogue_frame
     """)
     con.unregister("catalogue_frame")
+
+
+def ledger_needs_markdown() -> str:
+    """README's table of which ledgers give which indicators (catalogue `inputs`): one row per
+    ledger kind, its indicators, and the other ledgers an indicator needs as well."""
+    from ledgers.specs import ledgers
+
+    lines = [
+        "| Ledger | Indicators that need it (and what else they need) |",
+        "| --- | --- |",
+    ]
+    for kind, spec in ledgers().items():
+        named = []
+        for indicator in indicators().values():
+            if kind not in indicator.inputs:
+                continue
+            others = [ledgers()[k].en.lower() for k in indicator.inputs if k != kind]
+            named.append(indicator.en + (f" (+ {', '.join(others)})" if others else ""))
+        if named:
+            lines.append(f"| {spec.en} ({spec.zh}) | {'; '.join(named)} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(ledger_needs_markdown(), end="")

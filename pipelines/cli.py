@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     print(format_summary(summary))
     print(f"  finished in {time.monotonic() - started:.1f} s")
-    return 0
+    return 1 if summary.nothing_dated_loaded else 0
 
 
 def _templates(args: argparse.Namespace) -> int:

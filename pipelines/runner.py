@@ -51,6 +51,9 @@ class RunSummary:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
+    # Rows of the dated ledgers (those with a day or month): loaded, and rejected by reason.
+    dated_rows_loaded: int = 0
+    dated_rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
     checks_passed: set[str] = field(default_factory=set)
     checks_failed: set[str] = field(default_factory=set)
     blocking_failed: list[str] = field(default_factory=list)
@@ -60,6 +63,11 @@ class RunSummary:
     values: int = 0
     reports: list[Path] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def nothing_dated_loaded(self) -> bool:
+        """Every row of every dated ledger was rejected: no indicator can be computed."""
+        return self.dated_rows_loaded == 0 and bool(self.dated_rejected_by_reason)
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
@@ -181,14 +189,14 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
                     ).fetchall()
                 )
                 summary.alarms = alarm_rate(con)
-    summary.outputs = {
+    outputs = {
         "metrics": settings.reports / "metrics.csv",
         "rejected rows": settings.reports / "rejected_rows.csv",
         "data quality": settings.reports / "data_quality.csv",
+        "report index": settings.reports / "index.html",
     }
-    index = settings.reports / "index.html"
-    if index.exists():
-        summary.outputs["report index"] = index
+    # Only the files this run (or an earlier one) wrote: never a path to nothing.
+    summary.outputs = {name: path for name, path in outputs.items() if path.exists()}
     return summary
 
 
@@ -340,20 +348,41 @@ def _read_load_summary(settings: Settings, summary: RunSummary) -> None:
         )
         summary.rows_rejected = con.execute("select count(*) from rejected_rows").fetchone()[0]
         summary.rejected_by_reason = rejections_by_reason(con)
+        dated = [kind for kind, spec in ledgers().items() if spec.period]
+        summary.dated_rows_loaded = sum(
+            con.execute(f"select count(*) from {ledgers()[kind].table}").fetchone()[0]  # noqa: S608
+            for kind in dated
+        )
+        summary.dated_rejected_by_reason = rejections_by_reason(con, dated)
         summary.months = months_with_data(con)
+
+
+SHOWN_REASONS = 8
 
 
 def format_summary(summary: RunSummary) -> str:
     """The short summary a run ends with."""
     files = sum(summary.files.values())
     by_kind = ", ".join(f"{kind} {n}" for kind, n in summary.files.items())
-    lines = [
-        "deptops run summary",
+    lines = ["deptops run summary"]
+    if summary.nothing_dated_loaded:
+        rejected = sum(count for _, count in summary.dated_rejected_by_reason)
+        lines.append(
+            f"  NOTHING TO COMPUTE: every dated ledger row was rejected ({rejected:,} rows); "
+            "the biggest reasons:"
+        )
+        lines += [f"    {count:>6,}  {why}" for why, count in summary.dated_rejected_by_reason[:3]]
+    lines += [
         f"  files read:     {files} ({by_kind})",
         f"  rows loaded:    {summary.rows_loaded:,}",
         f"  rows rejected:  {summary.rows_rejected:,}",
     ]
-    lines += [f"    {count:>6,}  {why}" for why, count in summary.rejected_by_reason[:8]]
+    lines += [
+        f"    {count:>6,}  {why}" for why, count in summary.rejected_by_reason[:SHOWN_REASONS]
+    ]
+    more = len(summary.rejected_by_reason) - SHOWN_REASONS
+    if more > 0:
+        lines.append(f"    … and {more} more reasons (rejected_rows.csv)")
     if summary.problems:
         lines.append(f"  files or sheets not used: {len(summary.problems)}")
         lines += [f"    {file}: {status}: {message}" for file, status, message in summary.problems]

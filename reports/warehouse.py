@@ -271,7 +271,9 @@ def read_departments(con: duckdb.DuckDBPyConnection) -> list[Department]:
     """The hospital first, then every department of the department ledger by code."""
     hospital = Department(HOSPITAL, labels.text("hospital", "zh"), labels.text("hospital", "en"))
     rows = con.execute(
-        "select code, name_zh, name_en, kind from raw_departments order by code"
+        # a list without Chinese names: the English (or local) name, else the code
+        "select code, coalesce(name_zh, name_en, code), name_en, kind from raw_departments "
+        "order by code"
     ).fetchall()
     return [hospital, *(Department(*row) for row in rows)]
 

@@ -48,7 +48,7 @@ TODAY = dt.date.today()
 FUTURE = TODAY + dt.timedelta(days=400)
 OCTOBER = days(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
 WORKLOAD = ["日期", "科室", "门诊人次", "入院人数", "出院人数", "实际开放床位", "期末在院人数"]
-DISCHARGES = ["病例编号", "出院科室", "入院日期", "出院日期", "离院方式"]
+DISCHARGES = ["病例编号", "出院科室", "入院日期", "出院日期", "转归"]
 GOOD_ROWS = {"departments": 3, "workload": 31, "discharges": 10, "finance": 1, "appointments": 1}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 

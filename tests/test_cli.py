@@ -51,7 +51,7 @@ def test_suppress_below_reaches_the_reports(tmp_path, capsys):
     )
     write_csv(
         inbox / "出院.csv",
-        [["病例编号", "出院科室", "入院日期", "出院日期", "离院方式"]]
+        [["病例编号", "出院科室", "入院日期", "出院日期", "转归"]]
         + [
             [f"E{i}", "A", "2026-10-01", "2026-10-05", "死亡" if i < 3 else "好转"]
             for i in range(8)

@@ -239,16 +239,18 @@ def test_department_by_code_chinese_or_english_name_and_unknown_rejected(con, in
     assert found[2] == 5 and "神经内科" in found[4] and "department" in found[4]
 
 
-def test_tie_broken_by_file_name_prefix_else_skipped(con, inbox):
-    # month + dept alone fit finance and patient_feedback equally
+def test_key_columns_alone_are_no_ledger_whatever_the_file_name(con, inbox):
+    # month + dept alone are the key of finance, patient feedback, appointments …: no measure of
+    # any, so no ledger, even under a feedback file name (issue 15; before, the prefix chose)
     sheet = [["月份", "科室"], ["2026-10", "CARD"]]
     write_csv(inbox / "满意度10月.csv", sheet)
     write_csv(inbox / "10月.csv", sheet)
     load_inbox(con, inbox)
-    assert rows(con, "select count(*) from raw_patient_feedback") == [(1,)]
+    assert rows(con, "select count(*) from raw_patient_feedback") == [(0,)]
     assert rows(con, "select count(*) from raw_finance") == [(0,)]
-    (skipped,) = rows(con, "select file, message from ledger_sheets where status = 'skipped'")
-    assert skipped[0] == "10月.csv" and "several ledgers" in skipped[1]
+    skipped = rows(con, "select file, message from ledger_sheets where status = 'skipped'")
+    assert [file for file, _ in skipped] == ["10月.csv", "满意度10月.csv"]
+    assert all("(月份, 科室)" in m and "has none of its measure columns" in m for _, m in skipped)
 
 
 def test_patient_identifiers_refuse_the_file_whole(con, inbox):

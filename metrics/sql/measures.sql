@@ -51,7 +51,8 @@ episodes as (
         count(outcome) as outcome_episodes,
         count(*) filter (where outcome = 'cured') as cured_episodes,
         count(*) filter (where outcome in ('cured', 'improved')) as cured_improved_episodes,
-        count(*) filter (where outcome = 'died') as died_episodes,
+        -- death from 转归 or from 离院方式 (病案首页 code 5): either column may be the one kept
+        count(*) filter (where outcome = 'died' or discharge_mode = 'died') as died_episodes,
         count(complication) as complication_recorded_episodes,
         count(*) filter (where complication) as complication_episodes,
         count(total_cost) as costed_episodes,
