@@ -700,8 +700,10 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
 
 
 def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:
-    """raw_<kind> = one staged row per key. Where files disagree the most recently modified file
-    wins; the others are kept in rejected_rows naming their twin, so nothing is counted twice.
+    """raw_<kind> = one staged row per key. Where files disagree the row holding the most values
+    wins, then the most recently modified file's: a near-empty row of a newer file (a register
+    taken for a ledger) never replaces a fuller one. The others are kept in rejected_rows naming
+    their twin, so nothing is counted twice.
 
     Only keys held more than once are ranked (a window over millions of unique episodes costs
     seconds and decides nothing); the others are copied as they are."""
@@ -710,6 +712,10 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
         key = ", ".join(term(k) for k in spec.key)
         on_key = " and ".join(f'{term(k)} = d."{k}"' for k in spec.key)
         named_key = ", ".join(f'{term(k)} as "{k}"' for k in spec.key)
+        filled = " + ".join(
+            f'(s."{c.name}" is not null)::int' for c in spec.columns if c.name not in spec.key
+        )
+        filled = f"({filled or '0'})"
         # Identifiers below come from specs.toml, never from ledger text.
         con.execute(
             f"""create or replace temp table duplicate_keys as
@@ -718,11 +724,14 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
         ranked = f"""
             select s.*, row_number() over (
                        partition by {key}
-                       order by f.modified_at desc, s.source_file, s.source_sheet, s.source_row) as rank,
+                       order by {filled} desc, f.modified_at desc, s.source_file, s.source_sheet,
+                                s.source_row) as rank,
                    first_value(s.source_file || coalesce(' / ' || nullif(s.source_sheet, ''), '')
                                || ' row ' || s.source_row) over (
                        partition by {key}
-                       order by f.modified_at desc, s.source_file, s.source_sheet, s.source_row) as kept
+                       order by {filled} desc, f.modified_at desc, s.source_file, s.source_sheet,
+                                s.source_row) as kept,
+                   max({filled}) over (partition by {key}) - {filled} as fewer_values
             from {spec.staged_table} s join ledger_files f on f.file = s.source_file
             semi join duplicate_keys d on {on_key}
         """  # noqa: S608
@@ -732,7 +741,8 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
                 select s.* from {spec.staged_table} s anti join duplicate_keys d on {on_key}"""  # noqa: S608
         )
         con.execute(
-            f"insert into {spec.table} select * exclude (rank, kept) from ({ranked}) where rank = 1"  # noqa: S608
+            f"insert into {spec.table} select * exclude (rank, kept, fewer_values) "  # noqa: S608
+            f"from ({ranked}) where rank = 1"
         )
         con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
         key_list = ", ".join(
@@ -742,7 +752,10 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
         con.execute(
             f"""insert into rejected_rows
                 select source_file, source_sheet, source_row, ?, ?,
-                       'the same key appears in ' || kept || ', which is kept', kept,
+                       'the same key appears in ' || kept || ', which is kept'
+                       || case when fewer_values > 0
+                               then ' (it holds ' || fewer_values || ' more value(s))' else '' end,
+                       kept,
                        cast(json_object({key_list}) as varchar), source_sha256, true
                 from ({ranked}) where rank > 1""",  # noqa: S608
             [spec.kind, ", ".join(spec.key)],

@@ -232,3 +232,30 @@ def test_when_every_dated_row_is_rejected_the_summary_says_so_first(tmp_path: Pa
         if line.startswith("  ") and ": " in line and "/" in line.split(": ", 1)[1]:
             path = Path(line.split(": ", 1)[1].strip().split(" ")[0])
             assert not path.is_absolute() or path.exists(), line
+
+
+def test_a_duplicate_key_never_lets_a_row_with_fewer_values_replace_a_fuller_one(tmp_path: Path):
+    """The same department-day in a full workload file and, saved later, a file giving only the
+    outpatient visits: the fuller row (beds 10, census 7) is kept; the newer row is listed as the
+    duplicate, naming the kept file and how many more values it holds (2 − 1 = 1)."""
+    import os
+
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "departments.csv", DEPARTMENTS)
+    full = write_csv(
+        inbox / "业务量.csv",
+        [["日期", "科室", "实际开放床位", "期末在院人数"], ["2026-10-01", "D01", 10, 7]],
+    )
+    thin = write_csv(inbox / "补录.csv", [["日期", "科室", "门诊人次"], ["2026-10-01", "D01", 30]])
+    os.utime(full, (1_700_000_000, 1_700_000_000))
+    os.utime(thin, (1_800_000_000, 1_800_000_000))
+    con, _ = _load(inbox, tmp_path)
+    assert con.execute(
+        "select open_beds, census, outpatient_visits, source_file from raw_workload"
+    ).fetchall() == [(10, 7, None, "业务量.csv")]
+    (file, reason) = con.execute("select file, reason from rejected_rows").fetchone()
+    assert file == "补录.csv"
+    assert (
+        reason
+        == "the same key appears in 业务量.csv row 2, which is kept (it holds 1 more value(s))"
+    )
