@@ -562,6 +562,8 @@ def read_file(path: Path, name: str) -> list[SheetRead]:
         refuse_identifiers(match, sheet_name)
         try:
             sheets.append(parse_sheet(name, sheet_name, grid, match))
+        except FileError:
+            raise  # a patient identifier in a cell refuses the whole file, as one in a header
         except Exception as error:  # noqa: BLE001 -- one sheet's failure must not cost the others
             reason = f"the sheet could not be read ({type(error).__name__}: {error})"
             sheets.append(SheetRead(name, sheet_name, match.kind, skipped=reason))
