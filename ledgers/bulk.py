@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ledgers import limits
 from ledgers.reader import (
     HeaderMatch,
     SheetRead,
@@ -180,8 +181,12 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
     # DuckDB skips empty lines and reads quoted line breaks: either would shift the row numbers.
     data = bulk.path.read_bytes()
     lines = data.rstrip(b"\r\n").count(b"\n") + 1
-    (rows,) = con.execute(f"select count(*) from {raw}").fetchone()  # noqa: S608
-    return lines == rows + 1
+    longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
+    (rows, cell) = con.execute(
+        f"select count(*), coalesce(max(greatest({longest})), 0) from {raw}"  # noqa: S608
+    ).fetchone()
+    # A cell beyond the limit: the general path refuses the file, naming its line.
+    return lines == rows + 1 and cell <= limits.current().max_cell_chars
 
 
 def _column_sql(

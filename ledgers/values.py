@@ -92,9 +92,16 @@ def _number(value: object) -> float:
 
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, dt.date):
+        if value < FIRST_SERIAL_DATE:  # a date cell holding a day number below 61
+            raise CellError(
+                f"{value.isoformat()} is before 1900-03-01, where Excel's day numbers name no date "
+                "reliably (60 would be 1900-02-29, which never existed): a mistyped date?"
+            )
         return value
+    if isinstance(value, dt.time):  # a date cell holding 0 or a negative day number
+        raise CellError(f"expected a date, found only a time of day ({value.isoformat()})")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _serial_or_compact(float(value))
     text = as_text(value)
@@ -123,6 +130,7 @@ def _valid_time(clock: str) -> bool:
 # Excel's day numbers: 61 is 1900-03-01. Below it Excel counts a 1900-02-29 that never was (60),
 # so 1 to 60 name no date reliably; 0 and negative numbers name none at all.
 FIRST_SERIAL = 61
+FIRST_SERIAL_DATE = dt.date(1900, 3, 1)
 
 
 def _serial_or_compact(number: float) -> dt.date:

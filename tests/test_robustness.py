@@ -136,6 +136,28 @@ def test_absurd_minutes_are_rejected_by_the_plausibility_rule(root, baseline):
     _unchanged(con, baseline)
 
 
+def test_date_cells_holding_day_numbers_below_61_are_rejected(root, baseline):
+    """Formatted as dates, calamine reads 0 and -1 as a bare time of day and 60 as 1900-02-28
+    (the same as 59): none is a date anyone typed."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(WORKLOAD)
+    for serial in (0, -1, 60):
+        sheet.append([serial, "D02", 1])
+        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+    workbook.save(root / "inbox" / "业务量_日期格式.xlsx")
+    con, _ = _load(root)
+    assert _reasons(con, "业务量_日期格式.xlsx") == [
+        "日期: expected a date, found only a time of day (00:00:00)",
+        "日期: expected a date, found only a time of day (00:00:00)",
+        "日期: 1900-02-28 is before 1900-03-01, where Excel's day numbers name no date reliably "
+        "(60 would be 1900-02-29, which never existed): a mistyped date?",
+    ]
+    _unchanged(con, baseline)
+
+
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [
@@ -159,9 +181,12 @@ def test_times_and_excel_serials_are_range_checked(root, baseline, cell, reason)
 # --- bounded reading ----------------------------------------------------------------------
 
 
-def test_a_cell_of_200000_characters_refuses_its_file(root, baseline):
-    write_csv(root / "inbox" / "业务量_长.csv", [WORKLOAD, _workload("D02", "x" * 200_000)])
-    con, report = _load(root)
+@pytest.mark.parametrize("bulk_min_bytes", [None, 1])  # DuckDB's reader would take the cell
+def test_a_cell_of_200000_characters_refuses_its_file(root, baseline, bulk_min_bytes):
+    write_csv(
+        root / "inbox" / "业务量_长.csv", [WORKLOAD, _workload("D02", "2026-09-01", "x" * 200_000)]
+    )
+    con, report = _load(root, bulk_min_bytes=bulk_min_bytes)
     assert _status(con, "业务量_长.csv") == (
         "refused",
         "line 2 holds a cell longer than the 32,767 characters a cell may have "
