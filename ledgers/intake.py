@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
+from ledgers.values import visible
 
 T = TypeVar("T")
 
@@ -109,14 +110,14 @@ def _unreadable(error: OSError) -> str:
 def display_name(relative: str) -> str:
     """The file's name as text: a name that is not UTF-8 (a GBK name from a Windows share mounted
     without iocharset) is decoded as GB18030, failing that with its bytes escaped, so that the
-    name can be stored and shown."""
+    name can be stored and shown; control and bidi characters are spelled out (`values.visible`)."""
     raw = os.fsencode(relative)
     for encoding in ("utf-8", "gb18030"):
         try:
-            return raw.decode(encoding)
+            return visible(raw.decode(encoding))
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "backslashreplace")
+    return visible(raw.decode("utf-8", "backslashreplace"))
 
 
 def list_inbox(inbox: Path) -> Listing:

@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 from ledgers import clock, limits, reader_child
 from ledgers.limits import LimitExceeded, check_file_size
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
-from ledgers.values import CellError, as_text, is_blank, parse_cell
+from ledgers.values import CellError, as_text, is_blank, parse_cell, visible
 
 SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".parquet"}
 _UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
@@ -554,7 +554,8 @@ def _le(a: object, b: object) -> bool:
 def read_file(path: Path, name: str) -> list[SheetRead]:
     """Every sheet of one file, recognised and parsed. Raises FileError for an unusable file."""
     sheets = []
-    for sheet_name, grid in read_grids(path):
+    for raw_name, grid in read_grids(path):
+        sheet_name = visible(raw_name)
         match = recognise(name, grid)
         if isinstance(match, str):
             sheets.append(SheetRead(name, sheet_name, skipped=match))

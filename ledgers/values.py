@@ -69,6 +69,20 @@ def clean_text(text: str) -> str:
     ).strip()
 
 
+def visible(name: str) -> str:
+    """A file or sheet name with its control and invisible format characters spelled out
+    (`\\u202e`): shown in reports, it cannot hide or reverse part of itself, and two names that
+    differ only by such a character stay two names."""
+    if name.isprintable():
+        return name
+    return "".join(
+        c
+        if c == " " or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+        else f"\\u{ord(c):04x}"
+        for c in name
+    )
+
+
 def _number(value: object) -> float:
     if isinstance(value, bool):
         raise CellError(f"expected a number, found {value!r}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,8 @@ class Settings:
     backup_folder: Path | None = None
     backup_keep: int = 7
     # How much of one ledger file is read, and how far back a row may be dated (SECURITY.md).
-    limits: ReadLimits = field(default_factory=ReadLimits)
+    # DEPTOPS_PAST_YEARS sets how far back a row may be dated; read when the settings are made.
+    limits: ReadLimits = field(default_factory=lambda: read_limits_from(os.environ))
 
     @property
     def warehouse(self) -> Path:
@@ -122,3 +124,14 @@ def memory_limit_from(text: str | None) -> str | None:
     if not text.strip():
         return DEFAULT_MEMORY_LIMIT
     return None if text.strip().lower() == "none" else text.strip()
+
+
+def read_limits_from(environ: Mapping[str, str]) -> ReadLimits:
+    """The reading limits: the defaults, with DEPTOPS_PAST_YEARS (whole years, at least 1) when
+    set."""
+    text = environ.get("DEPTOPS_PAST_YEARS", "").strip()
+    if not text:
+        return ReadLimits()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError(f"DEPTOPS_PAST_YEARS must be a whole number of years, not {text!r}")
+    return ReadLimits(past_years=int(text))

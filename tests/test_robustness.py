@@ -382,6 +382,15 @@ def test_the_past_span_is_a_setting(root):
     assert "2010-05" in months_with_data(con)
 
 
+def test_the_past_span_comes_from_the_environment():
+    from pipelines.settings import read_limits_from
+
+    assert read_limits_from({}).past_years == 10
+    assert read_limits_from({"DEPTOPS_PAST_YEARS": "30"}).past_years == 30
+    with pytest.raises(ValueError, match="DEPTOPS_PAST_YEARS must be a whole number"):
+        read_limits_from({"DEPTOPS_PAST_YEARS": "ten"})
+
+
 def test_department_codes_differing_in_case_or_width_are_one_department(root, baseline):
     write_csv(
         root / "inbox" / "科室_补充.csv",
@@ -812,6 +821,16 @@ def test_control_and_bidi_characters_never_reach_the_warehouse(root):
     assert con.execute(
         "select code, name_zh from raw_departments where code like 'X%'"
     ).fetchall() == [("XSLX", "检验科")]
+
+
+def test_file_names_show_their_invisible_characters(root, baseline):
+    """A right-to-left override would show 业务量\u202ecsv.exe as 业务量exe.vsc: it is spelled out."""
+    write_csv(
+        root / "inbox" / "业务量\u202ecsv.exe.csv", [WORKLOAD, _workload("D02", "2026-09-01")]
+    )
+    con, _ = _load(root)
+    assert _status(con, "业务量\\u202ecsv.exe.csv") == ("loaded", None)
+    _unchanged(con, baseline)
 
 
 @pytest.mark.parametrize(
