@@ -8,6 +8,7 @@ the good inbox loads on its own (`baseline`).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -194,6 +195,19 @@ def test_a_cell_of_200000_characters_refuses_its_file(root, baseline, bulk_min_b
     )
     assert ("业务量_长.csv", "refused") in [p[:2] for p in report.problems]
     _unchanged(con, baseline)
+
+
+def test_a_file_not_used_has_its_line_in_rejected_rows_csv(root, tmp_path):
+    from ledgers.export import write_rejected_csv
+
+    (root / "inbox" / "业务量_nul.csv").write_bytes(bytes(100))
+    con, _ = _load(root)
+    write_rejected_csv(con, tmp_path / "rejected_rows.csv")
+    with (tmp_path / "rejected_rows.csv").open(encoding="utf-8-sig") as handle:
+        lines = [row for row in csv.DictReader(handle) if row["file"] == "业务量_nul.csv"]
+    assert [(r["sheet"], r["row"], r["reason"][:35]) for r in lines] == [
+        ("", "", "refused: the file holds NUL bytes: ")
+    ]
 
 
 def test_a_line_beyond_the_limit_refuses_its_file(root, baseline):
