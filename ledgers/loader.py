@@ -244,51 +244,32 @@ def _load_inbox(
         report.problems.append((name, *not_taken.pop(name)))
     forgotten = set(taken) | removed | set(not_taken)
 
-    con.execute("begin transaction")
-    try:
-        # Candidate months: those the old rows of these files held and those the new rows hold.
-        candidates = _months_of_files(con, forgotten) | _months_of_reads(reads)
-        before = _fingerprints(con, candidates)
-        kinds_before = _kinds_of(con, forgotten)
-        _forget_files(con, forgotten)
-        for name in sorted(taken):
-            snap = taken[name]
-            status, message = errors.get(name, ("loaded", None))
-            con.execute(
-                "insert into ledger_files values (?, ?, ?, ?, ?, ?, current_timestamp)",
-                [name, snap.sha256, snap.size, _modified(snap, on_disk[name]), status, message],
+    # A file whose rows the warehouse refuses (a conversion no rule foresaw) is taken out and the
+    # transaction done again without it: it costs that file, not the load.
+    problems = list(report.problems)
+    before = {id(x): (list(x.records), len(x.rejected)) for x in _sheets(reads)}
+    while True:
+        report.all_months_touched = bool(master_changed)
+        con.execute("begin transaction")
+        try:
+            _commit_load(con, report, reads, taken, not_taken, errors, forgotten, on_disk, taking)
+            con.execute("commit")
+            break
+        except _FileFailed as failed:
+            con.execute("rollback")
+            report.problems = list(problems)
+            for sheet in _sheets(reads):  # as read, before references were resolved
+                sheet.records = list(before[id(sheet)][0])
+                del sheet.rejected[before[id(sheet)][1] :]
+            for sheet in reads.pop(failed.name):
+                bulk.drop(con, sheet)
+            errors[failed.name] = (
+                "unreadable",
+                f"the file's rows could not be stored ({failed.error}); it was skipped",
             )
-            if name in errors:
-                report.problems.append((name, status, message))
-        for name, (status, message) in sorted(not_taken.items()):
-            # No hash: the next run tries the file again.
-            con.execute(
-                "insert into ledger_files values (?, null, null, null, ?, ?, current_timestamp)",
-                [name, status, message],
-            )
-            report.problems.append((name, status, message))
-        _store_reads(con, reads)
-        # Only the kinds these files held or hold now: the others' accepted rows cannot change.
-        kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
-        _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
-        # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
-        # re-saved with one month corrected recomputes that month only.
-        after = _fingerprints(con, candidates)
-        report.touched_months = {
-            month
-            for kind, month in set(before) | set(after)
-            if before.get((kind, month)) != after.get((kind, month))
-        }
-        if (kinds_before | _kinds_of(con, set(taken))) - _period_kinds() or master_changed:
-            report.all_months_touched = True
-        if taking.hold_unchecked:
-            _hold_unchecked(
-                con, _held_months(con) if report.all_months_touched else report.touched_months
-            )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        except BaseException:
+            con.execute("rollback")
+            raise
     if removed:
         # Gives the removed files' blocks back to the warehouse file now. (It does not overwrite
         # them: their bytes stay in free blocks until reused; see SECURITY.md.)
@@ -297,6 +278,70 @@ def _load_inbox(
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
+
+
+class _FileFailed(Exception):
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(name)
+        self.name, self.error = name, error
+
+
+def _sheets(reads: dict[str, list[SheetRead]]) -> list[SheetRead]:
+    return [sheet for name in sorted(reads) for sheet in reads[name]]
+
+
+def _commit_load(
+    con: duckdb.DuckDBPyConnection,
+    report: LoadReport,
+    reads: dict[str, list[SheetRead]],
+    taken: dict[str, intake.Snapshot],
+    not_taken: dict[str, tuple[str, str]],
+    errors: dict[str, tuple[str, str]],
+    forgotten: set[str],
+    on_disk: dict[str, Path],
+    taking: _Taking,
+) -> None:
+    """The load's writes, inside its transaction: forget the files, store what was read, rebuild
+    the accepted rows and say which months changed."""
+    # Candidate months: those the old rows of these files held and those the new rows hold.
+    candidates = _months_of_files(con, forgotten) | _months_of_reads(reads)
+    before = _fingerprints(con, candidates)
+    kinds_before = _kinds_of(con, forgotten)
+    _forget_files(con, forgotten)
+    for name in sorted(taken):
+        snap = taken[name]
+        status, message = errors.get(name, ("loaded", None))
+        con.execute(
+            "insert into ledger_files values (?, ?, ?, ?, ?, ?, current_timestamp)",
+            [name, snap.sha256, snap.size, _modified(snap, on_disk[name]), status, message],
+        )
+        if name in errors:
+            report.problems.append((name, status, message))
+    for name, (status, message) in sorted(not_taken.items()):
+        # No hash: the next run tries the file again.
+        con.execute(
+            "insert into ledger_files values (?, null, null, null, ?, ?, current_timestamp)",
+            [name, status, message],
+        )
+        report.problems.append((name, status, message))
+    _store_reads(con, reads)
+    # Only the kinds these files held or hold now: the others' accepted rows cannot change.
+    kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
+    _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
+    # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
+    # re-saved with one month corrected recomputes that month only.
+    after = _fingerprints(con, candidates)
+    report.touched_months = {
+        month
+        for kind, month in set(before) | set(after)
+        if before.get((kind, month)) != after.get((kind, month))
+    }
+    if (kinds_before | _kinds_of(con, set(taken))) - _period_kinds():
+        report.all_months_touched = True
+    if taking.hold_unchecked:
+        _hold_unchecked(
+            con, _held_months(con) if report.all_months_touched else report.touched_months
+        )
 
 
 UNCHECKED = "unchecked"
@@ -427,22 +472,33 @@ def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
 def _store_reads(con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]]) -> None:
     """Stage the rows read, in dependency order so that department names resolve to codes."""
     shas = dict(con.execute("select file, sha256 from ledger_files").fetchall())
-    sheets = [sheet for name in sorted(reads) for sheet in reads[name]]
+    sheets = _sheets(reads)
     for spec in ledgers().values():
         for sheet in (s for s in sheets if s.kind == spec.kind):
-            _resolve_references(con, spec, sheet)
-            frame = pd.DataFrame.from_records(sheet.records, columns=_columns(spec))
-            frame["source_sha256"] = shas[sheet.file]
-            if len(frame):
-                con.register("sheet_rows", frame)
-                con.execute(f"insert into {spec.staged_table} by name select * from sheet_rows")  # noqa: S608
-                con.unregister("sheet_rows")
-            if sheet.table:
-                _store_table(con, spec, sheet, shas[sheet.file])
+            try:
+                _store_sheet_rows(con, spec, sheet, shas[sheet.file])
+            except (duckdb.Error, ValueError, TypeError, OverflowError) as error:
+                raise _FileFailed(sheet.file, error) from error
         if spec.kind in MASTER_KINDS:
             _rebuild_accepted(con, [spec])
     for sheet in sheets:
         _store_sheet(con, sheet, shas[sheet.file])
+
+
+def _store_sheet_rows(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, sha: str
+) -> None:
+    _resolve_references(con, spec, sheet)
+    frame = pd.DataFrame.from_records(sheet.records, columns=_columns(spec))
+    frame["source_sha256"] = sha
+    if len(frame):
+        con.register("sheet_rows", frame)
+        try:
+            con.execute(f"insert into {spec.staged_table} by name select * from sheet_rows")  # noqa: S608
+        finally:
+            con.unregister("sheet_rows")
+    if sheet.table:
+        _store_table(con, spec, sheet, sha)
 
 
 def _columns(spec: Ledger) -> list[str]:

@@ -612,6 +612,28 @@ def test_an_unexpected_error_reading_one_file_costs_that_file_only(root, baselin
     _unchanged(con, baseline)
 
 
+def test_rows_the_warehouse_refuses_cost_their_file_only(root, baseline, monkeypatch):
+    """A conversion error while storing one file's rows (none is known now that values are
+    range-checked first; simulated here) rolls back, and the load is done again without it."""
+    import ledgers.loader
+
+    write_csv(root / "inbox" / "业务量_存不进.csv", [WORKLOAD, _workload("D02", "2026-09-01")])
+    real = ledgers.loader._store_sheet_rows
+
+    def refuses_one(con, spec, sheet, sha):
+        if sheet.file == "业务量_存不进.csv":
+            con.execute("select cast('x' as integer)")  # a real DuckDB conversion error
+        return real(con, spec, sheet, sha)
+
+    monkeypatch.setattr(ledgers.loader, "_store_sheet_rows", refuses_one)
+    con, report = _load(root)
+    status, message = _status(con, "业务量_存不进.csv")
+    assert status == "unreadable"
+    assert message.startswith("the file's rows could not be stored (Conversion Error: ")
+    assert con.execute("select count(*) from raw_workload where dept = 'D02'").fetchone() == (0,)
+    _unchanged(con, baseline)
+
+
 def test_an_unexpected_error_in_one_sheet_costs_that_sheet_only(root, baseline, monkeypatch):
     import ledgers.reader
 
