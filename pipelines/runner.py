@@ -153,6 +153,9 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
         recover_abandoned_runs(instance, progress)
         progress(f"loading ledgers from {settings.inbox}")
         loaded = _execute(build_definitions(settings), LOAD_JOB, instance)
+        if _files_removed(loaded):
+            # A removed ledger's rows must not stay readable in the file's free blocks.
+            compact_warehouse(settings.warehouse)
         _count_checks(loaded, summary)
         _read_load_summary(settings, summary)
         if summary.blocking_failed:
@@ -198,6 +201,30 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
     # Only the files this run (or an earlier one) wrote: never a path to nothing.
     summary.outputs = {name: path for name, path in outputs.items() if path.exists()}
     return summary
+
+
+def _files_removed(result: dg.ExecuteInProcessResult) -> int:
+    for event in result.get_asset_materialization_events():
+        removed = event.materialization.metadata.get("files_removed")
+        if removed is not None:
+            return int(removed.value)
+    return 0
+
+
+def compact_warehouse(warehouse: Path) -> None:
+    """Rewrite the warehouse into a fresh file and put it in place: DuckDB frees the blocks of
+    deleted rows without overwriting them, so a removed ledger's text would stay in the file
+    (`strings warehouse.duckdb`). Run under the HOME lock, with no other connection open."""
+    fresh = warehouse.with_name(warehouse.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    try:
+        with duckdb.connect() as con:
+            con.execute("attach ? as old (read_only)", [str(warehouse)])
+            con.execute("attach ? as fresh", [str(fresh)])
+            con.execute("copy from database old to fresh")
+        os.replace(fresh, warehouse)
+    finally:
+        fresh.unlink(missing_ok=True)
 
 
 def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:

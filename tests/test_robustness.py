@@ -879,3 +879,30 @@ def test_report_file_names_hold_no_link_breaking_or_bidi_characters(code, forbid
     stem = safe_file_stem(code)
     assert forbidden not in stem and "/" not in stem
     assert safe_file_stem(code) != safe_file_stem(code.replace(forbidden, "_"))  # never shared
+
+
+def test_a_removed_ledgers_text_is_gone_from_the_warehouse_file(root):
+    """After a removal, `deptops run` rewrites the warehouse: the removed rows' bytes do not
+    linger in freed blocks (DuckDB's checkpoint frees them without overwriting)."""
+    from pipelines.runner import compact_warehouse
+
+    sentinel = "PURGE-ME-DRG"
+    rows = [[*DISCHARGES, "DRG组"]]
+    rows += [
+        [f"X{i}", "D01", "2026-10-01", "2026-10-03", "好转", f"{sentinel}{i}"] for i in range(50)
+    ]
+    write_csv(root / "inbox" / "出院_待删.csv", rows)
+    con, _ = _load(root)
+    con.close()
+    warehouse = root / "w.duckdb"
+    assert sentinel.encode() in warehouse.read_bytes()
+    (root / "inbox" / "出院_待删.csv").unlink()
+    con, report = _load(root)
+    before = _good_rows(con)
+    con.close()
+    assert report.files_removed == 1
+    assert sentinel.encode() in warehouse.read_bytes()  # what the checkpoint leaves behind
+    compact_warehouse(warehouse)
+    assert sentinel.encode() not in warehouse.read_bytes()
+    with duckdb.connect(str(warehouse)) as con:
+        assert _good_rows(con) == before
