@@ -30,6 +30,11 @@ def now(timezone: str | None = None) -> dt.datetime:
     return _instant().astimezone(ZoneInfo(timezone or configured_timezone()))
 
 
+def now_naive(timezone: str | None = None) -> dt.datetime:
+    """The hospital's wall-clock time, as the warehouse's timestamp columns hold it."""
+    return now(timezone).replace(tzinfo=None)
+
+
 def today(timezone: str | None = None) -> dt.date:
     """Today's date in `timezone` (default: the configured one)."""
     return now(timezone).date()

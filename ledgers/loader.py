@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ledgers import bulk, clock, intake
+from ledgers import bulk, changes, clock, intake
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
 from ledgers.limits import using as using_limits
 from ledgers.reader import (
@@ -53,6 +53,7 @@ class LoadReport:
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # file, status, message
     touched_months: set[str] = field(default_factory=set)
     all_months_touched: bool = False
+    cells_corrected: int = 0  # accepted cells whose value this load changed (ledger_changes)
 
     @property
     def rows_loaded(self) -> int:
@@ -307,6 +308,9 @@ def _commit_load(
     candidates = _months_of_files(con, forgotten) | _months_of_reads(reads)
     before = _fingerprints(con, candidates)
     kinds_before = _kinds_of(con, forgotten)
+    # The corrections trail: accepted rows this load may replace, compared after it.
+    read_kinds = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
+    changes.set_aside(con, kinds_before | read_kinds, candidates)
     _forget_files(con, forgotten)
     for name in sorted(taken):
         snap = taken[name]
@@ -328,6 +332,7 @@ def _commit_load(
     # Only the kinds these files held or hold now: the others' accepted rows cannot change.
     kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
     _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
+    report.cells_corrected = changes.record_changes(con, clock.now_naive())
     # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
     # re-saved with one month corrected recomputes that month only.
     after = _fingerprints(con, candidates)

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from expectations.findings import write_data_quality_csv
 from expectations.suites import validate_ledger
-from ledgers.export import write_rejected_csv
+from ledgers.export import write_changes_csv, write_rejected_csv
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from metrics.export import write_metrics_csv
@@ -127,6 +127,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
                 "files_removed": report.files_removed,
                 "rows_loaded": report.rows_loaded,
                 "rows_rejected": report.rows_rejected,
+                "cells_corrected": report.cells_corrected,
                 "problems": len(report.problems),
                 "months_touched": ", ".join(touched) or "none",
                 # how far the changed-months sensor refreshes the reports that compare with them
@@ -189,18 +190,20 @@ def build_assets(settings: Settings) -> tuple[list, list]:
     )
     def metrics_csv(duckdb: DuckDBResource, deptops: DeptopsConfig) -> dg.MaterializeResult:
         """HOME/reports/metrics.csv (every indicator, grain, period and department),
-        rejected_rows.csv (every ledger row not loaded, and why) and data_quality.csv (every
-        data-quality finding)."""
+        rejected_rows.csv (every ledger row not loaded, and why), changes.csv (every corrected
+        cell, old -> new) and data_quality.csv (every data-quality finding)."""
         settings = deptops.settings()
         reports = settings.reports
         with duckdb.get_connection() as con:
             rows = write_metrics_csv(con, reports / "metrics.csv")
             rejected = write_rejected_csv(con, reports / "rejected_rows.csv")
+            corrections = write_changes_csv(con, reports / "changes.csv")
             findings = write_data_quality_csv(con, reports / "data_quality.csv", settings.lang)
         return dg.MaterializeResult(
             metadata={
                 "metrics_rows": rows,
                 "rejected_rows": rejected,
+                "corrections": corrections,
                 "findings": findings,
                 "path": dg.MetadataValue.path(str(reports / "metrics.csv")),
             }

@@ -132,6 +132,33 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from reports.package import (
+        Audience,
+        PackageError,
+        assistant_departments,
+        read_password,
+        write_package,
+    )
+
+    home = args.home.resolve()
+    try:
+        password = read_password(str(args.password_file))
+        if args.assistant:
+            codes = assistant_departments(home / "warehouse.duckdb", args.assistant)
+        else:
+            codes = tuple(code.strip() for code in args.dept.split(",") if code.strip())
+        audience = Audience(codes, hospital=args.hospital)
+        files = write_package(
+            home / "reports", args.period, audience, password, args.out, args.lang
+        )
+    except (PackageError, OSError) as error:
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(files)} password-protected files for {', '.join(codes)} to {args.out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="deptops", description="Department operations analytics for hospitals."
@@ -171,6 +198,29 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument("--out", type=Path, required=True, help="new folder for the backup")
     backup.add_argument("--no-wait", action="store_true", help="stop at once if a run uses HOME")
     backup.set_defaults(handler=_backup)
+
+    # allow_abbrev=False: `--password SECRET` must not pass for --password-file (and show up in
+    # the process list and in an error message)
+    package = commands.add_parser(
+        "package",
+        help="one audience's reports of a period, protected by a password",
+        allow_abbrev=False,
+    )
+    package.add_argument("--period", required=True, help="2026-10, 2026-Q3 or 2026")
+    who = package.add_mutually_exclusive_group(required=True)
+    who.add_argument("--dept", help="department codes, comma-separated")
+    who.add_argument("--assistant", help="every department of this operations assistant")
+    package.add_argument("--hospital", action="store_true", help="add the hospital's report")
+    package.add_argument(
+        "--password-file",
+        type=Path,
+        required=True,
+        help="file whose first line is the password ('-': standard input)",
+    )
+    package.add_argument("--out", type=Path, required=True, help="folder to write them to")
+    package.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
+    package.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    package.set_defaults(handler=_package)
 
     restore = commands.add_parser("restore", help="restore a backup into a new HOME")
     restore.add_argument("--from", dest="source", type=Path, required=True, help="backup folder")

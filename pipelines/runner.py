@@ -27,6 +27,8 @@ from dagster._core.storage.tags import (
 )
 
 from expectations.findings import alarm_rate
+from ledgers import clock
+from ledgers.changes import corrections_line
 from ledgers.loader import rejections_by_reason
 from ledgers.specs import ledgers
 from metrics.compute import month_start, months_with_data
@@ -63,6 +65,7 @@ class RunSummary:
     values: int = 0
     reports: list[Path] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
+    corrections: str | None = None  # "纠正 3 个单元格，涉及 2025-06 骨科"
 
     @property
     def nothing_dated_loaded(self) -> bool:
@@ -149,6 +152,7 @@ def run_pipeline(
 
 def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSummary:
     summary = RunSummary()
+    started = clock.now_naive(settings.timezone)
     with dagster_instance(settings) as instance:
         recover_abandoned_runs(instance, progress)
         progress(f"loading ledgers from {settings.inbox}")
@@ -157,7 +161,7 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
             # A removed ledger's rows must not stay readable in the file's free blocks.
             compact_warehouse(settings.warehouse)
         _count_checks(loaded, summary)
-        _read_load_summary(settings, summary)
+        _read_load_summary(settings, summary, started)
         if summary.blocking_failed:
             raise PipelineError(
                 "blocking data checks failed, indicators not published: "
@@ -195,6 +199,7 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
     outputs = {
         "metrics": settings.reports / "metrics.csv",
         "rejected rows": settings.reports / "rejected_rows.csv",
+        "corrections": settings.reports / "changes.csv",
         "data quality": settings.reports / "data_quality.csv",
         "report index": settings.reports / "index.html",
     }
@@ -351,8 +356,9 @@ def _execute(
     return result
 
 
-def _read_load_summary(settings: Settings, summary: RunSummary) -> None:
+def _read_load_summary(settings: Settings, summary: RunSummary, started: dt.datetime) -> None:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        summary.corrections = corrections_line(con, started)
         summary.files = dict(
             con.execute(
                 "select kind, count(distinct file) from ledger_sheets "
@@ -410,6 +416,8 @@ def format_summary(summary: RunSummary) -> str:
     more = len(summary.rejected_by_reason) - SHOWN_REASONS
     if more > 0:
         lines.append(f"    … and {more} more reasons (rejected_rows.csv)")
+    if summary.corrections:
+        lines.append(f"  corrections:    {summary.corrections} (changes.csv)")
     if summary.problems:
         lines.append(f"  files or sheets not used: {len(summary.problems)}")
         lines += [f"    {file}: {status}: {message}" for file, status, message in summary.problems]

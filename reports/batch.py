@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports import labels, periods, privacy
+from reports import labels, periods, privacy, revisions
 from reports.content import period_content
 from reports.dashboard import dashboard_files, dashboard_view, write_dashboard_files
 from reports.files import department_stems, ensure_plotly_js, report_file_name, write_manifest
@@ -81,6 +81,7 @@ class UnitResult:
     reports_unchanged: int = 0
     stamps: dict[str, Stamp] = field(default_factory=dict)
     manifest: dict[str, dict] = field(default_factory=dict)
+    revisions: dict[str, dict] = field(default_factory=dict)  # reports.revisions records
 
 
 @dataclass
@@ -155,6 +156,7 @@ def render_reports(
     outcome = Outcome(workers=workers)
     stamps: dict[str, dict[str, Stamp]] = {period: {} for period in period_list}
     manifests: dict[str, dict[str, dict]] = {period: {} for period in period_list}
+    revised: dict[str, dict[str, dict]] = {period: {} for period in period_list}
     try:
         for done, result in enumerate(results, 1):
             unit = result.unit
@@ -164,6 +166,7 @@ def render_reports(
             outcome.reports_unchanged += result.reports_unchanged
             stamps[unit.period] |= result.stamps
             manifests[unit.period] |= result.manifest
+            revised[unit.period] |= result.revisions
             part = f" part {unit.part + 1}/{unit.parts}" if unit.parts > 1 else ""
             progress(
                 f"{grain} reports {done}/{len(units)}: {unit.period}{part}: "
@@ -177,6 +180,8 @@ def render_reports(
                 write_manifest(period_dir, dict(sorted(manifests[period].items())))
             if stamps[period]:
                 write_stamps(period_dir, stamps[period])
+            if revised[period]:
+                revisions.write_revisions(period_dir, revised[period])
     outcome.rendered.sort()
     outcome.unchanged.sort()
     progress(f"{grain} reports: {outcome.summary()}")
@@ -315,6 +320,7 @@ def render_unit(
                 print_ = fingerprint(unit.grain, unit.period, ASSET_HREF, content)
                 if _keep(files, print_, stored, result):
                     continue
+                content.revision, result.revisions[files[0].name] = revisions.revise(content, files)
                 write_department_report(content, period_dir, stem)
         except Exception as error:
             raise ReportFailed(

@@ -30,6 +30,7 @@ from reports.indicators import (
     published_value,
 )
 from reports.publication import Block
+from reports.revisions import Revision
 from reports.warehouse import HOSPITAL, Department, Finding, PeriodData
 
 __all__ = [
@@ -82,6 +83,8 @@ class ReportContent:
     coverage: periods.Coverage = field(default_factory=periods.Coverage)
     # One line per ledger kind the hospital has not provided: which indicators it leaves out.
     missing_ledgers: list[str] = field(default_factory=list)
+    # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
+    revision: Revision | None = None
 
     @property
     def dept_name(self) -> str:

@@ -86,6 +86,8 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
     _supplies_sheet(workbook.create_sheet(sheet_name(t("supplies_sheet"))), content)
     _commentary_sheet(workbook.create_sheet(sheet_name(t("commentary_sheet"))), content)
     _quality_sheet(workbook.create_sheet(sheet_name(t("dq_sheet"))), content)
+    if content.revision:
+        _revision_sheet(workbook.create_sheet(sheet_name(t("revision_sheet")), 1), content)
     workbook.properties.title = f"{content.dept_name} {content.period}"
     workbook.properties.creator = "deptops"
     workbook.save(path)
@@ -288,6 +290,19 @@ def _commentary_sheet(sheet: Worksheet, content: ReportContent) -> None:
     heading(sheet, content, t("commentary"))
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last)
+
+
+def _revision_sheet(sheet: Worksheet, content: ReportContent) -> None:
+    """What this revision changed, right after the summary: indicator, before, after."""
+    t = partial(labels.text, lang=content.lang)
+    columns = [
+        Column(t("indicator"), 24),
+        Column(t("revision_before")),
+        Column(t("revision_after")),
+    ]
+    rows = [(c.indicator, c.before, c.after) for c in content.revision.changes]
+    heading(sheet, content, t("revision_changes"))
+    finish_table(sheet, columns, write_table(sheet, columns, rows))
 
 
 def _quality_sheet(sheet: Worksheet, content: ReportContent) -> None:

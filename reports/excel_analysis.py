@@ -34,6 +34,8 @@ def heading(sheet: Worksheet, content: ReportContent, text: str) -> None:
     parts = [content.dept_name, content.period_title, text]
     if content.withheld:
         parts.append(labels.text("withheld", content.lang))
+    if content.revision:
+        parts.append(content.revision.title(content.lang))
     title(sheet, " · ".join(parts))
 
 

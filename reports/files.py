@@ -113,11 +113,14 @@ def ensure_plotly_js(reports_dir: Path) -> Path:
 def write_manifest(period_dir: Path, names: dict[str, dict[str, str | None]]) -> Path:
     """Record file stem -> department code and names for the index (added to what is there:
     reports and briefs of one folder may be written by separate runs)."""
-    path = period_dir / MANIFEST
-    merged = read_manifest(period_dir) | names
+    return write_json(period_dir / MANIFEST, read_manifest(period_dir) | names)
+
+
+def write_json(path: Path, data: dict) -> Path:
+    """Replace `path` with `data` at once (a reader never sees half a file)."""
     partial = path.with_suffix(".partial")
     partial.write_text(
-        json.dumps(merged, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     partial.replace(path)
     return path

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from reports import labels, periods
 from reports.files import ASSETS_DIR, DASHBOARD_STEM, parse_report_file_name, read_manifest
 from reports.html import environment, template_helpers
+from reports.revisions import revised_reports
 from reports.warehouse import HOSPITAL
 
 
@@ -27,6 +28,7 @@ class Entry:
     is_dashboard: bool = False
     # slot -> link; slots: html, xlsx, standalone, each with an `_en` twin
     links: dict[str, Link] = field(default_factory=dict)
+    revision: int = 0  # re-issued with other figures (reports.revisions): 修订版 n
 
     def link(self, slot: str) -> Link | None:
         return self.links.get(slot)
@@ -80,6 +82,7 @@ def report_groups(
 
 def _period(folder: Path, lang: str, extent: periods.DataExtent | None) -> Period | None:
     manifest = read_manifest(folder)
+    revised = revised_reports(folder)
     entries: dict[str, Entry] = {}
     for path in sorted(folder.iterdir()):
         parsed = parse_report_file_name(path.name) if path.is_file() else None
@@ -93,6 +96,7 @@ def _period(folder: Path, lang: str, extent: periods.DataExtent | None) -> Perio
             slot += "_en"
         href = "/".join(quote(part) for part in (folder.name, path.name))
         entries[stem].links[slot] = Link(href, path.name)
+        entries[stem].revision = max(entries[stem].revision, revised.get(path.name, 0))
     if not entries:
         return None
     grain = periods.grain_of(folder.name)

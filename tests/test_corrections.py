@@ -1,0 +1,107 @@
+"""A corrected cell leaves a trail and its reports say they were revised: one cell of a small
+inbox changed and loaded again through the real pipeline is logged old -> new in ledger_changes
+and changes.csv, named in the run summary, and the reports it moves are re-issued as 修订版 1 with
+the change listed, the first issue kept under <period>/history/."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+
+import duckdb
+import openpyxl
+import pytest
+
+from pipelines.runner import run_pipeline
+from pipelines.settings import Settings
+from reports.revisions import read_revisions
+from tests.ledger_files import write_csv
+from tests.test_reliability import inbox  # noqa: F401 (a fixture)
+
+# tests/test_reliability.py's inbox: A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds,
+# census 18), 2 admissions and 2 discharges a day, 2025-01-01 … 2025-06-30.
+CORRECTED_DAY = "2025-06-03"
+
+
+@pytest.fixture(scope="module")
+def corrected(inbox, tmp_path_factory):  # noqa: F811
+    """HOME after a first run, then after B's open beds of 3 June corrected from 20 to 22."""
+    folder = tmp_path_factory.mktemp("corrections")
+    ledgers = folder / "inbox"
+    shutil.copytree(inbox, ledgers)
+    # a finance ledger, so that no month is withheld for the want of one
+    finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
+    finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in range(1, 7) for d in "AB"]
+    write_csv(ledgers / "finance.csv", finance)
+    stamp = os.stat(inbox / "业务量.csv").st_mtime
+    os.utime(ledgers / "finance.csv", (stamp, stamp))
+    settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
+    first = run_pipeline(settings, progress=lambda _line: None)
+    workload = ledgers / "业务量.csv"
+    rows = list(csv.reader(workload.open(encoding="utf-8-sig")))
+    (row,) = [r for r in rows if r[:2] == [CORRECTED_DAY, "B"]]
+    assert row[4] == "20"  # 实际开放床位
+    row[4] = "22"
+    with workload.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    os.utime(workload, (stamp + 86_400, stamp + 86_400))
+    second = run_pipeline(settings, progress=lambda _line: None)
+    third = run_pipeline(settings, progress=lambda _line: None)  # nothing changed
+    return settings, first, second, third
+
+
+def test_the_corrected_cell_is_logged_old_to_new(corrected):
+    settings, first, second, third = corrected
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        logged = con.execute(
+            """select file, ledger, "key", dept, period, "column", old_value, new_value
+               from ledger_changes"""
+        ).fetchall()
+    assert logged == [
+        ("业务量.csv", "workload", f"dept=B, date={CORRECTED_DAY}", "B", "2025-06", "open_beds",
+         "20", "22"),
+    ]  # fmt: skip
+    assert first.corrections is None and third.corrections is None
+    assert second.corrections == "纠正 1 个单元格，涉及 2025-06 骨科"
+    lines = list(csv.reader((settings.reports / "changes.csv").open(encoding="utf-8-sig")))
+    assert lines[0] == [
+        "changed_at", "file", "ledger", "key", "dept", "period", "column", "old_value", "new_value",
+    ]  # fmt: skip
+    assert [line[1:] for line in lines[1:]] == [[str(v) for v in logged[0]]]
+
+
+def test_the_report_is_reissued_as_revision_1_and_the_first_issue_kept(corrected):
+    settings, *_ = corrected
+    june = settings.reports / "2025-06"
+    page = (june / "B.html").read_text(encoding="utf-8")
+    assert "修订版 1" in page and "本次修订" in page
+    # B's open bed days in June: 20 beds × 30 days = 600, corrected: 600 − 20 + 22 = 602
+    assert "实际开放总床日数 600 → 602" in page
+    # bed occupancy: 18 × 30 = 540 occupied bed days; 540 / 600 = 90.0 % → 540 / 602 = 89.7 %
+    record = read_revisions(june)["B.html"]
+    assert record["revision"] == 1
+    assert ["病床使用率", "90.0%", "89.7%"] in record["changes"]
+    first_issue = (june / "history" / "B.v0.html").read_text(encoding="utf-8")
+    assert "修订版" not in first_issue and "600" in first_issue
+    assert (june / "history" / "B.v0.xlsx").exists()
+    workbook = openpyxl.load_workbook(june / "B.xlsx")
+    assert workbook.sheetnames[1] == "修订"
+    cells = [[c for c in row] for row in workbook["修订"].iter_rows(values_only=True)]
+    assert ["实际开放总床日数", "600", "602"] in cells
+    # A's June was not touched: not revised
+    assert "修订版" not in (june / "A.html").read_text(encoding="utf-8")
+    assert read_revisions(june)["A.html"]["revision"] == 0
+    # the third run changed nothing: still revision 1, one earlier version of B and the hospital
+    assert sorted(p.name for p in (june / "history").iterdir()) == [
+        "ALL.v0.html", "ALL.v0.xlsx", "B.v0.html", "B.v0.xlsx",
+    ]  # fmt: skip
+
+
+def test_the_index_marks_revised_reports(corrected):
+    settings, *_ = corrected
+    index = (settings.reports / "index.html").read_text(encoding="utf-8")
+    june = index[index.index('id="period-2025-06"') :]
+    june = june[: june.index("</section>")]
+    assert june.count('class="badge revised"') == 2  # B and the hospital (ALL)
+    assert '骨科 <span class="badge revised">修订版 1</span>' in june
