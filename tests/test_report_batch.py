@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from reports.batch import ReportFailed, render_reports
 from reports.dashboard import write_dashboard
 from reports.fingerprints import FINGERPRINTS
 from reports.periodic import write_period_reports
+from reports.revisions import REVISIONS, revised_reports
 from reports.weekly import write_weekly_briefs
 from tests.ledger_files import days, write_csv
 
@@ -144,8 +146,12 @@ def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
             write_period_reports(con, legacy, "month", month)
             write_dashboard(con, legacy, "month", month)
         write_weekly_briefs(con, legacy, WEEK)
-    for stamps in (tmp_path / "pooled").rglob(FINGERPRINTS):
-        stamps.unlink()
+    # the batch's own records (fingerprints, figures issued for revisions) are not reports
+    for record in [
+        *(tmp_path / "pooled").rglob(FINGERPRINTS),
+        *(tmp_path / "pooled").rglob(REVISIONS),
+    ]:
+        record.unlink()
     same_tree(legacy, tmp_path / "pooled")
 
     page = (tmp_path / "pooled" / "2026-10" / "D01.html").read_text(encoding="utf-8")
@@ -218,9 +224,28 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     assert {name: after[name] for name in left_alone} == {name: before[name] for name in left_alone}
     assert (out / "2026-10" / "D04.html").read_text(encoding="utf-8") != old_page
 
-    # The same warehouse rendered from scratch gives the files that were kept or re-rendered.
+    # D04's own figures and the hospital's totals moved: those two are re-issued as 修订版 1, the
+    # first issue kept; the peers' reports (ranks, medians) and the dashboard show no figure of
+    # their own that changed, and are not revisions
+    october = out / "2026-10"
+    assert revised_reports(october) == {"ALL.html": 1, "D04.html": 1}
+    assert (october / "history" / "D04.v0.html").read_text(encoding="utf-8") == old_page
+    assert sorted(p.name for p in (october / "history").iterdir()) == [
+        "ALL.v0.html", "ALL.v0.xlsx", "D04.v0.html", "D04.v0.xlsx",
+    ]  # fmt: skip
+
+    # The same warehouse rendered from scratch gives the files that were kept or re-rendered
+    # (the revised ones aside: they say 修订版 1, a fresh rendering has nothing to revise).
     fresh = tmp_path / "fresh"
     render_reports(warehouse, fresh, "month", MONTHS, workers=1)
+    for tree in (fresh, out):
+        for path in [
+            *tree.rglob(REVISIONS),
+            *tree.glob("2026-10/ALL.*"),
+            *tree.glob("2026-10/D04.*"),
+        ]:
+            path.unlink()
+    shutil.rmtree(october / "history")
     same_tree(fresh, out)
 
 
