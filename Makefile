@@ -27,12 +27,15 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-## ui: the Dagster UI on this project's Definitions, DAGSTER_HOME under var/
+## ui: the Dagster UI (behind deptops' guard: token, Host check, GraphQL over POST only) and the
+## daemon that runs schedules and sensors; DAGSTER_HOME under var/. Open the address it prints.
 ui: $(STAMP)
 	mkdir -p $(HOME_DIR)/dagster
 	cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml
-	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster DEPTOPS_HOME=$(abspath $(HOME_DIR)) \
-		$(BIN)/dagster dev -m pipelines.definitions --host 127.0.0.1
+	export DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster DEPTOPS_HOME=$(abspath $(HOME_DIR)); \
+		$(BIN)/dagster-daemon run -m pipelines.definitions & daemon=$$!; \
+		trap "kill $$daemon" EXIT INT TERM; \
+		$(BIN)/deptops ui --host 127.0.0.1 --port 3000
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)

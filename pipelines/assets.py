@@ -13,6 +13,7 @@ from ledgers.export import write_changes_csv, write_rejected_csv
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from metrics.export import write_metrics_csv
+from pipelines import roots
 from pipelines.quality import build_quality_checks
 from pipelines.settings import Settings
 
@@ -25,6 +26,11 @@ class DeptopsConfig(dg.ConfigurableResource):
     lang: str = "zh"
     suppress_below: int | None = None
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # whatever the run config says (pipelines.roots)
+        roots.check(self.home, "HOME")
+        roots.check(self.inbox, "inbox")
+
     def settings(self) -> Settings:
         from pathlib import Path
 
@@ -34,6 +40,14 @@ class DeptopsConfig(dg.ConfigurableResource):
             lang=self.lang,
             suppress_below=self.suppress_below,
         )
+
+
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse, refused when run config puts it outside the deployment's roots."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        roots.check(self.database, "warehouse")
+        super().setup_for_execution(context)
 
 
 def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:

@@ -159,6 +159,31 @@ def _package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui(args: argparse.Namespace) -> int:
+    import os
+
+    import dagster as dg
+    import uvicorn
+
+    from pipelines.settings import REPO_ROOT
+    from pipelines.ui_guard import guarded_webserver_app, new_token
+
+    if not os.environ.get("DAGSTER_HOME"):
+        print("deptops: set DAGSTER_HOME (make ui does)", file=sys.stderr)
+        return 2
+    token_file = os.environ.get("DEPTOPS_UI_TOKEN_FILE")
+    token = Path(token_file).read_text().strip() if token_file else new_token()
+    hosts = [f"127.0.0.1:{args.port}", f"localhost:{args.port}"]
+    hosts += [h.strip() for h in os.environ.get("DEPTOPS_UI_HOSTS", "").split(",") if h.strip()]
+    with dg.DagsterInstance.get() as instance:
+        app, context = guarded_webserver_app(instance, token, hosts, str(REPO_ROOT))
+        with context:
+            if not token_file:
+                print(f"Dagster UI: http://127.0.0.1:{args.port}/?token={token}", flush=True)
+            uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="deptops", description="Department operations analytics for hospitals."
@@ -221,6 +246,11 @@ def parser() -> argparse.ArgumentParser:
     package.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     package.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     package.set_defaults(handler=_package)
+
+    ui = commands.add_parser("ui", help="the Dagster UI behind deptops' guard (token, Host, POST)")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port (3000)")
+    ui.set_defaults(handler=_ui)
 
     restore = commands.add_parser("restore", help="restore a backup into a new HOME")
     restore.add_argument("--from", dest="source", type=Path, required=True, help="backup folder")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from pipelines.assets import DeptopsConfig, build_assets
+from pipelines import roots
+from pipelines.assets import DeptopsConfig, WarehouseResource, build_assets
 from pipelines.automation import build_inbox_sensor, build_months_sensor, build_schedule
 from pipelines.backup import build_backup_schedule
 from pipelines.settings import Settings
@@ -18,6 +18,7 @@ INDICATORS_JOB = "monthly_indicators"
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Assets, checks, jobs, schedules, sensors and resources for one deployment's settings."""
     assets, checks = build_assets(settings)
+    roots.register(settings.home, settings.inbox)
     # One writer per warehouse: a tag that run-queue limits can key on (docs/production.md).
     tags = {"deptops/warehouse": str(settings.warehouse)}
     by_name = {a.key.to_user_string(): a for a in assets}
@@ -73,7 +74,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             build_months_sensor(by_name["ledger_tables"].key, indicators_job),
         ],
         resources={
-            "duckdb": DuckDBResource(
+            "duckdb": WarehouseResource(
                 database=str(settings.warehouse), connection_config=settings.duckdb_config()
             ),
             "deptops": DeptopsConfig(
