@@ -13,6 +13,8 @@ import duckdb
 import openpyxl
 import pytest
 
+from ledgers.export import write_changes_csv
+from ledgers.loader import load_inbox
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
 from reports.revisions import read_revisions
@@ -105,3 +107,25 @@ def test_the_index_marks_revised_reports(corrected):
     june = june[: june.index("</section>")]
     assert june.count('class="badge revised"') == 2  # B and the hospital (ALL)
     assert '骨科 <span class="badge revised">修订版 1</span>' in june
+
+
+def test_changes_csv_keeps_formula_looking_text_as_text(tmp_path):
+    """A corrected department name that Excel would take for a formula stays text in changes.csv,
+    as in the other CSV exports."""
+    folder = tmp_path / "folder"
+    header = ["code", "name_zh", "name_en", "kind"]
+    write_csv(folder / "departments.csv", [header, ["B", "骨科", "Orthopaedics", "surgical"]])
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert load_inbox(con, folder).cells_corrected == 0  # a first load corrects nothing
+        write_csv(
+            folder / "departments.csv",
+            [header, ["B", "骨科", '=HYPERLINK("http://x","y")', "surgical"]],
+        )
+        assert load_inbox(con, folder).cells_corrected == 1
+        write_changes_csv(con, tmp_path / "changes.csv")
+    (line,) = list(csv.DictReader((tmp_path / "changes.csv").open(encoding="utf-8-sig")))
+    assert (line["ledger"], line["key"], line["column"]) == ("departments", "code=B", "name_en")
+    assert (line["old_value"], line["new_value"]) == (
+        "Orthopaedics",
+        '\'=HYPERLINK("http://x","y")',
+    )
