@@ -18,12 +18,13 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ledgers import bulk, changes, clock, intake
+from ledgers import bulk, changes, clock, indicator_names, intake
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
 from ledgers.limits import using as using_limits
 from ledgers.reader import (
@@ -33,7 +34,7 @@ from ledgers.reader import (
     SheetRead,
     read_file,
 )
-from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
+from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Column, Ledger, ledgers, normalise_header
 
 # Kinds that other ledgers refer to: a change there re-checks every file's references.
 MASTER_KINDS = ("departments", "equipment")
@@ -528,6 +529,14 @@ def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: She
     if spec.dept and spec.period:
         _keep_dated_after_start(con, spec, sheet)
     for column in spec.columns:
+        if column.indicator:
+            _keep_if(
+                sheet,
+                spec,
+                column.name,
+                partial(_indicator_id, column),
+                lambda record, name=column.name: indicator_names.unknown_message(record[name]),
+            )
         if column.ref:
             ref_kind, ref_column = column.ref.split(".")
             known = {
@@ -543,6 +552,12 @@ def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: She
                 lambda value, known=known: value if value in known else None,
                 f"{{value!r}} is not registered in the {ref_kind} ledger",
             )
+
+
+def _indicator_id(column: Column, value: object) -> str | None:
+    """An indicator named by id or name -> its id; other text kept only where the column allows."""
+    found = indicator_names.resolve(value)
+    return found or (value if column.indicator == "or_text" else None)
 
 
 def _department_starts(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
@@ -630,8 +645,9 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
     registered devices checked in SQL, the rows that fail rejected as `_resolve_references` does."""
     table, key = sheet.table, f"{sheet.table}_refs"
     checks: list[tuple[str, str, str]] = []  # (column, SQL true when the row passes, message)
-    select = "p.* exclude (rn)"
+    excluded, replaced = ["rn"], []  # columns of the read replaced by their resolved values
     joins = ""
+    tables = [key]
     if spec.dept:
         names = _department_spellings(con)
         distinct = f'select distinct "{spec.dept}" from {table}'  # noqa: S608
@@ -640,17 +656,10 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
             names.get(normalise_header(v)) or (v if v == spec.dept_wildcard else None)
             for v in spellings
         ]
-        frame = pd.DataFrame(
-            {"spelling": pd.Series(spellings, dtype=object), "code": pd.Series(codes, dtype=object)}
-        )
-        con.register(f"{key}_frame", frame)
-        con.execute(
-            f"create or replace temp table {key} as "  # noqa: S608
-            f"select spelling::varchar as spelling, code::varchar as code from {key}_frame"
-        )
-        con.unregister(f"{key}_frame")
+        _spelling_table(con, key, spellings, codes)
         joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
-        select = f'p.* exclude (rn, "{spec.dept}"), d.code as "{spec.dept}"'
+        excluded.append(f'"{spec.dept}"')
+        replaced.append(f'd.code as "{spec.dept}"')
         checks.append((spec.dept, "d.code is not null", DEPT_MESSAGE))
         starts = _department_starts(con) if spec.period else {}
         if starts:
@@ -671,6 +680,24 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
                     )(record),
                 )
             )
+    for number, column in enumerate(c for c in spec.columns if c.indicator):
+        # Indicators by id or name -> id, as `_resolve_references` does cell by cell.
+        alias, names_table = f"i{number}", f"{key}_i{number}"
+        distinct = f'select distinct "{column.name}" from {table}'  # noqa: S608
+        spellings = [v for (v,) in con.execute(distinct).fetchall()]
+        _spelling_table(con, names_table, spellings, [_indicator_id(column, v) for v in spellings])
+        tables.append(names_table)
+        joins += f' left join {names_table} {alias} on {alias}.spelling = p."{column.name}"'
+        excluded.append(f'"{column.name}"')
+        replaced.append(f'{alias}.code as "{column.name}"')
+        checks.append(
+            (
+                column.name,
+                f'({alias}.code is not null or p."{column.name}" is null)',
+                lambda record, name=column.name: indicator_names.unknown_message(record[name]),
+            )
+        )
+    select = f"p.* exclude ({', '.join(excluded)})" + "".join(f", {r}" for r in replaced)
     for column in spec.columns:
         if column.ref:
             ref_kind, ref_column = column.ref.split(".")
@@ -700,7 +727,23 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
         {"file": sheet.file, "sheet": sheet.sheet, "sha": sha},
     ).fetchone()[0]
     sheet.table_rows = inserted
-    con.execute(f"drop table if exists {key}")
+    for name in tables:
+        con.execute(f"drop table if exists {name}")
+
+
+def _spelling_table(
+    con: duckdb.DuckDBPyConnection, name: str, spellings: list, codes: list[str | None]
+) -> None:
+    """A temp table `name` (spelling, code): how each distinct cell of a read resolves."""
+    frame = pd.DataFrame(
+        {"spelling": pd.Series(spellings, dtype=object), "code": pd.Series(codes, dtype=object)}
+    )
+    con.register(f"{name}_frame", frame)
+    con.execute(
+        f"create or replace temp table {name} as "  # noqa: S608
+        f"select spelling::varchar as spelling, code::varchar as code from {name}_frame"
+    )
+    con.unregister(f"{name}_frame")
 
 
 def _reparse(con: duckdb.DuckDBPyConnection, sheet: SheetRead, rows: list[int]) -> list[dict]:
@@ -771,7 +814,13 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
     for spec in list(ledgers().values()) if specs is None else specs:
         term = _key_terms(con, spec)
         key = ", ".join(term(k) for k in spec.key)
-        on_key = " and ".join(f'{term(k)} = d."{k}"' for k in spec.key)
+        # A key column that may be blank (targets.year: every year): blank matches blank.
+        on_key = " and ".join(
+            f'{term(k)} = d."{k}"'
+            if spec.by_name[k].required
+            else f'{term(k)} is not distinct from d."{k}"'
+            for k in spec.key
+        )
         named_key = ", ".join(f'{term(k)} as "{k}"' for k in spec.key)
         filled = " + ".join(
             f'(s."{c.name}" is not null)::int' for c in spec.columns if c.name not in spec.key

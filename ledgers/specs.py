@@ -55,6 +55,7 @@ class Column:
     required_if: str | None = None
     ref: str | None = None
     not_future: bool = False
+    indicator: str | None = None  # "required" or "or_text": names an indicator (indicator_names)
 
     @property
     def sql_type(self) -> str:

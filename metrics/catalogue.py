@@ -20,6 +20,8 @@ class Indicator:
     family: str
     zh: str
     en: str
+    formula_zh: str  # what the reader sees on hover (HTML) or in a note (Excel)
+    formula_en: str
     unit: str
     direction: str
     band_low: float | None
@@ -33,6 +35,10 @@ class Indicator:
 
     def name(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
+
+    def formula(self, lang: str) -> str:
+        """The formula in words, in the reader's language: what the name stands for."""
+        return self.formula_zh if lang == "zh" else self.formula_en
 
     @property
     def is_percent(self) -> bool:
@@ -60,12 +66,17 @@ def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str
     families = {k: Family(k, v["zh"], v["en"], v["order"]) for k, v in data["families"].items()}
     indicators = {}
     for key, raw in data["indicators"].items():
+        missing = {"zh", "en", "formula_zh", "formula_en"} - set(raw)
+        if missing:
+            raise ValueError(f"{key}: no {', '.join(sorted(missing))} in {CATALOGUE_PATH.name}")
         band = raw.get("band", [None, None])
         indicators[key] = Indicator(
             id=key,
             family=raw["family"],
             zh=raw["zh"],
             en=raw["en"],
+            formula_zh=raw["formula_zh"],
+            formula_en=raw["formula_en"],
             unit=raw["unit"],
             direction=raw["direction"],
             band_low=_bound(band[0]),

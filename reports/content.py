@@ -58,6 +58,7 @@ class Comment:
     topic: str
     factor: str | None
     text: str
+    plan: str | None = None
 
 
 @dataclass
@@ -191,6 +192,12 @@ def _findings(data: PeriodData, department: Department) -> list[Finding]:
     return shown
 
 
+def _topic(topic: str, lang: str) -> str:
+    """A topic that is an indicator (stored as its id) by its name; a free topic as written."""
+    indicator = catalogue.indicators().get(topic)
+    return indicator.name(lang) if indicator else topic
+
+
 def _commentary(data: PeriodData, department: Department, lang: str) -> list[Comment]:
     """The department's commentary rows; the hospital's report gathers every department's."""
     names = {d.code: d for d in data.departments}
@@ -199,9 +206,10 @@ def _commentary(data: PeriodData, department: Department, lang: str) -> list[Com
             dept=row.dept,
             dept_name=(names.get(row.dept) or Department(row.dept, row.dept, None)).name(lang),
             month=row.month,
-            topic=row.topic,
+            topic=_topic(row.topic, lang),
             factor=labels.factor(row.factor, lang),
             text=row.text,
+            plan=row.plan,
         )
         for row in data.commentary
         if department.is_hospital or row.dept == department.code

@@ -218,7 +218,9 @@ def _write_workbook(path: Path, view: DashboardView, lines: list[Line]) -> Path:
     sheet = workbook.active
     sheet.title = sheet_name(t("dashboard"))
     columns = [Column(t("department_code")), Column(t("department"), 12), Column(t("kind"))]
-    columns += [Column(indicator.name(lang), 10) for indicator in indicators]
+    columns += [
+        Column(indicator.name(lang), 10, note=indicator.formula(lang)) for indicator in indicators
+    ]
     columns += [Column(f"{indicator.name(lang)} · {t('status')}") for indicator in indicators]
     withheld = t("withheld")
     rows = []

@@ -63,6 +63,7 @@ _INDICATOR_COLUMNS = (
     ("band", 0),
     ("status", 0),
     ("reason", 24),
+    ("formula", 30),  # what the name computes (the catalogue's formula in words)
 )
 
 
@@ -123,6 +124,7 @@ def _indicator_sheet(
             format_band(row.band_low, row.band_high, row.kind),
             labels.status(row.status, lang),
             _note(row, lang),
+            row.indicator.formula(lang),
         ]
         lines.append(line)
     heading(sheet, content, sheet_title)
@@ -285,8 +287,9 @@ def _commentary_sheet(sheet: Worksheet, content: ReportContent) -> None:
         Column(t("cause")),
         Column(t("text"), 60, wrap=True),
         Column(t("month")),
+        Column(t("plan"), 40, wrap=True),
     ]
-    rows = [(c.dept_name, c.topic, c.factor, c.text, c.month) for c in content.commentary]
+    rows = [(c.dept_name, c.topic, c.factor, c.text, c.month, c.plan) for c in content.commentary]
     heading(sheet, content, t("commentary"))
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last)

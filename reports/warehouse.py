@@ -99,9 +99,10 @@ class ReportValue:
 class CommentRow:
     dept: str
     month: str
-    topic: str
+    topic: str  # an indicator id (the loader resolves names) or a free topic
     factor: str | None
     text: str
+    plan: str | None = None
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,7 @@ def _month_dates(months: list[str]) -> list[dt.date]:
 
 def _commentary(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[CommentRow]:
     rows = con.execute(
-        """select dept, strftime(month, '%Y-%m'), topic, factor, text from raw_commentary
+        """select dept, strftime(month, '%Y-%m'), topic, factor, text, plan from raw_commentary
            where list_contains(?, month) order by month, dept, topic""",
         [_month_dates(months)],
     ).fetchall()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -28,6 +29,7 @@ class Column:
     width_hint: int = 0
     number_format: str | None = None  # for numbers that do not carry their own
     wrap: bool = False
+    note: str | None = None  # a cell note on the header: what the column's indicator computes
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ def write_table(
     """Header at row `top`, then one line per row; returns the last row written (the header's
     when there are no rows). A str is text, a Number or a number gets its format."""
     for offset, column in enumerate(columns):
-        header(sheet.cell(top, first_column + offset), column.label)
+        cell = sheet.cell(top, first_column + offset)
+        header(cell, column.label)
+        if column.note:
+            cell.comment = Comment(column.note, "deptops")
     line = top
     for line, values in enumerate(rows, top + 1):
         for offset, (column, value) in enumerate(zip(columns, values, strict=True)):

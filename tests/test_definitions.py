@@ -17,6 +17,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -24,6 +25,10 @@ from ledgers.loader import load_inbox
 from metrics import catalogue
 from metrics.compute import compute_months
 from metrics.export import write_metrics_csv
+from reports import labels
+from reports.content import HOSPITAL, period_content
+from reports.periodic import write_period_reports
+from reports.warehouse import load_period
 from tests.ledger_files import days, write_csv
 
 D = dt.date
@@ -71,17 +76,51 @@ def write_inbox(inbox: Path) -> None:
     )
 
 
+# Targets for 门急诊次均费用 (op_revenue_per_visit), whose values above are: MED 100 元 in January;
+# RAD 100 元 in January and 31,000 / 280 = 110.71 元 in February. Rows: (dept, metric, high, year).
+TARGETS = [
+    ("RAD", "门急诊次均费用", 105, None),  # by its Chinese name, every year
+    ("RAD", "op_revenue_per_visit", 95, 2027),  # next year's: must not touch 2026
+    ("MED", "Revenue per outpatient or emergency visit", 120, None),  # English name, every year
+    ("MED", "op_revenue_per_visit", 95, 2026),  # 2026's own row wins over the every-year one
+    ("MED", "门诊次均费用", 100, None),  # the old name: no such indicator, rejected
+]
+# Commentary: a topic by Chinese name, one by id, a free topic; factor; the plan for next month.
+COMMENTARY = [
+    ("2026-02", "RAD", "门急诊次均费用", "检查收费调整", "外部", "核对收费项目"),
+    ("2026-02", "MED", "complaints_per_10k", "投诉集中在候诊", "内部", None),
+    ("2026-02", "ER2", "夜间人力", "夜班医师不足", None, "增加一名夜班医师"),
+]
+
+
+def write_targets_and_commentary(inbox: Path) -> None:
+    write_csv(
+        inbox / "targets.csv",
+        [["dept", "metric", "high", "year"], *[list(t) for t in TARGETS]],
+    )
+    write_csv(
+        inbox / "commentary.csv",
+        [["month", "dept", "topic", "text", "factor", "plan"], *[list(c) for c in COMMENTARY]],
+    )
+
+
 @pytest.fixture(scope="module")
-def metrics(tmp_path_factory) -> pd.DataFrame:
+def loaded(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("definitions")
     write_inbox(root / "inbox")
+    write_targets_and_commentary(root / "inbox")
     (root / "holidays.toml").write_text("holidays = []\nadjusted_workdays = []\n", "utf-8")
     with duckdb.connect(str(root / "warehouse.duckdb")) as con:
         report = load_inbox(con, root / "inbox")
-        assert report.rows_rejected == 0, report.rejected_by_reason
+        assert report.rows_rejected == 1, report.rejected_by_reason  # the unknown target
         compute_months(con, MONTHS, holidays=root / "holidays.toml")
         write_metrics_csv(con, root / "metrics.csv")
-    frame = pd.read_csv(root / "metrics.csv", dtype={"period": str})
+    return root
+
+
+@pytest.fixture(scope="module")
+def metrics(loaded) -> pd.DataFrame:
+    frame = pd.read_csv(loaded / "metrics.csv", dtype={"period": str})
     return frame.set_index(["grain", "period", "dept", "metric"]).sort_index()
 
 
@@ -126,3 +165,88 @@ def test_names_say_what_the_formula_computes():
     names = {i.id: i.zh for i in catalogue.indicators().values()}
     assert names["op_revenue_per_visit"] == "门急诊次均费用"
     assert names["consumables_per_100"] == "百元医疗收入（不含药品收入）消耗卫生材料"
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+def test_target_by_chinese_name(metrics):
+    # RAD's every-year row, written 门急诊次均费用, sets the band ≤ 105 (its 2027 row does not apply).
+    # January 100 ≤ 105: ok. February 110.71 is 5.71 over, within 10% of 105 (10.5): watch.
+    assert cell(metrics, "2026-01", "RAD", "op_revenue_per_visit", "band_high") == 105
+    assert cell(metrics, "2026-01", "RAD", "op_revenue_per_visit", "status") == "ok"
+    assert cell(metrics, "2026-02", "RAD", "op_revenue_per_visit", "status") == "watch"
+
+
+def test_target_limited_to_a_year(metrics):
+    # MED's 2026 row (≤ 95) wins over its every-year row (≤ 120, written in English):
+    # January 100 is 5 over 95, within 9.5: watch (the every-year band would say ok).
+    assert cell(metrics, "2026-01", "MED", "op_revenue_per_visit", "band_high") == 95
+    assert cell(metrics, "2026-01", "MED", "op_revenue_per_visit", "status") == "watch"
+    # Near miss: ER2 has no row of its own and there is no `*` row: the catalogue's (none).
+    assert cell(metrics, "2026-02", "ER2", "op_revenue_per_visit", "status") is None
+
+
+def test_unknown_target_is_a_rejected_row_naming_the_cell_and_the_closest_names(loaded):
+    with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
+        rejected = con.execute(
+            'select file, "row", "column", reason from rejected_rows where ledger = \'targets\''
+        ).fetchall()
+        stored = con.execute("select dept, metric, year from raw_targets order by all").fetchall()
+    # the 5th data row is the file's 6th line (the header is line 1)
+    assert len(rejected) == 1
+    file, row, column, reason = rejected[0]
+    assert (file, row, column) == ("targets.csv", 6, "metric")
+    assert "'门诊次均费用'" in reason and "门急诊次均费用 (op_revenue_per_visit)" in reason
+    # The others are kept under the indicator's id, one per department, indicator and year.
+    assert stored == [
+        ("MED", "op_revenue_per_visit", 2026),
+        ("MED", "op_revenue_per_visit", None),
+        ("RAD", "op_revenue_per_visit", 2027),
+        ("RAD", "op_revenue_per_visit", None),
+    ]
+
+
+# --- commentary -------------------------------------------------------------------------------
+
+
+def test_commentary_topic_factor_and_plan(loaded, tmp_path):
+    with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
+        data = load_period(con, "month", "2026-02")
+        write_period_reports(con, tmp_path, "month", "2026-02")
+    content = period_content(data, data.department(HOSPITAL), "zh")
+    comments = {c.dept: c for c in content.commentary}
+    # A topic written as a name or an id shows the indicator's Chinese name; a free one as written.
+    assert comments["RAD"].topic == "门急诊次均费用"
+    assert comments["MED"].topic == "每万人次投诉数"
+    assert comments["ER2"].topic == "夜间人力"
+    assert (comments["RAD"].factor, comments["MED"].factor) == ("外部因素", "内部因素")
+    assert comments["ER2"].factor is None
+    assert [comments[d].plan for d in ("RAD", "MED", "ER2")] == [
+        "核对收费项目",
+        None,
+        "增加一名夜班医师",
+    ]
+    # The plans are in the report's plan and advice section (改进建议), under 科室下月计划.
+    page = (tmp_path / "2026-02" / "RAD.html").read_text(encoding="utf-8")
+    advice = page[page.index('id="recommendations"') :]
+    assert "科室下月计划" in advice and "门急诊次均费用: 核对收费项目" in advice
+    workbook = openpyxl.load_workbook(tmp_path / "2026-02" / "ER2.xlsx")
+    sheet = workbook[labels.text("commentary_sheet", "zh")]
+    header = [c.value for c in sheet[2]]
+    assert sheet.cell(3, header.index(labels.text("plan", "zh")) + 1).value == "增加一名夜班医师"
+
+
+def test_set_based_read_resolves_indicators_the_same_way(loaded, tmp_path):
+    # Every CSV read set-based (ledgers.bulk) gives the same targets, commentary and rejection.
+    def tables(con):
+        return [
+            con.execute(f"select * exclude (source_sha256) from {t} order by all").fetchall()  # noqa: S608
+            for t in ("raw_targets", "raw_commentary")
+        ] + [con.execute('select "row", "column", reason from rejected_rows').fetchall()]
+
+    with duckdb.connect(str(tmp_path / "bulk.duckdb")) as con:
+        load_inbox(con, loaded / "inbox", bulk_min_bytes=0)
+        bulk = tables(con)
+    with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
+        assert bulk == tables(con)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -419,3 +420,22 @@ def test_excel_workbook_round_trip(reports, warehouse):
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and not any(re.search(rb"<f[ >]", archive.read(n)) for n in sheets)
+
+
+def test_indicator_formula_on_hover_and_in_the_workbook(reports):
+    # Each indicator's formula in words comes from the catalogue (formula_zh): a title attribute
+    # on its name in the page, a column of the workbook's indicator sheets.
+    reports_dir, _, _ = reports
+    page = (reports_dir / MONTH / "D01.html").read_text(encoding="utf-8")
+    per_visit = catalogue.indicators()["op_revenue_per_visit"]
+    assert per_visit.zh == "门急诊次均费用"
+    row = _table_row(page, "op_revenue_per_visit")
+    assert f'title="{html.escape(per_visit.formula_zh)}"' in row
+    assert "门急诊人次" in per_visit.formula_zh
+    economics = openpyxl.load_workbook(reports_dir / MONTH / "D01.xlsx")[
+        catalogue.families()["economics"].zh
+    ]
+    header = [cell.value for cell in economics[2]]
+    formula_column = header.index(labels.text("formula", "zh"))
+    rows = _rows_by_indicator(economics, 1)
+    assert rows[per_visit.zh][formula_column].value == per_visit.formula_zh

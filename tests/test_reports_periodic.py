@@ -29,6 +29,7 @@ import pytest
 
 from ledgers.loader import load_inbox
 from ledgers.specs import ledger
+from metrics import catalogue
 from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.content import period_content
@@ -313,6 +314,10 @@ def test_formulas_from_ledgers_stay_text_in_excel(written):
     assert all(cell.data_type == "s" for cell in names)
     dashboard = openpyxl.load_workbook(reports_dir / MONTH / "dashboard.xlsx").active
     assert EVIL_NAME in [row[1].value for row in dashboard.iter_rows(min_row=3)]
+    # Each indicator's header carries its formula in words as a cell note (the catalogue's).
+    notes = {cell.value: cell.comment.text for cell in dashboard[2] if cell.comment}
+    occupancy = catalogue.indicators()["bed_occupancy"]
+    assert notes[occupancy.zh] == occupancy.formula_zh
 
 
 # --- movement analysis -----------------------------------------------------------------------

@@ -8,7 +8,9 @@
 -- Absolute changes of a % indicator are in percentage points; relative changes are fractions of
 -- the compared value's size (|compared|), so that a deficit that shrinks is a positive change.
 -- Band: the department's row in the targets ledger, else the `*` row, else the catalogue default;
--- a targets row replaces the whole band (a blank limit there means no limit on that side).
+-- a targets row replaces the whole band (a blank limit there means no limit on that side). Of a
+-- department's (or `*`'s) rows, the one for the period's year comes first, else the one without a
+-- year: next year's targets leave this year's statuses as they were.
 -- Status: inside the band ok; outside by at most 10% of the band's limit watch; further alert.
 create or replace view metric_report as
 with covered as (
@@ -63,19 +65,30 @@ compared as (
         case when v.yoy_value <> 0 then (v.value - v.yoy_value) / abs(v.yoy_value) end
             as yoy_change_rel,
         case
+            when own_year.metric is not null then own_year.low
             when own_target.metric is not null then own_target.low
+            when all_year.metric is not null then all_year.low
             when all_target.metric is not null then all_target.low
             else c.band_low
         end as band_low,
         case
+            when own_year.metric is not null then own_year.high
             when own_target.metric is not null then own_target.high
+            when all_year.metric is not null then all_year.high
             when all_target.metric is not null then all_target.high
             else c.band_high
         end as band_high
     from paired v
     join metric_catalogue c on c.metric = v.metric
+    -- every period spelling starts with its year: 2026-10, 2026-Q4, 2026, 2026-W44 (ISO year)
+    left join raw_targets own_year on own_year.dept = v.dept and own_year.metric = v.metric
+        and own_year.year = cast(left(v.period, 4) as integer)
     left join raw_targets own_target on own_target.dept = v.dept and own_target.metric = v.metric
+        and own_target.year is null
+    left join raw_targets all_year on all_year.dept = '*' and all_year.metric = v.metric
+        and all_year.year = cast(left(v.period, 4) as integer)
     left join raw_targets all_target on all_target.dept = '*' and all_target.metric = v.metric
+        and all_target.year is null
 )
 
 select
