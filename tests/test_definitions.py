@@ -25,8 +25,9 @@ from ledgers.loader import load_inbox
 from metrics import catalogue
 from metrics.compute import compute_months
 from metrics.export import write_metrics_csv
-from reports import labels
+from reports import labels, peers
 from reports.content import HOSPITAL, period_content
+from reports.indicators import indicator_row
 from reports.periodic import write_period_reports
 from reports.warehouse import load_period
 from tests.ledger_files import days, write_csv
@@ -63,6 +64,13 @@ def write_inbox(inbox: Path) -> None:
         + [[m, dept, 0, 0, 0, 0, revenue, 0] for m in MONTHS
            for dept, revenue in (("MED", 124000), ("ER2", 62000), ("RAD", 31000))],
     )  # fmt: skip
+    # February discharges: MED stays of 6 and 8 days (ALOS 7), ER2 two stays of 2 days (ALOS 2).
+    write_csv(
+        inbox / "discharges.csv",
+        [["episode_id", "dept", "admit_date", "discharge_date"],
+         ["E1", "MED", "2026-02-01", "2026-02-07"], ["E2", "MED", "2026-02-10", "2026-02-18"],
+         ["E3", "ER2", "2026-02-03", "2026-02-05"], ["E4", "ER2", "2026-02-20", "2026-02-22"]],
+    )  # fmt: skip
     write_csv(
         inbox / "patient_feedback.csv",
         [["month", "dept", "complaints"]]
@@ -85,6 +93,8 @@ TARGETS = [
     ("MED", "op_revenue_per_visit", 95, 2026),  # 2026's own row wins over the every-year one
     ("MED", "门诊次均费用", 100, None),  # the old name: no such indicator, rejected
 ]
+# Every department's ALOS between 5 and 9 days (a lower limit: too short may hurt quality).
+ALOS_TARGET = ("*", "平均住院日", 5, 9, None)
 # Commentary: a topic by Chinese name, one by id, a free topic; factor; the plan for next month.
 COMMENTARY = [
     ("2026-02", "RAD", "门急诊次均费用", "检查收费调整", "外部", "核对收费项目"),
@@ -96,7 +106,8 @@ COMMENTARY = [
 def write_targets_and_commentary(inbox: Path) -> None:
     write_csv(
         inbox / "targets.csv",
-        [["dept", "metric", "high", "year"], *[list(t) for t in TARGETS]],
+        [["dept", "metric", "low", "high", "year"], list(ALOS_TARGET)]
+        + [[dept, metric, None, high, year] for dept, metric, high, year in TARGETS],
     )
     write_csv(
         inbox / "commentary.csv",
@@ -193,18 +204,37 @@ def test_unknown_target_is_a_rejected_row_naming_the_cell_and_the_closest_names(
             'select file, "row", "column", reason from rejected_rows where ledger = \'targets\''
         ).fetchall()
         stored = con.execute("select dept, metric, year from raw_targets order by all").fetchall()
-    # the 5th data row is the file's 6th line (the header is line 1)
+    # the unknown one is the 6th data row, the file's 7th line (the header is line 1)
     assert len(rejected) == 1
     file, row, column, reason = rejected[0]
-    assert (file, row, column) == ("targets.csv", 6, "metric")
+    assert (file, row, column) == ("targets.csv", 7, "metric")
     assert "'门诊次均费用'" in reason and "门急诊次均费用 (op_revenue_per_visit)" in reason
     # The others are kept under the indicator's id, one per department, indicator and year.
     assert stored == [
+        ("*", "alos", None),
         ("MED", "op_revenue_per_visit", 2026),
         ("MED", "op_revenue_per_visit", None),
         ("RAD", "op_revenue_per_visit", 2027),
         ("RAD", "op_revenue_per_visit", None),
     ]
+
+
+# --- ALOS is a band -----------------------------------------------------------------------------
+
+
+def test_alos_is_a_band_and_the_shortest_stay_is_never_ranked_best(loaded):
+    # ER2: (2 + 2) / 2 = 2 days, under the targets' lower limit 5 by 3 > 10% of 5: alert.
+    # MED: (6 + 8) / 2 = 7 days, inside 5–9: ok.
+    assert catalogue.indicators()["alos"].direction == "band"
+    with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
+        data = load_period(con, "month", "2026-02")
+    er2, med = (indicator_row(data, d, catalogue.indicators()["alos"]) for d in ("ER2", "MED"))
+    assert (er2.value, er2.band_low, er2.status) == (2, 5, "alert")
+    assert (med.value, med.status) == (7, "ok")
+    # Among the medical departments (MED 7, ER2 2) the shortest stay is not rank 1 "best": a
+    # band has no best end, rank 1 is the highest and is said so (best_first false).
+    peer = peers.compare(data, data.department("ER2"), [er2], "zh").rows[0]
+    assert (peer.best_first, peer.rank, peer.count, peer.median) == (False, 2, 2, 4.5)
 
 
 # --- commentary -------------------------------------------------------------------------------
