@@ -41,10 +41,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import itertools
+import os
+import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -1436,4 +1438,25 @@ def write_demo(
         _write_commentary(out, hospital.commentary),
         _write_targets(out),
     ]
+    for path in paths:
+        _stamp_saved(path, last_month)
     return sorted(paths)
+
+
+SAVED_DAYS_AFTER_MONTH = 3  # an assistant saves a month's ledgers on the 3rd of the next month
+
+
+def _stamp_saved(path: Path, last_month: str) -> None:
+    """Give a file the modification time of when an assistant would have saved it: at 17:30 on
+    the 3rd after the last month it holds (a year's file: its December, or `last_month` in the
+    demo's last year), never after now. Without it every file says "saved today", and the
+    timeliness check would call every ledger of the last month late."""
+    year = re.search(r"(20\d\d)", path.name)
+    month = last_month
+    if year and int(year.group(1)) < int(last_month[:4]):
+        month = f"{year.group(1)}-12"
+    first = _month_start(month)
+    next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    saved = datetime.combine(next_month + timedelta(days=SAVED_DAYS_AFTER_MONTH - 1), time(17, 30))
+    stamp = min(saved, datetime.now()).timestamp()
+    os.utime(path, (stamp, stamp))

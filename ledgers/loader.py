@@ -1,7 +1,10 @@
 """Load a ledger inbox into the DuckDB warehouse, file by file, keeping lineage and every rejection.
 
 Tables (all derived from `specs.toml`):
-- `ledger_files`: one row per file seen in the inbox, with its SHA-256 and what became of it.
+- `ledger_files`: one row per file seen in the inbox, with its SHA-256, what became of it and when
+  the pipeline first saw its content (`first_seen`, what a ledger's lateness is judged by).
+- `ledger_contents`: every file content (SHA-256) ever seen and when first: a file re-saved unchanged,
+  copied or removed and put back keeps the first sight of its content.
 - `ledger_sheets`: one row per sheet read, with the kind recognised or why it was skipped.
 - `staged_<kind>`: every valid row of every file, with lineage; several files may hold one key.
 - `raw_<kind>`: the accepted rows, one per key: where files disagree, the newest file wins.
@@ -72,6 +75,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             file varchar primary key, sha256 varchar, size_bytes bigint, modified_at timestamp,
             status varchar, message varchar, loaded_at timestamp)
     """)
+    con.execute("alter table ledger_files add column if not exists first_seen timestamp")
+    con.execute(
+        "create table if not exists ledger_contents (sha256 varchar primary key, first_seen timestamp)"
+    )
     con.execute("""
         create table if not exists ledger_sheets (
             file varchar, sheet varchar, kind varchar, header_row integer, status varchar,
@@ -313,19 +320,32 @@ def _commit_load(
     read_kinds = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
     changes.set_aside(con, kinds_before | read_kinds, candidates)
     _forget_files(con, forgotten)
+    seen = dict(con.execute("select sha256, first_seen from ledger_contents").fetchall())
+    now = clock.now().replace(tzinfo=None)  # naive wall-clock time, as modified_at
     for name in sorted(taken):
         snap = taken[name]
         status, message = errors.get(name, ("loaded", None))
+        modified = _modified(snap, on_disk[name])
+        # First sight of this content: as recorded, else now, or its save time if earlier (a file
+        # already in the inbox when the pipeline first runs came when it was saved).
+        first_seen = seen.setdefault(snap.sha256, min(modified or now, now))
         con.execute(
-            "insert into ledger_files values (?, ?, ?, ?, ?, ?, current_timestamp)",
-            [name, snap.sha256, snap.size, _modified(snap, on_disk[name]), status, message],
+            """insert into ledger_files (file, sha256, size_bytes, modified_at, status, message,
+                                         loaded_at, first_seen)
+               values (?, ?, ?, ?, ?, ?, current_timestamp, ?)""",
+            [name, snap.sha256, snap.size, modified, status, message, first_seen],
+        )
+        con.execute(
+            "insert into ledger_contents values (?, ?) on conflict do nothing",
+            [snap.sha256, first_seen],
         )
         if name in errors:
             report.problems.append((name, status, message))
     for name, (status, message) in sorted(not_taken.items()):
         # No hash: the next run tries the file again.
         con.execute(
-            "insert into ledger_files values (?, null, null, null, ?, ?, current_timestamp)",
+            """insert into ledger_files (file, status, message, loaded_at)
+               values (?, ?, ?, current_timestamp)""",
             [name, status, message],
         )
         report.problems.append((name, status, message))

@@ -13,7 +13,9 @@ Monday to Friday), three departments, each with one full-time doctor all through
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import os
 from pathlib import Path
 
 import duckdb
@@ -30,6 +32,7 @@ from reports.content import HOSPITAL, period_content
 from reports.indicators import indicator_row
 from reports.periodic import write_period_reports
 from reports.warehouse import load_period
+from tests import test_data_quality as dq
 from tests.ledger_files import days, write_csv
 
 D = dt.date
@@ -280,3 +283,34 @@ def test_set_based_read_resolves_indicators_the_same_way(loaded, tmp_path):
         bulk = tables(con)
     with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
         assert bulk == tables(con)
+
+
+# --- when a ledger arrived --------------------------------------------------------------------
+
+
+def test_lateness_is_judged_from_first_sight_not_from_a_copy(tmp_path):
+    # The data-quality hospital's October ledgers, saved on 3 November (due: the 5th), loaded.
+    # Then appointments.csv is copied under another name (the copy saved 7 November, after the
+    # due day) and the original removed: the same content, first seen on the 3rd: not late.
+    inbox = tmp_path / "inbox"
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        dq.load(con, tmp_path, dq.hospital())
+        assert dq.run_checks(con, [dq.MONTH], today=dq.TODAY) == []
+        copy = inbox / "预约挂号_副本.csv"
+        copy.write_bytes((inbox / "appointments.csv").read_bytes())
+        os.utime(copy, (dq.LATE.timestamp(),) * 2)
+        (inbox / "appointments.csv").unlink()
+        load_inbox(con, inbox)
+        first_seen, modified = con.execute(
+            "select first_seen, modified_at from ledger_files where file = ?", [copy.name]
+        ).fetchone()
+        assert (first_seen, modified) == (dq.ON_TIME, dq.LATE)
+        assert dq.run_checks(con, [dq.MONTH], today=dq.TODAY) == []
+        # Near miss: new content saved on the 7th is late (7 November > 5 November).
+        rows = list(csv.reader(copy.open(encoding="utf-8")))
+        rows[1][3] = str(int(rows[1][3]) - 1)  # one booking fewer
+        write_csv(copy, rows)
+        os.utime(copy, (dq.LATE.timestamp(),) * 2)
+        load_inbox(con, inbox)
+        late = {(f.check, f.dept, f.file) for f in dq.run_checks(con, [dq.MONTH], today=dq.TODAY)}
+        assert ("ledger_late", "A", copy.name) in late

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from ledgers.loader import load_inbox
 from ledgers.specs import Column, ledgers
 from ledgers.templates import enum_choices, write_templates
+from metrics import catalogue
 
 
 def sample(column: Column, row: int, lang: str) -> object:
@@ -20,6 +21,10 @@ def sample(column: Column, row: int, lang: str) -> object:
         return "CARD"
     if column.enum or column.type == "bool":
         return enum_choices(column, lang)[0]
+    if column.indicator:  # an indicator by its name in the template's language
+        return list(catalogue.indicators().values())[row].name(lang)
+    if column.name == "year":
+        return 2026 + row
     return {
         "text": f"{column.name}{row}",
         "int": 3,

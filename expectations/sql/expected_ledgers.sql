@@ -16,7 +16,9 @@
 -- of a hospital that keeps that ledger kind at all (some row in any month): a hospital without a
 -- finance ledger is told so once in its reports, not once per department and month.
 -- Present: the department has rows of the month in the ledger (any file). Arrived: the earliest
--- modified time of the files holding those rows. Due: the $due_day of the following month.
+-- first sight of the files holding those rows (ledger_files.first_seen: when the pipeline first
+-- saw the file's content, or its modified time then if earlier; a later re-save or copy of the same
+-- content does not move it). Due: the $due_day of the following month.
 -- A file also holding later months (a yearly workbook saved again each month) was saved for
 -- those: its time says when the month arrived only if it is on time. Where every file holding the
 -- month holds later ones too and was saved after the due day, when the month came is not known
@@ -69,8 +71,8 @@ arrivals as (
         r.ledger,
         r.dept,
         r.month,
-        min(f.modified_at) as arrived_at,
-        arg_min(f.file, f.modified_at) as arrival_file,
+        min(f.first_seen) as arrived_at,
+        arg_min(f.file, f.first_seen) as arrival_file,
         bool_or(l.last_month = r.month) as is_last_month_of_a_file
     from ledger_rows r
     join ledger_files f on f.file = r.source_file
