@@ -12,6 +12,12 @@ import duckdb
 import pandas as pd
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
+EVENT_SIDES = {
+    "none": (),
+    "numerator": ("numerator",),
+    "denominator": ("denominator",),
+    "both": ("numerator", "denominator"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class Indicator:
     missing: str
     missing_denominator: str | None
     zero: str | None
+    events: tuple[str, ...] = ()  # "numerator" and/or "denominator": the sides that count events
 
     def name(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -43,6 +50,12 @@ class Indicator:
     @property
     def is_percent(self) -> bool:
         return self.unit == "%"
+
+    def few_events(self, numerator: float | None, denominator: float | None) -> bool:
+        """Whether a side of the formula that counts events counts fewer than few_events_below."""
+        counts = {"numerator": numerator, "denominator": denominator}
+        below = _load()[3]
+        return any(counts[s] is not None and counts[s] < below for s in self.events)
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,7 @@ def _bound(value: float | None) -> float | None:
 
 
 @cache
-def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str, str]]]:
+def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str, str]], int]:
     data = tomllib.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
     families = {k: Family(k, v["zh"], v["en"], v["order"]) for k, v in data["families"].items()}
     indicators = {}
@@ -87,9 +100,10 @@ def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str
             missing=raw["missing"],
             missing_denominator=raw.get("missing_denominator"),
             zero=raw.get("zero"),
+            events=EVENT_SIDES[raw.get("events", "none")],
         )
     _check(indicators, families, data["reasons"])
-    return indicators, families, data["reasons"]
+    return indicators, families, data["reasons"], data["few_events_below"]
 
 
 def _check(indicators: dict[str, Indicator], families: dict, reasons: dict) -> None:

@@ -145,11 +145,13 @@ def _indicator_sheet(
 
 
 def _note(row: IndicatorRow, lang: str) -> str | None:
-    """Why a row has no value: withheld, suppressed for circulation, or the catalogue's reason."""
+    """Withheld, suppressed for circulation, built on few events (例数少), or why there is no value."""
     if row.withheld:
         return labels.text("withheld", lang)
     if row.suppressed:
         return privacy.note(row.suppressed_below, lang)
+    if row.few_events:
+        return labels.text("few_events", lang)
     return None if row.has_value else catalogue.reason_text(row.reason, lang)
 
 

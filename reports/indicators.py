@@ -90,6 +90,11 @@ class IndicatorRow:
         return {"included": int(self.depts_included), "total": int(self.depts_in_group)}
 
     @property
+    def few_events(self) -> bool:
+        """A value built on fewer events than the catalogue's few_events_below: said 例数少."""
+        return self.has_value and self.indicator.few_events(self.numerator, self.denominator)
+
+    @property
     def has_band(self) -> bool:
         return self.band_low is not None or self.band_high is not None
 

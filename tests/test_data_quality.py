@@ -318,6 +318,11 @@ CASES = {
         change=set_cells(WORKLOAD, {"dept": "A", "date": A10}, open_beds=7),
         expected={("extra_beds", "warning", "A", MONTH, WORKLOAD, WORKLOAD_SHEET, A10_ROW)},
     ),
+    "overbooking": dict(
+        # 520 booked against 500 slots: 号源使用率 104%, a notice (warning), not an error
+        change=set_cells("appointments.csv", {"dept": "A"}, booked=520),
+        expected={("overbooking", "warning", "A", MONTH, "appointments.csv", None, 2)},
+    ),
     "finance_missing": dict(
         # missing after the 5th is also late
         change=drop_rows("finance.csv", dept="B"),
@@ -411,6 +416,7 @@ NEAR_MISSES = {
         set_cells(WORKLOAD, {"dept": "A", "date": D(2026, 10, 11)}, transfers_out=1),
     ),
     "extra_beds": set_cells(WORKLOAD, {"dept": "A", "date": A10}, open_beds=8),  # 8 of 8: full
+    "overbooking": set_cells("appointments.csv", {"dept": "A"}, booked=500),  # 500 of 500: full
     # 28 operations against 30 operated episodes: 2 ≤ max(2, 10% × 28)
     "surgeries_vs_episodes": both(
         *(set_cells(WORKLOAD, {"dept": "B", "date": D(2026, 10, d)}, surgeries=0) for d in (15, 16))

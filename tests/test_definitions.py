@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -31,7 +32,7 @@ from reports import labels, peers
 from reports.content import HOSPITAL, period_content
 from reports.indicators import indicator_row
 from reports.periodic import write_period_reports
-from reports.warehouse import load_period
+from reports.warehouse import PeriodData, load_period
 from tests import test_data_quality as dq
 from tests.ledger_files import days, write_csv
 
@@ -243,10 +244,18 @@ def test_alos_is_a_band_and_the_shortest_stay_is_never_ranked_best(loaded):
 # --- commentary -------------------------------------------------------------------------------
 
 
-def test_commentary_topic_factor_and_plan(loaded, tmp_path):
+@pytest.fixture(scope="module")
+def february(loaded, tmp_path_factory) -> tuple[PeriodData, Path]:
+    """February's data as the reports read it, and its reports written (2026-02/<dept>.html)."""
+    reports_dir = tmp_path_factory.mktemp("reports")
     with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
         data = load_period(con, "month", "2026-02")
-        write_period_reports(con, tmp_path, "month", "2026-02")
+        write_period_reports(con, reports_dir, "month", "2026-02")
+    return data, reports_dir / "2026-02"
+
+
+def test_commentary_topic_factor_and_plan(february):
+    data, pages = february
     content = period_content(data, data.department(HOSPITAL), "zh")
     comments = {c.dept: c for c in content.commentary}
     # A topic written as a name or an id shows the indicator's Chinese name; a free one as written.
@@ -261,10 +270,10 @@ def test_commentary_topic_factor_and_plan(loaded, tmp_path):
         "增加一名夜班医师",
     ]
     # The plans are in the report's plan and advice section (改进建议), under 科室下月计划.
-    page = (tmp_path / "2026-02" / "RAD.html").read_text(encoding="utf-8")
+    page = (pages / "RAD.html").read_text(encoding="utf-8")
     advice = page[page.index('id="recommendations"') :]
     assert "科室下月计划" in advice and "门急诊次均费用: 核对收费项目" in advice
-    workbook = openpyxl.load_workbook(tmp_path / "2026-02" / "ER2.xlsx")
+    workbook = openpyxl.load_workbook(pages / "ER2.xlsx")
     sheet = workbook[labels.text("commentary_sheet", "zh")]
     header = [c.value for c in sheet[2]]
     assert sheet.cell(3, header.index(labels.text("plan", "zh")) + 1).value == "增加一名夜班医师"
@@ -283,6 +292,37 @@ def test_set_based_read_resolves_indicators_the_same_way(loaded, tmp_path):
         bulk = tables(con)
     with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
         assert bulk == tables(con)
+
+
+# --- what a figure rests on ---------------------------------------------------------------------
+
+
+def test_a_rate_on_fewer_than_5_events_says_so(february):
+    data, pages = february
+    indicators = catalogue.indicators()
+    # RAD, February: 2 complaints / 280 visits × 10,000 = 71.43: 2 complaints < 5: 例数少.
+    complaints = indicator_row(data, "RAD", indicators["complaints_per_10k"])
+    assert complaints.value == pytest.approx(2 / 280 * 1e4) and complaints.few_events
+    # MED's ALOS rests on 2 discharged episodes (< 5); a money ratio counts no events.
+    assert indicator_row(data, "MED", indicators["alos"]).few_events
+    assert not indicator_row(data, "MED", indicators["op_revenue_per_visit"]).few_events
+    # Near miss: 5 events are enough (few_events_below = 5): 5 deaths of 100 episodes.
+    assert not indicators["mortality_rate"].few_events(5, 100)
+    assert indicators["mortality_rate"].few_events(4, 100)
+    page = (pages / "RAD.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr data-metric="complaints_per_10k">(.*?)</tr>', page, re.S).group(1)
+    assert "71.43" in row and '<span class="few-events">例数少</span>' in row
+
+
+def test_count_tiles_show_the_relative_change(february):
+    # RAD's outpatient visits: 280 in February against 310 in January: −30, −30 / 310 = −9.7%.
+    _, pages = february
+    page = (pages / "RAD.html").read_text(encoding="utf-8")
+    tile = re.search(r'<div class="tile[^"]*" data-metric="outpatient_visits">(.*?)</div>\s*</div>',
+                     page, re.S)  # fmt: skip
+    assert tile, "no outpatient_visits tile"
+    mom = re.search(r'<span class="tile-mom">(.*?)</span>', page[tile.start() :], re.S).group(1)
+    assert " ".join(mom.split()) == "环比 -30 (-9.7%)"
 
 
 # --- when a ledger arrived --------------------------------------------------------------------
