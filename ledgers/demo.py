@@ -48,12 +48,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from ledgers import clock
 from ledgers.specs import ledger
 
 WARM_UP_DAYS = 90
@@ -1457,6 +1459,10 @@ def _stamp_saved(path: Path, last_month: str) -> None:
         month = f"{year.group(1)}-12"
     first = _month_start(month)
     next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    saved = datetime.combine(next_month + timedelta(days=SAVED_DAYS_AFTER_MONTH - 1), time(17, 30))
-    stamp = min(saved, datetime.now()).timestamp()
+    saved = datetime.combine(
+        next_month + timedelta(days=SAVED_DAYS_AFTER_MONTH - 1),
+        time(17, 30),
+        tzinfo=ZoneInfo(clock.configured_timezone()),  # the hospital's wall clock
+    )
+    stamp = min(saved, clock.now()).timestamp()
     os.utime(path, (stamp, stamp))

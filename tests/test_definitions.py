@@ -336,9 +336,10 @@ def test_lateness_is_judged_from_first_sight_not_from_a_copy(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         dq.load(con, tmp_path, dq.hospital())
         assert dq.run_checks(con, [dq.MONTH], today=dq.TODAY) == []
+        late = dq.LATE.replace(tzinfo=dq.HOSPITAL_ZONE).timestamp()  # the hospital's wall clock
         copy = inbox / "预约挂号_副本.csv"
         copy.write_bytes((inbox / "appointments.csv").read_bytes())
-        os.utime(copy, (dq.LATE.timestamp(),) * 2)
+        os.utime(copy, (late,) * 2)
         (inbox / "appointments.csv").unlink()
         load_inbox(con, inbox)
         first_seen, modified = con.execute(
@@ -350,7 +351,7 @@ def test_lateness_is_judged_from_first_sight_not_from_a_copy(tmp_path):
         rows = list(csv.reader(copy.open(encoding="utf-8")))
         rows[1][3] = str(int(rows[1][3]) - 1)  # one booking fewer
         write_csv(copy, rows)
-        os.utime(copy, (dq.LATE.timestamp(),) * 2)
+        os.utime(copy, (late,) * 2)
         load_inbox(con, inbox)
         late = {(f.check, f.dept, f.file) for f in dq.run_checks(con, [dq.MONTH], today=dq.TODAY)}
         assert ("ledger_late", "A", copy.name) in late
