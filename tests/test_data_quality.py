@@ -371,7 +371,8 @@ CASES = {
     ),
     "attended_vs_visits": dict(
         # 320 attended against 31 × 10 = 310 outpatient visits
-        change=set_cells("appointments.csv", {"dept": "B"}, booked=330, attended=320),
+        # (slots raised with the bookings: more bookings than slots would be overbooking too)
+        change=set_cells("appointments.csv", {"dept": "B"}, slots=330, booked=330, attended=320),
         expected={("attended_vs_visits", "error", "B", MONTH, "appointments.csv", None, 3)},
     ),
     "feedback_missing": dict(
@@ -427,7 +428,9 @@ NEAR_MISSES = {
         "supplies.csv", {"dept": "A", "month": "2026-10"}, closing_qty=90.0005
     ),
     "low_stock": set_cells("supplies.csv", {"dept": "B"}, reorder_level=30),  # at, not below
-    "attended_vs_visits": set_cells("appointments.csv", {"dept": "B"}, booked=310, attended=310),
+    "attended_vs_visits": set_cells(
+        "appointments.csv", {"dept": "B"}, slots=310, booked=310, attended=310
+    ),
     # retired in the middle of October: still in service that month
     "equipment_usage_unregistered": both(
         add_rows("equipment.csv", ["EQ2", "A", "呼吸机", "2018-01-01", "2026-10-15"]),
