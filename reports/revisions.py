@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ledgers import clock
 from reports import labels, privacy
-from reports.files import write_json
+from reports.files import ASSETS_DIR, PLOTLY_JS, write_json
 from reports.formatting import format_value
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def revise(content: ReportContent, files: list[Path]) -> tuple[Revision | None, 
     history = period_dir / HISTORY
     history.mkdir(exist_ok=True)
     for path in files:
-        path.replace(history / archived_name(path, number - 1))
+        archive(path, history / archived_name(path, number - 1))
     record = {
         "revision": number,
         "issued": clock.today().isoformat(),
@@ -109,6 +109,17 @@ def revise(content: ReportContent, files: list[Path]) -> tuple[Revision | None, 
         "changes": changes,
     }
     return revision_of(record), record
+
+
+def archive(path: Path, target: Path) -> None:
+    """Move a report into history/; a page's link to the shared plotly.js gains one level."""
+    if path.suffix == ".html":
+        text = path.read_text(encoding="utf-8")
+        shared = f'src="../{ASSETS_DIR}/{PLOTLY_JS}"'
+        target.write_text(text.replace(shared, f'src="../../{ASSETS_DIR}/{PLOTLY_JS}"'), "utf-8")
+        path.unlink()
+    else:
+        path.replace(target)
 
 
 def archived_name(path: Path, number: int) -> str:

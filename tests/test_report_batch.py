@@ -229,7 +229,11 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     # their own that changed, and are not revisions
     october = out / "2026-10"
     assert revised_reports(october) == {"ALL.html": 1, "D04.html": 1}
-    assert (october / "history" / "D04.v0.html").read_text(encoding="utf-8") == old_page
+    # (the first issue as it was, its link to the shared plotly.js one folder further up)
+    assert (october / "history" / "D04.v0.html").read_text(encoding="utf-8") == old_page.replace(
+        'src="../assets/plotly.min.js"', 'src="../../assets/plotly.min.js"'
+    )
+    assert (october / "history" / ".." / ".." / "assets" / "plotly.min.js").exists()
     assert sorted(p.name for p in (october / "history").iterdir()) == [
         "ALL.v0.html", "ALL.v0.xlsx", "D04.v0.html", "D04.v0.xlsx",
     ]  # fmt: skip
