@@ -35,6 +35,7 @@ from ledgers import clock
 from ledgers.excel_text import excel_text
 from ledgers.loader import UNCHECKED, ensure_schema
 from ledgers.specs import ledgers
+from metrics.compute import ensure_views
 
 __all__ = [
     "CSV_COLUMNS",
@@ -78,8 +79,10 @@ class PublicationBlock:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ledger tables and dq_findings, publication_blocks, ledger_quality if missing."""
+    """Create the ledger tables and dq_findings, publication_blocks, ledger_quality if missing,
+    and the views over ledgers the checks share with the indicators (discharges_weighted)."""
     ensure_schema(con)
+    ensure_views(con)
     con.execute("""
         create table if not exists dq_findings (
             "check" varchar, severity varchar, guards varchar, dimension varchar, dept varchar,

@@ -39,6 +39,9 @@ class Indicator:
     missing_denominator: str | None
     zero: str | None
     events: tuple[str, ...] = ()  # "numerator" and/or "denominator": the sides that count events
+    grains: tuple[str, ...] = ("week", "month", "quarter", "year")
+    band_around: str | None = None
+    to_date: bool = False
 
     def name(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -101,6 +104,9 @@ def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str
             missing_denominator=raw.get("missing_denominator"),
             zero=raw.get("zero"),
             events=EVENT_SIDES[raw.get("events", "none")],
+            grains=tuple(raw.get("grains", ("week", "month", "quarter", "year"))),
+            band_around=raw.get("band_around"),
+            to_date=raw.get("to_date", False),
         )
     _check(indicators, families, data["reasons"])
     return indicators, families, data["reasons"], data["few_events_below"]
@@ -154,6 +160,8 @@ def store(con: duckdb.DuckDBPyConnection) -> None:
                 "missing": i.missing,
                 "missing_denominator": i.missing_denominator,
                 "zero": i.zero,
+                "band_around": i.band_around,
+                "to_date": i.to_date,
             }
             for i in indicators().values()
         ]
@@ -165,7 +173,8 @@ def store(con: duckdb.DuckDBPyConnection) -> None:
         select * replace (
             cast(inputs as varchar[]) as inputs,
             cast(missing_denominator as varchar) as missing_denominator,
-            cast(zero as varchar) as zero)
+            cast(zero as varchar) as zero,
+            cast(band_around as varchar) as band_around)
         from catalogue_frame
     """)
     con.unregister("catalogue_frame")

@@ -47,6 +47,8 @@ MEASURE_TABLES = {
     "dept_month_measures": ("measures", "month"),
     "dept_month_ledger_measures": ("measures_monthly_ledgers", "month"),
 }
+# The indicators computed at month grain only, over January to the month (METRICS.md, "Year to date").
+YEAR_TO_DATE = [i.id for i in catalogue.indicators().values() if i.to_date]
 # The values: of the periods, and of the 同比 windows of the periods in progress.
 VALUE_TABLES = ("metric_values", "metric_windows")
 
@@ -100,6 +102,13 @@ def formulas_fingerprint(calendar: HolidayCalendar) -> str:
     return digest.hexdigest()
 
 
+def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The views over the ledgers that the indicators, the checks and the reports share: episodes
+    with their DRG weights row (sql/discharges_weighted.sql)."""
+    ensure_schema(con)
+    con.execute(sql("discharges_weighted"))
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None) -> bool:
     """Create the measure and value tables with the columns the SQL files define.
 
@@ -123,6 +132,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
         for table in (*MEASURE_TABLES, *VALUE_TABLES):
             con.execute(f"drop table if exists {table}")
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
+    ensure_views(con)
     nothing = {"months": []}
     for table, (query, _) in MEASURE_TABLES.items():
         con.execute(f"create table if not exists {table} as {sql(query)}", nothing)
@@ -205,7 +215,23 @@ def compute_months(
         con.execute(f"create or replace temp table windows as {sql('windows')}")
         con.execute("insert into periods by name select * from windows")
         con.execute("insert into periods_to_compute select grain, period from windows")
+        con.execute(f"create or replace temp view departments_in_groups as {sql('groups')}")
+        con.execute(
+            "create or replace temp table sum_periods as select p.* from periods p "
+            "semi join periods_to_compute c on c.grain = p.grain and c.period = p.period"
+        )
         con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
+        # Year to date (month grain): a month's figures run from January, and next year's
+        # forecast reads this whole year, so every held month of the requested months' years and
+        # of the years after them is brought up to date.
+        years = {m.year for m in params["months"]} | {m.year + 1 for m in params["months"]}
+        ytd_months = sorted(m for m in held if m.year in years)
+        con.execute(
+            f"create or replace temp table sum_periods as {sql('ytd_periods')}",
+            {"months": ytd_months},
+        )
+        con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
+        con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
         formulas = "\nunion all\n".join(
             f"select '{family}' as family, * from ({sql(family)})"  # noqa: S608 -- our own files
             for family in catalogue.families()
@@ -217,6 +243,11 @@ def compute_months(
         con.execute(
             "delete from metric_values v using periods_to_compute c "
             "where v.grain = c.grain and v.period = c.period"
+        )
+        con.execute(
+            "delete from metric_values where grain = 'month' and list_contains($months, period) "
+            "and list_contains($metrics, metric)",
+            {"months": [m.strftime("%Y-%m") for m in ytd_months], "metrics": YEAR_TO_DATE},
         )
         # Sorted, the rows arrive as whole row groups: straight from the 45 formula queries they
         # left partial ones that the next checkpoint (at the latest when the connection closes)

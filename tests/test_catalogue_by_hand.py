@@ -119,6 +119,40 @@ EPISODES = [
 ]
 # fmt: on
 
+# Per episode: payer, DRG code, insurance fund payment, DRG/DIP payment standard. s4's code XX99 has
+# no weights row (not grouped, 未入组); self-pay (自费, self-pay) is uninsured; s4 records no payer.
+INSURANCE = {
+    "m1": ("职工医保", "FR21", 3500, 5500),
+    "m2": ("自费", "FR21", None, None),
+    "m3": ("居民医保", "ES31", 6000, 8000),
+    "m4": ("职工医保", "FR21", 2800, 4500),
+    "s1": ("职工医保", "GB11", 14000, 18000),
+    "s2": ("self-pay", "GB11", None, None),
+    "s3": ("居民医保", "GB25", 21000, 28000),
+    "s4": (None, "XX99", None, None),
+    "s5": ("职工医保", "GB11", 8000, 12500),
+    "s6": ("职工医保", "GB11", 10000, 16000),
+    "s7": ("居民医保", "GB25", 5000, 9000),
+}
+SELF_PAY = {"自费", "self-pay"}
+# drg, name, weight, benchmark stay, benchmark cost, low risk, year. GB11 has its own 2025 row (an
+# episode discharged in 2025 uses it; 2024's use the row without a year); GB25 has no benchmark cost.
+DRG_WEIGHTS = [
+    ("FR21", "心力衰竭", 0.8, 6, 5000, True, None),
+    ("ES31", "呼吸系统感染", 1.2, 10, 8000, True, None),
+    ("GB11", "胃肠手术", 2.0, 8, 18000, False, None),
+    ("GB11", "胃肠手术", 2.2, 8, 20000, False, 2025),
+    ("GB25", "肝胆手术", 3.0, 10, None, False, None),
+]
+
+
+def weights_row(e: Episode) -> tuple | None:
+    """The episode's weights row: its discharge year's first, else the row without a year."""
+    drg, year = INSURANCE[e.id][1], int(e.discharge[:4])
+    rows = [w for w in DRG_WEIGHTS if w[0] == drg]
+    return next((w for w in rows if w[6] == year), next((w for w in rows if w[6] is None), None))
+
+
 # Finance: every line is given (a missing column would make the totals unknown). The lines that
 # do not move are fixed per department; drug revenue (op, ip) moves by month and drugs are
 # bought at cost (drug_expense = drug revenue). SUR's February 2025 row is missing.
@@ -264,10 +298,17 @@ def write_inbox(inbox: Path) -> None:
     write_csv(
         inbox / "discharges.csv",
         [["episode_id", "dept", "admit_date", "discharge_date", "surgery_date", "surgery_grade",
-          "outcome", "complication", "total_cost", "drug_cost"]]
+          "outcome", "complication", "total_cost", "drug_cost", "payer", "drg", "insurance_paid",
+          "drg_payment"]]
         + [[e.id, e.dept, e.admit, e.discharge, e.surgery, e.grade, e.outcome,
             None if e.complication is None else ("yes" if e.complication else "no"),
-            e.total_cost, e.drug_cost] for e in EPISODES],
+            e.total_cost, e.drug_cost, *INSURANCE[e.id]] for e in EPISODES],
+    )  # fmt: skip
+    write_csv(
+        inbox / "drg_weights.csv",
+        [["drg", "name", "weight", "benchmark_los", "benchmark_cost", "low_risk", "year"]]
+        + [[d, n, w, los, cost, "是" if low else "否", year]
+           for d, n, w, los, cost, low, year in DRG_WEIGHTS],
     )  # fmt: skip
     columns = ["month", "dept", *finance_row("MED", "2025-01")]
     write_csv(
@@ -508,6 +549,89 @@ HAND_CASES: dict[str, list[Case]] = {
         Case("quarter", "2025-Q1", "SUR", (0.5 - 0.5) * 100, column="yoy_change"),
         na("month", "2025-01", "MED", "no_surgery"),
     ],
+    "grade4_surgery_share": [
+        Case("quarter", "2025-Q1", "SUR", 1 / 4),  # s3 (4) of s1, s2, s3, s5
+        Case("quarter", "2025-Q1", "KIND:surgical", 1 / 4),
+        Case("year", "2024", "SUR", 0 / 2),  # s6 (3), s7 (2)
+        Case("month", "2025-02", "ALL", 1 / 1),  # s3; MED operated nobody
+        na("month", "2025-01", "MED", "no_surgery"),
+    ],
+    # --- case mix and insurance (grouped: a drg with a weights row; s4's XX99 has none) ---
+    "drg_cases": [
+        Case("quarter", "2025-Q1", "SUR", 4),  # s1, s2, s3, s5
+        Case("quarter", "2025-Q1", "ALL", 3 + 4),  # m1, m2, m3 + SUR's
+        Case("year", "2024", "ALL", 3),  # m4, s6, s7
+        Case("month", "2025-02", "KIND:surgical", 1),  # s3 (s4 not grouped)
+    ],
+    "drg_groups": [
+        # not additive: January GB11, February GB25, March GB11 give 1 + 1 + 1, the quarter 2
+        Case("quarter", "2025-Q1", "SUR", 2),
+        Case("month", "2025-01", "SUR", 1),
+        Case("quarter", "2025-Q1", "ALL", 4),  # FR21, ES31, GB11, GB25
+        Case("year", "2025", "KIND:medical", 2),  # FR21, ES31
+    ],
+    "total_weight": [
+        Case("quarter", "2025-Q1", "SUR", 2.2 + 2.2 + 3.0 + 2.2),  # GB11's own 2025 row: 2.2
+        Case("year", "2024", "SUR", 2.0 + 3.0),  # s6 in 2024: GB11's row without a year, 2.0
+        Case("quarter", "2025-Q1", "ALL", 9.6 + 0.8 + 0.8 + 1.2),
+    ],
+    "cmi": [
+        Case("quarter", "2025-Q1", "SUR", 9.6 / 4),  # 2.4
+        Case("year", "2024", "SUR", 5.0 / 2),
+        Case("quarter", "2025-Q1", "ALL", 12.4 / 7),  # not the mean of 2.4 and 2.8 / 3
+        Case("quarter", "2025-Q1", "KIND:medical", (0.8 + 0.8 + 1.2) / 3),
+        Case("month", "2025-02", "MED", 1.2 / 1),  # m3
+        na("month", "2025-03", "MED", "no_discharges"),
+    ],
+    "cost_index": [
+        # s1 20000/20000 + s2 10000/20000 + s5 12000/20000; s3's GB25 has no benchmark cost
+        Case("quarter", "2025-Q1", "SUR", (1 + 0.5 + 0.6) / 3),
+        Case("quarter", "2025-Q1", "MED", (5000 / 5000 + 1000 / 5000 + 9000 / 8000) / 3),
+        Case("year", "2024", "SUR", (15000 / 18000) / 1),  # s6, by the row without a year
+        Case("quarter", "2025-Q1", "ALL", (2.1 + 2.325) / 6),
+    ],
+    "time_index": [
+        Case("quarter", "2025-Q1", "SUR", (7 / 8 + 3 / 8 + 10 / 10 + 8 / 8) / 4),
+        Case("quarter", "2025-Q1", "MED", (4 / 6 + 1 / 6 + 13 / 10) / 3),  # m2's 0 days count 1
+        Case("year", "2024", "ALL", (6 / 6 + 10 / 8 + 5 / 10) / 3),
+    ],
+    "low_risk_mortality": [
+        Case("quarter", "2025-Q1", "MED", 1 / 3),  # m3 died in ES31, low risk
+        Case("month", "2025-01", "MED", 0 / 2),  # m1, m2 in FR21
+        Case("quarter", "2025-Q1", "ALL", 1 / 3),
+        na("quarter", "2025-Q1", "SUR", "no_low_risk"),
+    ],
+    "insured_share": [
+        Case("quarter", "2025-Q1", "SUR", 3 / 4),  # s2 self-pay; s4 records no payer
+        Case("month", "2025-01", "MED", 1 / 2),  # m2 自费
+        Case("quarter", "2025-Q1", "ALL", (2 + 3) / (3 + 4)),
+        Case("year", "2024", "ALL", 3 / 3),
+    ],
+    "insurance_fund_share": [
+        Case("quarter", "2025-Q1", "SUR", (14000 + 21000 + 8000) / (20000 + 30000 + 12000)),
+        Case("quarter", "2025-Q1", "MED", (3500 + 6000) / (5000 + 9000)),
+        Case("quarter", "2025-Q1", "ALL", (43000 + 9500) / (62000 + 14000)),
+        Case("year", "2024", "SUR", (10000 + 5000) / (15000 + 8000)),
+    ],
+    "drg_margin": [
+        # (18000 − 20000) + (28000 − 30000) + (12500 − 12000)
+        Case("quarter", "2025-Q1", "SUR", -2000 - 2000 + 500),
+        Case("quarter", "2025-Q1", "MED", (5500 - 5000) + (8000 - 9000)),
+        Case("quarter", "2025-Q1", "ALL", -3500 - 500),
+        Case("month", "2025-03", "SUR", 500),
+        na("month", "2025-03", "MED", "no_drg_payment"),
+    ],
+    "drg_overspend_share": [
+        Case("quarter", "2025-Q1", "SUR", 2 / 3),  # s1, s3 of s1, s3, s5
+        Case("quarter", "2025-Q1", "MED", 1 / 2),  # m3 of m1, m3
+        Case("quarter", "2025-Q1", "ALL", 3 / 5),
+    ],
+    "surgery_cost_per_case": [
+        Case("quarter", "2025-Q1", "SUR", (20000 + 10000 + 30000 + 12000) / 4),  # 18,000
+        Case("year", "2024", "SUR", (15000 + 8000) / 2),
+        Case("quarter", "2025-Q1", "ALL", 18000),  # MED operated nobody
+        na("month", "2025-01", "MED", "no_surgery"),
+    ],
     # --- economics ---
     "medical_revenue": [
         # SUR January: drugs 10000 + 30000, the other lines 155000
@@ -603,6 +727,53 @@ HAND_CASES: dict[str, list[Case]] = {
         Case("quarter", "2024-Q1", "ALL", 846000 / (3 * 110000 + 3 * 190000)),
         Case("quarter", "2024-Q1", "ALL", "watch", column="status"),  # 94%: 1 point below
     ],
+    "personnel_expense_ratio": [
+        # MED January 2025: 60000 of 60000 + 30000 drugs + 14000 + 5000 + 1000 + 2000
+        Case("month", "2025-01", "MED", 60000 / 112000),
+        Case("quarter", "2024-Q1", "ALL", (3 * 60000 + 3 * 80000) / (3 * 107000 + 3 * 175000)),
+        na("quarter", "2025-Q1", "SUR", "no_finance"),
+    ],
+    "cost_per_100_revenue": [
+        Case("month", "2025-01", "MED", 112000 / 120000 * 100),
+        Case("quarter", "2024-Q1", "ALL", 846000 / 915000 * 100),
+    ],
+    "op_drug_per_visit": [
+        Case("month", "2025-01", "MED", 20000 / (31 * 40 + 31 * 10)),
+        # MED 3 × 15000 + SUR 3 × 10000 over MED (31 + 29 + 31) × 40 and SUR 91 × 25 visits
+        Case("quarter", "2024-Q1", "ALL", (3 * 15000 + 3 * 10000) / (91 * 40 + 91 * 25)),
+        # SUR gave finance for two of three months: MED's drugs over both wards' visits would
+        # compare unlike sets, so the hospital's quarter is not available
+        na("quarter", "2025-Q1", "ALL", "no_finance"),
+    ],
+    "ip_drug_per_discharge": [
+        Case("month", "2025-01", "SUR", 30000 / (31 * 2)),
+        Case("quarter", "2024-Q1", "MED", 3 * 10000 / (31 + 0 + 31)),  # closed in February
+        na("quarter", "2025-Q1", "KIND:surgical", "no_finance"),
+    ],
+    "revenue_ytd": [
+        Case("month", "2025-03", "MED", 120000 + 130000 + 120000),
+        Case("month", "2025-02", "MED", 120000 + 130000),
+        na("month", "2025-02", "SUR", "no_finance"),  # no February row ...
+        na("month", "2025-03", "SUR", "no_finance"),  # ... so no January–March either
+        # the hospital's to-date sums the departments complete for it: MED alone, 覆盖 1/2
+        Case("month", "2025-03", "ALL", 370000),
+        Case("month", "2025-03", "ALL", 1, column="depts_included"),
+        Case("month", "2024-03", "ALL", 915000),
+    ],
+    "expense_ytd": [
+        Case("month", "2024-03", "ALL", 3 * 107000 + 3 * 175000),
+        Case("month", "2025-01", "MED", 112000),
+    ],
+    "time_progress": [
+        Case("month", "2025-03", "MED", (31 + 28 + 31) / 365),
+        Case("month", "2024-02", "ALL", (31 + 29) / 366),  # a leap year
+    ],
+    # The ledgers hold three months of budget a year, never all twelve, and no whole year before:
+    # the annual figures are not available (tests/test_periods_in_progress.py has them by hand).
+    "revenue_budget_ytd_execution": [na("month", "2025-03", "MED", "no_budget_year")],
+    "expense_budget_ytd_execution": [na("month", "2025-03", "ALL", "no_budget_year")],
+    "revenue_forecast": [na("month", "2025-03", "MED", "no_last_year")],
+    "revenue_forecast_execution": [na("month", "2025-03", "MED", "no_last_year")],
     # --- service and supplies ---
     "satisfaction_rate": [
         na("month", "2025-02", "MED", "no_surveys"),  # 0 surveys: not 0%, not 100%
@@ -817,6 +988,9 @@ def monthly_ledgers(dept: str, month: str) -> dict[str, float | None]:
             "consumables_expense": f["consumables_expense"],
             "revenue_budget": f["revenue_budget"],
             "expense_budget": f["expense_budget"],
+            "personnel_expense": f["personnel_expense"],
+            "op_drug_revenue": f["op_drug_revenue"],
+            "ip_drug_revenue": f["ip_drug_revenue"],
         }
     usage = [
         (asset, large, USAGE[asset][month])
@@ -987,6 +1161,55 @@ FORMULAS: dict[str, Callable[[Hand], tuple[float | None, float | None]]] = {
         h.episode_sum(lambda e: 1, lambda e: e.surgery and e.grade in (3, 4)),
         h.episode_sum(lambda e: 1, lambda e: e.surgery),
     ),
+    "grade4_surgery_share": lambda h: (
+        h.episode_sum(lambda e: 1, lambda e: e.surgery and e.grade == 4),
+        h.episode_sum(lambda e: 1, lambda e: e.surgery),
+    ),
+    # case mix and insurance: grouped episodes are those with a weights row
+    "drg_cases": lambda h: (h.episode_sum(lambda e: 1, weights_row), 1),
+    "drg_groups": lambda h: (
+        None if not h.episodes else len({INSURANCE[e.id][1] for e in h.episodes if weights_row(e)}),
+        1,
+    ),
+    "total_weight": lambda h: (h.episode_sum(lambda e: weights_row(e)[2], weights_row), 1),
+    "cmi": lambda h: (
+        h.episode_sum(lambda e: weights_row(e)[2], weights_row),
+        h.episode_sum(lambda e: 1, weights_row),
+    ),
+    "cost_index": lambda h: (
+        h.episode_sum(lambda e: e.total_cost / weights_row(e)[4], lambda e: benchmarked(e, 4)),
+        h.episode_sum(lambda e: 1, lambda e: benchmarked(e, 4)),
+    ),
+    "time_index": lambda h: (
+        h.episode_sum(lambda e: e.los / weights_row(e)[3], lambda e: benchmarked(e, 3)),
+        h.episode_sum(lambda e: 1, lambda e: benchmarked(e, 3)),
+    ),
+    "low_risk_mortality": lambda h: (
+        h.episode_sum(lambda e: 1, lambda e: benchmarked(e, 5) and e.outcome == "died"),
+        h.episode_sum(lambda e: 1, lambda e: benchmarked(e, 5)),
+    ),
+    "insured_share": lambda h: (
+        h.episode_sum(lambda e: 1, lambda e: INSURANCE[e.id][0] not in (None, *SELF_PAY)),
+        h.episode_sum(lambda e: 1, lambda e: INSURANCE[e.id][0] is not None),
+    ),
+    "insurance_fund_share": lambda h: (
+        h.episode_sum(lambda e: INSURANCE[e.id][2], lambda e: INSURANCE[e.id][2] is not None),
+        h.episode_sum(lambda e: e.total_cost, lambda e: INSURANCE[e.id][2] is not None),
+    ),
+    "drg_margin": lambda h: (
+        h.episode_sum(lambda e: INSURANCE[e.id][3] - e.total_cost, paid_by_drg)
+        if h.episode_sum(lambda e: 1, paid_by_drg)
+        else None,
+        1,
+    ),
+    "drg_overspend_share": lambda h: (
+        h.episode_sum(lambda e: 1, lambda e: paid_by_drg(e) and e.total_cost > INSURANCE[e.id][3]),
+        h.episode_sum(lambda e: 1, paid_by_drg),
+    ),
+    "surgery_cost_per_case": lambda h: (
+        h.episode_sum(lambda e: e.total_cost, lambda e: e.surgery),
+        h.episode_sum(lambda e: 1, lambda e: e.surgery),
+    ),
     # economics
     "medical_revenue": lambda h: (plus(h.kept("op_revenue"), h.kept("ip_revenue")), 1),
     "total_expense": lambda h: (h.kept("total_expense"), 1),
@@ -1017,6 +1240,29 @@ FORMULAS: dict[str, Callable[[Hand], tuple[float | None, float | None]]] = {
     ),
     "revenue_budget_execution": lambda h: (revenue(h), h.kept("revenue_budget")),
     "expense_budget_execution": lambda h: (h.kept("total_expense"), h.kept("expense_budget")),
+    "personnel_expense_ratio": lambda h: (h.kept("personnel_expense"), h.kept("total_expense")),
+    "cost_per_100_revenue": lambda h: (h.kept("total_expense"), revenue(h)),
+    "op_drug_per_visit": lambda h: (h.kept("op_drug_revenue"), h.daily("op") + h.daily("em")),
+    "ip_drug_per_discharge": lambda h: (h.kept("ip_drug_revenue"), h.daily("dis")),
+    # year to date, month grain: January to the month, when every one of those months is held
+    "revenue_ytd": lambda h: (revenue(y) if (y := to_date(h)) else None, 1),
+    "expense_ytd": lambda h: (y.kept("total_expense") if (y := to_date(h)) else None, 1),
+    # for a group whose finance is known from January to the month
+    "time_progress": lambda h: (
+        (month_end(h.period) - D(int(h.period[:4]), 1, 1)).days + 1
+        if (y := to_date(h)) and y.kept("op_revenue") is not None
+        else None,
+        365 + calendar.isleap(int(h.period[:4])),
+    ),
+    # the ledgers hold 3 months of budget a year, never 12: no annual budget
+    "revenue_budget_ytd_execution": lambda h: (revenue(y) if (y := to_date(h)) else None, None),
+    "expense_budget_ytd_execution": lambda h: (
+        y.kept("total_expense") if (y := to_date(h)) else None,
+        None,
+    ),
+    # no whole previous year in the ledgers: no forecast
+    "revenue_forecast": lambda h: (revenue(y) if (y := to_date(h)) else None, None),
+    "revenue_forecast_execution": lambda h: (revenue(y) if (y := to_date(h)) else None, None),
     # service and supplies
     "satisfaction_rate": lambda h: (h.kept("satisfied"), h.kept("surveys")),
     "complaints_per_10k": lambda h: (
@@ -1045,7 +1291,54 @@ FORMULAS: dict[str, Callable[[Hand], tuple[float | None, float | None]]] = {
     "bed_days_per_doctor_day": lambda h: (h.daily("census"), h.fte_days("doctor")),
     "training_hours_per_fte": lambda h: (h.training_hours, h.fte_days() / h.days),
 }
-SCALE = {"consumables_per_100": 100, "complaints_per_10k": 10000}
+SCALE = {"consumables_per_100": 100, "complaints_per_10k": 10000, "cost_per_100_revenue": 100}
+
+
+def benchmarked(e: Episode, field: int):
+    """Grouped, with the weights row's field (3 stay, 4 cost, 5 low risk) given."""
+    row = weights_row(e)
+    return row is not None and row[field] not in (None, False)
+
+
+def paid_by_drg(e: Episode) -> bool:
+    return INSURANCE[e.id][3] is not None
+
+
+def month_end(month: str) -> D:
+    first = D.fromisoformat(f"{month}-01")
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def to_date(h: Hand) -> Hand | None:
+    """The group over January to the month (本年累计), when the ledgers hold every one of those
+    months; None otherwise."""
+    year, month = int(h.period[:4]), int(h.period[5:])
+    wanted = [f"{year}-{m:02d}" for m in range(1, month + 1)]
+    if not all(m in MONTHS for m in wanted):
+        return None
+    return Hand(h.depts, "month", h.period, tuple(d for m in wanted for d in month_days(m)))
+
+
+# Ledgers kept one row per month, and a measure each that tells whether a department gave it.
+MONTHLY_LEDGERS = {"finance": "op_revenue", "patient_feedback": "surveys", "appointments": "slots",
+                   "supplies": "supplies_value", "equipment_usage": "hours_used"}  # fmt: skip
+
+
+def partial_mix(metric: str, h: Hand) -> bool:
+    """A group's indicator that mixes a monthly ledger with one listing days or episodes is not
+    available when a department of the group gives the monthly ledger for only part of P."""
+    inputs = catalogue.indicators()[metric].inputs
+    monthly = [i for i in inputs if i in MONTHLY_LEDGERS]
+    if len(h.depts) < 2 or not monthly or len(monthly) == len(inputs):
+        return False
+    measure = MONTHLY_LEDGERS[monthly[0]]
+    for dept in h.depts:
+        known = [monthly_ledgers(dept, m).get(measure) is not None for m in h.months]
+        if any(known) and not all(known):
+            return True
+    return False
+
+
 # METRICS.md: the workload family and the bed indicators are also computed per ISO week.
 WEEKLY = {"outpatient_visits", "emergency_visits", "admissions", "discharges", "surgeries",
           "exams", "available_bed_days", "occupied_bed_days", "avg_open_beds", "bed_occupancy",
@@ -1064,8 +1357,9 @@ def hand_value(metric: str, grain: str, period: str, group: str, window=None):
     """(value, numerator, denominator) of the hand model; value None when not available."""
     if (grain, period) not in PERIODS:
         return None, None, None
-    numerator, denominator = FORMULAS[metric](Hand(tuple(GROUPS[group]), grain, period, window))
-    value = ratio(numerator, denominator)
+    hand = Hand(tuple(GROUPS[group]), grain, period, window)
+    numerator, denominator = FORMULAS[metric](hand)
+    value = None if partial_mix(metric, hand) else ratio(numerator, denominator)
     return (None if value is None else value * SCALE.get(metric, 1)), numerator, denominator
 
 
@@ -1093,8 +1387,8 @@ def expected_rows() -> set[tuple[str, str, str, str]]:
         (grain, period, group, metric)
         for (grain, period) in PERIODS
         for group in GROUPS
-        for metric in catalogue.indicators()
-        if grain != "week" or metric in WEEKLY
+        for metric, indicator in catalogue.indicators().items()
+        if (grain != "week" or metric in WEEKLY) and grain in indicator.grains
     }
 
 
@@ -1133,6 +1427,12 @@ def test_indicator_by_hand_model(metrics, metric):
             window = yoy_window(grain, period)
             yoy = hand_value(metric, grain, period, group, window)[0]
         low, high = hand_band(metric, group)
+        if catalogue.indicators()[metric].band_around:
+            # METRICS.md, Year to date: the time progress ± 5 points
+            progress = hand_value(catalogue.indicators()[metric].band_around, grain, period, group)[
+                0
+            ]
+            low, high = (None, None) if progress is None else (progress - 0.05, progress + 0.05)
         expected = {
             "value": value,
             "prior_value": prior,

@@ -217,6 +217,19 @@ def add_rows(name: str, *rows: list[object]) -> Callable[[Ledgers], None]:
     return change
 
 
+def with_drg_codes(codes: dict[str, str], default: str) -> Callable[[Ledgers], None]:
+    """A drg column on the discharges: `default` for every episode but those in `codes`."""
+
+    def change(files: Ledgers) -> None:
+        header, *rows = files["discharges.csv"]
+        files["discharges.csv"] = [
+            [*header, "drg"],
+            *([*row, codes.get(row[0], default)] for row in rows),
+        ]
+
+    return change
+
+
 def add_file(name: str, rows: list[list[object]]) -> Callable[[Ledgers], None]:
     def change(files: Ledgers) -> None:
         files[name] = rows
@@ -322,6 +335,14 @@ CASES = {
         # 520 booked against 500 slots: 号源使用率 104%, a notice (warning), not an error
         change=set_cells("appointments.csv", {"dept": "A"}, booked=520),
         expected={("overbooking", "warning", "A", MONTH, "appointments.csv", None, 2)},
+    ),
+    "drg_ungrouped": dict(
+        # B05b (the 15th episode: CSV row 16) carries XX99, missing from the weights catalogue
+        change=both(
+            with_drg_codes({"B05b": "XX99"}, default="GB11"),
+            add_file("drg_weights.csv", [["drg", "weight"], ["GB11", 2.0]]),
+        ),
+        expected={("drg_ungrouped", "warning", "B", MONTH, "discharges.csv", None, 16)},
     ),
     "finance_missing": dict(
         # missing after the 5th is also late

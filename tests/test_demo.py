@@ -337,11 +337,20 @@ def test_episodes_are_de_identified_and_coherent(episodes):
 def test_finance_has_one_row_per_department_and_month(tables):
     finance = tables["finance"]
     assert not finance.duplicated(["dept", "month"]).any()
-    assert len(finance) == 5 * 34
+    held = finance.filter(regex="^(op|ip)_").notna().any(axis=1)
+    assert held.sum() == 5 * 34
+    # the rest of 2026's budget, entered in January: November and December hold budget lines only
+    ahead = finance[~held]
+    assert sorted({str(m)[:7] for m in ahead["month"]}) == ["2026-11", "2026-12"]
+    assert len(ahead) == 5 * 2
+    assert ahead["revenue_budget"].notna().all() and ahead["expense_budget"].notna().all()
+    assert ahead.filter(like="_expense").isna().all().all()
 
 
 def test_inpatient_revenue_is_the_episodes_costs_to_the_cent(tables, episodes):
-    finance = tables["finance"].set_index(["dept", "month"])
+    finance = tables["finance"]
+    finance = finance[finance.filter(regex="^(op|ip)_").notna().any(axis=1)]
+    finance = finance.set_index(["dept", "month"])
     inpatient = [c for c in finance if c.startswith("ip_")]
     revenue = sum(_cents(finance[c]) for c in inpatient)
     costs = _cents(episodes["total_cost"]).groupby([episodes["dept"], episodes["month"]]).sum()
@@ -354,6 +363,7 @@ def test_inpatient_revenue_is_the_episodes_costs_to_the_cent(tables, episodes):
 
 def test_expenses_are_most_of_the_revenue(tables):
     finance = tables["finance"]
+    finance = finance[finance.filter(regex="^(op|ip)_").notna().any(axis=1)]
     revenue = finance.filter(regex="^(op|ip)_").sum(axis=1)
     expense = finance.filter(like="_expense").sum(axis=1)
     assert (expense / revenue).between(0.84, 0.96).all()
@@ -395,3 +405,18 @@ def test_same_seed_gives_the_same_hospital(tmp_path, tables):
     again, _ = read_inbox(tmp_path)
     for kind in ("discharges", "workload", "finance"):
         pd.testing.assert_frame_equal(again[kind], tables[kind], obj=kind)
+
+
+def test_insurance_and_drg_weights_are_coherent(tables, episodes):
+    weights = tables["drg_weights"]
+    assert (weights["weight"] > 0).all() and weights["low_risk"].sum() == 4
+    assert weights["year"].notna().sum() == 1  # FM19's weight revised for 2026
+    grouped = episodes["drg"].isin(set(weights["drg"]))
+    assert 0 < (~grouped).sum() < 0.1 * len(episodes)  # GD19 is not in the catalogue: 未入组
+    basic = episodes["payer"].isin(["城镇职工医保", "城乡居民医保"])
+    assert episodes.loc[basic, "insurance_paid"].notna().all()
+    assert episodes.loc[~basic, "insurance_paid"].isna().all()
+    insured = episodes[basic]
+    assert (insured["insurance_paid"] <= insured["total_cost"]).all()
+    # the payment standard: basic-insurance episodes of a group in the catalogue
+    assert episodes["drg_payment"].notna().eq(basic & grouped).all()

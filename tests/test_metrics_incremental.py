@@ -16,6 +16,7 @@ import pytest
 
 from ledgers.loader import load_inbox
 from ledgers.specs import ledger
+from metrics import catalogue
 from metrics.compute import compute_months, load_holidays
 from tests.ledger_files import days, write_csv
 
@@ -98,12 +99,23 @@ def test_recomputing_a_month_rewrites_only_the_periods_containing_it(warehouse):
     after = values(con)
 
     assert after.keys() == before.keys()  # no row lost or added
-    touched = {key for key in after if key[:2] in FEBRUARY_PERIODS}
+    # The periods containing February, and the year-to-date indicators of every month of 2025
+    # (January to the month) and of 2026 (whose forecast reads the whole of 2025)
+    to_date = {i.id for i in catalogue.indicators().values() if i.to_date}
+    touched = {
+        key
+        for key in after
+        if key[:2] in FEBRUARY_PERIODS
+        or (key[0] == "month" and key[1][:4] in ("2025", "2026") and key[3] in to_date)
+    }
     assert written == len(touched)
-    # 5 groups (A, B, ALL, KIND:medical, KIND:surgical) × (52 indicators × 3 periods (month,
-    # quarter, year) + 12 weekly indicators × 5 weeks)
-    assert written == 5 * (52 * 3 + 12 * 5)
-    assert {key[:2] for key in touched} == FEBRUARY_PERIODS
+    # 5 groups (A, B, ALL, KIND:medical, KIND:surgical) × (69 indicators × 3 periods (month,
+    # quarter, year) + 7 year-to-date indicators × 1 month + 12 weekly indicators × 5 weeks), and
+    # the 7 year-to-date indicators of January and March 2025 for the 5 groups
+    assert len(catalogue.indicators()) - len(to_date) == 69 and len(to_date) == 7
+    assert written == 5 * (69 * 3 + 7 + 12 * 5) + 5 * 7 * 2
+    assert {key[:2] for key in touched} == FEBRUARY_PERIODS | {
+        ("month", "2025-01"), ("month", "2025-03")}  # fmt: skip
     for key, row in after.items():
         if key in touched:
             assert row[-1] > before[key][-1], f"{key} was not rewritten"

@@ -168,3 +168,41 @@ def test_a_group_sums_the_departments_complete_for_the_period(run):
     assert y["yoy_value"] == 15000 + 3 * 500
     # a department's own row carries no coverage
     assert row(run, "year", "2025", "MED", "medical_revenue")["depts_included"] is None
+
+
+def test_year_to_date_against_the_annual_budget_entered_ahead(run):
+    """METRICS.md "Year to date": May 2026 of MED, whose 2026 budget (10,000 a month) was entered
+    in January for the whole year."""
+    ytd = row(run, "month", "2026-05", "MED", "revenue_ytd")
+    assert ytd["value"] == 1100 * (1 + 2 + 3 + 4 + 5)  # 16,500
+    assert row(run, "month", "2026-05", "MED", "expense_ytd")["value"] == 5 * 500
+    progress = row(run, "month", "2026-05", "MED", "time_progress")
+    # 1 January to 31 May: 31 + 28 + 31 + 30 + 31 = 151 days of 365
+    assert (progress["numerator"], progress["denominator"]) == (151, 365)
+    attained = row(run, "month", "2026-05", "MED", "revenue_budget_ytd_execution")
+    # the whole year's budget, the months ahead included: 12 × 10,000
+    assert (attained["numerator"], attained["denominator"]) == (16500, 120000)
+    # its band is the time progress ± 5 points: 41.4 % ± 5; 13.75 % is far below
+    assert attained["band_low"] == pytest.approx(151 / 365 - 0.05)
+    assert attained["band_high"] == pytest.approx(151 / 365 + 0.05)
+    assert attained["status"] == "alert"
+    # the forecast scales this year's to-date by last year's shape: 2025 made 15,000 by May of
+    # its 78,000, so 16,500 × 78,000 / 15,000 = 85,800
+    forecast = row(run, "month", "2026-05", "MED", "revenue_forecast")
+    assert forecast["value"] == pytest.approx(85800)
+    assert (forecast["numerator"], forecast["denominator"]) == (16500, pytest.approx(15000 / 78000))
+    assert row(run, "month", "2026-05", "MED", "revenue_forecast_execution")["value"] == (
+        pytest.approx(85800 / 120000)
+    )
+    # no whole 2024: no forecast in 2025
+    early = row(run, "month", "2025-05", "MED", "revenue_forecast")
+    assert (early["value"], early["reason"]) == (None, "no_last_year")
+    # the expense budget is never entered: not available, and why
+    expense = row(run, "month", "2026-05", "MED", "expense_budget_ytd_execution")
+    assert (expense["value"], expense["reason"]) == (None, "no_budget_year")
+    # the hospital's: CLN entered its 2026 budget for January–May only, so the hospital's
+    # annual budget is unknown rather than MED's alone
+    hospital = row(run, "month", "2026-05", "ALL", "revenue_budget_ytd_execution")
+    assert (hospital["value"], hospital["reason"]) == (None, "no_budget_year")
+    # month grain only
+    assert ("year", "2026", "MED", "revenue_ytd") not in run[2].index

@@ -43,3 +43,43 @@ select grain, period, dept, 'revenue_budget_execution', op_revenue + ip_revenue,
 union all
 -- expense_budget_execution = total_expense / expense_budget
 select grain, period, dept, 'expense_budget_execution', total_expense, expense_budget from period_sums
+union all
+-- personnel_expense_ratio = personnel_expense / total_expense
+select grain, period, dept, 'personnel_expense_ratio', personnel_expense, total_expense from period_sums
+union all
+-- cost_per_100_revenue = total_expense / medical_revenue × 100
+select grain, period, dept, 'cost_per_100_revenue', total_expense, op_revenue + ip_revenue from period_sums
+union all
+-- op_drug_per_visit = op_drug_revenue / visits (门急诊人次)
+select grain, period, dept, 'op_drug_per_visit', op_drug_revenue, outpatient_visits + emergency_visits from period_sums
+union all
+-- ip_drug_per_discharge = ip_drug_revenue / discharges
+select grain, period, dept, 'ip_drug_per_discharge', ip_drug_revenue, discharges from period_sums
+union all
+-- Year to date (本年累计), month grain only. ytd_sums holds, for each month M, the sums over
+-- January…M ('ytd'), the same months a year earlier ('ytd_ly') and the whole year before ('ly')
+-- (ytd_periods.sql); a span counts only when the warehouse holds all its months.
+-- revenue_ytd = Σ medical_revenue, Jan…M
+select 'month', period, dept, 'revenue_ytd', case when months_covered = months_in_period then op_revenue + ip_revenue end, 1 from ytd_sums where grain = 'ytd'
+union all
+-- expense_ytd = Σ total_expense, Jan…M
+select 'month', period, dept, 'expense_ytd', case when months_covered = months_in_period then total_expense end, 1 from ytd_sums where grain = 'ytd'
+union all
+-- time_progress = days from 1 January to the end of M / days(Y), for a group keeping finance (a
+-- clinic without any has nothing to track against the budget)
+select 'month', period, dept, 'time_progress', case when finance_months is not null then dayofyear(last_day(cast(period || '-01' as date))) end, dayofyear(make_date(cast(left(period, 4) as integer), 12, 31)) from ytd_sums where grain = 'ytd'
+union all
+-- revenue_budget_ytd_execution = revenue_ytd / Σ revenue_budget over the 12 months of Y
+select 'month', y.period, y.dept, 'revenue_budget_ytd_execution', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, b.revenue_budget from ytd_sums y left join annual_budgets b on b.dept = y.dept and b.year = left(y.period, 4) where y.grain = 'ytd'
+union all
+-- expense_budget_ytd_execution = expense_ytd / Σ expense_budget over the 12 months of Y
+select 'month', y.period, y.dept, 'expense_budget_ytd_execution', case when y.months_covered = y.months_in_period then y.total_expense end, b.expense_budget from ytd_sums y left join annual_budgets b on b.dept = y.dept and b.year = left(y.period, 4) where y.grain = 'ytd'
+union all
+-- revenue_forecast = revenue_ytd × (medical_revenue of Y−1 / Σ medical_revenue Jan…M of Y−1), written
+-- revenue_ytd / (Σ Jan…M of Y−1 / medical_revenue of Y−1): last year's seasonal shape is the
+-- denominator, unknown without all of Y−1
+select 'month', y.period, y.dept, 'revenue_forecast', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, case when ly.months_covered = 12 and l.months_covered = l.months_in_period then (l.op_revenue + l.ip_revenue) / (ly.op_revenue + ly.ip_revenue) end from ytd_sums y left join ytd_sums l on l.grain = 'ytd_ly' and l.period = y.period and l.dept = y.dept left join ytd_sums ly on ly.grain = 'ly' and ly.period = y.period and ly.dept = y.dept where y.grain = 'ytd'
+union all
+-- revenue_forecast_execution = revenue_forecast / Σ revenue_budget of Y, written
+-- revenue_ytd / (shape × budget); without the year's budget the denominator is 0 (reason no_budget_year)
+select 'month', y.period, y.dept, 'revenue_forecast_execution', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, case when ly.months_covered = 12 and l.months_covered = l.months_in_period then coalesce((l.op_revenue + l.ip_revenue) / (ly.op_revenue + ly.ip_revenue) * b.revenue_budget, 0) end from ytd_sums y left join ytd_sums l on l.grain = 'ytd_ly' and l.period = y.period and l.dept = y.dept left join ytd_sums ly on ly.grain = 'ly' and ly.period = y.period and ly.dept = y.dept left join annual_budgets b on b.dept = y.dept and b.year = left(y.period, 4) where y.grain = 'ytd'

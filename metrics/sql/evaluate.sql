@@ -9,7 +9,8 @@
 -- periods, period_sums.
 --
 -- The reason for a null value, first that applies:
--- 1. a ledger the indicator needs (catalogue `inputs`) is missing for the group and period: the
+-- 1. a ledger the indicator needs (catalogue `inputs`) is missing for the group and period (the
+--    DRG weights ledger: for the whole warehouse): the
 --    daily ledger has no row in P, a monthly ledger breaks the months-present rule
 --    (period_sums.sql), or no department of the group has a roster;
 -- 2. the numerator is unknown: the catalogue's `missing`;
@@ -27,7 +28,8 @@ with ledgers_missing as (
             {'ledger': 'appointments', 'missing': appointments_months is null},
             {'ledger': 'supplies', 'missing': supplies_months is null},
             {'ledger': 'equipment_usage', 'missing': equipment_usage_months is null},
-            {'ledger': 'staffing', 'missing': all_fte_days is null}
+            {'ledger': 'staffing', 'missing': all_fte_days is null},
+            {'ledger': 'drg_weights', 'missing': not exists (select 1 from raw_drg_weights)}
         ] if l.missing] as ledgers,
         [
             {'ledger': 'finance', 'included': finance_depts_included,
@@ -41,7 +43,12 @@ with ledgers_missing as (
             {'ledger': 'equipment_usage', 'included': equipment_usage_depts_included,
              'in_group': equipment_usage_depts_in_group}
         ] as coverage
-    from period_sums
+    from (
+        select * from period_sums
+        -- the year-to-date indicators' ledgers over January to the month (ytd_periods.sql)
+        union all by name
+        select * replace ('ytd' as grain) from ytd_sums where grain = 'ytd'
+    )
 ),
 
 formula_values as (
@@ -57,6 +64,7 @@ formula_values as (
         cast(f.numerator as double) as numerator,
         cast(f.denominator as double) as denominator,
         c.inputs,
+        c.to_date,
         c.missing,
         c.missing_denominator,
         c.zero,
@@ -76,18 +84,33 @@ formula_values as (
 -- hashing: hashing grain, period and department of every value took 0.7 s at city scale. Every
 -- group and period of period_sums has its row here, so the left join keeps exactly the rows an
 -- inner join would.
-evaluated as (
+covered as (
     select
-        v.* exclude (inputs),
+        v.*,
         list_filter(v.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input,
         list_filter(m.coverage, lambda c: list_contains(v.inputs, c.ledger))[1] as covered
     from formula_values v
     left join ledgers_missing m
-        on m.grain = v.grain
+        on m.grain = case when v.to_date then 'ytd' else v.grain end
         and m.period = v.period
         and m.dept = case
             when v.value is null or v.dept = 'ALL' or v.dept like 'KIND:%' then v.dept
         end
+),
+
+-- A group's value that mixes a ledger kept per month, summed over the departments complete for
+-- the period, with one that lists days or episodes, summed over every department (revenue per
+-- visit: the finance of 80 departments over the visits of 81), would compare unlike sets: when
+-- the coverage is partial it is not available, for the want of that monthly ledger.
+evaluated as (
+    select
+        * exclude (inputs, missing_input, to_date),
+        covered.included < covered.in_group
+            and len(list_filter(inputs, lambda i: not list_contains(
+                ['finance', 'patient_feedback', 'appointments', 'supplies', 'equipment_usage'], i
+            ))) > 0 as partial_mix,
+        case when partial_mix then covered.ledger else missing_input end as missing_input
+    from covered
 )
 
 select
@@ -95,11 +118,11 @@ select
     period,
     dept,
     metric,
-    value,
+    case when not coalesce(partial_mix, false) then value end as value,
     numerator,
     denominator,
     case
-        when value is not null then null
+        when value is not null and not coalesce(partial_mix, false) then null
         when missing_input = 'workload' then 'no_workload'
         when missing_input = 'finance' then 'no_finance'
         when missing_input = 'patient_feedback' then 'no_feedback'
@@ -107,6 +130,7 @@ select
         when missing_input = 'supplies' then 'no_supplies'
         when missing_input = 'equipment_usage' then 'no_equipment'
         when missing_input = 'staffing' then 'no_staffing'
+        when missing_input = 'drg_weights' then 'no_drg_weights'
         when numerator is null then missing
         when denominator is null then coalesce(missing_denominator, missing)
         else coalesce(zero, missing)

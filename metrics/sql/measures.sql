@@ -36,6 +36,13 @@ workload as (
     group by all
 ),
 
+-- Each episode with its DRG weights row (the view discharges_weighted.sql: grouped, weight, ...).
+weighted as (
+    select *
+    from discharges_weighted
+    where date_trunc('month', discharge_date) in (select month from months)
+),
+
 -- Episodes count in the month of their discharge date. LOS = discharge − admission, 0 counted as 1.
 -- A denominator counts the episodes whose field is recorded, so a blank cell is not read as "no".
 episodes as (
@@ -59,9 +66,44 @@ episodes as (
         sum(total_cost) as episode_total_cost,
         -- the drug share pairs each episode's drug cost with its own total: both must be known
         sum(drug_cost) filter (where total_cost is not null) as episode_drug_cost,
-        sum(total_cost) filter (where drug_cost is not null) as episode_total_cost_with_drug
-    from raw_discharges
-    where date_trunc('month', discharge_date) in (select month from months)
+        sum(total_cost) filter (where drug_cost is not null) as episode_total_cost_with_drug,
+        count(*) filter (where surgery_date is not null and surgery_grade = 4) as grade4_episodes,
+        -- surgery_cost_per_case: over the operated episodes whose cost is recorded
+        count(total_cost) filter (where surgery_date is not null) as surgical_costed_episodes,
+        sum(total_cost) filter (where surgery_date is not null) as surgical_total_cost,
+        -- insured_share: 自费 / self-pay is uninsured; a blank payer is unknown
+        count(payer) as payer_episodes,
+        count(*) filter (where payer is not null and lower(trim(payer)) not in (
+            '自费', '自付', '全自费', 'self-pay', 'self pay', 'selfpay', 'self-paid', 'uninsured'))
+            as insured_episodes,
+        -- insurance_fund_share pairs the fund's payment with the episode's own total
+        sum(insurance_paid) filter (where total_cost is not null) as insurance_paid,
+        sum(total_cost) filter (where insurance_paid is not null) as insurance_cost,
+        -- DRG/DIP settlement: over episodes with a payment standard and a cost
+        count(*) filter (where drg_payment is not null and total_cost is not null)
+            as drg_paid_episodes,
+        sum(drg_payment - total_cost) as drg_margin,
+        count(*) filter (where total_cost > drg_payment) as drg_overspend_episodes,
+        -- case mix: grouped episodes only (weights from drg_weights)
+        -- unknown, not 0, without a weights ledger (the indicators then say no_drg_weights)
+        case when exists (select 1 from raw_drg_weights) then count(*) filter (where grouped) end
+            as drg_cases,
+        sum(weight::decimal(38, 10)) filter (where grouped) as total_weight,
+        -- ratios summed as exact decimals, so that the sum does not depend on the order DuckDB's
+        -- threads add them in
+        sum((total_cost::double / benchmark_cost::double)::decimal(38, 18))
+            filter (where grouped and total_cost is not null) as cost_ratio_sum,
+        count(*) filter (where grouped and benchmark_cost is not null and total_cost is not null)
+            as cost_indexed_cases,
+        sum((greatest(discharge_date - admit_date, 1) / benchmark_los::double)::decimal(38, 18))
+            filter (where grouped) as time_ratio_sum,
+        count(*) filter (where grouped and benchmark_los is not null) as time_indexed_cases,
+        count(*) filter (where grouped and low_risk) as low_risk_cases,
+        count(*) filter (where grouped and low_risk and (outcome = 'died' or discharge_mode = 'died'))
+            as low_risk_died,
+        -- DRG groups are not additive: the codes travel as a list, counted afresh per period
+        list(distinct drg) filter (where grouped) as drg_codes
+    from weighted
     group by all
 ),
 

@@ -31,6 +31,9 @@ finance as (
         sum(personnel_expense + drug_expense + consumables_expense + depreciation_expense
             + maintenance_expense + other_expense) as total_expense,
         sum(consumables_expense) as consumables_expense,
+        sum(personnel_expense) as personnel_expense,
+        sum(op_drug_revenue) as op_drug_revenue,
+        sum(ip_drug_revenue) as ip_drug_revenue,
         sum(revenue_budget) as revenue_budget,
         sum(expense_budget) as expense_budget,
         1 as finance_months

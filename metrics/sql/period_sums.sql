@@ -4,7 +4,8 @@
 -- department list, data or not: a group without data gets nulls, so every indicator says why.
 -- Weeks sum the daily table, the other grains the monthly ones. days and workdays come with the
 -- period, never summed over departments.
--- Reads: periods_to_compute (grain, period), periods (with the windows), raw_departments, dept_day_measures,
+-- Reads: sum_periods (the periods to sum: periods.sql's, windows.sql's or ytd_periods.sql's rows),
+-- departments_in_groups (groups.sql), raw_departments, dept_day_measures,
 -- dept_month_measures, dept_month_ledger_measures.
 --
 -- Two kinds of measures, two rules (METRICS.md: missing is null, never a silent 0):
@@ -30,18 +31,8 @@
 --
 -- The 同比 windows of partial periods (windows.sql, grains 'yoy:<grain>') are summed like periods:
 -- a window of a week adds only its own days.
-with departments_in_groups as (
-    select code as dept, code as group_code from raw_departments
-    union all
-    select code, 'ALL' from raw_departments
-    union all
-    select code, 'KIND:' || kind from raw_departments
-),
-
-wanted as (
-    select p.*
-    from periods p
-    semi join periods_to_compute c on c.grain = p.grain and c.period = p.period
+with wanted as (
+    select * from sum_periods
 ),
 
 -- Every group in every period wanted: the rows of the result.
@@ -64,7 +55,13 @@ listed as (
     where w.grain in ('week', 'yoy:week')
     group by all
     union all by name
-    select w.grain, w.period, g.group_code as dept, sum(columns(m.* exclude (dept, month)))
+    select
+        w.grain,
+        w.period,
+        g.group_code as dept,
+        sum(columns(m.* exclude (dept, month, drg_codes))),
+        -- not additive: the distinct DRG codes of the period and group, counted afresh
+        len(list_distinct(flatten(list(m.drg_codes)))) as drg_groups
     from wanted w
     join dept_month_measures m on list_contains(w.months, m.month)
     join departments_in_groups g on g.dept = m.dept
@@ -156,7 +153,9 @@ select
     columns(kept.* exclude (grain, period, dept)),
     columns(coverage.* exclude (grain, period, dept)),
     w.days,
-    w.workdays
+    w.workdays,
+    w.months_covered,
+    w.months_in_period
 from spine
 join wanted w using (grain, period)
 left join listed using (grain, period, dept)

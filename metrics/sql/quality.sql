@@ -16,3 +16,6 @@ select grain, period, dept, 'complication_rate', complication_episodes, complica
 union all
 -- grade34_surgery_share = episodes with surgery grade 3 or 4 / episodes with a surgery date
 select grain, period, dept, 'grade34_surgery_share', grade34_episodes, surgical_episodes from period_sums
+union all
+-- grade4_surgery_share = episodes with surgery grade 4 / episodes with a surgery date
+select grain, period, dept, 'grade4_surgery_share', grade4_episodes, surgical_episodes from period_sums

@@ -7,7 +7,8 @@
 -- out for that says why: prior_reason / yoy_reason `partial_period`.
 -- Absolute changes of a % indicator are in percentage points; relative changes are fractions of
 -- the compared value's size (|compared|), so that a deficit that shrinks is a positive change.
--- Band: the department's row in the targets ledger, else the `*` row, else the catalogue default;
+-- Band: the department's row in the targets ledger, else the `*` row, else the catalogue default (or
+-- for an indicator with `band_around`, that indicator's value ± 5 points);
 -- a targets row replaces the whole band (a blank limit there means no limit on that side). Of a
 -- department's (or `*`'s) rows, the one for the period's year comes first, else the one without a
 -- year: next year's targets leave this year's statuses as they were.
@@ -69,6 +70,7 @@ compared as (
             when own_target.metric is not null then own_target.low
             when all_year.metric is not null then all_year.low
             when all_target.metric is not null then all_target.low
+            when c.band_around is not null then around.value - 0.05
             else c.band_low
         end as band_low,
         case
@@ -76,6 +78,7 @@ compared as (
             when own_target.metric is not null then own_target.high
             when all_year.metric is not null then all_year.high
             when all_target.metric is not null then all_target.high
+            when c.band_around is not null then around.value + 0.05
             else c.band_high
         end as band_high
     from paired v
@@ -89,6 +92,10 @@ compared as (
         and all_year.year = cast(left(v.period, 4) as integer)
     left join raw_targets all_target on all_target.dept = '*' and all_target.metric = v.metric
         and all_target.year is null
+    -- a band around another indicator's value (catalogue band_around): time_progress ± 5 points
+    left join metric_values around
+        on c.band_around is not null and around.grain = v.grain and around.period = v.period
+        and around.dept = v.dept and around.metric = c.band_around
 )
 
 select
