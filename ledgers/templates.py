@@ -7,6 +7,7 @@ A filled-in template loads without edits.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -102,7 +103,8 @@ def write_template(spec: Ledger, path: Path, lang: str = "zh") -> Path:
     """One blank workbook for a ledger kind."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = spec.title(lang)[:31]
+    # Excel refuses / \ ? * [ ] : in a sheet name (DRG/DIP 病组目录与权重) and more than 31 characters
+    sheet.title = re.sub(r"[][/\\?*:]", "-", spec.title(lang))[:31]
     for index, column in enumerate(spec.columns, 1):
         cell = sheet.cell(row=1, column=index, value=column.label(lang))
         cell.font = Font(bold=True)
