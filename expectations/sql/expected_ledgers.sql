@@ -5,7 +5,8 @@
 -- Expected:
 --   workload          the department has workload rows in the month or in the
 --                     $workload_history_months months before; one row a day up to the day before
---                     $today (the ward reports yesterday this morning)
+--                     $today (the ward reports yesterday this morning); not a month the
+--                     monthly ward summary (病房工作月报) gives for the department
 --   discharges        the ward reported discharges in the month
 --   finance           the department has beds: open beds in the month, or authorised beds
 --   patient_feedback  the department had outpatient visits in the month
@@ -98,6 +99,8 @@ workload_reporters as (
     join ward w
         on w.month between p.month - to_months(cast($workload_history_months as integer)) and p.month
     where p.days_expected > 0
+    -- a month the monthly ward summary gives is not expected by day (病房工作月报)
+    and not exists (select 1 from raw_ward_monthly m where m.dept = w.dept and m.month = p.month)
 ),
 
 beds as (

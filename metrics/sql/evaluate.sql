@@ -11,7 +11,8 @@
 -- The reason for a null value, first that applies:
 -- 1. a ledger the indicator needs (catalogue `inputs`) is missing for the group and period (the
 --    DRG weights ledger: for the whole warehouse): the
---    daily ledger has no row in P, a monthly ledger breaks the months-present rule
+--    daily ledger has no row in P (`monthly_only` for a week of a department, or a group, that the
+--    monthly ward summary alone gives), a monthly ledger breaks the months-present rule
 --    (period_sums.sql), or no department of the group has a roster;
 -- 2. the numerator is unknown: the catalogue's `missing`;
 -- 3. the denominator is unknown: `missing_denominator` (else `missing`);
@@ -31,6 +32,7 @@ with ledgers_missing as (
             {'ledger': 'staffing', 'missing': all_fte_days is null},
             {'ledger': 'drg_weights', 'missing': not exists (select 1 from raw_drg_weights)}
         ] if l.missing] as ledgers,
+        monthly_only_depts,
         [
             {'ledger': 'finance', 'included': finance_depts_included,
              'in_group': finance_depts_in_group},
@@ -88,7 +90,8 @@ covered as (
     select
         v.*,
         list_filter(v.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input,
-        list_filter(m.coverage, lambda c: list_contains(v.inputs, c.ledger))[1] as covered
+        list_filter(m.coverage, lambda c: list_contains(v.inputs, c.ledger))[1] as covered,
+        m.monthly_only_depts
     from formula_values v
     left join ledgers_missing m
         on m.grain = case when v.to_date then 'ytd' else v.grain end
@@ -123,6 +126,7 @@ select
     denominator,
     case
         when value is not null and not coalesce(partial_mix, false) then null
+        when missing_input = 'workload' and monthly_only_depts > 0 then 'monthly_only'
         when missing_input = 'workload' then 'no_workload'
         when missing_input = 'finance' then 'no_finance'
         when missing_input = 'patient_feedback' then 'no_feedback'

@@ -4,6 +4,7 @@
 -- of the months it covers.
 select distinct strftime(m, '%Y-%m') as month from (
     select date_trunc('month', date) as m from raw_workload
+    union select month from raw_ward_monthly
     union select date_trunc('month', discharge_date) from raw_discharges
     union select month from raw_finance
         where coalesce(

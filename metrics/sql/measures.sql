@@ -18,7 +18,7 @@ with months as (
 ),
 
 -- The daily workload ledger, summed per month (blank cells skipped; all blank stays null).
-workload as (
+daily as (
     select
         dept,
         cast(date_trunc('month', day) as date) as month,
@@ -34,6 +34,44 @@ workload as (
     from dept_day_measures
     where date_trunc('month', day) in (select month from months)
     group by all
+),
+
+-- The monthly ward summary (病房工作月报) of a hospital whose information system gives no daily
+-- rows: its department-month stands in for the daily ledger's, with the same measures, so the
+-- bed and workload indicators of months, quarters, years and groups are the same formulas. A
+-- department-month the daily ledger holds keeps the daily rows (they carry the days the weekly
+-- indicators need): the summary of that month is ignored. Open bed-days are given, or else the
+-- average open beds × the month's days. Like the daily ledger (measures_daily.sql), a file that
+-- never gives a department's emergency visits says it has no emergency service: 0.
+-- workload_days counts the month's days (the ledger is there); ward_monthly_months marks the
+-- department-month known only by month, which the weekly indicators report (period_sums.sql).
+ward_monthly as (
+    select
+        m.dept,
+        m.month,
+        m.outpatient_visits,
+        case when m.emergency_given = 0 then 0 else m.emergency_visits end as emergency_visits,
+        m.admissions,
+        m.discharges,
+        m.surgeries,
+        cast(null as integer) as exams,
+        coalesce(m.available_bed_days::decimal(38, 10),
+                 m.avg_open_beds::decimal(38, 10) * day(last_day(m.month))) as available_bed_days,
+        m.occupied_bed_days,
+        day(last_day(m.month)) as workload_days,
+        1 as ward_monthly_months
+    from (
+        select *, count(emergency_visits) over (partition by source_file, dept) as emergency_given
+        from raw_ward_monthly
+    ) m
+    anti join daily d on d.dept = m.dept and d.month = m.month
+    where m.month in (select month from months)
+),
+
+workload as (
+    select * from daily
+    union all by name
+    select * from ward_monthly
 ),
 
 -- Each episode with its DRG weights row (the view discharges_weighted.sql: grouped, weight, ...).

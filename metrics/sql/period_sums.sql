@@ -69,6 +69,17 @@ listed as (
     group by all
 ),
 
+-- A week's departments known only by the monthly ward summary (病房工作月报) in its month: they
+-- have no days to sum, and evaluate.sql says so (`monthly_only`) rather than "no workload rows".
+monthly_only as (
+    select w.grain, w.period, g.group_code as dept, count(distinct m.dept) as monthly_only_depts
+    from wanted w
+    join dept_month_measures m on list_contains(w.months, m.month)
+    join departments_in_groups g on g.dept = m.dept
+    where w.grain in ('week', 'yoy:week') and m.ward_monthly_months = 1
+    group by all
+),
+
 -- The months of P each department is expected to give: those from its start to its end date.
 expected as (
     select
@@ -152,6 +163,7 @@ select
     columns(listed.* exclude (grain, period, dept)),
     columns(kept.* exclude (grain, period, dept)),
     columns(coverage.* exclude (grain, period, dept)),
+    monthly_only.monthly_only_depts,
     w.days,
     w.workdays,
     w.months_covered,
@@ -161,3 +173,4 @@ join wanted w using (grain, period)
 left join listed using (grain, period, dept)
 left join kept using (grain, period, dept)
 left join coverage using (grain, period, dept)
+left join monthly_only using (grain, period, dept)
