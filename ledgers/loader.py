@@ -90,6 +90,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             file varchar, sheet varchar, "row" integer, ledger varchar, "column" varchar,
             reason varchar, twin varchar, "values" varchar, sha256 varchar, is_conflict boolean)
     """)
+    # For a duplicate key: how many more values the kept twin holds (issue 15: a fuller row and a
+    # thinner one for one key is a data-quality error, expectations/sql/duplicate_fuller_row.sql).
+    con.execute("alter table rejected_rows add column if not exists fewer_values integer")
     # Department-months held back from publication: written by the data-quality checks, and by a
     # load for the months it touched until their checks have run (see `_hold_unchecked`).
     # `ledgers`: the ledger kinds in error, comma-separated; null withholds every indicator.
@@ -805,7 +808,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
     )
     if sheet.rejected:
         con.executemany(
-            "insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+            "insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, false, null)",
             [
                 [
                     r.file,
@@ -886,7 +889,7 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
                        || case when fewer_values > 0
                                then ' (it holds ' || fewer_values || ' more value(s))' else '' end,
                        kept,
-                       cast(json_object({key_list}) as varchar), source_sha256, true
+                       cast(json_object({key_list}) as varchar), source_sha256, true, fewer_values
                 from ({ranked}) where rank > 1""",  # noqa: S608
             [spec.kind, ", ".join(spec.key)],
         )

@@ -292,6 +292,20 @@ CASES = {
             ("gx_unique", "warning", "A", MONTH, WORKLOAD, WORKLOAD_SHEET, A05_ROW),
         },
     ),
+    "duplicate_fuller_row": dict(
+        # A's 5 October again in a second file that gives only the outpatient visits (1 value
+        # against the full row's 8): the full row is kept and the thin one set aside, and two files
+        # disagreeing on that day is an error for A's October, named at the thin row
+        rejected=1,
+        change=add_file(
+            "workload_thin.csv", [["date", "dept", "outpatient_visits"], [D(2026, 10, 5), "A", 20]]
+        ),
+        expected={
+            ("gx_unique", "warning", "A", MONTH, "workload_thin.csv", None, 2),
+            ("gx_unique", "warning", "A", MONTH, WORKLOAD, WORKLOAD_SHEET, A05_ROW),
+            ("duplicate_fuller_row", "error", "A", MONTH, "workload_thin.csv", None, 2),
+        },
+    ),
     "discharges_vs_episodes": dict(
         change=drop_rows("discharges.csv", episode_id="A10"),
         expected={("discharges_vs_episodes", "error", "A", MONTH, None, None, None)},
