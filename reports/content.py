@@ -13,6 +13,7 @@ from ledgers.specs import ledger
 from metrics import catalogue
 from reports import (
     attention,
+    budget,
     decomposition,
     labels,
     ledger_detail,
@@ -82,6 +83,7 @@ class ReportContent:
     findings_checked: bool = False  # False: the dq_findings table does not exist (yet)
     # A week, quarter or year still in progress is named by what it covers and marked 进行中
     coverage: periods.Coverage = field(default_factory=periods.Coverage)
+    budget: budget.BudgetProgress | None = None  # 本年累计与预算进度 (a month's report)
     # One line per ledger kind the hospital has not provided: which indicators it leaves out.
     missing_ledgers: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
@@ -153,6 +155,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         coverage=data.coverage,
         missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
     )
+    content.budget = budget.budget_progress(content.rows)
     content.decompositions = decomposition.decompose(data, department.code, lang)
     content.attention = attention.attention_items(content, data)
     content.peers = peers.compare(data, department, content.tiles, lang)

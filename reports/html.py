@@ -21,6 +21,7 @@ from reports.formatting import (
     format_change,
     format_relative,
     format_value,
+    is_missing,
 )
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -53,6 +54,9 @@ def template_helpers(lang: str) -> dict[str, object]:
         "reason": partial(catalogue.reason_text, lang=lang),
         "ptitle": partial(_period_title, lang=lang),
         "value": format_value,
+        # 万元 with 2 decimals: what a person reads for money (exact 元 stay in Excel and CSV)
+        "wan": lambda v: None if is_missing(v) else f"{v:,.2f}",
+        "percent": lambda v: None if is_missing(v) else f"{v:.1%}",
         "change": partial(format_change, lang=lang),
         "relative": format_relative,
         "band": format_band,

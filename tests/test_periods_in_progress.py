@@ -12,6 +12,7 @@ covers Monday to Wednesday.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pandas as pd
@@ -20,6 +21,7 @@ import pytest
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from metrics.export import write_metrics_csv
+from reports.periodic import write_period_reports
 from tests.ledger_files import days, write_csv
 
 D = dt.date
@@ -88,7 +90,7 @@ def run(tmp_path_factory):
         ).fetchall()
         write_metrics_csv(con, root / "metrics.csv")
     frame = pd.read_csv(root / "metrics.csv", dtype={"period": str})
-    return held, raw_budget_rows, frame.set_index(["grain", "period", "dept", "metric"])
+    return held, raw_budget_rows, frame.set_index(["grain", "period", "dept", "metric"]), root
 
 
 def row(run, grain, period, dept, metric) -> dict:
@@ -97,7 +99,7 @@ def row(run, grain, period, dept, metric) -> dict:
 
 
 def test_budget_lines_ahead_load_but_hold_no_month(run):
-    held, raw_budget_rows, metrics = run
+    held, raw_budget_rows, metrics, _ = run
     assert raw_budget_rows == 7  # June–December 2026 are stored ...
     assert held[-1] == "2026-05"  # ... but do not make a month held
     assert not any(p >= "2026-06" for g, p, *_ in metrics.index if g == "month")
@@ -206,3 +208,24 @@ def test_year_to_date_against_the_annual_budget_entered_ahead(run):
     assert (hospital["value"], hospital["reason"]) == (None, "no_budget_year")
     # month grain only
     assert ("year", "2026", "MED", "revenue_ytd") not in run[2].index
+
+
+def test_the_monthly_report_shows_the_year_to_date_in_wan(run):
+    """The finance office's table (reports/budget.py), May 2026 of MED, in 万元."""
+    root = run[3]
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        written = write_period_reports(con, root / "reports", "month", "2026-05")
+    page = next(p for p in written if p.name == "MED.html").read_text(encoding="utf-8")
+    table = page[page.index('id="budget"') : page.index("</table>", page.index('id="budget"'))]
+    cells = re.findall(r'<td class="num">\s*([^<]*?)\s*(?:<span|</td>)', table)
+    revenue = cells[:8]
+    # 本月 5,500 元; to date 16,500; January–May 2025 15,000; +10.0 %; budget 12 × 10,000;
+    # 16,500 / 120,000 = 13.8 %; 151 / 365 = 41.4 %; forecast 85,800
+    assert revenue == ["0.55", "1.65", "1.50", "+10.0%", "12.00", "13.8%", "41.4%", "8.58"]
+    assert 'data-budget="margin"' in table and "status-alert" in table
+    # a quarter's report has no such table (the year to date is a month's figure)
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        quarter = write_period_reports(con, root / "reports", "quarter", "2026-Q1")
+    assert 'id="budget"' not in next(p for p in quarter if p.name == "MED.html").read_text(
+        encoding="utf-8"
+    )
