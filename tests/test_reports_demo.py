@@ -282,7 +282,9 @@ def test_a_month_renders_a_page_and_a_workbook_per_department(demo, tmp_path):
     written = write_period_reports(demo, tmp_path, "month", MONTH)
     stems = {path.stem for path in written}
     assert stems == {"ALL", *DEPARTMENTS}
-    assert sorted(path.suffix for path in written) == [".html"] * len(stems) + [".xlsx"] * len(stems)
+    assert sorted(path.suffix for path in written) == [".html"] * len(stems) + [".xlsx"] * len(
+        stems
+    )
     assert all(path.stat().st_size > 0 for path in written)
 
 
