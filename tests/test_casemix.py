@@ -94,3 +94,12 @@ def test_without_a_weights_ledger_the_case_mix_says_why(tmp_path):
     assert not [f for f in run_ledger_checks(con, ["2026-10"], today=TODAY)
                 if f.check == "drg_ungrouped"]  # fmt: skip
     con.close()
+
+
+def test_every_indicator_unit_has_its_words():
+    """A unit without a label showed as "cases" in a Chinese report."""
+    from metrics import catalogue
+    from reports import labels
+
+    units = labels._load()["units"]
+    assert {i.unit for i in catalogue.indicators().values()} <= set(units)
