@@ -74,7 +74,10 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
     workbook = Workbook()
     summary = workbook.active
     summary.title = sheet_name(t("summary_sheet"))
-    _indicator_sheet(summary, content, t("key_indicators"), content.tiles, with_family=True)
+    last = _indicator_sheet(summary, content, t("key_indicators"), content.tiles, with_family=True)
+    # a ledger kind the hospital never provided: one line each, as on the page
+    for offset, line in enumerate(content.missing_ledgers):
+        summary.cell(row=last + 2 + offset, column=1, value=line)
     for section in content.families:
         sheet = workbook.create_sheet(sheet_name(section.family.name(lang)))
         last = _indicator_sheet(sheet, content, section.family.name(lang), section.rows)

@@ -88,6 +88,9 @@ def test_without_finance_the_other_ledgers_publish(run: Settings):
     assert missing == "未提供经济运行台账：经济指标暂缺"
     d01 = _page(run, MONTH, "D01.html")
     assert missing in d01
+    # and in the workbook's summary sheet, below the key indicators
+    summary = openpyxl.load_workbook(run.reports / MONTH / "D01.xlsx").worksheets[0]
+    assert missing in [c.value for row in summary.iter_rows() for c in row]
     assert labels.text("withheld_banner", "zh") not in d01
     assert "75.0%" in _metric_row(d01, "bed_occupancy")  # 465 / 620
     assert "6.00" in _metric_row(d01, "alos")  # 372 / 62
