@@ -358,6 +358,14 @@ CASES = {
         ),
         expected={("drg_ungrouped", "warning", "B", MONTH, "discharges.csv", None, 16)},
     ),
+    "ward_monthly_ignored": dict(
+        # a monthly ward summary for A's October, which the daily ledger holds (31 days)
+        change=add_file(
+            "ward_monthly.csv",
+            [["month", "dept", "occupied_bed_days", "discharges"], ["2026-10", "A", 248, 30]],
+        ),
+        expected={("ward_monthly_ignored", "warning", "A", MONTH, "ward_monthly.csv", None, 2)},
+    ),
     "finance_missing": dict(
         # missing after the 5th is also late
         change=drop_rows("finance.csv", dept="B"),

@@ -337,4 +337,5 @@ def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
         "quarterly_report_job",
         "annual_report_job",
         "weekly_report_job",
+        "backup_job",
     }

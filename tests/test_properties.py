@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ledgers.loader import load_inbox
+from ledgers.reader import measure_columns
 from ledgers.specs import Column, Ledger, ledger
 
 KINDS = ("workload", "discharges", "finance", "appointments")
@@ -111,8 +112,11 @@ def ledger_files(draw, kind: str):
     chosen = []
     if optional:
         chosen = draw(st.lists(st.sampled_from(optional), unique_by=lambda c: c.name, max_size=6))
-    if kind == "finance" and not chosen:
-        chosen = [optional[0]]  # month + dept alone would also fit patient_feedback
+    measures = set(measure_columns(spec))
+    if measures and not any(c.name in measures for c in spec.columns if c.required or c in chosen):
+        # a sheet is a ledger only with at least one of its measure columns (issue "Real
+        # hospitals' data"): date and department alone would also fit a training register
+        chosen = [*chosen, draw(st.sampled_from([c for c in optional if c.name in measures]))]
     columns = [c for c in spec.columns if c.required or c in chosen]
     columns = draw(st.permutations(columns))
     alphabet = FREE_TEXT_ZH if lang == "zh" else FREE_TEXT
