@@ -225,7 +225,9 @@ def test_returns_the_files_it_wrote(written):
 
 def test_every_ledger_kind_is_present(inbox):
     tables, skipped = inbox
-    assert set(tables) == set(ledgers())
+    # every kind but the monthly ward summary, which is for hospitals without daily rows: the
+    # demo keeps daily rows, and a summary beside them would be ignored
+    assert set(tables) == set(ledgers()) - {"ward_monthly"}
     assert skipped == ["物资设备台账.xlsx:说明"]
 
 
