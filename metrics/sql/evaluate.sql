@@ -33,18 +33,7 @@ with ledgers_missing as (
             {'ledger': 'drg_weights', 'missing': not exists (select 1 from raw_drg_weights)}
         ] if l.missing] as ledgers,
         monthly_only_depts,
-        [
-            {'ledger': 'finance', 'included': finance_depts_included,
-             'in_group': finance_depts_in_group},
-            {'ledger': 'patient_feedback', 'included': patient_feedback_depts_included,
-             'in_group': patient_feedback_depts_in_group},
-            {'ledger': 'appointments', 'included': appointments_depts_included,
-             'in_group': appointments_depts_in_group},
-            {'ledger': 'supplies', 'included': supplies_depts_included,
-             'in_group': supplies_depts_in_group},
-            {'ledger': 'equipment_usage', 'included': equipment_usage_depts_included,
-             'in_group': equipment_usage_depts_in_group}
-        ] as coverage
+        coverage
     from (
         select * from period_sums
         -- the year-to-date indicators' ledgers over January to the month (ytd_periods.sql)
@@ -90,7 +79,12 @@ covered as (
     select
         v.*,
         list_filter(v.inputs, lambda i: list_contains(m.ledgers, i))[1] as missing_input,
-        list_filter(m.coverage, lambda c: list_contains(v.inputs, c.ledger))[1] as covered,
+        -- the coverage of the indicator's first input that is kept per month
+        list_filter(
+            list_transform(v.inputs, lambda i: list_filter(m.coverage, lambda c: c.ledger = i)[1]),
+            lambda c: c is not null
+        )[1] as covered,
+        list_transform(m.coverage, lambda c: c.ledger) as monthly_ledgers,
         m.monthly_only_depts
     from formula_values v
     left join ledgers_missing m
@@ -107,11 +101,10 @@ covered as (
 -- the coverage is partial it is not available, for the want of that monthly ledger.
 evaluated as (
     select
-        * exclude (inputs, missing_input, to_date),
+        * exclude (inputs, missing_input, to_date, monthly_ledgers),
         covered.included < covered.in_group
-            and len(list_filter(inputs, lambda i: not list_contains(
-                ['finance', 'patient_feedback', 'appointments', 'supplies', 'equipment_usage'], i
-            ))) > 0 as partial_mix,
+            and len(list_filter(inputs, lambda i: not list_contains(monthly_ledgers, i))) > 0
+            as partial_mix,
         case when partial_mix then covered.ledger else missing_input end as missing_input
     from covered
 )

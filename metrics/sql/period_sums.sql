@@ -23,7 +23,7 @@
 --   A group's measure (a kind, the hospital) is the sum over its departments that are complete for
 --   it (METRICS.md, "Groups over longer periods"): one small clinic missing a month never blanks
 --   the hospital's quarter. How many departments that is, against how many keep the ledger in P,
---   is the group's coverage per ledger (`<ledger>_depts_included`, `<ledger>_depts_in_group`),
+--   is the group's coverage per ledger (`coverage`: a list of {ledger, included, in_group}),
 --   which evaluate.sql gives each indicator. At month grain a department cannot be "unknown": one
 --   without the month's ledger is left out of the group's month (the data-quality checks report
 --   the missing ledger), and each of its quarters and years is unknown.
@@ -124,36 +124,33 @@ kept as (
 ),
 
 -- The group's coverage per ledger: departments that give the ledger whole for P, of those that
--- keep it in P.
+-- keep it in P. One entry per monthly ledger, found by its `<ledger>_months` column, so a ledger
+-- added to measures_monthly_ledgers.sql is covered without a line here.
+coverage_by_ledger as (
+    select
+        u.grain,
+        u.period,
+        g.group_code as dept,
+        regexp_replace(u.ledger, '_months$', '') as ledger,
+        count(*) filter (where not u.kept.is_gap and u.kept.total is not null) as included,
+        count(*) filter (where u.kept.total is not null) as in_group
+    from (
+        unpivot (select grain, period, dept, columns('_months$') from kept_by_department)
+        on columns('_months$') into name ledger value kept
+    ) u
+    join departments_in_groups g on g.dept = u.dept
+    group by all
+),
+
 coverage as (
     select
-        k.grain,
-        k.period,
-        g.group_code as dept,
-        count(*) filter (where not k.finance_months.is_gap and k.finance_months.total is not null)
-            as finance_depts_included,
-        count(*) filter (where k.finance_months.total is not null) as finance_depts_in_group,
-        count(*) filter (where not k.patient_feedback_months.is_gap
-                           and k.patient_feedback_months.total is not null)
-            as patient_feedback_depts_included,
-        count(*) filter (where k.patient_feedback_months.total is not null)
-            as patient_feedback_depts_in_group,
-        count(*) filter (where not k.appointments_months.is_gap
-                           and k.appointments_months.total is not null)
-            as appointments_depts_included,
-        count(*) filter (where k.appointments_months.total is not null)
-            as appointments_depts_in_group,
-        count(*) filter (where not k.supplies_months.is_gap and k.supplies_months.total is not null)
-            as supplies_depts_included,
-        count(*) filter (where k.supplies_months.total is not null) as supplies_depts_in_group,
-        count(*) filter (where not k.equipment_usage_months.is_gap
-                           and k.equipment_usage_months.total is not null)
-            as equipment_usage_depts_included,
-        count(*) filter (where k.equipment_usage_months.total is not null)
-            as equipment_usage_depts_in_group
-    from kept_by_department k
-    join departments_in_groups g on g.dept = k.dept
-    group by k.grain, k.period, g.group_code
+        grain,
+        period,
+        dept,
+        list({'ledger': ledger, 'included': included, 'in_group': in_group} order by ledger)
+            as coverage
+    from coverage_by_ledger
+    group by all
 )
 
 select
@@ -162,7 +159,7 @@ select
     spine.dept,
     columns(listed.* exclude (grain, period, dept)),
     columns(kept.* exclude (grain, period, dept)),
-    columns(coverage.* exclude (grain, period, dept)),
+    coverage.coverage,
     monthly_only.monthly_only_depts,
     w.days,
     w.workdays,
