@@ -6,13 +6,11 @@ select distinct strftime(m, '%Y-%m') as month from (
     select date_trunc('month', date) as m from raw_workload
     union select month from raw_ward_monthly
     union select date_trunc('month', discharge_date) from raw_discharges
-    union select month from raw_finance
-        where coalesce(
-            op_drug_revenue, op_consumables_revenue, op_exam_revenue, op_lab_revenue,
-            op_service_revenue, op_other_revenue, ip_drug_revenue, ip_consumables_revenue,
-            ip_exam_revenue, ip_lab_revenue, ip_service_revenue, ip_other_revenue,
-            personnel_expense, drug_expense, consumables_expense, depreciation_expense,
-            maintenance_expense, other_expense) is not null
+    -- a finance row holds its month by an actual line (any *_revenue or *_expense column), not by
+    -- its budget lines alone; data_extent.sql says the same of revenue and expense
+    union select month from (
+        select month, coalesce(*columns('_(revenue|expense)$')) as actual from raw_finance
+    ) where actual is not null
     union select month from raw_patient_feedback
     union select month from raw_appointments
     union select month from raw_supplies
