@@ -18,7 +18,6 @@ both (the anomaly checks only where metric_values exists).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,7 +31,7 @@ from expectations.checks import Finding, catalogue, check, make_finding, thresho
 from expectations.sql_checks import bind, materialise, query, sql
 from expectations.suites import suite_findings
 from ledgers import clock
-from ledgers.excel_text import excel_text
+from ledgers.excel_text import write_excel_csv
 from ledgers.loader import UNCHECKED, ensure_schema
 from ledgers.specs import ledgers
 from metrics.compute import ensure_views
@@ -413,15 +412,9 @@ def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str
     Returns the rows written."""
     ensure_tables(con)
     message = "message_zh" if lang == "zh" else "message_en"
-    rows = con.execute(
-        f"""select "check", severity, dept, period, ledger, file, sheet, "row", {message}
-            from dq_findings order by {ORDER_SQL}"""  # noqa: S608 -- column chosen above
-    ).fetchall()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # utf-8-sig so that Excel on a Chinese Windows opens the Chinese text correctly
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(["" if v is None else excel_text(v) for v in row] for row in rows)
-    return len(rows)
+    return write_excel_csv(
+        con,
+        f"""select {", ".join(f'"{c}"' for c in CSV_COLUMNS[:-1])}, {message} as message
+            from dq_findings order by {ORDER_SQL}""",  # noqa: S608 -- our column names
+        Path(path),
+    )

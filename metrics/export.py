@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledgers.excel_text import excel_text_sql
+from ledgers.excel_text import write_excel_csv
 from metrics.compute import sql
 
 # The columns METRICS.md requires first, then what helps a reader check and understand a row
@@ -25,7 +25,4 @@ def write_metrics_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Write metric_report sorted by grain, period, dept and metric; returns the rows written.
 
     The sort and Python's shortest round-trip float format make two runs byte-identical."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with excel_text_sql(con):  # department codes come from ledgers
-        (rows,) = con.execute(sql("metrics_csv"), {"path": str(path)}).fetchone()
-    return rows
+    return write_excel_csv(con, sql("metrics_csv"), path)

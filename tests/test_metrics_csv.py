@@ -1,5 +1,5 @@
 """metrics.csv as DuckDB writes it: the float text, empty cells and quoting that pandas wrote before
-(byte for byte), and the apostrophe rule of ledgers/excel_text.py on ledger text, on a real file
+(byte for byte, with the BOM every CSV export starts with), and the apostrophe rule of ledgers/excel_text.py on ledger text, on a real file
 read back. The values are written straight into metric_values of a real warehouse file, so that
 numbers no ledger would give (1e16, 5e-324, NaN) reach the writer."""
 
@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from ledgers.excel_text import excel_text, excel_text_frame, excel_text_sql
+from ledgers.excel_text import excel_text, excel_text_frame, excel_text_sql, write_excel_csv
 from metrics.compute import ensure_tables
 from metrics.export import COLUMNS, write_metrics_csv
 
@@ -70,7 +70,9 @@ def test_metrics_csv_is_what_pandas_wrote(warehouse, tmp_path):
     reference = tmp_path / "reference.csv"
     # a boolean as DuckDB writes it (pandas would write True / False)
     frame["in_progress"] = frame["in_progress"].map({True: "true", False: "false"})
-    excel_text_frame(frame).to_csv(reference, index=False, encoding="utf-8", lineterminator="\n")
+    excel_text_frame(frame).to_csv(
+        reference, index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
     assert rows == len(frame) == len(TEXTS) + len(NUMBERS)
     assert path.read_bytes() == reference.read_bytes()
 
@@ -79,9 +81,10 @@ def test_metrics_csv_cells_by_hand(warehouse, tmp_path):
     path = tmp_path / "metrics.csv"
     write_metrics_csv(warehouse, path)
     raw = path.read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")  # utf-8 without BOM
+    # UTF-8 with a BOM, as every CSV export (Excel on a Chinese Windows reads one without as GBK)
+    assert raw.startswith(b"\xef\xbb\xbfgrain,period,")
     assert b"\r\n" not in raw
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle))
     assert table[0] == COLUMNS
     cells = [dict(zip(COLUMNS, row, strict=True)) for row in table[1:]]
@@ -120,3 +123,36 @@ def test_excel_text_sql_is_the_python_rule():
     # the macro and its helper are gone afterwards
     with pytest.raises(duckdb.CatalogException):
         con.execute("select excel_text_cell('=1')")
+
+
+def test_one_writer_for_every_csv_export(tmp_path):
+    """metrics.csv, data_quality.csv, rejected_rows.csv and changes.csv all go through
+    write_excel_csv: BOM, header, apostrophe on formula-looking text only, empty for null, NaN and
+    empty text, parameters bound (never formatted into the SQL)."""
+    con = duckdb.connect()
+    path = tmp_path / "out" / "any.csv"
+    rows = write_excel_csv(
+        con,
+        """select * from (values ($name, 1, 0.5::double), ('-3', null, 'nan'::double),
+                                   ('', 2, null), ('@x', 3, -1.0)) t(name, n, share)""",
+        path,
+        {"name": "=1+1"},
+    )
+    assert rows == 4
+    assert path.read_bytes() == (b"\xef\xbb\xbfname,n,share\n'=1+1,1,0.5\n-3,,\n,2,\n'@x,3,-1.0\n")
+
+
+def test_the_exports_use_the_one_writer():
+    """No second CSV writer grows back in the packages (a csv.writer or pandas to_csv of an
+    export); the demo and the benchmark write ledgers, not exports, and are not counted."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("ledgers", "metrics", "expectations", "reports", "pipelines")
+        for path in (root / package).rglob("*.py")
+        if path.name != "demo.py"
+        and any(w in path.read_text(encoding="utf-8") for w in ("csv.writer(", ".to_csv("))
+    ]
+    assert offenders == []
