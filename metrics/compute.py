@@ -49,6 +49,8 @@ MEASURE_TABLES = {
 }
 # The indicators computed at month grain only, over January to the month (METRICS.md, "Year to date").
 YEAR_TO_DATE = [i.id for i in catalogue.indicators().values() if i.to_date]
+# SQL files that stored values do not depend on (left out of the formulas' fingerprint).
+ON_DEMAND_SQL = ("metrics_csv.sql", "range_periods.sql")
 # The values: of the periods, and of the 同比 windows of the periods in progress.
 VALUE_TABLES = ("metric_values", "metric_windows")
 
@@ -94,8 +96,9 @@ def load_holidays(path: Path | None = None) -> HolidayCalendar:
 def formulas_fingerprint(calendar: HolidayCalendar) -> str:
     """What the stored values depend on besides the ledgers: SQL, catalogue and holiday calendar."""
     digest = hashlib.sha256()
-    # metrics_csv.sql only writes the export: changing it must not recompute every month
-    formulas = [path for path in sorted(SQL_DIR.glob("*.sql")) if path.name != "metrics_csv.sql"]
+    # metrics_csv.sql only writes the export, range_periods.sql only reads (a topic report's range,
+    # never stored): changing them must not recompute every month
+    formulas = [path for path in sorted(SQL_DIR.glob("*.sql")) if path.name not in ON_DEMAND_SQL]
     for path in [*formulas, catalogue.CATALOGUE_PATH]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(repr(calendar).encode())
@@ -175,13 +178,7 @@ def compute_months(
                 params,
             )
             con.execute(f"insert into {table} by name {sql(query)}", held_params)
-        held = [
-            m
-            for (m,) in con.execute(
-                "select month from dept_month_measures "
-                "union select month from dept_month_ledger_measures"
-            ).fetchall()
-        ]
+        held = measured_months(con)
         # The periods to rewrite contain a requested month, data or not (a month whose ledgers
         # were all removed loses its rows); their values come from the months the warehouse holds.
         con.execute(
@@ -232,13 +229,7 @@ def compute_months(
         )
         con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
         con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
-        formulas = "\nunion all\n".join(
-            f"select '{family}' as family, * from ({sql(family)})"  # noqa: S608 -- our own files
-            for family in catalogue.families()
-        )
-        # A view: evaluate.sql reads it once, and materialising its rows (1.5 M at city scale)
-        # cost more than computing them
-        con.execute(f"create or replace temp view formulas as {formulas}")
+        create_formulas(con)
         _check_formulas(con)
         con.execute(
             "delete from metric_values v using periods_to_compute c "
@@ -272,6 +263,29 @@ def compute_months(
         con.execute("rollback")
         raise
     return written
+
+
+def measured_months(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """The months (first days) the measure tables hold: what a period's sums can cover."""
+    return [
+        m
+        for (m,) in con.execute(
+            "select month from dept_month_measures "
+            "union select month from dept_month_ledger_measures"
+        ).fetchall()
+    ]
+
+
+def create_formulas(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp view `formulas`: every family's formulas over `period_sums` and `ytd_sums` (one
+    row per grain, period, group and indicator with its numerator and denominator)."""
+    formulas = "\nunion all\n".join(
+        f"select '{family}' as family, * from ({sql(family)})"  # noqa: S608 -- our own files
+        for family in catalogue.families()
+    )
+    # A view: evaluate.sql reads it once, and materialising its rows (1.5 M at city scale)
+    # cost more than computing them
+    con.execute(f"create or replace temp view formulas as {formulas}")
 
 
 def _check_formulas(con: duckdb.DuckDBPyConnection) -> None:
