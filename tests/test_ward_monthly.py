@@ -159,3 +159,25 @@ def test_weeks_of_a_department_known_only_by_month_say_why(warehouse):
     ).fetchall()
     assert rows == [(None, "monthly_only")]
     assert "病房工作月报" in reason_text("monthly_only", "zh")
+
+
+def test_a_hospital_week_says_it_lacks_the_summary_only_departments(warehouse):
+    """2026-W37 for the hospital: only D02 has days (126 open bed-days, 18 × 7); D01 gives its
+    September by the monthly summary alone. The hospital's week is D02's sum, and it says so:
+    1 department of 2 (depts_included / depts_in_group), never read as the whole hospital.
+    September itself (month grain) has both departments through the summary: no such note."""
+    con = warehouse
+    week = con.execute(
+        """select value, depts_included, depts_in_group from metric_values
+           where grain = 'week' and period = '2026-W37' and dept = 'ALL'
+             and metric = 'available_bed_days'"""
+    ).fetchone()
+    assert week == (126, 1, 2)
+    # 900 (D01: 30 beds × 30 days) + 540 (D02) = 1,440, with no coverage note at month grain
+    month = con.execute(
+        """select value, depts_included, depts_in_group from metric_values
+           where grain = 'month' and period = '2026-09' and dept = 'ALL'
+             and metric = 'available_bed_days'"""
+    ).fetchone()
+    assert month[0] == 1440
+    assert month[1] is None or month[1] == month[2]

@@ -84,7 +84,7 @@ covered as (
             list_transform(v.inputs, lambda i: list_filter(m.coverage, lambda c: c.ledger = i)[1]),
             lambda c: c is not null
         )[1] as covered,
-        list_transform(m.coverage, lambda c: c.ledger) as monthly_ledgers,
+        list_transform(m.coverage, lambda c: c.ledger) as covered_ledgers,
         m.monthly_only_depts
     from formula_values v
     left join ledgers_missing m
@@ -98,12 +98,13 @@ covered as (
 -- A group's value that mixes a ledger kept per month, summed over the departments complete for
 -- the period, with one that lists days or episodes, summed over every department (revenue per
 -- visit: the finance of 80 departments over the visits of 81), would compare unlike sets: when
--- the coverage is partial it is not available, for the want of that monthly ledger.
+-- the coverage is partial it is not available, for the want of that monthly ledger. So for a
+-- week's workload of the departments with days over, say, the roster of every department.
 evaluated as (
     select
-        * exclude (inputs, missing_input, to_date, monthly_ledgers),
+        * exclude (inputs, missing_input, to_date, covered_ledgers),
         covered.included < covered.in_group
-            and len(list_filter(inputs, lambda i: not list_contains(monthly_ledgers, i))) > 0
+            and len(list_filter(inputs, lambda i: not list_contains(covered_ledgers, i))) > 0
             as partial_mix,
         case when partial_mix then covered.ledger else missing_input end as missing_input
     from covered

@@ -123,10 +123,39 @@ kept as (
     group by k.grain, k.period, g.group_code
 ),
 
+-- A week's departments by where their workload comes from: days of the daily ledger, or only the
+-- monthly ward summary of the week's month (no days to sum).
+week_depts as (
+    select distinct w.grain, w.period, d.dept, true as daily
+    from wanted w
+    join dept_day_measures d
+        on cast(date_trunc('week', d.day) as date) = w.period_start
+        and d.day between w.first_day and w.last_day
+    where w.grain in ('week', 'yoy:week')
+    union all
+    select w.grain, w.period, m.dept, false as daily
+    from wanted w
+    join dept_month_measures m on list_contains(w.months, m.month)
+    where w.grain in ('week', 'yoy:week') and m.ward_monthly_months = 1
+),
+
 -- The group's coverage per ledger: departments that give the ledger whole for P, of those that
 -- keep it in P. One entry per monthly ledger, found by its `<ledger>_months` column, so a ledger
--- added to measures_monthly_ledgers.sql is covered without a line here.
+-- added to measures_monthly_ledgers.sql is covered without a line here; and for a week, the
+-- workload: departments with days, of those with days or a monthly ward summary (a hospital's
+-- week without its summary-only departments says so rather than reading as the whole hospital).
 coverage_by_ledger as (
+    select
+        w.grain,
+        w.period,
+        g.group_code as dept,
+        'workload' as ledger,
+        count(distinct w.dept) filter (where w.daily) as included,
+        count(distinct w.dept) as in_group
+    from week_depts w
+    join departments_in_groups g on g.dept = w.dept
+    group by all
+    union all
     select
         u.grain,
         u.period,
