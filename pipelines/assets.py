@@ -19,27 +19,37 @@ from pipelines.settings import Settings
 
 
 class DeptopsConfig(dg.ConfigurableResource):
-    """Paths and language of this deployment (see pipelines/settings.py)."""
+    """The deployment's Settings (pipelines/settings.py) as a Dagster resource, every field of them:
+    made by `from_settings`, given back whole by `settings()` (tests/test_definitions.py fails when
+    Settings grows a field this does not carry). Paths are text and the reading limits JSON, as
+    run config holds them; the UI's launchpad shows them."""
 
     home: str
     inbox: str
-    lang: str = "zh"
-    suppress_below: int | None = None
+    lang: str
+    first_month: str
+    timezone: str
+    pool: str
+    suppress_below: int | None
+    memory_limit: str | None
+    report_workers: int
+    backup_folder: str | None
+    backup_keep: int
+    limits: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "DeptopsConfig":
+        return cls(**settings.to_config())
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # whatever the run config says (pipelines.roots)
         roots.check(self.home, "HOME")
         roots.check(self.inbox, "inbox")
+        if self.backup_folder is not None:
+            roots.check(self.backup_folder, "backup folder")
 
     def settings(self) -> Settings:
-        from pathlib import Path
-
-        return Settings(
-            home=Path(self.home),
-            inbox=Path(self.inbox),
-            lang=self.lang,
-            suppress_below=self.suppress_below,
-        )
+        return Settings.from_config({name: getattr(self, name) for name in type(self).model_fields})
 
 
 class WarehouseResource(DuckDBResource):

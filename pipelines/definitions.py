@@ -77,12 +77,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "duckdb": WarehouseResource(
                 database=str(settings.warehouse), connection_config=settings.duckdb_config()
             ),
-            "deptops": DeptopsConfig(
-                home=str(settings.home),
-                inbox=str(settings.inbox),
-                lang=settings.lang,
-                suppress_below=settings.suppress_below,
-            ),
+            "deptops": DeptopsConfig.from_settings(settings),
         },
     )
 

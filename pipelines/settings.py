@@ -5,6 +5,7 @@ Every path derives from HOME (default `var/`); the defaults make `make run` work
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -110,6 +111,30 @@ class Settings:
             else None,
             backup_keep=int(os.environ.get("DEPTOPS_BACKUP_KEEP") or 7),
         )
+
+    def to_config(self) -> dict[str, object]:
+        """Every field as Dagster run config holds it (text, numbers, null): paths as text, the
+        reading limits as JSON. `from_config` gives the same Settings back; the Dagster resource
+        (pipelines.assets.DeptopsConfig) is made from this, so a run sees every field."""
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, ReadLimits):
+                value = json.dumps(dataclasses.asdict(value), sort_keys=True)
+            values[f.name] = value
+        return values
+
+    @classmethod
+    def from_config(cls, values: Mapping[str, object]) -> Settings:
+        """The Settings `to_config` wrote."""
+        given = dict(values)
+        for name in ("home", "inbox", "backup_folder"):
+            if given.get(name) is not None:
+                given[name] = Path(given[name])
+        given["limits"] = ReadLimits(**json.loads(given["limits"]))
+        return cls(**given)
 
     def remember_first_month(self, month: str) -> None:
         self.home.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import os
@@ -339,3 +340,56 @@ def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
         "weekly_report_job",
         "backup_job",
     }
+
+
+def test_the_dagster_resource_carries_every_setting(tmp_path):
+    """One settings object: the resource the assets read (DeptopsConfig) is made from Settings and
+    gives back every field, each set here to something other than its default (it used to drop
+    the report workers, memory limit, reading limits and more, which runs then took from the
+    environment instead)."""
+    import dataclasses
+
+    from ledgers.limits import ReadLimits
+    from pipelines.assets import DeptopsConfig
+
+    settings = Settings(
+        home=tmp_path / "home",
+        inbox=tmp_path / "inbox",
+        lang="en",
+        first_month="2023-05",
+        timezone="Asia/Urumqi",
+        pool="hospital_b",
+        suppress_below=5,
+        memory_limit="3GB",
+        report_workers=3,
+        backup_folder=tmp_path / "backups",
+        backup_keep=2,
+        limits=ReadLimits(max_file_bytes=123, past_years=4, isolate_workbooks=False),
+    )
+    defaults = Settings(home=tmp_path / "home", inbox=tmp_path / "inbox")
+    changed = {f.name for f in dataclasses.fields(Settings)} - {"home", "inbox"}
+    assert all(getattr(settings, n) != getattr(defaults, n) for n in changed)
+    assert set(DeptopsConfig.model_fields) == {f.name for f in dataclasses.fields(Settings)}
+    assert DeptopsConfig.from_settings(settings).settings() == settings
+
+
+def test_a_run_reads_with_the_settings_limits(settings, instance):
+    """…and a real load run uses them: with files limited to 100 bytes, the 业务量 file (larger) is
+    refused, where the default limits load it."""
+    from ledgers.limits import ReadLimits
+
+    small = dataclasses.replace(settings, limits=ReadLimits(max_file_bytes=100))
+    result = (
+        build_definitions(small).resolve_job_def(LOAD_JOB).execute_in_process(instance=instance)
+    )
+    assert result.success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        status = {
+            file: (state, message)
+            for file, state, message in con.execute(
+                "select file, status, message from ledger_files"
+            ).fetchall()
+        }
+    assert (settings.inbox / "业务量.csv").stat().st_size > 100
+    state, message = status["业务量.csv"]
+    assert state != "loaded" and "more than the 100 bytes" in message, status
