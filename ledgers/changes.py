@@ -4,8 +4,11 @@ A department re-saves a ledger with a cell corrected; the load replaces the file
 does, the accepted rows of the kinds and months that load can touch are set aside; after it, they
 are compared key by key with the accepted rows that replaced them, and every cell whose value
 differs is recorded in `ledger_changes` (one row per key and column: file, ledger, key, column,
-old → new, when). Rows of a key seen for the first time are additions, not corrections, and are
-not recorded, so a first load writes nothing here.
+old → new, when). Rows whose key is gone, and rows of a new key in a file that was loaded before
+(a forgotten discharge added to a corrected ledger), are recorded as counts per file, department
+and month (column `(rows removed)` / `(rows added)`): a removed ledger is one line per month, not
+thousands. A first load of a file writes nothing here. An episode's key (a `private_key` ledger)
+is never written: its cells are logged without the key.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import datetime as dt
 import duckdb
 
 from ledgers.specs import Ledger, ledgers
+
+ROWS_ADDED = "(rows added)"
+ROWS_REMOVED = "(rows removed)"
 
 CHANGES_COLUMNS = (
     "changed_at", "file", "ledger", "key", "dept", "period", "column", "old_value", "new_value",
@@ -35,6 +41,10 @@ def _before_table(spec: Ledger) -> str:
 
 def _month_of(spec: Ledger, alias: str) -> str:
     return f"""strftime(date_trunc('month', {alias}."{spec.period}"), '%Y-%m')"""
+
+
+def _same_key(spec: Ledger, left: str, right: str) -> str:
+    return " and ".join(f'{left}."{k}" is not distinct from {right}."{k}"' for k in spec.key)
 
 
 def set_aside(con: duckdb.DuckDBPyConnection, kinds: set[str], months: set[str]) -> None:
@@ -59,9 +69,13 @@ def record_changes(con: duckdb.DuckDBPyConnection, changed_at: dt.datetime) -> i
     for spec in ledgers().values():
         before = _before_table(spec)
         values = [c.name for c in spec.columns if c.name not in spec.key]
-        on_key = " and ".join(f'b."{k}" is not distinct from a."{k}"' for k in spec.key)
-        key_text = " || ', ' || ".join(
-            f"""'{k}=' || coalesce(cast(b."{k}" as varchar), '')""" for k in spec.key
+        on_key = _same_key(spec, "b", "a")
+        key_text = (
+            "null"
+            if spec.private_key
+            else " || ', ' || ".join(
+                f"""'{k}=' || coalesce(cast(b."{k}" as varchar), '')""" for k in spec.key
+            )
         )
         # Identifiers below come from specs.toml, never from ledger text; values are bound.
         con.execute(
@@ -85,9 +99,38 @@ def record_changes(con: duckdb.DuckDBPyConnection, changed_at: dt.datetime) -> i
             """,  # noqa: S608
             {"at": changed_at, "ledger": spec.kind},
         ).fetchone()[0]
+        _record_rows(con, spec, before, changed_at)
         con.execute(f"drop table {before}")
         con.execute("drop table change_pairs")
     return written
+
+
+def _record_rows(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, before: str, at: dt.datetime
+) -> None:
+    """Rows removed (a key set aside that no accepted row has now) and rows added to a file that
+    was loaded before (a key it did not hold), counted per file, department and month."""
+    dept = f'r."{spec.dept}"' if spec.dept else "null"
+    period = _month_of(spec, "r") if spec.period else "null"
+    # Identifiers below come from specs.toml, never from ledger text; values are bound.
+    con.execute(
+        f"""insert into ledger_changes
+            select $at, file, $ledger, null, dept, period, $removed, cast(count(*) as varchar), '0'
+            from (select r.source_file as file, {dept} as dept, {period} as period
+                  from {before} r
+                  where not exists (select 1 from {spec.table} a
+                                    where {_same_key(spec, "r", "a")}))
+            group by all
+            union all
+            select $at, file, $ledger, null, dept, period, $added, '0', cast(count(*) as varchar)
+            from (select r.source_file as file, {dept} as dept, {period} as period
+                  from {spec.table} r
+                  where r.source_file in (select source_file from {before})
+                    and not exists (select 1 from {before} b
+                                    where {_same_key(spec, "b", "r")}))
+            group by all""",  # noqa: S608
+        {"at": at, "ledger": spec.kind, "removed": ROWS_REMOVED, "added": ROWS_ADDED},
+    )
 
 
 def corrections_line(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> str | None:
@@ -98,15 +141,25 @@ def corrections_line(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> str 
     ).fetchone():
         return None  # a warehouse from before the trail, opened read-only
     rows = con.execute(
-        """select c.period, coalesce(d.name_zh, c.dept) as dept, count(*) as cells
+        """select c.period, coalesce(d.name_zh, c.dept) as dept,
+                  count(*) filter (where c."column" not in ($added, $removed)) as cells,
+                  coalesce(sum(try_cast(c.new_value as bigint))
+                           filter (where c."column" = $added), 0) as added,
+                  coalesce(sum(try_cast(c.old_value as bigint))
+                           filter (where c."column" = $removed), 0) as removed
            from ledger_changes c left join raw_departments d on d.code = c.dept
            where c.changed_at >= $since
            group by all order by c.period nulls last, dept""",
-        {"since": since},
+        {"since": since, "added": ROWS_ADDED, "removed": ROWS_REMOVED},
     ).fetchall()
     if not rows:
         return None
-    total = sum(cells for *_, cells in rows)
-    places = "、".join(" ".join(p for p in (period, dept) if p) for period, dept, _ in rows[:6])
+    cells, added, removed = (sum(r[i] for r in rows) for i in (2, 3, 4))
+    what = [
+        f"纠正 {cells} 个单元格" if cells else "",
+        f"增加 {added} 行" if added else "",
+        f"删除 {removed} 行" if removed else "",
+    ]
+    places = "、".join(" ".join(p for p in (period, dept) if p) for period, dept, *_ in rows[:6])
     more = f" 等 {len(rows)} 处" if len(rows) > 6 else ""
-    return f"纠正 {total} 个单元格，涉及 {places}{more}"
+    return f"{'，'.join(w for w in what if w)}，涉及 {places}{more}"

@@ -129,3 +129,52 @@ def test_changes_csv_keeps_formula_looking_text_as_text(tmp_path):
         "Orthopaedics",
         '\'=HYPERLINK("http://x","y")',
     )
+
+
+def test_rows_added_and_removed_are_counted_and_episode_keys_never_logged(tmp_path):
+    """A discharges ledger of D01, September 2026, with episodes E1, E2, E3 (stays 2, 3, 4 days),
+    re-saved with E2's stay corrected to 5 days, E3 deleted and E4 added: the trail holds one
+    corrected cell (admission date) without the episode's key, 1 row removed and 1 row added
+    (counted per file, department and month, never listing episodes); the run's line says all
+    three. Then the file is removed: its 3 rows (E1, E2, E4) are one line "(rows removed) 3"."""
+    from ledgers.changes import ROWS_ADDED, ROWS_REMOVED, corrections_line
+
+    folder = tmp_path / "inbox"
+    write_csv(folder / "departments.csv", [["科室编码", "科室名称"], ["D01", "心内科"]])
+    header = ["病例编号", "出院科室", "入院日期", "出院日期"]
+
+    def episodes(rows):
+        return [header, *[[e, "D01", admitted, "2026-09-20"] for e, admitted in rows]]
+
+    first = [("E1", "2026-09-18"), ("E2", "2026-09-17"), ("E3", "2026-09-16")]
+    write_csv(folder / "出院.csv", episodes(first))
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert load_inbox(con, folder).cells_corrected == 0
+        started = con.execute("select current_timestamp::timestamp").fetchone()[0]
+        second = [("E1", "2026-09-18"), ("E2", "2026-09-15"), ("E4", "2026-09-19")]
+        write_csv(folder / "出院.csv", episodes(second))
+        assert load_inbox(con, folder).cells_corrected == 1  # E2's admission date
+        rows = con.execute(
+            """select "key", dept, period, "column", old_value, new_value from ledger_changes
+               order by "column" """
+        ).fetchall()
+        assert rows == [
+            (None, "D01", "2026-09", ROWS_ADDED, "0", "1"),  # E4
+            (None, "D01", "2026-09", ROWS_REMOVED, "1", "0"),  # E3
+            (None, "D01", "2026-09", "admit_date", "2026-09-17", "2026-09-15"),
+        ]
+        assert (
+            corrections_line(con, started)
+            == "纠正 1 个单元格，增加 1 行，删除 1 行，涉及 2026-09 心内科"
+        )
+        (folder / "出院.csv").unlink()
+        load_inbox(con, folder)
+        removed = con.execute(
+            """select file, old_value from ledger_changes
+               where "column" = ? order by changed_at desc limit 1""",
+            [ROWS_REMOVED],
+        ).fetchone()
+        assert removed == ("出院.csv", "3")
+        write_changes_csv(con, tmp_path / "changes.csv")
+    text = (tmp_path / "changes.csv").read_text(encoding="utf-8-sig")
+    assert not any(e in text for e in ("E1", "E2", "E3", "E4"))
