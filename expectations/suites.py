@@ -106,7 +106,7 @@ def build_expectations(spec: Ledger) -> list:
             )
     if len(spec.key) == 1:
         expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0]))
-    else:
+    elif spec.key:  # a ledger of events (complaints) has no key to be unique
         expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key)))
     return expectations
 

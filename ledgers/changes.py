@@ -68,6 +68,9 @@ def record_changes(con: duckdb.DuckDBPyConnection, changed_at: dt.datetime) -> i
     written = 0
     for spec in ledgers().values():
         before = _before_table(spec)
+        if not spec.key:  # rows without a key (complaints) cannot be paired: no corrections
+            con.execute(f"drop table {before}")
+            continue
         values = [c.name for c in spec.columns if c.name not in spec.key]
         on_key = _same_key(spec, "b", "a")
         key_text = (

@@ -813,6 +813,7 @@ def _packs(quantity: float, pack: int) -> int:
 
 def _patient_feedback(calendar: Calendar, measures: pd.DataFrame, seed: int) -> pd.DataFrame:
     rng = _stream(seed, "feedback")
+    effects = _stream(seed, "measure effects")
     rows = []
     for clinic in CLINICS:
         for month in calendar.months:
@@ -830,7 +831,25 @@ def _patient_feedback(calendar: Calendar, measures: pd.DataFrame, seed: int) -> 
                     "avg_wait_minutes": round(clinic.wait_minutes * season * rng.lognormal(0, 0.08), 1),
                 }
             )  # fmt: skip
+            _measure_effects(rows[-1], satisfaction, effects)
     return pd.DataFrame(rows)
+
+
+# What two of the improvement measures of ACTIONS did, from their start month on: cardiology's
+# follow-up calls lift satisfaction by 2.5 points, respiratory medicine's timed appointments cut
+# the wait by a fifth. Drawn from a stream of their own, so no other demo figure moves.
+SATISFACTION_LIFT = {"CARD": ("2026-01", 0.025)}
+WAIT_FACTOR = {"RESP": ("2025-11", 0.8)}
+
+
+def _measure_effects(row: dict, satisfaction: float, rng: np.random.Generator) -> None:
+    dept, month = row["dept"], row["month"]
+    if dept in SATISFACTION_LIFT and month >= SATISFACTION_LIFT[dept][0]:
+        # a dissatisfied patient is now satisfied with probability lift / (1 − p): p + lift
+        lift = SATISFACTION_LIFT[dept][1] / max(1 - satisfaction, 1e-9)
+        row["satisfied"] += int(rng.binomial(row["surveys"] - row["satisfied"], min(lift, 1)))
+    if dept in WAIT_FACTOR and month >= WAIT_FACTOR[dept][0]:
+        row["avg_wait_minutes"] = round(row["avg_wait_minutes"] * WAIT_FACTOR[dept][1], 1)
 
 
 def _appointments(calendar: Calendar, measures: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -946,6 +965,123 @@ def _commentary(calendar: Calendar) -> pd.DataFrame:
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["month", "dept", "topic", "factor", "text", "plan"])
     return frame[frame["month"].isin(calendar.months)]
+
+
+# --- the assistant's desk: dated training, the complaints register, improvement measures -------
+
+# kind: (share of trainings, fewest and most hours)
+TRAINING_KINDS = {"course": (0.55, 2, 8), "cme": (0.30, 4, 12), "conference": (0.12, 8, 16),
+                  "further_study": (0.03, 80, 160)}  # fmt: skip
+TRAINING_ZH = {"course": "培训", "cme": "继续教育", "conference": "学术会议",
+               "further_study": "进修", "other": "其他"}  # fmt: skip
+TRAININGS_PER_YEAR = 3
+
+
+def _training(calendar: Calendar, roster: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Each person in post attends about three trainings a year (courses, continuing medical
+    education, a conference now and then, rarely weeks of further study), dated when they happen."""
+    rng = _stream(seed, "training")
+    kinds = list(TRAINING_KINDS)
+    shares = [share for share, _, _ in TRAINING_KINDS.values()]
+    rows = []
+    for person in roster.itertuples():
+        first = max(person.start_date, calendar.first_day)
+        last = min(person.end_date or calendar.last_day, calendar.last_day)
+        if first > last:
+            continue
+        span = (last - first).days + 1
+        for offset in sorted(rng.integers(0, span, rng.poisson(span / 365 * TRAININGS_PER_YEAR))):
+            kind = kinds[rng.choice(len(kinds), p=shares)]
+            _, fewest, most = TRAINING_KINDS[kind]
+            rows.append(
+                {"dept": person.dept, "staff_code": person.staff_code,
+                 "date": first + timedelta(days=int(offset)),
+                 "hours": float(rng.integers(fewest, most + 1)), "kind": kind}
+            )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["dept", "staff_code", "date", "hours", "kind"])
+    return frame.drop_duplicates(["dept", "staff_code", "date", "kind"]).sort_values(
+        ["date", "dept", "staff_code"], ignore_index=True
+    )
+
+
+COMPLAINT_CATEGORIES = {"waiting": 0.32, "attitude": 0.25, "quality": 0.18, "cost": 0.12,
+                        "environment": 0.08, "other": 0.05}  # fmt: skip
+COMPLAINT_CHANNELS = {"in_person": 0.45, "phone": 0.25, "online": 0.22, "letter": 0.05,
+                      "other": 0.03}  # fmt: skip
+COMPLAINT_CATEGORY_ZH = {"attitude": "服务态度", "quality": "医疗质量", "waiting": "等候时间", "cost": "费用",
+               "environment": "环境设施", "other": "其他"}  # fmt: skip
+CHANNEL_ZH = {
+    "in_person": "现场",
+    "phone": "电话",
+    "online": "网络",
+    "letter": "信函",
+    "other": "其他",
+}
+
+
+def _complaints(calendar: Calendar, feedback: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The patient services office's register: exactly the complaints the feedback ledger counts,
+    each dated in its month, with a category and channel; most are closed within the 15 days the
+    closure rate asks for, a few take longer, the latest are still open."""
+    rng = _stream(seed, "complaints")
+    rows = []
+    for row in feedback.itertuples():
+        first, last = _month_start(row.month), _month_end(row.month)
+        for _ in range(int(row.complaints)):
+            day = first + timedelta(days=int(rng.integers(0, (last - first).days + 1)))
+            closed = day + timedelta(days=int(rng.gamma(2.0, 4.0)))
+            rows.append(
+                {"date": day, "dept": row.dept,
+                 "category": rng.choice(list(COMPLAINT_CATEGORIES),
+                                        p=list(COMPLAINT_CATEGORIES.values())),
+                 "channel": rng.choice(list(COMPLAINT_CHANNELS), p=list(COMPLAINT_CHANNELS.values())),
+                 "closed_date": closed if closed <= calendar.last_day else None,
+                 "escalated": bool(rng.random() < 0.05)}
+            )  # fmt: skip
+    columns = ["date", "dept", "category", "channel", "closed_date", "escalated"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["date", "dept"], ignore_index=True)
+
+
+# The improvement measures the weekly meetings agreed, at least one per department: (dept,
+# problem, measure, metric, owner, start, due, status, done). Their effects: cardiology's
+# follow-up calls and respiratory medicine's timed appointments (SATISFACTION_LIFT, WAIT_FACTOR),
+# general surgery's 5 new beds (WARDS); orthopaedics' and surgery's newest are too recent to judge
+# (数据不足), radiology's booking system is overdue.
+ACTIONS = (
+    ("CARD", "出院患者满意度偏低", "出院患者电话随访，每周反馈满意度回访结果", "satisfaction_rate",
+     "护士长", "2026-01-05", "2026-03-31", "done", "2026-03-25", 95),
+    ("CARD", "胸痛中心数据填报不及时", "规范胸痛中心数据填报，专人每日核对", None,
+     "质控护士", "2026-10-08", "2026-10-30", "done", "2026-10-28", None),
+    ("RESP", "门诊候诊时间长", "分时段预约，增开呼吸专病门诊", "门诊平均候诊时间",
+     "门诊部主任", "2025-11-03", "2025-12-31", "done", "2025-12-20", 22),
+    ("RESP", "冬季床位紧张", "冬季高峰期与老年科协调借床", "bed_occupancy",
+     "科主任", "2026-10-12", "2026-11-30", "in_progress", None, "90%"),
+    ("GSUR", "床位不足，择期手术等待长", "病区扩展，增加开放床位5张", "avg_open_beds",
+     "科主任", "2025-07-01", "2025-07-31", "done", "2025-07-01", 50),
+    ("GSUR", "平均住院日高于目标", "加速康复外科路径覆盖全部择期手术", "平均住院日",
+     "科主任", "2026-09-01", "2026-12-31", "in_progress", None, 8),
+    ("ORTH", "术前等待时间长", "缩短术前等待，开设日间手术床位4张", "preop_days",
+     "护士长", "2026-10-08", "2026-11-30", "in_progress", None, 3),
+    ("RAD", "检查预约等待长", "3.0T磁共振投入使用，延长检查开放时间", "exams",
+     "科主任", "2025-04-18", "2025-06-30", "done", "2025-06-30", None),
+    ("RAD", "预约信息不通畅", "检查预约系统上线，短信提醒", None,
+     "信息科", "2026-08-01", "2026-09-30", "in_progress", None, None),
+)  # fmt: skip
+ACTION_COLUMNS = ["dept", "problem", "measure", "metric", "owner", "start_date", "due_date",
+                  "status", "done_date", "target"]  # fmt: skip
+STATUS_ZH = {"planned": "计划", "in_progress": "进行中", "done": "已完成", "dropped": "取消"}
+
+
+def _actions(calendar: Calendar) -> pd.DataFrame:
+    """The measures started within the months the demo covers; none is done after its end."""
+    frame = pd.DataFrame(ACTIONS, columns=ACTION_COLUMNS)
+    for column in ("start_date", "due_date", "done_date"):
+        frame[column] = frame[column].map(
+            lambda d: date.fromisoformat(d) if isinstance(d, str) else None
+        )
+    return frame[frame["start_date"].between(calendar.first_day, calendar.last_day)].reset_index(
+        drop=True
+    )
 
 
 # The training material's ideal occupancy is 80–90%; columns dept, metric, low, high (year blank).
@@ -1069,6 +1205,9 @@ class Hospital:
     roster: pd.DataFrame
     commentary: pd.DataFrame
     drg_weights: pd.DataFrame
+    training: pd.DataFrame
+    complaints: pd.DataFrame
+    actions: pd.DataFrame
 
 
 def _simulate(calendar: Calendar, seed: int) -> Hospital:
@@ -1084,6 +1223,8 @@ def _simulate(calendar: Calendar, seed: int) -> Hospital:
     weights = _drg_weights(simulated)
     episodes = _insurance(episodes, weights, seed)
     usage = _equipment_usage(calendar, measures, seed)
+    roster = _roster(calendar, seed)
+    feedback = _patient_feedback(calendar, measures, seed)
     return Hospital(
         episodes=episodes.reset_index(drop=True),
         drg_weights=weights,
@@ -1091,10 +1232,13 @@ def _simulate(calendar: Calendar, seed: int) -> Hospital:
         finance=_with_budgets_ahead(_finance(calendar, measures, episodes, usage, seed), seed),
         usage=usage,
         supplies=_supplies(calendar, measures, seed),
-        feedback=_patient_feedback(calendar, measures, seed),
+        feedback=feedback,
         appointments=_appointments(calendar, measures, seed),
-        roster=_roster(calendar, seed),
+        roster=roster,
         commentary=_commentary(calendar),
+        training=_training(calendar, roster, seed),
+        complaints=_complaints(calendar, feedback, seed),
+        actions=_actions(calendar),
     )
 
 
@@ -1540,6 +1684,42 @@ def _write_targets(out: Path) -> Path:
     return _save_xlsx(out / "目标.xlsx", [Sheet("targets", rows)])
 
 
+def _write_training(out: Path, training: pd.DataFrame) -> Path:
+    """The education office's register, one sheet a year, Chinese kinds, dates as Excel dates."""
+    columns = [c.name for c in ledger("training").columns]
+    header = _headers("training", columns, alias=2)
+    spell = {"dept": DEPT_SPELLINGS["zh"], "kind": TRAINING_ZH.get}
+    years = training.assign(month=training["date"].map(lambda d: f"{d:%Y-%m}"))
+    sheets = [
+        Sheet(f"{year}年", [header, *_records(part, columns, spell)])
+        for year, part in _by_year(years)
+    ]
+    return _save_xlsx(out / "培训进修台账.xlsx", sheets)
+
+
+def _write_complaints(out: Path, complaints: pd.DataFrame) -> Path:
+    """The patient services office's register as a CSV saved by Excel (UTF-8 with BOM)."""
+    columns = [c.name for c in ledger("complaints").columns]
+    spell = {
+        "date": DATE_SPELLINGS["iso"],
+        "closed_date": DATE_SPELLINGS["iso"],
+        "dept": DEPT_SPELLINGS["zh"],
+        "category": COMPLAINT_CATEGORY_ZH.get,
+        "channel": CHANNEL_ZH.get,
+        "escalated": lambda flag: "是" if flag else "否",
+    }
+    rows = [_headers("complaints", columns), *_records(complaints, columns, spell)]
+    return _save_csv(out / "投诉登记.csv", rows, "utf-8-sig")
+
+
+def _write_actions(out: Path, actions: pd.DataFrame) -> Path:
+    """The measures as the weekly meeting's minutes list them: a title row, Chinese status."""
+    spell = {"dept": DEPT_SPELLINGS["zh"], "status": STATUS_ZH.get}
+    rows = [["科室运营改进措施台账"], _headers("actions", ACTION_COLUMNS, alias=1)]
+    rows += _records(actions, ACTION_COLUMNS, spell)
+    return _save_xlsx(out / "改进措施台账.xlsx", [Sheet("改进措施", rows)])
+
+
 def write_demo(
     out: Path,
     *,
@@ -1564,6 +1744,9 @@ def write_demo(
         _write_commentary(out, hospital.commentary),
         _write_targets(out),
         _write_drg_weights(out, hospital.drg_weights),
+        _write_training(out, hospital.training),
+        _write_complaints(out, hospital.complaints),
+        _write_actions(out, hospital.actions),
     ]
     for path in paths:
         _stamp_saved(path, last_month)

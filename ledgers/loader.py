@@ -622,6 +622,9 @@ def _keep_dated_after_start(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet:
 def _keep_if(sheet: SheetRead, spec: Ledger, column: str, resolve, message: str) -> None:
     kept = []
     for record in sheet.records:
+        if record[column] is None:  # a blank optional cell (actions.metric): nothing to resolve
+            kept.append(record)
+            continue
         resolved = resolve(record[column])
         if resolved is None:
             sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
@@ -835,6 +838,11 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
     Only keys held more than once are ranked (a window over millions of unique episodes costs
     seconds and decides nothing); the others are copied as they are."""
     for spec in list(ledgers().values()) if specs is None else specs:
+        if not spec.key:
+            # A ledger of events without a key (complaints): every staged row counts.
+            con.execute(f"delete from {spec.table}")  # noqa: S608
+            con.execute(f"insert into {spec.table} select * from {spec.staged_table}")  # noqa: S608
+            continue
         term = _key_terms(con, spec)
         key = ", ".join(term(k) for k in spec.key)
         # A key column that may be blank (targets.year: every year): blank matches blank.

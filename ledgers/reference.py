@@ -63,7 +63,8 @@ def render() -> str:
         lines += [
             f"## {spec.kind} ({spec.zh} / {spec.en})",
             "",
-            f"Grain: {spec.grain}. Unique key: {', '.join(spec.key)}."
+            f"Grain: {spec.grain}. "
+            + (f"Unique key: {', '.join(spec.key)}." if spec.key else "No key: every row counts.")
             + (f" Month from `{spec.period}`." if spec.period else "")
             + f" File-name prefixes (tie-break): {', '.join(spec.prefixes)}."
             + (" Optional ledger." if spec.optional else ""),

@@ -56,6 +56,7 @@ class Column:
     ref: str | None = None
     not_future: bool = False
     indicator: str | None = None  # "required" or "or_text": names an indicator (indicator_names)
+    percent: bool = False  # a trailing % is allowed: "30%" reads as 30 (actions.target)
 
     @property
     def sql_type(self) -> str:

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ledgers.specs import Column, Ledger, ledgers
+from metrics import catalogue
 
 TEMPLATE_ROWS = 2000  # rows that carry the formats and drop-downs
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -30,6 +31,8 @@ WORDS = {
         "rule": "规则与可选值",
         "yes": "是",
         "no": "否",
+        "indicators": "可选指标",
+        "indicator": "请从下拉列表选择指标（也可填指标编号或英文名）",
         "intro": "{title}：{grain}。表头请勿修改；红色表头为必填列。每行自带科室和日期（或月份），"
         "一个文件可含多个科室、多个月份。科室可填编码、中文名或英文名。",
         "types": {
@@ -50,6 +53,8 @@ WORDS = {
         "rule": "Rule and allowed values",
         "yes": "yes",
         "no": "no",
+        "indicators": "Indicators",
+        "indicator": "choose an indicator from the list (its id or Chinese name also works)",
         "intro": "{title}: {grain}. Do not change the header; red headers are required. Each row "
         "carries its own department and date (or month): one file may hold many departments and "
         "months. Name a department by its code, Chinese or English name.",
@@ -80,6 +85,8 @@ def _rule(column: Column, lang: str) -> str:
     parts = []
     if column.enum or column.type == "bool":
         parts.append(" / ".join(enum_choices(column, lang)))
+    if column.indicator:
+        parts.append(WORDS[lang]["indicator"])
     for label, bound in (("≥", column.min), (">", column.gt), ("≤", column.max)):
         if bound is not None:
             parts.append(f"{label} {bound:g}")
@@ -116,7 +123,9 @@ def write_template(spec: Ledger, path: Path, lang: str = "zh") -> Path:
             for (body,) in sheet[cells]:
                 body.number_format = NUMBER_FORMATS[column.type]
         choices = enum_choices(column, lang) if (column.enum or column.type == "bool") else []
-        if choices:
+        if column.indicator:
+            sheet.add_data_validation(_indicator_list(column, lang, cells))
+        elif choices:
             validation = DataValidation(
                 type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True
             )
@@ -128,6 +137,31 @@ def write_template(spec: Ledger, path: Path, lang: str = "zh") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+# Where the instructions sheet lists the indicators that an indicator column's drop-down offers:
+# a column of its own, right of the instructions (Excel's list rule holds at most 255 characters
+# inline; the catalogue's names are far more).
+INDICATOR_LIST_COLUMN = "F"
+
+
+def _indicator_names(lang: str) -> list[str]:
+    return [indicator.name(lang) for indicator in catalogue.indicators().values()]
+
+
+def _indicator_list(column: Column, lang: str, cells: str) -> DataValidation:
+    """A drop-down of the catalogue's indicators by name in the template's language. A column
+    that also takes free text (commentary.topic) warns instead of refusing other text."""
+    last = len(_indicator_names(lang)) + 1
+    sheet = WORDS[lang]["instructions"]
+    column_ = INDICATOR_LIST_COLUMN
+    validation = DataValidation(
+        type="list", formula1=f"'{sheet}'!${column_}$2:${column_}${last}", allow_blank=True
+    )
+    validation.showErrorMessage = column.indicator == "required"
+    validation.error = WORDS[lang]["indicator"]
+    validation.add(cells)
+    return validation
 
 
 def _instructions(workbook: Workbook, spec: Ledger, lang: str) -> None:
@@ -150,6 +184,11 @@ def _instructions(workbook: Workbook, spec: Ledger, lang: str) -> None:
         )
     for letter, width in zip("ABCD", (22, 34, 8, 60), strict=True):
         sheet.column_dimensions[letter].width = width
+    if any(c.indicator for c in spec.columns):
+        sheet[f"{INDICATOR_LIST_COLUMN}1"] = WORDS[lang]["indicators"]
+        for row, name in enumerate(_indicator_names(lang), 2):
+            sheet[f"{INDICATOR_LIST_COLUMN}{row}"] = name
+        sheet.column_dimensions[INDICATOR_LIST_COLUMN].width = 30
 
 
 def write_templates(out: Path, lang: str = "zh") -> list[Path]:

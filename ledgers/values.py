@@ -223,6 +223,8 @@ def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
         return _month(value)
     if kind == "bool":
         return _bool(value)
+    if column.percent and isinstance(value, str) and value.strip().endswith(("%", "％")):
+        value = value.strip()[:-1]  # a target of a % indicator written 30%: 30, as if written 30
     number = _number(value)
     if kind == "amount":
         number = round(number * factor, 2)

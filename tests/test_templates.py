@@ -46,7 +46,9 @@ def test_templates_round_trip(tmp_path, lang):
         assert header == [c.label(lang) for c in spec.columns]
         assert sheet.freeze_panes == "A2"
         lists = [str(dv.sqref) for dv in sheet.data_validations.dataValidation]
-        enum_columns = [i for i, c in enumerate(spec.columns) if c.enum or c.type == "bool"]
+        enum_columns = [
+            i for i, c in enumerate(spec.columns) if c.enum or c.type == "bool" or c.indicator
+        ]
         assert sorted(lists) == sorted(
             f"{get_column_letter(i + 1)}2:{get_column_letter(i + 1)}2001" for i in enum_columns
         )
@@ -54,6 +56,17 @@ def test_templates_round_trip(tmp_path, lang):
         for index in date_columns:
             assert sheet.cell(row=2, column=index + 1).number_format == "yyyy-mm-dd"
         assert len(workbook.worksheets) == 2  # the data sheet and the instructions
+        for index, column in enumerate(spec.columns):
+            if column.indicator:  # a drop-down of every indicator, listed on the instructions
+                (rule,) = [
+                    dv
+                    for dv in sheet.data_validations.dataValidation
+                    if str(dv.sqref).startswith(get_column_letter(index + 1) + "2:")
+                ]
+                listed = workbook.worksheets[1][rule.formula1.split("!")[1].replace("$", "")]
+                names = [c.name(lang) for c in catalogue.indicators().values()]
+                assert [cell.value for (cell,) in listed] == names
+                assert rule.showErrorMessage == (column.indicator == "required")
         # fill two rows (the departments template gets the one department the others refer to)
         count = 1 if spec.kind == "departments" else 2
         for row in range(count):  # typed from row 2, under the header, as a user does

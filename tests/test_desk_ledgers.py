@@ -1,0 +1,128 @@
+"""The assistant's desk ledgers (issue 19) through the real loader: improvement measures
+(actions), dated training and the complaints register, as assistants keep them in Excel, with
+the rows that must be refused kept with their reason and the rest loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from ledgers.loader import load_inbox
+from tests.ledger_files import write_csv, write_xlsx
+
+D = dt.date
+
+
+def departments(inbox):
+    write_csv(
+        inbox / "departments.csv",
+        [
+            ["code", "name_zh", "kind"],
+            ["CARD", "心内科", "medical"],
+            ["GSUR", "普外科", "surgical"],
+        ],
+    )
+
+
+def rejected(con, ledger):
+    return con.execute(
+        """select "row", "column", reason from rejected_rows where ledger = ? order by "row" """,
+        [ledger],
+    ).fetchall()
+
+
+def test_actions_by_indicator_id_or_name_and_status_in_either_language(tmp_path):
+    inbox = tmp_path / "inbox"
+    departments(inbox)
+    write_xlsx(
+        inbox / "10月改进措施.xlsx",
+        {
+            "措施": [
+                ["心内科2026年改进措施台账"],
+                ["科室", "问题", "改进措施", "指标", "责任人", "开始日期", "完成时限", "状态",
+                 "完成日期", "目标值"],
+                ["心内科", "床位紧张", "日间病房", "病床使用率", "护士长", "2026-03-01",
+                 "2026-06-30", "已完成", "2026-06-20", "85%"],
+                ["CARD", "候诊久", "分时段预约", "outpatient_wait_minutes", "门诊主任",
+                 "2026-04-01", "2026-09-30", "in_progress", None, 25],
+                ["普外科", "科室例会", "周例会制度", None, "科主任", "2026-05-01", None, "计划",
+                 None, None],  # no indicator: nothing to evaluate, still a measure
+                ["GSUR", "耗材", "耗材二级库", "耗材比", "采购员", "2026-05-01", None, "进行中",
+                 None, None],  # 耗材比 names no indicator: refused with the closest names
+                ["GSUR", "费用", "临床路径", "cmi", "医务科", "2026-06-01", "2026-05-01", "进行中",
+                 None, None],  # due before it starts
+                ["GSUR", "满意度", "出院随访", "患者满意度", "护士长", "2026-06-01", None,
+                 "暂停", None, None],  # not a status
+            ]
+        },
+    )  # fmt: skip
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    report = load_inbox(con, inbox)
+    assert report.rows_by_kind["actions"] == 3
+    rows = con.execute(
+        "select dept, measure, metric, owner, start_date, due_date, status, done_date, target "
+        "from raw_actions order by start_date"
+    ).fetchall()
+    assert rows == [
+        ("CARD", "日间病房", "bed_occupancy", "护士长", D(2026, 3, 1), D(2026, 6, 30), "done",
+         D(2026, 6, 20), 85.0),
+        ("CARD", "分时段预约", "outpatient_wait_minutes", "门诊主任", D(2026, 4, 1),
+         D(2026, 9, 30), "in_progress", None, 25.0),
+        ("GSUR", "周例会制度", None, "科主任", D(2026, 5, 1), None, "planned", None, None),
+    ]  # fmt: skip
+    reasons = rejected(con, "actions")
+    assert [(row, column) for row, column, _ in reasons] == [
+        (6, "metric"),
+        (7, "完成时限"),
+        (8, "状态"),
+    ]  # fmt: skip (as the header says)
+    assert "耗材比" in reasons[0][2] and "consumables_ratio" in reasons[0][2]
+    con.close()
+
+
+def test_training_dates_the_hours(tmp_path):
+    inbox = tmp_path / "inbox"
+    departments(inbox)
+    write_csv(
+        inbox / "培训进修台账.csv",
+        [["科室", "工号", "培训日期", "学时", "类型"],
+         ["心内科", "D001", "2026-03-10", 8, "继续教育"],
+         ["心内科", "D001", "2026-05-02", 120, "进修"],
+         ["CARD", None, "2026-05-20", 2, "course"],  # a department's session, no staff code
+         ["CARD", "N004", "2026-05-21", 0, "培训"]],  # no hours: refused
+    )  # fmt: skip
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    report = load_inbox(con, inbox)
+    assert report.rows_by_kind["training"] == 3
+    assert con.execute("select sum(hours), count(*) filter (where kind = 'cme') "
+                       "from raw_training").fetchone() == (130, 1)  # fmt: skip
+    assert [(r, c) for r, c, _ in rejected(con, "training")] == [(5, "学时")]
+    con.close()
+
+
+def test_complaints_are_events_two_alike_are_two(tmp_path):
+    inbox = tmp_path / "inbox"
+    departments(inbox)
+    header = ["投诉日期", "科室", "投诉类别", "渠道", "办结日期", "是否升级"]
+    write_csv(
+        inbox / "投诉登记.csv",
+        [header,
+         ["2026-05-03", "心内科", "等候时间", "现场", "2026-05-05", "否"],
+         ["2026-05-03", "心内科", "等候时间", "现场", "2026-05-05", "否"],  # a second, alike
+         ["2026-05-20", "GSUR", "attitude", "phone", None, None],  # still open
+         ["2026-05-21", "GSUR", "费用", "网络", "2026-05-01", "否"],  # closed before it came
+         ["2026-05-22", "GSUR", "口味", "网络", None, None]],  # not a category
+    )  # fmt: skip
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    report = load_inbox(con, inbox)
+    assert report.rows_by_kind["complaints"] == 3
+    assert [(r, c) for r, c, _ in rejected(con, "complaints")] == [
+        (5, "办结日期"), (6, "投诉类别")]  # fmt: skip
+    # the same file read again replaces its rows: still three, nothing counted twice
+    load_inbox(con, inbox)
+    assert con.execute("select count(*) from raw_complaints").fetchone() == (3,)
+    assert con.execute(
+        "select category, channel, count(*) from raw_complaints group by all order by all"
+    ).fetchall() == [("attitude", "phone", 1), ("waiting", "in_person", 2)]
+    con.close()
