@@ -1,0 +1,137 @@
+"""The blocking Great Expectations checks can fail. The loader rejects every row that breaks a
+ledger rule, so the accepted rows (raw_<kind>) always pass; here rows that break one expectation
+each are written into the warehouse behind the loader's back (as another tool, or a loader bug,
+would), and each expectation of each blocking suite must then fail, naming the file and row, with
+DuckDB's pre-filter (expectations.suites.suspect_rows) handing GX the row. Then the same through
+Dagster: the check on ledger_tables fails and the run publishes no indicators."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from expectations.suites import build_expectations, validate_ledger
+from ledgers.loader import load_inbox
+from ledgers.specs import ledger
+from pipelines.assets import CHECKED_LEDGERS
+from pipelines.runner import PipelineError, run_pipeline
+from pipelines.settings import Settings
+from tests.test_data_quality import hospital, write_inbox
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
+    """tests/test_data_quality.py's clean October 2026 (A 心内科, B 骨科), the blocking kinds only."""
+    root = tmp_path_factory.mktemp("blocking")
+    files = {
+        name: rows
+        for name, rows in hospital().items()
+        if name in ("departments.csv", "workload.xlsx", "discharges.csv")
+    }
+    write_inbox(root / "inbox", files)
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    report = load_inbox(con, root / "inbox")
+    assert report.rows_rejected == 0
+    yield con
+    con.close()
+
+
+def _first(con, table: str, where: str = "true") -> int:
+    (rowid,) = con.execute(f"select min(rowid) from {table} where {where}").fetchone()  # noqa: S608
+    assert rowid is not None, f"no row of {table} where {where}: nothing to break"
+    return rowid
+
+
+def break_one(con, table: str, expectation) -> int:
+    """Write one row that breaks `expectation` into `table`; returns its source_row."""
+    kind = type(expectation).__name__
+    if kind == "ExpectColumnValuesToNotBeNull":
+        column, value = expectation.column, None
+        rowid = _first(con, table)
+    elif kind == "ExpectColumnValuesToBeBetween":
+        column = expectation.column
+        # just outside: the floor itself for a strict floor, one below it, or one above the cap
+        if expectation.min_value is not None:
+            value = expectation.min_value - (0 if expectation.strict_min else 1)
+        else:
+            value = expectation.max_value + 1
+        rowid = _first(con, table)
+    elif kind == "ExpectColumnValuesToBeInSet":
+        column, value = expectation.column, "不在列表中"
+        rowid = _first(con, table)
+    elif kind == "ExpectColumnPairValuesAToBeGreaterThanB":
+        # B one step above A (a day for dates), on a row that holds A
+        other, column = expectation.column_A, expectation.column_B
+        rowid = _first(con, table, f'"{other}" is not null')
+        (value,) = con.execute(
+            f'select "{other}" from {table} where rowid = ?',  # noqa: S608 -- spec names
+            [rowid],
+        ).fetchone()
+        value = value + (dt.timedelta(days=1) if isinstance(value, dt.date) else 1)
+    elif kind in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"):
+        # the same key twice: a second copy of the first row, from another row of the file
+        rowid = _first(con, table)
+        con.execute(f"insert into {table} select * from {table} where rowid = ?", [rowid])  # noqa: S608
+        con.execute(
+            f"update {table} set source_row = source_row + 1000 "  # noqa: S608
+            f"where rowid = (select max(rowid) from {table})"
+        )
+        return con.execute(f"select max(source_row) from {table}").fetchone()[0]  # noqa: S608
+    else:
+        raise AssertionError(f"this test cannot break {kind} yet: add it here")
+    con.execute(f'update {table} set "{column}" = ? where rowid = ?', [value, rowid])  # noqa: S608
+    return con.execute(f"select source_row from {table} where rowid = ?", [rowid]).fetchone()[0]  # noqa: S608
+
+
+@pytest.mark.parametrize("kind", CHECKED_LEDGERS)
+def test_each_expectation_of_a_blocking_suite_fails_on_a_row_that_breaks_it(warehouse, kind):
+    spec = ledger(kind)
+    assert validate_ledger(warehouse, kind).success  # the clean hospital passes
+    expectations = build_expectations(spec)
+    assert len(expectations) >= 3
+    missed = []
+    for number, expectation in enumerate(expectations):
+        warehouse.begin()
+        try:
+            row = break_one(warehouse, spec.table, expectation)
+            outcome = validate_ledger(warehouse, kind)
+        finally:
+            warehouse.rollback()
+        own = expectation.configuration.kwargs
+        failed = [
+            o
+            for o in outcome.failed
+            if o.expectation == expectation.expectation_type
+            and all(o.kwargs.get(k) == own.get(k) for k in ("column", "column_A", "column_B"))
+        ]
+        if not failed:
+            missed.append((number, expectation.expectation_type, dict(own)))
+            continue
+        # the example names the file and the row that was broken
+        assert any(e.endswith(f" row {row}") for e in failed[0].examples), failed[0].examples
+    assert missed == []
+    assert validate_ledger(warehouse, kind).success  # rolled back: clean again
+
+
+def test_a_failing_blocking_check_stops_the_run_before_indicators(tmp_path):
+    """A negative open-bed count in the accepted workload rows: the workload_expectations check on
+    ledger_tables fails in the Dagster run, and `deptops run` stops before computing indicators."""
+    write_inbox(
+        tmp_path / "inbox",
+        {n: r for n, r in hospital().items() if n in ("departments.csv", "workload.xlsx")},
+    )
+    settings = Settings(home=tmp_path / "home", inbox=tmp_path / "inbox", report_workers=1)
+    first = run_pipeline(settings, progress=lambda _line: None)
+    assert first.months == ["2026-10"] and not first.blocking_failed
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "update raw_workload set open_beds = -1 where dept = 'A' and date = '2026-10-05'"
+        )
+        con.execute("delete from metric_values")
+    # the files have not changed: the load keeps the rows it holds, and the check sees them
+    with pytest.raises(PipelineError, match="workload_expectations"):
+        run_pipeline(settings, progress=lambda _line: None)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from metric_values").fetchone() == (0,)
