@@ -313,8 +313,8 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
     """Render the reports of these periods (and, but for weeks, their dashboards), then the index.
     Reports whose content is unchanged since they were written are left alone; the rest are
     rendered by `settings.report_workers` processes (DEPTOPS_REPORT_WORKERS; 1: in this one)."""
-    from reports.batch import render_reports
-    from reports.index import write_index
+    from reports.publish.batch import render_reports
+    from reports.publish.index import write_index
 
     settings = deptops.settings()
     options = dict(
@@ -331,7 +331,7 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
         # The workers open the warehouse read-only, which DuckDB refuses while this process
         # holds a read-write connection: none is open here.
         outcome = render_reports(*where, **options)
-    from reports.warehouse import read_extent
+    from reports.data.warehouse import read_extent
 
     with duckdb.get_connection() as con:
         extent = read_extent(con)

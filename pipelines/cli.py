@@ -75,7 +75,7 @@ def _templates(args: argparse.Namespace) -> int:
 def _standalone(args: argparse.Namespace) -> int:
     import duckdb
 
-    from reports.periodic import write_period_reports
+    from reports.publish import render_reports
 
     period = args.period
     grain = "quarter" if "-Q" in period else "year" if len(period) == 4 else "month"
@@ -84,16 +84,17 @@ def _standalone(args: argparse.Namespace) -> int:
         print(f"deptops: no warehouse at {warehouse}: run `deptops run` first", file=sys.stderr)
         return 2
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        paths = write_period_reports(
+        outcome = render_reports(
             con,
             args.home / "reports",
             grain,
-            period,
+            [period],
             args.lang,
             self_contained=True,
             suppress_below=args.suppress_below,
         )
-    copies = [p for p in paths if p.name.endswith(".standalone.html")]
+    # Those left as they were (unchanged since the last run) are there all the same.
+    copies = [p for p in outcome.rendered + outcome.unchanged if ".standalone." in p.name]
     print(
         f"wrote {len(copies)} self-contained reports for {period} to {args.home / 'reports' / period}"
     )
@@ -133,7 +134,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _package(args: argparse.Namespace) -> int:
-    from reports.package import (
+    from reports.publish.package import (
         Audience,
         PackageError,
         assistant_departments,

@@ -52,7 +52,7 @@ class Settings:
     # DuckDB memory_limit of the pipeline's connections ("4GB", …); None: DuckDB's default.
     # Read from DEPTOPS_MEMORY_LIMIT when the settings are made.
     memory_limit: str | None = field(default_factory=lambda: memory_limit_from(None))
-    # Processes that render reports (reports.batch); read when the settings are made.
+    # Processes that render reports (reports.publish.batch); read when the settings are made.
     report_workers: int = field(default_factory=default_report_workers)
     # Scheduled backups (pipelines.backup): where, and how many are kept. DEPTOPS_BACKUPS,
     # DEPTOPS_BACKUP_KEEP; by default HOME/backups, which a copy to another disk should follow.

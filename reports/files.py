@@ -13,6 +13,8 @@ import plotly
 
 ASSETS_DIR = "assets"
 PLOTLY_JS = "plotly.min.js"
+# Pages sit one folder below reports_dir, the shared script in reports_dir/assets.
+ASSET_HREF = f"../{ASSETS_DIR}/{PLOTLY_JS}"
 # Written beside a period's reports so the index can show department names, not file names.
 MANIFEST = "departments.json"
 STANDALONE_SUFFIX = ".standalone"

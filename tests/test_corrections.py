@@ -17,7 +17,7 @@ from ledgers.export import write_changes_csv
 from ledgers.loader import load_inbox
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
-from reports.revisions import read_revisions
+from reports.publish.revisions import read_revisions
 from tests.ledger_files import write_csv
 from tests.test_reliability import inbox  # noqa: F401 (a fixture)
 

@@ -28,11 +28,12 @@ from ledgers.loader import load_inbox
 from metrics import catalogue
 from metrics.compute import compute_months
 from metrics.export import write_metrics_csv
-from reports import labels, peers
-from reports.content import HOSPITAL, period_content
-from reports.indicators import indicator_row
-from reports.periodic import write_period_reports
-from reports.warehouse import PeriodData, load_period
+from reports import labels
+from reports.content import peers
+from reports.content.indicators import indicator_row
+from reports.content.report import HOSPITAL, period_content
+from reports.data.warehouse import PeriodData, load_period
+from reports.publish import render_reports
 from tests import test_data_quality as dq
 from tests.ledger_files import days, write_csv
 
@@ -250,7 +251,7 @@ def february(loaded, tmp_path_factory) -> tuple[PeriodData, Path]:
     reports_dir = tmp_path_factory.mktemp("reports")
     with duckdb.connect(str(loaded / "warehouse.duckdb"), read_only=True) as con:
         data = load_period(con, "month", "2026-02")
-        write_period_reports(con, reports_dir, "month", "2026-02")
+        render_reports(con, reports_dir, "month", ["2026-02"])
     return data, reports_dir / "2026-02"
 
 

@@ -21,7 +21,7 @@ import pytest
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from metrics.export import write_metrics_csv
-from reports.periodic import write_period_reports
+from reports.publish import render_reports
 from tests.ledger_files import days, write_csv
 
 D = dt.date
@@ -211,10 +211,10 @@ def test_year_to_date_against_the_annual_budget_entered_ahead(run):
 
 
 def test_the_monthly_report_shows_the_year_to_date_in_wan(run):
-    """The finance office's table (reports/budget.py), May 2026 of MED, in 万元."""
+    """The finance office's table (reports/content/budget.py), May 2026 of MED, in 万元."""
     root = run[3]
     with duckdb.connect(str(root / "warehouse.duckdb")) as con:
-        written = write_period_reports(con, root / "reports", "month", "2026-05")
+        written = render_reports(con, root / "reports", "month", ["2026-05"]).rendered
     page = next(p for p in written if p.name == "MED.html").read_text(encoding="utf-8")
     table = page[page.index('id="budget"') : page.index("</table>", page.index('id="budget"'))]
     cells = re.findall(r'<td class="num">\s*([^<]*?)\s*(?:<span|</td>)', table)
@@ -225,7 +225,7 @@ def test_the_monthly_report_shows_the_year_to_date_in_wan(run):
     assert 'data-budget="margin"' in table and "status-alert" in table
     # a quarter's report has no such table (the year to date is a month's figure)
     with duckdb.connect(str(root / "warehouse.duckdb")) as con:
-        quarter = write_period_reports(con, root / "reports", "quarter", "2026-Q1")
+        quarter = render_reports(con, root / "reports", "quarter", ["2026-Q1"]).rendered
     assert 'id="budget"' not in next(p for p in quarter if p.name == "MED.html").read_text(
         encoding="utf-8"
     )

@@ -32,7 +32,7 @@ import pytest
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
 from reports import labels
-from reports.periodic import write_period_reports
+from reports.publish import render_reports
 from tests.ledger_files import days, write_csv
 
 MONTH, WEEK = "2026-10", "2026-W42"
@@ -125,7 +125,7 @@ def test_a_withheld_value_appears_nowhere(run: Settings, tmp_path: Path):
                    'metric_values', ?, 'Bed occupancy is 81.29%', 'bed_occupancy')""",
             [MONTH, secret],
         )
-        write_period_reports(con, tmp_path, "month", MONTH)
+        render_reports(con, tmp_path, "month", [MONTH])
     note = labels.text("withheld_finding", "zh").format(indicator="病床使用率")
     for name in ("D02.html", "ALL.html"):
         page = (tmp_path / MONTH / name).read_text(encoding="utf-8")

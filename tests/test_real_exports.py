@@ -115,7 +115,7 @@ def test_english_only_department_list(tmp_path: Path):
         ("CCU", 4),
         ("MICU", 7),
     ]
-    from reports.warehouse import read_departments
+    from reports.data.warehouse import read_departments
 
     names = {d.code: (d.name("zh"), d.kind) for d in read_departments(con)}
     assert names["MICU"] == ("Medical Intensive Care Unit", None)

@@ -1,4 +1,4 @@
-"""Rendering many reports at once (reports.batch): a pool of worker processes gives the same files
+"""Rendering many reports at once (reports.publish.batch): a pool of worker processes gives the same files
 as one process; a report whose content is unchanged is left alone; a changed department-month
 re-renders exactly the reports that show it; a failing report names its department and period.
 
@@ -29,12 +29,9 @@ import pytest
 
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
-from reports.batch import ReportFailed, render_reports
-from reports.dashboard import write_dashboard
-from reports.fingerprints import FINGERPRINTS
-from reports.periodic import write_period_reports
-from reports.revisions import REVISIONS, revised_reports
-from reports.weekly import write_weekly_briefs
+from reports.publish.batch import ReportFailed, render_reports
+from reports.publish.fingerprints import FINGERPRINTS
+from reports.publish.revisions import REVISIONS, revised_reports
 from tests.ledger_files import days, write_csv
 
 MONTHS = ["2026-09", "2026-10"]
@@ -139,20 +136,17 @@ def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
     assert serial_week.reports_rendered == pooled_week.reports_rendered == 7
     same_tree(tmp_path / "serial", tmp_path / "pooled")
 
-    # ... and what the one-period functions (standalone, the first API) write
-    legacy = tmp_path / "legacy"
+    # ... and what one period at a time through an open connection (deptops standalone) writes
+    single = tmp_path / "single"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for month in MONTHS:
-            write_period_reports(con, legacy, "month", month)
-            write_dashboard(con, legacy, "month", month)
-        write_weekly_briefs(con, legacy, WEEK)
+            render_reports(con, single, "month", [month])
+        render_reports(con, single, "week", [WEEK])
     # the batch's own records (fingerprints, figures issued for revisions) are not reports
-    for record in [
-        *(tmp_path / "pooled").rglob(FINGERPRINTS),
-        *(tmp_path / "pooled").rglob(REVISIONS),
-    ]:
-        record.unlink()
-    same_tree(legacy, tmp_path / "pooled")
+    for folder in (single, tmp_path / "pooled"):
+        for record in [*folder.rglob(FINGERPRINTS), *folder.rglob(REVISIONS)]:
+            record.unlink()
+    same_tree(single, tmp_path / "pooled")
 
     page = (tmp_path / "pooled" / "2026-10" / "D01.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page

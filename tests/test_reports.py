@@ -30,8 +30,8 @@ from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.files import plotly_js_source, safe_file_stem
 from reports.formatting import NumberKind, format_value
-from reports.index import write_index
-from reports.monthly import write_month_reports
+from reports.publish import render_reports
+from reports.publish.index import write_index
 
 MONTH = "2026-10"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -141,7 +141,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
 @pytest.fixture(scope="module")
 def reports(warehouse, tmp_path_factory) -> tuple[Path, list[Path], Path]:
     reports_dir = tmp_path_factory.mktemp("reports")
-    written = write_month_reports(warehouse, reports_dir, MONTH)
+    written = render_reports(warehouse, reports_dir, "month", [MONTH]).rendered
     index = write_index(reports_dir)
     return reports_dir, written, index
 
@@ -168,7 +168,7 @@ def test_reports_are_written_where_documented(reports):
     reports_dir, written, index = reports
     expected = sorted(
         reports_dir / MONTH / f"{stem}{suffix}"
-        for stem in ("ALL", "D01", "D02")
+        for stem in ("ALL", "D01", "D02", "dashboard")
         for suffix in (".html", ".xlsx")
     )
     assert written == expected
@@ -188,7 +188,7 @@ def test_pages_load_plotly_from_the_shared_copy_only(reports):
 
 
 def test_self_contained_copy_inlines_plotly(warehouse, tmp_path):
-    written = write_month_reports(warehouse, tmp_path, MONTH, self_contained=True)
+    written = render_reports(warehouse, tmp_path, "month", [MONTH], self_contained=True).rendered
     standalone = tmp_path / MONTH / "D01.standalone.html"
     assert standalone in written and (tmp_path / MONTH / "D01.html") in written
     page = standalone.read_text(encoding="utf-8")
@@ -198,7 +198,7 @@ def test_self_contained_copy_inlines_plotly(warehouse, tmp_path):
 
 def test_a_month_that_is_not_a_month_is_refused(warehouse, tmp_path):
     with pytest.raises(ValueError, match="2026-10"):
-        write_month_reports(warehouse, tmp_path, "../2026-10")
+        render_reports(warehouse, tmp_path, "month", ["../2026-10"])
 
 
 @pytest.mark.parametrize(
@@ -265,8 +265,8 @@ def test_every_catalogue_indicator_and_family_is_on_the_page(reports):
 
 
 def test_english_report_falls_back_to_the_chinese_name(warehouse, tmp_path):
-    write_month_reports(warehouse, tmp_path, MONTH, lang="zh")
-    written = write_month_reports(warehouse, tmp_path, MONTH, lang="en")
+    render_reports(warehouse, tmp_path, "month", [MONTH], "zh")
+    written = render_reports(warehouse, tmp_path, "month", [MONTH], "en").rendered
     # English files sit beside the Chinese ones instead of replacing them.
     assert (
         tmp_path / MONTH / "D01.en.html" in written and tmp_path / MONTH / "D01.en.xlsx" in written

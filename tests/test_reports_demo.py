@@ -22,13 +22,11 @@ from ledgers.loader import load_inbox
 from metrics import catalogue
 from metrics.compute import compute_months, months_with_data
 from reports import labels
-from reports.content import period_content
-from reports.dashboard import write_dashboard
+from reports.content.report import period_content
+from reports.data.warehouse import load_period
 from reports.formatting import EXCEL_FORMATS, format_change, format_value, number_kind
-from reports.index import write_index
-from reports.periodic import write_period_reports
-from reports.warehouse import load_period
-from reports.weekly import write_weekly_briefs
+from reports.publish import render_reports
+from reports.publish.index import write_index
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,10 +47,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
 @pytest.fixture(scope="module")
 def reports(demo, tmp_path_factory) -> Path:
     reports_dir = tmp_path_factory.mktemp("reports")
-    write_period_reports(demo, reports_dir, "quarter", QUARTER)
-    write_period_reports(demo, reports_dir, "year", YEAR)
-    write_weekly_briefs(demo, reports_dir, WEEK)
-    write_dashboard(demo, reports_dir, "quarter", QUARTER)
+    render_reports(demo, reports_dir, "quarter", [QUARTER])
+    render_reports(demo, reports_dir, "year", [YEAR])
+    render_reports(demo, reports_dir, "week", [WEEK])
     write_index(reports_dir)
     return reports_dir
 
@@ -280,9 +277,9 @@ def test_every_decomposition_of_the_demo_adds_up(demo):
 def test_a_month_renders_a_page_and_a_workbook_per_department(demo, tmp_path):
     """How long rendering takes is the benchmark's business (make bench): a wall-clock bound here
     failed on a busy shared machine. What is asserted is what gets written."""
-    written = write_period_reports(demo, tmp_path, "month", MONTH)
+    written = render_reports(demo, tmp_path, "month", [MONTH]).rendered
     stems = {path.stem for path in written}
-    assert stems == {"ALL", *DEPARTMENTS}
+    assert stems == {"ALL", *DEPARTMENTS, "dashboard"}
     assert sorted(path.suffix for path in written) == [".html"] * len(stems) + [".xlsx"] * len(
         stems
     )

@@ -32,13 +32,11 @@ from ledgers.specs import ledger
 from metrics import catalogue
 from metrics.compute import compute_months, months_with_data
 from reports import labels
-from reports.content import period_content
-from reports.dashboard import write_dashboard
+from reports.content.report import period_content
+from reports.data.warehouse import load_period
 from reports.formatting import NumberKind, format_value
-from reports.index import write_index
-from reports.periodic import write_period_reports
-from reports.warehouse import load_period
-from reports.weekly import write_weekly_briefs
+from reports.publish import render_reports
+from reports.publish.index import write_index
 from tests.ledger_files import days, write_csv
 
 MONTH, QUARTER, YEAR, WEEK = "2026-10", "2026-Q4", "2026", "2026-W42"
@@ -222,9 +220,8 @@ def written(warehouse, tmp_path_factory) -> tuple[Path, list[Path]]:
     files = []
     for grain, period in (("month", MONTH), ("quarter", QUARTER), ("year", YEAR)):
         for lang in ("zh", "en"):
-            files += write_period_reports(warehouse, reports_dir, grain, period, lang)
-    files += write_weekly_briefs(warehouse, reports_dir, WEEK)
-    files += write_dashboard(warehouse, reports_dir, "month", MONTH)
+            files += render_reports(warehouse, reports_dir, grain, [period], lang).rendered
+    files += render_reports(warehouse, reports_dir, "week", [WEEK]).rendered
     return reports_dir, files
 
 
@@ -268,11 +265,11 @@ def test_every_report_is_written_beside_its_english_twin_and_indexed(written):
 def test_periods_that_are_not_periods_are_refused(warehouse, tmp_path):
     for grain, period in (("quarter", "2026-Q5"), ("year", "../2026"), ("month", "2026-13")):
         with pytest.raises(ValueError):
-            write_period_reports(warehouse, tmp_path, grain, period)
+            render_reports(warehouse, tmp_path, grain, [period])
     with pytest.raises(ValueError):
-        write_period_reports(warehouse, tmp_path, "week", WEEK)
+        render_reports(warehouse, tmp_path, "day", ["2026-10-01"])
     with pytest.raises(ValueError):
-        write_weekly_briefs(warehouse, tmp_path, "2026-W54")
+        render_reports(warehouse, tmp_path, "week", ["2026-W54"])
 
 
 # --- ledger text stays harmless --------------------------------------------------------------
@@ -506,10 +503,9 @@ def quality_tables(warehouse):
 
 
 def test_a_blocked_department_month_is_not_published(warehouse, quality_tables, tmp_path):
-    write_period_reports(warehouse, tmp_path, "month", MONTH)
-    write_period_reports(warehouse, tmp_path, "quarter", QUARTER)
-    write_weekly_briefs(warehouse, tmp_path, WEEK)
-    write_dashboard(warehouse, tmp_path, "month", MONTH)
+    render_reports(warehouse, tmp_path, "month", [MONTH])
+    render_reports(warehouse, tmp_path, "quarter", [QUARTER])
+    render_reports(warehouse, tmp_path, "week", [WEEK])
     withheld = labels.text("withheld", "zh")
     banner = labels.text("withheld_banner", "zh")
     d02_occupancy = format_value(465 / 620, NumberKind.PERCENT)  # October's 75.0%, blocked
@@ -558,7 +554,7 @@ def test_a_blocked_department_month_is_not_published(warehouse, quality_tables, 
 def test_anomalies_join_attention_and_findings_fill_the_appendix(
     warehouse, quality_tables, tmp_path
 ):
-    write_period_reports(warehouse, tmp_path, "month", MONTH)
+    render_reports(warehouse, tmp_path, "month", [MONTH])
     d01 = _page(tmp_path, MONTH, "D01.html")
     attention = _section(d01, "attention")
     row = re.search(r'<tr data-attention="outpatient_visits">(.*?)</tr>', attention, re.S).group(1)

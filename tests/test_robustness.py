@@ -746,7 +746,7 @@ def test_a_byte_flip_in_one_file_never_changes_another_files_rows(
 
 def test_months_a_load_touched_stay_withheld_until_their_checks_commit(root):
     from expectations.findings import run_ledger_checks, unchecked_months
-    from reports.warehouse import _blocks
+    from reports.data.warehouse import _blocks
 
     con, _ = _load(root, hold_unchecked=True)
     # The load committed; the process dies here, before its data-quality step.

@@ -33,11 +33,10 @@ import pytest
 
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
-from reports import labels, privacy
-from reports.dashboard import write_dashboard
+from reports import labels
+from reports.data import privacy
 from reports.formatting import NumberKind, format_change, format_value
-from reports.periodic import write_period_reports
-from reports.weekly import write_weekly_briefs
+from reports.publish import render_reports
 from tests.ledger_files import write_csv, write_xlsx
 
 MONTH, PRIOR = "2026-10", "2026-09"
@@ -145,10 +144,9 @@ def circulated(warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The month's reports, dashboard and a weekly brief in both languages, suppressed below 5."""
     out = tmp_path_factory.mktemp("circulated")
     for lang in ("zh", "en"):
-        write_period_reports(warehouse, out, "month", MONTH, lang, suppress_below=THRESHOLD)
-        write_period_reports(warehouse, out, "quarter", "2026-Q4", lang, suppress_below=THRESHOLD)
-        write_dashboard(warehouse, out, "month", MONTH, lang, suppress_below=THRESHOLD)
-        write_weekly_briefs(warehouse, out, "2026-W42", lang, suppress_below=THRESHOLD)
+        render_reports(warehouse, out, "month", [MONTH], lang, suppress_below=THRESHOLD)
+        render_reports(warehouse, out, "quarter", ["2026-Q4"], lang, suppress_below=THRESHOLD)
+        render_reports(warehouse, out, "week", ["2026-W42"], lang, suppress_below=THRESHOLD)
     return out
 
 
@@ -156,8 +154,7 @@ def circulated(warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def internal(warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("internal")
     for lang in ("zh", "en"):
-        write_period_reports(warehouse, out, "month", MONTH, lang)
-        write_dashboard(warehouse, out, "month", MONTH, lang)
+        render_reports(warehouse, out, "month", [MONTH], lang)
     return out
 
 
@@ -199,9 +196,9 @@ def test_privacy_list_names_catalogue_indicators():
 
 def test_threshold_is_checked(warehouse, tmp_path: Path):
     with pytest.raises(ValueError, match="at least 2"):
-        write_period_reports(warehouse, tmp_path, "month", MONTH, suppress_below=1)
+        render_reports(warehouse, tmp_path, "month", [MONTH], suppress_below=1)
     with pytest.raises(TypeError):
-        write_dashboard(warehouse, tmp_path, "month", MONTH, suppress_below="5")
+        render_reports(warehouse, tmp_path, "week", ["2026-W42"], suppress_below="5")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -324,10 +321,10 @@ def test_anomaly_message_about_a_sensitive_indicator_is_replaced(run: Settings, 
                values ('anomaly_mad_zscore', 'warning', 'D01', ?, ?, ?, 'mortality_rate', ?)""",
             [MONTH, f"死亡率本月为 {MORTALITY:.1%}（3例）", message_en, MORTALITY],
         )
-        shown = write_period_reports(con, tmp_path / "shown", "month", MONTH, "en")
-        hidden = write_period_reports(
-            con, tmp_path / "hidden", "month", MONTH, "en", suppress_below=THRESHOLD
-        )
+        shown = render_reports(con, tmp_path / "shown", "month", [MONTH], "en").rendered
+        hidden = render_reports(
+            con, tmp_path / "hidden", "month", [MONTH], "en", suppress_below=THRESHOLD
+        ).rendered
     page = next(p for p in shown if p.name == "D01.en.html").read_text(encoding="utf-8")
     assert "Mortality rate is 8.1%" in page
     for path in hidden:

@@ -1,0 +1,214 @@
+"""One department's indicators for a period, read from `PeriodData`: a row per catalogue
+indicator with its comparisons, band and status, and its values over the trend window.
+
+Figures that `publication_blocks` withholds, and small sensitive counts that a report for wide
+circulation suppresses (reports.data.privacy), are taken out here, once, so that no page, workbook,
+brief or dashboard built on these rows can show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metrics import catalogue
+from metrics.catalogue import Family, Indicator
+from reports import periods
+from reports.data import privacy
+from reports.data.warehouse import PeriodData
+from reports.formatting import NumberKind, is_missing, number_kind
+
+# metric_report columns an IndicatorRow carries, under the same names.
+_REPORT_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "prior_value",
+    "prior_change",
+    "prior_change_rel",
+    "yoy_value",
+    "yoy_change",
+    "yoy_change_rel",
+    "band_low",
+    "band_high",
+    "status",
+    "reason",
+    "prior_reason",
+    "yoy_reason",
+    "in_progress",
+    "depts_included",
+    "depts_in_group",
+)
+# A chart panel per indicator: more than four per family would be too small to read on A4.
+CHART_INDICATORS_PER_FAMILY = 4
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of one department and period, with its comparisons and status."""
+
+    indicator: Indicator
+    kind: NumberKind
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    prior_value: float | None = None
+    prior_change: float | None = None
+    prior_change_rel: float | None = None
+    yoy_value: float | None = None
+    yoy_change: float | None = None
+    yoy_change_rel: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    status: str | None = None
+    reason: str | None = None
+    # partial_period: the comparison is left out, the period (or its base) is not covered whole
+    prior_reason: str | None = None
+    yoy_reason: str | None = None
+    in_progress: bool | None = None
+    # A group's value: the departments it covers, of those in the group (覆盖 80/81 个科室)
+    depts_included: float | None = None
+    depts_in_group: float | None = None
+    # Not published: a data error blocks a month this figure is computed from.
+    withheld: bool = False
+    # Suppressed for circulation: the count behind the figure is below this threshold.
+    suppressed_below: int | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_below is not None
+
+    @property
+    def has_value(self) -> bool:
+        return not is_missing(self.value)
+
+    @property
+    def coverage_text(self) -> dict[str, int] | None:
+        """{included, total} when a group's value leaves some of its departments out."""
+        if self.depts_in_group is None or self.depts_included is None:
+            return None
+        if self.depts_included >= self.depts_in_group:
+            return None
+        return {"included": int(self.depts_included), "total": int(self.depts_in_group)}
+
+    @property
+    def few_events(self) -> bool:
+        """A value built on fewer events than the catalogue's few_events_below: said 例数少."""
+        return self.has_value and self.indicator.few_events(self.numerator, self.denominator)
+
+    @property
+    def has_band(self) -> bool:
+        return self.band_low is not None or self.band_high is not None
+
+    @property
+    def breached_limit(self) -> float | None:
+        """The band limit the value is outside of; None inside the band or without one."""
+        if not self.has_value:
+            return None
+        if self.band_high is not None and self.value > self.band_high:
+            return self.band_high
+        if self.band_low is not None and self.value < self.band_low:
+            return self.band_low
+        return None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An indicator's values over the trend window, None where it is not available."""
+
+    row: IndicatorRow
+    values: list[float | None]
+
+
+@dataclass
+class FamilySection:
+    family: Family
+    rows: list[IndicatorRow]
+    trends: list[Trend] = field(default_factory=list)
+
+
+def family_sections(data: PeriodData, dept: str) -> list[FamilySection]:
+    """Every catalogue family with every indicator row of the department, in catalogue order."""
+    sections = []
+    indicators = list(catalogue.indicators().values())
+    for family in catalogue.families().values():
+        rows, trends = [], []
+        for indicator in indicators:
+            if indicator.family != family.id:
+                continue
+            row = indicator_row(data, dept, indicator)
+            rows.append(row)
+            values = [published_value(data, dept, indicator.id, p) for p in data.trend]
+            if any(v is not None for v in values):
+                trends.append(Trend(row, values))
+        # Indicators with a band first: their status is what a reader looks for.
+        trends.sort(key=lambda trend: not trend.row.has_band)
+        sections.append(FamilySection(family, rows, trends[:CHART_INDICATORS_PER_FAMILY]))
+    return sections
+
+
+def indicator_row(
+    data: PeriodData, dept: str, indicator: Indicator, period: str | None = None
+) -> IndicatorRow:
+    """The indicator's row for `dept`, with withheld figures and comparisons taken out."""
+    period = period or data.period
+    kind = number_kind(indicator, data.denominators(dept, indicator.id))
+    report = data.value(dept, indicator.id, period)
+    publication = data.publication
+    if publication.withheld(dept, periods.months(data.grain, period), indicator.id):
+        return IndicatorRow(
+            indicator,
+            kind,
+            band_low=report.band_low if report else indicator.band_low,
+            band_high=report.band_high if report else indicator.band_high,
+            withheld=True,
+        )
+    if report is None:
+        # No row at all: the department has no input rows for this period.
+        return IndicatorRow(
+            indicator,
+            kind,
+            band_low=indicator.band_low,
+            band_high=indicator.band_high,
+            reason=indicator.missing,
+        )
+    fields = {name: getattr(report, name) for name in _REPORT_FIELDS}
+    hidden = privacy.suppressed(data, dept, indicator.id, period)
+    for base, prefix in ((report.prior_period, "prior"), (report.yoy_period, "yoy")):
+        if base and publication.withheld(dept, periods.months(data.grain, base), indicator.id):
+            for suffix in ("value", "change", "change_rel"):
+                fields[f"{prefix}_{suffix}"] = None
+        if privacy.base_hidden(data, dept, indicator.id, base):
+            fields[f"{prefix}_value"] = None
+        if hidden or privacy.base_hidden(data, dept, indicator.id, base):
+            # value − base gives either back
+            fields[f"{prefix}_change"] = fields[f"{prefix}_change_rel"] = None
+    if hidden:
+        # Nothing the count could be recomputed from: value × denominator is the numerator.
+        fields |= {"value": None, "numerator": None, "status": None, "reason": None}
+        return IndicatorRow(indicator, kind, **fields, suppressed_below=data.suppress_below)
+    return IndicatorRow(indicator, kind, **fields)
+
+
+def published_value(data: PeriodData, dept: str, metric: str, period: str) -> float | None:
+    """The value of a period of the window, None when missing, withheld or suppressed."""
+    report = data.value(dept, metric, period)
+    if report is None or report.value is None:
+        return None
+    if data.publication.withheld(dept, periods.months(data.grain, period), metric):
+        return None
+    if privacy.suppressed(data, dept, metric, period):
+        return None
+    return report.value
+
+
+def key_indicators(sections: list[FamilySection]) -> list[IndicatorRow]:
+    """Per family, the indicators with a band and a value; else the family's first with a value.
+
+    A withheld or suppressed row counts as having a value, so that its tile says why it is not
+    shown (and the tiles do not change with the suppression)."""
+    tiles = []
+    for section in sections:
+        shown = [row for row in section.rows if row.has_value or row.withheld or row.suppressed]
+        banded = [row for row in shown if row.has_band]
+        tiles.extend(banded or shown[:1])
+    return tiles

@@ -1,0 +1,152 @@
+"""改进建议: for each indicator outside its band, what to do and what it is worth, by the rules of
+`recommendations.toml` (one per indicator and side of the band).
+
+The effect is computed, not written: bringing a ratio N/D × scale from its value to the band limit
+at the same denominator changes the numerator by (limit − value) / scale × D in the period;
+the report states it per month (the period's months with data) and per calendar day.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from reports import labels
+from reports.content.indicators import IndicatorRow
+from reports.data.warehouse import PeriodData
+from reports.formatting import (
+    NumberKind,
+    format_band,
+    format_change,
+    format_points,
+    format_value,
+)
+
+RULES_PATH = Path(__file__).with_name("recommendations.toml")
+_STATUS_ORDER = {"alert": 0, "watch": 1}
+
+
+@dataclass(frozen=True)
+class Rule:
+    metric: str
+    side: str  # 'high' or 'low'
+    effect: str  # 'numerator' or 'gap'
+    effect_unit: str | None
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    row: IndicatorRow
+    status: str
+    side: str
+    limit: float
+    evidence: str
+    action: str
+    effect: float | None  # numerator change a month, magnitude, in effect_unit
+    effect_daily: float | None  # the same per calendar day
+    effect_unit: str | None
+
+
+@cache
+def rules() -> dict[tuple[str, str], Rule]:
+    """The rules by (indicator id or '*', side)."""
+    data = tomllib.loads(RULES_PATH.read_text(encoding="utf-8"))
+    loaded = {}
+    for raw in data["rule"]:
+        rule = Rule(
+            metric=raw["metric"],
+            side=raw["side"],
+            effect=raw["effect"],
+            effect_unit=raw.get("effect_unit"),
+            zh=raw["zh"],
+            en=raw["en"],
+        )
+        if rule.side not in ("high", "low") or rule.effect not in ("numerator", "gap"):
+            raise ValueError(f"{RULES_PATH.name}: rule {raw} has an unknown side or effect")
+        loaded[(rule.metric, rule.side)] = rule
+    return loaded
+
+
+def recommend(rows: dict[str, IndicatorRow], data: PeriodData, lang: str) -> list[Recommendation]:
+    """A recommendation for every published indicator outside its band, alerts first."""
+    found = []
+    for row in rows.values():
+        limit = row.breached_limit
+        if row.withheld or row.status not in _STATUS_ORDER or limit is None:
+            continue
+        side = "high" if row.band_high is not None and row.value > row.band_high else "low"
+        rule = rules().get((row.indicator.id, side)) or rules()[("*", side)]
+        found.append(_recommendation(row, side, limit, rule, data, lang))
+    return sorted(found, key=lambda r: _STATUS_ORDER[r.status])
+
+
+def _recommendation(
+    row: IndicatorRow, side: str, limit: float, rule: Rule, data: PeriodData, lang: str
+) -> Recommendation:
+    effect = effect_daily = None
+    if rule.effect == "numerator" and row.denominator is not None:
+        change = (limit - row.value) / row.indicator.scale * row.denominator
+        months, days = len(data.months_held) or 1, data.days or None
+        effect = abs(change) / months
+        effect_daily = abs(change) / days if days else None
+    unit = labels.unit(rule.effect_unit, lang) if rule.effect_unit else ""
+    action = rule.text(lang).format(
+        indicator=row.indicator.name(lang),
+        value=_with_unit(row.value, row, lang),
+        limit=_with_unit(limit, row, lang),
+        effect=_approx(effect),
+        effect_daily=_approx(effect_daily),
+        unit=unit,
+        gap=_gap(limit - row.value, row, lang),
+    )
+    return Recommendation(
+        row=row,
+        status=row.status,
+        side=side,
+        limit=limit,
+        evidence=evidence(row, lang),
+        action=action,
+        effect=effect,
+        effect_daily=effect_daily,
+        effect_unit=rule.effect_unit,
+    )
+
+
+def evidence(row: IndicatorRow, lang: str) -> str:
+    """本期 9.40 天，目标 ≤ 9.00（预警）；环比 +0.50，同比 +1.10."""
+    missing = "—"
+    return labels.text("evidence", lang).format(
+        value=_with_unit(row.value, row, lang),
+        band=format_band(row.band_low, row.band_high, row.kind) or missing,
+        status=labels.status(row.status, lang) or missing,
+        mom=format_change(row.prior_change, row.kind, lang) or missing,
+        yoy=format_change(row.yoy_change, row.kind, lang) or missing,
+    )
+
+
+def _with_unit(value: float, row: IndicatorRow, lang: str) -> str:
+    text = format_value(value, row.kind) or "—"
+    if row.kind is NumberKind.PERCENT:
+        return text
+    unit = labels.unit(row.indicator.unit, lang)
+    return f"{text} {unit}" if lang == "en" else f"{text}{unit}"
+
+
+def _gap(gap: float, row: IndicatorRow, lang: str) -> str:
+    if row.kind is NumberKind.PERCENT:
+        return format_points(abs(gap) * 100, lang).lstrip("+")
+    return _with_unit(abs(gap), row, lang)
+
+
+def _approx(amount: float | None) -> str:
+    """Round an estimate to what it is worth: whole units from 100 up, else one decimal."""
+    if amount is None:
+        return "—"
+    return f"{amount:,.0f}" if amount >= 100 else f"{amount:,.1f}"

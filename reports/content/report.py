@@ -1,0 +1,231 @@
+"""What one department's (or the hospital's) report of a period says, assembled from `PeriodData`:
+the indicators, the analysis built on them (attention, movement, peers, recommendations), the
+ledger detail, commentary and data quality.
+
+The HTML page and the Excel workbook both render this; neither queries the warehouse itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ledgers.specs import ledger
+from metrics import catalogue
+from reports import labels, periods
+from reports.content import attention, budget, decomposition, ledger_detail, peers, recommendations
+from reports.content.indicators import (
+    FamilySection,
+    IndicatorRow,
+    family_sections,
+    indicator_row,
+    key_indicators,
+    published_value,
+)
+from reports.data import privacy
+from reports.data.publication import Block
+from reports.data.warehouse import HOSPITAL, Department, Finding, PeriodData
+
+__all__ = [
+    "HOSPITAL",
+    "Department",
+    "FamilySection",
+    "IndicatorRow",
+    "ReportContent",
+    "indicator_row",
+    "key_indicators",
+    "period_content",
+    "published_value",
+]
+
+
+# The ledgers whose rows the service and supplies detail shows as they are.
+DETAIL_LEDGERS = ("patient_feedback", "appointments", "supplies")
+
+
+@dataclass(frozen=True)
+class Comment:
+    dept: str
+    dept_name: str
+    month: str
+    topic: str
+    factor: str | None
+    text: str
+    plan: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    indicator: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A re-issue of a report (reports.publish.revisions): 修订版 n, dated, what moved."""
+
+    number: int
+    issued: str  # ISO date, in the hospital's timezone
+    changes: tuple[Change, ...] = ()
+
+    def title(self, lang: str) -> str:
+        return f"{labels.text('revision', lang)} {self.number} ({self.issued})"
+
+
+@dataclass
+class ReportContent:
+    department: Department
+    grain: str
+    period: str
+    lang: str
+    trend_periods: list[str]
+    tiles: list[IndicatorRow]
+    families: list[FamilySection]
+    commentary: list[Comment]
+    blocks: list[Block] = field(default_factory=list)
+    attention: list[attention.AttentionItem] = field(default_factory=list)
+    decompositions: list[decomposition.Decomposition] = field(default_factory=list)
+    peers: peers.PeerComparison | None = None
+    recommendations: list[recommendations.Recommendation] = field(default_factory=list)
+    service: list[ledger_detail.LedgerFigure] = field(default_factory=list)
+    supplies: ledger_detail.SuppliesDetail | None = None
+    findings: list[Finding] = field(default_factory=list)
+    findings_checked: bool = False  # False: the dq_findings table does not exist (yet)
+    # A week, quarter or year still in progress is named by what it covers and marked 进行中
+    coverage: periods.Coverage = field(default_factory=periods.Coverage)
+    budget: budget.BudgetProgress | None = None  # 本年累计与预算进度 (a month's report)
+    # One line per ledger kind the hospital has not provided: which indicators it leaves out.
+    missing_ledgers: list[str] = field(default_factory=list)
+    # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
+    revision: Revision | None = None
+
+    @property
+    def dept_name(self) -> str:
+        return self.department.name(self.lang)
+
+    @property
+    def alarmed(self) -> set[str]:
+        """The indicators with an anomaly alarm this period: the 异常 mark beside their status."""
+        return {i.row.indicator.id for i in self.attention if i.anomalies and i.row is not None}
+
+    @property
+    def is_hospital(self) -> bool:
+        return self.department.code == HOSPITAL
+
+    @property
+    def withheld(self) -> bool:
+        """Whether some of the period's figures are withheld (the banner says which)."""
+        return bool(self.blocks)
+
+    @property
+    def detail_withheld(self) -> bool:
+        """Whether a ledger the service and supplies detail shows is in error."""
+        return any(b.blocks_ledger(kind) for b in self.blocks for kind in DETAIL_LEDGERS)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to show: no figure (shown, withheld or suppressed), no commentary, no
+        finding. Such a report is not written (a clinic with no activity in the period)."""
+        return not (
+            any(r.has_value or r.withheld or r.suppressed for r in self.rows.values())
+            or self.commentary
+            or self.findings
+        )
+
+    @property
+    def period_title(self) -> str:
+        return periods.title(self.grain, self.period, self.lang, self.coverage)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.coverage.in_progress
+
+    @property
+    def rows(self) -> dict[str, IndicatorRow]:
+        return {row.indicator.id: row for section in self.families for row in section.rows}
+
+
+def period_content(data: PeriodData, department: Department, lang: str) -> ReportContent:
+    """Everything the report of one department (or `ALL`) for the data's period shows."""
+    labels.check_language(lang)
+    sections = family_sections(data, department.code)
+    blocks = data.publication.blocks_for(department.code, data.months)
+    content = ReportContent(
+        department=department,
+        grain=data.grain,
+        period=data.period,
+        lang=lang,
+        trend_periods=data.trend,
+        tiles=key_indicators(sections),
+        families=sections,
+        commentary=_commentary(data, department, lang),
+        blocks=blocks,
+        findings=_findings(data, department),
+        findings_checked=data.findings_checked,
+        coverage=data.coverage,
+        missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
+    )
+    content.budget = budget.budget_progress(content.rows)
+    content.decompositions = decomposition.decompose(data, department.code, lang)
+    content.attention = attention.attention_items(
+        content.rows, content.findings, content.decompositions, department.code
+    )
+    content.peers = peers.compare(data, department, content.tiles, lang)
+    content.recommendations = recommendations.recommend(content.rows, data, lang)
+    if not content.detail_withheld:
+        content.service = ledger_detail.patient_service(data, department, lang)
+        content.supplies = ledger_detail.supplies(data, department, lang)
+    return content
+
+
+def missing_ledger_line(kind: str, lang: str) -> str:
+    """'未提供经济运行台账：经济指标暂缺': the ledger and the families of the indicators reading it."""
+    reading = {i.family for i in catalogue.indicators().values() if kind in i.inputs}
+    families = [f.name(lang) for f in catalogue.families().values() if f.id in reading]
+    return labels.text("missing_ledger", lang).format(
+        ledger=ledger(kind).title(lang), families=("、" if lang == "zh" else ", ").join(families)
+    )
+
+
+def _findings(data: PeriodData, department: Department) -> list[Finding]:
+    """The department's findings (the hospital's: all). A message about an indicator (an anomaly
+    states its value and history) whose value is withheld is replaced by a note; for
+    circulation, so is one about a sensitive indicator."""
+    found = [f for f in data.findings if department.is_hospital or f.dept == department.code]
+    sensitive = privacy.sensitive_indicators() if data.suppress_below is not None else set()
+    shown = []
+    for finding in found:
+        if finding.metric and data.publication.withheld(
+            finding.dept or HOSPITAL, [finding.period], finding.metric
+        ):
+            zh, en = privacy.finding_note(finding.metric, "withheld_finding")
+            finding = replace(finding, message_zh=zh, message_en=en)
+        elif finding.metric in sensitive:
+            zh, en = privacy.finding_note(finding.metric)
+            finding = replace(finding, message_zh=zh, message_en=en)
+        shown.append(finding)
+    return shown
+
+
+def _topic(topic: str, lang: str) -> str:
+    """A topic that is an indicator (stored as its id) by its name; a free topic as written."""
+    indicator = catalogue.indicators().get(topic)
+    return indicator.name(lang) if indicator else topic
+
+
+def _commentary(data: PeriodData, department: Department, lang: str) -> list[Comment]:
+    """The department's commentary rows; the hospital's report gathers every department's."""
+    names = {d.code: d for d in data.departments}
+    return [
+        Comment(
+            dept=row.dept,
+            dept_name=(names.get(row.dept) or Department(row.dept, row.dept, None)).name(lang),
+            month=row.month,
+            topic=_topic(row.topic, lang),
+            factor=labels.factor(row.factor, lang),
+            text=row.text,
+            plan=row.plan,
+        )
+        for row in data.commentary
+        if department.is_hospital or row.dept == department.code
+    ]

@@ -1,0 +1,80 @@
+"""周例会简报: one A4 page per department and for the hospital, for the Monday meeting.
+
+Last week's workload and bed figures (the catalogue's weekly indicators, those the daily workload
+ledger gives) against the week before and the same ISO week a year earlier, with a 9-week trend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metrics import catalogue
+from reports import periods
+from reports.content.indicators import IndicatorRow, Trend, indicator_row, published_value
+from reports.data.publication import Block
+from reports.data.warehouse import Department, PeriodData
+
+
+@dataclass
+class WeeklyBrief:
+    department: Department
+    week: str
+    lang: str
+    prior_week: str
+    yoy_week: str
+    trend_weeks: list[str]
+    rows: list[IndicatorRow]
+    blocks: list[Block]
+    coverage: periods.Coverage = periods.Coverage()  # a week in progress: to its last day held
+    # The trend panels' figures (banded indicators first), withheld values as on the page.
+    trends: list[Trend] = field(default_factory=list)
+
+    @property
+    def dept_name(self) -> str:
+        return self.department.name(self.lang)
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.blocks)
+
+    @property
+    def is_empty(self) -> bool:
+        """No figure of the week, shown, withheld or suppressed: the brief is not written."""
+        return not any(r.has_value or r.withheld or r.suppressed for r in self.rows)
+
+
+def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyBrief:
+    weekly = [i for i in catalogue.indicators().values() if i.weekly]
+    blocks = data.publication.blocks_for(department.code, data.months)
+    brief = WeeklyBrief(
+        department=department,
+        week=data.period,
+        lang=lang,
+        prior_week=periods.shift("week", data.period, -1),
+        yoy_week=_same_week_last_year(data.period),
+        trend_weeks=data.trend,
+        rows=[indicator_row(data, department.code, indicator) for indicator in weekly],
+        coverage=data.coverage,
+        # Only the blocks that withhold one of the brief's figures.
+        blocks=[b for b in blocks if any(b.blocks_metric(i.id) for i in weekly)],
+    )
+    brief.trends = _trends(brief, data)
+    return brief
+
+
+def _trends(brief: WeeklyBrief, data: PeriodData) -> list[Trend]:
+    """The indicators with a figure in the trend window, banded ones first."""
+    trends = []
+    for row in sorted(brief.rows, key=lambda r: not r.has_band):
+        values = [
+            published_value(data, brief.department.code, row.indicator.id, w)
+            for w in brief.trend_weeks
+        ]
+        if any(v is not None for v in values):
+            trends.append(Trend(row, values))
+    return trends
+
+
+def _same_week_last_year(week: str) -> str:
+    """The same ISO week number a year earlier, as metric_report's 同比 pairs weeks."""
+    return f"{int(week[:4]) - 1:04d}{week[4:]}"

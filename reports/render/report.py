@@ -1,0 +1,37 @@
+"""How a department's (or the hospital's) period report is written: its HTML page, optionally a
+one-file copy with plotly.js inlined, and its Excel workbook, all from one `ReportContent`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reports.content.report import ReportContent
+from reports.files import ASSET_HREF, report_file_name
+from reports.render.excel import write_period_workbook
+from reports.render.html import render_period_page
+
+
+def report_files(
+    period_dir: Path, stem: str, lang: str, self_contained: bool = False
+) -> list[Path]:
+    """The files of one department's report: the page, its one-file copy if asked, the workbook."""
+    names = [report_file_name(stem, lang, ".html")]
+    if self_contained:
+        names.append(report_file_name(stem, lang, ".html", standalone=True))
+    return [period_dir / name for name in [*names, report_file_name(stem, lang, ".xlsx")]]
+
+
+def write_department_report(
+    content: ReportContent, period_dir: Path, stem: str, self_contained: bool = False
+) -> list[Path]:
+    """Write one department's page (and one-file copy) and workbook; return them as
+    `report_files` lists them."""
+    files = report_files(period_dir, stem, content.lang, self_contained)
+    pages = [False, True] if self_contained else [False]
+    for path, inline in zip(files, pages, strict=False):
+        path.write_text(
+            render_period_page(content, self_contained=inline, asset_href=ASSET_HREF),
+            encoding="utf-8",
+        )
+    write_period_workbook(content, files[-1])
+    return files
