@@ -334,7 +334,9 @@ def render_unit(
                 print_ = fingerprint(unit.grain, unit.period, ASSET_HREF, content)
                 if _keep(files, print_, stored, result):
                     continue
-                content.revision, result.revisions[files[0].name] = revisions.revise(content, files)
+                content.revision, result.revisions[files[0].name] = revisions.revise(
+                    content, files, options.suppress_below
+                )
                 write_department_report(content, period_dir, stem, options.self_contained)
         except Exception as error:
             raise ReportFailed(

@@ -61,17 +61,26 @@ def revision_of(record: dict | None) -> Revision | None:
     return Revision(record["revision"], record["issued"], changes)
 
 
-def revise(content: ReportContent, files: list[Path]) -> tuple[Revision | None, dict]:
+def revise(
+    content: ReportContent, files: list[Path], suppress_below: int | None = None
+) -> tuple[Revision | None, dict]:
     """Before a report's files are written again: its revision to print and the record to store.
-    A new revision moves the files issued before into history/."""
+    A new revision moves the files issued before into history/.
+
+    A report written for another audience (another `suppress_below`) is a new issue, not a
+    revision: its list of changes would print, and its history keep, the figures the circulated
+    copy hides (死亡率 37.5% → <5)."""
     period_dir = files[0].parent
     stored = read_revisions(period_dir).get(files[0].name)
     now = figures(content)
+    fresh = {"revision": 0, "figures": now, "suppress_below": suppress_below}
     if stored is None or not all(path.exists() for path in files):
-        return None, {"revision": 0, "figures": now}
+        return None, fresh
+    if stored.get("suppress_below") != suppress_below:
+        return None, fresh
     before = stored.get("figures", {})
     if before == now or content.in_progress:
-        return revision_of(stored), {**stored, "figures": now}
+        return revision_of(stored), {**stored, "figures": now, "suppress_below": suppress_below}
     number = stored.get("revision", 0) + 1
     changes = [
         [name, before.get(name, MISSING), value]
@@ -87,6 +96,7 @@ def revise(content: ReportContent, files: list[Path]) -> tuple[Revision | None, 
         "issued": clock.today().isoformat(),
         "figures": now,
         "changes": changes,
+        "suppress_below": suppress_below,
     }
     return revision_of(record), record
 
