@@ -17,10 +17,7 @@ from pipelines.backup import MANIFEST, sha256_of, verify_backup
 from pipelines.cli import main
 from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
-from tests.test_reliability import EXPORTS, run_to_end
-
-# whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
-pytestmark = pytest.mark.slow
+from tests.test_reliability import EXPORTS, inbox, run_to_end  # noqa: F401 (inbox: a fixture)
 
 
 def ledger_files(home) -> list[tuple]:
@@ -29,18 +26,16 @@ def ledger_files(home) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def backed_up(two_ward_inbox, tmp_path_factory):
+def backed_up(inbox, tmp_path_factory):  # noqa: F811
     """A HOME after one run, and its backup."""
     home = tmp_path_factory.mktemp("home")
-    run_to_end(two_ward_inbox, home)
+    run_to_end(inbox, home)
     out = tmp_path_factory.mktemp("backups") / "monday"
     assert main(["backup", "--home", str(home), "--out", str(out)]) == 0
     return home, out
 
 
-def test_backup_restores_to_identical_exports_without_reading_again(
-    two_ward_inbox, backed_up, tmp_path
-):
+def test_backup_restores_to_identical_exports_without_reading_again(inbox, backed_up, tmp_path):  # noqa: F811
     home, out = backed_up
     manifest = json.loads((out / MANIFEST).read_text())
     names = set(manifest["files"])
@@ -52,7 +47,7 @@ def test_backup_restores_to_identical_exports_without_reading_again(
     restored = tmp_path / "restored"
     assert main(["restore", "--from", str(out), "--home", str(restored)]) == 0
     loaded_before = ledger_files(home)
-    run_to_end(two_ward_inbox, restored)
+    run_to_end(inbox, restored)
     # ledger_files keeps each file's loaded_at: a file read again would have a new row
     assert ledger_files(restored) == loaded_before
     for name in EXPORTS:

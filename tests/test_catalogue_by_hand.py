@@ -204,6 +204,38 @@ ROSTER = [
     ("SUR", "SD03", "doctor", "senior", 0.5, "2024-03-01", None, 8),
     *[("SUR", f"SN0{i}", "nurse", "junior", 1, "2015-01-01", None, None) for i in range(1, 9)],
     ("SUR", "ST01", "technician", "junior", 1, "2025-01-10", None, 12),
+    # MP01 (a pharmacist) renews the contract from 1 February 2025: a second row from the next
+    # day, neither a leaver nor a hire. ST02 (a technician) leaves on 15 January 2024, is rehired
+    # from 10 to 20 March 2024 and again from 5 January 2025: one leaver of 2024-Q1, not two.
+    ("MED", "MP01", "pharmacist", "intermediate", 1, "2015-01-01", "2025-01-31", None),
+    ("MED", "MP01", "pharmacist", "intermediate", 1, "2025-02-01", None, None),
+    ("SUR", "ST02", "technician", "junior", 1, "2015-01-01", "2024-01-15", None),
+    ("SUR", "ST02", "technician", "junior", 1, "2024-03-10", "2024-03-20", None),
+    ("SUR", "ST02", "technician", "junior", 1, "2025-01-05", None, None),
+]
+
+# The training ledger dates the hours (dept, staff code, date, hours, kind): with it, the
+# roster's training_hours above are ignored.
+TRAINING = [
+    ("MED", "MD01", "2024-01-15", 6, "course"),
+    ("MED", "MN01", "2024-03-05", 4, "cme"),
+    ("MED", "MD03", "2025-02-20", 16, "further_study"),
+    ("MED", "MD01", "2025-03-10", 8, "conference"),
+    ("SUR", "SD01", "2025-01-20", 12, "cme"),
+    ("SUR", "SN01", "2025-03-03", 2, "course"),
+    ("SUR", "SN02", "2025-03-03", 2, "course"),
+]
+
+# The complaints register (date, dept, category, channel, closed): closed within 15 days is in
+# time. The published count stays the feedback ledger's (FEEDBACK below gives every month).
+COMPLAINTS = [
+    ("2025-01-05", "MED", "waiting", "in_person", "2025-01-08"),  # 3 days: in time
+    ("2025-01-20", "MED", "attitude", "phone", "2025-02-10"),  # 21 days: late
+    ("2025-02-03", "MED", "waiting", "online", None),  # still open: not in time
+    ("2025-02-10", "MED", "cost", "in_person", "2025-02-25"),  # 15 days: in time
+    ("2025-01-12", "SUR", "quality", "letter", "2025-01-20"),
+    ("2025-03-01", "SUR", "waiting", "in_person", "2025-03-16"),
+    ("2024-02-02", "SUR", "environment", "online", "2024-02-05"),
 ]
 
 # Equipment: (asset, dept, name, large, purchased). CT-02 comes into service on 15 February 2025.
@@ -356,6 +388,11 @@ def write_inbox(inbox: Path) -> None:
         + [[m, dept, *a] for dept, months in APPOINTMENTS.items() for m, a in months.items()],
     )
     write_csv(inbox / "targets.csv", [["dept", "metric", "low", "high"], *map(list, TARGETS)])
+    write_csv(inbox / "training.csv", [["dept", "staff_code", "date", "hours", "kind"], *TRAINING])
+    write_csv(
+        inbox / "complaints.csv",
+        [["date", "dept", "category", "channel", "closed_date"], *COMPLAINTS],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -846,10 +883,70 @@ HAND_CASES: dict[str, list[Case]] = {
         Case("month", "2024-02", "MED", 0 / 58),  # a closed ward with doctors in post: a real 0
     ],
     "training_hours_per_fte": [
-        # MD03's 16 hours in the month he joins / (doctors 70 + nurses 42) / 28
-        Case("month", "2025-02", "MED", 16 / ((70 + 42) / 28)),
-        Case("month", "2025-01", "MED", 0),  # the roster records hours, none this month
-        Case("quarter", "2025-Q1", "ALL", (16 + 12) / ((225 + 135 + 225 + 720 + 81) / 90)),
+        # MD03's 16 hours of 20 Feb (the training ledger's; the roster's are ignored) /
+        # (doctors 70 + nurses 42 + pharmacist 28 FTE-days) / 28
+        Case("month", "2025-02", "MED", 16 / ((70 + 42 + 28) / 28)),
+        Case("month", "2025-01", "MED", 0),  # the ledger lists no training of MED this month
+        # 8 hours of 10 March / (doctors 93 + nurses 46.5 + pharmacist 31) / 31
+        Case("month", "2025-03", "MED", 8 / ((93 + 46.5 + 31) / 31)),
+        # (16 + 8) + (12 + 2 + 2) hours; ST01 81 and ST02 86 technician days, MP01 90
+        Case(
+            "quarter",
+            "2025-Q1",
+            "ALL",
+            (16 + 8 + 12 + 2 + 2) / ((225 + 135 + 90 + 225 + 720 + 81 + 86) / 90),
+        ),
+    ],  # fmt: skip
+    "staff_fte": [
+        # doctors 70 + nurses 42 + pharmacist 28 FTE-days / 28 days
+        Case("month", "2025-02", "MED", (70 + 42 + 28) / 28),
+        Case("quarter", "2025-Q1", "ALL", (225 + 135 + 90 + 225 + 720 + 81 + 86) / 90),
+        Case("year", "2024", "KIND:surgical", None, column="status"),  # no band
+    ],
+    "technicians_fte": [
+        Case("month", "2024-03", "SUR", 11 / 31),  # ST02 rehired 10–20 March
+        Case("quarter", "2025-Q1", "SUR", (81 + 86) / 90),  # ST01 from 10 Jan, ST02 from 5 Jan
+        Case("month", "2025-01", "KIND:medical", 0),  # a roster without technicians: a real 0
+    ],
+    "nurse_senior_title_share": [
+        # MN03 (intermediate, 31 days) of MN01 31 + MN02 15.5 + MN03 31 nurse FTE-days
+        Case("month", "2024-01", "MED", 31 / 77.5),
+        Case("month", "2025-01", "MED", 0),
+        # MN03's 31 + 14 days of MED's 77.5 + 57.5 + 46.5 and SUR's 8 × 91 nurse FTE-days
+        Case("year", "2024", "ALL", 45 / (181.5 + 728)),
+    ],
+    "hires": [
+        Case("month", "2024-03", "SUR", 2),  # SD03 (1 March) and ST02 rehired (10 March)
+        Case("quarter", "2024-Q1", "SUR", 2),
+        Case("month", "2025-02", "MED", 1),  # MD03; MP01's renewal from the next day is not
+        Case("quarter", "2025-Q1", "ALL", 3),  # MD03, ST01, ST02 (5 January)
+    ],
+    "leavers": [
+        Case("month", "2024-01", "SUR", 1),  # ST02 on 15 January
+        Case("month", "2024-03", "SUR", 1),  # ST02 again on 20 March
+        Case("quarter", "2024-Q1", "SUR", 1),  # one person: not a leaver twice
+        Case("month", "2025-01", "MED", 0),  # MP01's first contract ends, the next day's begins
+        Case("year", "2024", "ALL", 2),  # MN03 and ST02
+    ],
+    "turnover_rate": [
+        # 1 leaver / (staff-days: SD01 31 + SD02 31 + 8 nurses 248 + ST02 15) / 31
+        Case("month", "2024-01", "SUR", 1 / (325 / 31)),
+        # Q1: Jan 325, Feb 29 × 10 = 290, Mar 31 × 11 (SD03 counts 1 a day at half time) + ST02 11
+        Case("quarter", "2024-Q1", "SUR", 1 / ((325 + 290 + 352) / 91)),
+    ],
+    "complaints": [
+        Case("month", "2025-01", "MED", 1),  # the feedback ledger's, not the register's 2
+        Case("quarter", "2025-Q1", "ALL", 3 + 6),
+        Case("year", "2024", "SUR", 3),
+        Case("quarter", "2025-Q1", "KIND:medical", 1 + 2 + 0),
+    ],
+    "complaint_closure_rate": [
+        Case("month", "2025-01", "MED", 1 / 2),  # 3 days in time, 21 days late
+        Case("quarter", "2025-Q1", "MED", 2 / 4),  # + an open one and one closed on day 15
+        Case("quarter", "2025-Q1", "ALL", (2 + 2) / (4 + 2)),
+        Case("year", "2024", "KIND:surgical", 1 / 1),
+        na("month", "2024-01", "MED", "no_complaints"),
+        Case("quarter", "2025-Q1", "MED", "alert", column="status"),  # ≥ 95%
     ],
 }
 
@@ -1081,11 +1178,56 @@ class Hand:
 
     @property
     def training_hours(self) -> float:
-        # a posting's hours count in the month it starts
+        # the training ledger's hours, in the month they happen
+        held = {d.isoformat() for d in self.period_days}
+        return sum(h for dept_, _, day, h, _ in TRAINING if dept_ in self.depts and day in held)
+
+    def in_post(self, start: str, end: str | None) -> int:
+        """Days of the period a posting covers."""
         return sum(
-            hours or 0
-            for dept_, *_, start, _, hours in ROSTER
-            if dept_ in self.depts and start[:7] in self.months
+            1
+            for d in self.period_days
+            if D.fromisoformat(start) <= d and (end is None or d <= D.fromisoformat(end))
+        )
+
+    @property
+    def staff_days(self) -> int:
+        return sum(
+            self.in_post(start, end) for dept_, *_, start, end, _ in ROSTER if dept_ in self.depts
+        )
+
+    def moves(self, hires: bool) -> int:
+        """Staff codes whose posting starts (hires) or ends (leavers) in the period with no posting
+        of theirs in the department the day before (after): each code once."""
+        held = set(self.period_days)
+        found = set()
+        for dept_, code, *_, start, end, _ in ROSTER:
+            if dept_ not in self.depts or (not hires and end is None):
+                continue
+            day = D.fromisoformat(start if hires else end)
+            neighbour = day - dt.timedelta(days=1) if hires else day + dt.timedelta(days=1)
+            covered = any(
+                d == dept_ and c == code and D.fromisoformat(s) <= neighbour
+                and (e is None or neighbour <= D.fromisoformat(e))
+                for d, c, *_, s, e, _ in ROSTER
+            )  # fmt: skip
+            if day in held and not covered:
+                found.add((dept_, code))
+        return len(found)
+
+    def registered(self, in_time: bool = False) -> int | None:
+        """Complaints of the register dated in the period (closed within 15 days); None when the
+        register lists none of the group's."""
+        held = {d.isoformat() for d in self.period_days}
+        rows = [c for c in COMPLAINTS if c[1] in self.depts and c[0] in held]
+        if not rows:
+            return None
+        if not in_time:
+            return len(rows)
+        return sum(
+            1
+            for day, *_, closed in rows
+            if closed and (D.fromisoformat(closed) - D.fromisoformat(day)).days <= 15
         )
 
     @property
@@ -1290,6 +1432,17 @@ FORMULAS: dict[str, Callable[[Hand], tuple[float | None, float | None]]] = {
     ),
     "bed_days_per_doctor_day": lambda h: (h.daily("census"), h.fte_days("doctor")),
     "training_hours_per_fte": lambda h: (h.training_hours, h.fte_days() / h.days),
+    "staff_fte": lambda h: (h.fte_days(), h.days),
+    "technicians_fte": lambda h: (h.fte_days("technician"), h.days),
+    "nurse_senior_title_share": lambda h: (
+        h.fte_days("nurse", ("senior", "associate", "intermediate")),
+        h.fte_days("nurse"),
+    ),
+    "hires": lambda h: (h.moves(hires=True), 1),
+    "leavers": lambda h: (h.moves(hires=False), 1),
+    "turnover_rate": lambda h: (h.moves(hires=False), h.staff_days / h.days),
+    "complaints": lambda h: (h.kept("complaints"), 1),
+    "complaint_closure_rate": lambda h: (h.registered(in_time=True), h.registered()),
 }
 SCALE = {"consumables_per_100": 100, "complaints_per_10k": 10000, "cost_per_100_revenue": 100}
 

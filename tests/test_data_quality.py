@@ -237,6 +237,24 @@ def add_file(name: str, rows: list[list[object]]) -> Callable[[Ledgers], None]:
     return change
 
 
+def feedback_complaints(a: int, b: int, registered_a: int) -> Callable[[Ledgers], None]:
+    """A complaints column on the feedback ledger (A's and B's October counts) and a complaints
+    register listing `registered_a` of A's complaints."""
+
+    def change(files: Ledgers) -> None:
+        header, row_a, row_b = files["patient_feedback.csv"]
+        files["patient_feedback.csv"] = [[*header, "complaints"], [*row_a, a], [*row_b, b]]
+        files["complaints.csv"] = [
+            ["date", "dept", "category", "closed_date"],
+            *(
+                ["2026-10-0" + str(i + 1), "A", "waiting", "2026-10-09"]
+                for i in range(registered_a)
+            ),
+        ]
+
+    return change
+
+
 def both(*changes: Callable[[Ledgers], None]) -> Callable[[Ledgers], None]:
     def change(files: Ledgers) -> None:
         for step in changes:
@@ -418,6 +436,13 @@ CASES = {
         change=set_cells("appointments.csv", {"dept": "B"}, slots=330, booked=330, attended=320),
         expected={("attended_vs_visits", "error", "B", MONTH, "appointments.csv", None, 3)},
     ),
+    "complaints_vs_feedback": dict(
+        # the feedback ledger counts 3 of A's complaints in October, the register lists 2
+        change=feedback_complaints(a=3, b=0, registered_a=2),
+        expected={
+            ("complaints_vs_feedback", "warning", "A", MONTH, "patient_feedback.csv", None, 2)
+        },
+    ),
     "feedback_missing": dict(
         change=drop_rows("patient_feedback.csv", dept="B"),
         expected={
@@ -479,6 +504,8 @@ NEAR_MISSES = {
         add_rows("equipment.csv", ["EQ2", "A", "呼吸机", "2018-01-01", "2026-10-15"]),
         add_rows("equipment_usage.csv", ["EQ2", "2026-10", 12, 30, 40]),
     ),
+    # 2 counted, 2 registered; B counts none and the register lists none of B's
+    "complaints_vs_feedback": feedback_complaints(a=2, b=0, registered_a=2),
     # one posting ends the day before the next begins
     "staffing_overlap": both(
         set_cells("staffing.csv", {"staff_code": "D1"}, end_date="2026-10-14"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pytest
 
 from ledgers.loader import load_inbox
 from tests.ledger_files import write_csv, write_xlsx
@@ -125,4 +126,46 @@ def test_complaints_are_events_two_alike_are_two(tmp_path):
     assert con.execute(
         "select category, channel, count(*) from raw_complaints group by all order by all"
     ).fetchall() == [("attitude", "phone", 1), ("waiting", "in_person", 2)]
+    con.close()
+
+
+def test_the_register_counts_complaints_where_the_feedback_ledger_has_no_row(tmp_path):
+    """LEDGERS.md, complaints: a department-month's count stays the feedback ledger's where it
+    gives one; where it has no row, the register's count of the month (0 if it lists none)."""
+    from metrics.compute import compute_months
+
+    inbox = tmp_path / "inbox"
+    departments(inbox)
+    write_csv(
+        inbox / "workload.csv",
+        [["date", "dept", "outpatient_visits"]]
+        + [[f"2026-10-{d:02d}", dept, 100] for d in range(1, 32) for dept in ("CARD", "GSUR")],
+    )
+    write_csv(
+        inbox / "patient_feedback.csv",
+        [["month", "dept", "surveys", "satisfied", "complaints"], ["2026-10", "CARD", 50, 45, 4]],
+    )
+    write_csv(
+        inbox / "complaints.csv",
+        [["date", "dept", "category"],
+         ["2026-10-02", "CARD", "waiting"], ["2026-10-03", "CARD", "cost"],
+         ["2026-10-09", "GSUR", "attitude"]],
+    )  # fmt: skip
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_inbox(con, inbox)
+    compute_months(con, ["2026-10"])
+    values = dict(
+        con.execute(
+            "select dept, value from metric_values where grain = 'month' and period = '2026-10' "
+            "and metric = 'complaints'"
+        ).fetchall()
+    )
+    # CARD: the feedback ledger's 4 (the register lists 2: complaints_vs_feedback says so);
+    # GSUR: no feedback row, the register's 1; the hospital 4 + 1
+    assert (values["CARD"], values["GSUR"], values["ALL"]) == (4, 1, 5)
+    per_10k = con.execute(
+        "select value from metric_values where grain = 'month' and period = '2026-10' "
+        "and metric = 'complaints_per_10k' and dept = 'GSUR'"
+    ).fetchone()[0]
+    assert per_10k == pytest.approx(1 / 3100 * 10000)  # 31 days × 100 visits, no beds
     con.close()

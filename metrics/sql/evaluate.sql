@@ -30,7 +30,8 @@ with ledgers_missing as (
             {'ledger': 'supplies', 'missing': supplies_months is null},
             {'ledger': 'equipment_usage', 'missing': equipment_usage_months is null},
             {'ledger': 'staffing', 'missing': all_fte_days is null},
-            {'ledger': 'drg_weights', 'missing': not exists (select 1 from raw_drg_weights)}
+            {'ledger': 'drg_weights', 'missing': not exists (select 1 from raw_drg_weights)},
+            {'ledger': 'complaints', 'missing': not exists (select 1 from raw_complaints)}
         ] if l.missing] as ledgers,
         monthly_only_depts,
         coverage
@@ -129,6 +130,7 @@ select
         when missing_input = 'equipment_usage' then 'no_equipment'
         when missing_input = 'staffing' then 'no_staffing'
         when missing_input = 'drg_weights' then 'no_drg_weights'
+        when missing_input = 'complaints' then 'no_complaints_register'
         when numerator is null then missing
         when denominator is null then coalesce(missing_denominator, missing)
         else coalesce(zero, missing)

@@ -162,30 +162,71 @@ large_devices as (
     group by all
 ),
 
--- FTE-days: for each day of the month, the fte of every roster row in post that day.
+-- Hires and leavers (METRICS.md, Staffing): a posting that starts with no posting of the same
+-- staff code in the department the day before is a hire; one that ends with none the day after
+-- is a leaver. A new contract or title from the next day (a second row) is neither, and a person
+-- who leaves and is rehired later is a leaver once and a hire once.
+postings as (
+    select
+        s.*,
+        not exists (
+            select 1 from raw_staffing o
+            where o.dept = s.dept and o.staff_code = s.staff_code
+              and o.start_date <= s.start_date - 1
+              and coalesce(o.end_date, s.start_date) >= s.start_date - 1
+        ) as is_hire,
+        s.end_date is not null and not exists (
+            select 1 from raw_staffing o
+            where o.dept = s.dept and o.staff_code = s.staff_code
+              and o.start_date <= s.end_date + 1
+              and coalesce(o.end_date, s.end_date + 1) >= s.end_date + 1
+        ) as is_leaver
+    from raw_staffing s
+),
+
+-- FTE-days: for each day of the month, the fte of every roster row in post that day; staff-days
+-- count each posting 1 a day whatever its fte (the turnover rate's headcount).
 posting_months as (
     select
         s.dept,
         m.month,
         s.role,
         s.title,
+        s.staff_code,
+        least(coalesce(s.end_date, last_day(m.month)), last_day(m.month))
+            - greatest(s.start_date, m.month) + 1 as staff_days,
         s.fte::decimal(38, 10) * (least(coalesce(s.end_date, last_day(m.month)), last_day(m.month))
                  - greatest(s.start_date, m.month) + 1) as fte_days,
+        s.is_hire and date_trunc('month', s.start_date) = m.month as hired,
+        s.is_leaver and date_trunc('month', s.end_date) = m.month as left_post,
         -- The roster gives training hours per posting with no date of their own: they count in
-        -- the month the posting starts.
+        -- the month the posting starts (only without a training ledger, below).
         case when date_trunc('month', s.start_date) = m.month
             then s.training_hours::decimal(38, 10) end as training_hours
-    from raw_staffing s
+    from postings s
     join months m
       on s.start_date <= last_day(m.month)
      and coalesce(s.end_date, m.month) >= m.month
 ),
 
+-- The training ledger dates the hours: they count in the month they happen. When it holds any
+-- row it is the source of training hours, and the roster's column is ignored (LEDGERS.md).
+dated_training as (
+    select dept, cast(date_trunc('month', date) as date) as month,
+           sum(hours::decimal(38, 10)) as training_hours
+    from raw_training
+    where date_trunc('month', date) in (select month from months)
+    group by all
+),
+
 -- A department with a roster has staffing measures every month, 0 when nobody is in post; one
 -- without a roster has none (null: staffing unknown, never 0 doctors). Training hours are null for
--- a department whose roster records no training hours at all.
+-- a department whose roster records no training hours at all, where no training ledger is kept.
 rostered as (
-    select dept, bool_or(training_hours is not null) as records_training
+    select
+        dept,
+        bool_or(training_hours is not null)
+            or exists (select 1 from raw_training) as records_training
     from raw_staffing
     group by dept
 ),
@@ -197,15 +238,43 @@ staffing as (
         coalesce(sum(p.fte_days), 0) as all_fte_days,
         coalesce(sum(p.fte_days) filter (where p.role = 'doctor'), 0) as doctor_fte_days,
         coalesce(sum(p.fte_days) filter (where p.role = 'nurse'), 0) as nurse_fte_days,
+        coalesce(sum(p.fte_days) filter (where p.role = 'technician'), 0) as technician_fte_days,
         coalesce(sum(p.fte_days) filter (where p.role = 'doctor'
                                            and p.title in ('senior', 'associate')), 0)
             as senior_doctor_fte_days,
-        case when any_value(r.records_training) then coalesce(sum(p.training_hours), 0) end
-            as training_hours
+        coalesce(sum(p.fte_days) filter (where p.role = 'nurse'
+                                           and p.title in ('senior', 'associate', 'intermediate')),
+                 0) as senior_nurse_fte_days,
+        coalesce(sum(p.staff_days), 0) as staff_days,
+        -- not additive: the staff codes hired or leaving, counted afresh per period (a code
+        -- twice in a period is one person), kept as dept|code so a group sums its departments
+        coalesce(list(distinct p.dept || '|' || p.staff_code) filter (where p.hired), [])
+            as hire_codes,
+        coalesce(list(distinct p.dept || '|' || p.staff_code) filter (where p.left_post), [])
+            as leaver_codes,
+        case
+            when exists (select 1 from raw_training)
+                then coalesce(any_value(t.training_hours), 0)
+            when any_value(r.records_training) then coalesce(sum(p.training_hours), 0)
+        end as training_hours
     from rostered r
     cross join months m
     left join posting_months p on p.dept = r.dept and p.month = m.month
+    left join dated_training t on t.dept = r.dept and t.month = m.month
     group by r.dept, m.month
+),
+
+-- The complaints register (投诉登记): complaints count in the month they were made; closed in
+-- time = closed within 15 days of the complaint (an open one is not).
+registered_complaints as (
+    select
+        dept,
+        cast(date_trunc('month', date) as date) as month,
+        count(*) as registered_complaints,
+        count(*) filter (where closed_date - date <= 15) as complaints_closed_in_time
+    from raw_complaints
+    where date_trunc('month', date) in (select month from months)
+    group by all
 ),
 
 spine as (
@@ -213,6 +282,7 @@ spine as (
     union select dept, month from episodes
     union select dept, month from large_devices
     union select dept, month from staffing
+    union select dept, month from registered_complaints
 )
 
 select
@@ -221,9 +291,11 @@ select
     columns(workload.* exclude (dept, month)),
     columns(episodes.* exclude (dept, month)),
     columns(large_devices.* exclude (dept, month)),
-    columns(staffing.* exclude (dept, month))
+    columns(staffing.* exclude (dept, month)),
+    columns(registered_complaints.* exclude (dept, month))
 from spine
 left join workload using (dept, month)
 left join episodes using (dept, month)
 left join large_devices using (dept, month)
 left join staffing using (dept, month)
+left join registered_complaints using (dept, month)

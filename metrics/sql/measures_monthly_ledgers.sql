@@ -103,6 +103,24 @@ feedback as (
     group by all
 ),
 
+-- The complaints register stands in for the feedback ledger's count in a department-month that
+-- ledger has no row for (LEDGERS.md, complaints), in the months the register is kept (it holds
+-- some complaint of the month): a department it lists none for had none.
+register as (
+    select d.code as dept, r.month, count(c.dept) as complaints
+    from (
+        select distinct cast(date_trunc('month', date) as date) as month
+        from raw_complaints
+        where date_trunc('month', date) in (select month from months)
+    ) r
+    cross join raw_departments d
+    left join raw_complaints c on c.dept = d.code and date_trunc('month', c.date) = r.month
+    where not exists (
+        select 1 from raw_patient_feedback f where f.dept = d.code and f.month = r.month
+    )
+    group by all
+),
+
 appointments as (
     select
         dept,
@@ -140,6 +158,7 @@ spine as (
     union select dept, month from equipment
     union select dept, month from large_uses
     union select dept, month from feedback
+    union select dept, month from register
     union select dept, month from appointments
     union select dept, month from supplies
 )
@@ -154,7 +173,8 @@ select
         when large_uses.dept is not null then large_uses.large_device_uses
         when equipment.dept is not null then 0
     end as large_device_uses,
-    columns(feedback.* exclude (dept, month)),
+    columns(feedback.* exclude (dept, month, complaints)),
+    coalesce(feedback.complaints, register.complaints) as complaints,
     columns(appointments.* exclude (dept, month)),
     columns(supplies.* exclude (dept, month))
 from spine
@@ -162,5 +182,6 @@ left join finance using (dept, month)
 left join equipment using (dept, month)
 left join large_uses using (dept, month)
 left join feedback using (dept, month)
+left join register using (dept, month)
 left join appointments using (dept, month)
 left join supplies using (dept, month)

@@ -59,9 +59,14 @@ listed as (
         w.grain,
         w.period,
         g.group_code as dept,
-        sum(columns(m.* exclude (dept, month, drg_codes))),
+        sum(columns(m.* exclude (dept, month, drg_codes, hire_codes, leaver_codes))),
         -- not additive: the distinct DRG codes of the period and group, counted afresh
-        len(list_distinct(flatten(list(m.drg_codes)))) as drg_groups
+        len(list_distinct(flatten(list(m.drg_codes)))) as drg_groups,
+        -- the same for the staff hired and leaving (null where no department has a roster)
+        case when count(m.hire_codes) > 0
+            then len(list_distinct(flatten(list(m.hire_codes)))) end as hires,
+        case when count(m.leaver_codes) > 0
+            then len(list_distinct(flatten(list(m.leaver_codes)))) end as leavers
     from wanted w
     join dept_month_measures m on list_contains(w.months, m.month)
     join departments_in_groups g on g.dept = m.dept

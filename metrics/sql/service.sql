@@ -4,6 +4,14 @@
 -- satisfaction_rate = Σ satisfied / Σ surveys
 select grain, period, dept, 'satisfaction_rate' as metric, satisfied as numerator, surveys as denominator from period_sums
 union all
+-- complaints = Σ patient_feedback.complaints, a department-month it lacks: the register's count
+-- (measures_monthly_ledgers.sql)
+select grain, period, dept, 'complaints', complaints, 1 from period_sums
+union all
+-- complaint_closure_rate = complaints of P closed within 15 days / complaints of P registered
+select grain, period, dept, 'complaint_closure_rate', complaints_closed_in_time, registered_complaints
+from period_sums
+union all
 -- complaints_per_10k = Σ complaints / (visits + discharges) × 10,000 (scale), visits = outpatient +
 -- emergency (measures_daily.sql). A department without beds (no open beds and no discharges in the
 -- ledger) discharges nobody: 0 discharges, so that a clinic-only department such as 放射科 has a

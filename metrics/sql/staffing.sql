@@ -24,3 +24,22 @@ select grain, period, dept, 'bed_days_per_doctor_day', occupied_bed_days, doctor
 union all
 -- training_hours_per_fte = Σ training_hours / (all FTE-days / days(P))
 select grain, period, dept, 'training_hours_per_fte', training_hours, all_fte_days / days from period_sums
+union all
+-- staff_fte = all roles' FTE-days / days(P)
+select grain, period, dept, 'staff_fte', all_fte_days, days from period_sums
+union all
+-- technicians_fte = technician FTE-days / days(P)
+select grain, period, dept, 'technicians_fte', technician_fte_days, days from period_sums
+union all
+-- nurse_senior_title_share = senior + associate + intermediate nurse FTE-days / nurse FTE-days
+select grain, period, dept, 'nurse_senior_title_share', senior_nurse_fte_days, nurse_fte_days from period_sums
+union all
+-- hires = staff codes whose posting starts in P with none of theirs in the department the day
+-- before (distinct per period: period_sums.sql)
+select grain, period, dept, 'hires', hires, 1 from period_sums
+union all
+-- leavers = staff codes whose posting ends in P with none of theirs the day after
+select grain, period, dept, 'leavers', leavers, 1 from period_sums
+union all
+-- turnover_rate = leavers / (staff-days / days(P)), staff-days counting each posting 1 a day
+select grain, period, dept, 'turnover_rate', leavers, staff_days / days from period_sums
