@@ -11,7 +11,7 @@ SCALE ?= small
 BENCH_ARGS ?=
 INBOX ?=
 
-.PHONY: run test ui lint format browser bench clean
+.PHONY: run test test-fast ui lint format browser bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(STAMP)
 ## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+## test-fast: the suite without whole-pipeline runs (marked slow) and browser tests, while working
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 ## ui: the Dagster UI (behind deptops' guard: token, Host check, GraphQL over POST only) and the
 ## daemon that runs schedules and sensors; DAGSTER_HOME under var/. Open the address it prints.

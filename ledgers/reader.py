@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from xml.etree import ElementTree
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
 from ledgers import clock, limits, reader_child
@@ -137,7 +139,14 @@ def check_workbook(path: Path) -> None:
                     limits.check_sheet_area(archive, member, name, bounds)
     except LimitExceeded as error:
         raise FileError(str(error)) from None
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, EOFError, OSError):
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        UnicodeDecodeError,
+        EOFError,
+        OSError,
+        ElementTree.ParseError,
+    ):
         return  # not a workbook the checks understand: calamine says what is wrong with it
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as error:
         raise FileError(f"the workbook cannot be opened ({error}): is it a valid .xlsx?") from None
@@ -177,62 +186,83 @@ class UncalculatedFormula(str):
     ref: str
 
 
-_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
-_FORMULA = re.compile(rb"<f[^>]*?(?:/>|>(.*?)</f>)", re.S)
-_SAVED_VALUE = re.compile(rb"<v>[^<]+</v>")  # openpyxl writes an empty <v /> for none
+def _local(tag: str) -> str:
+    """An element's name without its namespace: `{…/main}c` and a prefixed `x:c` are both `c`."""
+    return tag.rpartition("}")[2]
+
+
+# A formula element, whatever its namespace prefix: `<f>`, `<f t="shared" …/>`, `<x:f>`.
+_HAS_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
 def uncalculated_formulas(path: Path) -> dict[str, dict[tuple[int, int], UncalculatedFormula]]:
     """Sheet name -> {(row index, column index): formula} for formula cells without a value.
-    python-calamine reads such cells as blank; the sheet XML says what they are."""
+    python-calamine reads such cells as blank; the sheet XML says what they are.
+
+    The sheet is parsed as XML (expat, streaming): attributes in any order (`<c s="1" r="A1">`),
+    any namespace prefix (`<x:c>`), cells without an `r` (their place follows the previous cell),
+    as other tools than Excel write them. Entities are not resolved."""
     found: dict[str, dict[tuple[int, int], UncalculatedFormula]] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             for name, member in _sheet_members(archive).items():
                 xml = archive.read(member)
-                if b"<f" not in xml:
+                if not _HAS_FORMULA.search(xml):
                     continue  # most ledgers hold no formula at all: nothing to parse
-                for letters, row, body in _CELL.findall(xml):
-                    formula = _FORMULA.search(body or b"")
-                    if formula is None or _SAVED_VALUE.search(body or b""):
-                        continue
-                    text = html.unescape((formula.group(1) or b"").decode("utf-8"))
-                    cell = UncalculatedFormula(f"={text}" if text else "(a shared formula)")
-                    cell.ref = f"{letters.decode()}{int(row)}"
-                    found.setdefault(name, {})[(int(row) - 1, _column_index(letters))] = cell
-    except (zipfile.BadZipFile, KeyError):
+                for (row, column), cell in _formula_cells(xml):
+                    found.setdefault(name, {})[(row, column)] = cell
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return {}
     return found
 
 
+def _formula_cells(xml: bytes) -> Iterator[tuple[tuple[int, int], UncalculatedFormula]]:
+    """((row index, column index), formula) of each formula cell of a sheet with no saved value."""
+    row, column = -1, -1
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+        name = _local(element.tag)
+        if event == "start":
+            if name == "row":
+                number = element.get("r")
+                row, column = (int(number) - 1 if number else row + 1), -1
+            continue
+        if name != "c":
+            continue
+        reference = element.get("r")
+        if reference:
+            letters, number = coordinate_from_string(reference)
+            row, column = number - 1, column_index_from_string(letters) - 1
+        else:
+            column += 1
+        children = {_local(child.tag): child for child in element}
+        formula, value = children.get("f"), children.get("v")
+        if formula is not None and (value is None or not (value.text or "").strip()):
+            text = formula.text or ""
+            cell = UncalculatedFormula(f"={text}" if text else "(a shared formula)")
+            cell.ref = f"{get_column_letter(column + 1)}{row + 1}"
+            yield (row, column), cell
+        element.clear()  # a sheet of a million cells is not held whole
+
+
 def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML part, from the workbook and its relationships."""
-    workbook = archive.read("xl/workbook.xml").decode("utf-8")
-    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-    targets |= {
-        rid: target
-        for target, rid in re.findall(
-            r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels
-        )
+    """Sheet name -> its XML part, from the workbook and its relationships (parsed as XML)."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in rels.iter()
+        if _local(rel.tag) == "Relationship"
     }
     members = {}
-    for tag in re.findall(r"<sheet\b[^>]*>", workbook):
-        name = re.search(r'name="([^"]*)"', tag)
-        rid = re.search(r'r:id="([^"]*)"', tag)
-        if name and rid and rid.group(1) in targets:
-            target = targets[rid.group(1)].lstrip("/")
-            members[html.unescape(name.group(1))] = (
-                target if target.startswith("xl/") else f"xl/{target}"
-            )
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        name = sheet.get("name")
+        if name is not None and rid in targets:
+            target = targets[rid].lstrip("/")
+            members[name] = target if target.startswith("xl/") else f"xl/{target}"
     return members
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters.decode():
-        index = index * 26 + ord(letter) - 64
-    return index - 1
 
 
 def _read_csv(path: Path) -> list[list[object]]:

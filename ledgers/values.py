@@ -10,11 +10,10 @@ import math
 import re
 import unicodedata
 
+from openpyxl.utils.datetime import from_excel
+
 from ledgers.specs import Column, normalise_header, reading_rules
 
-EXCEL_EPOCH = dt.date(
-    1899, 12, 30
-)  # serial 1 is 1900-01-01 once Excel's 1900 leap-year bug is absorbed
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 # The time of day after a date is read only to be range-checked (25:99 is no time): ledgers count days.
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
@@ -151,7 +150,7 @@ def _serial_or_compact(number: float) -> dt.date:
     if number.is_integer() and 19000101 <= number <= 29991231:
         return _date(str(int(number)))
     if number.is_integer() and FIRST_SERIAL <= number < 2958466:
-        return EXCEL_EPOCH + dt.timedelta(days=int(number))
+        return from_excel(int(number)).date()  # openpyxl absorbs Excel's 1900 leap-year bug
     if number.is_integer() and number < FIRST_SERIAL:
         raise CellError(
             f"expected a date, found the number {number:g}: Excel day numbers start at "

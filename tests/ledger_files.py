@@ -36,3 +36,24 @@ def write_csv(path: Path, rows: Iterable[Sequence[object]], encoding: str = "utf
 def days(first: dt.date, last: dt.date) -> list[dt.date]:
     """Every day from first to last, both included."""
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+# File times fixed in the past: timeliness findings do not depend on when the tests ran, and the
+# inbox sensor's settle time has passed.
+FILE_TIME = 1_750_000_000
+
+
+def write_departments(folder: Path, *rows: tuple[str, str, str]) -> Path:
+    """科室字典.csv: code, Chinese name, kind (内科系统, 外科系统, …)."""
+    return write_csv(folder / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], *rows])
+
+
+def write_one_ward(folder: Path, dates: list[dt.date]) -> Path:
+    """A (心内科) alone: 1 discharge a day, 10 open beds, census 8 (occupancy 0.8) on each date."""
+    write_departments(folder, ("A", "心内科", "内科系统"))
+    write_csv(
+        folder / "业务量.csv",
+        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
+        + [[day.isoformat(), "A", 1, 10, 8] for day in dates],
+    )
+    return folder

@@ -115,6 +115,7 @@ def test_each_expectation_of_a_blocking_suite_fails_on_a_row_that_breaks_it(ware
     assert validate_ledger(warehouse, kind).success  # rolled back: clean again
 
 
+@pytest.mark.slow
 def test_a_failing_blocking_check_stops_the_run_before_indicators(tmp_path):
     """A negative open-bed count in the accepted workload rows: the workload_expectations check on
     ledger_tables fails in the Dagster run, and `deptops run` stops before computing indicators."""

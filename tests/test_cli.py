@@ -7,7 +7,7 @@ import duckdb
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from pipelines.cli import main
-from tests.ledger_files import write_csv
+from tests.ledger_files import write_csv, write_departments
 
 
 def test_demo_and_templates_commands(tmp_path, capsys):
@@ -19,20 +19,11 @@ def test_demo_and_templates_commands(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "t").iterdir())[0] == "appointments_template.xlsx"
 
 
-def test_standalone_copies_open_offline(tmp_path, capsys):
-    inbox = tmp_path / "inbox"
-    write_csv(
-        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
-    )
-    write_csv(
-        inbox / "业务量.csv",
-        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
-        + [[f"2026-10-{d:02d}", "A", 1, 10, 8] for d in range(1, 32)],
-    )
+def test_standalone_copies_open_offline(tmp_path, capsys, october_ward):
     home = tmp_path / "home"
     home.mkdir()
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        load_inbox(con, inbox)
+        load_inbox(con, october_ward)
         compute_months(con, months_with_data(con))
     assert main(["standalone", "--period", "2026-10", "--home", str(home)]) == 0
     assert "2 self-contained reports" in capsys.readouterr().out
@@ -45,10 +36,7 @@ def test_standalone_copies_open_offline(tmp_path, capsys):
 def test_suppress_below_reaches_the_reports(tmp_path, capsys):
     """3 deaths in 8 episodes: mortality 3 / 8 = 37.5%, shown to the department, hidden for
     circulation with --suppress-below 5."""
-    inbox = tmp_path / "inbox"
-    write_csv(
-        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
-    )
+    inbox = write_departments(tmp_path / "inbox", ("A", "心内科", "内科系统")).parent
     write_csv(
         inbox / "出院.csv",
         [["病例编号", "出院科室", "入院日期", "出院日期", "转归"]]

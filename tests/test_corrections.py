@@ -19,24 +19,26 @@ from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
 from reports.publish.revisions import read_revisions
 from tests.ledger_files import write_csv
-from tests.test_reliability import inbox  # noqa: F401 (a fixture)
 
-# tests/test_reliability.py's inbox: A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds,
+# whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
+pytestmark = pytest.mark.slow
+
+# tests/conftest.py's two_ward_inbox: A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds,
 # census 18), 2 admissions and 2 discharges a day, 2025-01-01 … 2025-06-30.
 CORRECTED_DAY = "2025-06-03"
 
 
 @pytest.fixture(scope="module")
-def corrected(inbox, tmp_path_factory):  # noqa: F811
+def corrected(two_ward_inbox, tmp_path_factory):
     """HOME after a first run, then after B's open beds of 3 June corrected from 20 to 22."""
     folder = tmp_path_factory.mktemp("corrections")
     ledgers = folder / "inbox"
-    shutil.copytree(inbox, ledgers)
+    shutil.copytree(two_ward_inbox, ledgers)
     # a finance ledger, so that no month is withheld for the want of one
     finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
     finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in range(1, 7) for d in "AB"]
     write_csv(ledgers / "finance.csv", finance)
-    stamp = os.stat(inbox / "业务量.csv").st_mtime
+    stamp = os.stat(two_ward_inbox / "业务量.csv").st_mtime
     os.utime(ledgers / "finance.csv", (stamp, stamp))
     settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
     first = run_pipeline(settings, progress=lambda _line: None)

@@ -385,3 +385,41 @@ def test_cross_column_rules(con, inbox):
         (3, "手术日期"),
         (4, "药品费"),
     ]
+
+
+def test_formulas_without_saved_values_are_found_as_other_tools_write_them(tmp_path):
+    """The sheet XML is parsed, not matched: attributes in another order (`<c s="1" r="B2">`), a
+    namespace prefix (`<x:c>`), cells without `r` (placed after the previous cell) and shared
+    formulas are all found; a formula with a saved value is not (its value is read)."""
+    from ledgers.reader import uncalculated_formulas
+    from tests.test_robustness import _workbook
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    plain = (
+        f'<worksheet xmlns="{main}"><sheetData>'
+        '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>'
+        '<row r="2"><c s="1" r="B2"><f>SUM(1,2)</f></c></row>'
+        '<row r="4"><c><v>1</v></c><c t="n"><f>A4+1</f><v></v></c></row>'
+        '<row><c r="D5"><f t="shared" si="0"/></c></row>'
+        "</sheetData></worksheet>"
+    )
+    _workbook(tmp_path / "plain.xlsx", plain.encode())
+    found = uncalculated_formulas(tmp_path / "plain.xlsx")["S"]
+    assert {key: (str(cell), cell.ref) for key, cell in found.items()} == {
+        (1, 1): ("=SUM(1,2)", "B2"),  # s before r
+        (3, 1): ("=A4+1", "B4"),  # no r: the cell after A4; an empty <v> is no value
+        (4, 3): ("(a shared formula)", "D5"),  # a row without r follows row 4
+    }
+    prefixed = (
+        f'<x:worksheet xmlns:x="{main}"><x:sheetData><x:row r="3">'
+        '<x:c r="C3"><x:f>A1*2</x:f></x:c><x:c r="D3"><x:f>1</x:f><x:v>1</x:v></x:c>'
+        "</x:row></x:sheetData></x:worksheet>"
+    )
+    _workbook(tmp_path / "prefixed.xlsx", prefixed.encode())
+    found = uncalculated_formulas(tmp_path / "prefixed.xlsx")["S"]
+    assert {key: (str(cell), cell.ref) for key, cell in found.items()} == {(2, 2): ("=A1*2", "C3")}
+    # a workbook without a formula, and one whose sheet is no XML, give none (calamine judges it)
+    _workbook(tmp_path / "none.xlsx", f'<worksheet xmlns="{main}"/>'.encode())
+    _workbook(tmp_path / "broken.xlsx", b"<worksheet><f>")
+    assert uncalculated_formulas(tmp_path / "none.xlsx") == {}
+    assert uncalculated_formulas(tmp_path / "broken.xlsx") == {}

@@ -25,7 +25,7 @@ from pipelines.automation import affected_range
 from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
 from pipelines.runner import dagster_instance
 from pipelines.settings import Settings
-from tests.ledger_files import write_csv
+from tests.ledger_files import write_csv, write_one_ward
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,14 +33,7 @@ OLD = time.time() - 3600  # a modification time well past the sensor's settle ti
 
 
 def small_inbox(folder: Path) -> Path:
-    write_csv(
-        folder / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
-    )
-    write_csv(
-        folder / "业务量.csv",
-        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
-        + [[f"2025-0{m}-0{d}", "A", 1, 10, 8] for m in (1, 2) for d in (1, 2)],
-    )
+    write_one_ward(folder, [dt.date(2025, m, d) for m in (1, 2) for d in (1, 2)])
     for path in folder.iterdir():
         os.utime(path, (OLD, OLD))
     return folder
@@ -221,31 +214,47 @@ def test_affected_range(touched, last, expected):
     assert affected_range(touched, held) == expected
 
 
-def test_warehouse_held_by_another_process_is_waited_for(settings, instance):
-    """Another process holds the DuckDB file for a moment: the load waits (the resource backs off)
-    and then succeeds, instead of failing the run."""
+def test_warehouse_held_by_another_process_is_waited_for(settings, instance, monkeypatch):
+    """Another process holds the DuckDB file: the load's connection is refused, the resource backs
+    off, and the holder lets go only after that refusal; the run then succeeds instead of failing.
+    The order of events proves the wait, not a clock."""
     settings.home.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-            " time.sleep(4); c.close()",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " input(); c.close(); print('released', flush=True)",
             str(settings.warehouse),
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    started = time.monotonic()
+    refused = []
+    real_connect = duckdb.connect
+
+    def connect(*args, **kwargs):
+        try:
+            return real_connect(*args, **kwargs)
+        except duckdb.IOException:  # the lock: let go once the first attempt has met it
+            refused.append(args[:1])
+            if len(refused) == 1:
+                holder.stdin.write("\n")
+                holder.stdin.flush()
+                assert holder.stdout.readline().strip() == "released"
+            raise
+
+    monkeypatch.setattr(duckdb, "connect", connect)
     result = (
         build_definitions(settings)
         .resolve_job_def(LOAD_JOB)
         .execute_in_process(instance=instance, raise_on_error=False)
     )
     assert holder.wait() == 0
-    assert result.success
-    assert time.monotonic() - started > 1  # it did wait for the other process
+    assert refused  # the load met the lock …
+    assert result.success  # … and waited it out
 
 
 def test_file_locked_on_a_shared_drive_is_retried(settings, instance, monkeypatch):
@@ -297,6 +306,7 @@ def deptops_run(settings: Settings, *extra: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_one_waits_and_the_warehouse_is_sound(settings):
     first = deptops_run(settings)
     second = deptops_run(settings)
@@ -308,6 +318,7 @@ def test_two_runs_at_once_one_waits_and_the_warehouse_is_sound(settings):
     assert b"month,2025-01,A,bed_occupancy,0.8," in metrics
 
 
+@pytest.mark.slow
 def test_a_run_while_another_holds_home(settings):
     """Deterministic: this test holds the run lock itself, as a run in progress would."""
     settings.home.mkdir(parents=True)

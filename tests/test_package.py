@@ -19,7 +19,9 @@ from pipelines.cli import main
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
 from tests.ledger_files import write_csv
-from tests.test_reliability import inbox  # noqa: F401 (a fixture)
+
+# whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
+pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "骨科-2025-六月!"
@@ -27,12 +29,12 @@ MONTH = "2025-06"
 
 
 @pytest.fixture(scope="module")
-def home(inbox, tmp_path_factory):  # noqa: F811
-    """tests/test_reliability.py's inbox (A 心内科, B 骨科), each with its operations assistant and
+def home(two_ward_inbox, tmp_path_factory):
+    """tests/conftest.py's two_ward_inbox (A 心内科, B 骨科), each with its operations assistant and
     a finance ledger, after a real run."""
     folder = tmp_path_factory.mktemp("package")
     ledgers = folder / "inbox"
-    shutil.copytree(inbox, ledgers)
+    shutil.copytree(two_ward_inbox, ledgers)
     write_csv(
         ledgers / "科室字典.csv",
         [
@@ -44,7 +46,7 @@ def home(inbox, tmp_path_factory):  # noqa: F811
     finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
     finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in range(1, 7) for d in "AB"]
     write_csv(ledgers / "finance.csv", finance)
-    stamp = os.stat(inbox / "业务量.csv").st_mtime
+    stamp = os.stat(two_ward_inbox / "业务量.csv").st_mtime
     for path in ledgers.iterdir():
         os.utime(path, (stamp, stamp))
     settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)

@@ -9,8 +9,10 @@ import pytest
 
 from pipelines.runner import run_pipeline
 from pipelines.settings import REPO_ROOT, Settings
-from tests.ledger_files import write_csv
 from tests.postgres import postgres_server
+
+# whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -19,23 +21,17 @@ def postgres():
         yield settings
 
 
-def test_production_instance_on_postgres_runs_a_month(tmp_path, monkeypatch, postgres):
+def test_production_instance_on_postgres_runs_a_month(
+    tmp_path, monkeypatch, postgres, october_ward
+):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     shutil.copyfile(REPO_ROOT / "dagster.production.yaml", dagster_home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     for name, value in postgres.items():
         monkeypatch.setenv(name, value)
-    inbox = tmp_path / "inbox"
-    write_csv(
-        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
-    )
     # October 2026: 31 days × 10 open beds, 8 occupied -> occupancy 248 / 310 = 0.8
-    write_csv(
-        inbox / "业务量.csv",
-        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
-        + [[f"2026-10-{d:02d}", "A", 1, 10, 8] for d in range(1, 32)],
-    )
+    inbox = october_ward
     summary = run_pipeline(Settings(home=tmp_path / "home", inbox=inbox), progress=lambda _: None)
     assert summary.months == ["2026-10"]
     assert not summary.blocking_failed

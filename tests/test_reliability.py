@@ -3,7 +3,6 @@ the same results as an undisturbed run; the same inbox gives byte-identical expo
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -12,35 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger_files import days, write_csv
+# whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
+pytestmark = pytest.mark.slow
 
 EXPORTS = ("metrics.csv", "data_quality.csv", "rejected_rows.csv")
-
-
-@pytest.fixture(scope="module")
-def inbox(tmp_path_factory) -> Path:
-    import datetime as dt
-
-    folder = tmp_path_factory.mktemp("inbox")
-    write_csv(
-        folder / "科室字典.csv",
-        [
-            ["科室编码", "科室名称", "科室类型"],
-            ["A", "心内科", "内科系统"],
-            ["B", "骨科", "外科系统"],
-        ],
-    )
-    rows = [["日期", "科室", "入院人数", "出院人数", "实际开放床位", "期末在院人数"]]
-    for dept, beds in (("A", 10), ("B", 20)):
-        census = beds - 2
-        for day in days(dt.date(2025, 1, 1), dt.date(2025, 6, 30)):
-            rows.append([day.isoformat(), dept, 2, 2, beds, census])
-    rows.append(["2025-07-01", "A", "two", 1, 10, 8])  # one rejected row
-    write_csv(folder / "业务量.csv", rows)
-    stamp = 1_750_000_000  # fixed file times: timeliness findings do not depend on when we ran
-    for path in folder.iterdir():
-        os.utime(path, (stamp, stamp))
-    return folder
 
 
 def deptops(inbox: Path, home: Path) -> subprocess.Popen:
@@ -60,14 +34,14 @@ def run_to_end(inbox: Path, home: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def undisturbed(inbox, tmp_path_factory) -> Path:
+def undisturbed(two_ward_inbox, tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("undisturbed")
-    run_to_end(inbox, home)
+    run_to_end(two_ward_inbox, home)
     return home / "reports"
 
 
-def test_same_inbox_gives_byte_identical_exports(inbox, undisturbed, tmp_path):
-    run_to_end(inbox, tmp_path / "again")
+def test_same_inbox_gives_byte_identical_exports(two_ward_inbox, undisturbed, tmp_path):
+    run_to_end(two_ward_inbox, tmp_path / "again")
     for name in EXPORTS:
         assert (tmp_path / "again" / "reports" / name).read_bytes() == (
             undisturbed / name
@@ -76,16 +50,18 @@ def test_same_inbox_gives_byte_identical_exports(inbox, undisturbed, tmp_path):
 
 
 @pytest.mark.parametrize("when", ["loading ledgers", "computing indicators"])
-def test_killed_run_then_next_run_completes_with_same_results(inbox, undisturbed, tmp_path, when):
+def test_killed_run_then_next_run_completes_with_same_results(
+    two_ward_inbox, undisturbed, tmp_path, when
+):
     home = tmp_path / "home"
-    process = deptops(inbox, home)
+    process = deptops(two_ward_inbox, home)
     for line in process.stdout:
         if line.startswith(when):
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=600)
     assert process.returncode == -signal.SIGKILL
-    output = run_to_end(inbox, home)
+    output = run_to_end(two_ward_inbox, home)
     assert "deptops run summary" in output
     for name in EXPORTS:
         assert (home / "reports" / name).read_bytes() == (undisturbed / name).read_bytes(), name
