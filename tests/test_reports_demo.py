@@ -297,3 +297,24 @@ def test_the_demo_raises_anomaly_alarms_in_at_most_5_percent_of_department_month
     assert alarmed / department_months <= 0.05, alarmed
     # improvements are notes, and there are some: the checks still look
     assert any(f.is_note for f in found) and any(not f.is_note for f in found)
+
+
+def test_plotly_accepts_every_figure_the_reports_draw(reports):
+    """Each chart of every page (departments, the hospital, dashboards, weekly briefs) is a figure
+    plotly itself validates: go.Figure raises on a property plotly.js does not know, which it
+    would silently ignore when drawing."""
+    import plotly.graph_objects as go
+
+    from tests.figures import page_figures
+
+    checked, kinds = 0, set()
+    for page in sorted(reports.rglob("*.html")):
+        for div_id, figure in page_figures(page.read_text(encoding="utf-8")):
+            try:
+                go.Figure(figure)  # validate=True
+            except ValueError as error:
+                raise AssertionError(f"{page.name} {div_id}: {error}") from None
+            checked += 1
+            kinds.add(div_id.split("-")[1] if "-" in div_id else div_id)
+    assert checked > 20, checked  # every family's chart on each report, and the dashboards'
+    assert "hospital" in kinds  # the dashboard's hospital trends

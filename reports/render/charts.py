@@ -61,6 +61,12 @@ def family_chart(section: FamilySection, periods: list[str], lang: str) -> str |
     return trend_chart(f"chart-{section.family.id}", panels, periods)
 
 
+def _domain(low: float, high: float) -> list[float]:
+    """An axis domain within [0, 1]: the sums above leave -1e-16 for the bottom panel, which
+    plotly refuses (and plotly.js replaces by [0, 1], drawing that panel over the others)."""
+    return [max(0.0, round(low, 12)), min(1.0, round(high, 12))]
+
+
 def trend_chart(
     div_id: str,
     panels: list[Panel],
@@ -103,7 +109,7 @@ def trend_chart(
             }
         )
         layout[f"xaxis{suffix}"] = {
-            "domain": [left, left + panel_width],
+            "domain": _domain(left, left + panel_width),
             "anchor": f"y{suffix}",
             # Every period on the axis, in order, even where a value is missing.
             "type": "category",
@@ -114,7 +120,7 @@ def trend_chart(
             "linecolor": "#b8c2cc",
         }
         layout[f"yaxis{suffix}"] = {
-            "domain": [top - panel_share, top],
+            "domain": _domain(top - panel_share, top),
             "anchor": f"x{suffix}",
             "tickformat": PLOTLY_TICK_FORMATS[panel.kind],
             "gridcolor": GRID_COLOUR,
