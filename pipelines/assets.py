@@ -333,12 +333,21 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
         outcome = render_reports(*where, **options)
     from reports.data.warehouse import read_extent
 
+    pages = []
     with duckdb.get_connection() as con:
         extent = read_extent(con)
+        if grain == "month":
+            from reports.publish.assistants import write_assistant_pages
+
+            # after the month's reports, which they link to; the data month's
+            pages = write_assistant_pages(
+                con, settings.reports, settings.lang, suppress_below=settings.suppress_below
+            )
     index = write_index(settings.reports, settings.lang, extent)
     return dg.MaterializeResult(
         metadata={
             "reports": [str(p) for p in outcome.rendered],
+            "assistant_pages": len(pages),
             "count": len(outcome.rendered),
             "reports_rendered": outcome.reports_rendered,
             "reports_unchanged": outcome.reports_unchanged,

@@ -160,6 +160,43 @@ def _package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _topic(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.topic import topic_out_dir
+    from reports.publish.topic import write_topic_report
+
+    home = args.home.resolve()
+    warehouse = home / "warehouse.duckdb"
+    if not warehouse.exists():
+        print(f"deptops: no warehouse at {warehouse}: run `deptops run` first", file=sys.stderr)
+        return 2
+    settings = Settings(home=home, inbox=home / "inbox")
+    out_dir = args.out.resolve() if args.out else topic_out_dir(settings, None)
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            files = write_topic_report(
+                con,
+                out_dir,
+                _listed(args.dept),
+                _listed(args.metrics),
+                args.first,
+                args.last,
+                title=args.title,
+                lang=args.lang,
+            )
+    except (ValueError, OSError) as error:  # TopicError says what to change
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote the topic report to {files[0]} and {files[1].name}")
+    return 0
+
+
+def _listed(text: str) -> list[str]:
+    """'MED, SUR' -> ['MED', 'SUR'] (a full-width comma counts too)."""
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
 def _ui(args: argparse.Namespace) -> int:
     import os
 
@@ -247,6 +284,23 @@ def parser() -> argparse.ArgumentParser:
     package.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     package.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     package.set_defaults(handler=_package)
+
+    topic = commands.add_parser(
+        "topic", help="a special-topic report (专题分析): indicators over any range of months"
+    )
+    topic.add_argument("--dept", required=True, help="department codes, comma-separated (ALL)")
+    topic.add_argument(
+        "--metrics",
+        required=True,
+        help="indicators by id, Chinese or English name, comma-separated",
+    )
+    topic.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
+    topic.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
+    topic.add_argument("--title", help="the report's title (default: the indicators' names)")
+    topic.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
+    topic.add_argument("--out", type=Path, help="folder to write to (HOME/reports/topics)")
+    topic.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    topic.set_defaults(handler=_topic)
 
     ui = commands.add_parser("ui", help="the Dagster UI behind deptops' guard (token, Host, POST)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")

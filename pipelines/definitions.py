@@ -9,6 +9,7 @@ from pipelines.assets import DeptopsConfig, WarehouseResource, build_assets
 from pipelines.automation import build_inbox_sensor, build_months_sensor, build_schedule
 from pipelines.backup import build_backup_schedule
 from pipelines.settings import Settings
+from pipelines.topic import build_topic_job
 
 LOAD_JOB = "load_ledgers"
 MONTHLY_JOB = "monthly_pipeline"
@@ -64,6 +65,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     backup_job, backup_schedule = build_backup_schedule(settings)
     jobs.append(backup_job)
     schedules.append(backup_schedule)
+    jobs.append(build_topic_job(settings))  # launched by hand from the launchpad, no schedule
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

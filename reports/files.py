@@ -21,6 +21,8 @@ STANDALONE_SUFFIX = ".standalone"
 # English files sit beside the Chinese ones: CARD.html and CARD.en.html.
 LANGUAGE_SUFFIXES = {"zh": "", "en": ".en"}
 DASHBOARD_STEM = "dashboard"
+# One page per operations assistant (运营助理), beside the period folders: reports/assistants/
+ASSISTANTS_DIR = "assistants"
 # File stems the report folders use for their own pages: a department may not take them.
 RESERVED_STEMS = {DASHBOARD_STEM, "index", "departments"}
 
@@ -53,6 +55,11 @@ def safe_file_stem(code: str) -> str:
 def report_file_name(stem: str, lang: str, suffix: str, *, standalone: bool = False) -> str:
     """'CARD.html', 'CARD.en.html', 'CARD.en.standalone.html', 'CARD.en.xlsx'."""
     return f"{stem}{LANGUAGE_SUFFIXES[lang]}{STANDALONE_SUFFIX if standalone else ''}{suffix}"
+
+
+def assistant_file_name(assistant: str, lang: str, suffix: str) -> str:
+    """An operations assistant's page or workbook in ASSISTANTS_DIR: the name made safe."""
+    return report_file_name(safe_file_stem(assistant), lang, suffix)
 
 
 def parse_report_file_name(name: str) -> tuple[str, str, bool, str] | None:

@@ -350,6 +350,7 @@ def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
         "annual_report_job",
         "weekly_report_job",
         "backup_job",
+        "topic_report",
     }
 
 

@@ -7,11 +7,12 @@ links to each department's reports of the period; an Excel copy of the same tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from metrics import catalogue
 from metrics.catalogue import Indicator
 from reports import labels, periods
+from reports.content.assistants import AssistantScore, assistant_scores
 from reports.content.indicators import (
     IndicatorRow,
     Trend,
@@ -55,6 +56,8 @@ class DashboardView:
     hospital_trends: list[Trend]  # the hospital's key indicators, banded ones first
     blocks: list[Block]
     coverage: periods.Coverage = periods.Coverage()
+    # 运营助理台账质量评分 (issue 19): each assistant's ledger quality in the period's months
+    assistant_scores: list[AssistantScore] = field(default_factory=list)
 
     @property
     def period_title(self) -> str:
@@ -76,6 +79,7 @@ def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
         hospital_trends=_hospital_trends(data),
         blocks=data.publication.blocks_for(HOSPITAL, data.months),
         coverage=data.coverage,
+        assistant_scores=assistant_scores(data.departments, data.quality, data.months),
     )
 
 

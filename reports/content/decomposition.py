@@ -22,8 +22,11 @@ terms are rounded so that they add up to the shown total to the last digit (larg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
+from typing import Protocol
 
 from metrics import catalogue
 from reports import labels, periods
@@ -102,6 +105,18 @@ PRODUCTS = (
 OCCUPANCY_EXPLAINS = ("bed_occupancy", "occupied_bed_days", "alos", "bed_work_days", "bed_turnover")
 OCCUPANCY_READS = (*OCCUPANCY_EXPLAINS, "avg_open_beds")
 
+
+class Figure(Protocol):
+    """An indicator's value with the numerator and denominator of its formula (a ReportValue of
+    a period, a RangeValue of a range of months)."""
+
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+
+
+Figures = Callable[[str], Figure | None]  # metric -> its figure in one period
+
 _CENT = Decimal("0.01")
 _HUNDREDTH_PP = Decimal("0.01")
 
@@ -110,15 +125,44 @@ def decompose(data: PeriodData, dept: str, lang: str) -> list[Decomposition]:
     """Every decomposition that the department's figures allow, against the previous period and
     the same period a year earlier (once when those are the same period, as for a year)."""
     result = []
+    now = partial(data.value, dept)
     for comparison in ("prior", "yoy"):
         for product in PRODUCTS:
-            found = _product(data, dept, product, comparison, lang)
-            if found:
-                result.append(found)
-        found = _occupancy(data, dept, comparison, lang)
-        if found:
-            result.append(found)
-    return result
+            base = _base(data, dept, product.rate, comparison, (product.rate, *product.explains))
+            if base is not None:
+                before = partial(_value_in, data, dept, base)
+                result.append(_product(product, now, before, base, comparison, lang))
+        base = _base(data, dept, "bed_occupancy", comparison, OCCUPANCY_READS)
+        if base is not None:
+            before = partial(_value_in, data, dept, base)
+            result.append(_occupancy(now, before, base, comparison, lang))
+    return [found for found in result if found is not None]
+
+
+def decompose_between(
+    now: Figures,
+    before: Figures,
+    base_period: str,
+    comparison: str,
+    lang: str,
+    published: Callable[[tuple[str, ...]], bool] = lambda _reads: True,
+) -> list[Decomposition]:
+    """Every decomposition between two sets of figures of one department (`now(metric)` and
+    `before(metric)` give a value with its numerator and denominator, or None), as for a range
+    of months against the same months a year earlier; `published(reads)` says whether the
+    figures a decomposition reads may be shown in both."""
+    result = [
+        _product(product, now, before, base_period, comparison, lang)
+        for product in PRODUCTS
+        if published((product.rate, *product.explains))
+    ]
+    if published(OCCUPANCY_READS):
+        result.append(_occupancy(now, before, base_period, comparison, lang))
+    return [found for found in result if found is not None]
+
+
+def _value_in(data: PeriodData, dept: str, period: str, metric: str) -> ReportValue | None:
+    return data.value(dept, metric, period)
 
 
 def _base(
@@ -147,7 +191,7 @@ def _base(
     return base
 
 
-def _complete(*reports: ReportValue | None) -> bool:
+def _complete(*reports: Figure | None) -> bool:
     return all(
         r is not None and r.numerator is not None and r.denominator is not None and r.denominator
         for r in reports
@@ -155,15 +199,13 @@ def _complete(*reports: ReportValue | None) -> bool:
 
 
 def _product(
-    data: PeriodData, dept: str, product: Product, comparison: str, lang: str
+    product: Product, now: Figures, before: Figures, base: str, comparison: str, lang: str
 ) -> Decomposition | None:
-    base = _base(data, dept, product.rate, comparison, (product.rate, *product.explains))
-    if base is None:
+    current, earlier = now(product.rate), before(product.rate)
+    if not _complete(current, earlier):
         return None
-    now, before = data.value(dept, product.rate), data.value(dept, product.rate, base)
-    if not _complete(now, before):
-        return None
-    r1, v1, r0, v0 = now.numerator, now.denominator, before.numerator, before.denominator
+    r1, v1 = current.numerator, current.denominator
+    r0, v0 = earlier.numerator, earlier.denominator
     p1, p0 = r1 / v1, r0 / v0
     volume = (v1 - v0) * p0
     price = v1 * (p1 - p0)
@@ -215,15 +257,14 @@ def _product(
     )
 
 
-def _occupancy(data: PeriodData, dept: str, comparison: str, lang: str) -> Decomposition | None:
-    base = _base(data, dept, "bed_occupancy", comparison, OCCUPANCY_READS)
-    if base is None:
-        return None
+def _occupancy(
+    now: Figures, before: Figures, base: str, comparison: str, lang: str
+) -> Decomposition | None:
     figures = {}
-    for key, period in (("1", data.period), ("0", base)):
-        alos = data.value(dept, "alos", period)
-        occupied = data.value(dept, "occupied_bed_days", period)
-        beds = data.value(dept, "avg_open_beds", period)  # available bed-days / days(P)
+    for key, value in (("1", now), ("0", before)):
+        alos = value("alos")
+        occupied = value("occupied_bed_days")
+        beds = value("avg_open_beds")  # available bed-days / days(P)
         if not _complete(alos, occupied, beds) or not beds.value:
             return None
         # D, D × L (Σ LOS), B, days(P), a

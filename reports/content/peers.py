@@ -61,6 +61,13 @@ def group_label(department: Department, lang: str) -> str:
     return labels.kind(department.kind, lang)
 
 
+def rank_among(value: float, published: list[float], direction: str) -> int:
+    """1 + how many of `published` are better (lower for `down`, higher otherwise): ties share."""
+    if direction == "down":
+        return 1 + sum(1 for v in published if v < value)
+    return 1 + sum(1 for v in published if v > value)
+
+
 def _peer_row(
     data: PeriodData, department: Department, row: IndicatorRow, members: list[Department]
 ) -> PeerRow:
@@ -79,10 +86,7 @@ def _peer_row(
     best_first = direction in ("up", "down")
     rank = None
     if not department.is_hospital and row.has_value and published:
-        if direction == "down":
-            rank = 1 + sum(1 for v in published if v < row.value)
-        else:
-            rank = 1 + sum(1 for v in published if v > row.value)
+        rank = rank_among(row.value, published, direction)
     group_value = None
     if not department.is_hospital and department.kind:
         group = f"{KIND_PREFIX}{department.kind}"

@@ -57,6 +57,7 @@ class Department:
     name_zh: str
     name_en: str | None
     kind: str | None = None
+    assistant: str | None = None  # 运营助理, as the department list writes it
 
     def name(self, lang: str) -> str:
         """The name in the reader's language; an English name left blank falls back to Chinese."""
@@ -103,6 +104,18 @@ class CommentRow:
     factor: str | None
     text: str
     plan: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """A row of ledger_quality: one department's ledger quality in one month, each 0–100."""
+
+    dept: str
+    month: str
+    completeness: float | None
+    timeliness: float | None
+    accuracy: float | None
+    score: float | None
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,8 @@ class PeriodData:
     # (reports.data.privacy); None hides nothing.
     suppress_below: int | None = None
     extent: periods.DataExtent | None = None
+    # The ledger quality of the period's months (the dashboard's assistants' scores).
+    quality: list[QualityRow] = field(default_factory=list)
     _denominators: dict | None = field(default=None, repr=False)
 
     @property
@@ -232,7 +247,7 @@ def load_period(
         held_months=held,
         departments=departments,
         values=values,
-        commentary=_commentary(con, months),
+        commentary=read_commentary(con, months),
         ledger_rows={
             kind: _ledger_rows(con, kind, months)
             for kind in ("patient_feedback", "appointments", "supplies")
@@ -242,6 +257,7 @@ def load_period(
         publication=Publication(_blocks(con) if BLOCKS_TABLE in tables else [], kinds),
         extent=read_extent(con) if "data_extent" in tables else None,
         missing_ledgers=missing_ledgers(con, tables),
+        quality=read_ledger_quality(con, months),
     )
 
 
@@ -273,8 +289,8 @@ def read_departments(con: duckdb.DuckDBPyConnection) -> list[Department]:
     hospital = Department(HOSPITAL, labels.text("hospital", "zh"), labels.text("hospital", "en"))
     rows = con.execute(
         # a list without Chinese names: the English (or local) name, else the code
-        "select code, coalesce(name_zh, name_en, code), name_en, kind from raw_departments "
-        "order by code"
+        "select code, coalesce(name_zh, name_en, code), name_en, kind, nullif(trim(assistant), '') "
+        "from raw_departments order by code"
     ).fetchall()
     return [hospital, *(Department(*row) for row in rows)]
 
@@ -322,13 +338,31 @@ def _month_dates(months: list[str]) -> list[dt.date]:
     return [dt.date.fromisoformat(f"{m}-01") for m in months]
 
 
-def _commentary(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[CommentRow]:
+def read_commentary(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[CommentRow]:
+    """The commentary rows of these months ('2026-10'), by month, department and topic."""
     rows = con.execute(
         """select dept, strftime(month, '%Y-%m'), topic, factor, text, plan from raw_commentary
            where list_contains(?, month) order by month, dept, topic""",
         [_month_dates(months)],
     ).fetchall()
     return [CommentRow(*row) for row in rows]
+
+
+def read_ledger_quality(
+    con: duckdb.DuckDBPyConnection, months: list[str] | None = None
+) -> list[QualityRow]:
+    """The data-quality stage's ledger_quality rows (of these months; every month when None),
+    by month and department; none before the checks have run."""
+    if "ledger_quality" not in existing_tables(con):
+        return []
+    query = "select dept, month, completeness, timeliness, accuracy, score from ledger_quality"
+    if months is None:
+        rows = con.execute(f"{query} order by month, dept").fetchall()
+    else:
+        rows = con.execute(
+            f"{query} where list_contains(?, month) order by month, dept", [months]
+        ).fetchall()
+    return [QualityRow(dept, month, *(_clean(v) for v in values)) for dept, month, *values in rows]
 
 
 def _ledger_rows(con: duckdb.DuckDBPyConnection, kind: str, months: list[str]) -> list[dict]:

@@ -24,6 +24,7 @@ PANEL_HEIGHT_PX = 230
 COLUMNS = 2
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 LINE_COLOUR = "#1f5f99"
+LAST_YEAR_COLOUR = "#9aa5b1"
 BAND_COLOUR = "#2e7d32"
 GRID_COLOUR = "#e6ebf1"
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
@@ -39,6 +40,9 @@ class Panel:
     kind: NumberKind
     band_low: float | None = None
     band_high: float | None = None
+    # A second, dashed line (the same months a year earlier) and the two lines' names
+    last_year: list[float | None] | None = None
+    names: tuple[str, str] | None = None
 
 
 def panel_title(indicator: Indicator, lang: str) -> str:
@@ -108,6 +112,18 @@ def trend_chart(
                 "showlegend": False,
             }
         )
+        if panel.last_year is not None:
+            names = panel.names or ("", "")
+            data[-1]["hovertemplate"] = f"{names[0]} %{{x}}: %{{text}}<extra></extra>"
+            data.append(
+                data[-1]
+                | {
+                    "y": panel.last_year,
+                    "line": {"color": LAST_YEAR_COLOUR, "width": 2, "dash": "dash"},
+                    "text": [format_value(v, panel.kind) or "" for v in panel.last_year],
+                    "hovertemplate": f"{names[1]} %{{x}}: %{{text}}<extra></extra>",
+                }
+            )
         layout[f"xaxis{suffix}"] = {
             "domain": _domain(left, left + panel_width),
             "anchor": f"y{suffix}",

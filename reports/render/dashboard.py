@@ -12,9 +12,16 @@ from reports import labels, periods
 from reports.content.dashboard import DashboardView, Line
 from reports.data import privacy
 from reports.data.publication import KIND_PREFIX
-from reports.files import ASSET_HREF, DASHBOARD_STEM, report_file_name
+from reports.files import (
+    ASSET_HREF,
+    ASSISTANTS_DIR,
+    DASHBOARD_STEM,
+    assistant_file_name,
+    report_file_name,
+)
 from reports.formatting import EXCEL_FORMATS
 from reports.render import charts
+from reports.render.assistants import score_cells, score_columns
 from reports.render.html import render_page
 from reports.render.workbook import (
     FIRST_DATA_ROW,
@@ -52,6 +59,9 @@ def write_dashboard_files(view: DashboardView, period_dir: Path) -> list[Path]:
             departments=view.departments,
             totals=view.totals,
             blocks=view.blocks,
+            assistant_scores=[
+                (s, assistant_href(s.assistant, lang)) for s in view.assistant_scores
+            ],
         ),
         encoding="utf-8",
     )
@@ -117,7 +127,24 @@ def _write_workbook(path: Path, view: DashboardView, lines: list[Line]) -> Path:
             f"${status_column}{FIRST_DATA_ROW}",
             lang,
         )
+    if view.assistant_scores:
+        _assistant_sheet(workbook, view)
     workbook.properties.title = f"{t('dashboard_title')} {view.period}"
     workbook.properties.creator = "deptops"
     workbook.save(path)
     return path
+
+
+def assistant_href(name: str, lang: str) -> str:
+    """The link from a period's folder to an assistant's page (reports/publish/assistants.py)."""
+    return f"../{ASSISTANTS_DIR}/{assistant_file_name(name, lang, '.html')}"
+
+
+def _assistant_sheet(workbook: Workbook, view: DashboardView) -> None:
+    """运营助理台账质量评分: every assistant's scores in the period's months (names stay text)."""
+    lang = view.lang
+    sheet = workbook.create_sheet(sheet_name(labels.text("desk_assistants_scores", lang)))
+    title(sheet, f"{labels.text('desk_assistants_scores', lang)} · {view.period_title}")
+    columns = score_columns(lang, "desk_assistant")
+    rows = [score_cells(score) for score in view.assistant_scores]
+    finish_table(sheet, columns, write_table(sheet, columns, rows), freeze_columns=1)
