@@ -292,6 +292,23 @@ def test_topic_decomposition_over_the_range(cli_report):
     assert 'data-dept="RES" data-decomposition="op_revenue"' in html
 
 
+def test_topic_charts_draw_last_year_as_a_second_line(cli_report):
+    import plotly.graph_objects as go
+
+    from tests.figures import page_figures
+
+    page, _ = cli_report
+    figures = dict(page_figures(page.read_text("utf-8")))
+    assert sorted(figures) == ["chart-topic-0", "chart-topic-1"]  # MED, RES
+    med = figures["chart-topic-0"]
+    go.Figure(med)  # plotly accepts it
+    # occupancy panel: this range solid, the same months a year earlier dashed (census / 20)
+    solid, dashed = med["data"][0], med["data"][1]
+    assert solid["y"] == pytest.approx([0.90, 0.80, 0.75, 0.85])
+    assert dashed["y"] == pytest.approx([0.80, 0.75, 0.70, 0.80])
+    assert dashed["line"]["dash"] == "dash" and "dash" not in solid["line"]
+
+
 def test_topic_commentary_is_the_ranges_on_the_chosen_indicators(cli_report):
     page, book = cli_report
     html = page.read_text("utf-8")
