@@ -15,12 +15,23 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.compute import create_formulas, load_holidays, measured_months, month_start, sql
+from metrics.compute import (
+    create_formulas,
+    formulas_fingerprint,
+    load_holidays,
+    measured_months,
+    month_start,
+    sql,
+)
 
 RANGE = "range"
 RANGE_LY = "range_ly"
 # The reason of a value left out because the data does not hold every month of its range.
 PARTIAL = "partial_period"
+
+
+class StaleWarehouse(ValueError):
+    """The warehouse's values were computed by other formulas (the code was upgraded since)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,14 @@ def evaluate_range(
     has no value (reason `partial_period`): its sums would pass fewer months for the range."""
     check_range(first, last)
     calendar = load_holidays(holidays)
+    stored = con.execute("select value from metric_state where key = 'formulas'").fetchone()
+    if stored is None or stored[0] != formulas_fingerprint(calendar):
+        # the measure tables were built by other SQL (an upgrade since the last run): the range's
+        # formulas may not even bind to them
+        raise StaleWarehouse(
+            "the warehouse was computed with other formulas than this version's: "
+            "run `deptops run` (or the monthly job) first"
+        )
     con.execute(
         f"create or replace temp table calendar as {sql('calendar')}",
         {"months": measured_months(con)} | calendar.params(),

@@ -27,7 +27,7 @@ import pytest
 
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months
-from metrics.ranges import PARTIAL, evaluate_range
+from metrics.ranges import PARTIAL, StaleWarehouse, evaluate_range
 from tests.ledger_files import days, write_csv
 
 D = dt.date
@@ -146,12 +146,11 @@ def write_inbox(inbox: Path) -> None:
 def warehouse(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("topic")
     write_inbox(root / "inbox")
-    (root / "holidays.toml").write_text("holidays = []\nadjusted_workdays = []\n", "utf-8")
     path = root / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         report = load_inbox(con, root / "inbox")
         assert report.rows_rejected == 0, report.rejected_by_reason
-        compute_months(con, MONTHS, holidays=root / "holidays.toml")
+        compute_months(con, MONTHS)  # the default holiday calendar, as `deptops run`
     return path
 
 
@@ -199,6 +198,15 @@ def test_a_window_the_data_does_not_hold_whole_has_no_value(warehouse):
     occupancy = partial.value("MED", "bed_occupancy")
     assert occupancy.value is None and occupancy.reason == PARTIAL
     assert (occupancy.months_covered, occupancy.months_in_period) == (3, 4)
+
+
+def test_a_warehouse_computed_by_other_formulas_is_refused(warehouse, tmp_path):
+    # another holiday calendar stands for any change of formulas since the warehouse was filled
+    other = tmp_path / "holidays.toml"
+    other.write_text("holidays = [2026-01-02]\nadjusted_workdays = []\n", "utf-8")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        with pytest.raises(StaleWarehouse, match="deptops run"):
+            evaluate_range(con, "2025-11", "2026-02", holidays=other)
 
 
 def test_range_spelling_is_checked(warehouse):
