@@ -12,6 +12,7 @@ from expectations.suites import validate_ledger
 from ledgers.export import write_changes_csv, write_rejected_csv
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
+from metrics.effects import write_actions_csv
 from metrics.export import write_metrics_csv
 from pipelines import roots
 from pipelines.quality import build_quality_checks
@@ -215,7 +216,8 @@ def build_assets(settings: Settings) -> tuple[list, list]:
     def metrics_csv(duckdb: DuckDBResource, deptops: DeptopsConfig) -> dg.MaterializeResult:
         """HOME/reports/metrics.csv (every indicator, grain, period and department),
         rejected_rows.csv (every ledger row not loaded, and why), changes.csv (every corrected
-        cell, old -> new) and data_quality.csv (every data-quality finding)."""
+        cell, old -> new), data_quality.csv (every data-quality finding) and actions.csv (every
+        improvement measure with its effect)."""
         settings = deptops.settings()
         reports = settings.reports
         with duckdb.get_connection() as con:
@@ -223,12 +225,15 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             rejected = write_rejected_csv(con, reports / "rejected_rows.csv")
             corrections = write_changes_csv(con, reports / "changes.csv")
             findings = write_data_quality_csv(con, reports / "data_quality.csv", settings.lang)
+            # the improvement measures with their effect (METRICS.md, 实施效果)
+            measures = write_actions_csv(con, reports / "actions.csv")
         return dg.MaterializeResult(
             metadata={
                 "metrics_rows": rows,
                 "rejected_rows": rejected,
                 "corrections": corrections,
                 "findings": findings,
+                "measures": measures,
                 "path": dg.MetadataValue.path(str(reports / "metrics.csv")),
             }
         )

@@ -1,0 +1,136 @@
+"""The effect of an improvement measure (METRICS.md, 实施效果) by hand, through the real stack:
+ledgers in tmp_path -> load_inbox -> compute_months -> compute_effects / actions.csv.
+
+One department (CARD) surveys its patients monthly from January 2024 to December 2025 (the data
+month). Satisfied of 100 surveyed, and complaints:
+  2024: Jan–Jun 80, Jul 85, Aug–Dec 90;        complaints 4 every month
+  2025: Jan–Jun 82, Jul 80, Aug 190 of 200 surveyed, Sep–Dec 97;  complaints Jan–Jun 6, Jul 5,
+        Aug–Dec 3
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import duckdb
+import pytest
+
+from ledgers.loader import load_inbox
+from metrics.compute import compute_months, months_with_data
+from metrics.effects import CSV_COLUMNS, compute_effects, effect_sentence, write_actions_csv
+from tests.ledger_files import write_csv
+
+
+def feedback_row(month: str) -> list:
+    year, m = int(month[:4]), int(month[5:])
+    if year == 2024:
+        satisfied = 80 if m <= 6 else (85 if m == 7 else 90)
+        return [month, "CARD", 100, satisfied, 4]
+    if month == "2025-08":
+        return [month, "CARD", 200, 190, 3]
+    satisfied = 82 if m <= 6 else (80 if m == 7 else 97)
+    return [month, "CARD", 100, satisfied, 6 if m <= 6 else (5 if m == 7 else 3)]
+
+
+MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+
+
+@pytest.fixture(scope="module")
+def effects(tmp_path_factory):
+    root = tmp_path_factory.mktemp("effects")
+    inbox = root / "inbox"
+    write_csv(
+        inbox / "departments.csv", [["code", "name_zh", "kind"], ["CARD", "心内科", "medical"]]
+    )
+    write_csv(
+        inbox / "patient_feedback.csv",
+        [["month", "dept", "surveys", "satisfied", "complaints"], *map(feedback_row, MONTHS)],
+    )
+    # a CSV: text starting with = is a formula in a workbook, plain text here
+    write_csv(
+        inbox / "改进措施.csv",
+        [
+                ["科室", "措施", "指标", "责任人", "开始日期", "完成时限", "状态"],
+                ["心内科", "出院随访", "患者满意度", "护士长", "2025-07-10", "2025-09-30", "已完成"],
+                ["CARD", "满意度回访", "satisfaction_rate", "护士长", "2024-09-05", None, "done"],
+                ["CARD", "投诉快速响应", "投诉件数", "客服", "2025-07-01", None, "进行中"],
+                ["CARD", "候诊提醒", "satisfaction_rate", "门诊", "2025-10-01", None, "进行中"],
+                ["CARD", "=减少投诉", None, "+科主任", "2025-11-01", None, "计划"],
+        ],
+    )  # fmt: skip
+    con = duckdb.connect(str(root / "w.duckdb"))
+    report = load_inbox(con, inbox)
+    assert report.rows_rejected == 0, report.rejected_by_reason
+    compute_months(con, months_with_data(con))
+    found = {e.measure: e for e in compute_effects(con)}
+    path = root / "actions.csv"
+    written = write_actions_csv(con, path)
+    yield found, path, written
+    con.close()
+
+
+def test_with_a_year_ago_window(effects):
+    e = effects[0]["出院随访"]
+    # start July 2025: before = Jan–Jun 2025, after = Aug–Dec 2025 (5 months: the data ends in
+    # December), the same windows of 2024 as the seasonal control; each a ratio of sums
+    assert (e.months_before, e.months_after, e.seasonal) == (6, 5, True)
+    assert e.before == pytest.approx(6 * 82 / 600)
+    assert e.after == pytest.approx((190 + 4 * 97) / (200 + 400))  # 578/600, not the mean of rates
+    assert e.before_ly == pytest.approx(480 / 600)
+    assert e.after_ly == pytest.approx(450 / 500)
+    # (after − before) − (after_ly − before_ly) = (0.96333 − 0.82) − (0.90 − 0.80) = +4.33 points
+    assert e.effect == pytest.approx((578 / 600 - 492 / 600) - (450 / 500 - 480 / 600))
+    assert e.verdict == "improved" and e.status == "done"
+    assert effect_sentence(e) == (
+        "实施后5个月患者满意度平均96.3%，实施前82.0%；扣除去年同期季节变化后 +4.3个百分点"
+    )
+
+
+def test_without_a_year_ago_window(effects):
+    e = effects[0]["满意度回访"]
+    # start September 2024: before = Mar–Aug 2024, after = Oct 2024 – Mar 2025; 2023 is not held
+    assert (e.months_before, e.months_after, e.seasonal) == (6, 6, False)
+    assert (e.before_ly, e.after_ly) == (None, None)
+    assert e.before == pytest.approx((4 * 80 + 85 + 90) / 600)
+    assert e.after == pytest.approx((3 * 90 + 3 * 82) / 600)
+    assert e.effect == pytest.approx(516 / 600 - 495 / 600)  # after − before, said so
+    assert effect_sentence(e).endswith("无去年同期数据，未扣除季节变化：+3.5个百分点")
+
+
+def test_a_count_is_taken_per_month(effects):
+    e = effects[0]["投诉快速响应"]
+    # complaints per month: before 6 × 6 / 6 = 6, after 5 × 3 / 5 = 3; a year earlier 4 and 4
+    assert (e.before, e.after, e.before_ly, e.after_ly) == (6, 3, 4, 4)
+    assert e.effect == (3 - 6) - (4 - 4)
+    assert e.verdict == "improved"  # fewer complaints is better
+    assert (
+        effect_sentence(e)
+        == "实施后5个月投诉件数月均3.0件，实施前6.0件；扣除去年同期季节变化后 −3.0件"
+    )
+
+
+def test_too_few_months_after_is_insufficient_data(effects):
+    e = effects[0]["候诊提醒"]
+    # start October 2025: November and December only
+    assert (e.months_after, e.effect, e.verdict) == (2, None, "insufficient_data")
+    assert "数据不足" in effect_sentence(e)
+    assert effects[0]["=减少投诉"].verdict == "not_evaluated"
+
+
+def test_actions_csv(effects):
+    _, path, written = effects
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel on a Chinese Windows reads UTF-8
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert written == len(rows) == 5
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    first = rows[0]  # ordered by department, start date, measure
+    assert (first["measure"], first["start_date"], first["verdict"]) == (
+        "满意度回访", "2024-09-05", "improved")  # fmt: skip
+    formula = next(r for r in rows if r["measure"].endswith("减少投诉"))
+    # ledger text that Excel would run as a formula stays text
+    assert (formula["measure"], formula["owner"]) == ("'=减少投诉", "'+科主任")
+    assert formula["metric"] == "" and formula["effect"] == ""
+    assert dt.date.fromisoformat(rows[1]["start_date"]) == dt.date(2025, 7, 1)
