@@ -258,6 +258,11 @@ def compute_months(
             "select * replace (substr(grain, 5) as grain) from evaluated "
             "where grain like 'yoy:%' order by grain, period"
         )
+        # The improvement measures' effects read every month's measures: afresh each time (a
+        # handful of measures), last, since they reuse the temp tables above.
+        from metrics.effects import store_effects  # effects builds on this module
+
+        store_effects(con, holidays)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

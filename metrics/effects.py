@@ -97,13 +97,45 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
     return [Effect(*row) for row in rows]
 
 
+EFFECTS_TABLE = "measure_effects"  # the stored action_effects, for reports and actions.csv
+
+
+def store_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None) -> None:
+    """(Re)write `measure_effects` from the ledger and measures now: compute_months calls it."""
+    compute_effects(con, holidays)
+    con.execute(f"create or replace table {EFFECTS_TABLE} as select * from action_effects")  # noqa: S608
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select 1 from duckdb_tables() where table_name = ? and not temporary", [EFFECTS_TABLE]
+        ).fetchall()
+    )
+
+
+def stored_effects(con: duckdb.DuckDBPyConnection) -> list[Effect]:
+    """The effects as compute_months last stored them (none before it first ran)."""
+    if not _stored(con):
+        return []
+    names = [f.name for f in Effect.__dataclass_fields__.values()]
+    rows = con.execute(
+        f"select {', '.join(names)} from {EFFECTS_TABLE} order by cast(id as integer)"  # noqa: S608
+    ).fetchall()
+    return [Effect(*row) for row in rows]
+
+
 def write_actions_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """HOME/reports/actions.csv: one row per measure (CSV_COLUMNS), % values as fractions like
-    metrics.csv, status and verdict as codes; returns the rows written."""
-    compute_effects(con)
+    metrics.csv, status and verdict as codes; returns the rows written. From the stored effects
+    (compute_months), else computed now."""
+    table = EFFECTS_TABLE
+    if not _stored(con):
+        compute_effects(con)
+        table = "action_effects"
     return write_excel_csv(
         con,
-        f"select {', '.join(CSV_COLUMNS)} from action_effects order by cast(id as integer)",  # noqa: S608
+        f"select {', '.join(CSV_COLUMNS)} from {table} order by cast(id as integer)",  # noqa: S608
         path,
     )
 
