@@ -58,11 +58,15 @@ def trend_panel(trend: Trend, lang: str) -> Panel:
     )
 
 
+def family_figure(section: FamilySection, periods: list[str], lang: str) -> dict | None:
+    """The family's trend figure; None if no indicator of the family has a value in the window."""
+    return trend_figure([trend_panel(trend, lang) for trend in section.trends], periods)
+
+
 def family_chart(section: FamilySection, periods: list[str], lang: str) -> str | None:
-    """The family's trend chart as a <div> with its script (plotly.js loaded separately); None if
-    no indicator of the family has a value in the window."""
-    panels = [trend_panel(trend, lang) for trend in section.trends]
-    return trend_chart(f"chart-{section.family.id}", panels, periods)
+    """The family's trend chart as a <div> with its script (plotly.js loaded separately)."""
+    figure = family_figure(section, periods, lang)
+    return None if figure is None else plotly_div(f"chart-{section.family.id}", figure)
 
 
 def _domain(low: float, high: float) -> list[float]:
@@ -78,7 +82,33 @@ def trend_chart(
     columns: int = COLUMNS,
     panel_height: int = PANEL_HEIGHT_PX,
 ) -> str | None:
-    """Panels in a grid of `columns`, every period on each x axis in order, the band dotted."""
+    """The trend figure as a plotly <div> and its script; None without panels."""
+    figure = trend_figure(panels, periods, columns, panel_height)
+    return None if figure is None else plotly_div(div_id, figure)
+
+
+def plotly_div(div_id: str, figure: dict) -> str:
+    """A figure as plotly's <div> and script (plotly.js itself is loaded by the page)."""
+    return pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        validate=False,
+        div_id=div_id,  # a fixed id keeps the page identical between runs
+        config=PLOTLY_CONFIG,
+        default_height=f"{figure['layout']['height']}px",
+    )
+
+
+def trend_figure(
+    panels: list[Panel],
+    periods: list[str],
+    columns: int = COLUMNS,
+    panel_height: int = PANEL_HEIGHT_PX,
+) -> dict | None:
+    """Panels in a grid of `columns`, every period on each x axis in order, the band dotted: the
+    figure as plotly's JSON, which plotly.js draws on the page and reports.render.svg in the copy
+    sent alone."""
     if not panels:
         return None
     columns = min(columns, len(panels))
@@ -179,12 +209,4 @@ def trend_chart(
         "annotations": annotations,
         "shapes": shapes,
     }
-    return pio.to_html(
-        {"data": data, "layout": layout},
-        full_html=False,
-        include_plotlyjs=False,
-        validate=False,
-        div_id=div_id,  # a fixed id keeps the page identical between runs
-        config=PLOTLY_CONFIG,
-        default_height=f"{height}px",
-    )
+    return {"data": data, "layout": layout}

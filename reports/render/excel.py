@@ -9,6 +9,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.legend import Legend
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
@@ -39,7 +40,9 @@ from reports.render.workbook import (
     Column,
     Number,
     finish_table,
+    fit_numbers,
     header,
+    header_footer,
     put_text,
     sheet_name,
     status_fills,
@@ -48,6 +51,7 @@ from reports.render.workbook import (
 
 __all__ = ["put_text", "write_period_workbook"]
 
+TARGET_COLOUR = "2E7D32"  # the band's green, as on the page
 CHART_ROWS = 16  # rows one chart takes, so stacked charts do not overlap
 TOP_SUPPLY_BARS = 10
 
@@ -93,10 +97,20 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
     _quality_sheet(workbook.create_sheet(sheet_name(t("dq_sheet"))), content)
     if content.revision:
         _revision_sheet(workbook.create_sheet(sheet_name(t("revision_sheet")), 1), content)
+    finish_workbook(workbook, content)
     workbook.properties.title = f"{content.dept_name} {content.period}"
     workbook.properties.creator = "deptops"
     workbook.save(path)
     return path
+
+
+def finish_workbook(workbook: Workbook, content: ReportContent) -> None:
+    """Every sheet: columns wide enough for every number as formatted (never ###), and the
+    printed page's header (department, report, period) and footer (page x of y)."""
+    title = labels.text(f"report_title_{content.grain}", content.lang)
+    for sheet in workbook.worksheets:
+        fit_numbers(sheet)
+        header_footer(sheet, content.dept_name, title, content.period_title, content.lang)
 
 
 def _indicator_sheet(
@@ -176,30 +190,50 @@ def _service_counts(sheet: Worksheet, content: ReportContent, top: int) -> int:
 def _trend_charts(
     sheet: Worksheet, content: ReportContent, section: FamilySection, top: int
 ) -> None:
-    """The family's charted indicators over the trend window, as a table and a line chart each."""
+    """The family's charted indicators over the trend window: a table of the amounts (the
+    band's bounds beside an indicator that has one) and a line chart each, straight lines with
+    the bounds as dashed target lines."""
     if not section.trends:
         return
     lang = content.lang
     header(sheet.cell(top, 1), labels.text("trend_sheet_period", lang))
-    for number, trend in enumerate(section.trends, 2):
-        header(sheet.cell(top, number), trend.row.indicator.name(lang))
     for offset, period in enumerate(content.trend_periods, 1):
         put_text(sheet.cell(top + offset, 1), period)
-        for number, trend in enumerate(section.trends, 2):
-            cell = sheet.cell(top + offset, number, trend.values[offset - 1])
-            cell.number_format = EXCEL_FORMATS[trend.row.kind]
     bottom = top + len(content.trend_periods)
-    anchor_column = get_column_letter(len(_INDICATOR_COLUMNS) + 2)
+    column = 2
+    blocks = []  # (trend, its value column, its bound columns)
+    for trend in section.trends:
+        row, number_format = trend.row, EXCEL_FORMATS[trend.row.kind]
+        columns = [(trend.row.indicator.name(lang), trend.values)]
+        for key, bound in (("target_low", row.band_low), ("target_high", row.band_high)):
+            if bound is not None:
+                label = f"{trend.row.indicator.name(lang)} · {labels.text(key, lang)}"
+                columns.append((label, [bound] * len(content.trend_periods)))
+        blocks.append((trend, column, len(columns)))
+        for label, values in columns:
+            header(sheet.cell(top, column), label)
+            for offset, value in enumerate(values, 1):
+                sheet.cell(top + offset, column, value).number_format = number_format
+            column += 1
+    anchor_column = get_column_letter(max(len(_INDICATOR_COLUMNS), column) + 2)
     caption = labels.text(f"trend_{content.grain}", lang).format(count=len(content.trend_periods))
-    for number, trend in enumerate(section.trends):
+    for number, (trend, first, count) in enumerate(blocks):
         chart = LineChart()
         chart.title = f"{trend.row.indicator.name(lang)} · {caption}"
         chart.add_data(
-            Reference(sheet, min_col=number + 2, min_row=top, max_row=bottom), titles_from_data=True
+            Reference(sheet, min_col=first, max_col=first + count - 1, min_row=top, max_row=bottom),
+            titles_from_data=True,
         )
         chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=bottom))
+        for position, series in enumerate(chart.series):
+            series.smooth = False  # openpyxl smooths lines by default: a trend is drawn as is
+            if position:  # a bound of the band: a thin dashed line, no markers
+                series.graphicalProperties.line.solidFill = TARGET_COLOUR
+                series.graphicalProperties.line.dashStyle = "dash"
+                series.graphicalProperties.line.width = 12700  # 1 pt in EMU
+                series.marker.symbol = "none"
         chart.y_axis.number_format = EXCEL_FORMATS[trend.row.kind]
-        chart.legend = None
+        chart.legend = None if count == 1 else Legend(legendPos="b")
         # openpyxl marks axes deleted by default, and recent Excel then hides them.
         chart.x_axis.delete = False
         chart.y_axis.delete = False

@@ -24,7 +24,7 @@ from reports.formatting import (
     format_value,
     is_missing,
 )
-from reports.render import charts
+from reports.render import charts, svg
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 # Rows of the supplies table on the page; the workbook lists every item.
@@ -101,12 +101,35 @@ def plotly_script(self_contained: bool, asset_href: str) -> Markup:
     return Markup('<script src="{}" charset="utf-8"></script>').format(asset_href)
 
 
+def chart_markup(key: str, figure: dict | None, self_contained: bool) -> str | None:
+    """A figure for the page: plotly's <div> and script, or static SVG in the copy sent alone."""
+    if figure is None:
+        return None
+    if self_contained:
+        return svg.figure_svg(figure)
+    return charts.plotly_div(f"chart-{key}", figure)
+
+
+def scripted_chart(chart: str | None, lang: str) -> Markup | None:
+    """A plotly chart and the words shown in its place until it is drawn: without scripts or
+    without `../assets/` (a page sent alone) the reader sees why, never a blank gap. The CSS
+    (`.chart:has(.main-svg)`) hides the words once plotly.js has drawn."""
+    if not chart:
+        return None
+    return Markup(chart) + Markup('<p class="chart-fallback">{}</p>').format(
+        labels.text("chart_fallback", lang)
+    )
+
+
 def render_period_page(content: ReportContent, *, self_contained: bool, asset_href: str) -> str:
     """The page of one department and period; plotly.js is linked by `asset_href` or inlined."""
     lang = content.lang
-    family_charts = {
-        section.family.id: charts.family_chart(section, content.trend_periods, lang)
+    figures = {
+        section.family.id: charts.family_figure(section, content.trend_periods, lang)
         for section in content.families
+    }
+    family_charts = {
+        key: chart_markup(key, figure, self_contained) for key, figure in figures.items()
     }
     has_charts = any(family_charts.values())
     due = periods.due_date(content.grain, content.period)
@@ -119,8 +142,17 @@ def render_period_page(content: ReportContent, *, self_contained: bool, asset_hr
             period_title=content.period_title,
             due=due.isoformat() if due else None,
             trend_caption=periods.trend_caption(content.grain, content.trend_periods, lang),
-            charts={key: Markup(html) if html else None for key, html in family_charts.items()},
-            plotly_script=plotly_script(self_contained, asset_href) if has_charts else "",
+            charts={
+                key: (Markup(html) if self_contained else scripted_chart(html, lang))
+                if html
+                else None
+                for key, html in family_charts.items()
+            },
+            # the copy sent alone draws its charts as SVG and needs no script
+            plotly_script=plotly_script(False, asset_href)
+            if has_charts and not self_contained
+            else "",
+            self_contained=self_contained,
             page_supply_lines=PAGE_SUPPLY_LINES,
             **template_helpers(lang),
         )
@@ -133,7 +165,7 @@ def render_page(template: str, lang: str, chart: str | None, asset_href: str, **
         environment()
         .get_template(template)
         .render(
-            chart=Markup(chart) if chart else None,
+            chart=scripted_chart(chart, lang),
             plotly_script=plotly_script(False, asset_href) if chart else "",
             **context,
             **template_helpers(lang),

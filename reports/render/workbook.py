@@ -3,6 +3,7 @@ formats, filters and frozen headers, status colours that follow a re-sort, A4 pr
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -122,16 +123,72 @@ def status_fills(
         )
 
 
-def display_width(value: object) -> int:
+def text_width(text: str) -> int:
     """Characters as Excel lays them out: CJK and full-width characters take two columns."""
-    text = f"{value:,.2f}" if isinstance(value, float) else str(value)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def display_width(value: object, number_format: str = "General") -> int:
+    """The width of a cell's value as Excel shows it, in its number format."""
+    return text_width(excel_text(value, number_format))
+
+
+_PLACEHOLDERS = re.compile(r"[#0][#0,]*(?:\.[#0]*)?")
+
+
+def excel_text(value: object, number_format: str = "General") -> str:
+    """A value as Excel shows it in the number formats deptops writes ('#,##0.00', '0.0%',
+    '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"', '#,##0.##'): enough to size a column so that a
+    number never shows as ###. Text is itself."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    sections = _split_sections(number_format or "General")
+    section, number = sections[0], float(value)
+    if number < 0 and len(sections) > 1:
+        section, number = sections[1], -number  # the section writes its own sign
+    elif number == 0 and len(sections) > 2:
+        section = sections[2]
+    if section.strip().lower() == "general":
+        return f"{number:.10g}" if abs(number) < 1e11 else f"{number:.5E}"
+    # the quoted text stays where it is; the placeholders (#,##0.00) become the number
+    pieces = re.split(r'("[^"]*")', section)
+    text = ""
+    for piece in pieces:
+        if piece.startswith('"'):
+            text += piece[1:-1]
+            continue
+        if "%" in piece:
+            number *= 100
+        match = _PLACEHOLDERS.search(piece)
+        if match is None:
+            text += piece
+            continue
+        digits = match.group(0)
+        decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
+        grouping = "," if "," in digits else ""
+        body = f"{number:{grouping}.{decimals}f}"
+        text += piece[: match.start()] + body + piece[match.end() :]
+    return text
+
+
+def _split_sections(number_format: str) -> list[str]:
+    """A number format's ;-separated sections (a ; inside quotes is text)."""
+    sections, current, quoted = [], "", False
+    for char in number_format:
+        if char == '"':
+            quoted = not quoted
+        if char == ";" and not quoted:
+            sections.append(current)
+            current = ""
+        else:
+            current += char
+    return [*sections, current]
 
 
 def fit_columns(sheet: Worksheet, columns: Sequence[Column], first_row: int = HEADER_ROW) -> None:
     for number, column in enumerate(columns, 1):
         widths = [
-            display_width(cell.value)
+            display_width(cell.value, cell.number_format)
             for (cell,) in sheet.iter_rows(min_row=first_row, min_col=number, max_col=number)
             if cell.value is not None
         ]
@@ -139,6 +196,37 @@ def fit_columns(sheet: Worksheet, columns: Sequence[Column], first_row: int = HE
         sheet.column_dimensions[get_column_letter(number)].width = min(
             max(width, MIN_WIDTH), MAX_WIDTH
         )
+
+
+def fit_numbers(sheet: Worksheet, first_row: int = HEADER_ROW) -> None:
+    """Widen every column to its widest number as formatted (a table written below another, a
+    trend table beside a summary): Excel shows ### for a number its column cannot hold; text
+    may spill or wrap, a number may not."""
+    widest: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=first_row):
+        for cell in row:
+            if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                width = display_width(cell.value, cell.number_format) + 2
+                widest[cell.column] = max(widest.get(cell.column, 0), width)
+    for column, width in widest.items():
+        dimension = sheet.column_dimensions[get_column_letter(column)]
+        if (dimension.width or 0) < width:
+            dimension.width = max(width, MIN_WIDTH)
+
+
+def header_footer(sheet: Worksheet, left: str, centre: str, right: str, lang: str) -> None:
+    """What a printed page carries: who and what at the top (hospital · department, the title,
+    the period), page x of y at the foot. '&' starts a code in Excel's header text: doubled."""
+
+    def escaped(text: str) -> str:
+        return ILLEGAL_CHARACTERS_RE.sub("", text).replace("&", "&&")[:250]
+
+    for part, text in (("left", left), ("center", centre), ("right", right)):
+        section = getattr(sheet.oddHeader, part)
+        section.text = escaped(text)
+        section.size = 9
+    sheet.oddFooter.center.text = labels.text("page_of", lang).format(page="&P", pages="&N")
+    sheet.oddFooter.center.size = 9
 
 
 def print_setup(sheet: Worksheet) -> None:
