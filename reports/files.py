@@ -18,6 +18,8 @@ ASSET_HREF = f"../{ASSETS_DIR}/{PLOTLY_JS}"
 # Written beside a period's reports so the index can show department names, not file names.
 MANIFEST = "departments.json"
 STANDALONE_SUFFIX = ".standalone"
+# A report's page and its single-file copy, its PDF (printed from that copy), its workbook.
+REPORT_SUFFIXES = (".html", ".pdf", ".xlsx")
 # English files sit beside the Chinese ones: CARD.html and CARD.en.html.
 LANGUAGE_SUFFIXES = {"zh": "", "en": ".en"}
 DASHBOARD_STEM = "dashboard"
@@ -53,7 +55,7 @@ def safe_file_stem(code: str) -> str:
 
 
 def report_file_name(stem: str, lang: str, suffix: str, *, standalone: bool = False) -> str:
-    """'CARD.html', 'CARD.en.html', 'CARD.en.standalone.html', 'CARD.en.xlsx'."""
+    """'CARD.html', 'CARD.en.html', 'CARD.en.standalone.html', 'CARD.en.xlsx', 'CARD.pdf'."""
     return f"{stem}{LANGUAGE_SUFFIXES[lang]}{STANDALONE_SUFFIX if standalone else ''}{suffix}"
 
 
@@ -66,7 +68,7 @@ def parse_report_file_name(name: str) -> tuple[str, str, bool, str] | None:
     """(stem, lang, standalone, suffix) of a report file name; None for any other file."""
     path = Path(name)
     suffix = path.suffix
-    if suffix not in (".html", ".xlsx"):
+    if suffix not in REPORT_SUFFIXES:
         return None
     rest = path.stem
     standalone = rest.endswith(STANDALONE_SUFFIX)

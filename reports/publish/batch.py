@@ -74,7 +74,7 @@ class Options:
     reports_dir: Path
     lang: str
     suppress_below: int | None
-    self_contained: bool = False
+    self_contained: bool = True
 
 
 @dataclass
@@ -112,7 +112,7 @@ def render_reports(
     lang: str = "zh",
     *,
     suppress_below: int | None = None,
-    self_contained: bool = False,
+    self_contained: bool = True,
     workers: int = 1,
     connection: duckdb.DuckDBPyConnection | None = None,
     connection_config: dict | None = None,
@@ -128,8 +128,8 @@ def render_reports(
     reports, a pool of that many processes each opens the path read-only (with
     `connection_config`); no connection may be open on it meanwhile. Else the reports are written
     in this process through `connection` (or a read-only connection of its own).
-    `self_contained` adds a `.standalone.html` copy of each department page with plotly.js
-    inlined. `suppress_below=N` makes the reports fit for wide circulation: the figures of
+    Each department page gets its `.standalone.html` copy to send alone (charts as SVG, no
+    script) unless `self_contained` is False. `suppress_below=N` makes the reports fit for wide circulation: the figures of
     sensitive indicators (reports/data/privacy.toml) that rest on a count of 1 … N−1 are shown as
     "<N, suppressed for circulation" (reports.data.privacy). Raises ReportFailed, naming the
     department and period, when a report fails."""

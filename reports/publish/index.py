@@ -1,5 +1,6 @@
 """`reports_dir/index.html`: every report file under reports_dir, by kind of period, period and
-department: annual, quarterly and monthly reports, weekly briefs and dashboards, both languages."""
+department: monthly, quarterly and annual reports, weekly briefs and dashboards, each period's
+page, the copy to send alone (single file, PDF) and the workbook, in the languages made."""
 
 from __future__ import annotations
 
@@ -34,12 +35,33 @@ class Entry:
         return self.links.get(slot)
 
 
+# The index's columns, in order, and their headings (labels.toml); a column no report of the
+# period fills is left out (English reports are listed only where they were made).
+SLOTS = {
+    "html": "html_report",
+    "standalone": "standalone_report",
+    "pdf": "pdf_report",
+    "xlsx": "excel_report",
+    "html_en": "html_report_en",
+    "standalone_en": "standalone_report_en",
+    "pdf_en": "pdf_report_en",
+    "xlsx_en": "excel_report_en",
+}
+# Monthly reports first (the ones read every month), then quarters, years and weekly briefs.
+GRAIN_ORDER = ("month", "quarter", "year", "week")
+
+
 @dataclass
 class Period:
     name: str
     title: str
     entries: list[Entry] = field(default_factory=list)
     in_progress: bool = False
+
+    @property
+    def slots(self) -> list[str]:
+        """The columns some entry of the period fills, in SLOTS order."""
+        return [slot for slot in SLOTS if any(entry.link(slot) for entry in self.entries)]
 
 
 @dataclass
@@ -59,7 +81,7 @@ def write_index(
     reports_dir.mkdir(parents=True, exist_ok=True)
     template = environment().get_template("index.html")
     groups = report_groups(reports_dir, lang, extent)
-    page = template.render(groups=groups, **template_helpers(lang))
+    page = template.render(groups=groups, slot_labels=SLOTS, **template_helpers(lang))
     path = reports_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -68,8 +90,8 @@ def write_index(
 def report_groups(
     reports_dir: Path, lang: str, extent: periods.DataExtent | None = None
 ) -> list[Group]:
-    """Years, quarters, months, weeks (then any other folder), each newest period first."""
-    groups = {grain: Group(grain, labels.text(f"index_{grain}", lang)) for grain in periods.GRAINS}
+    """Months, quarters, years, weeks (then any other folder), each newest period first."""
+    groups = {grain: Group(grain, labels.text(f"index_{grain}", lang)) for grain in GRAIN_ORDER}
     other = Group(None, labels.text("index_other", lang))
     folders = (p for p in reports_dir.iterdir() if p.is_dir() and p.name != ASSETS_DIR)
     for folder in sorted(folders, key=lambda p: p.name, reverse=True):
@@ -92,6 +114,8 @@ def _period(folder: Path, lang: str, extent: periods.DataExtent | None) -> Perio
         if stem not in entries:
             entries[stem] = _entry(stem, manifest, lang)
         slot = "standalone" if standalone else suffix.lstrip(".")
+        if slot not in SLOTS:
+            continue
         if file_lang == "en":
             slot += "_en"
         href = "/".join(quote(part) for part in (folder.name, path.name))

@@ -1,5 +1,6 @@
-"""How a department's (or the hospital's) period report is written: its HTML page, optionally a
-one-file copy with plotly.js inlined, and its Excel workbook, all from one `ReportContent`."""
+"""How a department's (or the hospital's) period report is written: its HTML page, the one-file
+copy to send alone (charts as SVG, no script), and its Excel workbook, all from one
+`ReportContent`."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from reports.render.html import render_period_page
 
 
 def report_files(
-    period_dir: Path, stem: str, lang: str, self_contained: bool = False
+    period_dir: Path, stem: str, lang: str, self_contained: bool = True
 ) -> list[Path]:
-    """The files of one department's report: the page, its one-file copy if asked, the workbook."""
+    """The files of one department's report: the page, its one-file copy (unless asked not to),
+    the workbook."""
     names = [report_file_name(stem, lang, ".html")]
     if self_contained:
         names.append(report_file_name(stem, lang, ".html", standalone=True))
@@ -22,10 +24,11 @@ def report_files(
 
 
 def write_department_report(
-    content: ReportContent, period_dir: Path, stem: str, self_contained: bool = False
+    content: ReportContent, period_dir: Path, stem: str, self_contained: bool = True
 ) -> list[Path]:
     """Write one department's page (and one-file copy) and workbook; return them as
-    `report_files` lists them."""
+    `report_files` lists them. A PDF printed from an earlier version goes: it would be stale."""
+    (period_dir / report_file_name(stem, content.lang, ".pdf")).unlink(missing_ok=True)
     files = report_files(period_dir, stem, content.lang, self_contained)
     pages = [False, True] if self_contained else [False]
     for path, inline in zip(files, pages, strict=False):
