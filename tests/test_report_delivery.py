@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pypdf
 import pytest
 
 from ledgers.demo import write_demo
@@ -302,7 +303,6 @@ def _is_heading(line: str, headings: list[str]) -> bool:
 def test_an_a4_print_numbers_its_pages_and_keeps_headings_with_their_content(delivered, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Chromium")
-    pypdf = pytest.importorskip("pypdf")
     _, reports_dir = delivered
     pages = [
         reports_dir / MONTH / "CARD.standalone.html",
