@@ -94,10 +94,37 @@ def _standalone(args: argparse.Namespace) -> int:
             suppress_below=args.suppress_below,
         )
     # Those left as they were (unchanged since the last run) are there all the same.
-    copies = [p for p in outcome.rendered + outcome.unchanged if ".standalone." in p.name]
+    copies = sorted(p for p in outcome.rendered + outcome.unchanged if ".standalone." in p.name)
     print(
         f"wrote {len(copies)} self-contained reports for {period} to {args.home / 'reports' / period}"
     )
+    if args.no_pdf:
+        return 0
+    return _print_pdfs(args, copies)
+
+
+def _print_pdfs(args: argparse.Namespace, copies: list[Path]) -> int:
+    """A PDF of each single-file copy when Chromium is installed; the index then links them."""
+    import duckdb
+
+    from reports.data.warehouse import read_extent
+    from reports.publish.index import write_index
+    from reports.publish.pdf import CHROMIUM_VARIABLE, PrintFailed, find_chromium, print_copies
+
+    chromium = find_chromium()
+    if chromium is None:
+        print(f"no PDF: Chromium is not installed (or {CHROMIUM_VARIABLE}=none)")
+        return 0
+    started = time.monotonic()
+    try:
+        pdfs = print_copies(copies, chromium)
+    except PrintFailed as error:
+        print(f"deptops: {error}", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(args.home / "warehouse.duckdb"), read_only=True) as con:
+        extent = read_extent(con)
+    write_index(args.home / "reports", args.lang, extent)
+    print(f"printed {len(pdfs)} PDFs with {chromium} in {time.monotonic() - started:.1f} s")
     return 0
 
 
@@ -240,12 +267,16 @@ def parser() -> argparse.ArgumentParser:
     templates.set_defaults(handler=_templates)
 
     standalone = commands.add_parser(
-        "standalone", help="single-file HTML reports of a period, to send by e-mail"
+        "standalone",
+        help="single-file HTML reports of a period and their PDFs (with Chromium), to send by e-mail",
     )
     standalone.add_argument("--period", required=True, help="2026-10, 2026-Q3 or 2026")
     standalone.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     standalone.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     standalone.add_argument("--suppress-below", type=int, metavar="N", help=SUPPRESS_HELP)
+    standalone.add_argument(
+        "--no-pdf", action="store_true", help="no PDF copies, even with Chromium installed"
+    )
     standalone.set_defaults(handler=_standalone)
 
     run = commands.add_parser("run", help="load the inbox, compute indicators, write reports")

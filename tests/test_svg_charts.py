@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from reports.charts import Panel, trend_figure
 from reports.formatting import NumberKind
+from reports.render.charts import Panel, trend_figure
 from reports.render.svg import figure_svg, format_tick, nice_ticks
 
 PERIODS = ["2026-08", "2026-09", "2026-10"]
