@@ -12,9 +12,7 @@ from reports.render.excel import write_period_workbook
 from reports.render.html import render_period_page
 
 
-def report_files(
-    period_dir: Path, stem: str, lang: str, self_contained: bool = True
-) -> list[Path]:
+def report_files(period_dir: Path, stem: str, lang: str, self_contained: bool = True) -> list[Path]:
     """The files of one department's report: the page, its one-file copy (unless asked not to),
     the workbook."""
     names = [report_file_name(stem, lang, ".html")]
