@@ -98,7 +98,8 @@ def test_the_report_is_reissued_as_revision_1_and_the_first_issue_kept(corrected
     assert read_revisions(june)["A.html"]["revision"] == 0
     # the third run changed nothing: still revision 1, one earlier version of B and the hospital
     assert sorted(p.name for p in (june / "history").iterdir()) == [
-        "ALL.v0.html", "ALL.v0.xlsx", "B.v0.html", "B.v0.xlsx",
+        "ALL.standalone.v0.html", "ALL.v0.html", "ALL.v0.xlsx",
+        "B.standalone.v0.html", "B.v0.html", "B.v0.xlsx",
     ]  # fmt: skip
 
 

@@ -130,9 +130,10 @@ def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
     serial_month, serial_week = _render(warehouse, tmp_path / "serial", workers=1)
     pooled_month, pooled_week = _render(warehouse, tmp_path / "pooled", **POOL)
     assert (serial_month.workers, pooled_month.workers, pooled_week.workers) == (1, 2, 2)
-    # 2 months × (7 reports + the dashboard), each an HTML page and a workbook; 7 briefs
+    # 2 months × (7 reports + the dashboard); a report is a page, its copy to send alone and a
+    # workbook, the dashboard a page and a workbook; 7 briefs
     assert serial_month.reports_rendered == pooled_month.reports_rendered == 2 * 8
-    assert len(pooled_month.rendered) == 2 * 8 * 2
+    assert len(pooled_month.rendered) == 2 * (7 * 3 + 2)
     assert serial_week.reports_rendered == pooled_week.reports_rendered == 7
     same_tree(tmp_path / "serial", tmp_path / "pooled")
 
@@ -161,7 +162,7 @@ def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
     month, week = _render(warehouse, out, **POOL, progress=lines.append)
     assert (month.reports_rendered, month.reports_unchanged) == (0, 16)
     assert (week.reports_rendered, week.reports_unchanged) == (0, 7)
-    assert month.rendered == [] and len(month.unchanged) == 32
+    assert month.rendered == [] and len(month.unchanged) == 2 * (7 * 3 + 2)
     assert _mtimes(out) == before
     assert "month reports: 16 reports unchanged, 0 rendered" in lines
     assert "week reports: 7 reports unchanged, 0 rendered" in lines
@@ -204,7 +205,7 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     refresh(warehouse, inbox)
 
     outcome = render_reports(warehouse, out, "month", MONTHS, **POOL)
-    rendered = sorted({p.relative_to(out).with_suffix("").as_posix() for p in outcome.rendered})
+    rendered = sorted({p.relative_to(out).as_posix().split(".")[0] for p in outcome.rendered})
     assert rendered == [
         "2026-10/ALL",
         "2026-10/D03",
@@ -214,7 +215,7 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     ]
     assert outcome.reports_unchanged == 16 - 5
     after = _mtimes(out)
-    left_alone = {name for name in before if name.rsplit(".", 1)[0] not in rendered}
+    left_alone = {name for name in before if name.split(".")[0] not in rendered}
     assert {name: after[name] for name in left_alone} == {name: before[name] for name in left_alone}
     assert (out / "2026-10" / "D04.html").read_text(encoding="utf-8") != old_page
 
@@ -229,7 +230,8 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     )
     assert (october / "history" / ".." / ".." / "assets" / "plotly.min.js").exists()
     assert sorted(p.name for p in (october / "history").iterdir()) == [
-        "ALL.v0.html", "ALL.v0.xlsx", "D04.v0.html", "D04.v0.xlsx",
+        "ALL.standalone.v0.html", "ALL.v0.html", "ALL.v0.xlsx",
+        "D04.standalone.v0.html", "D04.v0.html", "D04.v0.xlsx",
     ]  # fmt: skip
 
     # The same warehouse rendered from scratch gives the files that were kept or re-rendered
@@ -298,7 +300,7 @@ def test_a_second_run_over_an_unchanged_inbox_renders_nothing(
     monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", "2")
     settings = Settings(home=tmp_path / "home", inbox=build_inbox(tmp_path / "inbox"))
     first = run_pipeline(settings, progress=lambda _line: None)
-    assert len([p for p in first.reports if p.parent.name == "2026-10"]) == 8 * 2
+    assert len([p for p in first.reports if p.parent.name == "2026-10"]) == 7 * 3 + 2
     second = run_pipeline(settings, progress=lambda _line: None)
     assert second.reports == []
     with dagster_instance(settings) as instance:

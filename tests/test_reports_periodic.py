@@ -256,8 +256,8 @@ def test_every_report_is_written_beside_its_english_twin_and_indexed(written):
     index = write_index(reports_dir).read_text(encoding="utf-8")
     hrefs = re.findall(r'<a href="([^"]+)">', index)
     assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in files)
-    # grouped by grain, newest kind first: years, quarters, months, weeks
-    order = [index.index(f'id="grain-{g}"') for g in ("year", "quarter", "month", "week")]
+    # grouped by grain, monthly reports first: months, quarters, years, weeks
+    order = [index.index(f'id="grain-{g}"') for g in ("month", "quarter", "year", "week")]
     assert order == sorted(order)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;心内科" in index and "<script>alert" not in index
 
