@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
@@ -25,12 +26,39 @@ def test_standalone_copies_open_offline(tmp_path, capsys, october_ward):
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         load_inbox(con, october_ward)
         compute_months(con, months_with_data(con))
-    assert main(["standalone", "--period", "2026-10", "--home", str(home)]) == 0
+    assert main(["standalone", "--period", "2026-10", "--home", str(home), "--no-pdf"]) == 0
     assert "2 self-contained reports" in capsys.readouterr().out
     copy = (home / "reports" / "2026-10" / "A.standalone.html").read_text(encoding="utf-8")
-    assert "<script src=" not in copy  # nothing to fetch: plotly.js is inside
-    assert "Plotly" in copy and len(copy) > 3_000_000
+    # nothing to fetch, no script to run: the charts are drawn as SVG inside the file
+    assert "<script" not in copy and 'class="chart-svg"' in copy
+    assert len(copy) < 500_000
+    assert not (home / "reports" / "2026-10" / "A.pdf").exists()
     assert main(["standalone", "--period", "2026-10", "--home", str(tmp_path / "none")]) == 2
+
+
+@pytest.mark.browser
+def test_standalone_prints_pdfs_with_chromium_and_the_index_links_them(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    write_csv(
+        inbox / "科室字典.csv", [["科室编码", "科室名称", "科室类型"], ["A", "心内科", "内科系统"]]
+    )
+    write_csv(
+        inbox / "业务量.csv",
+        [["日期", "科室", "出院人数", "实际开放床位", "期末在院人数"]]
+        + [[f"2026-10-{d:02d}", "A", 1, 10, 8] for d in range(1, 32)],
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        load_inbox(con, inbox)
+        compute_months(con, months_with_data(con))
+    assert main(["standalone", "--period", "2026-10", "--home", str(home)]) == 0
+    assert "printed 2 PDFs" in capsys.readouterr().out
+    month = home / "reports" / "2026-10"
+    for stem in ("A", "ALL"):
+        assert (month / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+    index = (home / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2026-10/A.pdf"' in index and 'href="2026-10/ALL.pdf"' in index
 
 
 def test_suppress_below_reaches_the_reports(tmp_path, capsys):
@@ -51,9 +79,10 @@ def test_suppress_below_reaches_the_reports(tmp_path, capsys):
         load_inbox(con, inbox)
         compute_months(con, months_with_data(con))
     report = home / "reports" / "2026-10" / "A.standalone.html"
-    assert main(["standalone", "--period", "2026-10", "--home", str(home)]) == 0
+    assert main(["standalone", "--period", "2026-10", "--home", str(home), "--no-pdf"]) == 0
     assert "37.5%" in report.read_text(encoding="utf-8")
-    args = ["standalone", "--period", "2026-10", "--home", str(home), "--suppress-below", "5"]
+    args = ["standalone", "--period", "2026-10", "--home", str(home), "--no-pdf"]
+    args += ["--suppress-below", "5"]
     assert main(args) == 0
     assert "37.5%" not in report.read_text(encoding="utf-8")
 

@@ -174,8 +174,10 @@ def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
     assert month.reports_rendered == 2
     assert [p.relative_to(out).as_posix() for p in month.rendered] == [
         "2026-09/D04.html",
+        "2026-09/D04.standalone.html",
         "2026-09/D04.xlsx",
         "2026-10/D02.html",
+        "2026-10/D02.standalone.html",
         "2026-10/D02.xlsx",
     ]
     assert "edited" not in (out / "2026-09" / "D04.html").read_text(encoding="utf-8")

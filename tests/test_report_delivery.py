@@ -234,6 +234,16 @@ def test_sent_alone_the_report_draws_offline_and_screenshots_are_kept(delivered,
                 assert box and box["width"] > 500 and box["height"] > 150, (kind, number)
                 assert chart.locator("polyline.trace, rect.bar").count() > 0
             page.screenshot(path=str(ARTIFACTS / f"{kind}.png"))
+        # printed on A4 (190 mm between the margins: 718 px), a name column keeps room for names
+        page.set_viewport_size({"width": 718, "height": 1000})
+        page.emulate_media(media="print")
+        page.goto((mail / f"{MONTH}-CARD.html").as_uri())
+        widths = page.locator("td.name").evaluate_all(
+            "(cells) => cells.map(cell => cell.getBoundingClientRect().width)"
+        )
+        assert len(widths) > 20 and min(widths) >= 70, sorted(widths)[:5]
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1000, "height": 1300})
         # the linked page sent without assets/: a message in every chart's place, never a gap
         linked = shutil.copy(reports_dir / MONTH / "CARD.html", mail / "CARD-linked.html")
         page.goto(Path(linked).as_uri())
