@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from expectations.checks import Finding, gx_check_for, make_finding
+from ledgers import rules
 from ledgers.specs import WITHHELD, Ledger, ledger, ledgers
 
 
@@ -54,13 +55,10 @@ class SuiteOutcome:
 
 
 def lower_bound(column) -> float | None:
-    """The column's floor: its min, or 0 for whole numbers and amounts that may not be negative."""
-    low = column.min
-    if low is None and column.type in ("int", "amount") and not column.negative_ok:
-        low = 0
-    if column.gt is not None:
-        low = column.gt
-    return low
+    """The column's floor (ledgers.rules): its strict floor, its min, or 0 for whole numbers and
+    amounts that may not be negative."""
+    found = rules.between(column)
+    return None if found is None else found["min_value"]
 
 
 def build_expectations(spec: Ledger) -> list:
@@ -71,17 +69,8 @@ def build_expectations(spec: Ledger) -> list:
     for column in spec.columns:
         if column.required:
             expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
-        if column.type in ("int", "number", "amount"):
-            low = lower_bound(column)
-            if low is not None or column.max is not None:
-                expectations.append(
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column=column.name,
-                        min_value=low,
-                        max_value=column.max,
-                        strict_min=column.gt is not None,
-                    )
-                )
+        if (bounds := rules.between(column)) is not None:
+            expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column.name, **bounds))
         if column.enum is not None and column.type == "text":
             expectations.append(
                 gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.enum))

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ledgers import limits
+from ledgers import limits, rules
 from ledgers.reader import (
     HeaderMatch,
     SheetRead,
@@ -203,16 +203,8 @@ def _column_sql(
         return None
     value = CAST[column.type].format(r=ref)
     tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')", f"{value} is not null"]
-    floor = column.min
-    if floor is None and column.type in ("int", "amount") and not column.negative_ok:
-        floor = 0
-    if column.type in ("int", "number", "amount"):
-        if floor is not None:
-            tests.append(f"{value} >= {float(floor)!r}")
-        if column.gt is not None:
-            tests.append(f"{value} > {float(column.gt)!r}")
-        if column.max is not None:
-            tests.append(f"{value} <= {float(column.max)!r}")
+    # a cell outside a bound is left to the Python rules, which give its rejection reason
+    tests += [bound.sql(value) for bound in rules.bounds(column)]
     return "(" + " and ".join(tests) + ")", value
 
 

@@ -5,6 +5,7 @@ Regenerate with `python -m ledgers.reference > docs/ledgers.md`; a test fails wh
 
 from __future__ import annotations
 
+from ledgers import rules
 from ledgers.specs import Column, ledgers, reading_rules
 from ledgers.templates import enum_choices
 
@@ -17,23 +18,17 @@ def _rule(column: Column) -> str:
         )
     if column.type == "bool":
         parts.append(" / ".join(enum_choices(column, "zh") + enum_choices(column, "en")))
-    for label, bound in (("≥", column.min), (">", column.gt), ("≤", column.max)):
-        if bound is not None:
-            parts.append(f"{label} {bound:g}")
-    if column.type in ("int", "amount") and column.min is None and not column.negative_ok:
-        parts.append("≥ 0")
+    parts += [bound.sentence() for bound in rules.bounds(column)]
     if column.negative_ok:
-        parts.append("may be negative")
+        parts.append(rules.SENTENCES["negative_ok"]["en"])
     if column.ge_column:
         parts.append(f"≥ `{column.ge_column}`")
     if column.le_column:
         parts.append(f"≤ `{column.le_column}`")
-    if column.required_if:
-        parts.append(f"required when `{column.required_if}` > 0")
     if column.ref:
         parts.append(f"must exist in `{column.ref}`")
-    if column.not_future:
-        parts.append("not after today" if column.type == "date" else "not after this month")
+    # required when …, not after today / this month: the same sentences as the templates'
+    parts += [p for p in rules.sentences(column, "en") if p not in parts]
     if column.default is not None:
         parts.append(f"default {column.default}")
     return "; ".join(parts)

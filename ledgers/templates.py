@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ledgers import rules
 from ledgers.specs import Column, Ledger, ledgers
 from metrics import catalogue
 
@@ -37,7 +38,7 @@ WORDS = {
         "一个文件可含多个科室、多个月份。科室可填编码、中文名或英文名。",
         "types": {
             "text": "文本",
-            "int": "整数（≥0）",
+            "int": "整数",
             "number": "数值",
             "amount": "金额（元；表头写(万元)则按万元）",
             "date": "日期，如 2026-10-01",
@@ -60,7 +61,7 @@ WORDS = {
         "months. Name a department by its code, Chinese or English name.",
         "types": {
             "text": "text",
-            "int": "whole number (≥ 0)",
+            "int": "whole number",
             "number": "number",
             "amount": "amount in CNY (a header saying (万元) means 10k CNY)",
             "date": "date, e.g. 2026-10-01",
@@ -87,9 +88,11 @@ def _rule(column: Column, lang: str) -> str:
         parts.append(" / ".join(enum_choices(column, lang)))
     if column.indicator:
         parts.append(WORDS[lang]["indicator"])
-    for label, bound in (("≥", column.min), (">", column.gt), ("≤", column.max)):
-        if bound is not None:
-            parts.append(f"{label} {bound:g}")
+    # the bounds (a count's or an amount's floor of 0 included), may be negative, required
+    # when another column is above 0, not in the future: ledgers.rules, as the checks apply them
+    parts += rules.sentences(
+        column, lang, label=lambda name: ledger_column_label(name, column, lang)
+    )
     if column.ge_column:
         parts.append(f"≥ {ledger_column_label(column.ge_column, column, lang)}")
     if column.le_column:

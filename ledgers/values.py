@@ -12,6 +12,7 @@ import unicodedata
 
 from openpyxl.utils.datetime import from_excel
 
+from ledgers import rules
 from ledgers.specs import Column, normalise_header, reading_rules
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -251,12 +252,6 @@ def _check_storable(kind: str, number: float) -> None:
 
 
 def _check_bounds(column: Column, number: float) -> None:
-    floor = column.min
-    if floor is None and column.type in ("int", "amount") and not column.negative_ok:
-        floor = 0
-    if floor is not None and number < floor:
-        raise CellError(f"must be at least {floor:g}, found {number:g}")
-    if column.gt is not None and number <= column.gt:
-        raise CellError(f"must be greater than {column.gt:g}, found {number:g}")
-    if column.max is not None and number > column.max:
-        raise CellError(f"must be at most {column.max:g}, found {number:g}")
+    for bound in rules.bounds(column):  # ledgers.rules: the same bounds as SQL and GX check
+        if not bound.holds(number):
+            raise CellError(bound.reason(number))
