@@ -30,6 +30,9 @@ from tests.ledger_files import write_csv, write_one_ward
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OLD = time.time() - 3600  # a modification time well past the sensor's settle time
+# How long a subprocess may take before the test gives up on it: a guard against a hang, not a
+# measure of speed (a run on the shared 2-core machine has taken minutes).
+HANG = 1800
 
 
 def small_inbox(folder: Path) -> Path:
@@ -310,7 +313,7 @@ def deptops_run(settings: Settings, *extra: str) -> subprocess.Popen:
 def test_two_runs_at_once_one_waits_and_the_warehouse_is_sound(settings):
     first = deptops_run(settings)
     second = deptops_run(settings)
-    outputs = [process.communicate(timeout=300) for process in (first, second)]
+    outputs = [process.communicate(timeout=HANG) for process in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
     waited = [out for out, _ in outputs if "another deptops run is using" in out]
     assert len(waited) == 1
@@ -319,20 +322,23 @@ def test_two_runs_at_once_one_waits_and_the_warehouse_is_sound(settings):
 
 
 @pytest.mark.slow
-def test_a_run_while_another_holds_home(settings):
-    """Deterministic: this test holds the run lock itself, as a run in progress would."""
+def test_a_run_while_another_holds_home(settings, tmp_path):
+    """Deterministic: this test holds the run lock itself, as a run in progress would. The runs
+    read an empty inbox: what is tested is the lock, not the reports a full run renders."""
     settings.home.mkdir(parents=True)
+    settings = dataclasses.replace(settings, inbox=tmp_path / "empty")
+    settings.inbox.mkdir()
     with open(settings.home / ".deptops.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         refused = deptops_run(settings, "--no-wait")
-        _, error = refused.communicate(timeout=300)
+        _, error = refused.communicate(timeout=HANG)
         assert refused.returncode == 1
         assert "another deptops run is using" in error
         waiting = deptops_run(settings)
         assert "waiting" in waiting.stdout.readline()
         assert waiting.poll() is None  # still waiting while the lock is held
         fcntl.flock(lock, fcntl.LOCK_UN)
-    output, _ = waiting.communicate(timeout=300)
+    output, _ = waiting.communicate(timeout=HANG)
     assert waiting.returncode == 0
     assert "deptops run summary" in output
 

@@ -28,7 +28,7 @@ def deptops(inbox: Path, home: Path) -> subprocess.Popen:
 
 def run_to_end(inbox: Path, home: Path) -> str:
     process = deptops(inbox, home)
-    output, _ = process.communicate(timeout=600)
+    output, _ = process.communicate(timeout=1800)  # a guard against a hang, not a speed bound
     assert process.returncode == 0, output
     return output
 

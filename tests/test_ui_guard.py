@@ -60,7 +60,8 @@ def ui(tmp_path_factory):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 180
+        # a guard against a hang, not a measure of speed: the UI takes minutes on a busy machine
+        deadline = time.monotonic() + 1800
         while True:
             try:
                 if request(port, "GET", "/server_info", token_header=True)[0] == 200:
@@ -68,7 +69,7 @@ def ui(tmp_path_factory):
             except OSError:
                 pass
             assert server.poll() is None, "deptops ui stopped"
-            assert time.monotonic() < deadline, "deptops ui did not answer in 180 s"
+            assert time.monotonic() < deadline, "deptops ui did not answer in 30 minutes"
             time.sleep(1)
         yield port, home
     finally:
