@@ -27,7 +27,7 @@ class Entry:
     code: str
     name: str
     is_dashboard: bool = False
-    # slot -> link; slots: html, xlsx, standalone, each with an `_en` twin
+    # slot -> link; slots: html, standalone, pdf, xlsx, each with an `_en` twin (SLOTS)
     links: dict[str, Link] = field(default_factory=dict)
     revision: int = 0  # re-issued with other figures (reports.revisions): 修订版 n
 

@@ -42,7 +42,8 @@ from reports.render.workbook import (
     finish_table,
     fit_numbers,
     header,
-    header_footer,
+    page_header,
+    print_setup,
     put_text,
     sheet_name,
     status_fills,
@@ -105,12 +106,13 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
 
 
 def finish_workbook(workbook: Workbook, content: ReportContent) -> None:
-    """Every sheet: columns wide enough for every number as formatted (never ###), and the
-    printed page's header (department, report, period) and footer (page x of y)."""
+    """Every sheet: columns wide enough for every number as formatted (never ###), A4 with the
+    page's header (department, report, period) and footer (page x / y)."""
     title = labels.text(f"report_title_{content.grain}", content.lang)
     for sheet in workbook.worksheets:
         fit_numbers(sheet)
-        header_footer(sheet, content.dept_name, title, content.period_title, content.lang)
+        print_setup(sheet)  # sheets without a table (a chart's data, a note) print alike
+        page_header(sheet, content.dept_name, title, content.period_title)
 
 
 def _indicator_sheet(

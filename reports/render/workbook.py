@@ -214,9 +214,9 @@ def fit_numbers(sheet: Worksheet, first_row: int = HEADER_ROW) -> None:
             dimension.width = max(width, MIN_WIDTH)
 
 
-def header_footer(sheet: Worksheet, left: str, centre: str, right: str, lang: str) -> None:
-    """What a printed page carries: who and what at the top (hospital · department, the title,
-    the period), page x of y at the foot. '&' starts a code in Excel's header text: doubled."""
+def page_header(sheet: Worksheet, left: str, centre: str, right: str) -> None:
+    """Who and what at the top of every printed page (department, the report, the period; the
+    page number is print_setup's). '&' starts a code in Excel's header text: doubled."""
 
     def escaped(text: str) -> str:
         return ILLEGAL_CHARACTERS_RE.sub("", text).replace("&", "&&")[:250]
@@ -225,8 +225,6 @@ def header_footer(sheet: Worksheet, left: str, centre: str, right: str, lang: st
         section = getattr(sheet.oddHeader, part)
         section.text = escaped(text)
         section.size = 9
-    sheet.oddFooter.center.text = labels.text("page_of", lang).format(page="&P", pages="&N")
-    sheet.oddFooter.center.size = 9
 
 
 def print_setup(sheet: Worksheet) -> None:
@@ -236,6 +234,9 @@ def print_setup(sheet: Worksheet) -> None:
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
+    # page x / y at the foot of every printed page, as in the PDF of a report
+    sheet.oddFooter.center.text = "&P / &N"
+    sheet.oddFooter.center.size = 9
 
 
 def sheet_name(name: str) -> str:
