@@ -17,8 +17,10 @@ TOPICS_DIR = "topics"  # HOME/reports/topics: where a topic report goes unless t
 
 
 def topic_stem(content: TopicContent) -> str:
-    """'专题_2025-11_2026-02_病床使用率': the range and the title, safe as a file name."""
-    return safe_file_stem(f"专题_{content.first}_{content.last}_{content.title}")
+    """'专题_2025-11_2026-02_病床使用率' ('topic_…' in English): the range and the title, safe
+    as a file name."""
+    prefix = "专题" if content.lang == "zh" else "topic"
+    return safe_file_stem(f"{prefix}_{content.first}_{content.last}_{content.title}")
 
 
 def write_topic_report(
