@@ -343,7 +343,7 @@ DEPT_SUPPLIES = {
 # doctors, nurses, technicians on the first day
 TEAMS = {"CARD": (13, 20, 0), "RESP": (11, 19, 0), "GSUR": (14, 23, 0), "ORTH": (12, 20, 0),
          "RAD": (10, 3, 14)}  # fmt: skip
-ROLE_ZH = {"doctor": "医师", "nurse": "护士", "technician": "技师"}
+ROLE_ZH = {"doctor": "医师", "nurse": "护士", "technician": "技师", "pharmacist": "药师"}
 # title ladders, senior first, with the share of each rung and the years of service it takes
 TITLES = {
     "doctor": (("主任医师", 0.15, 18), ("副主任医师", 0.25, 12), ("主治医师", 0.35, 6),
@@ -936,7 +936,12 @@ def _joiners(calendar: Calendar) -> list[dict]:
     new_mri = [
         {"dept": "RAD", "role": "technician", "title": "初级", "start_date": date(2025, 4, 15)}
     ] * 2
-    joins = residents + expansion + new_mri
+    # clinical pharmacists (临床药师) posted to two wards
+    pharmacists = [
+        {"dept": dept, "role": "pharmacist", "title": "中级", "start_date": date(2024, 3, 1)}
+        for dept in ("CARD", "GSUR")
+    ]
+    joins = residents + expansion + new_mri + pharmacists
     return [j for j in joins if calendar.first_day <= j["start_date"] <= calendar.last_day]
 
 
@@ -1030,12 +1035,13 @@ def _complaints(calendar: Calendar, feedback: pd.DataFrame, seed: int) -> pd.Dat
         for _ in range(int(row.complaints)):
             day = first + timedelta(days=int(rng.integers(0, (last - first).days + 1)))
             closed = day + timedelta(days=int(rng.gamma(2.0, 4.0)))
+            saved = calendar.last_day + timedelta(days=SAVED_DAYS_AFTER_MONTH)  # closures so far
             rows.append(
                 {"date": day, "dept": row.dept,
                  "category": rng.choice(list(COMPLAINT_CATEGORIES),
                                         p=list(COMPLAINT_CATEGORIES.values())),
                  "channel": rng.choice(list(COMPLAINT_CHANNELS), p=list(COMPLAINT_CHANNELS.values())),
-                 "closed_date": closed if closed <= calendar.last_day else None,
+                 "closed_date": closed if closed <= saved else None,
                  "escalated": bool(rng.random() < 0.05)}
             )  # fmt: skip
     columns = ["date", "dept", "category", "channel", "closed_date", "escalated"]

@@ -1,5 +1,11 @@
 """Improvement measures (改进措施, the `actions` ledger) as the topic report and the assistants'
-pages show them: those open during a range of months, and those open today (overdue marked)."""
+pages show them: those open during a range of months, and those open today (overdue marked).
+
+The period reports and the weekly brief list them from the stored effects (metrics.effects, one
+`Effect` per measure): a month's or quarter's report those open at its end (overdue marked) and,
+for a month, those due next month (下月计划); the weekly brief last week's completed (上周完成情况)
+and this week's due (本周计划); the annual report the year's measures with their effect in words
+(管理成效)."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ledgers.specs import ledger
+from metrics.effects import Effect, effect_sentence
 
 CLOSED = ("done", "dropped")
 
@@ -91,3 +98,65 @@ def _date(value: object) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
+
+
+def measure_of_effect(e: Effect, lang: str, as_of: dt.date, with_effect: bool = False) -> Measure:
+    """A measure with its stored effect; overdue when still open after its due date at `as_of`."""
+    return Measure(
+        dept=e.dept,
+        text=e.measure,
+        metric=e.metric,
+        owner=e.owner,
+        start_date=e.start_date,
+        due_date=e.due_date,
+        status=e.status,
+        status_text=status_text(e.status, lang),
+        done_date=e.done_date,
+        effect=effect_sentence(e, lang) if with_effect else None,
+        overdue=bool(e.due_date and e.due_date < as_of and e.status not in CLOSED),
+    )
+
+
+def _of(effects: list[Effect], dept: str) -> list[Effect]:
+    return [e for e in effects if dept == "ALL" or e.dept == dept]
+
+
+def open_at(effects: list[Effect], dept: str, lang: str, as_of: dt.date) -> list[Measure]:
+    """The measures started by `as_of` and neither done nor dropped, overdue ones first."""
+    found = [
+        measure_of_effect(e, lang, as_of)
+        for e in _of(effects, dept)
+        if e.status not in CLOSED and e.start_date <= as_of
+    ]
+    return sorted(found, key=lambda m: (not m.overdue, m.due_date or dt.date.max, m.dept, m.text))
+
+
+def due_between(
+    effects: list[Effect], dept: str, lang: str, first: dt.date, last: dt.date
+) -> list[Measure]:
+    """The open measures whose deadline falls from `first` to `last` (下月计划, 本周计划)."""
+    return [
+        measure_of_effect(e, lang, first)
+        for e in _of(effects, dept)
+        if e.status not in CLOSED and e.due_date is not None and first <= e.due_date <= last
+    ]
+
+
+def done_between(
+    effects: list[Effect], dept: str, lang: str, first: dt.date, last: dt.date
+) -> list[Measure]:
+    """The measures completed from `first` to `last` (上周完成情况)."""
+    return [
+        measure_of_effect(e, lang, last)
+        for e in _of(effects, dept)
+        if e.status == "done" and e.done_date is not None and first <= e.done_date <= last
+    ]
+
+
+def year_measures(effects: list[Effect], dept: str, lang: str, year: int) -> list[Measure]:
+    """The measures started or completed in the year, each with its effect in words (管理成效)."""
+    return [
+        measure_of_effect(e, lang, dt.date(year, 12, 31), with_effect=True)
+        for e in _of(effects, dept)
+        if e.start_date.year == year or (e.done_date is not None and e.done_date.year == year)
+    ]

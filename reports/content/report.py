@@ -12,7 +12,16 @@ from dataclasses import dataclass, field, replace
 from ledgers.specs import ledger
 from metrics import catalogue
 from reports import labels, periods
-from reports.content import attention, budget, decomposition, ledger_detail, peers, recommendations
+from reports.content import (
+    attention,
+    budget,
+    decomposition,
+    ledger_detail,
+    measures,
+    peers,
+    recommendations,
+    staffing,
+)
 from reports.content.indicators import (
     FamilySection,
     IndicatorRow,
@@ -98,6 +107,12 @@ class ReportContent:
     missing_ledgers: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
     revision: Revision | None = None
+    # The improvement measures: open at the period's end (overdue marked), due next month (a
+    # month's 下月计划), the year's with their effect (管理成效); the staffing detail.
+    measures_open: list[measures.Measure] = field(default_factory=list)
+    measures_next: list[measures.Measure] = field(default_factory=list)
+    measures_year: list[measures.Measure] = field(default_factory=list)
+    staffing: staffing.StaffingDetail | None = None
 
     @property
     def dept_name(self) -> str:
@@ -175,7 +190,28 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
     if not content.detail_withheld:
         content.service = ledger_detail.patient_service(data, department, lang)
         content.supplies = ledger_detail.supplies(data, department, lang)
+    _measures(content, data, department, lang)
     return content
+
+
+def _measures(content: ReportContent, data: PeriodData, department: Department, lang: str) -> None:
+    first = periods.first_day(data.grain, data.period)
+    last = periods.last_day(data.grain, data.period)
+    code = department.code
+    if data.grain in ("month", "quarter"):
+        content.measures_open = measures.open_at(data.measures, code, lang, last)
+    if data.grain == "month":
+        after = periods.shift("month", data.period, 1)
+        content.measures_next = measures.due_between(
+            data.measures,
+            code,
+            lang,
+            periods.first_day("month", after),
+            periods.last_day("month", after),
+        )
+    if data.grain == "year":
+        content.measures_year = measures.year_measures(data.measures, code, lang, int(data.period))
+    content.staffing = staffing.staffing_detail(data, department, lang, first, last)
 
 
 def missing_ledger_line(kind: str, lang: str) -> str:

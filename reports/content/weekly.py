@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from metrics import catalogue
 from reports import periods
+from reports.content import measures
 from reports.content.indicators import IndicatorRow, Trend, indicator_row, published_value
 from reports.data.publication import Block
 from reports.data.warehouse import Department, PeriodData
@@ -28,6 +29,9 @@ class WeeklyBrief:
     coverage: periods.Coverage = periods.Coverage()  # a week in progress: to its last day held
     # The trend panels' figures (banded indicators first), withheld values as on the page.
     trends: list[Trend] = field(default_factory=list)
+    # The improvement measures completed in the week (上周完成情况) and due in the next (本周计划).
+    done_last_week: list[measures.Measure] = field(default_factory=list)
+    due_this_week: list[measures.Measure] = field(default_factory=list)
 
     @property
     def dept_name(self) -> str:
@@ -59,6 +63,19 @@ def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyB
         blocks=[b for b in blocks if any(b.blocks_metric(i.id) for i in weekly)],
     )
     brief.trends = _trends(brief, data)
+    # the brief reports the week just ended for the Monday meeting: its completed measures, and
+    # those due in the week that begins
+    first, last = periods.first_day("week", data.period), periods.last_day("week", data.period)
+    code = department.code
+    brief.done_last_week = measures.done_between(data.measures, code, lang, first, last)
+    following = periods.shift("week", data.period, 1)
+    brief.due_this_week = measures.due_between(
+        data.measures,
+        code,
+        lang,
+        periods.first_day("week", following),
+        periods.last_day("week", following),
+    )
     return brief
 
 

@@ -16,6 +16,7 @@ import duckdb
 from expectations.checks import NOTE
 from ledgers.specs import ledger, ledgers
 from metrics import catalogue
+from metrics.effects import Effect, stored_effects
 from reports import labels, periods
 from reports.data.publication import HOSPITAL, Block, Publication
 from reports.formatting import is_missing
@@ -177,6 +178,9 @@ class PeriodData:
     extent: periods.DataExtent | None = None
     # The ledger quality of the period's months (the dashboard's assistants' scores).
     quality: list[QualityRow] = field(default_factory=list)
+    # The improvement measures with their effects (metrics.effects), and the roster's postings.
+    measures: list[Effect] = field(default_factory=list)
+    staff: list[StaffRow] = field(default_factory=list)
     _denominators: dict | None = field(default=None, repr=False)
 
     @property
@@ -258,6 +262,8 @@ def load_period(
         extent=read_extent(con) if "data_extent" in tables else None,
         missing_ledgers=missing_ledgers(con, tables),
         quality=read_ledger_quality(con, months),
+        measures=stored_effects(con),
+        staff=read_staff(con),
     )
 
 
@@ -336,6 +342,26 @@ def _clean(value: object) -> object:
 
 def _month_dates(months: list[str]) -> list[dt.date]:
     return [dt.date.fromisoformat(f"{m}-01") for m in months]
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    dept: str
+    staff_code: str
+    role: str
+    title: str | None
+    fte: float
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+def read_staff(con: duckdb.DuckDBPyConnection) -> list[StaffRow]:
+    """The roster's postings (the staffing detail: title structure and movements)."""
+    rows = con.execute(
+        "select dept, staff_code, role, title, fte, start_date, end_date from raw_staffing "
+        "order by dept, staff_code, start_date"
+    ).fetchall()
+    return [StaffRow(*row) for row in rows]
 
 
 def read_commentary(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[CommentRow]:
