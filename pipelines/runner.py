@@ -66,6 +66,9 @@ class RunSummary:
     reports: list[Path] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
     corrections: str | None = None  # "纠正 3 个单元格，涉及 2025-06 骨科"
+    # Ledger columns loaded but not used, and why (the roster's training hours beside a training
+    # ledger: LEDGERS.md, training).
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def nothing_dated_loaded(self) -> bool:
@@ -388,6 +391,24 @@ def _read_load_summary(settings: Settings, summary: RunSummary, started: dt.date
         )
         summary.dated_rejected_by_reason = rejections_by_reason(con, dated)
         summary.months = months_with_data(con)
+        summary.ignored = ignored_columns(con)
+
+
+def ignored_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Ledger columns loaded but not used, and why: the roster's training hours beside a training
+    ledger, which dates them (LEDGERS.md, training)."""
+    both = con.execute(
+        "select exists (select 1 from raw_training) "
+        "and exists (select 1 from raw_staffing where training_hours is not null)"
+    ).fetchone()[0]
+    return (
+        [
+            "人力资源台账的培训学时一列未使用：培训学时取培训进修台账 (the roster's "
+            "training_hours are ignored: the training ledger gives the hours)"
+        ]
+        if both
+        else []
+    )
 
 
 SHOWN_REASONS = 8
@@ -418,6 +439,7 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"    … and {more} more reasons (rejected_rows.csv)")
     if summary.corrections:
         lines.append(f"  corrections:    {summary.corrections} (changes.csv)")
+    lines += [f"  not used:       {line}" for line in summary.ignored]
     if summary.problems:
         lines.append(f"  files or sheets not used: {len(summary.problems)}")
         lines += [f"    {file}: {status}: {message}" for file, status, message in summary.problems]

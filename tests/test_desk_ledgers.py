@@ -99,6 +99,18 @@ def test_training_dates_the_hours(tmp_path):
     assert con.execute("select sum(hours), count(*) filter (where kind = 'cme') "
                        "from raw_training").fetchone() == (130, 1)  # fmt: skip
     assert [(r, c) for r, c, _ in rejected(con, "training")] == [(5, "学时")]
+    from pipelines.runner import RunSummary, format_summary, ignored_columns
+
+    assert ignored_columns(con) == []  # no roster hours to ignore
+    write_csv(
+        inbox / "staffing.csv",
+        [["dept", "staff_code", "role", "start_date", "training_hours"],
+         ["CARD", "D001", "doctor", "2020-01-01", 40]],
+    )  # fmt: skip
+    load_inbox(con, inbox)
+    (line,) = ignored_columns(con)
+    assert line.startswith("人力资源台账的培训学时一列未使用")
+    assert f"  not used:       {line}" in format_summary(RunSummary(ignored=[line]))
     con.close()
 
 

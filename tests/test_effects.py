@@ -51,13 +51,26 @@ def effects(tmp_path_factory):
     write_csv(
         inbox / "改进措施.csv",
         [
-                ["科室", "措施", "指标", "责任人", "开始日期", "完成时限", "状态"],
-                ["心内科", "出院随访", "患者满意度", "护士长", "2025-07-10", "2025-09-30", "已完成"],
-                ["CARD", "满意度回访", "satisfaction_rate", "护士长", "2024-09-05", None, "done"],
-                ["CARD", "投诉快速响应", "投诉件数", "客服", "2025-07-01", None, "进行中"],
-                ["CARD", "候诊提醒", "satisfaction_rate", "门诊", "2025-10-01", None, "进行中"],
-                ["CARD", "=减少投诉", None, "+科主任", "2025-11-01", None, "计划"],
+                ["科室", "措施", "指标", "责任人", "开始日期", "完成时限", "状态", "完成日期"],
+                ["心内科", "出院随访", "患者满意度", "护士长", "2025-07-10", "2025-09-30", "已完成",
+                 "2025-09-20"],
+                ["CARD", "满意度回访", "satisfaction_rate", "护士长", "2024-09-05", None, "done",
+                 "2024-10-10"],
+                ["CARD", "投诉快速响应", "投诉件数", "客服", "2025-07-01", "2025-11-30", "进行中",
+                 None],  # overdue at the end of December
+                ["CARD", "候诊提醒", "satisfaction_rate", "门诊", "2025-10-01", "2026-01-15",
+                 "进行中", None],  # due next month
+                ["CARD", "=减少投诉", None, "+科主任", "2025-11-01", None, "计划", None],
         ],
+    )  # fmt: skip
+    # the roster: a doctor in post, a nurse who joins on 10 December 2025, a pharmacist who
+    # leaves on 5 December 2025
+    write_csv(
+        inbox / "staffing.csv",
+        [["dept", "staff_code", "role", "title", "start_date", "end_date"],
+         ["CARD", "D1", "doctor", "senior", "2020-01-01", None],
+         ["CARD", "N1", "nurse", "intermediate", "2025-12-10", None],
+         ["CARD", "P1", "pharmacist", "junior", "2019-01-01", "2025-12-05"]],
     )  # fmt: skip
     con = duckdb.connect(str(root / "w.duckdb"))
     report = load_inbox(con, inbox)
@@ -66,7 +79,7 @@ def effects(tmp_path_factory):
     found = {e.measure: e for e in compute_effects(con)}
     path = root / "actions.csv"
     written = write_actions_csv(con, path)
-    yield found, path, written
+    yield found, path, written, con
     con.close()
 
 
@@ -119,7 +132,7 @@ def test_too_few_months_after_is_insufficient_data(effects):
 
 
 def test_actions_csv(effects):
-    _, path, written = effects
+    _, path, written, _ = effects
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel on a Chinese Windows reads UTF-8
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -134,3 +147,29 @@ def test_actions_csv(effects):
     assert (formula["measure"], formula["owner"]) == ("'=减少投诉", "'+科主任")
     assert formula["metric"] == "" and formula["effect"] == ""
     assert dt.date.fromisoformat(rows[1]["start_date"]) == dt.date(2025, 7, 1)
+
+
+def test_reports_list_the_measures_and_the_staffing(effects):
+    from reports.content.report import period_content
+    from reports.content.weekly import weekly_brief
+    from reports.data.warehouse import load_period
+
+    con = effects[3]
+    month = load_period(con, "month", "2025-12")
+    card = next(d for d in month.departments if d.code == "CARD")
+    content = period_content(month, card, "zh")
+    # open at 31 December: the overdue one first, marked; then the one due next month
+    assert [(m.text, m.overdue, m.status_text) for m in content.measures_open] == [
+        ("投诉快速响应", True, "进行中"), ("候诊提醒", False, "进行中"), ("=减少投诉", False, "计划")]  # fmt: skip
+    assert [m.text for m in content.measures_next] == ["候诊提醒"]  # due 15 January: 下月计划
+    year = period_content(load_period(con, "year", "2025"), card, "zh")
+    effect = {m.text: m.effect for m in year.measures_year}
+    assert effect["出院随访"].startswith("实施后5个月患者满意度平均96.3%")
+    assert "满意度回访" not in effect  # started and completed in 2024: 2024's
+    brief = weekly_brief(load_period(con, "week", "2025-W38"), card, "zh")
+    assert [m.text for m in brief.done_last_week] == ["出院随访"]  # done on Saturday 20 Sep
+    # the staffing detail at 31 December: the title structure, the month's movements
+    staff = content.staffing
+    assert staff.structure == [("医生", [("正高", 1.0)], 1.0), ("护士", [("中级", 1.0)], 1.0)]
+    assert staff.hires == [("2025-12-10", "护士", "中级")]
+    assert staff.leavers == [("2025-12-05", "药师", "初级")]
