@@ -974,9 +974,11 @@ def _commentary(calendar: Calendar) -> pd.DataFrame:
 
 # --- the assistant's desk: dated training, the complaints register, improvement measures -------
 
-# kind: (share of trainings, fewest and most hours)
+# kind: (share of trainings, fewest and most hours); further study (进修) here is a short course
+# away (进修班) of one to two weeks' hours: a stint of months would make one person's hours a
+# department's month
 TRAINING_KINDS = {"course": (0.55, 2, 8), "cme": (0.30, 4, 12), "conference": (0.12, 8, 16),
-                  "further_study": (0.03, 80, 160)}  # fmt: skip
+                  "further_study": (0.03, 24, 40)}  # fmt: skip
 TRAINING_ZH = {"course": "培训", "cme": "继续教育", "conference": "学术会议",
                "further_study": "进修", "other": "其他"}  # fmt: skip
 TRAININGS_PER_YEAR = 3
