@@ -335,6 +335,42 @@ def _commentary_sheet(sheet: Worksheet, content: ReportContent) -> None:
     heading(sheet, content, t("commentary"))
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last)
+    _measures_table(sheet, content, max(last, FIRST_DATA_ROW) + 3)
+
+
+def _measures_table(sheet: Worksheet, content: ReportContent, top: int) -> None:
+    """Below the commentary, as on the page: the open measures (overdue marked), or the year's
+    with their effect (管理成效)."""
+    t = partial(labels.text, lang=content.lang)
+    for title, found, effect in (
+        (t("measures_open"), content.measures_open, False),
+        (t("management_effect"), content.measures_year, True),
+    ):
+        if not found:
+            continue
+        put_text(sheet.cell(top - 1, 1), title)
+        columns = [
+            Column(t("department"), 16),
+            Column(t("measure"), 40, wrap=True),
+            Column(t("owner")),
+            Column(t("start_date")),
+            Column(t("due_date")),
+            Column(t("measure_status")),
+            Column(t("measure_effect") if effect else t("overdue"), 60 if effect else 8, wrap=True),
+        ]
+        rows = [
+            (
+                m.dept,
+                m.text,
+                m.owner,
+                m.start_date.isoformat() if m.start_date else None,
+                m.due_date.isoformat() if m.due_date else None,
+                m.status_text,
+                m.effect if effect else (t("overdue") if m.overdue else None),
+            )
+            for m in found
+        ]
+        top = write_table(sheet, columns, rows, top=top) + 3
 
 
 def _revision_sheet(sheet: Worksheet, content: ReportContent) -> None:
