@@ -344,6 +344,10 @@ def test_topic_measures_are_those_open_in_the_range(cli_report):
     assert "done before the range" not in html  # done in 2025-06
     assert "药占比措施" not in html  # another indicator
     assert "手术排程" not in html  # CAR is not in the report
+    # the effect as the last run stored it: 复诊提醒 started in December 2025, so the months
+    # after its start month are January and February: 2 < 3, too few (数据不足)
+    row = html.split("复诊提醒")[1].split("</tr>")[0]
+    assert "实施后仅2个月数据" in row and "数据不足" in row
     sheet = openpyxl.load_workbook(book).worksheets[3]
     cells = {c.value: c for row in sheet.iter_rows(min_row=3) for c in row if c.value}
     assert cells['=HYPERLINK("x")复诊提醒'].data_type == "s"

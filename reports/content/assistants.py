@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from reports import labels
 from reports.content.attention import AttentionItem
 from reports.content.indicators import IndicatorRow
-from reports.content.measures import Measure, open_measures
+from reports.content.measures import Measure, open_at
 from reports.content.report import period_content
 from reports.data.warehouse import Department, PeriodData, QualityRow
 
@@ -106,9 +106,8 @@ def assistant_page(
     assistant: str,
     stems: dict[str, str],
     quality: list[QualityRow],
-    actions: list[dict],
     lang: str,
-    today: dt.date | None = None,
+    today: dt.date,
 ) -> AssistantPage:
     """The page of `assistant` for the month of `data` (a month's PeriodData); `stems` maps
     department codes to their report file stems."""
@@ -124,7 +123,7 @@ def assistant_page(
                 stem=stems.get(department.code, department.code),
                 tiles=content.tiles,
                 alerts=[a for a in content.attention if a.status == "alert" or a.anomalies],
-                measures=open_measures(actions, department.code, lang, today),
+                measures=open_at(data.measures, department.code, lang, today),
             )
         )
     own_quality = sorted((r for r in quality if r.dept in codes), key=lambda r: (r.month, r.dept))

@@ -1,6 +1,6 @@
-"""Improvement measures (改进措施, the `actions` ledger) as the topic report and the assistants'
-pages show them: those open during a range of months, and those open today (overdue marked).
-
+"""Improvement measures (改进措施, the `actions` ledger) as the reports show them, from the stored
+effects (metrics.effects, one `Effect` per measure). The topic report: those open during its range
+of months, with their effect in words; an assistant's page: those open today (overdue marked).
 The period reports and the weekly brief list them from the stored effects (metrics.effects, one
 `Effect` per measure): a month's or quarter's report those open at its end (overdue marked) and,
 for a month, those due next month (下月计划); the weekly brief last week's completed (上周完成情况)
@@ -44,62 +44,6 @@ def status_text(code: str | None, lang: str) -> str | None:
     return aliases[0] if aliases else code
 
 
-def measure_of(row: dict, lang: str, today: dt.date | None = None) -> Measure:
-    """A raw_actions row; overdue when still open after its due date (as of `today`)."""
-    due, status = _date(row.get("due_date")), row.get("status")
-    return Measure(
-        dept=str(row.get("dept") or ""),
-        text=str(row.get("measure") or ""),
-        metric=row.get("metric"),
-        owner=row.get("owner"),
-        start_date=_date(row.get("start_date")),
-        due_date=due,
-        status=status,
-        status_text=status_text(status, lang),
-        done_date=_date(row.get("done_date")),
-        overdue=bool(today and due and due < today and status not in CLOSED),
-    )
-
-
-def measures_in_range(
-    rows: list[dict],
-    dept: str,
-    first: dt.date,
-    last: dt.date,
-    lang: str,
-    metrics: set[str] | None = None,
-) -> list[Measure]:
-    """The department's measures (ALL: every department's) open at some time from `first` to
-    `last`: started by `last` and not done before `first`; with `metrics`, only those about one
-    of them or about no indicator."""
-    found = []
-    for row in rows:
-        measure = measure_of(row, lang)
-        if dept != "ALL" and measure.dept != dept:
-            continue
-        if metrics is not None and measure.metric and measure.metric not in metrics:
-            continue
-        if (measure.start_date and measure.start_date > last) or (
-            measure.done_date and measure.done_date < first
-        ):
-            continue
-        found.append(measure)
-    return sorted(found, key=lambda m: (m.dept, m.start_date or dt.date.min, m.text))
-
-
-def open_measures(rows: list[dict], dept: str, lang: str, today: dt.date | None) -> list[Measure]:
-    """The department's measures not done nor dropped, the soonest due first."""
-    found = [measure_of(row, lang, today) for row in rows if row.get("dept") == dept]
-    found = [m for m in found if m.status not in CLOSED and not m.done_date]
-    return sorted(found, key=lambda m: (m.due_date or dt.date.max, m.text))
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
 def measure_of_effect(e: Effect, lang: str, as_of: dt.date, with_effect: bool = False) -> Measure:
     """A measure with its stored effect; overdue when still open after its due date at `as_of`."""
     return Measure(
@@ -115,6 +59,27 @@ def measure_of_effect(e: Effect, lang: str, as_of: dt.date, with_effect: bool = 
         effect=effect_sentence(e, lang) if with_effect else None,
         overdue=bool(e.due_date and e.due_date < as_of and e.status not in CLOSED),
     )
+
+
+def in_range(
+    effects: list[Effect],
+    dept: str,
+    lang: str,
+    first: dt.date,
+    last: dt.date,
+    metrics: set[str] | None = None,
+) -> list[Measure]:
+    """The measures open at some time from `first` to `last` (started by `last`, not done before
+    `first`), with their effect in words; with `metrics`, only those about one of them or about
+    no indicator (a topic report)."""
+    found = [
+        measure_of_effect(e, lang, last, with_effect=True)
+        for e in _of(effects, dept)
+        if e.start_date <= last
+        and not (e.done_date and e.done_date < first)
+        and (metrics is None or not e.metric or e.metric in metrics)
+    ]
+    return sorted(found, key=lambda m: (m.dept, m.start_date, m.text))
 
 
 def _of(effects: list[Effect], dept: str) -> list[Effect]:

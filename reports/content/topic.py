@@ -20,7 +20,7 @@ from metrics.catalogue import Indicator
 from metrics.ranges import RangeFigures, RangeValue, range_key
 from reports import labels, periods
 from reports.content import decomposition, peers
-from reports.content.measures import Measure, measures_in_range
+from reports.content.measures import Measure, in_range
 from reports.content.report import Comment
 from reports.data.publication import KIND_PREFIX
 from reports.data.topic import TopicData, TopicError
@@ -307,7 +307,8 @@ def _commentary(
 
 
 def _measures(data: TopicData, dept: str, chosen: set[str], lang: str) -> list[Measure]:
-    """The measures of the department (the hospital: all) open at some time in the range."""
+    """The measures of the department (the hospital: all) open at some time in the range, with
+    their effect (metrics.effects, as stored by the last run)."""
     first = periods.first_day("month", data.months[0])
     last = periods.last_day("month", data.months[-1])
-    return measures_in_range(data.actions, dept, first, last, lang, chosen)
+    return in_range(data.monthly.measures, dept, lang, first, last, chosen)

@@ -1,7 +1,7 @@
 """What a special-topic report (专题分析报告) reads from the warehouse, for a range of whole months:
 the indicators over the range and a year earlier (metrics.ranges: formulas over the summed
 measures), the months of the range with their 同比 (metric_report, the stored monthly values), the
-commentary of the range, and the improvement measures when the warehouse has their ledger."""
+commentary of the range; the improvement measures come with the months (PeriodData.measures)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from reports.data.warehouse import (
     read_extent,
 )
 
-ACTIONS_TABLE = "raw_actions"
-
 
 class TopicError(ValueError):
     """A topic report that cannot be made as asked; the message says why."""
@@ -33,7 +31,6 @@ class TopicData:
     months: list[str]  # the range's months, in order
     monthly: PeriodData  # month grain, the range's months as its trend, every department
     commentary: list[CommentRow] = field(default_factory=list)
-    actions: list[dict] = field(default_factory=list)  # raw_actions rows, by column name
 
 
 def range_months(first: str, last: str) -> list[str]:
@@ -64,14 +61,4 @@ def load_topic(con: duckdb.DuckDBPyConnection, first: str, last: str) -> TopicDa
         months=months,
         monthly=monthly,
         commentary=read_commentary(con, months),
-        actions=read_actions(con),
     )
-
-
-def read_actions(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The improvement measures (raw_actions rows by column name); none without the ledger."""
-    if ACTIONS_TABLE not in existing_tables(con):
-        return []
-    cursor = con.execute(f"select * from {ACTIONS_TABLE}")  # noqa: S608 -- a constant table name
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 
 from reports.content.assistants import assistant_page, assistants
-from reports.data.topic import read_actions
 from reports.data.warehouse import load_period, read_extent, read_ledger_quality
 from reports.files import (
     ASSISTANTS_DIR,
@@ -51,12 +50,11 @@ def write_assistant_pages(
         )
     )
     quality = read_ledger_quality(con)
-    actions = read_actions(con)
     written = []
     if found:
         out.mkdir(parents=True, exist_ok=True)
     for name in found:
-        page = assistant_page(data, name, stems, quality, actions, lang, today or clock.today())
+        page = assistant_page(data, name, stems, quality, lang, today or clock.today())
         links = {
             d.department.code: {
                 kind: f"../{month}/{report_file_name(d.stem, lang, '.' + kind)}"
