@@ -138,6 +138,27 @@ def test_complaints_are_events_two_alike_are_two(tmp_path):
     assert con.execute(
         "select category, channel, count(*) from raw_complaints group by all order by all"
     ).fetchall() == [("attitude", "phone", 1), ("waiting", "in_person", 2)]
+    # the month's report shows them by category and channel: the hospital 2 + 1, GSUR its one
+    from metrics.compute import compute_months
+    from reports.content.report import period_content
+    from reports.data.warehouse import HOSPITAL, Department, load_period
+
+    write_csv(  # a month of the daily ledger, so that May is held
+        inbox / "workload.csv",
+        [["date", "dept", "outpatient_visits"]]
+        + [[f"2026-05-{d:02d}", "CARD", 10] for d in range(1, 32)],
+    )
+    load_inbox(con, inbox)
+    compute_months(con, ["2026-05"])
+    data = load_period(con, "month", "2026-05")
+    hospital = period_content(data, Department(HOSPITAL, "全院", None), "zh")
+    assert hospital.complaints == [
+        ("投诉类别", [("等候时间", 2), ("服务态度", 1)]),
+        ("渠道", [("现场", 2), ("电话", 1)]),
+    ]
+    gsur = next(d for d in data.departments if d.code == "GSUR")
+    assert period_content(data, gsur, "en").complaints == [
+        ("Category", [("attitude", 1)]), ("Channel", [("phone", 1)])]  # fmt: skip
     con.close()
 
 

@@ -113,6 +113,7 @@ class ReportContent:
     measures_next: list[measures.Measure] = field(default_factory=list)
     measures_year: list[measures.Measure] = field(default_factory=list)
     staffing: staffing.StaffingDetail | None = None
+    complaints: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
 
     @property
     def dept_name(self) -> str:
@@ -212,6 +213,7 @@ def _measures(content: ReportContent, data: PeriodData, department: Department, 
     if data.grain == "year":
         content.measures_year = measures.year_measures(data.measures, code, lang, int(data.period))
     content.staffing = staffing.staffing_detail(data, department, lang, first, last)
+    content.complaints = staffing.complaint_breakdown(data, department, lang)
 
 
 def missing_ledger_line(kind: str, lang: str) -> str:

@@ -1,6 +1,7 @@
 """The staffing detail of a report: the title structure of each role in post at the period's end
 (doctors, nurses, technicians, pharmacists, ...) and the roster's movements in the period (hires,
-leavers; a posting that continues another of the same staff code the next day is neither)."""
+leavers; a posting that continues another of the same staff code the next day is neither). And the
+complaints register's breakdown by category and channel (the service section)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,26 @@ def staffing_detail(
         and not posted(s, s.end_date + one)
     ]
     return StaffingDetail(last.isoformat(), structure, sorted(hires), sorted(leavers))
+
+
+def complaint_breakdown(
+    data: PeriodData, department: Department, lang: str
+) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The period's registered complaints by category and by channel, most first: [(投诉类别,
+    [(等候时间, 3), ...]), (渠道, [...])]; empty without a register row in the period."""
+    spec = ledger("complaints")
+    found: dict[str, dict[str, int]] = {}
+    for row in data.complaint_counts:
+        if not (department.is_hospital or row.dept == department.code):
+            continue
+        column = spec.by_name[row.dimension]
+        if row.value is None:
+            label = labels.text("not_given", lang)
+        else:
+            label = column.enum[row.value][0] if lang == "zh" else row.value.replace("_", " ")
+        by_value = found.setdefault(column.label(lang), {})
+        by_value[label] = by_value.get(label, 0) + row.complaints
+    return [
+        (dimension, sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        for dimension, counts in found.items()
+    ]

@@ -181,6 +181,7 @@ class PeriodData:
     # The improvement measures with their effects (metrics.effects), and the roster's postings.
     measures: list[Effect] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
+    complaint_counts: list[ComplaintCount] = field(default_factory=list)
     _denominators: dict | None = field(default=None, repr=False)
 
     @property
@@ -264,6 +265,7 @@ def load_period(
         quality=read_ledger_quality(con, months),
         measures=stored_effects(con),
         staff=read_staff(con),
+        complaint_counts=read_complaint_counts(con, months),
     )
 
 
@@ -353,6 +355,31 @@ class StaffRow:
     fte: float
     start_date: dt.date
     end_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class ComplaintCount:
+    dept: str
+    dimension: str  # category or channel
+    value: str | None  # the ledger's canonical value; None where the register leaves it blank
+    complaints: int
+
+
+def read_complaint_counts(
+    con: duckdb.DuckDBPyConnection, months: list[str]
+) -> list[ComplaintCount]:
+    """The complaints register's counts per department, by category and by channel, over these
+    months ('2026-10'), a complaint counting in the month of its date."""
+    rows = con.execute(
+        """select dept, dimension, value, count(*) from (
+               select dept, 'category' as dimension, category as value, date from raw_complaints
+               union all
+               select dept, 'channel', channel, date from raw_complaints)
+           where list_contains(?, cast(date_trunc('month', date) as date))
+           group by all order by dept, dimension, count(*) desc, value""",
+        [_month_dates(months)],
+    ).fetchall()
+    return [ComplaintCount(*row) for row in rows]
 
 
 def read_staff(con: duckdb.DuckDBPyConnection) -> list[StaffRow]:
