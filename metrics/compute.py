@@ -293,6 +293,19 @@ def create_formulas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace temp view formulas as {formulas}")
 
 
+def formulas_over_periods(con: duckdb.DuckDBPyConnection) -> None:
+    """The formulas (temp view `formulas`) over periods made on demand, never stored: the temp
+    table `periods` (a topic report's range, a measure's windows) summed by period_sums.sql for
+    the groups of the temp view `departments_in_groups`, over the temp `calendar`. The year-to-date
+    indicators are month-grain only: their inputs stay empty."""
+    con.execute("create or replace temp table sum_periods as select * from periods")
+    con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
+    con.execute(f"create or replace temp table sum_periods as {sql('ytd_periods')}", {"months": []})
+    con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
+    con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
+    create_formulas(con)
+
+
 def _check_formulas(con: duckdb.DuckDBPyConnection) -> None:
     """Each catalogue indicator has its formula in its own family's SQL file, and nothing else does."""
     found = set(con.execute("select distinct metric, family from formulas").fetchall())

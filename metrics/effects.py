@@ -19,7 +19,7 @@ import duckdb
 
 from ledgers.excel_text import write_excel_csv
 from metrics import catalogue
-from metrics.compute import create_formulas, load_holidays, measured_months, sql
+from metrics.compute import formulas_over_periods, load_holidays, measured_months, sql
 
 MIN_MONTHS_AFTER = 3  # METRICS.md: fewer months after the start are 数据不足
 CSV_COLUMNS = (
@@ -74,13 +74,7 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
         "create or replace temp view departments_in_groups as "
         "select code as dept, code as group_code from raw_departments"
     )
-    con.execute("create or replace temp table sum_periods as select * from periods")
-    con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
-    # The year-to-date indicators are month-grain only: their inputs stay empty here.
-    con.execute(f"create or replace temp table sum_periods as {sql('ytd_periods')}", {"months": []})
-    con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
-    con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
-    create_formulas(con)
+    formulas_over_periods(con)
     con.execute(
         f"create or replace temp table effect_values as "  # noqa: S608 -- our own file
         f"select e.* from ({sql('evaluate')}) e "

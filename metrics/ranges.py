@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 
 from metrics.compute import (
-    create_formulas,
     formulas_fingerprint,
+    formulas_over_periods,
     load_holidays,
     measured_months,
     month_start,
@@ -102,13 +102,7 @@ def evaluate_range(
         {"first_month": month_start(first), "last_month": month_start(last)},
     )
     con.execute(f"create or replace temp view departments_in_groups as {sql('groups')}")
-    con.execute("create or replace temp table sum_periods as select * from periods")
-    con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
-    # The year-to-date indicators are month-grain only: their inputs stay empty here.
-    con.execute(f"create or replace temp table sum_periods as {sql('ytd_periods')}", {"months": []})
-    con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
-    con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
-    create_formulas(con)
+    formulas_over_periods(con)
     rows = con.execute(
         f"select grain, dept, metric, value, numerator, denominator, reason, months_covered, "  # noqa: S608 -- our own file
         f"months_in_period from ({sql('evaluate')}) where grain in (?, ?)",
