@@ -75,24 +75,7 @@ def build_expectations(spec: Ledger) -> list:
             expectations.append(
                 gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.enum))
             )
-        if column.ge_column:
-            expectations.append(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=column.name,
-                    column_B=column.ge_column,
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                )
-            )
-        if column.le_column:
-            expectations.append(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=column.le_column,
-                    column_B=column.name,
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                )
-            )
+        expectations += [order.expectation() for order in rules.orders(column)]
     if len(spec.key) == 1:
         expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0]))
     elif spec.key:  # a ledger of events (complaints) has no key to be unique

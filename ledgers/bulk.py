@@ -383,10 +383,7 @@ def _cross_column_failures(spec: Ledger) -> str:
     tests = []
     for column in spec.columns:
         name = f'"{column.name}"'
-        if column.ge_column:
-            tests.append(f'{name} < "{column.ge_column}"')
-        if column.le_column:
-            tests.append(f'{name} > "{column.le_column}"')
+        tests += [order.failure_sql() for order in rules.orders(column)]
         if column.required_if:
             tests.append(f'({name} is null and coalesce("{column.required_if}", 0) > 0)')
         if column.not_future:  # the row goes to the Python parser, which words the message

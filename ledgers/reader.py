@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
-from ledgers import clock, limits, reader_child
+from ledgers import clock, limits, reader_child, rules
 from ledgers.limits import LimitExceeded, check_file_size
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell, visible
@@ -517,18 +517,17 @@ def _parse_row(
     for column in spec.columns:
         value = record[column.name]
         header = match.header_text.get(column.name, column.name)
-        for other, ok in ((column.ge_column, _ge), (column.le_column, _le)):
-            if other and value is not None and record.get(other) is not None:
-                if not ok(value, record[other]):
-                    sign = "≥" if ok is _ge else "≤"
-                    other_header = match.header_text.get(other, other)
-                    errors.append(
-                        (
-                            header,
-                            f"must be {sign} {other_header} ({as_text(record[other])}), "
-                            f"found {as_text(value)}",
-                        )
+        for order in rules.orders(column):  # ledgers.rules: as bulk's SQL and GX check it
+            other = record.get(order.other)
+            if value is not None and other is not None and not order.holds(value, other):
+                other_header = match.header_text.get(order.other, order.other)
+                errors.append(
+                    (
+                        header,
+                        f"must be {order.sign} {other_header} ({as_text(other)}), "
+                        f"found {as_text(value)}",
                     )
+                )
         if column.required_if and value is None and (record.get(column.required_if) or 0) > 0:
             errors.append((header, f"is required when {column.required_if} is above 0"))
         if column.not_future and value is not None and value > latest_allowed(column):
@@ -571,14 +570,6 @@ def far_past_message(value: object) -> str:
     return (
         f"{as_text(value)} is more than {years} years ago (ReadLimits.past_years): a mistyped year?"
     )
-
-
-def _ge(a: object, b: object) -> bool:
-    return a >= b  # type: ignore[operator]
-
-
-def _le(a: object, b: object) -> bool:
-    return a <= b  # type: ignore[operator]
 
 
 def read_file(path: Path, name: str) -> list[SheetRead]:

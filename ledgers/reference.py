@@ -21,10 +21,7 @@ def _rule(column: Column) -> str:
     parts += [bound.sentence() for bound in rules.bounds(column)]
     if column.negative_ok:
         parts.append(rules.SENTENCES["negative_ok"]["en"])
-    if column.ge_column:
-        parts.append(f"≥ `{column.ge_column}`")
-    if column.le_column:
-        parts.append(f"≤ `{column.le_column}`")
+    parts += [order.sentence() for order in rules.orders(column)]
     if column.ref:
         parts.append(f"must exist in `{column.ref}`")
     # required when …, not after today / this month: the same sentences as the templates'

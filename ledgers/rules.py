@@ -4,7 +4,9 @@ not convert), the SQL predicate (the set-based load, ledgers.bulk), the Great Ex
 expectation (expectations.suites) and the sentence (docs/ledgers.md, the templates' instructions).
 
 Today: the numeric bounds, among them the floor of 0 that every count and amount has unless its
-spec says `negative_ok` (it was written in four places), and the sentences of the other rules.
+spec says `negative_ok` (it was written in four places); the order of two columns of a row
+(`ge_column`, `le_column`: discharge on or after admission, a part at most its total); and the
+sentences of the other rules.
 """
 
 from __future__ import annotations
@@ -43,6 +45,48 @@ class Bound:
 
     def sentence(self) -> str:
         return f"{ {'>=': '≥', '>': '>', '<=': '≤'}[self.op] } {self.bound:g}"
+
+
+@dataclass(frozen=True)
+class Order:
+    """A value at least (>=) or at most (<=) another column's value in the same row; a row missing
+    either is not judged by it."""
+
+    column: str
+    op: str  # ">=" or "<="
+    other: str
+
+    @property
+    def sign(self) -> str:
+        return "≥" if self.op == ">=" else "≤"
+
+    def holds(self, value: object, other: object) -> bool:
+        return value >= other if self.op == ">=" else value <= other  # type: ignore[operator]
+
+    def failure_sql(self) -> str:
+        """SQL true for a row that breaks it (null when either is missing)."""
+        return f'"{self.column}" {"<" if self.op == ">=" else ">"} "{self.other}"'
+
+    def expectation(self):
+        """GX's pair expectation: A ≥ B, with A and B as the rule orders them."""
+        import great_expectations.expectations as gxe
+
+        high, low = (self.column, self.other) if self.op == ">=" else (self.other, self.column)
+        return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=high, column_B=low, or_equal=True, ignore_row_if="either_value_is_missing"
+        )
+
+    def sentence(self, label=lambda name: f"`{name}`") -> str:
+        return f"{self.sign} {label(self.other)}"
+
+
+def orders(column: Column) -> list[Order]:
+    found = []
+    if column.ge_column:
+        found.append(Order(column.name, ">=", column.ge_column))
+    if column.le_column:
+        found.append(Order(column.name, "<=", column.le_column))
+    return found
 
 
 def floor(column: Column) -> float | None:

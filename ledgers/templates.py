@@ -93,10 +93,10 @@ def _rule(column: Column, lang: str) -> str:
     parts += rules.sentences(
         column, lang, label=lambda name: ledger_column_label(name, column, lang)
     )
-    if column.ge_column:
-        parts.append(f"≥ {ledger_column_label(column.ge_column, column, lang)}")
-    if column.le_column:
-        parts.append(f"≤ {ledger_column_label(column.le_column, column, lang)}")
+    parts += [
+        order.sentence(lambda name: ledger_column_label(name, column, lang))
+        for order in rules.orders(column)
+    ]
     if column.ref:
         parts.append(column.ref)
     return "; ".join(parts)

@@ -95,3 +95,35 @@ def test_docs_state_the_same_bounds():
     census = "| census |"
     (line,) = [line for line in text.splitlines() if line.startswith(census)]
     assert line.endswith("| int | ≥ 0 |")
+
+
+ORDERS = [
+    (spec.kind, o) for spec in ledgers().values() for c in spec.columns for o in rules.orders(c)
+]
+
+
+@pytest.mark.parametrize(("kind", "order"), ORDERS, ids=[f"{k}.{o.column}" for k, o in ORDERS])
+def test_python_sql_and_gx_agree_on_the_order_of_two_columns(kind, order):
+    """discharge_date ≥ admit_date and the like: the reader's check, bulk's failure predicate and
+    GX's pair expectation judge the same pairs the same way (equal passes; a row missing either
+    is not judged)."""
+    (gx,) = [
+        e
+        for e in build_expectations(ledger(kind))
+        if type(e).__name__ == "ExpectColumnPairValuesAToBeGreaterThanB"
+        and {e.column_A, e.column_B} == {order.column, order.other}
+    ]
+    con = duckdb.connect()
+    for value, other in [(1, 2), (2, 2), (3, 2), (None, 2), (2, None)]:
+        judged = value is not None and other is not None
+        python = not judged or order.holds(value, other)
+        row = {order.column: value, order.other: other}
+        (failed,) = con.execute(
+            f"select coalesce({order.failure_sql()}, false) "  # noqa: S608 -- spec names
+            f'from (select $v::int as "{order.column}", $o::int as "{order.other}")',
+            {"v": value, "o": other},
+        ).fetchone()
+        a, b = row[gx.column_A], row[gx.column_B]
+        expectation = a is None or b is None or a >= b
+        assert python == (not failed) == expectation, (value, other)
+    assert ORDERS  # the specs hold such rules (a stay's dates, a part of a total)
