@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ledgers import rules
 from ledgers.loader import load_inbox
 from ledgers.reader import measure_columns
 from ledgers.specs import Column, Ledger, ledger
@@ -201,14 +202,15 @@ def ledger_files(draw, kind: str):
 
 
 def _respect_cross_column_rules(kind: str, written: dict, stored: dict, xlsx: bool) -> None:
-    """drug and consumables cost ≤ total cost; attended ≤ booked."""
-    pairs = {"discharges": [("drug_cost", "total_cost"), ("consumables_cost", "total_cost")]}
-    pairs["appointments"] = [("attended", "booked")]
-    for small, big in pairs.get(kind, []):
-        if stored.get(small) is not None and stored.get(big) is not None:
-            if stored[small] > stored[big]:
-                stored[small] = stored[big]
-                written[small] = written[big]
+    """Each order rule of the ledger (ledgers.rules: drug, consumables and insurance paid ≤ total
+    cost; attended ≤ booked; …): a value that breaks it takes the other column's value. The hand
+    list this replaced had missed insurance_paid ≤ total_cost when that rule was added."""
+    for column in ledger(kind).columns:
+        for order in rules.orders(column):
+            value, other = stored.get(order.column), stored.get(order.other)
+            if value is not None and other is not None and not order.holds(value, other):
+                stored[order.column] = other
+                written[order.column] = written[order.other]
 
 
 def _header(draw, column: Column, lang: str) -> str:
