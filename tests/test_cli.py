@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from ledgers.loader import load_inbox
+from ledgers.specs import ledgers
 from metrics.compute import compute_months, months_with_data
 from pipelines.cli import main
 from tests.ledger_files import write_csv, write_departments
@@ -17,7 +18,10 @@ def test_demo_and_templates_commands(tmp_path, capsys):
     assert f"wrote {written} demo ledger files" in capsys.readouterr().out
     assert written >= 10  # one file or more per ledger kind (several kinds share a workbook)
     assert main(["templates", "--out", str(tmp_path / "t"), "--lang", "en"]) == 0
-    assert sorted(p.name for p in (tmp_path / "t").iterdir())[0] == "appointments_template.xlsx"
+    # one template per ledger kind of the specs, named by its kind
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(
+        f"{kind}_template.xlsx" for kind in ledgers()
+    )
 
 
 def test_standalone_copies_open_offline(tmp_path, capsys, october_ward):

@@ -137,17 +137,18 @@ def test_a_sheet_lacking_a_required_column_says_which(tmp_path: Path):
 
 
 def test_a_register_sharing_only_date_and_department_is_not_workload(tmp_path: Path):
-    """A training register (科室, 工号, 日期, 学时, 类型), saved after the real workload file, shares
-    only the workload ledger's key: it is reported as unrecognised, naming its columns, and the
-    three real workload days keep their census and beds."""
+    """A duty roster (科室, 值班人, 日期, 班次, 备注: no ledger of LEDGERS.md; a training register
+    is one now, the `training` ledger), saved after the real workload file, shares only the
+    workload ledger's key: it is reported as unrecognised, naming its columns, and the three real
+    workload days keep their census and beds."""
     inbox = tmp_path / "inbox"
     write_csv(inbox / "departments.csv", DEPARTMENTS)
     workload = [["日期", "科室", "实际开放床位", "期末在院人数"]]
     workload += [[f"2026-10-0{d}", "D01", 10, 6 + d] for d in (1, 2, 3)]
     write_csv(inbox / "业务量.csv", workload)
-    register = [["科室", "工号", "日期", "学时", "类型"]]
-    register += [["D01", f"S{d}", f"2026-10-0{d}", 2, "院内"] for d in (1, 2, 3)]
-    write_xlsx(inbox / "培训登记.xlsx", {"培训": register})
+    register = [["科室", "值班人", "日期", "班次", "备注"]]
+    register += [["D01", f"S{d}", f"2026-10-0{d}", "夜班", "院内"] for d in (1, 2, 3)]
+    write_xlsx(inbox / "值班登记.xlsx", {"值班": register})
     con, report = _load(inbox, tmp_path)
     assert con.execute("select sum(open_beds), sum(census) from raw_workload").fetchone() == (
         30,
@@ -155,9 +156,9 @@ def test_a_register_sharing_only_date_and_department_is_not_workload(tmp_path: P
     )
     assert report.rows_rejected == 0
     (message,) = con.execute(
-        "select message from ledger_sheets where file = '培训登记.xlsx'"
+        "select message from ledger_sheets where file = '值班登记.xlsx'"
     ).fetchone()
-    assert "科室, 日期, 工号, 学时, 类型" in message
+    assert "科室, 日期, 值班人, 班次, 备注" in message
     assert "业务量台账 (Daily workload) ledger but has none of its measure columns" in message
 
 
