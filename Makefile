@@ -11,7 +11,7 @@ SCALE ?= small
 BENCH_ARGS ?=
 INBOX ?=
 
-.PHONY: run test test-fast ui lint format browser bench clean
+.PHONY: run test test-fast ui lint format browser bench bench-hostile clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
+
+## bench-hostile: time and memory of loading each hostile ledger file of at most 10 MB
+bench-hostile: $(STAMP)
+	$(BIN)/python -m bench.hostile
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -38,6 +38,7 @@ from ledgers.reader import (
     HeaderMatch,
     SheetRead,
     _is_totals,
+    check_parquet_rows,
     dated_by,
     earliest_allowed,
     latest_allowed,
@@ -96,6 +97,7 @@ def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkP
     if size == 0 or (suffix == ".csv" and size < min_bytes):
         return None
     if suffix == ".parquet":
+        check_parquet_rows(path)  # from the metadata, before a row is read
         try:
             with duckdb.connect() as con:
                 headers = con.sql("select * from read_parquet(?)", params=[str(path)]).columns
@@ -170,6 +172,11 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
             [str(bulk.path)],
         )
         return True
+    # DuckDB skips empty lines and reads quoted line breaks: either would shift the row numbers.
+    data = bulk.path.read_bytes()
+    lines = data.rstrip(b"\r\n").count(b"\n") + 1
+    if lines > limits.current().max_rows:
+        return False  # the general path counts the records (not lines) and refuses the file
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     con.execute(
         f"""create temp table {raw} as
@@ -178,9 +185,6 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
                 comment = '', columns = {columns}, null_padding = true, encoding = 'utf-8')""",  # noqa: S608
         [str(bulk.path)],
     )
-    # DuckDB skips empty lines and reads quoted line breaks: either would shift the row numbers.
-    data = bulk.path.read_bytes()
-    lines = data.rstrip(b"\r\n").count(b"\n") + 1
     longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
     (rows, cell) = con.execute(
         f"select count(*), coalesce(max(greatest({longest})), 0) from {raw}"  # noqa: S608

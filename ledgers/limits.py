@@ -30,6 +30,10 @@ class ReadLimits:
     # Cells of one sheet's used area (rows counted in the sheet, times its widest column): the
     # reader materialises that rectangle, so a single cell at XFD1048576 would ask for 17 billion.
     max_sheet_cells: int = 50_000_000
+    # Rows of one sheet, CSV or Parquet file (Excel's own sheets stop at 1,048,576), counted
+    # before they are parsed: a Parquet file's from its metadata (10 MB of Parquet can declare a
+    # billion rows of one repeated value), a CSV's as its records are read, a sheet's in its XML.
+    max_rows: int = 2_000_000
     # Longest CSV cell (Excel's own limit is 32,767 characters) and line.
     max_cell_chars: int = 32_767
     max_line_chars: int = 1 * MIB
@@ -39,8 +43,10 @@ class ReadLimits:
     # stopped after this many seconds.
     isolate_workbooks: bool = True
     max_workbook_seconds: float = 600
-    # … with its address space capped: an allocation beyond it ends the child, not the run.
-    max_reader_bytes: int = 4096 * MIB
+    # … with its address space capped (RLIMIT_AS): an allocation beyond it ends the child's
+    # reading, not the run. A sheet of a million rows × 4 columns (11 MB) reads within 768 MiB;
+    # bench/hostile.py measures what a 10 MB file costs (BENCHMARKS.md).
+    max_reader_bytes: int = 1024 * MIB
     # Sheets up to this size (inflated) have their used area counted before they are read, for a
     # message naming the far cell; a bigger sheet is left to the capped child (counting costs
     # about 1 s per 15 MiB).
@@ -80,6 +86,17 @@ def check_file_size(size: int, limits: ReadLimits) -> None:
         raise LimitExceeded(
             f"the file is {mib(size)}, more than the {mib(limits.max_file_bytes)} a ledger file "
             "may have (ReadLimits.max_file_bytes): split it, or raise the limit"
+        )
+
+
+def check_rows(rows: int, where: str, limits: ReadLimits, counted: bool = True) -> None:
+    """Refuse a sheet or file of more rows than `max_rows`; `where` names it ("the file"), and
+    `counted` says whether `rows` is all of them (or where reading stopped)."""
+    if rows > limits.max_rows:
+        many = f"{rows:,} rows, more than the" if counted else "more than the"
+        raise LimitExceeded(
+            f"{where} has {many} {limits.max_rows:,} rows allowed (ReadLimits.max_rows, "
+            "DEPTOPS_MAX_ROWS): split it by month, or raise the limit"
         )
 
 
@@ -172,6 +189,7 @@ def check_sheet_area(archive: zipfile.ZipFile, member: str, sheet: str, limits: 
     widest = max(widest, current)
     height = max(rows, last_row)
     width = max(last_column, widest)
+    check_rows(height, f"sheet {sheet}", limits)
     if height * max(width, 1) > limits.max_sheet_cells or cells > limits.max_sheet_cells:
         corner = f"{column_letters(max(width, 1))}{height}"
         raise LimitExceeded(

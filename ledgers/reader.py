@@ -20,7 +20,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from python_calamine import CalamineWorkbook
 
 from ledgers import clock, limits, reader_child, rules
-from ledgers.limits import LimitExceeded, check_file_size
+from ledgers.limits import LimitExceeded, check_file_size, check_rows
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell, visible
 
@@ -110,6 +110,7 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     if suffix == ".csv":
         return [("", _read_csv(path))]
     if suffix == ".parquet":
+        check_parquet_rows(path)
         return [("", _read_parquet(path))]
     check_workbook(path)
     bounds = limits.current()
@@ -153,12 +154,18 @@ def check_workbook(path: Path) -> None:
 
 
 def read_workbook(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """Every sheet's grid; a sheet of more rows than `ReadLimits.max_rows` (one too big to have
+    been counted beforehand) refuses the file before its grid is handed on."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        return [
-            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in workbook.sheet_names
-        ]
+        grids = []
+        for name in workbook.sheet_names:
+            grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            check_rows(len(grid), f"sheet {visible(name)}", limits.current())
+            grids.append((name, grid))
+        return grids
+    except LimitExceeded as error:
+        raise FileError(str(error)) from None
     except Exception as error:  # calamine raises its own types for corrupt and encrypted files
         message = str(error).lower()
         if "password" in message or "encrypt" in message or "cfb" in message:
@@ -173,10 +180,7 @@ def read_workbook_apart(path: Path, bounds: limits.ReadLimits) -> list[tuple[str
     try:
         return reader_child.read_apart(path, bounds)
     except reader_child.ReaderStopped as stopped:
-        raise FileError(
-            f"the spreadsheet reader stopped on this workbook: it {stopped}; open it in Excel, "
-            "delete what lies beyond the data and save it again, or save it as CSV"
-        ) from None
+        raise FileError(reader_child.stopped_message(str(stopped))) from None
 
 
 class UncalculatedFormula(str):
@@ -297,8 +301,15 @@ def _csv_rows(text: str, bounds: limits.ReadLimits) -> list[list[object]]:
             )
     previous = csv.field_size_limit(bounds.max_cell_chars)
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[object]] = []
     try:
-        return [list(row) for row in reader]
+        for row in reader:
+            rows.append(row)
+            if len(rows) > bounds.max_rows:  # stop reading there: the count is enough to refuse
+                check_rows(len(rows), "the file", bounds, counted=False)
+        return rows
+    except LimitExceeded as error:
+        raise FileError(str(error)) from None
     except csv.Error as error:
         if "field larger" in str(error):
             raise FileError(
@@ -309,6 +320,24 @@ def _csv_rows(text: str, bounds: limits.ReadLimits) -> list[list[object]]:
         raise FileError(f"line {reader.line_num} is not valid CSV ({error})") from None
     finally:
         csv.field_size_limit(previous)
+
+
+def check_parquet_rows(path: Path) -> None:
+    """Refuse a Parquet file of more rows than `ReadLimits.max_rows`, counted from its metadata
+    before a row is read; a file DuckDB cannot read is left to the reader's own message."""
+    import duckdb
+
+    try:
+        with duckdb.connect() as con:
+            (rows,) = con.execute(
+                "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [str(path)]
+            ).fetchone()
+    except duckdb.Error:
+        return
+    try:
+        check_rows(int(rows), "the file", limits.current())
+    except LimitExceeded as error:
+        raise FileError(str(error)) from None
 
 
 def _read_parquet(path: Path) -> list[list[object]]:

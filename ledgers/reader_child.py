@@ -14,10 +14,11 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
-from ledgers.limits import ReadLimits, mib
+from ledgers.limits import ReadLimits, mib, using
 
 ROOT = str(Path(__file__).resolve().parents[1])  # where `ledgers` is importable from
 PYTHONPATH = os.environ.get("PYTHONPATH", "")
@@ -31,14 +32,18 @@ class ReaderStopped(Exception):
 class _Child:
     def __init__(self, memory: int) -> None:
         self.memory = memory
+        # What the child says as it dies ("memory allocation of … bytes failed" from Rust).
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-c", _CHILD_CODE, str(memory)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self.stderr,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (ROOT, PYTHONPATH)))},
         )
 
-    def ask(self, path: Path, seconds: float) -> tuple[str, object]:
+    def ask(self, path: Path, bounds: ReadLimits) -> tuple[str, object]:
+        seconds = bounds.max_workbook_seconds
         answer: list[tuple[str, object]] = []
 
         def listen() -> None:
@@ -49,7 +54,7 @@ class _Child:
 
         listener = threading.Thread(target=listen, daemon=True)
         try:
-            pickle.dump(str(path.resolve()), self.process.stdin)
+            pickle.dump((str(path.resolve()), bounds), self.process.stdin)
             self.process.stdin.flush()
         except OSError:
             raise ReaderStopped("crashed") from None
@@ -57,18 +62,36 @@ class _Child:
         listener.join(seconds)
         if not answer:
             overran = listener.is_alive()
-            self.stop()
+            self.process.kill()
+            self.process.wait()
             listener.join()
-            raise ReaderStopped(
+            why = (
                 f"took more than {seconds:g} s (ReadLimits.max_workbook_seconds)"
                 if overran
-                else f"crashed, or needed more than {mib(self.memory)} of memory"
+                else self.why_it_died()
             )
+            self.stop()
+            raise ReaderStopped(why)
         return answer[0]
+
+    def why_it_died(self) -> str:
+        self.stderr.seek(0)
+        said = self.stderr.read()[-4096:]
+        if b"memory allocation of" in said or b"MemoryError" in said:
+            return memory_message(self.memory)
+        return f"crashed, or needed more than {mib(self.memory)} of memory"
 
     def stop(self) -> None:
         self.process.kill()
         self.process.wait()
+        self.stderr.close()
+
+
+def memory_message(memory: int) -> str:
+    return (
+        f"needed more than the {mib(memory)} of memory it may use "
+        "(ReadLimits.max_reader_bytes, DEPTOPS_READER_MEMORY)"
+    )
 
 
 _child: _Child | None = None
@@ -84,7 +107,7 @@ def read_apart(path: Path, bounds: ReadLimits) -> list[tuple[str, list[list[obje
                 _child.stop()
             _child = _Child(bounds.max_reader_bytes)
         try:
-            status, value = _child.ask(path, bounds.max_workbook_seconds)
+            status, value = _child.ask(path, bounds)
         except ReaderStopped:
             _child = None
             raise
@@ -94,24 +117,39 @@ def read_apart(path: Path, bounds: ReadLimits) -> list[tuple[str, list[list[obje
 
 
 def serve(memory: int) -> None:
-    """The child's loop: a path in, ("ok", grids) or ("error", exception) out."""
+    """The child's loop: (path, limits) in, ("ok", grids) or ("error", exception) out. Its
+    address space is capped at `memory` bytes before anything is imported: an allocation beyond
+    it fails (a MemoryError here, an abort in the native reader), and the parent says so."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    from ledgers.reader import read_workbook
+    from ledgers.reader import FileError, read_workbook
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            path = pickle.load(source)
+            path, bounds = pickle.load(source)
         except EOFError:
             return
         try:
-            answer: tuple[str, object] = ("ok", read_workbook(Path(path)))
+            with using(bounds):
+                answer: tuple[str, object] = ("ok", read_workbook(Path(path)))
+        except MemoryError:
+            answer = ("error", FileError(stopped_message(memory_message(memory))))
         except Exception as error:  # noqa: BLE001 -- handed to the parent, which decides
             answer = ("error", error)
         try:
             pickle.dump(answer, sink, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
-            pickle.dump(("error", MemoryError("the sheet is too big to hand over")), sink)
+            # Part of the answer may be out already: die, and the parent reads why from stderr.
+            os.write(2, b"MemoryError while handing the sheets over\n")
+            os._exit(1)
         sink.flush()
+
+
+def stopped_message(how: str) -> str:
+    """The file's message when the reader stopped on it (`how`: "took more than …")."""
+    return (
+        f"the spreadsheet reader stopped on this workbook: it {how}; open it in Excel, delete "
+        "what lies beyond the data and save it again, or save it as CSV"
+    )

@@ -15,6 +15,7 @@ from metrics.compute import compute_months, months_with_data
 from metrics.effects import write_actions_csv
 from metrics.export import write_metrics_csv
 from pipelines import roots
+from pipelines.home import HomeUnusable, check_home, scrub_after_removal
 from pipelines.quality import build_quality_checks
 from pipelines.settings import Settings
 
@@ -122,10 +123,16 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
     ) -> dg.MaterializeResult:
         """The ledger inbox loaded into raw_<kind> tables (one row per ledger row, with lineage),
-        rejected rows kept in rejected_rows. Only new, changed and deleted files are touched."""
+        rejected rows kept in rejected_rows. Only new, changed and deleted files are touched.
+        After a file was removed, the warehouse file is rewritten so that its rows leave no
+        bytes behind (pipelines.home)."""
+        settings = deptops.settings()
+        try:
+            check_home(settings.home)
+        except HomeUnusable as error:  # will not pass by itself: no retry
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         try:
             with duckdb.get_connection() as con:
-                settings = deptops.settings()
                 report = load_inbox(
                     con,
                     settings.inbox,
@@ -144,12 +151,19 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=wait) from error
         for file, status, message in report.problems:
             context.log.warning(f"{file}: {status}: {message}")
+        scrubbed = scrub_after_removal(
+            settings.warehouse,
+            report.files_removed > 0,
+            duckdb.connection_config,
+            context.log.warning,
+        )
         return dg.MaterializeResult(
             metadata={
                 "files_seen": report.files_seen,
                 "files_read": report.files_loaded,
                 "files_unchanged": report.files_unchanged,
                 "files_removed": report.files_removed,
+                "warehouse_rewritten": scrubbed,
                 "rows_loaded": report.rows_loaded,
                 "rows_rejected": report.rows_rejected,
                 "cells_corrected": report.cells_corrected,

@@ -25,13 +25,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.runner import PipelineError, check_home, format_summary, run_pipeline
+    from pipelines.home import HomeUnusable, check_home
+    from pipelines.runner import PipelineError, format_summary, run_pipeline
 
     home = args.home.resolve()
     inbox = (args.inbox or home / "inbox").resolve()
     try:
         check_home(home)  # before the demo inbox is written there
-    except PipelineError as error:
+    except HomeUnusable as error:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
     if args.inbox is None and not any(inbox.glob("*")):
@@ -51,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
             suppress_below=args.suppress_below,
         )
         summary = run_pipeline(settings, wait=not args.no_wait)
-    except PipelineError as error:
+    except (PipelineError, HomeUnusable) as error:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # the disk filled up or went read-only during the run

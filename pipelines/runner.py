@@ -33,6 +33,7 @@ from ledgers.loader import rejections_by_reason
 from ledgers.specs import ledgers
 from metrics.compute import month_start, months_with_data
 from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
+from pipelines.home import check_home
 from pipelines.settings import REPO_ROOT, Settings
 
 # Dagster's own step events are for the UI; the terminal shows our progress lines and warnings.
@@ -116,33 +117,6 @@ def exclusive_home(settings: Settings, wait: bool, progress: Callable[[str], Non
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-# Free space HOME needs before a run starts writing (the warehouse grows by its new rows and
-# DuckDB writes its WAL and checkpoint beside it): below it the run stops with a message rather
-# than failing halfway with "disk I/O error".
-MIN_FREE_BYTES = 256 << 20
-
-
-def check_home(home: Path) -> None:
-    """Stop with one clear message, before anything is written, when HOME cannot be created,
-    is read-only or is (nearly) full."""
-    probe = home / f".deptops-probe-{os.getpid()}"
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"deptops")
-        probe.unlink()
-        free = shutil.disk_usage(home).free
-    except OSError as error:
-        raise PipelineError(
-            f"cannot write to the working folder {home} ({error.strerror or error}): give the "
-            "user running deptops a writable folder (--home or DEPTOPS_HOME); nothing was changed"
-        ) from None
-    if free < MIN_FREE_BYTES:
-        raise PipelineError(
-            f"the disk of the working folder {home} is full ({free >> 20} MiB free, "
-            f"{MIN_FREE_BYTES >> 20} MiB needed): free some space; nothing was changed"
-        )
-
-
 def run_pipeline(
     settings: Settings, progress: Callable[[str], None] | None = None, wait: bool = True
 ) -> RunSummary:
@@ -159,10 +133,8 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
     with dagster_instance(settings) as instance:
         recover_abandoned_runs(instance, progress)
         progress(f"loading ledgers from {settings.inbox}")
+        # (after a removal the load rewrites the warehouse file: pipelines.home)
         loaded = _execute(build_definitions(settings), LOAD_JOB, instance)
-        if _files_removed(loaded):
-            # A removed ledger's rows must not stay readable in the file's free blocks.
-            compact_warehouse(settings.warehouse)
         _count_checks(loaded, summary)
         _read_load_summary(settings, summary, started)
         if summary.blocking_failed:
@@ -209,30 +181,6 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
     # Only the files this run (or an earlier one) wrote: never a path to nothing.
     summary.outputs = {name: path for name, path in outputs.items() if path.exists()}
     return summary
-
-
-def _files_removed(result: dg.ExecuteInProcessResult) -> int:
-    for event in result.get_asset_materialization_events():
-        removed = event.materialization.metadata.get("files_removed")
-        if removed is not None:
-            return int(removed.value)
-    return 0
-
-
-def compact_warehouse(warehouse: Path) -> None:
-    """Rewrite the warehouse into a fresh file and put it in place: DuckDB frees the blocks of
-    deleted rows without overwriting them, so a removed ledger's text would stay in the file
-    (`strings warehouse.duckdb`). Run under the HOME lock, with no other connection open."""
-    fresh = warehouse.with_name(warehouse.name + ".compact")
-    fresh.unlink(missing_ok=True)
-    try:
-        with duckdb.connect() as con:
-            con.execute("attach ? as old (read_only)", [str(warehouse)])
-            con.execute("attach ? as fresh", [str(fresh)])
-            con.execute("copy from database old to fresh")
-        os.replace(fresh, warehouse)
-    finally:
-        fresh.unlink(missing_ok=True)
 
 
 def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:

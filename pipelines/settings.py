@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledgers.clock import configured_timezone
-from ledgers.limits import ReadLimits
+from ledgers.limits import MIB, ReadLimits
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = Path("var")
@@ -59,7 +59,8 @@ class Settings:
     backup_folder: Path | None = None
     backup_keep: int = 7
     # How much of one ledger file is read, and how far back a row may be dated (SECURITY.md).
-    # DEPTOPS_PAST_YEARS sets how far back a row may be dated; read when the settings are made.
+    # DEPTOPS_PAST_YEARS, DEPTOPS_MAX_ROWS and DEPTOPS_READER_MEMORY set some of them
+    # (LIMIT_VARIABLES); read when the settings are made.
     limits: ReadLimits = field(default_factory=lambda: read_limits_from(os.environ))
 
     @property
@@ -151,12 +152,24 @@ def memory_limit_from(text: str | None) -> str | None:
     return None if text.strip().lower() == "none" else text.strip()
 
 
+# Reading limits an administrator may set (SECURITY.md): variable -> (ReadLimits field, unit in
+# which the variable gives it, what it counts).
+LIMIT_VARIABLES = {
+    "DEPTOPS_PAST_YEARS": ("past_years", 1, "years"),
+    "DEPTOPS_MAX_ROWS": ("max_rows", 1, "rows"),
+    "DEPTOPS_READER_MEMORY": ("max_reader_bytes", MIB, "MiB"),
+}
+
+
 def read_limits_from(environ: Mapping[str, str]) -> ReadLimits:
-    """The reading limits: the defaults, with DEPTOPS_PAST_YEARS (whole years, at least 1) when
-    set."""
-    text = environ.get("DEPTOPS_PAST_YEARS", "").strip()
-    if not text:
-        return ReadLimits()
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise ValueError(f"DEPTOPS_PAST_YEARS must be a whole number of years, not {text!r}")
-    return ReadLimits(past_years=int(text))
+    """The reading limits: the defaults, with each of LIMIT_VARIABLES that is set (a whole
+    number, at least 1)."""
+    values = {}
+    for variable, (name, unit, what) in LIMIT_VARIABLES.items():
+        text = environ.get(variable, "").strip()
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise ValueError(f"{variable} must be a whole number of {what}, not {text!r}")
+        values[name] = int(text) * unit
+    return ReadLimits(**values)

@@ -9,12 +9,17 @@ the good inbox loads on its own (`baseline`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import os
+import shlex
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -239,6 +244,69 @@ def test_a_file_of_nul_bytes_is_refused(root, baseline, size):
     _unchanged(con, baseline)
 
 
+def _rows_of(count: int) -> list[list[object]]:
+    """The workload header and `count` days of D02 from 2026-08-01."""
+    first = dt.date(2026, 8, 1)
+    return [WORKLOAD] + [_workload("D02", first + dt.timedelta(days=i)) for i in range(count)]
+
+
+@pytest.mark.parametrize("bulk_min_bytes", [None, 1])  # cell by cell, and set-based
+def test_a_csv_of_more_rows_than_the_limit_is_refused(root, baseline, bulk_min_bytes):
+    write_csv(root / "inbox" / "业务量_多行.csv", _rows_of(50))  # 51 rows with the header
+    con, _ = _load(root, bulk_min_bytes=bulk_min_bytes, limits=ReadLimits(max_rows=40))
+    # reading stops at the 41st row: that is enough to refuse it
+    assert _status(con, "业务量_多行.csv") == (
+        "refused",
+        "the file has more than the 40 rows allowed (ReadLimits.max_rows, DEPTOPS_MAX_ROWS): "
+        "split it by month, or raise the limit",
+    )
+    assert con.execute("select count(*) from raw_workload where dept = 'D02'").fetchone() == (0,)
+    _unchanged(con, baseline)  # the good files have at most 32 rows: within the same limit
+
+
+@pytest.mark.parametrize("bulk_min_bytes", [None, 0])
+def test_a_parquet_file_declaring_millions_of_rows_is_refused_from_its_metadata(
+    root, baseline, bulk_min_bytes
+):
+    """3,000,000 rows of one repeated value take a few KB of Parquet: the count in the file's
+    metadata refuses it (default limit, 2,000,000 rows) before a row is read."""
+    path = root / "inbox" / "workload_炸弹.parquet"
+    with duckdb.connect() as con:
+        con.sql(
+            "select date '2026-09-01' as date, 'D02' as dept, 1::bigint as outpatient_visits "
+            "from range(3000000)"
+        ).write_parquet(str(path))
+    assert path.stat().st_size < 100_000
+    con, _ = _load(root, bulk_min_bytes=bulk_min_bytes)
+    assert _status(con, path.name) == (
+        "refused",
+        "the file has 3,000,000 rows, more than the 2,000,000 rows allowed (ReadLimits.max_rows, "
+        "DEPTOPS_MAX_ROWS): split it by month, or raise the limit",
+    )
+    _unchanged(con, baseline)
+
+
+@pytest.mark.parametrize("area_scan_bytes", [32 << 20, 0])  # counted in the XML; in the reader
+def test_a_sheet_of_more_rows_than_the_limit_is_refused(root, baseline, area_scan_bytes):
+    write_xlsx(root / "inbox" / "业务量_多行.xlsx", {"多": _rows_of(50)})
+    limits = ReadLimits(max_rows=40, area_scan_bytes=area_scan_bytes)
+    con, _ = _load(root, limits=limits)
+    status, message = _status(con, "业务量_多行.xlsx")
+    assert status == "refused"
+    assert message.startswith("sheet 多 has 51 rows, more than the 40 rows allowed")
+    _unchanged(con, baseline)
+
+
+def test_the_row_limit_and_the_readers_memory_come_from_the_environment():
+    from pipelines.settings import read_limits_from
+
+    assert read_limits_from({}) == ReadLimits()
+    limits = read_limits_from({"DEPTOPS_MAX_ROWS": "5000000", "DEPTOPS_READER_MEMORY": "2048"})
+    assert (limits.max_rows, limits.max_reader_bytes) == (5_000_000, 2048 << 20)
+    with pytest.raises(ValueError, match="DEPTOPS_READER_MEMORY must be a whole number of MiB"):
+        read_limits_from({"DEPTOPS_READER_MEMORY": "1GB"})
+
+
 def test_file_names_that_are_not_utf8_are_read(root, baseline):
     inbox = os.fsencode(root / "inbox")
     gbk = inbox + b"/" + "业务量_九月.csv".encode("gbk")
@@ -307,11 +375,12 @@ def test_a_native_reader_crash_costs_the_workbook_not_the_run(root, baseline):
     )
     _workbook(root / "inbox" / "业务量_崩溃.xlsx", xml)
     con, _ = _load(root, limits=ReadLimits(max_sheet_cells=1 << 40))
+    # calamine's last words on stderr ("memory allocation of … bytes failed") say why
     assert _status(con, "业务量_崩溃.xlsx") == (
         "refused",
-        "the spreadsheet reader stopped on this workbook: it crashed, or needed more than "
-        "4,096 MiB of memory; open it in Excel, delete what lies beyond the data and save it "
-        "again, or save it as CSV",
+        "the spreadsheet reader stopped on this workbook: it needed more than the 1,024 MiB of "
+        "memory it may use (ReadLimits.max_reader_bytes, DEPTOPS_READER_MEMORY); open it in "
+        "Excel, delete what lies beyond the data and save it again, or save it as CSV",
     )
     _unchanged(con, baseline)  # 业务量台账.xlsx and 预约挂号.xlsx were read after it
 
@@ -332,8 +401,24 @@ def test_the_readers_memory_is_capped(root, baseline):
     status, message = _status(con, "业务量_大片.xlsx")
     assert status == "refused"
     assert message.startswith(
-        "the spreadsheet reader stopped on this workbook: it crashed, or needed more than 512 MiB"
+        "the spreadsheet reader stopped on this workbook: it needed more than the 512 MiB of "
+        "memory it may use (ReadLimits.max_reader_bytes"
     )
+    _unchanged(con, baseline)
+
+
+def test_the_reader_childs_address_space_is_capped_by_the_kernel(root, baseline):
+    """The cap is the kernel's (RLIMIT_AS, set in the child before it imports the reader), at
+    the default 1 GiB: /proc shows it on the reader's process."""
+    from ledgers import reader_child
+
+    con, _ = _load(root)  # the good inbox's two workbooks are read by the child
+    child = reader_child._child
+    assert child is not None and child.process.poll() is None
+    limits = Path(f"/proc/{child.process.pid}/limits").read_text()
+    (line,) = [x for x in limits.splitlines() if x.startswith("Max address space")]
+    assert line.split()[3:5] == [str(1 << 30), str(1 << 30)]  # soft and hard, in bytes
+    assert ReadLimits().max_reader_bytes == 1 << 30
     _unchanged(con, baseline)
 
 
@@ -833,16 +918,149 @@ def test_a_full_disk_gives_one_message_and_leaves_the_warehouse_alone(root, caps
     import shutil as shutil_module
 
     usage = shutil_module.disk_usage(root)
-    monkeypatch.setattr(
-        "pipelines.runner.shutil.disk_usage", lambda _: usage._replace(free=10 << 20)
-    )
+    monkeypatch.setattr("pipelines.home.shutil.disk_usage", lambda _: usage._replace(free=10 << 20))
+    warehouse = _warehouse_in(root / "home", root)
+    before = warehouse.read_bytes()
     code, err = _run_cli(root / "home", root / "inbox", capsys)
     assert code == 1
     assert err == (
         f"deptops: the disk of the working folder {root / 'home'} is full (10 MiB free, "
         "256 MiB needed): free some space; nothing was changed\n"
     )
-    assert not (root / "home" / "warehouse.duckdb").exists()
+    assert warehouse.read_bytes() == before
+
+
+def _warehouse_in(home: Path, root: Path) -> Path:
+    """HOME with a warehouse loaded from the inbox (as an earlier run leaves it)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        load_inbox(con, root / "inbox", work_root=root / "work")
+    return home / "warehouse.duckdb"
+
+
+CLI = "import sys; from pipelines.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _mounting_works() -> bool:
+    """Whether this process may make a private mount namespace and mount in it (root with
+    CAP_SYS_ADMIN), where a read-only or full file system is real even for root."""
+    try:
+        done = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             "mount -t tmpfs -o size=1m tmpfs /mnt"],
+            capture_output=True, timeout=30,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _cli_under(setup: str, home: Path, inbox: Path) -> subprocess.CompletedProcess:
+    """`deptops run` in a process of its own, after the shell commands `setup` (run as root in a
+    private mount namespace, which vanishes with the process; plain otherwise)."""
+    command = " ".join(
+        shlex.quote(part)
+        for part in (sys.executable, "-c", CLI, "run", "--home", str(home), "--inbox", str(inbox),
+                     "--no-wait")
+    )  # fmt: skip
+    script = f'{setup}\n{command}\necho "exit $?"\nsha256sum {shlex.quote(str(home))}/* 2>/dev/null || true'
+    wrapper = ["unshare", "--mount", "--propagation", "private"] if os.geteuid() == 0 else []
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
+        [*wrapper, "sh", "-c", script], capture_output=True, text=True, env=env, timeout=600
+    )
+
+
+def _read_only(folder: Path) -> str:
+    """Shell commands making `folder` read-only for `deptops run`: a read-only bind mount for
+    root (whom permissions do not stop), its permissions for anyone else."""
+    quoted = shlex.quote(str(folder))
+    if os.geteuid() == 0:
+        return f"mount --bind {quoted} {quoted}\nmount -o remount,bind,ro {quoted} {quoted}"
+    return f"chmod 555 {quoted}"
+
+
+def _skip_without_a_real_mechanism() -> None:
+    if os.geteuid() == 0 and not _mounting_works():
+        pytest.skip("running as root without CAP_SYS_ADMIN: neither permissions nor a mount can "
+                    "make a folder read-only or full for this process")  # fmt: skip
+
+
+def _one_message(done: subprocess.CompletedProcess, start: str) -> None:
+    """One line on stderr starting with `start`, no traceback, exit code 1."""
+    assert "exit 1" in done.stdout, done.stdout + done.stderr
+    assert done.stderr.startswith(start), done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_a_read_only_home_gives_one_message_and_leaves_the_warehouse_alone(root):
+    _skip_without_a_real_mechanism()
+    home = root / "home"
+    warehouse = _warehouse_in(home, root)
+    digest = _sha(warehouse)
+    try:
+        done = _cli_under(_read_only(home), home, root / "inbox")
+    finally:
+        home.chmod(0o755)
+    _one_message(done, f"deptops: cannot write to the working folder {home} (")
+    assert "Read-only file system" in done.stderr or "Permission denied" in done.stderr
+    assert f"{digest}  {warehouse}" in done.stdout  # as the run saw it, before it ended
+    assert _sha(warehouse) == digest and sorted(p.name for p in home.iterdir()) == [
+        "warehouse.duckdb"
+    ]
+
+
+def test_a_missing_home_that_cannot_be_made_gives_one_message(root):
+    _skip_without_a_real_mechanism()
+    parent = root / "share"
+    parent.mkdir()
+    try:
+        done = _cli_under(_read_only(parent), parent / "home", root / "inbox")
+    finally:
+        parent.chmod(0o755)
+    _one_message(done, f"deptops: cannot write to the working folder {parent / 'home'} (")
+    assert not (parent / "home").exists()
+
+
+def test_a_full_disk_for_real_gives_one_message_and_leaves_the_warehouse_alone(root):
+    """HOME on a file system of 64 MiB (a tmpfs in the test's own mount namespace, as root)."""
+    if os.geteuid() != 0 or not _mounting_works():
+        pytest.skip("a small file system of its own needs root with CAP_SYS_ADMIN; "
+                    "test_a_full_disk_gives_one_message… covers the message")  # fmt: skip
+    made = _warehouse_in(root / "made", root)
+    home = root / "home"
+    home.mkdir()
+    setup = (
+        f"mount -t tmpfs -o size=64m tmpfs {shlex.quote(str(home))}\n"
+        f"cp {shlex.quote(str(made))} {shlex.quote(str(home))}/"
+    )
+    done = _cli_under(setup, home, root / "inbox")
+    _one_message(done, f"deptops: the disk of the working folder {home} is full (")
+    # the warehouse on the small disk, after the run, is the one copied there
+    assert f"{_sha(made)}  {home / 'warehouse.duckdb'}" in done.stdout
+
+
+def test_a_home_that_cannot_be_written_fails_the_dagster_load_with_the_message(root):
+    import dagster as dg
+
+    from pipelines.definitions import LOAD_JOB, build_definitions
+    from pipelines.settings import Settings
+
+    blocker = root / "a-file"
+    blocker.write_text("not a folder")
+    settings = Settings(home=blocker / "home", inbox=root / "inbox", report_workers=1)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = (
+            build_definitions(settings)
+            .resolve_job_def(LOAD_JOB)
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "ledger_tables"
+    message = failure.event_specific_data.error.message
+    assert f"cannot write to the working folder {blocker / 'home'} (Not a directory)" in message
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
 
 
 # --- text that becomes file names, links and workbook cells ------------------------------------
@@ -881,28 +1099,129 @@ def test_report_file_names_hold_no_link_breaking_or_bidi_characters(code, forbid
     assert safe_file_stem(code) != safe_file_stem(code.replace(forbidden, "_"))  # never shared
 
 
-def test_a_removed_ledgers_text_is_gone_from_the_warehouse_file(root):
-    """After a removal, `deptops run` rewrites the warehouse: the removed rows' bytes do not
-    linger in freed blocks (DuckDB's checkpoint frees them without overwriting)."""
-    from pipelines.runner import compact_warehouse
+SENTINEL = "PURGE-ME-DRG"
 
-    sentinel = "PURGE-ME-DRG"
+
+def _load_job(settings, instance) -> dg.ExecuteInProcessResult:
+    from pipelines.definitions import LOAD_JOB, build_definitions
+
+    result = (
+        build_definitions(settings).resolve_job_def(LOAD_JOB).execute_in_process(instance=instance)
+    )
+    assert result.success
+    return result
+
+
+def _materialisation(result, key: str):
+    (event,) = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key
+    ]
+    return event.materialization.metadata
+
+
+def test_a_removed_ledgers_text_is_gone_from_the_warehouse_file_after_a_dagster_load(root):
+    """The load (as the sensor or the UI runs it) rewrites the warehouse after a removal: the
+    removed rows' bytes do not linger in freed blocks (DuckDB's checkpoint frees them without
+    overwriting them)."""
+    from pipelines.settings import Settings
+
     rows = [[*DISCHARGES, "DRG组"]]
     rows += [
-        [f"X{i}", "D01", "2026-10-01", "2026-10-03", "好转", f"{sentinel}{i}"] for i in range(50)
+        [f"X{i}", "D01", "2026-10-01", "2026-10-03", "好转", f"{SENTINEL}{i}"] for i in range(50)
     ]
     write_csv(root / "inbox" / "出院_待删.csv", rows)
+    settings = Settings(home=root / "home", inbox=root / "inbox", report_workers=1)
+    with dg.DagsterInstance.ephemeral() as instance:
+        _load_job(settings, instance)
+        assert SENTINEL.encode() in settings.warehouse.read_bytes()
+        (root / "inbox" / "出院_待删.csv").unlink()
+        result = _load_job(settings, instance)
+    metadata = _materialisation(result, "ledger_tables")
+    assert metadata["files_removed"].value == 1 and metadata["warehouse_rewritten"].value is True
+    assert SENTINEL.encode() not in settings.warehouse.read_bytes()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        _unchanged(con, _baseline_without_work(root))
+
+
+def _baseline_without_work(root: Path) -> dict:
+    """The good inbox's rows and months, loaded alone (the module's `baseline`)."""
+    fresh = root / "fresh"
+    build_good_files(fresh / "inbox")
+    con, _ = _load(fresh)
+    with con:
+        return {"rows": _good_rows(con), "months": months_with_data(con)}
+
+
+def test_a_rewrite_refused_while_the_warehouse_is_open_is_done_by_the_next_load(root):
+    from pipelines.home import scrub_after_removal
+
+    write_csv(
+        root / "inbox" / "出院_待删.csv",
+        [[*DISCHARGES, "DRG组"], ["X1", "D01", "2026-10-01", "2026-10-03", "好转", SENTINEL]],
+    )
     con, _ = _load(root)
     con.close()
-    warehouse = root / "w.duckdb"
-    assert sentinel.encode() in warehouse.read_bytes()
     (root / "inbox" / "出院_待删.csv").unlink()
-    con, report = _load(root)
-    before = _good_rows(con)
-    con.close()
+    con, report = _load(root)  # the removal; this connection stays open
+    warehouse, said = root / "w.duckdb", []
     assert report.files_removed == 1
-    assert sentinel.encode() in warehouse.read_bytes()  # what the checkpoint leaves behind
-    compact_warehouse(warehouse)
-    assert sentinel.encode() not in warehouse.read_bytes()
-    with duckdb.connect(str(warehouse)) as con:
-        assert _good_rows(con) == before
+    assert not scrub_after_removal(warehouse, True, None, said.append)
+    assert said[0].startswith("the warehouse could not be rewritten now (")
+    con.close()
+    assert SENTINEL.encode() in warehouse.read_bytes()
+    # the next load removed nothing, but the rewrite is still due
+    assert scrub_after_removal(warehouse, False, None, said.append)
+    assert SENTINEL.encode() not in warehouse.read_bytes()
+    assert not scrub_after_removal(warehouse, False, None, said.append)  # done: not again
+    assert len(said) == 1
+
+
+def test_no_episode_key_reaches_dagsters_event_log_or_run_storage(root, tmp_path_factory):
+    """A load with episode keys in every place a key can be talked about (a duplicate within a
+    file and across files, rows rejected for their dates and their department, a placeholder
+    key): no event record, run record or byte of the instance's storage holds a key."""
+    from dagster_shared.serdes import serialize_value
+
+    from pipelines.settings import Settings
+
+    keys = [f"EPKEY{n}QZ" for n in range(1, 6)]
+    write_csv(
+        root / "inbox" / "出院_含键.csv",
+        [
+            DISCHARGES,
+            [keys[0], "D01", "2026-10-01", "2026-10-05", "好转"],
+            [keys[0], "D01", "2026-10-01", "2026-10-06", "好转"],  # duplicate within the file
+            [keys[1], "D01", "2026-10-05", "2026-10-01", "好转"],  # discharged before admitted
+            [keys[2], "无此科室", "2026-10-01", "2026-10-03", "好转"],  # unknown department
+            *[[keys[3], "D02", "2026-10-02", "2026-10-04", "好转"]] * 20,  # a placeholder key
+        ],
+    )
+    write_csv(
+        root / "inbox" / "出院_又一份.csv",
+        [DISCHARGES, [keys[4], "D02", "2026-10-01", "2026-10-02", "好转"]],
+    )
+    write_csv(  # the same key in another file: a conflict across files
+        root / "inbox" / "出院_重复.csv",
+        [DISCHARGES, [keys[4], "D02", "2026-10-01", "2026-10-09", "好转"]],
+    )
+    storage = tmp_path_factory.mktemp("dagster")
+    settings = Settings(home=root / "home", inbox=root / "inbox", report_workers=1)
+    with dg.DagsterInstance.local_temp(str(storage)) as instance:
+        result = _load_job(settings, instance)
+        entries = instance.all_logs(result.run_id)
+        records = [serialize_value(entry) for entry in entries]
+        run = serialize_value(instance.get_run_by_id(result.run_id))
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        stored = {k for (k,) in con.execute("select episode_id from raw_discharges").fetchall()}
+        rejected = con.execute(
+            "select count(*) from rejected_rows where file like '出院_%'"
+        ).fetchone()[0]
+    assert {keys[0], keys[3], keys[4]} <= stored and rejected >= 3 + 19  # the keys were loaded
+    # the log does talk about the file (its progress lines name it), and the storage holds it
+    assert any("出院_含键.csv" in entry.user_message for entry in entries)
+    on_disk = b"".join(p.read_bytes() for p in storage.rglob("*") if p.is_file())
+    assert result.run_id.encode() in on_disk and b"ledger_data_quality" in on_disk
+    for key in keys:
+        assert not [r for r in records if key in r], key
+        assert key not in run
+        assert key.encode() not in on_disk, key
