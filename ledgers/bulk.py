@@ -329,9 +329,10 @@ def _parse(
         f"""select r.rn, {", ".join(f'r."{n}"' for n in names)} from {cells} r
             semi join {parsed} p on p.rn = r.rn and p.is_broken order by r.rn"""  # noqa: S608
     ).fetchall()
+    seen: dict = {}
     for rn, *cells in broken:
         raw_row = dict(zip(names, cells, strict=True))
-        record, problems = parse_row(match, raw_row)
+        record, problems = parse_row(match, raw_row, seen)
         if problems:
             sheet.rejected.append(row_rejection(bulk.name, "", rn, match, raw_row, problems))
         else:  # the SQL was stricter than the rules: the general path's record stands

@@ -470,6 +470,7 @@ def parse_sheet(file: str, sheet: str, grid: list[list[object]], match: HeaderMa
     dept_index = next((i for i, (c, _) in match.columns.items() if c.name == spec.dept), None)
     text_columns = [(i, c) for i, (c, _) in match.columns.items() if c.type == "text"]
     previous_dept: object = None
+    seen: dict = {}
     for row_index in range(match.row + 1, len(grid)):
         cells = grid[row_index]
         if all(is_blank(c) for c in cells):
@@ -488,7 +489,7 @@ def parse_sheet(file: str, sheet: str, grid: list[list[object]], match: HeaderMa
             if is_blank(raw[spec.dept]) and previous_dept is not None:
                 raw[spec.dept] = previous_dept  # merged department cell repeats the one above
             previous_dept = raw[spec.dept]
-        record, errors = _parse_row(spec, match, raw)
+        record, errors = _parse_row(spec, match, raw, seen)
         excel_row = row_index + 1
         if errors:
             read.rejected.append(row_rejection(file, sheet, excel_row, match, raw, errors))
@@ -522,27 +523,45 @@ def row_rejection(
     )
 
 
-def parse_row(match: HeaderMatch, raw: dict[str, object]) -> tuple[dict, list[tuple[str, str]]]:
-    """One row's cells (column name -> cell) parsed and checked: (record, [(header, message)])."""
-    return _parse_row(ledgers()[match.kind], match, raw)
+# Spellings remembered per sheet (`parse_row`'s `seen`): enough for every count and date of a
+# big sheet; an episode key column's unique values stop being remembered there.
+SEEN_SPELLINGS = 100_000
+
+
+def parse_row(
+    match: HeaderMatch, raw: dict[str, object], seen: dict | None = None
+) -> tuple[dict, list[tuple[str, str]]]:
+    """One row's cells (column name -> cell) parsed and checked: (record, [(header, message)]).
+    `seen`, a dict kept by the caller across the rows of one sheet, remembers each spelling's
+    outcome per column (a file of 350,000 rows dated 1900 spells its counts a few ways only)."""
+    return _parse_row(ledgers()[match.kind], match, raw, seen)
 
 
 def _parse_row(
-    spec: Ledger, match: HeaderMatch, raw: dict[str, object]
+    spec: Ledger, match: HeaderMatch, raw: dict[str, object], seen: dict | None = None
 ) -> tuple[dict, list[tuple[str, str]]]:
     record: dict[str, object] = {}
     errors: list[tuple[str, str]] = []
     factors = {col.name: factor for col, factor in match.columns.values()}
     for column in spec.columns:
         header = match.header_text.get(column.name, column.name)
-        try:
-            record[column.name] = parse_cell(
-                column, raw.get(column.name), factors.get(column.name, 1)
-            )
-        except CellError as error:
-            errors.append((header, str(error)))
+        cell = raw.get(column.name)
+        key = (column.name, type(cell), cell) if seen is not None else None
+        outcome = seen.get(key) if key is not None else None
+        if outcome is None:
+            try:
+                outcome = (True, parse_cell(column, cell, factors.get(column.name, 1)))
+            except CellError as error:
+                outcome = (False, str(error))
+            if key is not None and len(seen) < SEEN_SPELLINGS:
+                seen[key] = outcome
+        if outcome[0]:
+            record[column.name] = outcome[1]
+        else:
+            errors.append((header, outcome[1]))
     if errors:
         return record, errors
+    today = clock.today()
     for column in spec.columns:
         value = record[column.name]
         header = match.header_text.get(column.name, column.name)
@@ -559,23 +578,22 @@ def _parse_row(
                 )
         if column.required_if and value is None and (record.get(column.required_if) or 0) > 0:
             errors.append((header, f"is required when {column.required_if} is above 0"))
-        if column.not_future and value is not None and value > latest_allowed(column):
+        if column.not_future and value is not None and value > latest_allowed(column, today):
             errors.append(
                 (
                     header,
-                    f"{as_text(value)} is in the future (today is {clock.today()}): "
-                    "a mistyped year?",
+                    f"{as_text(value)} is in the future (today is {today}): a mistyped year?",
                 )
             )
-        if value is not None and dated_by(spec, column) and value < earliest_allowed(column):
+        if value is not None and dated_by(spec, column) and value < earliest_allowed(column, today):
             errors.append((header, far_past_message(value)))
     return record, errors
 
 
-def latest_allowed(column: Column) -> dt.date:
+def latest_allowed(column: Column, today: dt.date | None = None) -> dt.date:
     """The last date a not_future column may hold: today, or the first day of this month, in the
     configured timezone."""
-    today = clock.today()
+    today = today or clock.today()
     return today.replace(day=1) if column.type == "month" else today
 
 
@@ -586,10 +604,10 @@ def dated_by(spec: Ledger, column: Column) -> bool:
     return column.name == spec.period or column.not_future
 
 
-def earliest_allowed(column: Column) -> dt.date:
+def earliest_allowed(column: Column, today: dt.date | None = None) -> dt.date:
     """The first date a dating column may hold: the first of this month `ReadLimits.past_years`
     years ago."""
-    today = clock.today()
+    today = today or clock.today()
     years = limits.current().past_years
     return today.replace(year=today.year - years, day=1)
 
