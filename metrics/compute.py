@@ -13,6 +13,9 @@ Tables written:
   `computed_at`; `metric_report` (a view) adds comparisons, bands and status.
 - `metric_windows`: for each period the data covers only in part (a quarter or year in progress),
   the indicator over the same months a year earlier: its 同比 (累计同比), `sql/windows.sql`.
+- `finance_lines`: every revenue and expense line of the finance ledger per grain, period and
+  department group, summed by the same rules as the indicators (`sql/finance_lines.sql`), for the
+  reports' structure tables; the 同比 windows of periods in progress as grain `yoy:<grain>`.
 - `data_extent`: the data month and the last day of the daily workload ledger, which tell a period
   in progress (`sql/data_extent.sql`).
 - `metric_state`: the fingerprint of the formulas, catalogue and holiday calendar the stored
@@ -53,6 +56,8 @@ YEAR_TO_DATE = [i.id for i in catalogue.indicators().values() if i.to_date]
 ON_DEMAND_SQL = ("metrics_csv.sql", "range_periods.sql")
 # The values: of the periods, and of the 同比 windows of the periods in progress.
 VALUE_TABLES = ("metric_values", "metric_windows")
+# Amounts per line, period and group beside the values (the reports' structure tables).
+LINE_TABLE = "finance_lines"
 
 
 @cache
@@ -132,7 +137,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
             ).fetchall()
         }
         rebuilt = bool(existing & {*MEASURE_TABLES, "metric_values"})
-        for table in (*MEASURE_TABLES, *VALUE_TABLES):
+        for table in (*MEASURE_TABLES, *VALUE_TABLES, LINE_TABLE):
             con.execute(f"drop table if exists {table}")
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
     ensure_views(con)
@@ -149,6 +154,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
                 depts_included integer, depts_in_group integer,
                 computed_at timestamp with time zone)
         """)  # fmt: skip
+    con.execute(f"""
+        create table if not exists {LINE_TABLE} (
+            grain varchar, period varchar, dept varchar, line varchar, amount decimal(38, 2))
+    """)  # fmt: skip
     con.execute("create table if not exists data_extent (data_month date, last_workload_day date)")
     con.execute(sql("report"))
     return rebuilt
@@ -218,6 +227,15 @@ def compute_months(
             "semi join periods_to_compute c on c.grain = p.grain and c.period = p.period"
         )
         con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
+        # The windows are computed afresh each time (as metric_windows below): all of theirs go.
+        con.execute(
+            f"delete from {LINE_TABLE} f using periods_to_compute c "  # noqa: S608 -- a constant
+            "where (f.grain = c.grain and f.period = c.period) or f.grain like 'yoy:%'"
+        )
+        con.execute(
+            f"insert into {LINE_TABLE} by name "  # noqa: S608 -- a constant, our own SQL file
+            f"select * from ({sql('finance_lines')}) order by grain, period"
+        )
         # Year to date (month grain): a month's figures run from January, and next year's
         # forecast reads this whole year, so every held month of the requested months' years and
         # of the years after them is brought up to date.

@@ -229,3 +229,20 @@ def test_the_monthly_report_shows_the_year_to_date_in_wan(run):
     assert 'id="budget"' not in next(p for p in quarter if p.name == "MED.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_recommendation_for_a_revenue_behind_the_time_progress(run):
+    """reports/recommendations.toml, revenue_budget_ytd_execution low: MED, May 2026."""
+    root = run[3]
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        written = render_reports(con, root / "advice", "month", ["2026-05"]).rendered
+    page = next(p for p in written if p.name == "MED.html").read_text(encoding="utf-8")
+    advice = re.search(
+        r'<li data-recommendation="revenue_budget_ytd_execution">(.*?)</li>', page, re.S
+    )[1]
+    # attained 16,500 / 120,000 = 13.75 %; band: time progress 151 / 365 = 41.37 % ± 5 points, so
+    # the limit is 36.37 %; at the same budget the revenue to date is (0.363699 − 0.1375) ×
+    # 120,000 = 27,143.8 behind (a month's report: one month, the whole of it)
+    limit = 151 / 365 - 0.05
+    assert round((limit - 16_500 / 120_000) * 120_000) == 27_144
+    assert "低于时间进度对应的下限36.4%：本年累计医疗收入约比进度少27,144元" in advice

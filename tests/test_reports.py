@@ -346,8 +346,9 @@ def test_page_draws_in_headless_chromium(reports, warehouse, tmp_path):
 
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests
-    # Workload, efficiency and economics have values in the window; the other families do not.
-    assert chart_count == 3 and drawn == chart_count
+    # Workload, efficiency and economics have values in the window; the other families do not;
+    # the fourth is the revenue and expense structure.
+    assert chart_count == 4 and drawn == chart_count
     value = _report_value(warehouse, "D01", "bed_occupancy")
     assert value == pytest.approx(OCCUPANCY)
     assert tile_value == format_value(value, NumberKind.PERCENT) == "87.6%"
@@ -380,6 +381,7 @@ def test_excel_workbook_round_trip(reports, warehouse):
     assert workbook.sheetnames == [
         summary_name,
         *families,
+        labels.text("structure_sheet", "zh"),  # D01 keeps finance (no DRG codes: no case-mix sheet)
         *analysis,
         commentary_name,
         quality_name,

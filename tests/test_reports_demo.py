@@ -27,6 +27,7 @@ from reports.data.warehouse import load_period
 from reports.formatting import EXCEL_FORMATS, format_change, format_value, number_kind
 from reports.publish import render_reports
 from reports.publish.index import write_index
+from reports.render.workbook import STATUS_FILLS, sheet_name
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,6 +53,15 @@ def reports(demo, tmp_path_factory) -> Path:
     render_reports(demo, reports_dir, "week", [WEEK])
     write_index(reports_dir)
     return reports_dir
+
+
+def _status(con, grain: str, period: str, dept: str, metric: str) -> str | None:
+    row = con.execute(
+        "select status from metric_report where grain = ? and period = ? and dept = ? "
+        "and metric = ?",
+        [grain, period, dept, metric],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _report(con, grain: str, period: str, dept: str, metric: str) -> tuple:
@@ -120,8 +130,8 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, tmp_path):
 
         # Quarter report of general surgery: the occupancy tile.
         charts, drawn = _open(page, reports / QUARTER / "GSUR.html", problems)
-        # every family has values in the window
-        assert charts == len(catalogue.families()) and drawn == charts
+        # every family has values in the window, and the revenue and expense structure
+        assert charts == len(catalogue.families()) + 1 and drawn == charts
         value, prior_change, _ = _report(demo, "quarter", QUARTER, "GSUR", "bed_occupancy")
         kind = _kind(demo, "quarter", "GSUR", "bed_occupancy")
         tile = page.locator('.tile[data-metric="bed_occupancy"]')
@@ -153,7 +163,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, tmp_path):
         charts, drawn = _open(page, reports / QUARTER / "dashboard.html", problems)
         assert charts == 1 and drawn == 1
         value, _, _ = _report(demo, "quarter", QUARTER, "ORTH", "bed_occupancy")
-        cell = page.locator('tr[data-dept="ORTH"] td').nth(
+        cell = page.locator('#dashboard-table tr[data-dept="ORTH"] td').nth(
             page.locator("#dashboard-table thead th").evaluate_all(
                 "(ths) => ths.findIndex(th => th.dataset.metric === 'bed_occupancy')"
             )
@@ -204,6 +214,8 @@ def test_quarter_workbook_round_trip(demo, reports):
     assert workbook.sheetnames == [
         t("summary_sheet"),
         *families,
+        t("structure_sheet"),  # the finance ledger's lines, then the DRG/DIP groups and payers
+        sheet_name(t("casemix_title")),  # "/" is not allowed in a sheet name
         t("attention_sheet"),
         t("movement_sheet"),
         t("peers_sheet"),
@@ -242,22 +254,30 @@ def test_quarter_workbook_round_trip(demo, reports):
 
 
 def test_dashboard_workbook_holds_the_same_table(demo, reports):
-    sheet = openpyxl.load_workbook(reports / QUARTER / "dashboard.xlsx").active
-    assert sheet.freeze_panes == "D3" and sheet.auto_filter.ref.startswith("A2:")
+    workbook = openpyxl.load_workbook(reports / QUARTER / "dashboard.xlsx")
+    assert workbook.sheetnames == ["经济运行", "运营看板"]  # the finance office's table first
+    sheet = workbook["运营看板"]
+    assert sheet.freeze_panes == "E3" and sheet.auto_filter.ref.startswith("A2:")
     header = [cell.value for cell in sheet[2]]
+    assert header[3] == "运营助理"
     names = {i.zh: i.id for i in catalogue.indicators().values()}
-    metrics = [names[h] for h in header[3:] if h in names]
+    metrics = [names[h] for h in header[4:] if h in names]
+    assert len(metrics) == len(header) - 4  # no "· 状态" column beside the values
     assert "bed_occupancy" in metrics and "drug_ratio" in metrics
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
     assert set(DEPARTMENTS) | {"ALL"} <= set(rows)
     for dept in (*DEPARTMENTS, "ALL"):
         for offset, metric in enumerate(metrics):
             value, _, _ = _report(demo, "quarter", QUARTER, dept, metric)
-            cell = rows[dept][3 + offset]
+            cell = rows[dept][4 + offset]
             assert cell.value == (pytest.approx(value) if value is not None else None)
             if value is not None:
                 assert cell.number_format == EXCEL_FORMATS[_kind(demo, "quarter", dept, metric)]
-    assert len(sheet.conditional_formatting) == len(metrics)  # one range per indicator column
+            # the status is the cell's own fill: it travels with the row through a sort
+            status = _status(demo, "quarter", QUARTER, dept, metric)
+            fill = cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+            expected = STATUS_FILLS.get(status) if value is not None else None
+            assert (fill or "")[-6:] == (expected or ""), (dept, metric, status, fill)
 
 
 # --- movement analysis on real figures, and speed --------------------------------------------

@@ -309,7 +309,10 @@ def test_formulas_from_ledgers_stay_text_in_excel(written):
     names = [row[1] for row in supplies.iter_rows(min_row=3, max_row=4)]
     assert {cell.value for cell in names} == {FORMULA_ITEM, "一次性使用输液器"}
     assert all(cell.data_type == "s" for cell in names)
-    dashboard = openpyxl.load_workbook(reports_dir / MONTH / "dashboard.xlsx").active
+    # the key indicators' sheet (the first is 经济运行)
+    dashboard = openpyxl.load_workbook(reports_dir / MONTH / "dashboard.xlsx")[
+        labels.text("dashboard", "zh")
+    ]
     assert EVIL_NAME in [row[1].value for row in dashboard.iter_rows(min_row=3)]
     # Each indicator's header carries its formula in words as a cell note (the catalogue's).
     notes = {cell.value: cell.comment.text for cell in dashboard[2] if cell.comment}
@@ -535,7 +538,8 @@ def test_a_blocked_department_month_is_not_published(warehouse, quality_tables, 
     assert banner in brief and withheld in brief
 
     dashboard = _page(tmp_path, MONTH, "dashboard.html")
-    d02_row = re.search(r'<tr data-dept="D02">(.*?)</tr>', dashboard, re.S).group(1)
+    key_table = dashboard[dashboard.index('id="dashboard-table"') :]
+    d02_row = re.search(r'<tr data-dept="D02"[^>]*>(.*?)</tr>', key_table, re.S).group(1)
     assert withheld in d02_row and d02_occupancy not in d02_row
 
     summary = openpyxl.load_workbook(tmp_path / MONTH / "D02.xlsx")[

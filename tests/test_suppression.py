@@ -189,7 +189,12 @@ def _workbook_cells(path: Path) -> list[tuple[str, object]]:
 
 
 def test_privacy_list_names_catalogue_indicators():
-    assert privacy.sensitive_indicators() == {"mortality_rate", "complication_rate"}
+    # low-risk mortality counts deaths too (issue 18: suppressed like other small counts)
+    assert privacy.sensitive_indicators() == {
+        "mortality_rate",
+        "complication_rate",
+        "low_risk_mortality",
+    }
     assert _note("en") == "<5, suppressed for circulation"
     assert _note("zh").startswith("<5")
 

@@ -21,7 +21,7 @@ union all
 select grain, period, dept, 'consumables_ratio', consumables_revenue, op_revenue + ip_revenue from period_sums
 union all
 -- consumables_per_100 = consumables_expense / (medical_revenue − drug_revenue) × 100 (scale)
-select grain, period, dept, 'consumables_per_100', consumables_expense, op_revenue + ip_revenue - drug_revenue from period_sums
+select grain, period, dept, 'consumables_per_100', line_consumables_expense, op_revenue + ip_revenue - drug_revenue from period_sums
 union all
 -- service_revenue_ratio = service_revenue / medical_revenue
 select grain, period, dept, 'service_revenue_ratio', service_revenue, op_revenue + ip_revenue from period_sums
@@ -45,16 +45,16 @@ union all
 select grain, period, dept, 'expense_budget_execution', total_expense, expense_budget from period_sums
 union all
 -- personnel_expense_ratio = personnel_expense / total_expense
-select grain, period, dept, 'personnel_expense_ratio', personnel_expense, total_expense from period_sums
+select grain, period, dept, 'personnel_expense_ratio', line_personnel_expense, total_expense from period_sums
 union all
 -- cost_per_100_revenue = total_expense / medical_revenue × 100
 select grain, period, dept, 'cost_per_100_revenue', total_expense, op_revenue + ip_revenue from period_sums
 union all
 -- op_drug_per_visit = op_drug_revenue / visits (门急诊人次)
-select grain, period, dept, 'op_drug_per_visit', op_drug_revenue, outpatient_visits + emergency_visits from period_sums
+select grain, period, dept, 'op_drug_per_visit', line_op_drug_revenue, outpatient_visits + emergency_visits from period_sums
 union all
 -- ip_drug_per_discharge = ip_drug_revenue / discharges
-select grain, period, dept, 'ip_drug_per_discharge', ip_drug_revenue, discharges from period_sums
+select grain, period, dept, 'ip_drug_per_discharge', line_ip_drug_revenue, discharges from period_sums
 union all
 -- Year to date (本年累计), month grain only. ytd_sums holds, for each month M, the sums over
 -- January…M ('ytd'), the same months a year earlier ('ytd_ly') and the whole year before ('ly')

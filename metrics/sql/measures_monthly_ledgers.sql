@@ -30,10 +30,9 @@ finance as (
         sum(op_service_revenue + ip_service_revenue) as service_revenue,
         sum(personnel_expense + drug_expense + consumables_expense + depreciation_expense
             + maintenance_expense + other_expense) as total_expense,
-        sum(consumables_expense) as consumables_expense,
-        sum(personnel_expense) as personnel_expense,
-        sum(op_drug_revenue) as op_drug_revenue,
-        sum(ip_drug_revenue) as ip_drug_revenue,
+        -- every revenue and expense line as it is (line_op_drug_revenue … line_other_expense): the
+        -- indicators of one line and the reports' structure tables (finance_lines.sql)
+        sum(columns('^(.*_(revenue|expense))$')) as 'line_\1',
         sum(revenue_budget) as revenue_budget,
         sum(expense_budget) as expense_budget,
         1 as finance_months

@@ -1,4 +1,5 @@
-"""财务科运营看板: every department against every key indicator of a period, on one page.
+"""财务科运营看板: 经济运行 (reports.content.finance_dashboard) and every department against every key
+indicator of a period, on one page.
 
 A heat table coloured by status and sortable by any column (a few lines of inline JavaScript, no
 library), the hospital's and the department kinds' totals beneath it, the hospital's trends, and
@@ -11,35 +12,15 @@ from dataclasses import dataclass, field
 
 from metrics import catalogue
 from metrics.catalogue import Indicator
-from reports import labels, periods
+from reports import periods
+from reports.content import finance_dashboard
 from reports.content.assistants import AssistantScore, assistant_scores
-from reports.content.indicators import (
-    IndicatorRow,
-    Trend,
-    family_sections,
-    indicator_row,
-    key_indicators,
-)
-from reports.data.publication import HOSPITAL, KIND_PREFIX, Block
-from reports.data.warehouse import Department, PeriodData
-from reports.files import department_stems, report_file_name
+from reports.content.finance_dashboard import Line, department_lines
+from reports.content.indicators import Trend, family_sections, key_indicators
+from reports.data.publication import HOSPITAL, Block
+from reports.data.warehouse import PeriodData
 
 HOSPITAL_TREND_PANELS = 8
-
-
-@dataclass(frozen=True)
-class Link:
-    href: str
-    text: str
-
-
-@dataclass
-class Line:
-    """A row of the table: a department (or a total) and its key indicators in column order."""
-
-    department: Department
-    rows: list[IndicatorRow]
-    links: list[Link]
 
 
 @dataclass
@@ -58,6 +39,9 @@ class DashboardView:
     coverage: periods.Coverage = periods.Coverage()
     # 运营助理台账质量评分 (issue 19): each assistant's ledger quality in the period's months
     assistant_scores: list[AssistantScore] = field(default_factory=list)
+    # 经济运行 (reports.content.finance_dashboard), and the names of the 运营助理 filter
+    finance: finance_dashboard.DepartmentTable | None = None
+    assistants: list[str] = field(default_factory=list)
 
     @property
     def period_title(self) -> str:
@@ -67,7 +51,7 @@ class DashboardView:
 def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
     """What the dashboard of the data's period shows."""
     indicators = dashboard_indicators(data)
-    departments, totals = dashboard_lines(data, indicators, lang)
+    departments, totals = department_lines(data, indicators, lang)
     return DashboardView(
         grain=data.grain,
         period=data.period,
@@ -80,6 +64,8 @@ def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
         blocks=data.publication.blocks_for(HOSPITAL, data.months),
         coverage=data.coverage,
         assistant_scores=assistant_scores(data.departments, data.quality, data.months),
+        finance=finance_dashboard.finance_table(data, lang),
+        assistants=finance_dashboard.assistants(data.departments),
     )
 
 
@@ -92,39 +78,6 @@ def dashboard_indicators(data: PeriodData) -> list[Indicator]:
             row.indicator.id for row in key_indicators(family_sections(data, department.code))
         }
     return [i for i in catalogue.indicators().values() if i.id in wanted]
-
-
-def dashboard_lines(
-    data: PeriodData, indicators: list[Indicator], lang: str
-) -> tuple[list[Line], list[Line]]:
-    """Department lines (sortable), then the hospital's and each department kind's total."""
-    stems = dict(
-        zip(
-            (d.code for d in data.departments),
-            department_stems([d.code for d in data.departments]),
-            strict=True,
-        )
-    )
-
-    def line(department: Department) -> Line:
-        links = []
-        if department.code in stems:
-            stem = stems[department.code]
-            links = [
-                Link(report_file_name(stem, lang, ".html"), labels.text("html_report", lang)),
-                Link(report_file_name(stem, lang, ".xlsx"), labels.text("excel", lang)),
-            ]
-        rows = [indicator_row(data, department.code, indicator) for indicator in indicators]
-        return Line(department, rows, links)
-
-    departments = [line(d) for d in data.departments if not d.is_hospital]
-    kinds = sorted({d.kind for d in data.departments if d.kind})
-    groups = [
-        Department(f"{KIND_PREFIX}{kind}", labels.kind(kind, "zh"), labels.kind(kind, "en"), kind)
-        for kind in kinds
-    ]
-    hospital = next(d for d in data.departments if d.is_hospital)
-    return departments, [line(hospital), *(line(group) for group in groups)]
 
 
 def _hospital_trends(data: PeriodData) -> list[Trend]:

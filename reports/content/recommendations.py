@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from reports import labels
+from reports.content.casemix import CaseMix
 from reports.content.indicators import IndicatorRow
 from reports.data.warehouse import PeriodData
 from reports.formatting import (
@@ -74,8 +75,30 @@ def rules() -> dict[tuple[str, str], Rule]:
     return loaded
 
 
+@dataclass(frozen=True)
+class DrgRule:
+    id: str
+    effect_unit: str
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@cache
+def drg_rules() -> tuple[dict, dict[str, DrgRule]]:
+    """The DRG/DIP group settings ([drg]) and rules ([[drg_rule]]) by id."""
+    data = tomllib.loads(RULES_PATH.read_text(encoding="utf-8"))
+    loaded = {raw["id"]: DrgRule(**raw) for raw in data["drg_rule"]}
+    if set(loaded) != {"long_stay", "high_cost"}:
+        raise ValueError(f"{RULES_PATH.name}: drg_rule ids must be long_stay and high_cost")
+    return data["drg"], loaded
+
+
 def recommend(rows: dict[str, IndicatorRow], data: PeriodData, lang: str) -> list[Recommendation]:
-    """A recommendation for every published indicator outside its band, alerts first."""
+    """A recommendation for every published indicator outside its band, alerts first (the DRG/DIP
+    groups' are drg_recommendations)."""
     found = []
     for row in rows.values():
         limit = row.breached_limit
@@ -85,6 +108,71 @@ def recommend(rows: dict[str, IndicatorRow], data: PeriodData, lang: str) -> lis
         rule = rules().get((row.indicator.id, side)) or rules()[("*", side)]
         found.append(_recommendation(row, side, limit, rule, data, lang))
     return sorted(found, key=lambda r: _STATUS_ORDER[r.status])
+
+
+def drg_recommendations(
+    rows: dict[str, IndicatorRow], case_mix: CaseMix | None, lang: str
+) -> list[Recommendation]:
+    """The groups losing money on most of their settled cases (more than [drg] losing_share),
+    largest loss first: with a stay above the benchmark, its extra bed-days and what they cost;
+    else with a cost per case above the benchmark, the excess over it."""
+    settings, by_id = drg_rules()
+    row = rows.get("drg_margin")
+    if case_mix is None or case_mix.withheld or row is None or row.withheld:
+        return []
+    found = []
+    losing = sorted(
+        (
+            g
+            for g in case_mix.groups
+            if g.margin is not None
+            and g.margin < 0
+            and g.losing_cases > settings["losing_share"] * g.paid_cases
+        ),
+        key=lambda g: (g.margin, g.drg),
+    )
+    for group in losing:
+        if group.extra_bed_days is not None and group.extra_bed_days > 0 and group.extra_cost:
+            rule, effect = by_id["long_stay"], group.extra_bed_days
+        elif group.excess_cost is not None and group.excess_cost > 0:
+            rule, effect = by_id["high_cost"], group.excess_cost
+        else:
+            continue
+        action = rule.text(lang).format(
+            drg=group.drg,
+            name=group.name or "—",
+            losing=group.losing_cases,
+            paid=group.paid_cases,
+            margin=f"{group.margin:,.0f}",
+            stay=_one(group.stay),
+            benchmark_stay=_one(group.benchmark_stay),
+            extra_days=_one(group.extra_bed_days),
+            per_day=_approx(group.cost_per_bed_day),
+            extra_cost=_approx(group.extra_cost),
+            cost_per_case=_approx(group.cost_per_case),
+            benchmark_cost=_approx(group.benchmark_cost),
+            excess=_approx(group.excess_cost),
+        )
+        found.append(
+            Recommendation(
+                row=row,
+                status="watch",
+                side="low",
+                limit=0.0,
+                evidence=labels.text("drg_evidence", lang).format(
+                    drg=group.drg, cases=group.cases, margin=f"{group.margin:,.0f}"
+                ),
+                action=action,
+                effect=effect,
+                effect_daily=None,
+                effect_unit=rule.effect_unit,
+            )
+        )
+    return found[: settings["top"]]
+
+
+def _one(amount: float | None) -> str:
+    return "—" if amount is None else f"{amount:,.1f}"
 
 
 def _recommendation(

@@ -15,12 +15,15 @@ from reports import labels, periods
 from reports.content import (
     attention,
     budget,
+    casemix,
     decomposition,
+    finance_dashboard,
     ledger_detail,
     measures,
     peers,
     recommendations,
     staffing,
+    structure,
 )
 from reports.content.indicators import (
     FamilySection,
@@ -103,6 +106,11 @@ class ReportContent:
     # A week, quarter or year still in progress is named by what it covers and marked 进行中
     coverage: periods.Coverage = field(default_factory=periods.Coverage)
     budget: budget.BudgetProgress | None = None  # 本年累计与预算进度 (a month's report)
+    # 收入结构, 支出结构 (reports.structure) and the 病种与医保 tables (reports.casemix)
+    structures: list[structure.Structure] = field(default_factory=list)
+    case_mix: casemix.CaseMix | None = None
+    # the hospital's report: 经济运行 by department (reports.finance_dashboard)
+    department_table: finance_dashboard.DepartmentTable | None = None
     # One line per ledger kind the hospital has not provided: which indicators it leaves out.
     missing_ledgers: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
@@ -182,12 +190,18 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
     )
     content.budget = budget.budget_progress(content.rows)
+    content.structures = structure.structures(data, data.finance, department.code, lang)
+    content.case_mix = casemix.case_mix(data, data.finance, department.code)
+    if department.is_hospital:
+        content.department_table = finance_dashboard.finance_table(data, lang)
     content.decompositions = decomposition.decompose(data, department.code, lang)
     content.attention = attention.attention_items(
         content.rows, content.findings, content.decompositions, department.code
     )
     content.peers = peers.compare(data, department, content.tiles, lang)
-    content.recommendations = recommendations.recommend(content.rows, data, lang)
+    content.recommendations = recommendations.recommend(
+        content.rows, data, lang
+    ) + recommendations.drg_recommendations(content.rows, content.case_mix, lang)
     if not content.detail_withheld:
         content.service = ledger_detail.patient_service(data, department, lang)
         content.supplies = ledger_detail.supplies(data, department, lang)

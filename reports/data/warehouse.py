@@ -18,6 +18,7 @@ from ledgers.specs import ledger, ledgers
 from metrics import catalogue
 from metrics.effects import Effect, stored_effects
 from reports import labels, periods
+from reports.data.finance import FinanceData, read_finance
 from reports.data.publication import HOSPITAL, Block, Publication
 from reports.formatting import is_missing
 
@@ -182,6 +183,8 @@ class PeriodData:
     measures: list[Effect] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
     complaint_counts: list[ComplaintCount] = field(default_factory=list)
+    # The finance ledger's lines and the period's DRG/DIP groups and payers (reports.data.finance)
+    finance: FinanceData = field(default_factory=lambda: FinanceData({}, [], [], False))
     _denominators: dict | None = field(default=None, repr=False)
 
     @property
@@ -234,6 +237,7 @@ def load_period(
     """Read what every report of the period shows, for every department, in a few queries."""
     periods.check_period(grain, period)
     trend = periods.window(grain, period, trend_length)
+    window = list(trend)
     departments = read_departments(con)
     held = {m for (m,) in con.execute(_HELD_MONTHS).fetchall()}
     values = _report_values(con, grain, trend)
@@ -266,6 +270,7 @@ def load_period(
         measures=stored_effects(con),
         staff=read_staff(con),
         complaint_counts=read_complaint_counts(con, months),
+        finance=read_finance(con, grain, window, months, tables),
     )
 
 

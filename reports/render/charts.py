@@ -31,6 +31,7 @@ PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
 _MARGIN = {"l": 60, "r": 20, "t": 40, "b": 60}
 _ROW_GAP_PX = 90  # room for the rotated period labels and the next panel's title
 _COLUMN_GAP = 0.12
+STRUCTURE_GAP = 0.18  # room for the second panel's line names (up to 7 characters)
 
 
 @dataclass(frozen=True)
@@ -172,19 +173,7 @@ def trend_figure(
             "gridcolor": GRID_COLOUR,
             "zeroline": False,
         }
-        annotations.append(
-            {
-                "text": panel.title,
-                "x": left + panel_width / 2,
-                "y": top,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12},
-            }
-        )
+        annotations.append(_panel_title(panel.title, left + panel_width / 2, top))
         for bound in (panel.band_low, panel.band_high):
             if bound is not None:
                 shapes.append(
@@ -199,14 +188,84 @@ def trend_figure(
                         "line": {"color": BAND_COLOUR, "dash": "dot", "width": 1},
                     }
                 )
-    layout |= {
+    layout |= _page_layout(height, _MARGIN, annotations) | {"shapes": shapes}
+    return {"data": data, "layout": layout}
+
+
+def structure_figure(structures: list, lang: str) -> dict | None:
+    """收入结构 and 支出结构 side by side: each line's share of its total as a horizontal bar (a
+    line's amount in 万元 on hover). `structures` are reports.content.structure.Structure."""
+    shown = [s for s in structures if s.total and any(line.share for line in s.lines)]
+    if not shown:
+        return None
+    count = len(shown)
+    gap = STRUCTURE_GAP if count > 1 else 0.0
+    width = (1 - gap * (count - 1)) / count
+    bars = max(len(s.lines) for s in shown)
+    height = max(260, 28 * bars + _MARGIN["t"] + 40)
+    data, annotations, layout = [], [], {}
+    for number, structure in enumerate(shown):
+        suffix = "" if number == 0 else str(number + 1)
+        left = number * (width + gap)
+        lines = list(reversed(structure.lines))  # the ledger's first line on top
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [line.share for line in lines],
+                "y": [line.label for line in lines],
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "marker": {"color": LINE_COLOUR if structure.kind == "revenue" else BAND_COLOUR},
+                "text": [format_value(line.share, NumberKind.PERCENT) for line in lines],
+                "textposition": "outside",
+                "customdata": [f"{line.amount / 10_000:,.2f}" for line in lines],
+                "hovertemplate": "%{y}: %{customdata} "
+                + labels.unit("wan", lang)
+                + " (%{text})<extra></extra>",
+                "cliponaxis": False,
+                "showlegend": False,
+            }
+        )
+        layout[f"xaxis{suffix}"] = {
+            "domain": _domain(left, left + width),
+            "anchor": f"y{suffix}",
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+            "gridcolor": GRID_COLOUR,
+        }
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "automargin": True}
+        annotations.append(
+            _panel_title(labels.text(f"structure_{structure.kind}", lang), left + width / 2, 1)
+        )
+    # room for the lines' names (the SVG copy has no automargin)
+    layout |= _page_layout(height, {**_MARGIN, "l": 110, "b": 30}, annotations)
+    return {"data": data, "layout": layout}
+
+
+def _panel_title(text: str, x: float, y: float) -> dict:
+    """A panel's title above it, centred on x (paper coordinates)."""
+    return {
+        "text": text,
+        "x": x,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 12},
+    }
+
+
+def _page_layout(height: int, margin: dict, annotations: list[dict]) -> dict:
+    """What every chart of a page shares: size, margins, font, white paper, no legend."""
+    return {
         "height": height,
         "showlegend": False,
-        "margin": _MARGIN,
+        "margin": margin,
         "font": {"family": FONT, "size": 11, "color": "#1d2733"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "annotations": annotations,
-        "shapes": shapes,
     }
-    return {"data": data, "layout": layout}

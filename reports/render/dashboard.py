@@ -10,8 +10,6 @@ from openpyxl import Workbook
 
 from reports import labels, periods
 from reports.content.dashboard import DashboardView, Line
-from reports.data import privacy
-from reports.data.publication import KIND_PREFIX
 from reports.files import (
     ASSET_HREF,
     ASSISTANTS_DIR,
@@ -19,21 +17,11 @@ from reports.files import (
     assistant_file_name,
     report_file_name,
 )
-from reports.formatting import EXCEL_FORMATS
 from reports.render import charts
 from reports.render.assistants import score_cells, score_columns
+from reports.render.excel_finance import department_sheet
 from reports.render.html import render_page
-from reports.render.workbook import (
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    Column,
-    Number,
-    finish_table,
-    sheet_name,
-    status_fills,
-    title,
-    write_table,
-)
+from reports.render.workbook import finish_table, sheet_name, title, write_table
 
 
 def dashboard_files(period_dir: Path, lang: str) -> list[Path]:
@@ -62,6 +50,8 @@ def write_dashboard_files(view: DashboardView, period_dir: Path) -> list[Path]:
             assistant_scores=[
                 (s, assistant_href(s.assistant, lang)) for s in view.assistant_scores
             ],
+            finance=view.finance,
+            assistants=view.assistants,
         ),
         encoding="utf-8",
     )
@@ -75,58 +65,27 @@ def _hospital_chart(view: DashboardView) -> str | None:
 
 
 def _write_workbook(path: Path, view: DashboardView, lines: list[Line]) -> Path:
-    """The table as a workbook: values with their number formats, then a status column per
-    indicator that the value cells' conditional fills read (so a re-sort keeps the colours)."""
-    lang, indicators = view.lang, view.indicators
-    t = partial(labels.text, lang=lang)
+    """The 经济运行 table, then the key indicators' table, as sheets (excel_finance)."""
+    t = partial(labels.text, lang=view.lang)
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_name(t("dashboard"))
-    columns = [Column(t("department_code")), Column(t("department"), 12), Column(t("kind"))]
-    columns += [
-        Column(indicator.name(lang), 10, note=indicator.formula(lang)) for indicator in indicators
-    ]
-    columns += [Column(f"{indicator.name(lang)} · {t('status')}") for indicator in indicators]
-    withheld = t("withheld")
-    rows = []
-    for line in lines:
-        values, statuses = [], []
-        for row in line.rows:
-            if row.withheld:
-                values.append(withheld)
-            elif row.suppressed:
-                values.append(privacy.note(row.suppressed_below, lang))
-            else:
-                values.append(Number(row.value, EXCEL_FORMATS[row.kind]))
-            statuses.append(labels.status(row.status, lang))
-        department = line.department
-        kind = (
-            labels.kind(department.kind, lang)
-            if not department.code.startswith(KIND_PREFIX)
-            else None
-        )
-        if department.is_hospital or department.code.startswith(KIND_PREFIX):
-            kind = t("groups")
-        rows.append([department.code, department.name(lang), kind, *values, *statuses])
-    title(sheet, f"{t('dashboard_title')} · {view.period_title}")
-    last = write_table(sheet, columns, rows)
-    finish_table(sheet, columns, last, freeze_columns=3)
-    # Each department's name links to its workbook of the period, beside this one.
-    for offset, line in enumerate(lines):
-        xlsx = next((link.href for link in line.links if link.href.endswith(".xlsx")), None)
-        if xlsx:
-            sheet.cell(FIRST_DATA_ROW + offset, 2).hyperlink = xlsx
-    end = max(last, FIRST_DATA_ROW)
-    first_value, count = 4, len(indicators)
-    for number in range(count):
-        value_column = sheet.cell(HEADER_ROW, first_value + number).column_letter
-        status_column = sheet.cell(HEADER_ROW, first_value + count + number).column_letter
-        status_fills(
-            sheet,
-            f"{value_column}{FIRST_DATA_ROW}:{value_column}{end}",
-            f"${status_column}{FIRST_DATA_ROW}",
-            lang,
-        )
+    finance = workbook.active
+    finance.title = sheet_name(t("finance_dashboard"))
+    for sheet, name, sheet_lines, columns in (
+        (
+            finance,
+            "finance_dashboard",
+            [*view.finance.departments, *view.finance.totals],
+            view.finance.sheet_columns,
+        ),
+        (
+            workbook.create_sheet(sheet_name(t("dashboard"))),
+            "dashboard",
+            lines,
+            [(indicator, False) for indicator in view.indicators],
+        ),
+    ):
+        heading = f"{t('dashboard_title')} · {t(name)} · {view.period_title}"
+        department_sheet(sheet, heading, sheet_lines, columns, view.lang)
     if view.assistant_scores:
         _assistant_sheet(workbook, view)
     workbook.properties.title = f"{t('dashboard_title')} {view.period}"

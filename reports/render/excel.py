@@ -32,6 +32,7 @@ from reports.render.excel_analysis import (
     movement_sheet,
     peers_sheet,
 )
+from reports.render.excel_finance import casemix_sheet, department_sheet, structure_sheet
 from reports.render.html import ledger_title
 from reports.render.workbook import (
     FIRST_DATA_ROW,
@@ -90,6 +91,19 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
         if section.family.id == "service":
             last = _service_counts(sheet, content, last + 2)
         _trend_charts(sheet, content, section, last + 2)
+    if content.structures:
+        structure_sheet(workbook.create_sheet(sheet_name(t("structure_sheet"))), content)
+    if content.case_mix is not None and not content.case_mix.is_empty:
+        casemix_sheet(workbook.create_sheet(sheet_name(t("casemix_title"))), content)
+    if content.department_table:
+        table = content.department_table
+        department_sheet(
+            workbook.create_sheet(sheet_name(t("department_finance"))),
+            f"{content.dept_name} · {content.period_title} · {t('department_finance')}",
+            [*table.departments, *table.totals],
+            table.sheet_columns,
+            lang,
+        )
     attention_sheet(workbook.create_sheet(sheet_name(t("attention_sheet"))), content)
     movement_sheet(workbook.create_sheet(sheet_name(t("movement_sheet"))), content)
     peers_sheet(workbook.create_sheet(sheet_name(t("peers_sheet"))), content)

@@ -59,6 +59,9 @@ def template_helpers(lang: str) -> dict[str, object]:
         # 万元 with 2 decimals: what a person reads for money (exact 元 stay in Excel and CSV)
         "wan": lambda v: None if is_missing(v) else f"{v:,.2f}",
         "percent": lambda v: None if is_missing(v) else f"{v:.1%}",
+        # a change of 元 in signed 万元, and a fraction as signed percentage points (numbers only)
+        "signed_wan": lambda v: None if is_missing(v) else f"{v / 10_000:+,.2f}",
+        "points": lambda v: None if is_missing(v) else f"{round(v * 100, 1) + 0.0:+.1f}",
         "change": partial(format_change, lang=lang),
         "relative": format_relative,
         "band": format_band,
@@ -131,6 +134,9 @@ def render_period_page(content: ReportContent, *, self_contained: bool, asset_hr
     family_charts = {
         key: chart_markup(key, figure, self_contained) for key, figure in figures.items()
     }
+    family_charts["structure"] = chart_markup(
+        "structure", charts.structure_figure(content.structures, lang), self_contained
+    )
     has_charts = any(family_charts.values())
     due = periods.due_date(content.grain, content.period)
     return (
