@@ -12,7 +12,8 @@ from reports import labels
 
 class NumberKind(StrEnum):
     PERCENT = "percent"
-    MONEY = "money"
+    MONEY = "money"  # an amount per case or visit, in 元
+    AMOUNT = "amount"  # a total of money: read in 万元, exact 元 in Excel cells and metrics.csv
     COUNT = "count"
     DECIMAL = "decimal"
 
@@ -20,18 +21,21 @@ class NumberKind(StrEnum):
 EXCEL_FORMATS = {
     NumberKind.PERCENT: "0.0%",
     NumberKind.MONEY: "#,##0.00",
+    NumberKind.AMOUNT: "#,##0.00",
     NumberKind.COUNT: "#,##0",
     NumberKind.DECIMAL: "0.00",
 }
 PLOTLY_TICK_FORMATS = {
     NumberKind.PERCENT: ".1%",
     NumberKind.MONEY: ",.0f",
+    NumberKind.AMOUNT: ",.2f",  # charts draw amounts in 万元 (reports.render.charts)
     NumberKind.COUNT: ",d",
     NumberKind.DECIMAL: ",.2f",
 }
 _PYTHON_FORMATS = {
     NumberKind.PERCENT: "{:.1%}",
     NumberKind.MONEY: "{:,.2f}",
+    NumberKind.AMOUNT: "{:,.2f}",  # of 万元: format_value divides
     NumberKind.COUNT: "{:,.0f}",
     NumberKind.DECIMAL: "{:,.2f}",
 }
@@ -43,6 +47,8 @@ def number_kind(indicator: Indicator, denominators: Iterable[float | None]) -> N
     The unit alone cannot tell: `visits_per_doctor_day` is in visits but is a ratio."""
     if indicator.is_percent:
         return NumberKind.PERCENT
+    if is_amount(indicator):
+        return NumberKind.AMOUNT
     if indicator.unit == "CNY":
         return NumberKind.MONEY
     known = [d for d in denominators if d is not None]
@@ -51,15 +57,34 @@ def number_kind(indicator: Indicator, denominators: Iterable[float | None]) -> N
     return NumberKind.DECIMAL
 
 
+def is_amount(indicator: Indicator) -> bool:
+    """A total of money (医疗收入, 结余), not an amount per case: no denominator in its formula
+    (the catalogue gives a ratio the reason for a zero denominator)."""
+    return indicator.unit == "CNY" and indicator.zero is None
+
+
+def unit_label(indicator: Indicator, lang: str) -> str:
+    """The unit a person reads beside the figure: 万元 for a total of money."""
+    if is_amount(indicator):
+        return labels.text("wan_unit", lang)
+    return labels.unit(indicator.unit, lang)
+
+
+WAN = 10_000
+
+
 def is_missing(value: float | None) -> bool:
     """None, or a NaN that a frame may have put in its place."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def format_value(value: float | None, kind: NumberKind) -> str | None:
-    """87.6% / 1,234,567.89 / 1,550 / 8.50; None stays None so that no page shows 0 for it."""
+    """87.6% / 212.50 (元 a case) / 112.00 (万元, a total) / 1,550 / 8.50; None stays None so
+    that no page shows 0 for it."""
     if is_missing(value):
         return None
+    if kind is NumberKind.AMOUNT:
+        value = value / WAN
     return _PYTHON_FORMATS[kind].format(value)
 
 
@@ -69,7 +94,8 @@ def format_change(change: float | None, kind: NumberKind, lang: str) -> str | No
         return None
     if kind is NumberKind.PERCENT:
         return format_points(change, lang)
-    return _signed(_PYTHON_FORMATS[kind].format(abs(change)), change)
+    magnitude = abs(change) / WAN if kind is NumberKind.AMOUNT else abs(change)
+    return _signed(_PYTHON_FORMATS[kind].format(magnitude), change)
 
 
 def format_points(change: float | None, lang: str, digits: int = 1) -> str | None:
@@ -84,6 +110,20 @@ def format_points(change: float | None, lang: str, digits: int = 1) -> str | Non
 def format_relative(change_rel: float | None) -> str | None:
     """A signed relative change, +9.5%."""
     return None if is_missing(change_rel) else f"{change_rel:+.1%}"
+
+
+def format_wan(amount_cny: float | None, lang: str, signed: bool = False) -> str | None:
+    """An amount of money as a person reads it: 112.00万元 / 112.00 × 10k CNY (2 decimals of
+    万元); exact 元 stay in the workbook's cells and metrics.csv."""
+    if is_missing(amount_cny):
+        return None
+    magnitude = f"{abs(amount_cny) / 10_000 if signed else amount_cny / 10_000:,.2f}"
+    text = _signed(magnitude, amount_cny) if signed else magnitude
+    return (
+        f"{text}{labels.text('wan_unit', lang)}"
+        if lang == "zh"
+        else (f"{text} {labels.text('wan_unit', lang)}")
+    )
 
 
 def format_band(low: float | None, high: float | None, kind: NumberKind) -> str | None:

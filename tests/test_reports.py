@@ -241,6 +241,38 @@ def test_ledger_text_is_escaped(reports):
     assert "<script>alert" not in index_page
 
 
+def test_the_report_reads_in_the_order_a_head_reads_it(reports):
+    """Header (with who compiled it), 概述, key tiles, 问题与原因, 改进建议与下月计划, the families,
+    then the appendix: decomposition tables and data quality (issue 17)."""
+    reports_dir, _, _ = reports
+    page = (reports_dir / MONTH / "D01.html").read_text(encoding="utf-8")
+    first_family = next(iter(catalogue.families()))
+    marks = [
+        "<header",
+        'id="overview"',
+        'class="key-indicators"',
+        'id="attention"',
+        'id="recommendations"',
+        f'id="family-{first_family}"',
+        'id="appendix"',
+        'id="movement"',
+        'id="data-quality"',
+    ]
+    positions = [page.index(mark) for mark in marks]
+    assert positions == sorted(positions)
+    header = page[: page.index("</header>")]
+    assert "编制: 王" in header and "数据截至: 2026-10-31" in header  # D01's 运营助理
+    assert "生成日期: " in header
+    assert "科室运营月度分析报告" in header
+    # 概述 sentences are the figures' (the rules are tested in test_report_summary.py)
+    overview = page[page.index('id="overview"') : page.index('class="key-indicators"')]
+    assert overview.count("<li>") >= 3 and "本月门诊人次1,550" in overview
+    # D01 is the only medical department: no ranking among fewer than 3
+    assert 'id="peers"' not in page
+    hospital = (reports_dir / MONTH / "ALL.html").read_text(encoding="utf-8")
+    assert "全院运营月度分析报告" in hospital and 'id="peers"' in hospital
+
+
 def test_values_are_formatted_by_unit_and_null_is_never_zero(reports, warehouse):
     reports_dir, _, _ = reports
     page = (reports_dir / MONTH / "D01.html").read_text(encoding="utf-8")
@@ -249,7 +281,10 @@ def test_values_are_formatted_by_unit_and_null_is_never_zero(reports, warehouse)
     assert "+7.6个百分点" in _table_row(page, "bed_occupancy")
     assert "+12.6个百分点" in _table_row(page, "bed_occupancy")
     assert '<td class="num value">1,550</td>' in _table_row(page, "outpatient_visits")
-    assert '<td class="num value">1,120,000.50</td>' in _table_row(page, "medical_revenue")
+    # money in 万元 where a person reads it: 1,120,000.50 元 = 112.00万元 (2 decimals), the
+    # unit beside the name says so; a revenue per case stays in 元
+    revenue = _table_row(page, "medical_revenue")
+    assert '<td class="num value">112.00</td>' in revenue and "(万元)" in revenue
     # bed_work_days = occupied bed-days / average open beds = 1086 / 40 = 27.15 days
     assert '<td class="num value">27.15</td>' in _table_row(page, "bed_work_days")
     # D02 has no finance ledger: its revenue is not available, with the catalogue's reason.

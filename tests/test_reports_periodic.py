@@ -197,6 +197,8 @@ def _inbox(inbox: Path) -> None:
             ["month", "dept", "topic", "text", "factor"],
             [MONTH, "D01", "床位", FORMULA_TEXT, "internal"],
             [MONTH, "D01", "<b>周转</b>", HTML_TEXT, "external"],
+            # on an indicator by its id: shown beside that indicator in 问题与原因
+            [MONTH, "D01", "alos", "术后康复床位不足导致转出延迟", "internal"],
         ],
     )
 
@@ -382,6 +384,8 @@ def test_attention_lists_the_breached_bands_with_their_breakdown(written):
         assert f'data-attention="{metric}"' in attention
     alos = re.search(r'<tr data-attention="alos">(.*?)</tr>', attention, re.S).group(1)
     assert "预警" in alos and "+5.00个百分点" in alos and "#movement-bed_occupancy-prior" in alos
+    # the assistant's commentary on the indicator, with its cause, in the same line
+    assert "术后康复床位不足导致转出延迟" in alos and "原因: 内部因素" in alos
 
 
 # --- same-kind comparison --------------------------------------------------------------------

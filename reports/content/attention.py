@@ -32,6 +32,8 @@ class AttentionItem:
     anomalies: list[Finding] = field(default_factory=list)  # alarms: the 异常 mark
     notes: list[Finding] = field(default_factory=list)  # changes for the better: text only
     breakdowns: list[Decomposition] = field(default_factory=list)
+    # The assistant's commentary on this indicator (reports.content.report.Comment), its cause
+    comments: list = field(default_factory=list)
 
     @property
     def status(self) -> str | None:

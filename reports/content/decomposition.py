@@ -210,7 +210,7 @@ def _product(
     volume = (v1 - v0) * p0
     price = v1 * (p1 - p0)
     change = r1 - r0
-    shown_change, shown = _rounded_to_total(change, [volume, price], _CENT)
+    shown_change, shown = rounded_to_total(change, [volume, price], _CENT)
     money, count = NumberKind.MONEY, NumberKind.COUNT
     rate_name = catalogue.indicators()[product.rate].name(lang)
     t = labels.text
@@ -283,7 +283,7 @@ def _occupancy(
     capacity = b0 / n0 / a1 - b0 / n0 / a0
     change = b1 / n1 / a1 - b0 / n0 / a0
     # Shown in percentage points, to a hundredth.
-    shown_change, shown = _rounded_to_total(
+    shown_change, shown = rounded_to_total(
         change * 100, [x * 100 for x in (discharges, stay, other, capacity)], _HUNDREDTH_PP
     )
     count, decimal = NumberKind.COUNT, NumberKind.DECIMAL
@@ -358,7 +358,7 @@ def _name(key: str, lang: str) -> str:
     return indicator.name(lang) if indicator else labels.text(key, lang)
 
 
-def _rounded_to_total(
+def rounded_to_total(
     total: float, amounts: list[float], step: Decimal
 ) -> tuple[Decimal, list[Decimal]]:
     """Round the total and the terms to `step`, moving the terms' rounding (largest remainder

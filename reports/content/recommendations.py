@@ -23,6 +23,7 @@ from reports.formatting import (
     format_change,
     format_points,
     format_value,
+    unit_label,
 )
 
 RULES_PATH = Path(__file__).with_name("recommendations.toml")
@@ -223,7 +224,7 @@ def _with_unit(value: float, row: IndicatorRow, lang: str) -> str:
     text = format_value(value, row.kind) or "—"
     if row.kind is NumberKind.PERCENT:
         return text
-    unit = labels.unit(row.indicator.unit, lang)
+    unit = unit_label(row.indicator, lang)
     return f"{text} {unit}" if lang == "en" else f"{text}{unit}"
 
 

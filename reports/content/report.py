@@ -24,6 +24,7 @@ from reports.content import (
     recommendations,
     staffing,
     structure,
+    summary,
 )
 from reports.content.indicators import (
     FamilySection,
@@ -113,6 +114,10 @@ class ReportContent:
     department_table: finance_dashboard.DepartmentTable | None = None
     # One line per ledger kind the hospital has not provided: which indicators it leaves out.
     missing_ledgers: list[str] = field(default_factory=list)
+    # The last day the data reaches (the workload ledger's, else the data month's last day).
+    data_as_of: str | None = None
+    # 概述: the sentences a head reads first (reports.content.summary)
+    overview: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
     revision: Revision | None = None
     # The improvement measures: open at the period's end (overdue marked), due next month (a
@@ -122,6 +127,8 @@ class ReportContent:
     measures_year: list[measures.Measure] = field(default_factory=list)
     staffing: staffing.StaffingDetail | None = None
     complaints: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
+    # The day the files were written, set by the batch after the fingerprint.
+    generated_at: str | None = None
 
     @property
     def dept_name(self) -> str:
@@ -189,6 +196,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         coverage=data.coverage,
         missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
     )
+    content.data_as_of = _data_as_of(data)
     content.budget = budget.budget_progress(content.rows)
     content.structures = structure.structures(data, data.finance, department.code, lang)
     content.case_mix = casemix.case_mix(data, data.finance, department.code)
@@ -198,7 +206,22 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
     content.attention = attention.attention_items(
         content.rows, content.findings, content.decompositions, department.code
     )
+    for item in content.attention:
+        if item.row is not None:
+            name = item.row.indicator.name(lang)
+            item.comments = [
+                c for c in content.commentary if c.dept == department.code and c.topic == name
+            ]
     content.peers = peers.compare(data, department, content.tiles, lang)
+    # The trend of each indicator outside its band, for the streaks (charts keep 4 a family).
+    trends = {
+        metric: [published_value(data, department.code, metric, p) for p in data.trend]
+        for metric, row in content.rows.items()
+        if row.breached_limit is not None
+    }
+    content.overview = summary.overview(
+        content.rows, trends, content.decompositions, data.grain, lang
+    )
     content.recommendations = recommendations.recommend(
         content.rows, data, lang
     ) + recommendations.drg_recommendations(content.rows, content.case_mix, lang)
@@ -228,6 +251,21 @@ def _measures(content: ReportContent, data: PeriodData, department: Department, 
         content.measures_year = measures.year_measures(data.measures, code, lang, int(data.period))
     content.staffing = staffing.staffing_detail(data, department, lang, first, last)
     content.complaints = staffing.complaint_breakdown(data, department, lang)
+
+
+def _data_as_of(data: PeriodData) -> str | None:
+    """The last day of the period the data reaches: the period's own last day once the data
+    goes past it (so an old month's report does not change when new data arrives)."""
+    extent, end = data.extent, periods.last_day(data.grain, data.period)
+    if extent is None:
+        return None
+    if extent.last_workload_day is not None:
+        reached = extent.last_workload_day
+    elif extent.data_month is not None:
+        reached = periods.last_day("month", extent.data_month.strftime("%Y-%m"))
+    else:
+        return None
+    return min(reached, end).isoformat()
 
 
 def missing_ledger_line(kind: str, lang: str) -> str:

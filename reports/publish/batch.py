@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from ledgers import clock
 from reports import labels, periods
 from reports.content.dashboard import dashboard_view
 from reports.content.report import period_content
@@ -337,6 +338,7 @@ def render_unit(
                 content.revision, result.revisions[files[0].name] = revisions.revise(
                     content, files, options.suppress_below
                 )
+                content.generated_at = clock.today().isoformat()
                 write_department_report(content, period_dir, stem, options.self_contained)
         except Exception as error:
             raise ReportFailed(

@@ -18,7 +18,13 @@ import plotly.io as pio
 from metrics.catalogue import Indicator
 from reports import labels
 from reports.content.indicators import FamilySection, Trend
-from reports.formatting import PLOTLY_TICK_FORMATS, NumberKind, format_value
+from reports.formatting import (
+    PLOTLY_TICK_FORMATS,
+    WAN,
+    NumberKind,
+    format_value,
+    unit_label,
+)
 
 PANEL_HEIGHT_PX = 230
 COLUMNS = 2
@@ -49,11 +55,20 @@ class Panel:
 def panel_title(indicator: Indicator, lang: str) -> str:
     if indicator.is_percent:
         return indicator.name(lang)
-    return f"{indicator.name(lang)} ({labels.unit(indicator.unit, lang)})"
+    return f"{indicator.name(lang)} ({unit_label(indicator, lang)})"
 
 
 def trend_panel(trend: Trend, lang: str) -> Panel:
     row = trend.row
+    if row.kind is NumberKind.AMOUNT:
+        # drawn in 万元, as the page reads it: the axis and the labels count 万元, 2 decimals
+        return Panel(
+            panel_title(row.indicator, lang),
+            [None if v is None else v / WAN for v in trend.values],
+            NumberKind.DECIMAL,
+            None if row.band_low is None else row.band_low / WAN,
+            None if row.band_high is None else row.band_high / WAN,
+        )
     return Panel(
         panel_title(row.indicator, lang), trend.values, row.kind, row.band_low, row.band_high
     )

@@ -23,6 +23,7 @@ from reports.formatting import (
     format_relative,
     format_value,
     is_missing,
+    unit_label,
 )
 from reports.render import charts, svg
 
@@ -50,6 +51,8 @@ def template_helpers(lang: str) -> dict[str, object]:
         "lang": lang,
         "t": partial(labels.text, lang=lang),
         "unit": partial(labels.unit, lang=lang),
+        # the unit beside a figure as format_value shows it: 万元 for a total of money
+        "unit_of": partial(unit_label, lang=lang),
         "status": partial(labels.status, lang=lang),
         "severity": partial(labels.severity, lang=lang),
         "kind_name": partial(labels.kind, lang=lang),
@@ -144,7 +147,9 @@ def render_period_page(content: ReportContent, *, self_contained: bool, asset_hr
         .get_template("period.html")
         .render(
             content=content,
-            report_title=labels.text(f"report_title_{content.grain}", lang),
+            report_title=labels.text(
+                f"report_title_{'hospital_' if content.is_hospital else ''}{content.grain}", lang
+            ),
             period_title=content.period_title,
             due=due.isoformat() if due else None,
             trend_caption=periods.trend_caption(content.grain, content.trend_periods, lang),
