@@ -130,10 +130,10 @@ def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
     serial_month, serial_week = _render(warehouse, tmp_path / "serial", workers=1)
     pooled_month, pooled_week = _render(warehouse, tmp_path / "pooled", **POOL)
     assert (serial_month.workers, pooled_month.workers, pooled_week.workers) == (1, 2, 2)
-    # 2 months × (7 reports + the dashboard); a report is a page, its copy to send alone and a
-    # workbook, the dashboard a page and a workbook; 7 briefs
+    # 2 months × (7 reports + the dashboard); a report is a page, its copy to send alone, a
+    # workbook and its data-quality page and workbook, the dashboard a page and a workbook
     assert serial_month.reports_rendered == pooled_month.reports_rendered == 2 * 8
-    assert len(pooled_month.rendered) == 2 * (7 * 3 + 2)
+    assert len(pooled_month.rendered) == 2 * (7 * 5 + 2)
     assert serial_week.reports_rendered == pooled_week.reports_rendered == 7
     same_tree(tmp_path / "serial", tmp_path / "pooled")
 
@@ -162,7 +162,7 @@ def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
     month, week = _render(warehouse, out, **POOL, progress=lines.append)
     assert (month.reports_rendered, month.reports_unchanged) == (0, 16)
     assert (week.reports_rendered, week.reports_unchanged) == (0, 7)
-    assert month.rendered == [] and len(month.unchanged) == 2 * (7 * 3 + 2)
+    assert month.rendered == [] and len(month.unchanged) == 2 * (7 * 5 + 2)
     assert _mtimes(out) == before
     assert "month reports: 16 reports unchanged, 0 rendered" in lines
     assert "week reports: 7 reports unchanged, 0 rendered" in lines
@@ -174,9 +174,13 @@ def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
     assert month.reports_rendered == 2
     assert [p.relative_to(out).as_posix() for p in month.rendered] == [
         "2026-09/D04.html",
+        "2026-09/D04.quality.html",
+        "2026-09/D04.quality.xlsx",
         "2026-09/D04.standalone.html",
         "2026-09/D04.xlsx",
         "2026-10/D02.html",
+        "2026-10/D02.quality.html",
+        "2026-10/D02.quality.xlsx",
         "2026-10/D02.standalone.html",
         "2026-10/D02.xlsx",
     ]

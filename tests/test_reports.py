@@ -166,12 +166,19 @@ def _table_row(page: str, metric: str) -> str:
 
 def test_reports_are_written_where_documented(reports):
     reports_dir, written, index = reports
-    # each report: its page, the copy to send alone, its workbook; the dashboard: page, workbook
+    # each report: its page, the copy to send alone, its workbook and its data-quality report
+    # (page and workbook, for the assistant); the dashboard: page, workbook
     expected = sorted(
         [
             reports_dir / MONTH / f"{stem}{suffix}"
             for stem in ("ALL", "D01", "D02")
-            for suffix in (".html", ".standalone.html", ".xlsx")
+            for suffix in (
+                ".html",
+                ".standalone.html",
+                ".xlsx",
+                ".quality.html",
+                ".quality.xlsx",
+            )
         ]
         + [reports_dir / MONTH / "dashboard.html", reports_dir / MONTH / "dashboard.xlsx"]
     )
@@ -327,7 +334,9 @@ def test_english_report_falls_back_to_the_chinese_name(warehouse, tmp_path):
 def test_index_links_every_report_relatively(reports):
     reports_dir, written, index = reports
     hrefs = re.findall(r'<a href="([^"]+)">', index.read_text(encoding="utf-8"))
-    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in written)
+    # the data-quality reports are reached from each report's data status line
+    listed = [p for p in written if ".quality." not in p.name]
+    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in listed)
     assert all("://" not in href and not href.startswith("/") for href in hrefs)
 
 

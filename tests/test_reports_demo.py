@@ -300,10 +300,11 @@ def test_a_month_renders_a_page_and_a_workbook_per_department(demo, tmp_path):
     written = render_reports(demo, tmp_path, "month", [MONTH]).rendered
     stems = {path.name.split(".")[0] for path in written}
     assert stems == {"ALL", *DEPARTMENTS, "dashboard"}
-    # a page and a workbook each; a department's (and the hospital's) copy to send alone
-    assert sorted(path.suffix for path in written) == [".html"] * (2 * len(stems) - 1) + [
+    # a page and a workbook each; a department's (and the hospital's) copy to send alone and
+    # its data-quality report (page and workbook)
+    assert sorted(path.suffix for path in written) == [".html"] * (3 * len(stems) - 2) + [
         ".xlsx"
-    ] * len(stems)
+    ] * (2 * len(stems) - 1)
     copies = {path.name.split(".")[0] for path in written if ".standalone." in path.name}
     assert copies == {"ALL", *DEPARTMENTS}
     assert all(path.stat().st_size > 0 for path in written)

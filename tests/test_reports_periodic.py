@@ -257,7 +257,9 @@ def test_every_report_is_written_beside_its_english_twin_and_indexed(written):
     assert reports_dir / MONTH / "dashboard.xlsx" in files
     index = write_index(reports_dir).read_text(encoding="utf-8")
     hrefs = re.findall(r'<a href="([^"]+)">', index)
-    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in files)
+    # the data-quality reports are reached from each report's data status line
+    listed = [p for p in files if ".quality." not in p.name]
+    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in listed)
     # grouped by grain, monthly reports first: months, quarters, years, weeks
     order = [index.index(f'id="grain-{g}"') for g in ("month", "quarter", "year", "week")]
     assert order == sorted(order)
@@ -588,14 +590,21 @@ def test_anomalies_join_attention_and_findings_fill_the_appendix(
     # most material first: workload (visits), efficiency (alos), then service (appointments, …)
     order = re.findall(r'data-attention="([a-z0-9_]+)"', attention)
     assert order.index("outpatient_visits") < order.index("alos") < order.index("appointment_rate")
-    appendix = _section(d01, "data-quality")
-    assert "anomaly_outpatient_visits" in appendix and "ward_flow" not in appendix
+    # the head reads one data line; the assistant's data-quality report has the findings in words
+    status = _section(d01, "data-quality")
+    assert "未发现问题" in status and 'href="D01.quality.html"' in status
+    d01_quality = _page(tmp_path, MONTH, "D01.quality.html")
+    assert "门诊人次高于" not in d01_quality  # an alarm is about a figure: 问题与原因
+    assert "期末在院人数" not in d01_quality  # D02's
     hospital_attention = _section(_page(tmp_path, MONTH, "ALL.html"), "attention")
     assert 'data-attention="episode_drug_ratio"' in hospital_attention
     assert 'data-attention="outpatient_visits"' not in hospital_attention
     hospital = _section(_page(tmp_path, MONTH, "ALL.html"), "data-quality")
-    assert "ward_flow" in hospital and "&lt;b&gt;期末在院人数&lt;/b&gt;" in hospital
-    assert "<b>期末在院人数" not in hospital
+    assert "1项台账错误" in hospital
+    quality = _page(tmp_path, MONTH, "ALL.quality.html")
+    assert "&lt;b&gt;期末在院人数&lt;/b&gt;" in quality and "<b>期末在院人数" not in quality
+    assert "呼吸内科" in quality and "行 42" in quality  # D02, row 42 of workload.csv
+    assert "ward_flow" not in quality and "ward_flow" not in _page(tmp_path, MONTH, "ALL.html")
 
 
 def test_without_the_quality_tables_the_appendix_says_checks_have_not_run(written):

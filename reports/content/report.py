@@ -21,6 +21,7 @@ from reports.content import (
     ledger_detail,
     measures,
     peers,
+    quality,
     recommendations,
     staffing,
     structure,
@@ -116,6 +117,9 @@ class ReportContent:
     missing_ledgers: list[str] = field(default_factory=list)
     # The last day the data reaches (the workload ledger's, else the data month's last day).
     data_as_of: str | None = None
+    # 数据质量报告 for the assistant, and its one line in the head's report
+    quality: quality.QualityReport | None = None
+    quality_line: str | None = None
     # 概述: the sentences a head reads first (reports.content.summary)
     overview: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
@@ -197,6 +201,18 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
     )
     content.data_as_of = _data_as_of(data)
+    content.quality = quality.quality_report(
+        department,
+        data.grain,
+        data.period,
+        lang,
+        content.findings,
+        data.findings_checked,
+        blocks,
+        {d.code: d.name(lang) for d in data.departments},
+        data.coverage,
+    )
+    content.quality_line = quality.status_line(content.quality, len(data.missing_ledgers))
     content.budget = budget.budget_progress(content.rows)
     content.structures = structure.structures(data, data.finance, department.code, lang)
     content.case_mix = casemix.case_mix(data, data.finance, department.code)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ledgers.specs import ledgers
 from metrics import catalogue
 from reports import labels, periods
+from reports.content.quality import check_title
 from reports.content.report import ReportContent
 from reports.data import privacy
 from reports.files import plotly_js_source
@@ -73,6 +74,8 @@ def template_helpers(lang: str) -> dict[str, object]:
         "indicator_name": lambda metric: catalogue.indicators()[metric].name(lang),
         "ledger_title": partial(ledger_title, lang=lang),
         "suppressed_note": lambda row: privacy.note(row.suppressed_below, lang),
+        # a data-quality check in words, never its id
+        "check_title": partial(check_title, lang=lang),
     }
 
 
@@ -127,7 +130,9 @@ def scripted_chart(chart: str | None, lang: str) -> Markup | None:
     )
 
 
-def render_period_page(content: ReportContent, *, self_contained: bool, asset_href: str) -> str:
+def render_period_page(
+    content: ReportContent, *, self_contained: bool, asset_href: str, quality_href: str = ""
+) -> str:
     """The page of one department and period; plotly.js is linked by `asset_href` or inlined."""
     lang = content.lang
     figures = {
@@ -164,6 +169,7 @@ def render_period_page(content: ReportContent, *, self_contained: bool, asset_hr
             if has_charts and not self_contained
             else "",
             self_contained=self_contained,
+            quality_href=quality_href,
             page_supply_lines=PAGE_SUPPLY_LINES,
             **template_helpers(lang),
         )
