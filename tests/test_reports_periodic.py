@@ -379,6 +379,22 @@ def test_revenue_and_occupancy_decompositions_add_up_exactly(warehouse, written)
     assert year.in_progress and year.period_title.endswith("月（累计）")
 
 
+def test_the_hospital_report_says_which_departments_drove_its_change(written):
+    """Outpatient visits 环比: D01 50 × 30 = 1,500 → 60 × 31 = 1,860 (+360); D02–D04 10 × 30 =
+    300 → 10 × 31 = 310 (+10 each); the hospital +390, D01's share 360 / 390 = 92.3%."""
+    reports_dir, _ = written
+    hospital = _page(reports_dir, MONTH, "ALL.html")
+    assert "全院运营月度分析报告" in hospital
+    section = _section(hospital, "contribution")
+    visits = section[section.index('data-contribution="outpatient_visits"') :]
+    visits = visits[: visits.index("</table>")]
+    assert "环比 +390" in visits
+    assert re.findall(r"<td class=\"num\">([^<]*)</td>", visits)[:2] == ["+360", "92.3%"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;心内科" in visits
+    # a department's report has no such section
+    assert 'id="contribution"' not in _page(reports_dir, MONTH, "D01.html")
+
+
 def test_attention_lists_the_breached_bands_with_their_breakdown(written):
     reports_dir, _ = written
     attention = _section(_page(reports_dir, MONTH, "D01.html"), "attention")

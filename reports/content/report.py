@@ -18,6 +18,7 @@ from reports.content import (
     casemix,
     decomposition,
     finance_dashboard,
+    hospital,
     ledger_detail,
     measures,
     peers,
@@ -120,6 +121,9 @@ class ReportContent:
     # 数据质量报告 for the assistant, and its one line in the head's report
     quality: quality.QualityReport | None = None
     quality_line: str | None = None
+    # The hospital's report only: departments' part in its change, alerts rolled up
+    contributions: list[hospital.ContributionTable] = field(default_factory=list)
+    rolled_up: list[str] = field(default_factory=list)
     # 概述: the sentences a head reads first (reports.content.summary)
     overview: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
@@ -229,6 +233,9 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
                 c for c in content.commentary if c.dept == department.code and c.topic == name
             ]
     content.peers = peers.compare(data, department, content.tiles, lang)
+    if department.is_hospital:
+        content.contributions = hospital.contributions(data, lang)
+        content.rolled_up = hospital.rolled_up(data, content.contributions, lang)
     # The trend of each indicator outside its band, for the streaks (charts keep 4 a family).
     trends = {
         metric: [published_value(data, department.code, metric, p) for p in data.trend]
