@@ -537,7 +537,8 @@ def test_a_blocked_department_month_is_not_published(warehouse, quality_tables, 
 
     for period in (MONTH, QUARTER):
         page = _page(tmp_path, period, "D02.html")
-        assert banner in page and "ward_flow" in page
+        # the banner names the check in words, never its id (ward_flow: not in the catalogue)
+        assert banner in page and "期末在院人数与出入院不平衡" in page and "ward_flow" not in page
         assert 'class="tile-value withheld">未发布：数据错误<' in page
         # no value cell anywhere; September (not blocked) may still show as the previous period
         assert '<td class="num value">' not in page
