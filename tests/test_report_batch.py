@@ -236,7 +236,9 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     )
     assert (october / "history" / ".." / ".." / "assets" / "plotly.min.js").exists()
     assert sorted(p.name for p in (october / "history").iterdir()) == [
+        "ALL.quality.v0.html", "ALL.quality.v0.xlsx",
         "ALL.standalone.v0.html", "ALL.v0.html", "ALL.v0.xlsx",
+        "D04.quality.v0.html", "D04.quality.v0.xlsx",
         "D04.standalone.v0.html", "D04.v0.html", "D04.v0.xlsx",
     ]  # fmt: skip
 
