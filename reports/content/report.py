@@ -292,11 +292,25 @@ def _data_as_of(data: PeriodData) -> str | None:
 
 
 def missing_ledger_line(kind: str, lang: str) -> str:
-    """'未提供经济运行台账：经济指标暂缺': the ledger and the families of the indicators reading it."""
-    reading = {i.family for i in catalogue.indicators().values() if kind in i.inputs}
-    families = [f.name(lang) for f in catalogue.families().values() if f.id in reading]
+    """'未提供经济运行台账：经济指标暂缺': the ledger and what it leaves out. A family is named when
+    the ledger feeds at least half of its indicators; otherwise the indicators themselves are
+    ('未提供投诉登记：投诉办结率暂缺'), so an optional register never reads as a whole family lost."""
+    indicators = list(catalogue.indicators().values())
+    parts = []
+    for family in catalogue.families().values():
+        members = [i for i in indicators if i.family == family.id]
+        reading = [i for i in members if kind in i.inputs]
+        if not reading:
+            continue
+        if 2 * len(reading) >= len(members):
+            parts.append(family.name(lang))
+        else:
+            parts.extend(i.name(lang) for i in reading)
+    shown = ("、" if lang == "zh" else ", ").join(parts if len(parts) <= 4 else parts[:3])
+    if len(parts) > 4:  # a list, not a paragraph: the first three and how many in all
+        shown += f"等{len(parts)}项" if lang == "zh" else f" and {len(parts) - 3} more"
     return labels.text("missing_ledger", lang).format(
-        ledger=ledger(kind).title(lang), families=("、" if lang == "zh" else ", ").join(families)
+        ledger=ledger(kind).title(lang), families=shown
     )
 
 
