@@ -143,6 +143,13 @@ def effect_sentence(effect: Effect, lang: str = "zh") -> str:
         return VERDICTS["not_evaluated"][lang]
     indicator = catalogue.indicators()[effect.metric]
     name = indicator.name(lang)
+    if effect.verdict == "insufficient_data" and effect.months_after >= MIN_MONTHS_AFTER:
+        # enough months after the start, but no value before it (or none after: a blank ledger)
+        side = "实施前" if effect.before is None else "实施后"
+        if lang == "zh":
+            return f"{name}：{side}无可用数据，数据不足"
+        side = "before" if effect.before is None else "after"
+        return f"{name}: no usable data {side} the start: insufficient data"
     if effect.verdict == "insufficient_data":
         if lang == "zh":
             return (

@@ -173,3 +173,17 @@ def test_reports_list_the_measures_and_the_staffing(effects):
     assert staff.structure == [("医生", [("正高", 1.0)], 1.0), ("护士", [("中级", 1.0)], 1.0)]
     assert staff.hires == [("2025-12-10", "护士", "中级")]
     assert staff.leavers == [("2025-12-05", "药师", "初级")]
+
+
+def test_no_data_before_the_start_says_so_not_too_few_months_after(effects):
+    """A measure with 6 months after its start but nothing before it (the ledgers begin with it)
+    is 数据不足 for want of the before window: the sentence must not claim too few months after."""
+    import dataclasses
+
+    e = dataclasses.replace(
+        effects[0]["满意度回访"], before=None, months_before=0, effect=None,
+        verdict="insufficient_data",
+    )  # fmt: skip
+    assert e.months_after >= 3
+    assert effect_sentence(e) == "患者满意度：实施前无可用数据，数据不足"
+    assert effect_sentence(e, "en").endswith("no usable data before the start: insufficient data")
