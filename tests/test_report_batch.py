@@ -308,7 +308,9 @@ def test_a_second_run_over_an_unchanged_inbox_renders_nothing(
     monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", "2")
     settings = Settings(home=tmp_path / "home", inbox=build_inbox(tmp_path / "inbox"))
     first = run_pipeline(settings, progress=lambda _line: None)
-    assert len([p for p in first.reports if p.parent.name == "2026-10"]) == 7 * 3 + 2
+    assert (
+        len([p for p in first.reports if p.parent.name == "2026-10"]) == 7 * 5 + 2
+    )  # page, copy, workbook, data-quality page and workbook; the dashboard
     second = run_pipeline(settings, progress=lambda _line: None)
     assert second.reports == []
     with dagster_instance(settings) as instance:
