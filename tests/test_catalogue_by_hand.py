@@ -33,7 +33,7 @@ import pytest
 
 from ledgers.loader import load_inbox
 from metrics import catalogue
-from metrics.compute import compute_months
+from metrics.compute import compute_months, months_with_data
 from metrics.export import COLUMNS, write_metrics_csv
 from tests.ledger_files import days, write_csv, write_xlsx
 
@@ -1632,3 +1632,98 @@ def test_csv_columns_and_names(metrics):
     row = metrics.loc[("month", "2025-01", "MED", "bed_occupancy")]
     assert (row["name_zh"], row["name_en"], row["unit"]) == ("病床使用率", "Bed occupancy", "%")
     assert row["family"] == "efficiency"
+
+
+# --- Year to date of groups, budgets entered ahead and a whole previous year (issue 18) -----
+# Year to date for a department kind and the hospital (METRICS.md, "Year to date"), by hand, through
+# the real stack: the 2026 budgets of both departments were entered in January for all twelve months
+# (April–December hold budget lines only), and 2025 is a whole year, so the forecast has last year's
+# shape. Ledgers in tmp_path -> load_inbox -> compute_months -> metric_values.
+#
+#  A (medical): 2025 revenue 1,000 a month, 2026 1,200; expense 800 a month; 2026 budgets 1,500
+#               revenue and 1,000 expense a month.
+#  B (medical): 2025 revenue 3,000 a month, 2026 2,700; expense 2,500 a month; 2026 budgets 3,000
+#               revenue and 2,600 expense a month.
+# The data month is March 2026.
+
+
+YTD_DEPTS = {  # revenue 2025, revenue 2026, expense, revenue budget, expense budget (a month)
+    "A": (1000, 1200, 800, 1500, 1000),
+    "B": (3000, 2700, 2500, 3000, 2600),
+}
+YTD_REVENUE_LINES = [f"{s}_{line}_revenue" for s in ("op", "ip")
+                 for line in ("drug", "consumables", "exam", "lab", "service", "other")]  # fmt: skip
+YTD_EXPENSE_LINES = ["personnel_expense", "drug_expense", "consumables_expense",
+                 "depreciation_expense", "maintenance_expense", "other_expense"]  # fmt: skip
+YTD_COLUMNS = [
+    "month",
+    "dept",
+    *YTD_REVENUE_LINES,
+    *YTD_EXPENSE_LINES,
+    "revenue_budget",
+    "expense_budget",
+]
+
+
+def ytd_finance(month: str, dept: str, revenue, expense, budgets) -> list:
+    """Every line given (a blank line makes its total unknown): the revenue all outpatient
+    drugs, the expense all personnel; None for a budget-only row."""
+    lines = [revenue, *[0 if revenue is not None else None] * (len(YTD_REVENUE_LINES) - 1)]
+    lines += [expense, *[0 if expense is not None else None] * (len(YTD_EXPENSE_LINES) - 1)]
+    return [month, dept, *lines, *budgets]
+
+
+@pytest.fixture(scope="module")
+def ytd_values(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ytd_groups")
+    inbox = root / "inbox"
+    write_csv(
+        inbox / "departments.csv",
+        [["code", "name_zh", "kind"], ["A", "心内科", "medical"], ["B", "呼吸内科", "medical"]],
+    )
+    rows = [YTD_COLUMNS]
+    for dept, (rev25, rev26, expense, rev_budget, exp_budget) in YTD_DEPTS.items():
+        budgets = (rev_budget, exp_budget)
+        rows += [
+            ytd_finance(f"2025-{m:02d}", dept, rev25, expense, (None, None)) for m in range(1, 13)
+        ]
+        rows += [ytd_finance(f"2026-{m:02d}", dept, rev26, expense, budgets) for m in (1, 2, 3)]
+        # the rest of the 2026 budget, entered ahead: budget lines only
+        rows += [ytd_finance(f"2026-{m:02d}", dept, None, None, budgets) for m in range(4, 13)]
+    write_csv(inbox / "finance.csv", rows)
+    with duckdb.connect(str(root / "w.duckdb")) as con:
+        report = load_inbox(con, inbox)
+        assert report.rows_rejected == 0, report.rejected_by_reason
+        held = months_with_data(con)
+        assert held[-1] == "2026-03"  # budget lines ahead hold no month
+        compute_months(con, held)
+        found = con.execute(
+            """select dept, metric, value, numerator, denominator from metric_values
+               where grain = 'month' and period = '2026-03'"""
+        ).fetchall()
+    return {(dept, metric): (value, num, den) for dept, metric, value, num, den in found}
+
+
+@pytest.mark.parametrize("group", ["ALL", "KIND:medical"])
+def test_year_to_date_of_a_group_against_the_budgets_entered_ahead(ytd_values, group):
+    # revenue Jan–Mar 2026: (1,200 + 2,700) × 3 = 11,700; expense (800 + 2,500) × 3 = 9,900
+    assert ytd_values[(group, "revenue_ytd")][0] == 11700
+    assert ytd_values[(group, "expense_ytd")][0] == 9900
+    # 1 January to 31 March: 31 + 28 + 31 = 90 days of 365
+    assert ytd_values[(group, "time_progress")][1:] == (90, 365)
+    # the annual budgets, the months ahead included: (1,500 + 3,000) × 12 = 54,000 and
+    # (1,000 + 2,600) × 12 = 43,200
+    assert ytd_values[(group, "revenue_budget_ytd_execution")][1:] == (11700, 54000)
+    assert ytd_values[(group, "revenue_budget_ytd_execution")][0] == pytest.approx(11700 / 54000)
+    assert ytd_values[(group, "expense_budget_ytd_execution")][1:] == (9900, 43200)
+    # last year's shape: 2025 made (1,000 + 3,000) × 3 = 12,000 by March of its 48,000, so the
+    # forecast is 11,700 × 48,000 / 12,000 = 46,800, 86.7% of the 54,000 budget
+    assert ytd_values[(group, "revenue_forecast")][0] == pytest.approx(46800)
+    assert ytd_values[(group, "revenue_forecast_execution")][0] == pytest.approx(46800 / 54000)
+
+
+def test_year_to_date_of_a_department(ytd_values):
+    # A: 3,600 to date of a 18,000 budget; forecast 3,600 × 12,000 / 3,000 = 14,400 (80%)
+    assert ytd_values[("A", "revenue_budget_ytd_execution")][1:] == (3600, 18000)
+    assert ytd_values[("A", "revenue_forecast")][0] == pytest.approx(14400)
+    assert ytd_values[("A", "revenue_forecast_execution")][0] == pytest.approx(0.8)
