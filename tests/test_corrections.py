@@ -97,9 +97,11 @@ def test_the_report_is_reissued_as_revision_1_and_the_first_issue_kept(corrected
     assert "修订版" not in (june / "A.html").read_text(encoding="utf-8")
     assert read_revisions(june)["A.html"]["revision"] == 0
     # the third run changed nothing: still revision 1, one earlier version of B and the hospital
+    # (page, copy sent alone, workbook and data-quality report)
     assert sorted(p.name for p in (june / "history").iterdir()) == [
-        "ALL.standalone.v0.html", "ALL.v0.html", "ALL.v0.xlsx",
-        "B.standalone.v0.html", "B.v0.html", "B.v0.xlsx",
+        "ALL.quality.v0.html", "ALL.quality.v0.xlsx", "ALL.standalone.v0.html", "ALL.v0.html",
+        "ALL.v0.xlsx",
+        "B.quality.v0.html", "B.quality.v0.xlsx", "B.standalone.v0.html", "B.v0.html", "B.v0.xlsx",
     ]  # fmt: skip
 
 
