@@ -2,6 +2,7 @@
 this module only says what depends on what, how it is partitioned and which checks guard it."""
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -19,6 +20,8 @@ from pipelines.home import HomeUnusable, check_home, scrub_after_removal
 from pipelines.quality import build_quality_checks
 from pipelines.settings import Settings
 
+_DEFAULTS = Settings(home=Path("var"), inbox=Path("var/inbox")).to_config()
+
 
 class DeptopsConfig(dg.ConfigurableResource):
     """The deployment's Settings (pipelines/settings.py) as a Dagster resource, every field of them:
@@ -26,18 +29,20 @@ class DeptopsConfig(dg.ConfigurableResource):
     Settings grows a field this does not carry). Paths are text and the reading limits JSON, as
     run config holds them; the UI's launchpad shows them."""
 
+    # Defaults are Settings' own, so that run config from the launchpad may change one field (an
+    # inbox, a language) without restating the others.
     home: str
     inbox: str
-    lang: str
-    first_month: str
-    timezone: str
-    pool: str
-    suppress_below: int | None
-    memory_limit: str | None
-    report_workers: int
-    backup_folder: str | None
-    backup_keep: int
-    limits: str
+    lang: str = _DEFAULTS["lang"]
+    first_month: str = _DEFAULTS["first_month"]
+    timezone: str = _DEFAULTS["timezone"]
+    pool: str = _DEFAULTS["pool"]
+    suppress_below: int | None = _DEFAULTS["suppress_below"]
+    memory_limit: str | None = _DEFAULTS["memory_limit"]
+    report_workers: int = _DEFAULTS["report_workers"]
+    backup_folder: str | None = _DEFAULTS["backup_folder"]
+    backup_keep: int = _DEFAULTS["backup_keep"]
+    limits: str = _DEFAULTS["limits"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "DeptopsConfig":
