@@ -8,36 +8,16 @@ brief or dashboard built on these rows can show them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from metrics import catalogue
 from metrics.catalogue import Family, Indicator
 from reports import periods
 from reports.data import privacy
-from reports.data.warehouse import PeriodData
+from reports.data.warehouse import REPORT_FIELDS, PeriodData
 from reports.formatting import NumberKind, is_missing, number_kind
 
-# metric_report columns an IndicatorRow carries, under the same names.
-_REPORT_FIELDS = (
-    "value",
-    "numerator",
-    "denominator",
-    "prior_value",
-    "prior_change",
-    "prior_change_rel",
-    "yoy_value",
-    "yoy_change",
-    "yoy_change_rel",
-    "band_low",
-    "band_high",
-    "status",
-    "reason",
-    "prior_reason",
-    "yoy_reason",
-    "in_progress",
-    "depts_included",
-    "depts_in_group",
-)
 # A chart panel per indicator: more than four per family would be too small to read on A4.
 CHART_INDICATORS_PER_FAMILY = 4
 
@@ -124,6 +104,12 @@ class FamilySection:
     family: Family
     rows: list[IndicatorRow]
     trends: list[Trend] = field(default_factory=list)
+
+
+# metric_report columns an IndicatorRow carries, under the same names.
+_REPORT_FIELDS = tuple(
+    name for name in REPORT_FIELDS if name in {f.name for f in dataclasses.fields(IndicatorRow)}
+)
 
 
 def family_sections(data: PeriodData, dept: str) -> list[FamilySection]:
