@@ -25,7 +25,7 @@ run: $(STAMP)
 
 ## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=30
 
 ## test-fast: the suite without whole-pipeline runs (marked slow) and browser tests, while working
 test-fast: $(STAMP)
