@@ -13,9 +13,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from bench.generate import SCALES, ensure_inbox
 from bench.references import disagreements
 from bench.stages import stage_of
+from synthetic_hospital.at_scale import SCALES, ensure_inbox
 
 ROOT = Path("var/bench")
 PACKAGES = ("duckdb", "pandas", "numpy", "dagster", "great_expectations", "python-calamine")

@@ -14,7 +14,7 @@ SUPPRESS_HELP = "for wide circulation: hide deaths and complications counted bel
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ledgers.demo import write_demo
+    from synthetic_hospital.demo import write_demo
 
     started = time.monotonic()
     paths = write_demo(args.out, first_month=args.first_month, last_month=args.last_month)
@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
     if args.inbox is None and not any(inbox.glob("*")):
-        from ledgers.demo import write_demo
+        from synthetic_hospital.demo import write_demo
 
         print(f"no inbox given: building the demo hospital's ledgers in {inbox}")
         write_demo(inbox)

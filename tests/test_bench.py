@@ -13,8 +13,8 @@ import time
 import pytest
 
 from bench.cli import format_table, run_bench
-from bench.generate import ensure_inbox
 from bench.stages import TreeMemory, tree_rss_kib
+from synthetic_hospital.at_scale import ensure_inbox
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ledgers.demo import write_demo
 from ledgers.specs import Ledger, ledgers, normalise_header, reading_rules
+from synthetic_hospital.demo import write_demo
 
 UNIT = re.compile(r"\(([^()]*)\)$")
 DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(?:(\d{1,2})日?)?$")

@@ -231,8 +231,8 @@ def test_values_do_not_depend_on_how_duckdb_splits_the_work(tmp_path):
     ledger numbers with decimals (wait minutes, FTE, hours) are summed as exact decimals, so the
     order in which threads add them cannot move a hospital total's last binary digit (with
     doubles, 121 of the demo's 38,916 values did)."""
-    from ledgers.demo import write_demo
     from metrics.compute import months_with_data
+    from synthetic_hospital.demo import write_demo
 
     inbox = tmp_path / "inbox"
     write_demo(inbox)

@@ -22,13 +22,13 @@ import openpyxl
 import pypdf
 import pytest
 
-from ledgers.demo import write_demo
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from reports.publish.pdf import find_chromium, pdf_path, print_copies
+from synthetic_hospital.demo import write_demo
 
 MONTH, QUARTER, YEAR = "2026-10", "2026-Q3", "2025"
 CHROMIUM = Path("/usr/bin/chromium")

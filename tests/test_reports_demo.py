@@ -1,7 +1,7 @@
 """Quarter, year and weekly reports and the dashboard of the demo hospital, in a real browser and
 read back from Excel: every number shown is metric_report's, formatted; every chart is drawn.
 
-The demo hospital (ledgers.demo): CARD and RESP medical, GSUR and ORTH surgical, RAD medtech
+The demo hospital (synthetic_hospital.demo): CARD and RESP medical, GSUR and ORTH surgical, RAD medtech
 without beds, 2024-01 … 2026-10.
 """
 
@@ -17,7 +17,6 @@ import pytest
 from openpyxl.chart import BarChart, LineChart
 
 from expectations.findings import alarm_rate, anomaly_findings
-from ledgers.demo import write_demo
 from ledgers.loader import load_inbox
 from metrics import catalogue
 from metrics.compute import compute_months, months_with_data
@@ -28,6 +27,7 @@ from reports.formatting import EXCEL_FORMATS, format_change, format_value, numbe
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from reports.render.workbook import STATUS_FILLS, sheet_name
+from synthetic_hospital.demo import write_demo
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
 CHROMIUM = Path("/usr/bin/chromium")
