@@ -277,10 +277,10 @@ def test_the_report_reads_in_the_order_a_head_reads_it(reports):
     # 概述 sentences are the figures' (the rules are tested in test_report_summary.py)
     overview = page[page.index('id="overview"') : page.index('class="key-indicators"')]
     assert overview.count("<li>") >= 3 and "本月门诊人次1,550" in overview
-    # D01 is the only medical department: no ranking among fewer than 3
-    assert 'id="peers"' not in page
+    # D01 is the only medical department: no ranking among fewer than 3, against the hospital
+    assert "<h2>与全院对比</h2>" in page and "<h2>同类科室对比</h2>" not in page
     hospital = (reports_dir / MONTH / "ALL.html").read_text(encoding="utf-8")
-    assert "全院运营月度分析报告" in hospital and 'id="peers"' in hospital
+    assert "全院运营月度分析报告" in hospital and 'id="department-matrix"' in hospital
 
 
 def test_values_are_formatted_by_unit_and_null_is_never_zero(reports, warehouse):

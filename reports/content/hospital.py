@@ -1,5 +1,6 @@
-"""What only the hospital's report (`ALL`) says: which departments drove the hospital's change, and
-the departments' alerts rolled up into hospital recommendations.
+"""What only the hospital's report (`ALL`) says: every department's key indicators side by side
+(value, rank, 同比), which departments drove the hospital's change, and the departments' alerts
+rolled up into hospital recommendations.
 
 A total that adds up over departments (revenue, visits, discharges) changes by the sum of its
 departments' changes: each department's share of the hospital's change is its change over the
@@ -12,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metrics import catalogue
+from metrics.catalogue import Indicator
 from reports import labels
 from reports.content.indicators import IndicatorRow, indicator_row
+from reports.content.peers import rank_among
 from reports.content.summary import main_comparison, shown
 from reports.data.publication import HOSPITAL
-from reports.data.warehouse import PeriodData
+from reports.data.warehouse import Department, PeriodData
 from reports.formatting import NumberKind, format_change, format_relative, unit_label
 
 # Totals that add up over departments, in the order a head asks about them.
@@ -27,6 +30,52 @@ FALL_TO_ACT = -0.05
 # An indicator on alert in this many departments is the hospital's business too.
 MIN_ALERTED = 2
 MAX_ALERT_LINES = 5
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    row: IndicatorRow  # the department's: value and 同比, withheld and suppressed taken out
+    rank: int | None  # among the departments with a published value (peers.rank_among)
+    count: int  # how many departments were ranked
+
+
+@dataclass(frozen=True)
+class MatrixLine:
+    department: Department
+    cells: list[MatrixCell]
+
+
+@dataclass
+class DepartmentMatrix:
+    """科室关键指标矩阵: a line per department, a column per key indicator of the hospital; the
+    hospital's own figures under them."""
+
+    indicators: list[Indicator]
+    lines: list[MatrixLine]
+    hospital: list[IndicatorRow]
+
+
+def department_matrix(data: PeriodData, tiles: list[IndicatorRow]) -> DepartmentMatrix:
+    """Each department's value, rank and 同比 for the hospital's key indicators (its tiles).
+    Rank as in 同类科室对比: 1 is the best where the indicator has a direction, else the highest;
+    a department whose figure is not published has no rank and is not counted."""
+    indicators = [row.indicator for row in tiles]
+    departments = data.peers(None)
+    rows = {(d.code, i.id): indicator_row(data, d.code, i) for d in departments for i in indicators}
+    published = {
+        i.id: [rows[d.code, i.id].value for d in departments if shown(rows[d.code, i.id])]
+        for i in indicators
+    }
+    lines = []
+    for department in departments:
+        cells = []
+        for indicator in indicators:
+            row = rows[department.code, indicator.id]
+            values = published[indicator.id]
+            rank = rank_among(row.value, values, indicator.direction) if shown(row) else None
+            cells.append(MatrixCell(row, rank, len(values)))
+        lines.append(MatrixLine(department, cells))
+    return DepartmentMatrix(indicators, lines, tiles)
 
 
 @dataclass(frozen=True)
@@ -61,9 +110,12 @@ def rank_contributions(
     return lines
 
 
-def contributions(data: PeriodData, lang: str) -> list[ContributionTable]:
-    """For each additive total the hospital publishes with a comparison: each department's part."""
-    comparison = main_comparison(data.grain)
+def contributions(
+    data: PeriodData, lang: str, comparison: str | None = None
+) -> list[ContributionTable]:
+    """For each additive total the hospital publishes with a comparison (the grain's main one
+    unless given): each department's part."""
+    comparison = comparison or main_comparison(data.grain)
     indicators = catalogue.indicators()
     tables = []
     for metric in ADDITIVE:
@@ -88,7 +140,11 @@ def contributions(data: PeriodData, lang: str) -> list[ContributionTable]:
 
 def rolled_up(data: PeriodData, tables: list[ContributionTable], lang: str) -> list[str]:
     """Hospital recommendations from the departments: a total that fell markedly, with the
-    departments behind the fall, then each indicator on alert in several departments."""
+    departments behind the fall, then each indicator on alert in several departments. A month's
+    or quarter's fall is looked for 同比 too (a 9% fall on last year is news even when the month
+    before was as low)."""
+    if main_comparison(data.grain) != "yoy":
+        tables = tables + contributions(data, lang, "yoy")
     return fall_lines(tables, lang) + alert_lines(data, lang)
 
 

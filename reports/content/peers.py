@@ -5,6 +5,9 @@ highest otherwise (band, none). Ties share a rank (1, 1, 3). The median is over 
 with a published value, the department itself included. The group's pooled figure (`KIND:<kind>`
 in metric_report) is shown beside it: it weighs departments by volume, the median does not.
 The hospital's report compares across all departments, without a rank of its own.
+A department whose kind has fewer than MIN_PEERS departments is compared with the hospital
+instead: ranked among all departments, beside the hospital's own figure (a rank among two says
+nothing).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from dataclasses import dataclass
 from reports import labels
 from reports.content.indicators import IndicatorRow
 from reports.data import privacy
-from reports.data.publication import KIND_PREFIX
+from reports.data.publication import HOSPITAL, KIND_PREFIX
 from reports.data.warehouse import Department, PeriodData
+
+# The smallest group of the same kind a department is ranked in.
+MIN_PEERS = 3
 
 
 @dataclass(frozen=True)
@@ -38,19 +44,37 @@ class PeerComparison:
     members: list[str]
     rows: list[PeerRow]
     has_rank: bool
+    # Fewer than MIN_PEERS of the department's kind: compared with the whole hospital instead
+    # (the group value is the hospital's); the heading and this sentence say so.
+    against_hospital: bool = False
+    fallback_note: str | None = None
 
 
 def compare(
     data: PeriodData, department: Department, tiles: list[IndicatorRow], lang: str
 ) -> PeerComparison:
-    """The key indicators of `department` among its kind (the hospital: among all departments)."""
-    members = data.peers(None if department.is_hospital else department.kind)
-    rows = [_peer_row(data, department, row, members) for row in tiles]
+    """The key indicators of `department` among its kind (the hospital: among all departments);
+    with fewer than MIN_PEERS of its kind, among all departments beside the hospital's figure."""
+    kind = None if department.is_hospital else department.kind
+    members = data.peers(kind)
+    against_hospital = not department.is_hospital and (not kind or len(members) < MIN_PEERS)
+    if against_hospital:
+        members = data.peers(None)
+    group = HOSPITAL if against_hospital else f"{KIND_PREFIX}{department.kind}"
+    rows = [_peer_row(data, department, row, members, group) for row in tiles]
     return PeerComparison(
-        group_label=group_label(department, lang),
+        group_label=labels.text("hospital", lang)
+        if against_hospital
+        else group_label(department, lang),
         members=[m.name(lang) for m in members],
         rows=rows,
         has_rank=not department.is_hospital,
+        against_hospital=against_hospital,
+        fallback_note=labels.text("peers_too_few", lang).format(
+            kind=labels.kind(kind, lang) if kind else "—", min=MIN_PEERS
+        )
+        if against_hospital
+        else None,
     )
 
 
@@ -69,7 +93,11 @@ def rank_among(value: float, published: list[float], direction: str) -> int:
 
 
 def _peer_row(
-    data: PeriodData, department: Department, row: IndicatorRow, members: list[Department]
+    data: PeriodData,
+    department: Department,
+    row: IndicatorRow,
+    members: list[Department],
+    group: str,
 ) -> PeerRow:
     metric = row.indicator.id
     published, withheld = [], 0
@@ -88,8 +116,7 @@ def _peer_row(
     if not department.is_hospital and row.has_value and published:
         rank = rank_among(row.value, published, direction)
     group_value = None
-    if not department.is_hospital and department.kind:
-        group = f"{KIND_PREFIX}{department.kind}"
+    if not department.is_hospital:
         report = data.value(group, metric)
         if (
             report is not None

@@ -124,6 +124,7 @@ class ReportContent:
     # The hospital's report only: departments' part in its change, alerts rolled up
     contributions: list[hospital.ContributionTable] = field(default_factory=list)
     rolled_up: list[str] = field(default_factory=list)
+    matrix: hospital.DepartmentMatrix | None = None
     # 概述: the sentences a head reads first (reports.content.summary)
     overview: list[str] = field(default_factory=list)
     # Set when the report is re-issued with other figures (reports.revisions), not fingerprinted.
@@ -236,6 +237,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
     if department.is_hospital:
         content.contributions = hospital.contributions(data, lang)
         content.rolled_up = hospital.rolled_up(data, content.contributions, lang)
+        content.matrix = hospital.department_matrix(data, content.tiles)
     # The trend of each indicator outside its band, for the streaks (charts keep 4 a family).
     trends = {
         metric: [published_value(data, department.code, metric, p) for p in data.trend]

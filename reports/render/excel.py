@@ -32,7 +32,12 @@ from reports.render.excel_analysis import (
     movement_sheet,
     peers_sheet,
 )
-from reports.render.excel_finance import casemix_sheet, department_sheet, structure_sheet
+from reports.render.excel_finance import (
+    casemix_sheet,
+    department_sheet,
+    matrix_sheet,
+    structure_sheet,
+)
 from reports.render.html import ledger_title
 from reports.render.workbook import (
     FIRST_DATA_ROW,
@@ -104,9 +109,12 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
             table.sheet_columns,
             lang,
         )
+    if content.matrix:
+        matrix_sheet(workbook.create_sheet(sheet_name(t("matrix_sheet"))), content)
     attention_sheet(workbook.create_sheet(sheet_name(t("attention_sheet"))), content)
     movement_sheet(workbook.create_sheet(sheet_name(t("movement_sheet"))), content)
-    peers_sheet(workbook.create_sheet(sheet_name(t("peers_sheet"))), content)
+    if content.peers and not content.is_hospital:
+        peers_sheet(workbook.create_sheet(sheet_name(t("peers_sheet"))), content)
     _supplies_sheet(workbook.create_sheet(sheet_name(t("supplies_sheet"))), content)
     _commentary_sheet(workbook.create_sheet(sheet_name(t("commentary_sheet"))), content)
     _quality_sheet(workbook.create_sheet(sheet_name(t("dq_sheet"))), content)

@@ -103,6 +103,11 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
 
     top = end + 3
     put_text(sheet.cell(top - 1, 1), t("recommendations"))
+    if content.rolled_up:  # the hospital's: the departments' falls and alerts rolled up
+        put_text(sheet.cell(top, 1), t("hospital_recommendations"))
+        for offset, line in enumerate(content.rolled_up, 1):
+            put_text(sheet.cell(top + offset, 1), line)
+        top += len(content.rolled_up) + 2
     advice_columns = [
         Column(t("indicator")),
         Column(t("status")),
@@ -124,7 +129,7 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
     ]
     if advice:
         write_table(sheet, advice_columns, advice, top=top)
-    else:
+    elif not content.rolled_up:
         put_text(sheet.cell(top, 1), t("no_recommendations"))
 
 
@@ -186,7 +191,7 @@ def peers_sheet(sheet: Worksheet, content: ReportContent) -> None:
         Column(t("median")),
         Column(t("lowest")),
         Column(t("highest")),
-        Column(t("group_value")),
+        Column(t("hospital_value") if peers.against_hospital else t("group_value")),
         Column(t("unit")),
     ]
     rows = []
@@ -204,7 +209,10 @@ def peers_sheet(sheet: Worksheet, content: ReportContent) -> None:
                 labels.unit(row.indicator.unit, lang),
             ]
         )
-    heading(sheet, content, f"{t('peers')} · {t('peer_group')}: {peers.group_label}")
+    name = t("peers_against_hospital") if peers.against_hospital else t("peers")
+    heading(sheet, content, f"{name} · {t('peer_group')}: {peers.group_label}")
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last, freeze_columns=1)
-    put_text(sheet.cell(max(last, FIRST_DATA_ROW) + 2, 1), t("rank_note"))
+    notes = [peers.fallback_note, t("rank_note")] if peers.fallback_note else [t("rank_note")]
+    for offset, note in enumerate(notes):
+        put_text(sheet.cell(max(last, FIRST_DATA_ROW) + 2 + offset, 1), note)

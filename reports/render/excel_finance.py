@@ -24,6 +24,7 @@ from reports.render.workbook import (
     Column,
     Number,
     finish_table,
+    put_text,
     title,
     write_table,
 )
@@ -243,3 +244,47 @@ def _yoy(row: IndicatorRow, lang: str) -> Number | None:
     if row.indicator.is_percent:
         return Number(row.yoy_change, excel_points_format(lang))
     return Number(row.yoy_change_rel, EXCEL_RELATIVE_FORMAT)
+
+
+def matrix_sheet(sheet: Worksheet, content: ReportContent) -> None:
+    """The hospital's 科室关键指标 (reports.content.hospital.DepartmentMatrix): a line per
+    department, for each key indicator its exact value (coloured by status), its rank among the
+    departments and its 同比; the hospital's line last; a filter over the table."""
+    lang = content.lang
+    t = partial(labels.text, lang=lang)
+    matrix = content.matrix
+    columns = [Column(t("department_code")), Column(t("department"), 12), Column(t("kind"))]
+    for indicator in matrix.indicators:
+        name = indicator.name(lang)
+        columns += [
+            Column(name, 10, note=indicator.formula(lang)),
+            Column(f"{name} {t('rank')}", number_format="0"),
+            Column(f"{name} {t('yoy')}"),
+        ]
+    lines = [
+        (
+            line.department,
+            [(c.row, c.rank) for c in line.cells],
+            labels.kind(line.department.kind, lang),
+        )
+        for line in matrix.lines
+    ]
+    lines.append((content.department, [(row, None) for row in matrix.hospital], t("groups")))
+    rows, fills = [], []
+    for department, cells, kind in lines:
+        values, statuses = [], []
+        for row, rank in cells:
+            values += [_shown(row, lang), rank, _yoy(row, lang)]
+            statuses += [row.status if row.has_value else None, None, None]
+        rows.append([department.code, department.name(lang), kind, *values])
+        fills.append(statuses)
+    heading(sheet, content, t("department_matrix"))
+    last = write_table(sheet, columns, rows)
+    finish_table(sheet, columns, last, freeze_columns=3)
+    for offset, statuses in enumerate(fills):
+        for number, status in enumerate(statuses):
+            if status in STATUS_FILLS:
+                sheet.cell(FIRST_DATA_ROW + offset, 4 + number).fill = PatternFill(
+                    "solid", fgColor=STATUS_FILLS[status]
+                )
+    put_text(sheet.cell(last + 2, 1), t("matrix_note"))
