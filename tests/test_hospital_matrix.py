@@ -161,16 +161,20 @@ def test_hospital_page_shows_the_matrix_sortable_and_the_workbook_a_filtered_she
     assert 'id="peers"' not in page
     # the sort script is on the page once, after the tables it sorts
     assert page.count("const collator") == 1
-    assert page.index("const collator") > page.index('id="matrix-table"')
-    m1 = re.search(r'<tr data-dept="M1">(.*?)</tr>', matrix, re.S).group(1)
+    assert page.index("const collator") > page.rindex('class="heat sortable matrix-table"')
+
+    def line(dept: str) -> str:  # the department's cells in every table of the matrix
+        return "".join(re.findall(rf'<tr data-dept="{dept}">(.*?)</tr>', matrix, re.S))
+
+    m1 = line("M1")
     # visits 1,550, rank 1 of 4, 同比 +25.0%; occupancy 80.0%, rank 2 of 4, +5.0 points
-    assert 'data-value="1550' in m1 and "第1/4" in m1 and ">+25.0%<" in m1
-    assert "80.0%" in m1 and "第2/4" in m1 and "+5.0个百分点" in m1
-    s2 = re.search(r'<tr data-dept="S2">(.*?)</tr>', matrix, re.S).group(1)
+    assert 'data-value="1550' in m1 and 'data-rank="1">1/4<' in m1 and ">+25.0%<" in m1
+    assert "80.0%" in m1 and 'data-rank="2">2/4<' in m1 and ">+5.0<" in m1
+    s2 = line("S2")
     # no value, no rank, no 同比 in any column: missing, never 0
     assert set(re.findall(r">([^<]*)</td>", s2)[1:]) == {"—"}
-    foot = matrix[matrix.index("<tfoot>") :]
-    assert "全院" in foot and ">+22.0%<" in foot and "+2.7个百分点" in foot
+    foot = "".join(re.findall(r"<tfoot>(.*?)</tfoot>", matrix, re.S))
+    assert "全院" in foot and ">+22.0%<" in foot and ">+2.7<" in foot
 
     sheet = openpyxl.load_workbook(written / "ALL.xlsx")[labels.text("matrix_sheet", "zh")]
     header = [c.value for c in sheet[2]]
@@ -221,17 +225,22 @@ def test_matrix_sorts_by_value_and_by_yoy_in_chromium(written):
         view = browser.new_page()
         view.goto((written / "ALL.html").as_uri(), wait_until="load")
 
-        def order() -> list[str]:
-            return view.locator("#matrix-table tbody tr").evaluate_all(
+        def table(column: str) -> str:  # the matrix's table holding that column
+            return f"#department-matrix table:has(th[{column}])"
+
+        def order(column: str) -> list[str]:
+            return view.locator(f"{table(column)} tbody tr").evaluate_all(
                 "(rows) => rows.map(row => row.dataset.dept)"
             )
 
         # occupancy highest first: S1 95%, M1 80%, M2 75%, M3 60%; S2 (none) last
-        view.locator('#matrix-table th[data-metric="bed_occupancy"]').click()
-        assert order() == ["S1", "M1", "M2", "M3", "S2"]
+        occupancy = 'data-metric="bed_occupancy"'
+        view.locator(f"{table(occupancy)} th[{occupancy}]").click()
+        assert order(occupancy) == ["S1", "M1", "M2", "M3", "S2"]
         # visits' 同比 highest first: M3 +50%, M1 +25%, M2 +20%, S1 0%; S2 last
-        view.locator('#matrix-table th[data-yoy="outpatient_visits"]').click()
-        assert order() == ["M3", "M1", "M2", "S1", "S2"]
+        visits = 'data-yoy="outpatient_visits"'
+        view.locator(f"{table(visits)} th[{visits}]").click()
+        assert order(visits) == ["M3", "M1", "M2", "S1", "S2"]
         browser.close()
 
 
