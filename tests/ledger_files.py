@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import duckdb
 from openpyxl import Workbook
 
 
@@ -57,3 +58,17 @@ def write_one_ward(folder: Path, dates: list[dt.date]) -> Path:
         + [[day.isoformat(), "A", 1, 10, 8] for day in dates],
     )
     return folder
+
+
+def computed_warehouse(root: Path, write_inbox) -> duckdb.DuckDBPyConnection:
+    """A warehouse file under `root` holding the inbox `write_inbox(root / "inbox")` writes,
+    every row accepted, every month with data computed; the caller closes it."""
+    from ledgers.loader import load_inbox
+    from metrics.compute import compute_months, months_with_data
+
+    write_inbox(root / "inbox")
+    con = duckdb.connect(str(root / "w.duckdb"))
+    report = load_inbox(con, root / "inbox")
+    assert report.rows_rejected == 0, report.problems
+    compute_months(con, months_with_data(con))
+    return con

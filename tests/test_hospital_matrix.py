@@ -21,17 +21,15 @@ import duckdb
 import openpyxl
 import pytest
 
-from ledgers.loader import load_inbox
 from ledgers.specs import ledger
 from metrics import catalogue
-from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.content import hospital
 from reports.content.indicators import indicator_row
 from reports.content.report import period_content
 from reports.data.warehouse import HOSPITAL, load_period
 from reports.publish import render_reports
-from tests.ledger_files import days, write_csv
+from tests.ledger_files import computed_warehouse, days, write_csv
 
 MONTH = "2026-10"
 VISITS = {"M1": (40, 50), "M2": (10, 12), "M3": (20, 30), "S1": (30, 30)}
@@ -101,12 +99,7 @@ def _inbox(inbox: Path) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    root = tmp_path_factory.mktemp("matrix")
-    _inbox(root / "inbox")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    report = load_inbox(con, root / "inbox")
-    assert report.rows_rejected == 0, report.problems
-    compute_months(con, months_with_data(con))
+    con = computed_warehouse(tmp_path_factory.mktemp("matrix"), _inbox)
     yield con
     con.close()
 

@@ -23,15 +23,14 @@ import duckdb
 import openpyxl
 import pytest
 
-from ledgers.loader import load_inbox
 from ledgers.specs import ledger
 from metrics import catalogue
-from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.files import plotly_js_source, safe_file_stem
 from reports.formatting import NumberKind, format_value
 from reports.publish import render_reports
 from reports.publish.index import write_index
+from tests.ledger_files import computed_warehouse
 
 MONTH = "2026-10"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -128,12 +127,7 @@ def _build_inbox(inbox: Path) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    root = tmp_path_factory.mktemp("warehouse")
-    _build_inbox(root / "inbox")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    report = load_inbox(con, root / "inbox")
-    assert report.rows_rejected == 0, report.problems
-    compute_months(con, months_with_data(con))
+    con = computed_warehouse(tmp_path_factory.mktemp("warehouse"), _build_inbox)
     yield con
     con.close()
 

@@ -27,17 +27,15 @@ import duckdb
 import openpyxl
 import pytest
 
-from ledgers.loader import load_inbox
 from ledgers.specs import ledger
 from metrics import catalogue
-from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.content.report import period_content
 from reports.data.warehouse import load_period
 from reports.formatting import NumberKind, format_value
 from reports.publish import render_reports
 from reports.publish.index import write_index
-from tests.ledger_files import days, write_csv
+from tests.ledger_files import computed_warehouse, days, write_csv
 
 MONTH, QUARTER, YEAR, WEEK = "2026-10", "2026-Q4", "2026", "2026-W42"
 EVIL_NAME = "<script>alert(1)</script>心内科"
@@ -205,12 +203,7 @@ def _inbox(inbox: Path) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    root = tmp_path_factory.mktemp("small")
-    _inbox(root / "inbox")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    report = load_inbox(con, root / "inbox")
-    assert report.rows_rejected == 0, report.problems
-    compute_months(con, months_with_data(con))
+    con = computed_warehouse(tmp_path_factory.mktemp("small"), _inbox)
     yield con
     con.close()
 
