@@ -27,29 +27,28 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ledgers import limits, rules
+from ledgers import clock, limits, rules
 from ledgers.reader import (
     HeaderMatch,
     SheetRead,
     _is_totals,
     check_parquet_rows,
-    dated_by,
     earliest_allowed,
-    latest_allowed,
     parse_row,
     recognise,
     refuse_identifier_value,
     refuse_identifiers,
     row_rejection,
 )
-from ledgers.specs import Column, Ledger, ledgers, reading_rules
-from ledgers.values import CellError, is_blank, parse_cell
+from ledgers.specs import Column, ledgers, reading_rules
+from ledgers.values import CellError, as_text, is_blank, parse_cell
 
 # Smaller CSV files are read cell by cell: below this size the general path is as fast.
 BULK_MIN_BYTES = 1 << 20
@@ -293,9 +292,11 @@ def _parse(
         cells = f"(select {raw}.rowid + 2 as rn, {selected} from {raw})"  # noqa: S608
     sheet.cells = cells
 
-    # Parse: canonical cells by cast, the others from their spelling's map; flag broken rows.
-    values, errors, joins = [], [], []
-    for column in spec.columns:
+    # Parse: canonical cells by cast, the others from their spelling's map, which also holds
+    # the reason a spelling breaks its column's rules (the Python rules' words, once per spelling).
+    values, joins = [], []
+    cell_errors: dict[str, str] = {}  # column -> its error column in the parsed table
+    for number, column in enumerate(spec.columns):
         name = f'"{column.name}"'
         mapped = maps.get(column.name)
         if mapped:
@@ -307,41 +308,25 @@ def _parse(
                 values.append(
                     f"case when {canonical} then {value} else {mapped}.value end as {name}"
                 )
-                errors.append(f"(not coalesce({canonical}, false) and {mapped}.is_error)")
+                values.append(
+                    f"case when not coalesce({canonical}, false) then {mapped}.error end as e{number}"
+                )
+                cell_errors[column.name] = f"e{number}"
             else:
                 values.append(f"{value} as {name}")
         else:
-            values.append(f"{mapped}.value as {name}")
-            errors.append(f"{mapped}.is_error")
+            values.append(f"{mapped}.value as {name}, {mapped}.error as e{number}")
+            cell_errors[column.name] = f"e{number}"
     parsed = f"{tag}_parsed"
     con.execute(
         f"""create temp table {parsed} as
-            select r.rn, {", ".join(values)}, ({" or ".join(errors) or "false"}) as is_broken
-            from {source} r {" ".join(joins)}"""  # noqa: S608
+            select r.rn, {", ".join(values)} from {source} r {" ".join(joins)}"""  # noqa: S608
     )
-    cross = _cross_column_failures(spec)
-    if cross:
-        con.execute(f"update {parsed} set is_broken = true where not is_broken and ({cross})")  # noqa: S608
-
-    # Broken rows: the general path's row parser says why, word for word.
-    names = [c.name for c in spec.columns if c.name in index]
-    broken = con.execute(
-        f"""select r.rn, {", ".join(f'r."{n}"' for n in names)} from {cells} r
-            semi join {parsed} p on p.rn = r.rn and p.is_broken order by r.rn"""  # noqa: S608
-    ).fetchall()
-    seen: dict = {}
-    for rn, *cells in broken:
-        raw_row = dict(zip(names, cells, strict=True))
-        record, problems = parse_row(match, raw_row, seen)
-        if problems:
-            sheet.rejected.append(row_rejection(bulk.name, "", rn, match, raw_row, problems))
-        else:  # the SQL was stricter than the rules: the general path's record stands
-            record.update(source_file=bulk.name, source_sheet="", source_row=rn)
-            sheet.records.append(record)
-    con.execute(f"delete from {parsed} where is_broken")  # noqa: S608
-    con.execute(f"alter table {parsed} drop column is_broken")  # noqa: S608
-    sheet.table = parsed
     sheet.temp_tables.append(parsed)
+    _reject(con, bulk, tag, parsed, cells, maps, cell_errors, sheet)
+    for error in cell_errors.values():
+        con.execute(f"alter table {parsed} drop column {error}")  # noqa: S608
+    sheet.table = parsed
     sheet.table_rows = con.execute(f"select count(*) from {parsed}").fetchone()[0]  # noqa: S608
     if spec.period:
         sheet.months = {
@@ -383,19 +368,125 @@ def _blank(cell: str) -> str:
     )
 
 
-def _cross_column_failures(spec: Ledger) -> str:
-    """SQL true for a row that breaks a rule between columns (reader._parse_row's second pass)."""
-    tests = []
-    for column in spec.columns:
-        name = f'"{column.name}"'
-        tests += [order.failure_sql() for order in rules.orders(column)]
-        if column.required_if:
-            tests.append(f'({name} is null and coalesce("{column.required_if}", 0) > 0)')
-        if column.not_future:  # the row goes to the Python parser, which words the message
-            tests.append(f"{name} > date '{latest_allowed(column).isoformat()}'")
-        if dated_by(spec, column):
-            tests.append(f"{name} < date '{earliest_allowed(column).isoformat()}'")
-    return " or ".join(f"coalesce({t}, false)" for t in tests)
+def _reject(
+    con: duckdb.DuckDBPyConnection,
+    bulk: BulkPlan,
+    tag: str,
+    parsed: str,
+    cells: str,
+    maps: dict[str, str],
+    cell_errors: dict[str, str],
+    sheet: SheetRead,
+) -> None:
+    """Move the rows of `parsed` that break a rule into a table of rejections (rn, column,
+    reason, values), worded in SQL as `reader.row_rejection` words them: the cells' own reasons
+    when a cell is wrong, else the reasons of the rules between a row's cells (ledgers.rules),
+    each after its column's header; the row's cells as written, as JSON. The odd row whose
+    reason SQL cannot spell is handed to the general path's row parser."""
+    match = bulk.match
+    spec = ledgers()[match.kind]
+    params: dict[str, str] = {}
+
+    def text(value: str) -> str:  # ledger text (headers) as a bound parameter
+        key = next((k for k, v in params.items() if v == value), f"t{len(params)}")
+        params[key] = value
+        return f"${key}"
+
+    def header(name: str) -> str:
+        return text(match.header_text.get(name, name))
+
+    today = clock.today()
+    failures = [
+        (column.name, f"coalesce({rule.failure_sql()}, false)", rule.reason_sql(header))
+        for column in spec.columns
+        for rule in rules.row_rules(spec, column, today, earliest_allowed(column, today))
+    ]
+    wrong = " or ".join(f"{e} is not null" for e in cell_errors.values()) or "false"
+    failing = " or ".join(test for _, test, _ in failures) or "false"
+    columns = _words(
+        ", ",
+        [f"case when {e} is not null then {header(n)} end" for n, e in cell_errors.items()],
+        [f"case when {test} then {header(n)} end" for n, test, _ in failures],
+        wrong,
+    )
+    reasons = _words(
+        "; ",
+        [f"{header(n)} || ': ' || {e}" for n, e in cell_errors.items()],
+        [f"case when {test} then {header(n)} || ': ' || ({why}) end" for n, test, why in failures],
+        wrong,
+    )
+    unworded = " or ".join(f"({test} and ({why}) is null)" for _, test, why in failures) or "false"
+
+    # The row's cells as written (values.as_text), as JSON with sorted keys (json.dumps): a cell
+    # of plain characters as it is, trimmed; any other spelling as its map spelt it.
+    shown = sorted(
+        (match.header_text[c.name], c.name)
+        for c in spec.columns
+        if c.name in match.header_text and spec.shows(c.name)
+    )
+    entries, texts, joins = [], [], []
+    for number, (heading, name) in enumerate(shown):
+        cell = f'c."{name}"'
+        plain = f"'\"' || replace(replace(trim({cell}), '\\', '\\\\'), '\"', '\\\"') || '\"'"
+        written = f"v{number}.text" if name in maps else "null"
+        if name in maps:
+            joins.append(
+                f"left join {maps[name]} v{number} on v{number}.raw is not distinct from {cell}"
+            )
+        texts.append(
+            f"case when {_blank(cell)} then null "
+            f"when regexp_full_match({cell}, '{CANONICAL['text']}') then {plain} "
+            f"else coalesce({written}, '') end as w{number}"
+        )
+        key = text(json.dumps(heading, ensure_ascii=False))
+        entries.append(f"case when w{number} is not null then {key} || ': ' || w{number} end")
+    # a cell no map spelt (none should be): its row is worded by Python
+    unspelt = " or ".join(f"w{number} = ''" for number in range(len(shown))) or "false"
+    written_cells = ", ".join(texts) or "null as w"
+    rejected = f"{tag}_rejected"
+    con.execute(
+        f"""create temp table {rejected} as
+            select rn, {columns} as "column", {reasons} as reason,
+                   '{{' || {f"concat_ws(', ', {', '.join(entries)})" if entries else "''"}
+                   || '}}' as "values",
+                   ({unworded}) and not ({wrong}) or ({unspelt}) as odd
+            from (select p.*, {written_cells}
+                  from (select * from {parsed} where {wrong} or {failing}) p
+                  join {cells} c on c.rn = p.rn {" ".join(joins)})""",  # noqa: S608 -- names ours, ledger text bound
+        params,
+    )
+    sheet.temp_tables.append(rejected)
+    con.execute(f"delete from {parsed} where rn in (select rn from {rejected})")  # noqa: S608
+
+    # The odd rows: the general path's row parser says why, word for word.
+    names = [c.name for c in spec.columns if c.name in match.header_text]
+    odd = con.execute(
+        f"""select r.rn, {", ".join(f'r."{n}"' for n in names)} from {cells} r
+            semi join {rejected} j on j.rn = r.rn and j.odd order by r.rn"""  # noqa: S608
+    ).fetchall()
+    seen: dict = {}
+    for rn, *row in odd:
+        raw_row = dict(zip(names, row, strict=True))
+        record, problems = parse_row(match, raw_row, seen)
+        if problems:
+            sheet.rejected.append(row_rejection(bulk.name, "", rn, match, raw_row, problems))
+        else:  # the SQL was stricter than the rules: the general path's record stands
+            record.update(source_file=bulk.name, source_sheet="", source_row=rn)
+            sheet.records.append(record)
+    con.execute(f"delete from {rejected} where odd")  # noqa: S608
+    con.execute(f"alter table {rejected} drop column odd")  # noqa: S608
+    sheet.rejected_table = rejected
+    sheet.rejected_rows = con.execute(f"select count(*) from {rejected}").fetchone()[0]  # noqa: S608
+
+
+def _words(separator: str, cell_words: list[str], row_words: list[str], wrong: str) -> str:
+    """SQL joining the words of a row's broken cells, or (all its cells right) of its broken
+    rules, as reader._parse_row lists them; NULLs (the rules that hold) are left out."""
+
+    def joined(words: list[str]) -> str:
+        return f"concat_ws('{separator}', {', '.join(words)})" if words else "''"
+
+    return f"case when {wrong} then {joined(cell_words)} else {joined(row_words)} end"
 
 
 def _spelling_map(
@@ -406,27 +497,37 @@ def _spelling_map(
     factor: float,
     is_marker: bool,
 ) -> str:
-    """A table raw -> (value, is_error, is_totals) for these spellings, by the Python rules."""
-    values, broken = [], []
+    """A table raw -> (value, error, is_totals, text) for these spellings, by the Python rules:
+    the error is the reason a spelling breaks them (CellError's words), the text the spelling as
+    a rejected row shows it (values.as_text, as JSON)."""
+    values, errors = [], []
     for spelling in spellings:
         try:
             values.append(parse_cell(column, spelling, factor))
-            broken.append(False)
-        except CellError:
+            errors.append(None)
+        except CellError as error:
             values.append(None)
-            broken.append(True)
+            errors.append(str(error))
     frame = pd.DataFrame(
         {
             "raw": pd.Series(spellings, dtype=object),
             "value": pd.Series(values, dtype=object),
-            "is_error": broken,
+            "error": pd.Series(errors, dtype=object),
             "is_totals": [is_marker and not is_blank(s) and _is_totals(s) for s in spellings],
+            "text": pd.Series(
+                [
+                    None if is_blank(s) else json.dumps(as_text(s), ensure_ascii=False)
+                    for s in spellings
+                ],
+                dtype=object,
+            ),
         }
     )
     con.register(f"{table}_frame", frame)
     con.execute(
         f"""create temp table {table} as
-            select raw::varchar as raw, value::{column.sql_type} as value, is_error, is_totals
+            select raw::varchar as raw, value::{column.sql_type} as value, error::varchar as error,
+                   is_totals, text::varchar as text
             from {table}_frame"""  # noqa: S608
     )
     con.unregister(f"{table}_frame")

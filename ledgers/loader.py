@@ -804,7 +804,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
             "skipped" if sheet.skipped else "read",
             sheet.skipped,
             len(sheet.records) + sheet.table_rows,
-            len(sheet.rejected),
+            len(sheet.rejected) + sheet.rejected_rows,
             sheet.totals_rows,
             ", ".join(sheet.extra_columns) or None,
         ],
@@ -837,6 +837,14 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
             )
         finally:
             con.unregister("rejected_frame")
+    if sheet.rejected_table:  # worded in SQL by the set-based read (ledgers.bulk)
+        con.execute(
+            f"""insert into rejected_rows
+                select $file, $sheet, rn, $ledger, "column", reason, null, "values", $sha, false,
+                       null
+                from {sheet.rejected_table}""",  # noqa: S608 -- our own temporary table
+            {"file": sheet.file, "sheet": sheet.sheet, "ledger": sheet.kind, "sha": sha256},
+        )
 
 
 def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:

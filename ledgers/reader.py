@@ -59,6 +59,9 @@ class SheetRead:
     # the warehouse connection, and `months` are the months they belong to.
     table: str | None = None
     cells: str | None = None  # the same rows' cells as text (a relation), for rejections
+    # … and the rows it rejected, worded in SQL: (rn, column, reason, values as JSON).
+    rejected_table: str | None = None
+    rejected_rows: int = 0
     match: HeaderMatch | None = None
     temp_tables: list[str] = field(default_factory=list)
     table_rows: int = 0
@@ -561,47 +564,22 @@ def _parse_row(
             errors.append((header, outcome[1]))
     if errors:
         return record, errors
-    today = clock.today()
-    for column in spec.columns:
-        value = record[column.name]
-        header = match.header_text.get(column.name, column.name)
-        for order in rules.orders(column):  # ledgers.rules: as bulk's SQL and GX check it
-            other = record.get(order.other)
-            if value is not None and other is not None and not order.holds(value, other):
-                other_header = match.header_text.get(order.other, order.other)
-                errors.append(
-                    (
-                        header,
-                        f"must be {order.sign} {other_header} ({as_text(other)}), "
-                        f"found {as_text(value)}",
-                    )
-                )
-        if column.required_if and value is None and (record.get(column.required_if) or 0) > 0:
-            errors.append((header, f"is required when {column.required_if} is above 0"))
-        if column.not_future and value is not None and value > latest_allowed(column, today):
-            errors.append(
-                (
-                    header,
-                    f"{as_text(value)} is in the future (today is {today}): a mistyped year?",
-                )
-            )
-        if value is not None and dated_by(spec, column) and value < earliest_allowed(column, today):
-            errors.append((header, far_past_message(value)))
+    header = lambda name: match.header_text.get(name, name)  # noqa: E731
+    for column, checks in _row_rules(spec.kind, clock.today(), limits.current().past_years):
+        for rule in checks:  # ledgers.rules: as the set-based load's SQL words them
+            if rule.fails(record):
+                errors.append((header(column), rule.reason(record, header)))
     return record, errors
 
 
-def latest_allowed(column: Column, today: dt.date | None = None) -> dt.date:
-    """The last date a not_future column may hold: today, or the first day of this month, in the
-    configured timezone."""
-    today = today or clock.today()
-    return today.replace(day=1) if column.type == "month" else today
-
-
-def dated_by(spec: Ledger, column: Column) -> bool:
-    """Columns that date a row (its period, and event dates that cannot be in the future): a
-    value in them far in the past is a mistyped year, which would also stretch the partitions
-    and reports back to it. (A device bought or a department founded long ago is fine.)"""
-    return column.name == spec.period or column.not_future
+@cache
+def _row_rules(kind: str, today: dt.date, past_years: int) -> list[tuple[str, list]]:
+    """Each column's rules between it and its row (ledgers.rules.row_rules), for one day."""
+    spec = ledgers()[kind]
+    return [
+        (column.name, rules.row_rules(spec, column, today, earliest_allowed(column, today)))
+        for column in spec.columns
+    ]
 
 
 def earliest_allowed(column: Column, today: dt.date | None = None) -> dt.date:
@@ -610,13 +588,6 @@ def earliest_allowed(column: Column, today: dt.date | None = None) -> dt.date:
     today = today or clock.today()
     years = limits.current().past_years
     return today.replace(year=today.year - years, day=1)
-
-
-def far_past_message(value: object) -> str:
-    years = limits.current().past_years
-    return (
-        f"{as_text(value)} is more than {years} years ago (ReadLimits.past_years): a mistyped year?"
-    )
 
 
 def read_file(path: Path, name: str) -> list[SheetRead]:

@@ -4,16 +4,23 @@ not convert), the SQL predicate (the set-based load, ledgers.bulk), the Great Ex
 expectation (expectations.suites) and the sentence (docs/ledgers.md, the templates' instructions).
 
 Today: the numeric bounds, among them the floor of 0 that every count and amount has unless its
-spec says `negative_ok` (it was written in four places); the order of two columns of a row
-(`ge_column`, `le_column`: discharge on or after admission, a part at most its total); and the
-sentences of the other rules.
+spec says `negative_ok` (it was written in four places); and the rules between the cells of a row,
+each with its rejection reason in Python and in SQL, word for word the same (the set-based load
+rejects a failing row in SQL; tests/test_fast_load.py compares): the order of two columns
+(`ge_column`, `le_column`: discharge on or after admission, a part at most its total), required
+when another column is above 0 (`required_if`), and a date that dates a row neither in the future
+(`not_future`) nor far in the past; and the sentences of the other rules.
+
+A reason's SQL is NULL where SQL cannot spell a value as Python does (an amount too big for a
+double to hold its fen): that row is worded by the Python rules instead.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from ledgers.specs import Column
+from ledgers.specs import Column, Ledger
 
 # Counts and amounts may not be negative unless the spec says so (a refund, a balance).
 FLOORED_TYPES = ("int", "amount")
@@ -47,6 +54,33 @@ class Bound:
         return f"{ {'>=': '≥', '>': '>', '<=': '≤'}[self.op] } {self.bound:g}"
 
 
+def literal(text: str) -> str:
+    """Our own words (from the specs, never ledger text) as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+# Amounts and numbers beyond this are left to Python's wording: a double no longer holds their fen.
+EXACT_TEXT = 1e13
+
+
+def text_sql(expression: str, kind: str) -> str:
+    """SQL spelling a parsed value as `values.as_text` spells the Python value: dates ISO, whole
+    numbers without '.0', other numbers as Python's repr (DuckDB's double text is the same);
+    NULL for a number too big to be spelled the same."""
+    if kind in ("date", "month"):
+        return f"strftime({expression}, '%Y-%m-%d')"
+    if kind == "int":
+        return f"cast({expression} as varchar)"
+    if kind in ("number", "amount"):
+        number = f"cast({expression} as double)"
+        return (
+            f"case when abs({number}) >= {EXACT_TEXT!r} then null "
+            f"when {number} = trunc({number}) then cast(cast({number} as hugeint) as varchar) "
+            f"else cast({number} as varchar) end"
+        )
+    return f"cast({expression} as varchar)"
+
+
 @dataclass(frozen=True)
 class Order:
     """A value at least (>=) or at most (<=) another column's value in the same row; a row missing
@@ -55,6 +89,7 @@ class Order:
     column: str
     op: str  # ">=" or "<="
     other: str
+    kind: str = "date"  # the type of both columns (an amount against an amount …)
 
     @property
     def sign(self) -> str:
@@ -63,9 +98,31 @@ class Order:
     def holds(self, value: object, other: object) -> bool:
         return value >= other if self.op == ">=" else value <= other  # type: ignore[operator]
 
+    def fails(self, record: dict) -> bool:
+        value, other = record.get(self.column), record.get(self.other)
+        return value is not None and other is not None and not self.holds(value, other)
+
+    def reason(self, record: dict, header) -> str:
+        """Why a row breaks it; `header` names a column as the file's header does."""
+        from ledgers.values import as_text
+
+        return (
+            f"must be {self.sign} {header(self.other)} ({as_text(record[self.other])}), "
+            f"found {as_text(record[self.column])}"
+        )
+
     def failure_sql(self) -> str:
         """SQL true for a row that breaks it (null when either is missing)."""
         return f'"{self.column}" {"<" if self.op == ">=" else ">"} "{self.other}"'
+
+    def reason_sql(self, header) -> str:
+        """`reason` in SQL; `header` gives the SQL of a column's header text (a parameter)."""
+        value = text_sql(f'"{self.column}"', self.kind)
+        other = text_sql(f'"{self.other}"', self.kind)
+        return (
+            f"{literal(f'must be {self.sign} ')} || {header(self.other)} || ' (' || {other} "
+            f"|| '), found ' || {value}"
+        )
 
     def expectation(self):
         """GX's pair expectation: A ≥ B, with A and B as the rule orders them."""
@@ -80,12 +137,112 @@ class Order:
         return f"{self.sign} {label(self.other)}"
 
 
+@dataclass(frozen=True)
+class RequiredIf:
+    """A value required when another column of the row is above 0 (avg_wait_minutes when
+    wait_samples > 0)."""
+
+    column: str
+    other: str
+
+    def fails(self, record: dict) -> bool:
+        return record.get(self.column) is None and (record.get(self.other) or 0) > 0
+
+    def reason(self, record: dict, header) -> str:
+        return f"is required when {self.other} is above 0"
+
+    def failure_sql(self) -> str:
+        return f'("{self.column}" is null and coalesce("{self.other}", 0) > 0)'
+
+    def reason_sql(self, header) -> str:
+        return literal(self.reason({}, header))
+
+
+@dataclass(frozen=True)
+class NotFuture:
+    """A date that dates a row is not after today (a month: not after this month): 2062 for 2026
+    is a mistyped year."""
+
+    column: str
+    latest: dt.date
+    today: dt.date
+
+    def fails(self, record: dict) -> bool:
+        value = record.get(self.column)
+        return value is not None and value > self.latest
+
+    def reason(self, record: dict, header) -> str:
+        from ledgers.values import as_text
+
+        return (
+            f"{as_text(record[self.column])} is in the future (today is {self.today}): "
+            "a mistyped year?"
+        )
+
+    def failure_sql(self) -> str:
+        return f"\"{self.column}\" > date '{self.latest.isoformat()}'"
+
+    def reason_sql(self, header) -> str:
+        value = text_sql(f'"{self.column}"', "date")
+        return f"{value} || " + literal(
+            f" is in the future (today is {self.today}): a mistyped year?"
+        )
+
+
+@dataclass(frozen=True)
+class NotFarPast:
+    """A date that dates a row is not more than `years` years before `first` allows: a row of
+    1900-03 for 2026-03 is a mistyped year, which would also stretch the partitions back."""
+
+    column: str
+    first: dt.date
+    years: int
+
+    def fails(self, record: dict) -> bool:
+        value = record.get(self.column)
+        return value is not None and value < self.first
+
+    def reason(self, record: dict, header) -> str:
+        from ledgers.values import as_text
+
+        return (
+            f"{as_text(record[self.column])} is more than {self.years} years ago "
+            "(ReadLimits.past_years): a mistyped year?"
+        )
+
+    def failure_sql(self) -> str:
+        return f"\"{self.column}\" < date '{self.first.isoformat()}'"
+
+    def reason_sql(self, header) -> str:
+        value = text_sql(f'"{self.column}"', "date")
+        return f"{value} || " + literal(
+            f" is more than {self.years} years ago (ReadLimits.past_years): a mistyped year?"
+        )
+
+
 def orders(column: Column) -> list[Order]:
     found = []
     if column.ge_column:
-        found.append(Order(column.name, ">=", column.ge_column))
+        found.append(Order(column.name, ">=", column.ge_column, column.type))
     if column.le_column:
-        found.append(Order(column.name, "<=", column.le_column))
+        found.append(Order(column.name, "<=", column.le_column, column.type))
+    return found
+
+
+def row_rules(spec: Ledger, column: Column, today: dt.date, first: dt.date | None) -> list:
+    """The rules between a column and its row, in the order a row's reasons list them: its
+    orders, required when, not in the future and (for a column that dates the row, `first` the
+    earliest date it may hold) not far in the past."""
+    from ledgers import limits
+
+    found: list = list(orders(column))
+    if column.required_if:
+        found.append(RequiredIf(column.name, column.required_if))
+    if column.not_future:
+        latest = today.replace(day=1) if column.type == "month" else today
+        found.append(NotFuture(column.name, latest, today))
+    if first is not None and (column.name == spec.period or column.not_future):
+        found.append(NotFarPast(column.name, first, limits.current().past_years))
     return found
 
 

@@ -39,6 +39,16 @@ DISCHARGES = [
     ["合计", "", "", "", "", "", "", "", "3333", "", "", "", ""],  # totals row
     ["E11", " GSUR ", " 2026-10-01 ", "2026-10-31", "2026-10-01", "4级", "其他", "Y", "８８", "1e1", "", "医保", ""],
     ["E12", "GSUR", "2026-10-01", "2026-11-01", "", "", "", "", "12.5%", "", "", "", ""],
+    # Rows worded in SQL (ledgers.bulk._reject), each rule between cells at least once:
+    ["E13", "CARD", "2026-10-01", "2026-10-05", "", "", "", "", "100.25", "150.5", "", "", ""],  # amount order
+    ["E14", "CARD", "2026-10-03", "2026-10-05", "2026-10-02", "", "", "", "10", "11", "12", "", ""],  # three rules
+    ["E15", "CARD", "2026-10-01", "2099-01-01", "", "", "", "", "", "", "", "", ""],  # in the future
+    ["E16", "GSUR", "1900-03-01", "1900-03-02", "", "", "", "", "", "", "", "", ""],  # far in the past
+    # the cells shown as written: quotes, a backslash, a tab, full-width and accented letters
+    ["E17", "ＣＡＲＤ", "2026-10-09", "2026-10-05", "", "", "", "", "", "", "", 'He said "x" \\ é', "a\tb"],
+    ["E18", "CARD", "2026-10-09", "2026-10-05", "", "", "", "", "", "", "", "  职工 ", "{}"],
+    # too big for a double to hold its fen: worded by the Python rules (the odd case)
+    ["E19", "CARD", "2026-10-01", "2026-10-05", "", "", "", "", "99999999999999.5", "100000000000000", "", "", ""],
 ]  # fmt: skip
 
 WORKLOAD = [
@@ -64,6 +74,23 @@ WORKLOAD = [
     ["2026-10-31", "GSUR", "3", "0", "0", "0", "30", "20"],
     ["2026-02-30", "GSUR", "3", "0", "0", "0", "30", "20"],
     ["2099-10-01", "CARD", "3", "0", "0", "0", "40", "36"],  # a mistyped year: in the future
+    ["1900-10-01", "CARD", "3", "0", "0", "0", "40", "36"],  # a mistyped year: far in the past
+    ["2026-10-08", "CARD", "3", "-1", "x", "0", "40", "36.5"],  # three broken cells
+]
+
+FEEDBACK = [
+    ["月份", "科室", "调查人数", "满意人数", "候诊测量人次", "平均候诊时间"],
+    ["2026-10", "CARD", "100", "90", "50", "12.5"],
+    ["2026-09", "CARD", "100", "120", "50", "12.5"],  # satisfied > surveys
+    ["2026-08", "CARD", "10", "5", "30", ""],  # required when wait_samples > 0
+    ["2099-01", "CARD", "10", "5", "0", ""],  # a month in the future
+    ["1900-05", "GSUR", "10", "5", "0", ""],  # far in the past
+    ["2026-07", "GSUR", "10", "5", "3", "0.5"],
+    ["2026-06", "GSUR", "10", "11", "3", "-1"],  # a broken cell: its reason alone
+    ["2026-05", "GSUR", "９", "8", "3", "1e-05"],
+    ["2026年4月", "GSUR", "9", "10", "3", "2000"],  # above the cap and satisfied > surveys
+    ["2026-03", "GSUR", "9", "10", "3", "1234567.25"],  # above the cap
+    ["2026-02", "GSUR", "9", "10", "3", ""],  # two rules
 ]
 
 
@@ -80,6 +107,20 @@ def set_based_reads(monkeypatch) -> list:
         return sheet
 
     monkeypatch.setattr(bulk, "read", recording)
+    return done
+
+
+@pytest.fixture(autouse=True)
+def worded_in_python(monkeypatch) -> list:
+    """The rows the set-based path handed to the general path's row parser."""
+    done = []
+    original = bulk.parse_row
+
+    def recording(match, raw, seen=None):
+        done.append(raw)
+        return original(match, raw, seen)
+
+    monkeypatch.setattr(bulk, "parse_row", recording)
     return done
 
 
@@ -111,9 +152,9 @@ def snapshot(con) -> dict:
     return found
 
 
-@pytest.mark.parametrize("content", ["discharges", "workload"])
-def test_csv_fast_and_general_paths_agree(tmp_path, set_based_reads, content):
-    rows = DISCHARGES if content == "discharges" else WORKLOAD
+@pytest.mark.parametrize("content", ["discharges", "workload", "patient_feedback"])
+def test_csv_fast_and_general_paths_agree(tmp_path, set_based_reads, worded_in_python, content):
+    rows = {"discharges": DISCHARGES, "workload": WORKLOAD, "patient_feedback": FEEDBACK}[content]
     files = {f"{content}.csv": rows}
     general, general_report = load(tmp_path, "general", files, bulk_min_bytes=None)
     assert set_based_reads == []
@@ -121,6 +162,10 @@ def test_csv_fast_and_general_paths_agree(tmp_path, set_based_reads, content):
     assert sorted(set_based_reads) == sorted(["科室字典.csv", f"{content}.csv"])
     expected, found = snapshot(general), snapshot(fast)
     assert found == expected
+    # Every rejection was worded in SQL but the amount too big for a double (E19).
+    assert [raw.get("episode_id") for raw in worded_in_python] == (
+        ["E19"] if content == "discharges" else []
+    )
     assert fast_report.touched_months == general_report.touched_months
     assert fast_report.rejected_by_reason == general_report.rejected_by_reason
     # the general path found what the rules say; the fast path must not be vacuous
