@@ -9,7 +9,7 @@ each with its rejection reason in Python and in SQL, word for word the same (the
 rejects a failing row in SQL; tests/test_fast_load.py compares): the order of two columns
 (`ge_column`, `le_column`: discharge on or after admission, a part at most its total), required
 when another column is above 0 (`required_if`), and a date that dates a row neither in the future
-(`not_future`) nor far in the past; and the sentences of the other rules.
+(`not_future`) nor far in the past (DateLimit); and the sentences of the other rules.
 
 A reason's SQL is NULL where SQL cannot spell a value as Python does (an amount too big for a
 double to hold its fen): that row is worded by the Python rules instead.
@@ -159,65 +159,50 @@ class RequiredIf:
 
 
 @dataclass(frozen=True)
-class NotFuture:
-    """A date that dates a row is not after today (a month: not after this month): 2062 for 2026
-    is a mistyped year."""
+class DateLimit:
+    """A date that dates a row is not after `limit` (op ">": not in the future, for 2062 is a
+    mistyped 2026) or not before it (op "<": not far in the past, for 1900-03 is a mistyped
+    2026-03, which would also stretch the partitions back to 1900)."""
 
     column: str
-    latest: dt.date
-    today: dt.date
+    op: str  # ">" or "<": the comparison that breaks it
+    limit: dt.date
+    words: str  # what the reason says after the value
 
     def fails(self, record: dict) -> bool:
         value = record.get(self.column)
-        return value is not None and value > self.latest
+        if value is None:
+            return False
+        return value > self.limit if self.op == ">" else value < self.limit
 
     def reason(self, record: dict, header) -> str:
         from ledgers.values import as_text
 
-        return (
-            f"{as_text(record[self.column])} is in the future (today is {self.today}): "
-            "a mistyped year?"
-        )
+        return f"{as_text(record[self.column])}{self.words}"
 
     def failure_sql(self) -> str:
-        return f"\"{self.column}\" > date '{self.latest.isoformat()}'"
+        return f"\"{self.column}\" {self.op} date '{self.limit.isoformat()}'"
 
     def reason_sql(self, header) -> str:
         value = text_sql(f'"{self.column}"', "date")
-        return f"{value} || " + literal(
-            f" is in the future (today is {self.today}): a mistyped year?"
-        )
+        return f"{value} || {literal(self.words)}"
 
 
-@dataclass(frozen=True)
-class NotFarPast:
-    """A date that dates a row is not more than `years` years before `first` allows: a row of
-    1900-03 for 2026-03 is a mistyped year, which would also stretch the partitions back."""
+def not_future(column: Column, today: dt.date) -> DateLimit:
+    """Not after today (a month: not after this month)."""
+    latest = today.replace(day=1) if column.type == "month" else today
+    return DateLimit(
+        column.name, ">", latest, f" is in the future (today is {today}): a mistyped year?"
+    )
 
-    column: str
-    first: dt.date
-    years: int
 
-    def fails(self, record: dict) -> bool:
-        value = record.get(self.column)
-        return value is not None and value < self.first
-
-    def reason(self, record: dict, header) -> str:
-        from ledgers.values import as_text
-
-        return (
-            f"{as_text(record[self.column])} is more than {self.years} years ago "
-            "(ReadLimits.past_years): a mistyped year?"
-        )
-
-    def failure_sql(self) -> str:
-        return f"\"{self.column}\" < date '{self.first.isoformat()}'"
-
-    def reason_sql(self, header) -> str:
-        value = text_sql(f'"{self.column}"', "date")
-        return f"{value} || " + literal(
-            f" is more than {self.years} years ago (ReadLimits.past_years): a mistyped year?"
-        )
+def not_far_past(column: Column, first: dt.date, years: int) -> DateLimit:
+    return DateLimit(
+        column.name,
+        "<",
+        first,
+        f" is more than {years} years ago (ReadLimits.past_years): a mistyped year?",
+    )
 
 
 def orders(column: Column) -> list[Order]:
@@ -239,10 +224,9 @@ def row_rules(spec: Ledger, column: Column, today: dt.date, first: dt.date | Non
     if column.required_if:
         found.append(RequiredIf(column.name, column.required_if))
     if column.not_future:
-        latest = today.replace(day=1) if column.type == "month" else today
-        found.append(NotFuture(column.name, latest, today))
+        found.append(not_future(column, today))
     if first is not None and (column.name == spec.period or column.not_future):
-        found.append(NotFarPast(column.name, first, limits.current().past_years))
+        found.append(not_far_past(column, first, limits.current().past_years))
     return found
 
 
