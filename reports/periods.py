@@ -27,6 +27,12 @@ _PATTERNS = {
 }
 
 
+def comparisons(grain: str) -> tuple[str, ...]:
+    """'prior' (环比) and 'yoy' (同比); a year's previous period is the year before, its 同比, so
+    a year has 同比 only: its reports never show the same comparison twice."""
+    return ("yoy",) if grain == "year" else ("prior", "yoy")
+
+
 def check_grain(grain: str) -> str:
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")

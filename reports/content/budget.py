@@ -14,12 +14,25 @@ from dataclasses import dataclass
 from reports.content.indicators import IndicatorRow
 
 TEN_THOUSAND = 10_000
+# The indicator rows the table reads (a quarter's and a year's report read them at the month
+# grain, at their last month: reports.content.periodic).
+READS = (
+    "revenue_ytd",
+    "expense_ytd",
+    "time_progress",
+    "revenue_budget_ytd_execution",
+    "expense_budget_ytd_execution",
+    "revenue_forecast",
+    "medical_revenue",
+    "total_expense",
+    "margin",
+)
 
 
 @dataclass(frozen=True)
 class BudgetLine:
     key: str  # revenue, expense, margin: the label's key
-    month: float | None  # 本月, 万元
+    month: float | None  # 本月 (本季度 in a quarter's report; none in a year's), 万元
     to_date: float | None  # 本年累计
     last_year: float | None  # 去年同期累计
     change_rel: float | None  # 累计同比
@@ -43,9 +56,18 @@ def _minus(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def budget_progress(rows: dict[str, IndicatorRow]) -> BudgetProgress | None:
-    """The table for a month's report; None when the department has no year-to-date figures (a
-    quarter or year report, a department without finance)."""
+def budget_progress(
+    rows: dict[str, IndicatorRow],
+    current: dict[str, IndicatorRow] | None = None,
+) -> BudgetProgress | None:
+    """The table from a month's rows; None when the department has no year-to-date figures (a
+    department without finance). The first column is `current`'s figures (a quarter's) when
+    given, else the month's; a year's report passes empty `current`: it has no such column."""
+    period = rows if current is None else current
+
+    def period_value(metric: str) -> float | None:
+        return period[metric].value if metric in period else None
+
     revenue, expense = rows.get("revenue_ytd"), rows.get("expense_ytd")
     if revenue is None or not (revenue.has_value or (expense and expense.has_value)):
         return None
@@ -58,7 +80,7 @@ def budget_progress(rows: dict[str, IndicatorRow]) -> BudgetProgress | None:
         lines.append(
             BudgetLine(
                 key=key,
-                month=_wan(rows[month].value),
+                month=_wan(period_value(month)),
                 to_date=_wan(to_date.value),
                 last_year=_wan(to_date.yoy_value),
                 change_rel=to_date.yoy_change_rel,
@@ -74,7 +96,7 @@ def budget_progress(rows: dict[str, IndicatorRow]) -> BudgetProgress | None:
     lines.append(
         BudgetLine(
             key="margin",
-            month=_wan(rows["margin"].value),
+            month=_wan(period_value("margin")),
             to_date=to_date,
             last_year=last_year,
             change_rel=None

@@ -123,10 +123,10 @@ _HUNDREDTH_PP = Decimal("0.01")
 
 def decompose(data: PeriodData, dept: str, lang: str) -> list[Decomposition]:
     """Every decomposition that the department's figures allow, against the previous period and
-    the same period a year earlier (once when those are the same period, as for a year)."""
+    the same period a year earlier (a year: against the year before, which is its 同比 only)."""
     result = []
     now = partial(data.value, dept)
-    for comparison in ("prior", "yoy"):
+    for comparison in periods.comparisons(data.grain):
         for product in PRODUCTS:
             base = _base(data, dept, product.rate, comparison, (product.rate, *product.explains))
             if base is not None:
@@ -176,7 +176,7 @@ def _base(
     if current is None:
         return None
     base = current.prior_period if comparison == "prior" else current.yoy_period
-    if not base or (comparison == "yoy" and base == current.prior_period):
+    if not base:
         return None
     # A period in progress is never decomposed against a whole one (its 累计同比 window's inputs
     # are not those of the base period), nor a whole one against a partial base.

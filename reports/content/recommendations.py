@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from reports import labels
+from reports import labels, periods
 from reports.content.casemix import CaseMix
 from reports.content.indicators import IndicatorRow
 from reports.data.warehouse import PeriodData
@@ -200,7 +200,7 @@ def _recommendation(
         status=row.status,
         side=side,
         limit=limit,
-        evidence=evidence(row, lang),
+        evidence=evidence(row, lang, data.grain),
         action=action,
         effect=effect,
         effect_daily=effect_daily,
@@ -208,10 +208,11 @@ def _recommendation(
     )
 
 
-def evidence(row: IndicatorRow, lang: str) -> str:
-    """本期 9.40 天，目标 ≤ 9.00（预警）；环比 +0.50，同比 +1.10."""
+def evidence(row: IndicatorRow, lang: str, grain: str = "month") -> str:
+    """本期 9.40 天，目标 ≤ 9.00（预警）；环比 +0.50，同比 +1.10 (a year: 同比 only)."""
     missing = "—"
-    return labels.text("evidence", lang).format(
+    key = "evidence" if "prior" in periods.comparisons(grain) else "evidence_yoy"
+    return labels.text(key, lang).format(
         value=_with_unit(row.value, row, lang),
         band=format_band(row.band_low, row.band_high, row.kind) or missing,
         status=labels.status(row.status, lang) or missing,

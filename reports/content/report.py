@@ -22,6 +22,7 @@ from reports.content import (
     ledger_detail,
     measures,
     peers,
+    periodic,
     quality,
     recommendations,
     staffing,
@@ -108,7 +109,9 @@ class ReportContent:
     findings_checked: bool = False  # False: the dq_findings table does not exist (yet)
     # A week, quarter or year still in progress is named by what it covers and marked 进行中
     coverage: periods.Coverage = field(default_factory=periods.Coverage)
-    budget: budget.BudgetProgress | None = None  # 本年累计与预算进度 (a month's report)
+    budget: budget.BudgetProgress | None = None  # 本年累计与预算进度 (at a quarter's, year's end)
+    # A quarter's 累计 and 8 quarters, a year's months and quarters against last year's, targets
+    periodic: periodic.PeriodBlocks | None = None
     # 收入结构, 支出结构 (reports.structure) and the 病种与医保 tables (reports.casemix)
     structures: list[structure.Structure] = field(default_factory=list)
     case_mix: casemix.CaseMix | None = None
@@ -177,6 +180,11 @@ class ReportContent:
         return periods.title(self.grain, self.period, self.lang, self.coverage)
 
     @property
+    def has_mom(self) -> bool:
+        """Whether the report shows 环比: a year's is its 同比, shown once (periods.comparisons)."""
+        return "prior" in periods.comparisons(self.grain)
+
+    @property
     def in_progress(self) -> bool:
         return self.coverage.in_progress
 
@@ -218,7 +226,11 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         data.coverage,
     )
     content.quality_line = quality.status_line(content.quality, len(data.missing_ledgers))
-    content.budget = budget.budget_progress(content.rows)
+    if data.grain == "month":
+        content.budget = budget.budget_progress(content.rows)
+    else:
+        content.budget = periodic.budget_at_end(data, department.code, content.rows)
+    content.periodic = periodic.period_blocks(data, department.code, content.rows, lang)
     content.structures = structure.structures(data, data.finance, department.code, lang)
     content.case_mix = casemix.case_mix(data, data.finance, department.code)
     if department.is_hospital:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reports import labels
+from reports import labels, periods
 from reports.content.decomposition import Decomposition, rounded_to_total
 from reports.content.indicators import IndicatorRow
 from reports.formatting import (
@@ -63,8 +63,8 @@ def overview(
 
 
 def main_comparison(grain: str) -> str:
-    """A year is compared with the year before only (its 环比 is the same comparison)."""
-    return "yoy" if grain == "year" else "prior"
+    """The comparison a sentence quotes: 环比, or a year's 同比 (periods.comparisons)."""
+    return periods.comparisons(grain)[0]
 
 
 def shown(row: IndicatorRow | None) -> bool:
@@ -93,7 +93,7 @@ def _item(row: IndicatorRow, grain: str, lang: str) -> str:
     name = row.indicator.name(lang)
     value = _figure(row, lang)
     changes = []
-    comparisons = ("yoy",) if grain == "year" else ("prior", "yoy")
+    comparisons = periods.comparisons(grain)
     for comparison in comparisons:
         text = _change(row, comparison, lang)
         if text:

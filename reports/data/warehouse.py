@@ -8,7 +8,7 @@ the expectations stage and are read only when they exist.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import duckdb
@@ -17,6 +17,7 @@ from expectations.checks import NOTE
 from ledgers.specs import ledger, ledgers
 from metrics import catalogue
 from metrics.effects import Effect, stored_effects
+from metrics.ranges import RangeFigures, evaluate_range
 from reports import labels, periods
 from reports.data.finance import FinanceData, read_finance
 from reports.data.publication import HOSPITAL, Block, Publication
@@ -185,6 +186,13 @@ class PeriodData:
     complaint_counts: list[ComplaintCount] = field(default_factory=list)
     # The finance ledger's lines and the period's DRG/DIP groups and payers (reports.data.finance)
     finance: FinanceData = field(default_factory=lambda: FinanceData({}, [], [], False))
+    # What a quarter's or a year's report reads at other grains (reports.content.periodic), by
+    # grain: the periods read, oldest first, and their values. A quarter: the months of its year
+    # up to its end; a year: its and last year's months and quarters.
+    other_grains: dict[str, tuple[list[str], dict]] = field(default_factory=dict)
+    # A quarter's year to date (本年累计): January to its last month the data holds, and the same
+    # months a year earlier, every indicator over the summed measures (metrics.ranges).
+    to_date: RangeFigures | None = None
     _denominators: dict | None = field(default=None, repr=False)
 
     @property
@@ -221,6 +229,28 @@ class PeriodData:
                 self._denominators.setdefault((d, m), []).append(report.denominator)
         return self._denominators.get((dept, metric), [])
 
+    def at_grain(self, grain: str) -> PeriodData:
+        """The same departments, publication blocks and suppression with the values read at
+        another grain (`other_grains`): its last period is the period, its periods the trend."""
+        read, values = self.other_grains[grain]
+        return replace(
+            self,
+            grain=grain,
+            period=read[-1],
+            trend=list(read),
+            values=values,
+            other_grains={},
+            to_date=None,
+            _denominators=None,
+        )
+
+    @property
+    def last_month_held(self) -> str:
+        """The period's last month the data reaches (its last month once the data goes past)."""
+        last = self.months[-1]
+        month = self.extent.data_month if self.extent else None
+        return min(last, month.strftime("%Y-%m")) if month else last
+
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
 
@@ -249,7 +279,7 @@ def load_period(
     months = periods.months(grain, period)
     tables = existing_tables(con)
     kinds = {d.code: d.kind for d in departments if d.kind}
-    return PeriodData(
+    data = PeriodData(
         grain=grain,
         period=period,
         trend=trend,
@@ -272,6 +302,25 @@ def load_period(
         complaint_counts=read_complaint_counts(con, months),
         finance=read_finance(con, grain, window, months, tables),
     )
+    _read_other_grains(con, data)
+    return data
+
+
+def _read_other_grains(con: duckdb.DuckDBPyConnection, data: PeriodData) -> None:
+    """A quarter: its year's months to its end and the year to date; a year: its and last year's
+    months and quarters (reports.content.periodic)."""
+    year = int(data.period[:4])
+    wanted = {}
+    if data.grain == "quarter":
+        wanted["month"] = periods.window("month", data.months[-1], int(data.months[-1][5:]))
+    elif data.grain == "year":
+        wanted["month"] = periods.window("month", f"{year}-12", 24)
+        wanted["quarter"] = periods.window("quarter", f"{year}-Q4", 8)
+    for grain, read in wanted.items():
+        data.other_grains[grain] = (read, _report_values(con, grain, read))
+    first, last = f"{year}-01", data.last_month_held
+    if data.grain == "quarter" and first <= last and data.extent is not None:
+        data.to_date = evaluate_range(con, first, last)
 
 
 def read_extent(con: duckdb.DuckDBPyConnection) -> periods.DataExtent | None:

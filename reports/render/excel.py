@@ -31,6 +31,7 @@ from reports.render.excel_analysis import (
     indicator_value,
     movement_sheet,
     peers_sheet,
+    without_mom,
 )
 from reports.render.excel_finance import (
     casemix_sheet,
@@ -38,6 +39,7 @@ from reports.render.excel_finance import (
     matrix_sheet,
     structure_sheet,
 )
+from reports.render.excel_periodic import periodic_sheets
 from reports.render.html import ledger_title
 from reports.render.workbook import (
     FIRST_DATA_ROW,
@@ -90,6 +92,7 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
     # a ledger kind the hospital never provided: one line each, as on the page
     for offset, line in enumerate(content.missing_ledgers):
         summary.cell(row=last + 2 + offset, column=1, value=line)
+    periodic_sheets(workbook, content)  # a quarter's or a year's own blocks, after the summary
     for section in content.families:
         sheet = workbook.create_sheet(sheet_name(section.family.name(lang)))
         last = _indicator_sheet(sheet, content, section.family.name(lang), section.rows)
@@ -147,7 +150,6 @@ def _indicator_sheet(
     lang = content.lang
     t = partial(labels.text, lang=lang)
     specs = ([("family", 0)] if with_family else []) + list(_INDICATOR_COLUMNS)
-    columns = [Column(t(key), hint) for key, hint in specs]
     families = catalogue.families()
     lines = []
     for row in rows:
@@ -169,10 +171,12 @@ def _indicator_sheet(
             row.indicator.formula(lang),
         ]
         lines.append(line)
+    keys, lines = without_mom(content, [key for key, _ in specs], lines)
+    hints = dict(specs)
+    columns = [Column(t(key), hints[key]) for key in keys]
     heading(sheet, content, sheet_title)
     last = write_table(sheet, columns, lines)
     finish_table(sheet, columns, last, freeze_columns=1 + with_family)
-    keys = [key for key, _ in specs]
     status_column = get_column_letter(keys.index("status") + 1)
     value_column = get_column_letter(keys.index("value") + 1)
     end = max(last, FIRST_DATA_ROW)

@@ -3,6 +3,7 @@ recommendations, the movement analysis (decompositions) and the same-kind compar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from openpyxl.worksheet.worksheet import Worksheet
@@ -53,19 +54,26 @@ def shown_value(row: IndicatorRow, lang: str) -> Number | str:
     return indicator_value(row.value, row)
 
 
+MOM_KEYS = ("prior", "mom_change", "mom_change_rel")
+
+
+def without_mom(
+    content: ReportContent, keys: Sequence[str], rows: list[list]
+) -> tuple[list[str], list[list]]:
+    """The columns (by label key) and rows without the 环比 columns when the report has no 环比:
+    a year's is its 同比 (periods.comparisons), never shown twice."""
+    if content.has_mom:
+        return list(keys), rows
+    keep = [i for i, key in enumerate(keys) if key not in MOM_KEYS]
+    return [keys[i] for i in keep], [[row[i] for i in keep] for row in rows]
+
+
 def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
     lang = content.lang
     t = partial(labels.text, lang=lang)
-    columns = [
-        Column(t("indicator"), 20),
-        Column(t("value")),
-        Column(t("band")),
-        Column(t("status")),
-        Column(t("anomaly_mark")),
-        Column(t("mom_change")),
-        Column(t("yoy_change")),
-        Column(t("breakdown"), 50, wrap=True),
-    ]
+    keys = ("indicator", "value", "band", "status", "anomaly_mark", "mom_change", "yoy_change")
+    keys += ("breakdown",)
+    hints = {"indicator": 20, "breakdown": 50}
     rows = []
     for item in content.attention:
         row = item.row
@@ -95,6 +103,8 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
                 "\n".join(notes) or None,
             ]
         )
+    keys, rows = without_mom(content, keys, rows)
+    columns = [Column(t(key), hints.get(key, 0), wrap=key == "breakdown") for key in keys]
     heading(sheet, content, t("attention"))
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last)

@@ -26,7 +26,7 @@ from reports.formatting import (
     is_missing,
     unit_label,
 )
-from reports.render import charts, svg
+from reports.render import charts, periodic_charts, svg
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 # Rows of the supplies table on the page; the workbook lists every item.
@@ -145,6 +145,18 @@ def render_period_page(
     family_charts["structure"] = chart_markup(
         "structure", charts.structure_figure(content.structures, lang), self_contained
     )
+    if content.periodic is not None:
+        blocks = content.periodic
+        family_charts["periodic_quarters"] = chart_markup(
+            "periodic-quarters",
+            periodic_charts.quarters_figure(
+                blocks.quarters if blocks.grain == "quarter" else None, lang
+            ),
+            self_contained,
+        )
+        family_charts["periodic_months"] = chart_markup(
+            "periodic-months", periodic_charts.months_figure(blocks.months, lang), self_contained
+        )
     has_charts = any(family_charts.values())
     due = periods.due_date(content.grain, content.period)
     return (
