@@ -223,12 +223,17 @@ def test_the_monthly_report_shows_the_year_to_date_in_wan(run):
     # 16,500 / 120,000 = 13.8 %; 151 / 365 = 41.4 %; forecast 85,800
     assert revenue == ["0.55", "1.65", "1.50", "+10.0%", "12.00", "13.8%", "41.4%", "8.58"]
     assert 'data-budget="margin"' in table and "status-alert" in table
-    # a quarter's report has no such table (the year to date is a month's figure)
+    # a quarter's report has it at the quarter's end (March, the month grain's figures), its
+    # first column the quarter's: 1,100 × (1 + 2 + 3) = 6,600, which is also the year to date;
+    # January–March 2025 1,000 × 6 = 6,000, +10.0 %; 6,600 / 120,000 = 5.5 %; 90 / 365 =
+    # 24.7 %; forecast 6,600 × 78,000 / 6,000 = 85,800
     with duckdb.connect(str(root / "warehouse.duckdb")) as con:
         quarter = render_reports(con, root / "reports", "quarter", ["2026-Q1"]).rendered
-    assert 'id="budget"' not in next(p for p in quarter if p.name == "MED.html").read_text(
-        encoding="utf-8"
-    )
+    page = next(p for p in quarter if p.name == "MED.html").read_text(encoding="utf-8")
+    table = page[page.index('id="budget"') : page.index("</table>", page.index('id="budget"'))]
+    assert "本季度" in table
+    cells = re.findall(r'<td class="num">\s*([^<]*?)\s*(?:<span|</td>)', table)
+    assert cells[:8] == ["0.66", "0.66", "0.60", "+10.0%", "12.00", "5.5%", "24.7%", "8.58"]
 
 
 def test_the_recommendation_for_a_revenue_behind_the_time_progress(run):

@@ -85,6 +85,8 @@ def reports_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for lang in ("zh", "en"):
         render_reports(con, out, "quarter", [QUARTER], lang)
         render_reports(con, out, "year", [YEAR], lang)
+    # a past third quarter (its year to date evaluated over the summed months) and a first
+    render_reports(con, out, "quarter", ["2025-Q3", "2026-Q1"], "zh")
     con.close()
     return out
 
@@ -158,6 +160,19 @@ def test_quarter_and_year_to_date_by_hand(reports_dir):
     # Margin: 累计 660,000 − 6 × 80,000 = 18.00 万元; 2025: 621,000 − 480,000 = 14.10 万元;
     # 39,000 / 141,000 = +27.7%.
     assert _cells(block, "data-to-date", "margin")[4:] == ["18.00", "14.10", "+27.7%"]
+
+
+def test_year_to_date_of_a_past_quarter_and_of_a_first_quarter(reports_dir):
+    block = _section(_page(reports_dir, "2025-Q3"), "to-date")
+    assert "2025年1–9月（累计）" in block
+    # Jan–Sep 2025: visits 10 × 273 = 2,730 against 8 × 274 = 2,192 (a leap February):
+    # 538 / 2,192 = +24.5%; revenue 9 × 100,000 + 1,000 × (1 + … + 9) = 945,000 (94.50) against
+    # 9 × 90,000 = 81.00: 135 / 810 = +16.7%.
+    assert _cells(block, "data-to-date", "outpatient_visits")[4:] == ["2,730", "2,192", "+24.5%"]
+    assert _cells(block, "data-to-date", "medical_revenue")[4:] == ["94.50", "81.00", "+16.7%"]
+    # A first quarter's year to date is the quarter: 12 × 90 = 1,080 against 10 × 90 = 900.
+    block = _section(_page(reports_dir, "2026-Q1"), "to-date")
+    assert _cells(block, "data-to-date", "outpatient_visits")[4:] == ["1,080", "900", "+20.0%"]
 
 
 def test_budget_progress_at_the_quarters_end(reports_dir):

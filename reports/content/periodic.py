@@ -199,11 +199,10 @@ def _to_date(data: PeriodData, dept: str, rows: dict[str, IndicatorRow]) -> list
             # a range's counts are not checked against the threshold: not shown for circulation
             found.append(ToDate(row, None, None, suppressed=True))
             continue
-        now, before = figures.value(dept, metric), figures.value(dept, metric, last_year=True)
-        last_year = None
-        if before is not None and not publication.withheld(dept, months_ly, metric):
-            last_year = before.value
-        found.append(ToDate(row, None if now is None else now.value, last_year))
+        now, before = figures.value(dept, metric)
+        if publication.withheld(dept, months_ly, metric):
+            before = None
+        found.append(ToDate(row, now, before))
     return found
 
 

@@ -156,6 +156,19 @@ class Finding:
         return self.is_anomaly and not self.is_note
 
 
+@dataclass(frozen=True)
+class ToDateFigures:
+    """本年累计: every department's and group's indicators over January … `last` ('2026-09'),
+    with the same months a year earlier: (dept, metric) -> (value, last year's value)."""
+
+    first: str
+    last: str
+    values: dict[tuple[str, str], tuple[float | None, float | None]]
+
+    def value(self, dept: str, metric: str) -> tuple[float | None, float | None]:
+        return self.values.get((dept, metric), (None, None))
+
+
 @dataclass
 class PeriodData:
     """One grain and period, every department: indicator values over the trend window, the
@@ -191,8 +204,8 @@ class PeriodData:
     # up to its end; a year: its and last year's months and quarters.
     other_grains: dict[str, tuple[list[str], dict]] = field(default_factory=dict)
     # A quarter's year to date (本年累计): January to its last month the data holds, and the same
-    # months a year earlier, every indicator over the summed measures (metrics.ranges).
-    to_date: RangeFigures | None = None
+    # months a year earlier, every indicator over the summed measures.
+    to_date: ToDateFigures | None = None
     _denominators: dict | None = field(default=None, repr=False)
 
     @property
@@ -318,9 +331,48 @@ def _read_other_grains(con: duckdb.DuckDBPyConnection, data: PeriodData) -> None
         wanted["quarter"] = periods.window("quarter", f"{year}-Q4", 8)
     for grain, read in wanted.items():
         data.other_grains[grain] = (read, _report_values(con, grain, read))
+    if data.grain == "quarter":
+        data.to_date = _year_to_date(con, data, year)
+
+
+def _year_to_date(
+    con: duckdb.DuckDBPyConnection, data: PeriodData, year: int
+) -> ToDateFigures | None:
+    """January to the quarter's last month held. metric_report holds it when a period covers
+    exactly those months: a whole first quarter, or the year through December or through the
+    data month (a year in progress covers its months held, and its 同比 the same months a year
+    earlier); otherwise (a past second or third quarter) it is evaluated over the summed
+    measures (metrics.ranges), which takes seconds, so only then."""
     first, last = f"{year}-01", data.last_month_held
-    if data.grain == "quarter" and first <= last and data.extent is not None:
-        data.to_date = evaluate_range(con, first, last)
+    if last < first or data.extent is None:
+        return None
+    data_month = data.extent.data_month.strftime("%Y-%m") if data.extent.data_month else None
+    if data.period.endswith("Q1") and last == data.months[-1]:
+        rows = data.values
+        period = data.period
+    elif last in (f"{year}-12", data_month):
+        period = str(year)
+        rows = _report_values(con, "year", [period])
+    else:
+        figures: RangeFigures = evaluate_range(con, first, last)
+        before = figures.last_year
+        return ToDateFigures(
+            first,
+            last,
+            {
+                key: (now.value, before[key].value if key in before else None)
+                for key, now in figures.this.items()
+            },
+        )
+    return ToDateFigures(
+        first,
+        last,
+        {
+            (dept, metric): (r.value, r.yoy_value)
+            for (dept, metric, p), r in rows.items()
+            if p == period
+        },
+    )
 
 
 def read_extent(con: duckdb.DuckDBPyConnection) -> periods.DataExtent | None:
