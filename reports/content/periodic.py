@@ -23,7 +23,7 @@ from metrics import catalogue
 from metrics.catalogue import Indicator
 from reports import labels, periods
 from reports.content import budget, summary
-from reports.content.indicators import IndicatorRow, indicator_row
+from reports.content.indicators import IndicatorRow, indicator_row, published_value
 from reports.data import privacy
 from reports.data.warehouse import PeriodData
 from reports.formatting import NumberKind
@@ -221,20 +221,29 @@ def _table(
         values = [row.value if row.has_value else None for row in rows]
         if not any(v is not None for v in values):
             continue
-        last_year = [row.yoy_value for row in rows] if with_last_year else None
+        last_year = None
+        if with_last_year and data.grain == "month":
+            # a month is always whole: the same month a year earlier, also where this year's
+            # months are still to come (the dashed line goes on to December)
+            before = [periods.shift("month", key, -12) for key in keys]
+            last_year = [published_value(data, dept, metric, key) for key in before]
+        elif with_last_year:
+            # metric_report's base: a quarter in progress against the same months a year earlier
+            last_year = [row.yoy_value for row in rows]
         lines.append(PeriodLine(indicators[metric], rows[0].kind, values, last_year))
     if not lines:
         return None
-    return PeriodTable(keys, [_header(data.grain, key, lang) for key in keys], lines)
+    headers = [_header(data.grain, key, lang) for key in keys]
+    if data.grain == "quarter" and data.coverage.in_progress and keys[-1] == data.period:
+        headers[-1] = data.title(lang)  # '2026年第4季度（截至10月）'
+    return PeriodTable(keys, headers, lines)
 
 
 def _header(grain: str, key: str, lang: str) -> str:
-    """A column's name: '2025年第4季度' in a quarter's trend, 'Q1' and '1月' in a year's tables."""
+    """A column's name: '2025年第4季度' (2025 Q4) for a quarter, '1月' (Jan) for a month."""
     if grain == "month":
         number = int(key[5:])
         return labels.text("month_short", lang).format(month=number, name=month_abbr[number])
-    if grain == "quarter" and lang == "en":
-        return key.replace("-", " ")
     return periods.title(grain, key, lang)
 
 

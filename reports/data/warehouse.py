@@ -207,6 +207,7 @@ class PeriodData:
     # months a year earlier, every indicator over the summed measures.
     to_date: ToDateFigures | None = None
     _denominators: dict | None = field(default=None, repr=False)
+    _at_grain: dict = field(default_factory=dict, repr=False)
 
     @property
     def coverage(self) -> periods.Coverage:
@@ -245,17 +246,21 @@ class PeriodData:
     def at_grain(self, grain: str) -> PeriodData:
         """The same departments, publication blocks and suppression with the values read at
         another grain (`other_grains`): its last period is the period, its periods the trend."""
-        read, values = self.other_grains[grain]
-        return replace(
-            self,
-            grain=grain,
-            period=read[-1],
-            trend=list(read),
-            values=values,
-            other_grains={},
-            to_date=None,
-            _denominators=None,
-        )
+        key = (grain, self.suppress_below)
+        if key not in self._at_grain:  # one per period: its denominators are gathered once
+            read, values = self.other_grains[grain]
+            self._at_grain[key] = replace(
+                self,
+                grain=grain,
+                period=read[-1],
+                trend=list(read),
+                values=values,
+                other_grains={},
+                to_date=None,
+                _denominators=None,
+                _at_grain={},
+            )
+        return self._at_grain[key]
 
     @property
     def last_month_held(self) -> str:
