@@ -84,6 +84,9 @@ class PeriodLine:
     last_year: list[float | None] | None = None
     total: float | None = None  # the whole year (the annual report's quarter table)
     total_last_year: float | None = None
+    # which periods' figures a data error withholds (said so in their cell, not a bare —)
+    withheld: tuple[bool, ...] = ()
+    total_withheld: bool = False
 
     def changes(self) -> list[tuple[float | None, float | None]]:
         """同比 of each period: (change, relative change)."""
@@ -219,7 +222,7 @@ def _table(
             continue
         rows = [indicator_row(data, dept, indicators[metric], key) for key in keys]
         values = [row.value if row.has_value else None for row in rows]
-        if not any(v is not None for v in values):
+        if not any(v is not None or row.withheld for v, row in zip(values, rows, strict=True)):
             continue
         last_year = None
         if with_last_year and data.grain == "month":
@@ -230,7 +233,10 @@ def _table(
         elif with_last_year:
             # metric_report's base: a quarter in progress against the same months a year earlier
             last_year = [row.yoy_value for row in rows]
-        lines.append(PeriodLine(indicators[metric], rows[0].kind, values, last_year))
+        withheld = tuple(row.withheld for row in rows)
+        lines.append(
+            PeriodLine(indicators[metric], rows[0].kind, values, last_year, withheld=withheld)
+        )
     if not lines:
         return None
     headers = [_header(data.grain, key, lang) for key in keys]
@@ -253,7 +259,9 @@ def _with_totals(table: PeriodTable, rows: dict[str, IndicatorRow]) -> PeriodTab
     for line in table.lines:
         row = rows[line.indicator.id]
         total = row.value if row.has_value else None
-        lines.append(replace(line, total=total, total_last_year=row.yoy_value))
+        lines.append(
+            replace(line, total=total, total_last_year=row.yoy_value, total_withheld=row.withheld)
+        )
     return PeriodTable(table.periods, table.headers, lines)
 
 

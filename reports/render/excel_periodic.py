@@ -65,6 +65,11 @@ def _value(value: float | None, kind: NumberKind) -> Number:
     return Number(value, EXCEL_FORMATS[kind])
 
 
+def _figure(value: float | None, kind: NumberKind, withheld: bool, lang: str) -> Number | str:
+    """A period's figure, or why a data error withholds it."""
+    return labels.text("withheld_short", lang) if withheld else _value(value, kind)
+
+
 def _compared(pair: tuple[float | None, float | None], kind: NumberKind, lang: str) -> Number:
     """A % indicator's change in percentage points, anything else's relative change."""
     change, relative = pair
@@ -140,13 +145,16 @@ def _lines_table(
     rows = []
     for line in table.lines:
         label = [t("this_year_line")] if with_yoy else []
-        total = [_value(line.total, line.kind)] if whole_year else []
+        total = [_figure(line.total, line.kind, line.total_withheld, lang)] if whole_year else []
         rows.append(
             [
                 line.indicator.name(lang),
                 _unit(line, lang),
                 *label,
-                *(_value(v, line.kind) for v in line.values),
+                *(
+                    _figure(v, line.kind, held, lang)
+                    for v, held in zip(line.values, line.withheld, strict=True)
+                ),
                 *total,
             ]
         )
@@ -220,7 +228,7 @@ def _months_sheet(sheet: Worksheet, content: ReportContent, blocks: PeriodBlocks
         for line in table.lines:
             last_year = line.last_year[i] if line.last_year else None
             row += [
-                _value(line.values[i], line.kind),
+                _figure(line.values[i], line.kind, line.withheld[i], lang),
                 _value(last_year, line.kind),
                 _compared(line.changes()[i], line.kind, lang),
             ]
