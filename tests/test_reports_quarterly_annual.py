@@ -19,15 +19,12 @@ import re
 import zipfile
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
-from ledgers.loader import load_inbox
 from ledgers.specs import ledger
-from metrics.compute import compute_months, months_with_data
 from reports.publish import render_reports
-from tests.ledger_files import days, write_csv
+from tests.ledger_files import computed_warehouse, days, write_csv
 
 QUARTER, YEAR = "2026-Q2", "2025"
 
@@ -76,11 +73,7 @@ def _inbox(inbox: Path) -> None:
 @pytest.fixture(scope="module")
 def reports_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("periodic")
-    _inbox(root / "inbox")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    report = load_inbox(con, root / "inbox")
-    assert report.rows_rejected == 0, report.problems
-    compute_months(con, months_with_data(con))
+    con = computed_warehouse(root, _inbox)
     out = root / "reports"
     for lang in ("zh", "en"):
         render_reports(con, out, "quarter", [QUARTER], lang)
