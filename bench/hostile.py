@@ -203,16 +203,17 @@ def placeholder_keys_csv(folder: Path) -> Path:
 
 
 def far_dates_csv(folder: Path) -> Path:
-    """Workload rows all dated 1900-1909 (a mistyped century), to 10 MB."""
-    start = dt.date(1900, 3, 1)
-    return _csv_until(
-        folder / "业务量_1900.csv",
-        WORKLOAD,
-        lambda i: (
-            [(start + dt.timedelta(days=i % 3650)).isoformat(), "D0" + str(1 + i % 2)]
-            + ["50", "2", "2", "40", "30"]
-        ),
-    )
+    """The hospital's September 2026 (60 rows), then workload rows dated 1900-1909 (a mistyped
+    century: more than 10 years before that data month), to 10 MB."""
+    start, september = dt.date(1900, 3, 1), dt.date(2026, 9, 1)
+
+    def row(i: int) -> list[str]:
+        day = (
+            september + dt.timedelta(days=i // 2) if i < 60 else start + dt.timedelta(days=i % 3650)
+        )
+        return [day.isoformat(), "D0" + str(1 + i % 2), "50", "2", "2", "40", "30"]
+
+    return _csv_until(folder / "业务量_1900.csv", WORKLOAD, row)
 
 
 def parquet_of_50_million_rows(folder: Path) -> Path:

@@ -40,7 +40,6 @@ from ledgers.reader import (
     SheetRead,
     _is_totals,
     check_parquet_rows,
-    earliest_allowed,
     parse_row,
     recognise,
     refuse_identifier_value,
@@ -399,7 +398,7 @@ def _reject(
     failures = [
         (column.name, f"coalesce({rule.failure_sql()}, false)", rule.reason_sql(header))
         for column in spec.columns
-        for rule in rules.row_rules(spec, column, today, earliest_allowed(column, today))
+        for rule in rules.row_rules(column, today)
     ]
     wrong = " or ".join(f"{e} is not null" for e in cell_errors.values()) or "false"
     failing = " or ".join(test for _, test, _ in failures) or "false"
@@ -476,7 +475,6 @@ def _reject(
     con.execute(f"delete from {rejected} where odd")  # noqa: S608
     con.execute(f"alter table {rejected} drop column odd")  # noqa: S608
     sheet.rejected_table = rejected
-    sheet.rejected_rows = con.execute(f"select count(*) from {rejected}").fetchone()[0]  # noqa: S608
 
 
 def _words(separator: str, cell_words: list[str], row_words: list[str], wrong: str) -> str:

@@ -37,7 +37,8 @@ class ReadLimits:
     # Longest CSV cell (Excel's own limit is 32,767 characters) and line.
     max_cell_chars: int = 32_767
     max_line_chars: int = 1 * MIB
-    # Rows dated more than this many years before today are a mistyped year (1900-03 for 2024-03).
+    # Rows dated more than this many years before the hospital's data (the department's start,
+    # else the data month: rules.FarPast) are a mistyped year (1900-03 for 2024-03).
     past_years: int = 10
     # Workbooks are read by the native reader in a child process (a crash there costs the file),
     # stopped after this many seconds.

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ledgers import bulk, changes, clock, indicator_names, intake
+from ledgers import bulk, changes, clock, indicator_names, intake, limits, rules
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
 from ledgers.limits import using as using_limits
 from ledgers.reader import (
@@ -352,7 +352,7 @@ def _commit_load(
             [name, status, message],
         )
         report.problems.append((name, status, message))
-    _store_reads(con, reads)
+    _store_reads(con, reads, _data_month(con, reads))
     # Only the kinds these files held or hold now: the others' accepted rows cannot change.
     kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
     _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
@@ -498,14 +498,44 @@ def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
         con.execute(f"delete from {table} where list_contains(?, file)", [names])  # noqa: S608
 
 
-def _store_reads(con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]]) -> None:
+def _data_month(
+    con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]]
+) -> dt.date | None:
+    """The latest month the hospital's dated rows reach (the rows of this load as read and those
+    of the files kept), a date after today not counted: the far-past span counts back from it
+    (rules.FarPast). Run after the replaced files are forgotten."""
+    today = clock.today()
+    found = []
+    for spec in ledgers().values():
+        if spec.period:
+            found += con.execute(
+                f'select max("{spec.period}") from {spec.staged_table} where "{spec.period}" <= ?',  # noqa: S608
+                [today],
+            ).fetchone()
+    for sheet in _sheets(reads):
+        period = ledgers()[sheet.kind].period if sheet.kind else None
+        if not period:
+            continue
+        found += [r[period] for r in sheet.records if r[period] and r[period] <= today]
+        if sheet.table:
+            found += con.execute(
+                f'select max("{period}") from {sheet.table} where "{period}" <= ?',  # noqa: S608
+                [today],
+            ).fetchone()
+    days = [day for day in found if day is not None]
+    return max(days).replace(day=1) if days else None
+
+
+def _store_reads(
+    con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]], data_month: dt.date | None
+) -> None:
     """Stage the rows read, in dependency order so that department names resolve to codes."""
     shas = dict(con.execute("select file, sha256 from ledger_files").fetchall())
     sheets = _sheets(reads)
     for spec in ledgers().values():
         for sheet in (s for s in sheets if s.kind == spec.kind):
             try:
-                _store_sheet_rows(con, spec, sheet, shas[sheet.file])
+                _store_sheet_rows(con, spec, sheet, shas[sheet.file], data_month)
             except (duckdb.Error, ValueError, TypeError, OverflowError) as error:
                 raise _FileFailed(sheet.file, error) from error
         if spec.kind in MASTER_KINDS:
@@ -515,9 +545,13 @@ def _store_reads(con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead
 
 
 def _store_sheet_rows(
-    con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, sha: str
+    con: duckdb.DuckDBPyConnection,
+    spec: Ledger,
+    sheet: SheetRead,
+    sha: str,
+    data_month: dt.date | None,
 ) -> None:
-    _resolve_references(con, spec, sheet)
+    _resolve_references(con, spec, sheet, data_month)
     frame = pd.DataFrame.from_records(sheet.records, columns=_columns(spec))
     frame["source_sha256"] = sha
     if len(frame):
@@ -527,15 +561,18 @@ def _store_sheet_rows(
         finally:
             con.unregister("sheet_rows")
     if sheet.table:
-        _store_table(con, spec, sheet, sha)
+        _store_table(con, spec, sheet, sha, data_month)
 
 
 def _columns(spec: Ledger) -> list[str]:
     return [c.name for c in spec.columns] + ["source_file", "source_sheet", "source_row"]
 
 
-def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead) -> None:
-    """Departments by code, Chinese or English name -> code; devices must be registered."""
+def _resolve_references(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, data_month: dt.date | None
+) -> None:
+    """Departments by code, Chinese or English name -> code; rows dated within the span; devices
+    must be registered."""
     if spec.dept:
         names = _department_spellings(con)
         column = spec.by_name[spec.dept]
@@ -549,8 +586,8 @@ def _resolve_references(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: She
             ),
             DEPT_MESSAGE,
         )
-    if spec.dept and spec.period:
-        _keep_dated_after_start(con, spec, sheet)
+    if spec.period:
+        _keep_dated_in_span(con, spec, sheet, data_month)
     for column in spec.columns:
         if column.indicator:
             _keep_if(
@@ -602,20 +639,38 @@ def _too_early_message(spec: Ledger, code: str, start: dt.date):
     )
 
 
-def _keep_dated_after_start(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead) -> None:
-    """Rows dated before their department existed (its start date in the department list)."""
-    starts = _department_starts(con)
-    if not starts:
-        return
+def _too_early_sql(code: str, start: str, day: str) -> str:
+    """`_too_early_message` in SQL over the SQL of a code, a start date and the row's date."""
+    return (
+        f"'department ' || {code} || ' starts on ' || strftime({start}, '%Y-%m-%d') || "
+        f"' (科室字典); this row is dated ' || strftime({day}, '%Y-%m-%d')"
+    )
+
+
+def _keep_dated_in_span(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, data_month: dt.date | None
+) -> None:
+    """Rows dated far before the hospital's data (rules.FarPast: more than the span before their
+    department's start, else the data month), and rows dated before their department existed
+    (its start date in the department list)."""
+    starts = _department_starts(con) if spec.dept else {}
+    far = rules.FarPast(spec.period, limits.current().past_years)
     kept = []
     for record in sheet.records:
-        start = starts.get(record[spec.dept])
+        code = record[spec.dept] if spec.dept else None
+        start = starts.get(code)
         day = record[spec.period]
-        if start is not None and day is not None and day < _first_allowed(spec, start):
-            message = _too_early_message(spec, record[spec.dept], start)
+        if far.fails(day, start or data_month):
+            since = rules.since_start(code, start) if start else rules.since_data_month(data_month)
+            reason = far.reason(day, since)
+            sheet.rejected.append(
+                _reference_rejection(sheet, spec, record, spec.period, lambda _, r=reason: r)
+            )
+        elif start is not None and day is not None and day < _first_allowed(spec, start):
+            message = _too_early_message(spec, code, start)
             sheet.rejected.append(_reference_rejection(sheet, spec, record, spec.dept, message))
-            continue
-        kept.append(record)
+        else:
+            kept.append(record)
     sheet.records = kept
 
 
@@ -666,11 +721,20 @@ def _department_spellings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return names
 
 
-def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, sha: str) -> None:
-    """Stage the rows a set-based read left in its table: departments resolved to codes and
-    registered devices checked in SQL, the rows that fail rejected as `_resolve_references` does."""
+def _store_table(
+    con: duckdb.DuckDBPyConnection,
+    spec: Ledger,
+    sheet: SheetRead,
+    sha: str,
+    data_month: dt.date | None,
+) -> None:
+    """Stage the rows a set-based read left in its table: departments resolved to codes, dates
+    within the span and registered devices checked in SQL, the rows that fail rejected as
+    `_resolve_references` does (worded in SQL where the check has its reason's SQL, else by
+    re-parsing the row in Python)."""
     table, key = sheet.table, f"{sheet.table}_refs"
-    checks: list[tuple[str, str, str]] = []  # (column, SQL true when the row passes, message)
+    # (column, SQL true when the row passes, message, the message's SQL or None)
+    checks: list[tuple[str, str, object, str | None]] = []
     excluded, replaced = ["rn"], []  # columns of the read replaced by their resolved values
     joins = ""
     tables = [key]
@@ -686,26 +750,12 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
         joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
         excluded.append(f'"{spec.dept}"')
         replaced.append(f'd.code as "{spec.dept}"')
-        checks.append((spec.dept, "d.code is not null", DEPT_MESSAGE))
-        starts = _department_starts(con) if spec.period else {}
-        if starts:
-            names = _department_spellings(con)
-            joins += " left join raw_departments ds on ds.code = d.code"
-            first = (
-                "date_trunc('month', ds.start_date)"
-                if spec.by_name[spec.period].type == "month"
-                else "ds.start_date"
-            )
-            code_of = lambda record: names.get(normalise_header(record[spec.dept]))  # noqa: E731
-            checks.append(
-                (
-                    spec.dept,
-                    f'(ds.start_date is null or p."{spec.period}" >= {first})',
-                    lambda record: _too_early_message(
-                        spec, code_of(record), starts[code_of(record)]
-                    )(record),
-                )
-            )
+        checks.append((spec.dept, "d.code is not null", DEPT_MESSAGE, None))
+    starts = _department_starts(con) if spec.period and spec.dept else {}
+    if starts:
+        joins += " left join raw_departments ds on ds.code = d.code"
+    if spec.period:
+        checks += _span_checks(spec, bool(starts))
     for number, column in enumerate(c for c in spec.columns if c.indicator):
         # Indicators by id or name -> id, as `_resolve_references` does cell by cell.
         alias, names_table = f"i{number}", f"{key}_i{number}"
@@ -721,6 +771,7 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
                 column.name,
                 f'({alias}.code is not null or p."{column.name}" is null)',
                 lambda record, name=column.name: indicator_names.unknown_message(record[name]),
+                None,
             )
         )
     select = f"p.* exclude ({', '.join(excluded)})" + "".join(f", {r}" for r in replaced)
@@ -733,28 +784,110 @@ def _store_table(con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead,
                     column.name,
                     f'(p."{column.name}" in {known})',
                     f"{{value!r}} is not registered in the {ref_kind} ledger",
+                    None,
                 )
             )
+    params = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha, "data_month": data_month}
     passed: list[str] = []
-    for column, test, message in checks:
-        failing = con.execute(
-            f"""select p.rn from {table} p {joins}
-                where {" and ".join(passed) or "true"} and not coalesce({test}, false)
-                order by p.rn"""  # noqa: S608 -- identifiers from the specs
-        ).fetchall()
-        for record in _reparse(con, sheet, [rn for (rn,) in failing]):
-            sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
+    for column, test, message, reason in checks:
+        where = f"""{" and ".join(passed) or "true"} and not coalesce({test}, false)"""
+        if reason is not None:  # worded in SQL, as _reference_rejection words it
+            _execute(
+                con,
+                f"""insert into {sheet.rejected_table}
+                    select p.rn, '{column}', {reason}, {_record_json(spec, bool(spec.dept))}
+                    from {table} p {joins} where {where}""",  # noqa: S608 -- names from the specs
+                params,
+            )
+        else:
+            failing = _execute(
+                con,
+                f"select p.rn from {table} p {joins} where {where} order by p.rn",  # noqa: S608
+                params,
+            ).fetchall()
+            for record in _reparse(con, sheet, [rn for (rn,) in failing]):
+                sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
         passed.append(f"coalesce({test}, false)")
-    inserted = con.execute(
+    inserted = _execute(
+        con,
         f"""insert into {spec.staged_table} by name
             select {select}, $file as source_file, $sheet as source_sheet,
                    p.rn as source_row, $sha as source_sha256
             from {table} p {joins} where {" and ".join(passed) or "true"}""",  # noqa: S608
-        {"file": sheet.file, "sheet": sheet.sheet, "sha": sha},
+        params,
     ).fetchone()[0]
     sheet.table_rows = inserted
     for name in tables:
         con.execute(f"drop table if exists {name}")
+
+
+def _span_checks(spec: Ledger, starts: bool) -> list[tuple[str, str, object, str]]:
+    """`_keep_dated_in_span` in SQL over a set-based read `p` (joined to its department's codes
+    `d` and, when the department list gives start dates, to `ds`): (column, SQL true when the row
+    passes, message, the message's SQL)."""
+    period = f'p."{spec.period}"'
+    far = rules.FarPast(spec.period, limits.current().past_years)
+    month = "cast($data_month as date)"
+    since = rules.since_data_month_sql(month)
+    reference = month
+    if starts:
+        reference = f"coalesce(ds.start_date, {month})"
+        since = (
+            f"case when ds.start_date is null then {since} "
+            f"else {rules.since_start_sql('d.code', 'ds.start_date')} end"
+        )
+    checks = [
+        (
+            spec.period,
+            f"not coalesce({far.failure_sql(period, reference)}, false)",
+            None,
+            far.reason_sql(period, since),
+        )
+    ]
+    if starts:
+        first = (
+            "date_trunc('month', ds.start_date)"
+            if spec.by_name[spec.period].type == "month"
+            else "ds.start_date"
+        )
+        checks.append(
+            (
+                spec.dept,
+                f"(ds.start_date is null or {period} >= {first})",
+                None,
+                _too_early_sql("d.code", "ds.start_date", period),
+            )
+        )
+    return checks
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
+    """Run `sql` with those of `params` it names (DuckDB refuses a parameter left unused)."""
+    return con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+
+
+def _record_json(spec: Ledger, coded: bool) -> str:
+    """SQL of a set-based read's row `p` as `_reference_rejection` keeps it: its parsed values
+    as Python's str() spells them, by column name, JSON with sorted keys (json.dumps), the
+    department as its code (`d.code`, when `coded`)."""
+    entries = []
+    for column in sorted(spec.columns, key=lambda c: c.name):
+        if not spec.shows(column.name):
+            continue
+        value = "d.code" if coded and column.name == spec.dept else f'p."{column.name}"'
+        text = {
+            "date": f"strftime({value}, '%Y-%m-%d')",
+            "month": f"strftime({value}, '%Y-%m-%d')",
+            "bool": f"case when {value} then 'True' when not {value} then 'False' end",
+            "number": f"cast(cast({value} as double) as varchar)",
+            "amount": f"cast(cast({value} as double) as varchar)",
+        }.get(column.type, f"cast({value} as varchar)")
+        escaped = (
+            f"replace(replace(replace(replace(replace({text}, '\\', '\\\\'), '\"', '\\\"'), "
+            "chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')"
+        )
+        entries.append(f"""'"{column.name}": "' || {escaped} || '"'""")
+    return f"'{{' || concat_ws(', ', {', '.join(entries)}) || '}}'"
 
 
 def _spelling_table(
@@ -804,7 +937,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
             "skipped" if sheet.skipped else "read",
             sheet.skipped,
             len(sheet.records) + sheet.table_rows,
-            len(sheet.rejected) + sheet.rejected_rows,
+            len(sheet.rejected) + _rejected_in_table(con, sheet),
             sheet.totals_rows,
             ", ".join(sheet.extra_columns) or None,
         ],
@@ -845,6 +978,13 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
                 from {sheet.rejected_table}""",  # noqa: S608 -- our own temporary table
             {"file": sheet.file, "sheet": sheet.sheet, "ledger": sheet.kind, "sha": sha256},
         )
+
+
+def _rejected_in_table(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> int:
+    """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_store_table`)."""
+    if not sheet.rejected_table:
+        return 0
+    return con.execute(f"select count(*) from {sheet.rejected_table}").fetchone()[0]  # noqa: S608
 
 
 def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:

@@ -61,7 +61,6 @@ class SheetRead:
     cells: str | None = None  # the same rows' cells as text (a relation), for rejections
     # … and the rows it rejected, worded in SQL: (rn, column, reason, values as JSON).
     rejected_table: str | None = None
-    rejected_rows: int = 0
     match: HeaderMatch | None = None
     temp_tables: list[str] = field(default_factory=list)
     table_rows: int = 0
@@ -565,7 +564,7 @@ def _parse_row(
     if errors:
         return record, errors
     header = lambda name: match.header_text.get(name, name)  # noqa: E731
-    for column, checks in _row_rules(spec.kind, clock.today(), limits.current().past_years):
+    for column, checks in _row_rules(spec.kind, clock.today()):
         for rule in checks:  # ledgers.rules: as the set-based load's SQL words them
             if rule.fails(record):
                 errors.append((header(column), rule.reason(record, header)))
@@ -573,21 +572,9 @@ def _parse_row(
 
 
 @cache
-def _row_rules(kind: str, today: dt.date, past_years: int) -> list[tuple[str, list]]:
+def _row_rules(kind: str, today: dt.date) -> list[tuple[str, list]]:
     """Each column's rules between it and its row (ledgers.rules.row_rules), for one day."""
-    spec = ledgers()[kind]
-    return [
-        (column.name, rules.row_rules(spec, column, today, earliest_allowed(column, today)))
-        for column in spec.columns
-    ]
-
-
-def earliest_allowed(column: Column, today: dt.date | None = None) -> dt.date:
-    """The first date a dating column may hold: the first of this month `ReadLimits.past_years`
-    years ago."""
-    today = today or clock.today()
-    years = limits.current().past_years
-    return today.replace(year=today.year - years, day=1)
+    return [(c.name, rules.row_rules(c, today)) for c in ledgers()[kind].columns]
 
 
 def read_file(path: Path, name: str) -> list[SheetRead]:

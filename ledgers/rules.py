@@ -9,7 +9,8 @@ each with its rejection reason in Python and in SQL, word for word the same (the
 rejects a failing row in SQL; tests/test_fast_load.py compares): the order of two columns
 (`ge_column`, `le_column`: discharge on or after admission, a part at most its total), required
 when another column is above 0 (`required_if`), and a date that dates a row neither in the future
-(`not_future`) nor far in the past (DateLimit); and the sentences of the other rules.
+(`not_future`, DateLimit) nor far before the hospital's data (FarPast, judged by the loader
+once every file is read); and the sentences of the other rules.
 
 A reason's SQL is NULL where SQL cannot spell a value as Python does (an amount too big for a
 double to hold its fen): that row is worded by the Python rules instead.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ledgers.specs import Column, Ledger
+from ledgers.specs import Column
 
 # Counts and amounts may not be negative unless the spec says so (a refund, a balance).
 FLOORED_TYPES = ("int", "amount")
@@ -160,20 +161,16 @@ class RequiredIf:
 
 @dataclass(frozen=True)
 class DateLimit:
-    """A date that dates a row is not after `limit` (op ">": not in the future, for 2062 is a
-    mistyped 2026) or not before it (op "<": not far in the past, for 1900-03 is a mistyped
-    2026-03, which would also stretch the partitions back to 1900)."""
+    """A date that dates a row is not after `limit`: not in the future, for 2062 is a mistyped
+    2026."""
 
     column: str
-    op: str  # ">" or "<": the comparison that breaks it
     limit: dt.date
     words: str  # what the reason says after the value
 
     def fails(self, record: dict) -> bool:
         value = record.get(self.column)
-        if value is None:
-            return False
-        return value > self.limit if self.op == ">" else value < self.limit
+        return value is not None and value > self.limit
 
     def reason(self, record: dict, header) -> str:
         from ledgers.values import as_text
@@ -181,7 +178,7 @@ class DateLimit:
         return f"{as_text(record[self.column])}{self.words}"
 
     def failure_sql(self) -> str:
-        return f"\"{self.column}\" {self.op} date '{self.limit.isoformat()}'"
+        return f"\"{self.column}\" > date '{self.limit.isoformat()}'"
 
     def reason_sql(self, header) -> str:
         value = text_sql(f'"{self.column}"', "date")
@@ -191,18 +188,62 @@ class DateLimit:
 def not_future(column: Column, today: dt.date) -> DateLimit:
     """Not after today (a month: not after this month)."""
     latest = today.replace(day=1) if column.type == "month" else today
-    return DateLimit(
-        column.name, ">", latest, f" is in the future (today is {today}): a mistyped year?"
-    )
+    return DateLimit(column.name, latest, f" is in the future (today is {today}): a mistyped year?")
 
 
-def not_far_past(column: Column, first: dt.date, years: int) -> DateLimit:
-    return DateLimit(
-        column.name,
-        "<",
-        first,
-        f" is more than {years} years ago (ReadLimits.past_years): a mistyped year?",
-    )
+@dataclass(frozen=True)
+class FarPast:
+    """A date that dates a row is not more than `years` years (ReadLimits.past_years) before the
+    hospital's data: its department's start when the department list gives one, else the data
+    month (the latest month the dated ledgers reach, no later than this month). 1900-03 among
+    rows of 2026-03 is a mistyped year, which would also stretch the partitions and reports back
+    to 1900; an archive of 2012 to 2015 loads whole. Judged once every file of a load is read
+    (ledgers.loader), in Python for rows read cell by cell and in SQL for the set-based path."""
+
+    column: str
+    years: int
+
+    def first(self, reference: dt.date) -> dt.date:
+        """The first date allowed: the first of the reference's month, `years` years earlier."""
+        return reference.replace(year=reference.year - self.years, day=1)
+
+    def fails(self, value: dt.date | None, reference: dt.date | None) -> bool:
+        return value is not None and reference is not None and value < self.first(reference)
+
+    def reason(self, value: dt.date, since: str) -> str:
+        """`since` names the reference: `since_start` or `since_data_month`."""
+        return f"{value.isoformat()}{self._words} {since}: a mistyped year?"
+
+    @property
+    def _words(self) -> str:
+        return f" is more than {self.years} years (ReadLimits.past_years) before"
+
+    def failure_sql(self, value: str, reference: str) -> str:
+        """SQL true for a value that breaks it (null without a reference)."""
+        return f"{value} < date_trunc('month', {reference}) - to_years({int(self.years)})"
+
+    def reason_sql(self, value: str, since: str) -> str:
+        return (
+            f"strftime({value}, '%Y-%m-%d') || {literal(self._words + ' ')} || {since} "
+            "|| ': a mistyped year?'"
+        )
+
+
+def since_start(code: str, start: dt.date) -> str:
+    return f"department {code}'s start {start.isoformat()}"
+
+
+def since_start_sql(code: str, start: str) -> str:
+    """`since_start` in SQL over the SQL of a code and a start date (values, never formatted in)."""
+    return f"'department ' || {code} || '''s start ' || strftime({start}, '%Y-%m-%d')"
+
+
+def since_data_month(month: dt.date) -> str:
+    return f"the data month {month:%Y-%m}"
+
+
+def since_data_month_sql(month: str) -> str:
+    return f"'the data month ' || strftime({month}, '%Y-%m')"
 
 
 def orders(column: Column) -> list[Order]:
@@ -214,19 +255,15 @@ def orders(column: Column) -> list[Order]:
     return found
 
 
-def row_rules(spec: Ledger, column: Column, today: dt.date, first: dt.date | None) -> list:
+def row_rules(column: Column, today: dt.date) -> list:
     """The rules between a column and its row, in the order a row's reasons list them: its
-    orders, required when, not in the future and (for a column that dates the row, `first` the
-    earliest date it may hold) not far in the past."""
-    from ledgers import limits
-
+    orders, required when, and not in the future. (Not far in the past, `FarPast`, waits for
+    every file to be read: it counts back from the data.)"""
     found: list = list(orders(column))
     if column.required_if:
         found.append(RequiredIf(column.name, column.required_if))
     if column.not_future:
         found.append(not_future(column, today))
-    if first is not None and (column.name == spec.period or column.not_future):
-        found.append(not_far_past(column, first, limits.current().past_years))
     return found
 
 

@@ -455,18 +455,22 @@ def test_a_row_dated_1900_is_rejected_and_plans_no_partition(root, baseline, bul
         [WORKLOAD, _workload("D02", "1900-03-01"), _workload("D02", "2026-09-30")],
     )
     con, _ = _load(root, bulk_min_bytes=bulk_min_bytes)
-    assert _reasons(con, "业务量_1900.csv") == [
-        "日期: 1900-03-01 is more than 10 years ago (ReadLimits.past_years): a mistyped year?"
+    assert _reasons(con, "业务量_1900.csv") == [  # D02 starts 2000-01-01 (the department list)
+        "1900-03-01 is more than 10 years (ReadLimits.past_years) before department D02's start "
+        "2000-01-01: a mistyped year?"
     ]
     assert "1900-03" not in months_with_data(con)
     assert months_with_data(con) == sorted({*baseline["months"], "2026-09"})
 
 
 def test_the_past_span_is_a_setting(root):
-    write_csv(root / "inbox" / "业务量_2010.csv", [WORKLOAD, _workload("D02", "2010-05-01")])
-    con, _ = _load(root, limits=ReadLimits(past_years=30))
-    assert _reasons(con, "业务量_2010.csv") == []
-    assert "2010-05" in months_with_data(con)
+    # D03 starts 2026-01-01: 10 years before is 2016-01, 4 years before 2022-01
+    write_csv(root / "inbox" / "业务量_2020.csv", [WORKLOAD, _workload("D03", "2020-05-01")])
+    con, _ = _load(root, limits=ReadLimits(past_years=4))
+    assert _reasons(con, "业务量_2020.csv") == [
+        "2020-05-01 is more than 4 years (ReadLimits.past_years) before department D03's start "
+        "2026-01-01: a mistyped year?"
+    ]
 
 
 def test_the_past_span_comes_from_the_environment():
