@@ -303,12 +303,18 @@ def test_the_year_targets_attained(reports_dir):
 
 
 def test_a_year_shows_yoy_only_in_its_page_and_workbook(reports_dir):
-    for lang, word in (("zh", "环比"), ("en", "MoM")):
-        page = _page(reports_dir, YEAR, lang)
-        assert word not in _visible_text(page), lang
-        book = reports_dir / YEAR / ("A.xlsx" if lang == "zh" else "A.en.xlsx")
-        assert word not in _workbook_text(book), lang
-        assert ("同比" if lang == "zh" else "YoY") in _visible_text(page)
+    """No 环比 anywhere in a year's report, the department's or the hospital's: tiles, tables,
+    概述, decompositions, recommendations, charts, and every sheet, chart and header of the
+    workbook."""
+    for stem in ("A", "ALL"):
+        for lang, word in (("zh", "环比"), ("en", "MoM")):
+            suffix = "" if lang == "zh" else ".en"
+            for page in (f"{stem}{suffix}.html", f"{stem}{suffix}.standalone.html"):
+                # the whole file: the charts' figures (JSON in the page's scripts) too
+                assert word not in (reports_dir / YEAR / page).read_text(encoding="utf-8")
+            assert word not in _workbook_text(reports_dir / YEAR / f"{stem}{suffix}.xlsx")
+            page = (reports_dir / YEAR / f"{stem}{suffix}.html").read_text(encoding="utf-8")
+            assert ("同比" if lang == "zh" else "YoY") in _visible_text(page)
     # a quarter keeps both
     assert "环比" in _visible_text(_page(reports_dir, QUARTER))
 
