@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from synthetic_hospital.at_scale import DISCHARGE_HEADERS
+from synthetic_hospital.at_scale_files import DISCHARGE_HEADERS
 
 CORE_METRICS = (
     "discharges",

@@ -7,11 +7,15 @@ ward after the last), so the ward flow identity holds exactly and ALOS, occupanc
 meaningful. Big ledgers are written as an HIS exports them, one file per month: discharged
 episodes as CSV with Chinese headers, the daily workload as Parquet with English headers. The small
 ledgers (departments, roster, equipment, finance, feedback, appointments) are xlsx workbooks.
+
+It shares the demo hospital's outcomes, department kinds, calendar, ward flow counting
+(`workload.ward_flow`), workbook writer and the contract's headers; its random model is its own,
+drawn for a whole city's departments at once (the demo's simulates five wards patient by patient,
+which would take hours at this scale), so that a seed keeps giving the measured inbox.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import time
@@ -21,7 +25,16 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
+
+from synthetic_hospital.at_scale_files import (
+    PAYERS_AT_SCALE,
+    copy_discharges,
+    copy_workload,
+    small_ledgers,
+)
+from synthetic_hospital.timeline import Calendar, month_end, month_start, weekday_of
+from synthetic_hospital.wards import OUTCOMES
+from synthetic_hospital.workload import ward_flow
 
 GENERATOR_VERSION = 4  # bump when the generated content changes, so cached inboxes are rebuilt
 
@@ -41,32 +54,13 @@ SCALES = {
     "region": Scale("region", 1000, 2021, 5, 14.8),
 }
 
-KINDS = ("medical", "surgical", "medtech")
 BASES = {
     "medical": [("心内科", "Cardiology"), ("呼吸内科", "Respiratory"), ("消化内科", "Gastro")],
     "surgical": [("普外科", "General Surgery"), ("骨科", "Orthopaedics"), ("神经外科", "Neuro")],
     "medtech": [("影像科", "Radiology"), ("检验科", "Laboratory")],
 }
-OUTCOMES_ZH = np.array(["治愈", "好转", "未愈", "死亡", "其他"])
-OUTCOME_SHARES = [0.35, 0.55, 0.06, 0.01, 0.03]
-PAYERS = np.array(["城镇职工", "城乡居民", "自费", "商业保险"])
+OUTCOME_SHARES = [0.35, 0.55, 0.06, 0.01, 0.03]  # of OUTCOMES
 WARMUP_DAYS = 120  # patients admitted before the first day, still in the ward on it
-
-DISCHARGE_HEADERS = {
-    "episode_id": "病例编号",
-    "dept": "出院科室",
-    "admit_date": "入院日期",
-    "discharge_date": "出院日期",
-    "surgery_date": "手术日期",
-    "surgery_grade": "手术级别",
-    "outcome": "转归",
-    "complication": "并发症",
-    "total_cost": "总费用",
-    "drug_cost": "药品费",
-    "consumables_cost": "耗材费",
-    "payer": "医保类型",
-    "drg": "DRG组",
-}
 
 
 def inbox_path(root: Path, scale: str) -> Path:
@@ -96,8 +90,8 @@ def ensure_inbox(root: Path, scale: str, progress=print) -> tuple[Path, dict]:
 def generate(folder: Path, scale: Scale, seed: int = 20261123) -> dict:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    first = dt.date(scale.first_year, 1, 1)
-    last = dt.date(scale.first_year + scale.years - 1, 12, 31)
+    calendar = Calendar.of(f"{scale.first_year}-01", f"{scale.first_year + scale.years - 1}-12")
+    first, last = calendar.first_day, calendar.last_day
     n_days = (last - first).days + 1
 
     departments = _departments(rng, scale.departments)
@@ -110,17 +104,16 @@ def generate(folder: Path, scale: Scale, seed: int = 20261123) -> dict:
         "create table episodes as select * from episodes_frame",
     )
     con.unregister("episodes_frame")
-    workload = _workload(rng, departments, episodes, n_days, first)
+    workload = _workload(rng, departments, episodes, calendar)
     con.register("workload_frame", workload)
     con.execute("create table workload as select * from workload_frame")
     con.unregister("workload_frame")
 
-    months = pd.period_range(first, last, freq="M")
+    months = calendar.months
     for month in months:
-        start = month.start_time.date()
-        end = month.end_time.date()
-        _copy_discharges(con, folder / f"出院病人明细_{month}.csv", first, start, end)
-        _copy_workload(con, folder / f"workload_{month}.parquet", start, end)
+        start, end = month_start(month), month_end(month)
+        copy_discharges(con, folder / f"出院病人明细_{month}.csv", first, start, end)
+        copy_workload(con, folder / f"workload_{month}.parquet", start, end)
 
     rows = {
         "discharges": con.execute(
@@ -128,7 +121,7 @@ def generate(folder: Path, scale: Scale, seed: int = 20261123) -> dict:
         ).fetchone()[0],
         "workload": len(workload),
     }
-    rows |= _small_ledgers(rng, con, folder, departments, months, first, n_days)
+    rows |= small_ledgers(rng, con, folder, departments, months, first, n_days)
     con.close()
     return {
         "generator_version": GENERATOR_VERSION,
@@ -194,277 +187,53 @@ def _episodes(rng: np.random.Generator, bedded: pd.DataFrame, n_days: int, scale
             "discharge_day": discharge,
             "surgery_day": np.where(surgical, admit + offset, -(10**6)),
             "surgery_grade": grade,
-            "outcome": rng.choice(len(OUTCOMES_ZH), n, p=OUTCOME_SHARES),
+            "outcome": rng.choice(len(OUTCOMES), n, p=OUTCOME_SHARES),
             "complication": rng.random(n) < 0.04,
             "total_cost": total,
             "drug_cost": drug,
             "consumables_cost": consumables,
-            "payer": rng.choice(len(PAYERS), n, p=[0.45, 0.4, 0.1, 0.05]),
+            "payer": rng.choice(len(PAYERS_AT_SCALE), n, p=[0.45, 0.4, 0.1, 0.05]),
             "drg": rng.integers(0, 400, n),
         }
     )
 
 
-def _workload(rng, departments, episodes, n_days, first) -> pd.DataFrame:
+def _workload(rng, departments, episodes, calendar: Calendar) -> pd.DataFrame:
     """One row per department and day, counted from the episodes; census = in the ward at midnight."""
     codes = departments["code"].to_numpy()
     index = {code: i for i, code in enumerate(codes)}
     n_dept = len(codes)
-    shift = WARMUP_DAYS
-    width = n_days + shift + 400
-    dept = episodes["dept"].map(index).to_numpy()
-    admit = episodes["admit_day"].to_numpy() + shift
-    discharge = episodes["discharge_day"].to_numpy() + shift
-    admitted = np.bincount(dept * width + admit, minlength=n_dept * width).reshape(n_dept, width)
-    discharged = np.bincount(
-        dept * width + np.minimum(discharge, width - 1), minlength=n_dept * width
-    ).reshape(n_dept, width)
-    census = np.cumsum(admitted - discharged, axis=1)
-    surgery = episodes["surgery_day"].to_numpy() + shift
-    has_surgery = surgery >= 0
-    operated = np.bincount(
-        dept[has_surgery] * width + surgery[has_surgery], minlength=n_dept * width
-    ).reshape(n_dept, width)
-    window = slice(shift, shift + n_days)
+    n_days = len(calendar.days)
+    shift = WARMUP_DAYS  # day numbers count from the first day; the warm-up before it
+    flow = ward_flow(
+        episodes["dept"].map(index).to_numpy(),
+        episodes["admit_day"].to_numpy() + shift,
+        episodes["discharge_day"].to_numpy() + shift,
+        episodes["surgery_day"].to_numpy() + shift,  # no operation: far below zero
+        wards=n_dept,
+        days=shift + n_days,
+    )
+    window = slice(shift, None)
     beds = departments["beds"].to_numpy()
     is_medtech = departments["kind"].to_numpy() == "medtech"
     visits_rate = np.where(is_medtech, 20, rng.uniform(60, 260, n_dept))
-    day_numbers = np.arange(n_days)
-    weekday = (day_numbers + first.weekday()) % 7
-    rhythm = np.where(weekday >= 5, 0.35, 1.0)
+    rhythm = np.where(weekday_of(calendar.days) >= 5, 0.35, 1.0)
     outpatient = rng.poisson(np.outer(visits_rate, rhythm))
     emergency = rng.poisson(np.outer(np.where(is_medtech, 0, visits_rate * 0.08), np.ones(n_days)))
     exams = rng.poisson(np.outer(np.where(is_medtech, 400, visits_rate * 0.6), rhythm))
-    dates = np.array(first, dtype="datetime64[D]") + day_numbers
     return pd.DataFrame(
         {
-            "date": np.tile(dates, n_dept),
+            "date": np.tile(calendar.days, n_dept),
             "dept": np.repeat(codes, n_days),
             "outpatient_visits": outpatient.ravel(),
             "emergency_visits": emergency.ravel(),
-            "admissions": admitted[:, window].ravel(),
-            "discharges": discharged[:, window].ravel(),
+            "admissions": flow["admissions"][:, window].ravel(),
+            "discharges": flow["discharges"][:, window].ravel(),
             "transfers_in": 0,
             "transfers_out": 0,
             "open_beds": np.repeat(beds, n_days),
-            "census": census[:, window].ravel(),
-            "surgeries": operated[:, window].ravel(),
+            "census": flow["census"][:, window].ravel(),
+            "surgeries": flow["surgeries"][:, window].ravel(),
             "exams": exams.ravel(),
         }
     )
-
-
-def _copy_discharges(con, path: Path, first: dt.date, start: dt.date, end: dt.date) -> None:
-    """One month of discharged episodes as an HIS CSV export (Chinese headers, ISO dates)."""
-    h = DISCHARGE_HEADERS
-    con.execute(
-        f"""copy (
-            select printf('%s-%09d', dept, serial) as "{h["episode_id"]}",
-                   dept as "{h["dept"]}",
-                   $first + admit_day::integer as "{h["admit_date"]}",
-                   $first + discharge_day::integer as "{h["discharge_date"]}",
-                   case when surgery_day > -1000000 then $first + surgery_day::integer end
-                       as "{h["surgery_date"]}",
-                   case when surgery_day > -1000000 then surgery_grade end as "{h["surgery_grade"]}",
-                   $outcomes[outcome + 1] as "{h["outcome"]}",
-                   case when complication then '是' else '否' end as "{h["complication"]}",
-                   total_cost::decimal(18, 2) as "{h["total_cost"]}",
-                   drug_cost::decimal(18, 2) as "{h["drug_cost"]}",
-                   consumables_cost::decimal(18, 2) as "{h["consumables_cost"]}",
-                   $payers[payer + 1] as "{h["payer"]}",
-                   printf('%s%02d', chr(65 + (drg // 20)::integer), drg % 20) as "{h["drg"]}"
-            from episodes
-            where $first + discharge_day::integer between $start and $end
-            order by discharge_day, serial
-        ) to '{path}' (header, delimiter ',')""",  # noqa: S608 -- headers are our constants
-        {
-            "first": first,
-            "start": start,
-            "end": end,
-            "outcomes": OUTCOMES_ZH.tolist(),
-            "payers": PAYERS.tolist(),
-        },
-    )
-
-
-def _copy_workload(con, path: Path, start: dt.date, end: dt.date) -> None:
-    """One month of the daily workload ledger as a Parquet export (English canonical headers)."""
-    con.execute(
-        f"""copy (select * from workload where date between $start and $end order by dept, date)
-            to '{path}' (format parquet)""",  # noqa: S608 -- our own path
-        {"start": start, "end": end},
-    )
-
-
-def _write_xlsx(path: Path, sheet: str, header: list[str], rows) -> int:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    worksheet.append(header)
-    count = 0
-    for row in rows:
-        worksheet.append(list(row))
-        count += 1
-    workbook.save(path)
-    return count
-
-
-def _small_ledgers(rng, con, folder, departments, months, first, n_days) -> dict[str, int]:
-    rows = {}
-    kind_zh = {"medical": "内科系统", "surgical": "外科系统", "medtech": "医技"}
-    rows["departments"] = _write_xlsx(
-        folder / "科室字典.xlsx",
-        "科室",
-        ["科室编码", "科室名称", "英文名称", "科室类型", "编制床位"],
-        (
-            (r.code, r.name_zh, r.name_en, kind_zh[r.kind], int(r.beds))
-            for r in departments.itertuples()
-        ),
-    )
-    # Roster: doctors and nurses in proportion to beds (or a small team), some leavers.
-    roster = []
-    titles = ["主任医师", "副主任医师", "主治医师", "住院医师"]
-    for r in departments.itertuples():
-        doctors = max(4, int(r.beds) // 6)
-        nurses = max(3, int(r.beds * 0.5))
-        for role, count in (("医师", doctors), ("护士", nurses)):
-            for n in range(count):
-                start = first - dt.timedelta(days=int(rng.integers(30, 3000)))
-                end = None
-                if rng.random() < 0.1:
-                    end = first + dt.timedelta(days=int(rng.integers(0, n_days)))
-                title = titles[n % 4] if role == "医师" else "护师"
-                roster.append((r.code, f"{r.code}-{role}{n:03d}", role, title, 1, start, end))
-    rows["staffing"] = _write_xlsx(
-        folder / "人力资源台账.xlsx",
-        "人员",
-        ["科室", "工号", "岗位", "职称", "折算人数", "入科日期", "离科日期"],
-        roster,
-    )
-    # Equipment: two devices per medtech department (one large), one per other department.
-    devices = []
-    for r in departments.itertuples():
-        count = 2 if r.kind == "medtech" else 1
-        for n in range(count):
-            large = "是" if (r.kind == "medtech" and n == 0) else "否"
-            bought = first - dt.timedelta(days=int(rng.integers(100, 2000)))
-            devices.append(
-                (
-                    f"{r.code}-EQ{n}",
-                    r.code,
-                    "CT" if large == "是" else "监护仪",
-                    large,
-                    bought,
-                    1_500_000.0,
-                    8,
-                )
-            )
-    rows["equipment"] = _write_xlsx(
-        folder / "设备登记.xlsx",
-        "设备",
-        ["资产编号", "使用科室", "设备名称", "大型设备", "购置日期", "原值", "折旧年限"],
-        devices,
-    )
-    usage = []
-    for month in months:
-        for asset, *_ in devices:
-            hours = float(rng.integers(300, 600))
-            usage.append(
-                (
-                    asset,
-                    str(month),
-                    int(rng.integers(100, 3000)),
-                    hours,
-                    720.0,
-                    float(rng.integers(0, 20)),
-                )
-            )
-    rows["equipment_usage"] = _write_xlsx(
-        folder / "设备使用.xlsx",
-        "使用",
-        ["资产编号", "月份", "检查人次", "使用时长", "可用时长", "故障停机时长"],
-        usage,
-    )
-    # Finance, feedback and appointments per department and month, from the simulated activity.
-    monthly = con.execute(
-        """with wl as (
-               select dept, strftime(date, '%Y-%m') as month, sum(outpatient_visits) as op,
-                      sum(emergency_visits) as er
-               from workload group by all),
-           ep as (
-               select dept, strftime($first + discharge_day::integer, '%Y-%m') as month,
-                      sum(total_cost) as total, sum(drug_cost) as drug,
-                      sum(consumables_cost) as consumables
-               from episodes group by all)
-           select wl.dept, wl.month, wl.op, wl.er, coalesce(ep.total, 0), coalesce(ep.drug, 0),
-                  coalesce(ep.consumables, 0)
-           from wl left join ep using (dept, month)
-           where wl.month in (select unnest($months))
-           order by wl.month, wl.dept""",
-        {"first": first, "months": [str(m) for m in months]},
-    ).fetchall()
-    finance_header = [
-        "月份", "科室", "门诊药品收入", "门诊卫生材料收入", "门诊检查收入", "门诊医疗服务收入",
-        "住院药品收入", "住院卫生材料收入", "住院医疗服务收入", "人员经费", "药品费",
-        "卫生材料费", "固定资产折旧费", "其他费用", "收入预算", "支出预算",
-    ]  # fmt: skip
-    by_year: dict[str, list] = {}
-    feedback, appointments = [], []
-    for dept, month, op, er, total, drug, consumables in monthly:
-        op_revenue = (op + er) * 260.0
-        ip_service = total - drug - consumables
-        revenue = op_revenue + total
-        expense = revenue * float(rng.uniform(0.85, 1.0))
-        by_year.setdefault(month[:4], []).append(
-            (
-                month, dept, round(op_revenue * 0.35, 2), round(op_revenue * 0.1, 2),
-                round(op_revenue * 0.25, 2), round(op_revenue * 0.3, 2), round(drug, 2),
-                round(consumables, 2), round(ip_service, 2), round(expense * 0.4, 2),
-                round(drug * 0.9, 2), round(consumables * 0.9, 2), round(expense * 0.08, 2),
-                round(expense * 0.1, 2), round(revenue * float(rng.uniform(0.95, 1.05)), 2),
-                round(expense * float(rng.uniform(0.95, 1.05)), 2),
-            )
-        )  # fmt: skip
-        surveys = int(rng.integers(50, 200))
-        samples = int(rng.integers(20, 80))
-        feedback.append(
-            (
-                month,
-                dept,
-                surveys,
-                int(surveys * rng.uniform(0.85, 0.99)),
-                int(rng.integers(0, 4)),
-                int(rng.integers(0, 10)),
-                samples,
-                round(float(rng.uniform(10, 40)), 1),
-            )
-        )
-        slots = int(op * 0.8)
-        booked = int(slots * rng.uniform(0.6, 1.0))
-        appointments.append((month, dept, slots, booked, int(booked * rng.uniform(0.85, 0.97))))
-    rows["finance"] = 0
-    for year, finance in by_year.items():
-        rows["finance"] += _write_xlsx(
-            folder / f"经济运行台账{year}.xlsx", "经济", finance_header, finance
-        )
-    rows["patient_feedback"] = _write_xlsx(
-        folder / "患者满意度.xlsx",
-        "反馈",
-        [
-            "月份",
-            "科室",
-            "调查人数",
-            "满意人数",
-            "投诉件数",
-            "表扬件数",
-            "候诊测量人次",
-            "平均候诊时间",
-        ],
-        feedback,
-    )
-    rows["appointments"] = _write_xlsx(
-        folder / "预约挂号.xlsx",
-        "预约",
-        ["月份", "科室", "号源数", "预约人次", "到诊人次"],
-        appointments,
-    )
-    return rows

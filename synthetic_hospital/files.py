@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from ledgers import clock
+from synthetic_hospital.spelling import headers
 from synthetic_hospital.timeline import SAVED_DAYS_AFTER_MONTH, month_start
 
 
@@ -32,6 +33,15 @@ def save_xlsx(path: Path, sheets: Iterable[Sheet]) -> Path:
             worksheet.append(row)
     workbook.save(path)
     return path
+
+
+def save_ledger_sheet(
+    path: Path, sheet: str, kind: str, columns: Sequence[str], rows: Iterable[Sequence], **spelled
+) -> Path:
+    """A workbook of one sheet: the contract's headers for `columns` (spelled as `headers` is
+    told: lang, alias, unit), then the rows."""
+    header = headers(kind, columns, **spelled)
+    return save_xlsx(path, [Sheet(sheet, [header, *(list(row) for row in rows)])])
 
 
 def save_csv(path: Path, rows: Iterable[list], encoding: str = "utf-8") -> Path:

@@ -14,7 +14,7 @@ from ledgers.specs import ledger
 from synthetic_hospital.departments import BY_CODE, DEPARTMENTS, KIND_ZH
 from synthetic_hospital.desk import ACTION_COLUMNS, STATUS_ZH, TARGETS
 from synthetic_hospital.equipment import DEVICES
-from synthetic_hospital.files import Sheet, by_year, save_csv, save_xlsx
+from synthetic_hospital.files import Sheet, by_year, save_csv, save_ledger_sheet, save_xlsx
 from synthetic_hospital.insurance import DRG_NAMES
 from synthetic_hospital.patients import CHANNEL_ZH, COMPLAINT_CATEGORY_ZH
 from synthetic_hospital.spelling import (
@@ -37,9 +37,7 @@ def write_departments(out: Path) -> Path:
         [d.code, d.name_zh, d.name_en, KIND_ZH[d.kind], d.assistant, d.beds_authorised]
         for d in DEPARTMENTS
     ]
-    return save_xlsx(
-        out / "科室字典.xlsx", [Sheet("科室", [headers("departments", columns), *rows])]
-    )
+    return save_ledger_sheet(out / "科室字典.xlsx", "科室", "departments", columns, rows)
 
 
 STAFFING_COLUMNS = [c.name for c in ledger("staffing").columns]
@@ -161,8 +159,8 @@ def write_commentary(out: Path, commentary: pd.DataFrame) -> Path:
         "dept": DEPT_SPELLINGS["zh"],
         "factor": {"internal": "内部", "external": "外部", "": None}.get,
     }
-    rows = [headers("commentary", columns), *records(commentary, columns, spell)]
-    return save_xlsx(out / "分析说明.xlsx", [Sheet("分析说明", rows)])
+    rows = records(commentary, columns, spell)
+    return save_ledger_sheet(out / "分析说明.xlsx", "分析说明", "commentary", columns, rows)
 
 
 def write_drg_weights(out: Path, weights: pd.DataFrame) -> Path:
@@ -177,8 +175,7 @@ def write_drg_weights(out: Path, weights: pd.DataFrame) -> Path:
 
 def write_targets(out: Path) -> Path:
     columns = [c.name for c in ledger("targets").columns]
-    rows = [headers("targets", columns, lang="en"), *[list(t) for t in TARGETS]]
-    return save_xlsx(out / "目标.xlsx", [Sheet("targets", rows)])
+    return save_ledger_sheet(out / "目标.xlsx", "targets", "targets", columns, TARGETS, lang="en")
 
 
 def write_training(out: Path, training: pd.DataFrame) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,13 +67,22 @@ def records(frame: pd.DataFrame, columns: Sequence[str], spell: dict | None = No
     return rows
 
 
-def headers(kind: str, columns: Sequence[str], *, lang: str = "zh", alias: int = 0, unit=None):
-    """Header labels from the contract: an English name or the n-th Chinese alias, plus a unit."""
+def headers(
+    kind: str,
+    columns: Sequence[str],
+    *,
+    lang: str = "zh",
+    alias: int | Mapping[str, int] = 0,
+    unit=None,
+) -> list[str]:
+    """Header labels from the contract: an English name or the n-th Chinese alias (one n for
+    every column, or n by column name and the first alias for the others), plus a unit."""
     spec = ledger(kind)
     labels = []
     for name in columns:
         aliases = spec.by_name[name].zh
-        label = name if lang == "en" else aliases[min(alias, len(aliases) - 1)]
+        n = alias if isinstance(alias, int) else alias.get(name, 0)
+        label = name if lang == "en" else aliases[min(n, len(aliases) - 1)]
         labels.append(label + (unit(name) if unit else ""))
     return labels
 

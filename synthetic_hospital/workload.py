@@ -12,26 +12,60 @@ from synthetic_hospital.timeline import WARM_UP_DAYS, Calendar, random_stream
 from synthetic_hospital.wards import WARDS, Ward, open_beds
 
 
-def _day_counts(dates: pd.Series, days: np.ndarray) -> np.ndarray:
-    index = (dates.dropna().to_numpy("datetime64[D]") - days[0]).astype(np.int64)
-    return np.bincount(index[(index >= 0) & (index < len(days))], minlength=len(days))
+def ward_flow(
+    ward: np.ndarray,
+    admit: np.ndarray,
+    discharge: np.ndarray,
+    surgery: np.ndarray,
+    *,
+    wards: int,
+    days: int,
+) -> dict[str, np.ndarray]:
+    """Admissions, discharges, operations and the midnight census per ward and day (arrays of
+    wards × days) counted from each episode's ward and day numbers, so that the ward flow identity
+    (census = the day before's + admissions − discharges) holds exactly. A day number outside
+    0 … days − 1 is not counted: a discharge after the last day, or no operation (below 0)."""
+
+    def per_day(day: np.ndarray) -> np.ndarray:
+        inside = (day >= 0) & (day < days)
+        cells = ward[inside] * days + day[inside]
+        return np.bincount(cells, minlength=wards * days).reshape(wards, days)
+
+    admissions, discharges = per_day(admit), per_day(discharge)
+    return {
+        "admissions": admissions,
+        "discharges": discharges,
+        "census": np.cumsum(admissions - discharges, axis=1),
+        "surgeries": per_day(surgery),
+    }
+
+
+def _day_numbers(dates: pd.Series, first: np.datetime64) -> np.ndarray:
+    """Days since `first`; a blank date is -1, which ward_flow does not count."""
+    values = dates.to_numpy("datetime64[D]")
+    return np.where(np.isnat(values), -1, (values - first).astype(np.int64))
 
 
 def _ward_day_counts(ward: Ward, episodes: pd.DataFrame, calendar: Calendar) -> dict:
     """Daily admissions, discharges, census and operations, counted from the episodes."""
     days = calendar.simulated_days
-    admissions = _day_counts(episodes["admit_date"], days)
-    discharges = _day_counts(episodes["discharge_date"], days)
-    census = np.cumsum(admissions) - np.cumsum(discharges)
+    flow = ward_flow(
+        np.zeros(len(episodes), dtype=np.int64),
+        _day_numbers(episodes["admit_date"], days[0]),
+        _day_numbers(episodes["discharge_date"], days[0]),
+        _day_numbers(episodes["surgery_date"], days[0]),
+        wards=1,
+        days=len(days),
+    )
     shown = slice(WARM_UP_DAYS, None)
     return {
-        "admissions": admissions[shown],
-        "discharges": discharges[shown],
+        "admissions": flow["admissions"][0, shown],
+        "discharges": flow["discharges"][0, shown],
         "transfers_in": np.zeros(len(calendar.days), dtype=int),
         "transfers_out": np.zeros(len(calendar.days), dtype=int),
         "open_beds": open_beds(ward, calendar.days),
-        "census": census[shown],
-        "surgeries": _day_counts(episodes["surgery_date"], days)[shown],
+        "census": flow["census"][0, shown],
+        "surgeries": flow["surgeries"][0, shown],
     }
 
 
