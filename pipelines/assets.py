@@ -12,8 +12,9 @@ from expectations.findings import write_data_quality_csv
 from expectations.suites import validate_ledger
 from ledgers.export import write_changes_csv, write_rejected_csv
 from ledgers.loader import load_inbox
-from metrics.compute import compute_months, months_with_data
-from metrics.effects import write_actions_csv
+from ledgers.specs import ledgers
+from metrics.compute import LINE_TABLE, MEASURE_TABLES, compute_months, months_with_data
+from metrics.effects import EFFECTS_TABLE, write_actions_csv
 from metrics.export import write_metrics_csv
 from pipelines import roots
 from pipelines.home import HomeUnusable, check_home, scrub_after_removal
@@ -113,7 +114,13 @@ TRANSIENT_ERRORS = (
 )
 MAX_RETRIES = 3
 
-# Kinds whose GX suite runs as a blocking check on the ledger asset.
+# The ops' names, and the keys of the assets the rest of the code refers to (the months sensor, the
+# jobs, the data-quality checks): the load's bookkeeping, the indicator values, metrics.csv.
+LOAD = "ledger_tables"
+INDICATORS = "indicators"
+EXPORTS = "metrics_csv"
+
+# Kinds whose GX suite runs as a blocking check on the ledger's table.
 CHECKED_LEDGERS = ("departments", "workload", "discharges")
 
 
@@ -123,14 +130,36 @@ def build_assets(settings: Settings) -> tuple[list, list]:
     quarterly, yearly, weekly = report_partitions(settings)
     single_run = dg.BackfillPolicy.single_run()
 
-    @dg.asset(group_name="ledgers", pool=settings.pool, kinds={"duckdb", "excel"})
+    # The load is one op (one transaction over the inbox) that materialises the warehouse's
+    # tables: its bookkeeping (`ledger_tables`: file states, lineage, rejected rows) and one asset
+    # per ledger table, so the UI shows which table feeds what and each check sits on its table.
+    @dg.multi_asset(
+        name=LOAD,
+        specs=[
+            dg.AssetSpec(
+                LOAD,
+                group_name="ledgers",
+                kinds={"duckdb", "excel"},
+                description="The ledger inbox read: file states and hashes, rejected rows and "
+                "corrections. Only new, changed and deleted files are touched; after a file was "
+                "removed, the warehouse file is rewritten so that its rows leave no bytes behind.",
+            ),
+            *(
+                dg.AssetSpec(
+                    spec.table,
+                    group_name="ledgers",
+                    kinds={"duckdb"},
+                    description=f"{spec.zh} / {spec.en}: the accepted rows, one per key, with "
+                    "lineage (file, sheet, row).",
+                )
+                for spec in ledgers().values()
+            ),
+        ],
+        pool=settings.pool,
+    )
     def ledger_tables(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, deptops: DeptopsConfig
-    ) -> dg.MaterializeResult:
-        """The ledger inbox loaded into raw_<kind> tables (one row per ledger row, with lineage),
-        rejected rows kept in rejected_rows. Only new, changed and deleted files are touched.
-        After a file was removed, the warehouse file is rewritten so that its rows leave no
-        bytes behind (pipelines.home)."""
+    ):
         settings = deptops.settings()
         try:
             check_home(settings.home)
@@ -162,7 +191,8 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             duckdb.connection_config,
             context.log.warning,
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
+            asset_key=LOAD,
             metadata={
                 "files_seen": report.files_seen,
                 "files_read": report.files_loaded,
@@ -176,12 +206,16 @@ def build_assets(settings: Settings) -> tuple[list, list]:
                 "months_touched": ", ".join(touched) or "none",
                 # how far the changed-months sensor refreshes the reports that compare with them
                 "last_month": held[-1] if held else "none",
-            }
+            },
         )
+        with duckdb.get_connection() as con:
+            for spec in ledgers().values():
+                (rows,) = con.execute(f"select count(*) from {spec.table}").fetchone()  # noqa: S608 -- a spec's table
+                yield dg.MaterializeResult(asset_key=spec.table, metadata={"rows": rows})
 
     def ledger_check(kind: str):
         @dg.asset_check(
-            asset=ledger_tables,
+            asset=ledgers()[kind].table,
             name=f"{kind}_expectations",
             blocking=True,
             description=f"Great Expectations suite for the {kind} ledger, generated from its spec.",
@@ -206,37 +240,104 @@ def build_assets(settings: Settings) -> tuple[list, list]:
 
         return check
 
-    @dg.asset(
-        group_name="metrics",
+    # The indicators are one op (one transaction) that materialises the measure tables, the
+    # finance lines, the indicator values and the measures' effects.
+    ledger_keys = [spec.table for spec in ledgers().values()]
+    measure_specs = [
+        dg.AssetSpec(
+            table,
+            group_name="metrics",
+            kinds={"duckdb", "sql"},
+            deps=ledger_keys,
+            description=f"Additive measures per department and {grain} (metrics/sql/{query}.sql).",
+        )
+        for table, (query, grain) in MEASURE_TABLES.items()
+    ]
+    measure_keys = list(MEASURE_TABLES)
+
+    @dg.multi_asset(
+        name=INDICATORS,
+        specs=[
+            *measure_specs,
+            dg.AssetSpec(
+                LINE_TABLE,
+                group_name="metrics",
+                kinds={"duckdb", "sql"},
+                deps=ledger_keys,
+                description="Every finance line's amount per period and department group "
+                "(metrics/sql/finance_lines.sql): the revenue and expense structure.",
+            ),
+            dg.AssetSpec(
+                INDICATORS,
+                group_name="metrics",
+                kinds={"duckdb", "sql"},
+                # and the ledgers read beside the measures (groups, targets, budgets, DRG weights)
+                deps=[*measure_keys, *ledger_keys],
+                description="Every indicator of the catalogue for the partition's months and the "
+                "quarters, years and ISO weeks that contain them (metric_values: one row per "
+                "grain, period, department group and indicator; metric_windows: the 同比 windows).",
+            ),
+            dg.AssetSpec(
+                EFFECTS_TABLE,
+                group_name="metrics",
+                kinds={"duckdb", "sql"},
+                deps=[*measure_keys, ledgers()["actions"].table],
+                description="Each improvement measure's effect (metrics/sql/effects.sql).",
+            ),
+        ],
         partitions_def=monthly,
         backfill_policy=single_run,
-        deps=[ledger_tables],
         pool=settings.pool,
-        kinds={"duckdb", "sql"},
     )
-    def indicators(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource
-    ) -> dg.MaterializeResult:
-        """Measures per department and month, and every indicator of the catalogue for the
-        partition's months and the quarters, years and ISO weeks that contain them
-        (metric_values: one row per grain, period, department group and indicator)."""
+    def indicators(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
         months = context.partition_keys
         context.log.info(f"computing indicators for {len(months)} months: {months[0]}…{months[-1]}")
         with duckdb.get_connection() as con:
             written = compute_months(con, months)
-        return dg.MaterializeResult(metadata={"months": len(months), "values": written})
+        for key in (*measure_keys, LINE_TABLE, EFFECTS_TABLE):
+            yield dg.MaterializeResult(asset_key=key, metadata={"months": len(months)})
+        yield dg.MaterializeResult(
+            asset_key=INDICATORS, metadata={"months": len(months), "values": written}
+        )
 
-    @dg.asset(
-        group_name="reports",
-        deps=[indicators, ledger_tables],
+    def export(key: str, deps: list[str], doc: str) -> dg.AssetSpec:
+        return dg.AssetSpec(key, group_name="reports", kinds={"csv"}, deps=deps, description=doc)
+
+    # The CSV exports: one op, a file each.
+    @dg.multi_asset(
+        name=EXPORTS,
+        specs=[
+            export(
+                EXPORTS,
+                [INDICATORS],
+                "HOME/reports/metrics.csv: every indicator, grain, period and department.",
+            ),
+            export(
+                "rejected_rows_csv",
+                [LOAD],
+                "HOME/reports/rejected_rows.csv: every ledger row not loaded, and why.",
+            ),
+            export(
+                "changes_csv",
+                [LOAD],
+                "HOME/reports/changes.csv: every corrected cell, old -> new, and rows added or "
+                "removed per file, department and month.",
+            ),
+            export(
+                "data_quality_csv",
+                [LOAD, INDICATORS],
+                "HOME/reports/data_quality.csv: every data-quality finding of the checks on the "
+                "ledger tables and the indicators.",
+            ),
+            export(
+                "actions_csv",
+                [EFFECTS_TABLE],
+                "HOME/reports/actions.csv: every improvement measure with its effect.",
+            ),
+        ],
         pool=settings.pool,
-        kinds={"csv"},
     )
-    def metrics_csv(duckdb: DuckDBResource, deptops: DeptopsConfig) -> dg.MaterializeResult:
-        """HOME/reports/metrics.csv (every indicator, grain, period and department),
-        rejected_rows.csv (every ledger row not loaded, and why), changes.csv (every corrected
-        cell, old -> new), data_quality.csv (every data-quality finding) and actions.csv (every
-        improvement measure with its effect)."""
+    def metrics_csv(duckdb: DuckDBResource, deptops: DeptopsConfig):
         settings = deptops.settings()
         reports = settings.reports
         with duckdb.get_connection() as con:
@@ -246,16 +347,17 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             findings = write_data_quality_csv(con, reports / "data_quality.csv", settings.lang)
             # the improvement measures with their effect (METRICS.md, 实施效果)
             measures = write_actions_csv(con, reports / "actions.csv")
-        return dg.MaterializeResult(
-            metadata={
-                "metrics_rows": rows,
-                "rejected_rows": rejected,
-                "corrections": corrections,
-                "findings": findings,
-                "measures": measures,
-                "path": dg.MetadataValue.path(str(reports / "metrics.csv")),
-            }
-        )
+        for key, count, file in (
+            (EXPORTS, rows, "metrics.csv"),
+            ("rejected_rows_csv", rejected, "rejected_rows.csv"),
+            ("changes_csv", corrections, "changes.csv"),
+            ("data_quality_csv", findings, "data_quality.csv"),
+            ("actions_csv", measures, "actions.csv"),
+        ):
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={"rows": count, "path": dg.MetadataValue.path(str(reports / file))},
+            )
 
     def report_asset(name: str, partitions, grain: str, to_period, kinds: set[str], doc: str):
         @dg.asset(
@@ -263,7 +365,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             group_name="reports",
             partitions_def=partitions,
             backfill_policy=single_run,
-            deps=[indicators],
+            deps=[INDICATORS],
             pool=settings.pool,
             kinds=kinds,
             description=doc,
@@ -317,7 +419,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         metrics_csv,
     ]
     checks = [ledger_check(kind) for kind in CHECKED_LEDGERS]
-    checks += build_quality_checks(ledger_tables, indicators, monthly, settings.pool)
+    checks += build_quality_checks(monthly, settings.pool)
     return assets, checks
 
 

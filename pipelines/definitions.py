@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import roots
-from pipelines.assets import DeptopsConfig, WarehouseResource, build_assets
+from pipelines.assets import EXPORTS, LOAD, DeptopsConfig, WarehouseResource, build_assets
 from pipelines.automation import build_inbox_sensor, build_months_sensor, build_schedule
 from pipelines.backup import build_backup_schedule
 from pipelines.settings import Settings
@@ -22,8 +22,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     roots.register(settings.home, settings.inbox)
     # One writer per warehouse: a tag that run-queue limits can key on (docs/production.md).
     tags = {"deptops/warehouse": str(settings.warehouse)}
-    by_name = {a.key.to_user_string(): a for a in assets}
-    ledger_tables = dg.AssetSelection.assets(by_name["ledger_tables"])
+    # a multi-asset by its op's name (the load, the indicators and the exports have several keys)
+    by_name = {a.node_def.name: a for a in assets}
+    ledger_tables = dg.AssetSelection.assets(by_name[LOAD])
     load_job = dg.define_asset_job(
         LOAD_JOB,
         selection=ledger_tables,
@@ -33,7 +34,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     monthly_job = dg.define_asset_job(
         MONTHLY_JOB,
         selection=dg.AssetSelection.groups("ledgers", "metrics")
-        | dg.AssetSelection.assets(by_name["monthly_reports"], by_name["metrics_csv"]),
+        | dg.AssetSelection.assets(by_name["monthly_reports"], by_name[EXPORTS]),
         tags=tags,
         description="Load the inbox, then indicators and reports of the selected months.",
     )
@@ -42,7 +43,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     indicators_job = dg.define_asset_job(
         INDICATORS_JOB,
         selection=dg.AssetSelection.groups("metrics")
-        | dg.AssetSelection.assets(by_name["monthly_reports"], by_name["metrics_csv"]),
+        | dg.AssetSelection.assets(by_name["monthly_reports"], by_name[EXPORTS]),
         tags=tags,
         description="Indicators and reports of the selected months (after a load).",
     )
@@ -73,7 +74,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=schedules,
         sensors=[
             build_inbox_sensor(settings.inbox, load_job),
-            build_months_sensor(by_name["ledger_tables"].key, indicators_job),
+            build_months_sensor(dg.AssetKey(LOAD), indicators_job),
         ],
         resources={
             "duckdb": WarehouseResource(

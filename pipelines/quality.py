@@ -1,5 +1,7 @@
 """The data-quality checks of expectations/ as Dagster asset checks on the assets they guard:
-ledger checks on `ledger_tables`, anomaly checks on `indicators`. A failed check is shown with its
+a ledger check that reads one ledger on that ledger's table (the ward-flow identity on
+raw_workload), one that reads several on the load (`ledger_tables`), anomaly checks on
+`indicators`. A failed check is shown with its
 severity; an error on a department's ledger blocks only that department-month's publication
 (the publication_blocks table the reports read), so these checks do not stop the whole run."""
 
@@ -8,14 +10,27 @@ from collections import defaultdict
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from expectations.checks import catalogue
+from expectations.checks import Check, catalogue
 from expectations.findings import run_anomaly_checks, run_ledger_checks, unchecked_months
+from ledgers.specs import ledgers
+
+LOAD = dg.AssetKey("ledger_tables")
+INDICATORS = dg.AssetKey("indicators")
 
 SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN}
 
 
-def check_results(asset_key: dg.AssetKey, guards: str, found: list) -> list[dg.AssetCheckResult]:
-    """One result per check of the catalogue that guards this asset."""
+def guarded(check: Check) -> dg.AssetKey:
+    """The asset a check sits on: the table of the one ledger it reads, else what it guards."""
+    if check.guards == "indicators":
+        return INDICATORS
+    if len(check.ledgers) == 1 and check.ledgers[0] != "*":
+        return dg.AssetKey(ledgers()[check.ledgers[0]].table)
+    return LOAD
+
+
+def check_results(guards: str, found: list) -> list[dg.AssetCheckResult]:
+    """One result per check of the catalogue that guards this stage."""
     by_check = defaultdict(list)
     for finding in found:
         by_check[finding.check].append(finding)
@@ -28,7 +43,7 @@ def check_results(asset_key: dg.AssetKey, guards: str, found: list) -> list[dg.A
         hits = [f for f in found_here if not f.is_note]
         results.append(
             dg.AssetCheckResult(
-                asset_key=asset_key,
+                asset_key=guarded(check),
                 check_name=check.id,
                 passed=not hits,
                 severity=SEVERITY[check.severity],
@@ -44,9 +59,9 @@ def check_results(asset_key: dg.AssetKey, guards: str, found: list) -> list[dg.A
     return results
 
 
-def specs_for(asset_key: dg.AssetKey, guards: str) -> list[dg.AssetCheckSpec]:
+def specs_for(guards: str) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(check.id, asset=asset_key, description=f"{check.zh} / {check.en}")
+        dg.AssetCheckSpec(check.id, asset=guarded(check), description=f"{check.zh} / {check.en}")
         for check in catalogue().values()
         if check.guards == guards
     ]
@@ -63,16 +78,16 @@ def run_months(context, partitions: dg.PartitionsDefinition) -> list[str]:
     return [key] if key else []
 
 
-def build_quality_checks(ledger_tables, indicators, monthly, pool: str) -> list:
+def build_quality_checks(monthly, pool: str) -> list:
     @dg.multi_asset_check(
-        specs=specs_for(ledger_tables.key, "ledger"),
+        specs=specs_for("ledger"),
         name="ledger_data_quality",
         pool=pool,
         description="Suites per month, reconciliations, completeness and timeliness of the "
         "months the last load touched.",
     )
     def ledger_data_quality(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
-        event = context.instance.get_latest_materialization_event(ledger_tables.key)
+        event = context.instance.get_latest_materialization_event(LOAD)
         touched = event.asset_materialization.metadata.get("months_touched") if event else None
         months = [m for m in (touched.value if touched else "").split(", ") if m and m != "none"]
         with duckdb.get_connection() as con:
@@ -80,10 +95,10 @@ def build_quality_checks(ledger_tables, indicators, monthly, pool: str) -> list:
             months = sorted({*months, *unchecked_months(con)})
             context.log.info(f"data-quality checks for {len(months)} months")
             found = run_ledger_checks(con, months) if months else []
-        yield from check_results(ledger_tables.key, "ledger", found)
+        yield from check_results("ledger", found)
 
     @dg.multi_asset_check(
-        specs=specs_for(indicators.key, "indicators"),
+        specs=specs_for("indicators"),
         name="indicator_anomalies",
         pool=pool,
         description="Each indicator against the department's own history and last year.",
@@ -92,6 +107,6 @@ def build_quality_checks(ledger_tables, indicators, monthly, pool: str) -> list:
         months = run_months(context, monthly)
         with duckdb.get_connection() as con:
             found = run_anomaly_checks(con, months) if months else []
-        yield from check_results(indicators.key, "indicators", found)
+        yield from check_results("indicators", found)
 
     return [ledger_data_quality, indicator_anomalies]

@@ -411,3 +411,41 @@ def test_a_run_reads_with_the_settings_limits(settings, instance):
     assert (settings.inbox / "业务量.csv").stat().st_size > 100
     state, message = status["业务量.csv"]
     assert state != "loaded" and "more than the 100 bytes" in message, status
+
+
+def test_the_asset_graph_is_the_warehouses_lineage_and_checks_sit_on_what_they_guard(
+    settings, instance
+):
+    from ledgers.specs import ledgers
+
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    tables = {spec.table for spec in ledgers().values()}
+    assert tables <= keys and "raw_workload" in tables
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey("dept_day_measures")).parent_keys}
+    assert "raw_workload" in parents
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey("indicators")).parent_keys}
+    assert {"dept_day_measures", "dept_month_measures", "raw_targets"} <= parents
+    checks = {key.name: key.asset_key.to_user_string() for key in graph.asset_check_keys}
+    assert checks["ward_flow_identity"] == "raw_workload"  # reads the workload ledger only
+    assert checks["workload_expectations"] == "raw_workload"
+    assert checks["discharges_vs_episodes"] == "ledger_tables"  # reads two ledgers
+    assert checks["anomaly_yoy"] == "indicators"
+
+    result = defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance)
+    assert result.success
+    rows = {
+        e.asset_key.to_user_string(): e.materialization.metadata["rows"].value
+        for e in result.get_asset_materialization_events()
+        if "rows" in e.materialization.metadata
+    }
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        (workload,) = con.execute("select count(*) from raw_workload").fetchone()
+    # the small inbox: one ward, 2 days in each of January and February 2025
+    assert rows["raw_workload"] == workload == 4
+    assert rows["raw_discharges"] == 0
+    evaluations = {
+        e.check_name: e.asset_key.to_user_string() for e in result.get_asset_check_evaluations()
+    }
+    assert evaluations["ward_flow_identity"] == "raw_workload"
