@@ -28,18 +28,22 @@ import csv
 import io
 import itertools
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ledgers import clock, limits, rules
+from ledgers import clock, limits, reader_child, rules, workbook_csv
 from ledgers.reader import (
+    FileError,
     HeaderMatch,
     SheetRead,
     _is_totals,
+    check_file,
     check_parquet_rows,
+    check_workbook,
     parse_row,
     recognise,
     refuse_identifier_value,
@@ -51,6 +55,10 @@ from ledgers.values import CellError, as_text, is_blank, parse_cell
 
 # Smaller CSV files are read cell by cell: below this size the general path is as fast.
 BULK_MIN_BYTES = 1 << 20
+# A workbook's bytes are compressed (a tenth or less of its text): from 256 KiB (ten thousand
+# rows or more) the child's CSV and DuckDB beat handing the grid over and parsing it by cell.
+BULK_MIN_WORKBOOK_BYTES = 256 << 10
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 HEAD_BYTES = 1 << 16
 # Every character Python's str.strip() removes: a cell of only these is blank.
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -78,12 +86,80 @@ _counter = itertools.count()
 
 @dataclass
 class BulkPlan:
-    """A file the set-based path can read: its kind and header, recognised by the general rules."""
+    """A file the set-based path can read: its kind and header, recognised by the general rules.
+    A workbook's sheet is read from the CSV its rows were streamed to (`ledgers.workbook_csv`):
+    `sheet` names it, `first_row` is the workbook row of the CSV's first data row and `rows` the
+    number of data rows written."""
 
     path: Path
     name: str
     match: HeaderMatch
     headers: list[str]
+    sheet: str = ""
+    first_row: int = 2
+    rows: int | None = None
+
+
+def read_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES
+) -> list[SheetRead] | None:
+    """The file's sheets read set-based, or None when the general path should read it."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _read_workbook(con, path, name, min_bytes)
+    planned = plan(path, name, min_bytes)
+    sheet = read(con, planned) if planned else None
+    return [sheet] if sheet else None
+
+
+def _read_workbook(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, min_bytes: int | None
+) -> list[SheetRead] | None:
+    """A big workbook: its sheets streamed to CSV files by the reader's child, then each read as
+    a big CSV is; the sheets in the workbook's order, skipped ones with the general path's reason.
+    A patient identifier refuses the file (FileError), naming the first sheet holding one."""
+    if min_bytes is None or path.stat().st_size < min(min_bytes, BULK_MIN_WORKBOOK_BYTES):
+        return None
+    check_file(path)
+    check_workbook(path)
+    bounds = limits.current()
+    with tempfile.TemporaryDirectory(prefix="sheets-", dir=path.parent) as folder:
+        try:
+            if bounds.isolate_workbooks:
+                streamed = reader_child.stream_apart(path, name, Path(folder), bounds)
+            else:
+                streamed = workbook_csv.stream_workbook(path, name, Path(folder))
+        except reader_child.ReaderStopped as stopped:
+            raise FileError(reader_child.stopped_message(str(stopped))) from None
+        except workbook_csv.NotPlain:
+            return None
+        sheets: list[SheetRead] = []
+        try:
+            for part in streamed:
+                if part.skipped is not None:
+                    sheets.append(SheetRead(name, part.sheet, skipped=part.skipped))
+                    continue
+                refuse_identifiers(part.match, part.sheet)
+                headers = [part.match.header_text[c.name] for c, _ in part.match.columns.values()]
+                planned = BulkPlan(
+                    Path(part.csv),
+                    name,
+                    part.match,
+                    [*headers, "(other cells)"],
+                    part.sheet,
+                    part.first_row,
+                    part.rows,
+                )
+                sheet = read(con, planned)
+                if sheet is None:
+                    for done in sheets:
+                        drop(con, done)
+                    return None
+                sheets.append(sheet)
+        except BaseException:
+            for done in sheets:
+                drop(con, done)
+            raise
+    return sheets
 
 
 def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkPlan | None:
@@ -136,7 +212,9 @@ def read(con: duckdb.DuckDBPyConnection, bulk: BulkPlan) -> SheetRead | None:
     except duckdb.Error:
         con.execute(f"drop table if exists {raw}")
         return None
-    sheet = SheetRead(bulk.name, "", bulk.match.kind, 1, extra_columns=bulk.match.extra)
+    sheet = SheetRead(
+        bulk.name, bulk.sheet, bulk.match.kind, bulk.first_row - 1, extra_columns=bulk.match.extra
+    )
     sheet.match = bulk.match
     sheet.temp_tables.append(raw)  # the loader drops them when the load is over
     try:
@@ -159,6 +237,10 @@ def drop(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> None:
 def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
     """raw: c0 … cN, every cell as text, in the file's order (row number = rowid + 2)."""
     width = len(bulk.headers)
+    if bulk.rows is not None:  # a workbook's sheet, as the child wrote it
+        _read_csv_cells(con, bulk.path, raw, width)
+        (rows,) = con.execute(f"select count(*) from {raw}").fetchone()  # noqa: S608
+        return rows == bulk.rows
     if bulk.path.suffix.lower() == ".parquet":
         cells = ", ".join(
             f'cast("{h}" as varchar) as c{i}'
@@ -175,20 +257,24 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
     lines = data.rstrip(b"\r\n").count(b"\n") + 1
     if lines > limits.current().max_rows:
         return False  # the general path counts the records (not lines) and refuses the file
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    con.execute(
-        f"""create temp table {raw} as
-            select * from read_csv(?, header = false, skip = 1,
-                all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-                comment = '', columns = {columns}, null_padding = true, encoding = 'utf-8')""",  # noqa: S608
-        [str(bulk.path)],
-    )
+    _read_csv_cells(con, bulk.path, raw, width)
     longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
     (rows, cell) = con.execute(
         f"select count(*), coalesce(max(greatest({longest})), 0) from {raw}"  # noqa: S608
     ).fetchone()
     # A cell beyond the limit: the general path refuses the file, naming its line.
     return lines == rows + 1 and cell <= limits.current().max_cell_chars
+
+
+def _read_csv_cells(con: duckdb.DuckDBPyConnection, path: Path, raw: str, width: int) -> None:
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    con.execute(
+        f"""create temp table {raw} as
+            select * from read_csv(?, header = false, skip = 1,
+                all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                comment = '', columns = {columns}, null_padding = true, encoding = 'utf-8')""",  # noqa: S608
+        [str(path)],
+    )
 
 
 def _column_sql(
@@ -221,7 +307,7 @@ def _parse(
         c.name: (f"c{index[c.name]}" if c.name in index else "null::varchar") for c in spec.columns
     }
     markers = [c for c in (spec.dept, spec.period) if c and c in index]
-    _refuse_identifier_values(con, raw, match, index)
+    _refuse_identifier_values(con, raw, bulk, index)
 
     # Cells the SQL does not convert, parsed by the Python rules once per distinct spelling.
     maps: dict[str, str] = {}
@@ -258,7 +344,7 @@ def _parse(
     )
     selected = ", ".join(f'{cell[c.name]} as "{c.name}"' for c in spec.columns)
     classified = f"""
-        select {raw}.rowid + 2 as rn, {selected}, ({blank_cells}) as is_blank_row,
+        select {raw}.rowid + {bulk.first_row} as rn, {selected}, ({blank_cells}) as is_blank_row,
                ({totals}) as is_totals
         from {raw} {joins}"""  # noqa: S608 -- identifiers from the specs and our own names
     has_dept = spec.dept is not None and spec.dept in index
@@ -288,7 +374,7 @@ def _parse(
         source = cells = rows
     else:
         source = f"(select * from ({classified}) where not is_blank_row and not is_totals)"  # noqa: S608
-        cells = f"(select {raw}.rowid + 2 as rn, {selected} from {raw})"  # noqa: S608
+        cells = f"(select {raw}.rowid + {bulk.first_row} as rn, {selected} from {raw})"  # noqa: S608
     sheet.cells = cells
 
     # Parse: canonical cells by cast, the others from their spelling's map, which also holds
@@ -340,21 +426,22 @@ def _parse(
 
 
 def _refuse_identifier_values(
-    con: duckdb.DuckDBPyConnection, raw: str, match: HeaderMatch, index: dict[str, int]
+    con: duckdb.DuckDBPyConnection, raw: str, bulk: BulkPlan, index: dict[str, int]
 ) -> None:
     """The general path's identifier-value rule (reader.looks_like_identifier) in SQL: the
     same whole-cell patterns, which RE2 reads as Python does."""
     pattern = "|".join(f"(?:{p})" for p in reading_rules().identifier_values)
+    match = bulk.match
     for column, _ in match.columns.values():
         if column.type != "text":
             continue
         (row,) = con.execute(
-            f"""select min(rowid) + 2 from {raw}
+            f"""select min(rowid) + {bulk.first_row} from {raw}
                 where regexp_full_match(trim(c{index[column.name]}), ?)""",  # noqa: S608
             [pattern],
         ).fetchone()
         if row is not None:
-            refuse_identifier_value("", match.header_text[column.name], row)
+            refuse_identifier_value(bulk.sheet, match.header_text[column.name], row)
 
 
 def _blank(cell: str) -> str:
@@ -468,9 +555,11 @@ def _reject(
         raw_row = dict(zip(names, row, strict=True))
         record, problems = parse_row(match, raw_row, seen)
         if problems:
-            sheet.rejected.append(row_rejection(bulk.name, "", rn, match, raw_row, problems))
+            sheet.rejected.append(
+                row_rejection(bulk.name, bulk.sheet, rn, match, raw_row, problems)
+            )
         else:  # the SQL was stricter than the rules: the general path's record stands
-            record.update(source_file=bulk.name, source_sheet="", source_row=rn)
+            record.update(source_file=bulk.name, source_sheet=bulk.sheet, source_row=rn)
             sheet.records.append(record)
     con.execute(f"delete from {rejected} where odd")  # noqa: S608
     con.execute(f"alter table {rejected} drop column odd")  # noqa: S608

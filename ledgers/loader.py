@@ -194,9 +194,8 @@ def _hash(path: Path, limits: ReadLimits) -> str:
 def _read_one(
     con: duckdb.DuckDBPyConnection, copy: Path, name: str, bulk_min_bytes: int | None
 ) -> list[SheetRead]:
-    planned = bulk.plan(copy, name, bulk_min_bytes)
-    sheet = bulk.read(con, planned) if planned else None
-    return [sheet] if sheet else read_file(copy, name)
+    sheets = bulk.read_file(con, copy, name, bulk_min_bytes)
+    return sheets if sheets is not None else read_file(copy, name)
 
 
 def _load_inbox(

@@ -42,7 +42,7 @@ class _Child:
             env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (ROOT, PYTHONPATH)))},
         )
 
-    def ask(self, path: Path, bounds: ReadLimits) -> tuple[str, object]:
+    def ask(self, request: tuple, bounds: ReadLimits) -> tuple[str, object]:
         seconds = bounds.max_workbook_seconds
         answer: list[tuple[str, object]] = []
 
@@ -54,7 +54,7 @@ class _Child:
 
         listener = threading.Thread(target=listen, daemon=True)
         try:
-            pickle.dump((str(path.resolve()), bounds), self.process.stdin)
+            pickle.dump((request, bounds), self.process.stdin)
             self.process.stdin.flush()
         except OSError:
             raise ReaderStopped("crashed") from None
@@ -100,6 +100,16 @@ _lock = threading.Lock()
 
 def read_apart(path: Path, bounds: ReadLimits) -> list[tuple[str, list[list[object]]]]:
     """`reader.read_workbook(path)` in the child; its FileError is raised here as it was there."""
+    return _ask(("grids", str(path.resolve())), bounds)
+
+
+def stream_apart(path: Path, name: str, folder: Path, bounds: ReadLimits) -> list:
+    """`workbook_csv.stream_workbook(path, name, folder)` in the child: the sheets written as
+    CSV files in `folder`; its NotPlain and FileError are raised here as they were there."""
+    return _ask(("stream", str(path.resolve()), name, str(folder)), bounds)
+
+
+def _ask(request: tuple, bounds: ReadLimits) -> object:
     global _child
     with _lock:
         if _child is None or _child.memory != bounds.max_reader_bytes:
@@ -107,7 +117,7 @@ def read_apart(path: Path, bounds: ReadLimits) -> list[tuple[str, list[list[obje
                 _child.stop()
             _child = _Child(bounds.max_reader_bytes)
         try:
-            status, value = _child.ask(path, bounds)
+            status, value = _child.ask(request, bounds)
         except ReaderStopped:
             _child = None
             raise
@@ -117,23 +127,29 @@ def read_apart(path: Path, bounds: ReadLimits) -> list[tuple[str, list[list[obje
 
 
 def serve(memory: int) -> None:
-    """The child's loop: (path, limits) in, ("ok", grids) or ("error", exception) out. Its
+    """The child's loop: (request, limits) in, ("ok", answer) or ("error", exception) out. Its
     address space is capped at `memory` bytes before anything is imported: an allocation beyond
     it fails (a MemoryError here, an abort in the native reader), and the parent says so."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from ledgers.reader import FileError, read_workbook
+    from ledgers.workbook_csv import stream_workbook
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            path, bounds = pickle.load(source)
+            request, bounds = pickle.load(source)
         except EOFError:
             return
         try:
             with using(bounds):
-                answer: tuple[str, object] = ("ok", read_workbook(Path(path)))
+                if request[0] == "stream":
+                    _, path, name, folder = request
+                    done = stream_workbook(Path(path), name, Path(folder))
+                else:
+                    done = read_workbook(Path(request[1]))
+                answer: tuple[str, object] = ("ok", done)
         except MemoryError:
             answer = ("error", FileError(stopped_message(memory_message(memory))))
         except Exception as error:  # noqa: BLE001 -- handed to the parent, which decides

@@ -13,7 +13,7 @@ import pytest
 from ledgers import bulk
 from ledgers.loader import load_inbox
 from ledgers.specs import LINEAGE_COLUMNS, ledgers
-from tests.ledger_files import write_csv
+from tests.ledger_files import write_csv, write_xlsx
 
 DEPARTMENTS = [
     ["科室编码", "科室名称", "英文名称", "科室类型"],
@@ -294,3 +294,152 @@ def test_rows_before_a_department_started_are_rejected_on_both_paths(tmp_path):
         (2, "dept", "department GSUR starts on 2026-10-02 (科室字典); this row is dated 2026-10-01")
     ]
     assert general[1] == [("CARD", 1), ("GSUR", 2)]
+
+
+# --- big workbooks: streamed by the reader's child into CSV, then the same SQL ----------------
+
+D = dt.datetime
+WORKBOOK_DISCHARGES = [
+    ["心内科 2026年10月 出院病人明细"],  # a title: the header is in row 3
+    [],
+    [*DISCHARGES[0], "审核人"],  # 审核人 is no column of the ledger
+    # real Excel dates, one with its time of day; amounts as numbers; a date written as text
+    ["E1", "CARD", D(2026, 10, 1), D(2026, 10, 5, 14, 30), None, None, "治愈", "否", 1234.56, 100, 50.5, "职工", "x"],
+    ["E2", "心内科", "2026/10/2", D(2026, 10, 9), D(2026, 10, 3), "三级", "好转", True, "1,234", 0, None],
+    ["E3", None, D(2026, 10, 3), "2026-10-04", None, None, "improved", "N", 99.999],  # merged dept
+    ["E4", "Cardiology", 20261004, 46299, None, None, "died"],  # a compact date, an Excel day number
+    ["E5", "CARD", D(2026, 10, 9), D(2026, 10, 5)],  # discharged before admission
+    ["E7", "CARD", D(2026, 10, 1), D(2026, 10, 5), None, 5, None, None, 100, 150],  # grade, drug > total
+    ["E8", "CARD", "2026-13-01", D(2026, 10, 5), None, None, "cured", "maybe", -5],
+    ["E9", "神经内科", D(2026, 10, 1), D(2026, 10, 5)],  # unknown department
+    [None, "CARD", D(2026, 10, 1), D(2026, 10, 5)],  # episode id required
+    [None, None, None, None, None, None, None, None, None, None, None, None, None, "王"],  # not blank
+    [],  # a blank row: the next blank department stays blank
+    ["E10", None, D(2026, 10, 1), D(2026, 10, 2)],
+    [None, "合计", None, None, None, None, None, None, 3333],  # a totals row
+    ["E11", " GSUR ", " 2026-10-01 ", D(2026, 10, 31), D(2026, 10, 1), "4级", "其他", "Y", "８８", "1e1", None, "医保"],
+    ["E12", "GSUR", D(2026, 10, 1), D(2026, 11, 1), None, None, None, None, "12.5%"],
+]  # fmt: skip
+
+WORKBOOK_WORKLOAD = [
+    WORKLOAD[0],
+    [D(2026, 10, 1), "CARD", 120, 8, 5, 4, 40, 36],
+    [D(2026, 10, 2), None, "1,300", "９", 5, 4, 40, 37],  # merged department cell
+    [D(2026, 10, 3), "CARD", "85%", 8, 5, 4, 40, 37],
+    [D(2026, 10, 4), "CARD", 2.5, 8, 5, 4, 40, 37],  # not a whole count
+    ["2026.10.06", "心内科", 7, None, None, None, 40, 37],
+    [46302, "普外科", 7, 1, 1, 1, 30, 20],  # an Excel day number as a plain number
+    ["小计", None, 1500],
+    [D(2026, 10, 1), "CARD", 1, 1, 1, 1, 40, 36],  # the same key twice in one file
+    ["2026-02-30", "GSUR", 3, 0, 0, 0, 30, 20],
+    [D(2099, 10, 1), "CARD", 3, 0, 0, 0, 40, 36],  # a mistyped year: in the future
+]
+
+WORKBOOK = {"出院明细": WORKBOOK_DISCHARGES, "业务量": WORKBOOK_WORKLOAD, "说明": [["填表说明"]]}
+
+
+def load_workbook(tmp_path, name: str, sheets: dict, bulk_min_bytes, file="台账_2026-10.xlsx"):
+    inbox = tmp_path / name / "inbox"
+    write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+    write_xlsx(inbox / file, sheets)
+    con = duckdb.connect(str(tmp_path / name / "warehouse.duckdb"))
+    return con, load_inbox(con, inbox, bulk_min_bytes=bulk_min_bytes)
+
+
+def test_big_workbook_set_based_and_general_paths_agree(tmp_path, set_based_reads):
+    general, general_report = load_workbook(tmp_path, "general", WORKBOOK, None)
+    assert set_based_reads == []
+    fast, fast_report = load_workbook(tmp_path, "fast", WORKBOOK, 0)
+    # both ledger sheets of the workbook were read set-based (the third is no ledger)
+    assert set_based_reads.count("台账_2026-10.xlsx") == 2
+    expected, found = snapshot(general), snapshot(fast)
+    assert found == expected
+    assert fast_report.touched_months == general_report.touched_months
+    assert fast_report.rejected_by_reason == general_report.rejected_by_reason
+    assert fast_report.problems == general_report.problems
+    # not vacuous: what the general path found, by sheet and workbook row
+    rejected = {(r[1], r[2]): r[4] for r in expected["rejected_rows"]}
+    assert rejected[("出院明细", 8)] == "出院日期"  # E5, header in row 3: data from row 4
+    # the row holding only 审核人 is not blank: its required cells are missing
+    assert rejected[("出院明细", 13)] == "病例编号, 入院日期, 出院日期"
+    assert rejected[("出院明细", 10)] == "入院日期, 并发症, 总费用(元)"  # 2026-13-01, maybe, -5
+    assert rejected[("出院明细", 15)] == "出院科室"  # E10 after the blank row: no department
+    assert ("出院明细", 16) not in rejected  # the totals row
+    assert rejected[("业务量", 5)] == "门诊人次"  # 2.5 visits
+    assert rejected[("业务量", 11)] == "日期"  # 2099
+    stored = {
+        r[0]: r[1:]
+        for r in general.execute(
+            "select episode_id, dept, admit_date, discharge_date, source_row from raw_discharges "
+            "where source_sheet = '出院明细'"
+        ).fetchall()
+    }
+    # E3's merged department repeats CARD; E4's dates: 20261004, and day number 46299
+    assert stored["E3"] == ("CARD", dt.date(2026, 10, 3), dt.date(2026, 10, 4), 6)
+    assert stored["E4"][1:] == (dt.date(2026, 10, 4), dt.date(2026, 10, 4), 7)
+    assert stored["E1"][2] == dt.date(2026, 10, 5)  # 14:30 on the day
+    assert general.execute(
+        "select source_row from raw_workload where date = date '2026-10-07'"
+    ).fetchall() == [(7,)]  # 46302 is 2026-10-07, in workbook row 7
+    sheets = {r[1]: r for r in expected["ledger_sheets"]}
+    assert sheets["出院明细"][3] == 3 and sheets["业务量"][3] == 1  # header rows
+    assert sheets["出院明细"][8] == 1 and sheets["业务量"][8] == 1  # one totals row each
+    assert sheets["说明"][4] == "skipped"  # no ledger: with its reason, on both paths
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [D(2026, 10, 5), dt.time(8, 30), "=B2"],
+    ids=["date-in-a-count-column", "time-of-day", "formula-without-value"],
+)
+def test_workbook_cells_without_a_text_spelling_go_the_general_path(
+    tmp_path, set_based_reads, cell
+):
+    """A cell whose text would parse otherwise than the cell (a date in a count column reads
+    "found the date …") leaves the workbook to the general path: the same rows either way."""
+    rows = [list(r) for r in WORKBOOK_WORKLOAD]
+    rows[3][2 if not isinstance(cell, dt.time) else 0] = cell
+    sheets = {"业务量": rows}
+    general, _ = load_workbook(tmp_path, "general", sheets, None)
+    fast, _ = load_workbook(tmp_path, "fast", sheets, 0)
+    assert set_based_reads == ["科室字典.csv"]  # the workbook went the general path
+    assert snapshot(fast) == snapshot(general)
+    reason = general.execute('select reason from rejected_rows where "row" = 4').fetchone()[0]
+    assert (
+        reason.startswith("门诊人次: expected a number, found the date")
+        or "time" in reason
+        or ("formula" in reason)
+    )
+
+
+@pytest.mark.parametrize("kind", ["int", "number", "amount", "date", "month", "bool", "text"])
+def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
+    """workbook_csv.spelling: for every value python-calamine hands over, the text either parses
+    exactly as the cell does (same value, or the same reason word for word) or is refused."""
+    from ledgers.values import CellError, parse_cell
+    from ledgers.workbook_csv import NotPlain, spelling
+
+    column = next(
+        c for spec in ledgers().values() for c in spec.columns if c.type == kind and not c.enum
+    )
+    values = [
+        1.5, 5.0, -3.0, 0.0, 1e20, 46000.0, 20261001.0, 20261399.0, 30000101.0, 202610.0, 123.0,
+        True, False, D(2026, 10, 1), D(2026, 10, 1, 8, 30, 0, 5), dt.date(1900, 1, 1),
+        dt.date(1900, 3, 1), dt.time(8, 30), dt.timedelta(days=1), float("inf"), "2026-10-01",
+    ]  # fmt: skip
+
+    def outcome(value):
+        try:
+            return parse_cell(column, value)
+        except CellError as error:
+            return str(error)
+
+    spelled = 0
+    for value in values:
+        try:
+            text = spelling(column, value, 1.0)
+        except NotPlain:
+            continue
+        spelled += 1
+        assert outcome(text) == outcome(value), (value, text)
+    assert spelled >= 5  # most values have a spelling

@@ -1,0 +1,259 @@
+"""A big workbook's sheets streamed into UTF-8 CSV files, for the set-based path (`ledgers.bulk`).
+
+Handed over as Python objects, the grid of a workbook of 830,000 rows cost 1.9 GiB and 12
+minutes of cell-by-cell parsing. Here, in the reader's child process, each sheet is read row by
+row (python-calamine's `iter_rows`), its header found by the general path's own `recognise` on
+its first rows, and the rows below the header are written as a CSV of the recognised columns
+only, plus one column saying whether the row holds anything elsewhere (a row is blank only when
+all of its cells are). DuckDB then reads that CSV as it reads a big export.
+
+A cell is written as text only where the text parses exactly as the cell does (same value, or
+same rejection reason word for word) and shows the same in a rejection: strings as they are,
+numbers in number columns, real dates in date columns, and whatever else `spelling` proves equal
+by parsing both. A cell that has no such spelling (a date in a count column, a formula without a
+saved value, TRUE in a yes/no column) makes the workbook `NotPlain`: the general path reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import math
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from ledgers import limits
+from ledgers.limits import LimitExceeded, check_rows
+from ledgers.specs import Column, reading_rules
+from ledgers.values import FIRST_SERIAL_DATE, CellError, as_text, is_blank, parse_cell, visible
+
+
+class NotPlain(Exception):
+    """The workbook holds a cell the CSV cannot carry unchanged: the general path reads it."""
+
+
+@dataclass
+class StreamedSheet:
+    """One sheet as the child wrote it: its header match (indices into the CSV's columns) and
+    where its rows went. `skipped` is the general path's reason when no ledger fits."""
+
+    sheet: str
+    match: object = None  # reader.HeaderMatch
+    csv: str | None = None
+    rows: int = 0  # data rows written (every row below the header, blank ones included)
+    first_row: int = 0  # the workbook row of the CSV's first data row
+    skipped: str | None = None
+
+
+def stream_workbook(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
+    """Every sheet of the workbook at `path` (named `name` in the inbox) recognised, and the
+    recognised ones written to CSV files in `folder`. Raises NotPlain, or FileError as
+    `reader.read_workbook` would."""
+    from ledgers.reader import FileError, workbook_error
+
+    try:
+        return _stream(path, name, folder)
+    except (NotPlain, FileError):
+        raise
+    except LimitExceeded as error:
+        raise FileError(str(error)) from None
+    except OSError as error:  # writing the CSV (a full disk): the general path may still read it
+        raise NotPlain(f"the sheet could not be written as CSV ({error})") from None
+    except Exception as error:  # noqa: BLE001 -- calamine's own types, worded as the general path
+        raise workbook_error(error) from None
+
+
+def _stream(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
+    from ledgers.reader import recognise, uncalculated_formulas
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    formulas = uncalculated_formulas(path)
+    streamed = []
+    for number, raw_name in enumerate(workbook.sheet_names):
+        sheet = workbook.get_sheet_by_name(raw_name)
+        # the row count `read_workbook` checks: its grid's, from row 1 to the last used row
+        check_rows(
+            sheet.end[0] + 1 if sheet.end else 0, f"sheet {visible(raw_name)}", limits.current()
+        )
+        rows = _rows(sheet, formulas.get(raw_name, {}))
+        head = list(itertools.islice(rows, reading_rules().header_search_rows))
+        match = recognise(name, head)
+        if isinstance(match, str):
+            streamed.append(StreamedSheet(visible(raw_name), skipped=match))
+            continue
+        target = folder / f"sheet_{number}.csv"
+        written = _write_csv(target, match, head[match.row + 1 :], rows)
+        streamed.append(
+            StreamedSheet(visible(raw_name), _csv_match(match), str(target), written, match.row + 2)
+        )
+    return streamed
+
+
+def _rows(sheet, formulas: dict[tuple[int, int], str]) -> Iterator[list[object]]:
+    """The sheet's rows from row 1 as `to_python(skip_empty_area=False)` gives them, with each
+    uncalculated formula in its cell as `reader.read_grids` places it."""
+    rows = sheet.iter_rows()
+    if sheet.start and sheet.start[1]:
+        # iter_rows starts at row 1 but at the used area's first column: pad to column A.
+        left = [""] * sheet.start[1]
+        rows = ([*left, *row] for row in rows)
+    if not formulas:
+        yield from rows
+        return
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), formula in formulas.items():
+        by_row.setdefault(row, []).append((column, formula))
+    index = -1
+    for index, cells in enumerate(rows):
+        yield _with_formulas(cells, by_row.get(index, []))
+    for later in range(index + 1, max(by_row) + 1):  # formulas below the last row with a value
+        yield _with_formulas([], by_row.get(later, []))
+
+
+def _with_formulas(cells: list, formulas: list[tuple[int, str]]) -> list:
+    for column, formula in formulas:
+        cells = cells + [None] * (column + 1 - len(cells))
+        cells[column] = formula
+    return cells
+
+
+def _csv_match(match):
+    """The match with its columns numbered as the CSV holds them (recognised columns in order)."""
+    from ledgers.reader import HeaderMatch
+
+    columns = {i: spec for i, spec in enumerate(match.columns.values())}
+    return HeaderMatch(
+        match.kind,
+        match.row,
+        columns,
+        match.header_text,
+        match.extra,
+        match.identifiers,
+        match.missing,
+    )
+
+
+def _write_csv(target: Path, match, head: list[list], rows: Iterator[list]) -> int:
+    """Write the data rows (from `head`, then `rows`) as CSV; the number of rows written."""
+    indices = list(match.columns)
+    spellers = [_speller(column, factor) for column, factor in match.columns.values()]
+    reach = max(indices) + 1
+    others: dict[int, Callable[[list], tuple]] = {}  # row length -> its other cells
+    written = 0
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow([f"c{i}" for i in range(len(indices) + 1)])
+        for cells in itertools.chain(head, rows):
+            if len(cells) < reach:
+                cells = [*cells, *[""] * (reach - len(cells))]
+            line = [
+                v if v.__class__ is str else spell(v)
+                for v, spell in zip(_pick(cells, indices), spellers, strict=True)
+            ]
+            # The row's other cells only decide whether it is blank.
+            if len(cells) not in others:
+                others[len(cells)] = _getter([i for i in range(len(cells)) if i not in indices])
+            rest = others[len(cells)](cells)
+            elsewhere = rest.count("") < len(rest) and any(not is_blank(c) for c in rest)
+            line.append("x" if elsewhere else "")
+            out.writerow(line)
+            written += 1
+    return written
+
+
+def _pick(cells: list, indices: list[int]) -> list:
+    return [cells[i] for i in indices]
+
+
+def _getter(indices: list[int]) -> Callable[[list], tuple]:
+    """A function giving a row's cells at `indices`, as a tuple (at C speed)."""
+    if not indices:
+        return lambda _: ()
+    if len(indices) == 1:
+        return lambda cells: (cells[indices[0]],)
+    return operator.itemgetter(*indices)
+
+
+_DAYS = (dt.date, dt.datetime)
+
+
+def _speller(column: Column, factor: float) -> Callable[[object], str]:
+    """`spelling` for one column's cells that are not plain strings, days remembered (a column
+    of real dates holds a few thousand distinct ones)."""
+    days: dict[object, str] = {}
+
+    def spell(value: object) -> str:
+        if value.__class__ in _DAYS:
+            known = days.get(value)
+            if known is None:
+                known = days[value] = spelling(column, value, factor)
+            return known
+        return spelling(column, value, factor)
+
+    return spell
+
+
+# (column, type, value) -> whether the text spelling parses as the cell does; bounded.
+_PROVEN: dict[tuple, bool] = {}
+_PROVEN_MAX = 50_000
+
+
+def spelling(column: Column, value: object, factor: float) -> str:
+    """The text of a cell that the general path's parser reads exactly as it reads the cell."""
+    if isinstance(value, str):
+        if hasattr(value, "ref"):  # reader.UncalculatedFormula
+            raise NotPlain("a formula without a saved value")
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = as_text(value)
+    if _plainly_equal(column, value):
+        return text
+    key = (column.name, factor, type(value), value)
+    proven = _PROVEN.get(key)
+    if proven is None:
+        proven = _outcome(column, value, factor) == _outcome(column, text, factor)
+        if len(_PROVEN) < _PROVEN_MAX:
+            _PROVEN[key] = proven
+    if not proven:
+        raise NotPlain(f"a {type(value).__name__} cell in the {column.type} column {column.name}")
+    return text
+
+
+def _plainly_equal(column: Column, value: object) -> bool:
+    """Cases where `as_text(value)` parses as `value` by construction (values.parse_cell):
+    - text and enumerations read `as_text` of the cell, which `as_text` leaves as it is;
+    - a finite number in a number column: `str` of a float (or of a whole one's int) reads back
+      as the same float;
+    - a real date from 1900-03-01 in a date column, and any real date in a month column: its ISO
+      text (with its time of day) names the same day;
+    - a whole number in a date column that is an Excel day number of five digits or a compact
+      date (20261001), or in a month column a compact month (202610): read from the same text."""
+    if column.enum is not None or column.type == "text":
+        return True
+    if isinstance(value, bool):
+        return False
+    number = isinstance(value, int | float)
+    if column.type in ("int", "number", "amount"):
+        return number and math.isfinite(value)
+    if column.type in ("date", "month") and isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return column.type == "month" or day >= FIRST_SERIAL_DATE
+    if number and math.isfinite(value) and float(value).is_integer():
+        if column.type == "date":
+            return 10_000 <= value <= 99_999 or 19000101 <= value <= 29991231
+        if column.type == "month":
+            return 190001 <= value <= 299912
+    return False
+
+
+def _outcome(column: Column, value: object, factor: float) -> tuple[bool, object]:
+    try:
+        return True, parse_cell(column, value, factor)
+    except CellError as error:
+        return False, str(error)
