@@ -186,25 +186,26 @@ def _speller(column: Column, factor: float) -> Callable[[object], str]:
     """`spelling` for one column's cells that are not plain strings, days remembered (a column
     of real dates holds a few thousand distinct ones)."""
     days: dict[object, str] = {}
+    proven: dict = {}
 
     def spell(value: object) -> str:
         if value.__class__ in _DAYS:
             known = days.get(value)
             if known is None:
-                known = days[value] = spelling(column, value, factor)
+                known = days[value] = spelling(column, value, factor, proven)
             return known
-        return spelling(column, value, factor)
+        return spelling(column, value, factor, proven)
 
     return spell
 
 
-# (column, type, value) -> whether the text spelling parses as the cell does; bounded.
-_PROVEN: dict[tuple, bool] = {}
+# Outcomes remembered per column (`spelling`'s `proven`), enough for its distinct odd cells.
 _PROVEN_MAX = 50_000
 
 
-def spelling(column: Column, value: object, factor: float) -> str:
-    """The text of a cell that the general path's parser reads exactly as it reads the cell."""
+def spelling(column: Column, value: object, factor: float, proven: dict | None = None) -> str:
+    """The text of a cell that the general path's parser reads exactly as it reads the cell.
+    `proven`, kept by the caller for one column, remembers which cells' texts were proven."""
     if isinstance(value, str):
         if hasattr(value, "ref"):  # reader.UncalculatedFormula
             raise NotPlain("a formula without a saved value")
@@ -214,13 +215,14 @@ def spelling(column: Column, value: object, factor: float) -> str:
     text = as_text(value)
     if _plainly_equal(column, value):
         return text
-    key = (column.name, factor, type(value), value)
-    proven = _PROVEN.get(key)
-    if proven is None:
-        proven = _outcome(column, value, factor) == _outcome(column, text, factor)
-        if len(_PROVEN) < _PROVEN_MAX:
-            _PROVEN[key] = proven
-    if not proven:
+    proven = {} if proven is None else proven
+    key = (type(value), value)  # 1.0 == True: the type keeps them apart
+    same = proven.get(key)
+    if same is None:
+        same = _outcome(column, value, factor) == _outcome(column, text, factor)
+        if len(proven) < _PROVEN_MAX:
+            proven[key] = same
+    if not same:
         raise NotPlain(f"a {type(value).__name__} cell in the {column.type} column {column.name}")
     return text
 
