@@ -303,8 +303,9 @@ WORKBOOK_DISCHARGES = [
     ["心内科 2026年10月 出院病人明细"],  # a title: the header is in row 3
     [],
     [*DISCHARGES[0], "审核人"],  # 审核人 is no column of the ledger
-    # real Excel dates, one with its time of day; amounts as numbers; a date written as text
-    ["E1", "CARD", D(2026, 10, 1), D(2026, 10, 5, 14, 30), None, None, "治愈", "否", 1234.56, 100, 50.5, "职工", "x"],
+    # real Excel dates, one with its time of day; amounts as numbers; a date written as text;
+    # a formula without a saved value outside the ledger's columns (it only makes the row not blank)
+    ["E1", "CARD", D(2026, 10, 1), D(2026, 10, 5, 14, 30), None, None, "治愈", "否", 1234.56, 100, 50.5, "职工", "x", "=A4"],
     ["E2", "心内科", "2026/10/2", D(2026, 10, 9), D(2026, 10, 3), "三级", "好转", True, "1,234", 0, None],
     ["E3", None, D(2026, 10, 3), "2026-10-04", None, None, "improved", "N", 99.999],  # merged dept
     ["E4", "Cardiology", 20261004, 46299, None, None, "died"],  # a compact date, an Excel day number
@@ -335,7 +336,11 @@ WORKBOOK_WORKLOAD = [
     [D(2099, 10, 1), "CARD", 3, 0, 0, 0, 40, 36],  # a mistyped year: in the future
 ]
 
-WORKBOOK = {"出院明细": WORKBOOK_DISCHARGES, "业务量": WORKBOOK_WORKLOAD, "说明": [["填表说明"]]}
+WORKBOOK = {
+    "出院明细": WORKBOOK_DISCHARGES,
+    "业务量": [[None, None, *row] for row in WORKBOOK_WORKLOAD],  # the table starts in column C
+    "说明": [["填表说明"]],
+}
 
 
 def load_workbook(tmp_path, name: str, sheets: dict, bulk_min_bytes, file="台账_2026-10.xlsx"):
@@ -443,3 +448,37 @@ def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
         spelled += 1
         assert outcome(text) == outcome(value), (value, text)
     assert spelled >= 5  # most values have a spelling
+
+
+@pytest.mark.parametrize("case", ["identifier", "rows", "identifier-column"])
+def test_a_refused_workbook_is_refused_alike_on_both_paths(tmp_path, monkeypatch, case):
+    """An identifier in a text cell of the second sheet, a sheet beyond the row limit, an
+    identifier column: the file is refused with the general path's message, word for word."""
+    from ledgers import loader
+    from ledgers.limits import ReadLimits
+
+    sheets = {k: [list(r) for r in v] for k, v in WORKBOOK.items()}
+    if case == "identifier":
+        sheets["业务量"][6][3] = "13800138000"  # a mobile number as the department, row 7
+    elif case == "identifier-column":
+        sheets["业务量"][0].append("身份证号")
+    bounds = ReadLimits(max_rows=12) if case == "rows" else ReadLimits()
+    problems = []
+    for name, min_bytes in (("general", None), ("fast", 0)):
+        if name == "fast":  # the set-based path refuses it itself, not the general path
+            monkeypatch.setattr(loader, "read_file", lambda *_: pytest.fail("read cell by cell"))
+        inbox = tmp_path / name
+        write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+        write_xlsx(inbox / "台账.xlsx", sheets)
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        report = load_inbox(con, inbox, bulk_min_bytes=min_bytes, limits=bounds)
+        problems.append(report.problems)
+        assert con.execute("select count(*) from raw_discharges").fetchone() == (0,)
+    assert problems[0] == problems[1]
+    ((file, status, message),) = problems[0]
+    assert (file, status) == ("台账.xlsx", "refused")
+    assert {
+        "identifier": "sheet 业务量, column 科室, row 7 holds a value that looks like",
+        "rows": "sheet 出院明细 has 18 rows, more than the 12 rows allowed",
+        "identifier-column": "sheet 业务量 holds direct patient identifiers (身份证号)",
+    }[case] in message
