@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger_files import FILE_TIME, days, write_csv, write_departments, write_one_ward
+from ledgers.specs import ledger
+from tests.ledger_files import (
+    FILE_TIME,
+    computed_warehouse,
+    days,
+    write_csv,
+    write_departments,
+    write_one_ward,
+)
 
 
 @pytest.fixture
@@ -37,3 +45,80 @@ def two_ward_inbox(tmp_path_factory) -> Path:
     for path in folder.iterdir():
         os.utime(path, (FILE_TIME, FILE_TIME))
     return folder
+
+
+# A radiology department (no beds) and a medical ward, 2025-01 … 2026-10, every figure constant
+# within a month so that a month's sum is days × the day's figure (the hand arithmetic of
+# tests/test_medtech_report.py and tests/test_chart_rules.py):
+# - RAD 放射科 (医技): 10 outpatient visits and no emergency visit a day; exams a day 100 in 2025,
+#   120 in 2026-01 … 09, 130 in 2026-10; revenue per exam (门诊检查收入 only) 180 元 in 2025,
+#   200 in 2026-01 … 09, 210 in 2026-10. Devices CT1 (large) and DR1: CT1 38 uses a day before
+#   2026-10 and 40 in it; hours used CT1 + DR1 260 + 180 in 2025, 280 + 200 in 2026-01 … 09,
+#   300 + 200 in 2026-10, 400 h available each, no downtime.
+# - WARD 内科 (内科系统): 20 outpatient and 2 emergency visits, 1 admission and 1 discharge a day,
+#   10 open beds, census 8; revenue 50,000 (门诊药品) + 300,000 (住院服务) a month.
+MEDTECH_MONTHS = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)][:22]
+
+
+def medtech_exams_a_day(month: str) -> int:
+    return 100 if month < "2026-01" else 130 if month == "2026-10" else 120
+
+
+def medtech_revenue_per_exam(month: str) -> int:
+    return 180 if month < "2026-01" else 210 if month == "2026-10" else 200
+
+
+def write_medtech_inbox(folder: Path) -> Path:
+    write_csv(
+        folder / "科室字典.csv",
+        [
+            ["科室编码", "科室名称", "科室类型", "编制床位"],
+            ["RAD", "放射科", "医技", ""],
+            ["WARD", "内科", "内科系统", 10],
+        ],
+    )
+    workload = [["日期", "科室", "门诊人次", "急诊人次", "入院人数", "出院人数", "实际开放床位", "期末在院人数", "检查人次"]]  # fmt: skip
+    # every finance column written (0 where not said), as the finance office's sheet has them
+    finance_columns = [column.zh[0] for column in ledger("finance").columns]
+    finance = [finance_columns]
+    usage = [["资产编号", "月份", "使用人次", "使用时长", "可用时长", "故障停机时长"]]
+    for month in MEDTECH_MONTHS:
+        first = dt.date.fromisoformat(f"{month}-01")
+        month_days = days(
+            first, (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        )
+        exams = medtech_exams_a_day(month)
+        for day in month_days:
+            workload.append([day.isoformat(), "RAD", 10, 0, "", "", "", "", exams])
+            workload.append([day.isoformat(), "WARD", 20, 2, 1, 1, 10, 8, 5])
+        lines = {"门诊检查收入": exams * len(month_days) * medtech_revenue_per_exam(month)}
+        finance.append([month, "RAD", *(lines.get(c, 0) for c in finance_columns[2:])])
+        lines = {"门诊药品收入": 50_000, "住院医疗服务收入": 300_000}
+        finance.append([month, "WARD", *(lines.get(c, 0) for c in finance_columns[2:])])
+        ct_hours = 260 if month < "2026-01" else 300 if month == "2026-10" else 280
+        dr_hours = 180 if month < "2026-01" else 200
+        ct_uses = (40 if month == "2026-10" else 38) * len(month_days)
+        usage.append(["CT1", month, ct_uses, ct_hours, 400, 0])
+        usage.append(["DR1", month, 3_000, dr_hours, 400, 0])
+    write_csv(folder / "业务量.csv", workload)
+    write_csv(folder / "经济运行.csv", finance)
+    write_csv(
+        folder / "设备台账.csv",
+        [
+            ["资产编号", "科室", "设备名称", "大型设备", "购置日期"],
+            ["CT1", "RAD", "CT", "是", "2020-01-01"],
+            ["DR1", "RAD", "DR", "否", "2020-01-01"],
+        ],
+    )
+    write_csv(folder / "设备使用.csv", usage)
+    for path in folder.iterdir():
+        os.utime(path, (FILE_TIME, FILE_TIME))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def medtech_warehouse(tmp_path_factory) -> Path:
+    """write_medtech_inbox loaded and every month computed: the DuckDB file (open it read-only)."""
+    root = tmp_path_factory.mktemp("medtech")
+    computed_warehouse(root, write_medtech_inbox).close()
+    return root / "w.duckdb"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 
@@ -9,7 +11,7 @@ from ledgers.loader import load_inbox
 from ledgers.specs import ledgers
 from metrics.compute import compute_months, months_with_data
 from pipelines.cli import main
-from tests.ledger_files import write_csv, write_departments
+from tests.ledger_files import days, write_csv, write_departments, write_one_ward
 
 
 def test_demo_and_templates_commands(tmp_path, capsys):
@@ -24,11 +26,14 @@ def test_demo_and_templates_commands(tmp_path, capsys):
     )
 
 
-def test_standalone_copies_open_offline(tmp_path, capsys, october_ward):
+def test_standalone_copies_open_offline(tmp_path, capsys):
     home = tmp_path / "home"
     home.mkdir()
+    # September and October: 30 and 31 discharges, a trend to chart (one month is one point,
+    # which draws no chart)
+    inbox = write_one_ward(tmp_path / "inbox", days(dt.date(2026, 9, 1), dt.date(2026, 10, 31)))
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        load_inbox(con, october_ward)
+        load_inbox(con, inbox)
         compute_months(con, months_with_data(con))
     assert main(["standalone", "--period", "2026-10", "--home", str(home), "--no-pdf"]) == 0
     assert "2 self-contained reports" in capsys.readouterr().out

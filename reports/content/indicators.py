@@ -9,6 +9,7 @@ brief or dashboard built on these rows can show them.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from metrics import catalogue
@@ -20,6 +21,9 @@ from reports.formatting import NumberKind, is_missing, number_kind
 
 # A chart panel per indicator: more than four per family would be too small to read on A4.
 CHART_INDICATORS_PER_FAMILY = 4
+# The grains whose trend charts draw the same periods a year earlier as a second line (同比 at a
+# glance); a year's previous point already is last year.
+LAST_YEAR_GRAINS = ("month", "quarter")
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,19 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class Trend:
-    """An indicator's values over the trend window, None where it is not available."""
+    """An indicator's values over the trend window, None where it is not available, and those
+    of the same periods a year earlier (None: the grain draws no such line)."""
 
     row: IndicatorRow
     values: list[float | None]
+    last_year: list[float | None] | None = None
+
+
+def varies(values: list[float | None]) -> bool:
+    """Whether a series is worth a chart: two values at least, not all equal (a line of zeros or
+    of one constant says nothing the table does not)."""
+    known = [v for v in values if v is not None]
+    return len(known) >= 2 and not all(math.isclose(v, known[0], abs_tol=1e-12) for v in known)
 
 
 @dataclass
@@ -124,8 +137,11 @@ def family_sections(data: PeriodData, dept: str) -> list[FamilySection]:
             row = indicator_row(data, dept, indicator)
             rows.append(row)
             values = [published_value(data, dept, indicator.id, p) for p in data.trend]
-            if any(v is not None for v in values):
-                trends.append(Trend(row, values))
+            if varies(values):
+                last_year = None
+                if data.grain in LAST_YEAR_GRAINS:
+                    last_year = [published_yoy(data, dept, indicator.id, p) for p in data.trend]
+                trends.append(Trend(row, values, last_year))
         # Indicators with a band first: their status is what a reader looks for.
         trends.sort(key=lambda trend: not trend.row.has_band)
         sections.append(FamilySection(family, rows, trends[:CHART_INDICATORS_PER_FAMILY]))
@@ -185,6 +201,20 @@ def published_value(data: PeriodData, dept: str, metric: str, period: str) -> fl
     if privacy.suppressed(data, dept, metric, period):
         return None
     return report.value
+
+
+def published_yoy(data: PeriodData, dept: str, metric: str, period: str) -> float | None:
+    """The value of the same period a year earlier (metric_report's yoy_value of `period`), None
+    when missing, withheld or suppressed there."""
+    report = data.value(dept, metric, period)
+    if report is None or report.yoy_value is None or not report.yoy_period:
+        return None
+    base = report.yoy_period
+    if data.publication.withheld(dept, periods.months(data.grain, base), metric):
+        return None
+    if privacy.base_hidden(data, dept, metric, base):
+        return None
+    return report.yoy_value
 
 
 def key_indicators(sections: list[FamilySection]) -> list[IndicatorRow]:

@@ -17,7 +17,7 @@ import plotly.io as pio
 
 from metrics.catalogue import Indicator
 from reports import labels
-from reports.content.indicators import FamilySection, Trend
+from reports.content.indicators import FamilySection, Trend, varies
 from reports.formatting import (
     PLOTLY_TICK_FORMATS,
     WAN,
@@ -50,6 +50,8 @@ class Panel:
     # A second, dashed line (the same months a year earlier) and the two lines' names
     last_year: list[float | None] | None = None
     names: tuple[str, str] | None = None
+    # A count's axis starts at zero: 300 visits drawn from 280 up would look like a collapse.
+    zero_based: bool = False
 
 
 def panel_title(indicator: Indicator, lang: str) -> str:
@@ -59,19 +61,37 @@ def panel_title(indicator: Indicator, lang: str) -> str:
 
 
 def trend_panel(trend: Trend, lang: str) -> Panel:
+    """An indicator's panel: this window's line and, where the grain draws it, the same periods
+    a year earlier as a dashed second line."""
     row = trend.row
+    names = None
+    if trend.last_year is not None:
+        names = (labels.text("trend_this", lang), labels.text("trend_last_year", lang))
     if row.kind is NumberKind.AMOUNT:
         # drawn in 万元, as the page reads it: the axis and the labels count 万元, 2 decimals
         return Panel(
             panel_title(row.indicator, lang),
-            [None if v is None else v / WAN for v in trend.values],
+            _wan(trend.values),
             NumberKind.DECIMAL,
             None if row.band_low is None else row.band_low / WAN,
             None if row.band_high is None else row.band_high / WAN,
+            last_year=None if trend.last_year is None else _wan(trend.last_year),
+            names=names,
         )
     return Panel(
-        panel_title(row.indicator, lang), trend.values, row.kind, row.band_low, row.band_high
+        panel_title(row.indicator, lang),
+        trend.values,
+        row.kind,
+        row.band_low,
+        row.band_high,
+        last_year=trend.last_year,
+        names=names,
+        zero_based=row.kind is NumberKind.COUNT,
     )
+
+
+def _wan(values: list[float | None]) -> list[float | None]:
+    return [None if v is None else v / WAN for v in values]
 
 
 def family_figure(section: FamilySection, periods: list[str], lang: str) -> dict | None:
@@ -124,7 +144,9 @@ def trend_figure(
 ) -> dict | None:
     """Panels in a grid of `columns`, every period on each x axis in order, the band dotted: the
     figure as plotly's JSON, which plotly.js draws on the page and reports.render.svg in the copy
-    sent alone."""
+    sent alone. A panel whose line is constant (or a single point) is left out: no chart says
+    nothing; without another panel there is no figure."""
+    panels = [panel for panel in panels if varies(panel.values)]
     if not panels:
         return None
     columns = min(columns, len(panels))
@@ -188,6 +210,8 @@ def trend_figure(
             "gridcolor": GRID_COLOUR,
             "zeroline": False,
         }
+        if panel.zero_based:
+            layout[f"yaxis{suffix}"]["rangemode"] = "tozero"
         annotations.append(_panel_title(panel.title, left + panel_width / 2, top))
         for bound in (panel.band_low, panel.band_high):
             if bound is not None:
@@ -255,6 +279,80 @@ def structure_figure(structures: list, lang: str) -> dict | None:
         )
     # room for the lines' names (the SVG copy has no automargin)
     layout |= _page_layout(height, {**_MARGIN, "l": 110, "b": 30}, annotations)
+    return {"data": data, "layout": layout}
+
+
+# The departments of the hospital report's bar chart: the largest by the indicator; the table
+# below the chart lists every one.
+DEPARTMENT_BARS = 30
+DEPARTMENT_BAR_PX = 26
+
+
+def department_figure(table, lang: str, metric: str = "medical_revenue") -> dict | None:
+    """The hospital report's department bars: each department's `metric` this period and a year
+    earlier (grey), largest on top, in 万元 for a total of money. `table` is a
+    reports.content.finance_dashboard.DepartmentTable; None when no department has a value."""
+    column = next(i for i, c in enumerate(table.columns) if c.indicator.id == metric)
+    rows = [(line.department.name(lang), line.rows[column]) for line in table.departments]
+    rows = [(name, row) for name, row in rows if row.has_value]
+    if not rows:
+        return None
+    rows.sort(key=lambda item: item[1].value, reverse=True)
+    rows = rows[:DEPARTMENT_BARS]
+    indicator, kind = rows[0][1].indicator, rows[0][1].kind
+    scale = WAN if kind is NumberKind.AMOUNT else 1
+    shown = NumberKind.DECIMAL if kind is NumberKind.AMOUNT else kind
+    names = [name for name, _ in reversed(rows)]  # the largest on top
+    data = []
+    for label, colour, values in (
+        ("trend_last_year", LAST_YEAR_COLOUR, [row.yoy_value for _, row in reversed(rows)]),
+        ("trend_this", LINE_COLOUR, [row.value for _, row in reversed(rows)]),
+    ):
+        if label == "trend_last_year" and all(v is None for v in values):
+            continue
+        amounts = [None if v is None else v / scale for v in values]
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": labels.text(label, lang),
+                "x": amounts,
+                "y": names,
+                "marker": {"color": colour},
+                "customdata": [format_value(v, shown) or "" for v in amounts],
+                "hovertemplate": "%{y}: %{customdata}<extra>"
+                + labels.text(label, lang)
+                + "</extra>",
+            }
+        )
+    title = panel_title(indicator, lang)
+    if len(table.departments) > len(rows):
+        title += labels.text("department_bars_top", lang).format(count=len(rows))
+    height = DEPARTMENT_BAR_PX * len(rows) + 110  # the margins and the title
+    layout = _page_layout(
+        max(240, height),
+        {**_MARGIN, "l": 110, "t": 60, "b": 40},
+        [_panel_title(title, 0.5, 1.0)],
+    )
+    layout |= {
+        "showlegend": len(data) > 1,
+        # this period first in the legend, as on the bars (the first trace is drawn lowest)
+        "legend": {
+            "orientation": "h",
+            "traceorder": "reversed",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+        },
+        "barmode": "group",
+        "xaxis": {
+            "tickformat": PLOTLY_TICK_FORMATS[shown],
+            "rangemode": "tozero",
+            "gridcolor": GRID_COLOUR,
+        },
+        "yaxis": {"type": "category", "automargin": True},
+    }
     return {"data": data, "layout": layout}
 
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ledgers.specs import ledgers
 from metrics import catalogue
 from reports import labels, periods
+from reports.content.indicators import LAST_YEAR_GRAINS
 from reports.content.quality import check_title
 from reports.content.report import ReportContent
 from reports.data import privacy
@@ -157,6 +158,10 @@ def render_period_page(
         family_charts["periodic_months"] = chart_markup(
             "periodic-months", periodic_charts.months_figure(blocks.months, lang), self_contained
         )
+    if content.department_table is not None:
+        family_charts["departments"] = chart_markup(
+            "departments", charts.department_figure(content.department_table, lang), self_contained
+        )
     has_charts = any(family_charts.values())
     due = periods.due_date(content.grain, content.period)
     return (
@@ -169,7 +174,7 @@ def render_period_page(
             ),
             period_title=content.period_title,
             due=due.isoformat() if due else None,
-            trend_caption=periods.trend_caption(content.grain, content.trend_periods, lang),
+            trend_caption=_trend_caption(content),
             charts={
                 key: (Markup(html) if self_contained else scripted_chart(html, lang))
                 if html
@@ -186,6 +191,15 @@ def render_period_page(
             **template_helpers(lang),
         )
     )
+
+
+def _trend_caption(content: ReportContent) -> str:
+    """'近13个月趋势 (2025-10 – 2026-10)', and what the dashed line is where it is drawn."""
+    caption = periods.trend_caption(content.grain, content.trend_periods, content.lang)
+    if content.grain in LAST_YEAR_GRAINS:
+        separator = "；" if content.lang == "zh" else "; "
+        caption += separator + labels.text("last_year_caption", content.lang)
+    return caption
 
 
 def render_page(template: str, lang: str, chart: str | None, asset_href: str, **context) -> str:

@@ -7,7 +7,7 @@ chart shows) as static SVG in Python: no browser, no script, a few kilobytes per
 
 It knows the part of plotly's figure format that deptops' charts use: scatter traces (lines,
 markers, gaps where a value is missing, dash), bar traces (vertical or horizontal, grouped or
-stacked), category x axes with tick angle, linear value axes with a d3 tick format and
+stacked; a legend in trace order or reversed), category x axes with tick angle, linear value axes with a d3 tick format and
 `rangemode: tozero`, axis domains for a grid of panels, paper-anchored annotations, line shapes
 (a target or band bound) and a legend. A figure using more than that raises ValueError, so that a
 chart added later fails a test instead of going missing from the sent copy.
@@ -345,7 +345,12 @@ def _bars(trace, bars, x_axis: _Axis, y_axis: _Axis, colour: str, barmode: str) 
     stacked = barmode in ("stack", "relative")
     slot = category_axis.slot() * 0.8
     width = slot if stacked else slot / len(siblings)
-    offset = -slot / 2 + (0 if stacked else siblings.index(trace) * width)
+    # plotly draws a group's first trace at the left of a vertical group and at the bottom of a
+    # horizontal one (the y axis grows upwards)
+    place = siblings.index(trace)
+    if horizontal:
+        place = len(siblings) - 1 - place
+    offset = -slot / 2 + (0 if stacked else place * width)
     colours = trace.get("marker", {}).get("color")
     parts = []
     for number, (category, amount) in enumerate(zip(categories, amounts, strict=False)):
@@ -434,8 +439,11 @@ def _annotation(annotation: dict, paper) -> str:
 def _legend_entries(layout: dict, traces: list[dict]) -> list[tuple[str, str, bool]]:
     if layout.get("showlegend") is False:
         return []
-    return [
+    entries = [
         (trace["name"], _colour(trace, number), trace.get("type") == "bar")
         for number, trace in enumerate(traces)
         if trace.get("name") and trace.get("showlegend", True)
     ]
+    if "reversed" in layout.get("legend", {}).get("traceorder", ""):
+        entries.reverse()
+    return entries
