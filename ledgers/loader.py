@@ -787,17 +787,19 @@ def _store_table(
                 )
             )
     params = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha, "data_month": data_month}
+    sheet.rejected_in_load = 0
     passed: list[str] = []
     for column, test, message, reason in checks:
         where = f"""{" and ".join(passed) or "true"} and not coalesce({test}, false)"""
         if reason is not None:  # worded in SQL, as _reference_rejection words it
-            _execute(
+            sheet.rejected_in_load += _execute(
                 con,
-                f"""insert into {sheet.rejected_table}
-                    select p.rn, '{column}', {reason}, {_record_json(spec, bool(spec.dept))}
+                f"""insert into rejected_rows
+                    select $file, $sheet, p.rn, '{spec.kind}', '{column}', {reason}, null,
+                           {_record_json(spec, bool(spec.dept))}, $sha, false, null
                     from {table} p {joins} where {where}""",  # noqa: S608 -- names from the specs
                 params,
-            )
+            ).fetchone()[0]
         else:
             failing = _execute(
                 con,
@@ -881,11 +883,12 @@ def _record_json(spec: Ledger, coded: bool) -> str:
             "number": f"cast(cast({value} as double) as varchar)",
             "amount": f"cast(cast({value} as double) as varchar)",
         }.get(column.type, f"cast({value} as varchar)")
-        escaped = (
-            f"replace(replace(replace(replace(replace({text}, '\\', '\\\\'), '\"', '\\\"'), "
-            "chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')"
-        )
-        entries.append(f"""'"{column.name}": "' || {escaped} || '"'""")
+        if column.type == "text":  # dates and numbers hold nothing JSON escapes
+            text = (
+                f"replace(replace(replace(replace(replace({text}, '\\', '\\\\'), '\"', '\\\"'), "
+                "chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')"
+            )
+        entries.append(f"""'"{column.name}": "' || {text} || '"'""")
     return f"'{{' || concat_ws(', ', {', '.join(entries)}) || '}}'"
 
 
@@ -982,8 +985,9 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
 def _rejected_in_table(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> int:
     """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_store_table`)."""
     if not sheet.rejected_table:
-        return 0
-    return con.execute(f"select count(*) from {sheet.rejected_table}").fetchone()[0]  # noqa: S608
+        return sheet.rejected_in_load
+    table = f"select count(*) from {sheet.rejected_table}"  # noqa: S608
+    return con.execute(table).fetchone()[0] + sheet.rejected_in_load
 
 
 def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:

@@ -59,8 +59,10 @@ class SheetRead:
     # the warehouse connection, and `months` are the months they belong to.
     table: str | None = None
     cells: str | None = None  # the same rows' cells as text (a relation), for rejections
-    # … and the rows it rejected, worded in SQL: (rn, column, reason, values as JSON).
+    # … and the rows it rejected, worded in SQL: (rn, column, reason, values as JSON); the rows
+    # the load rejected in SQL go straight to rejected_rows (counted here).
     rejected_table: str | None = None
+    rejected_in_load: int = 0
     match: HeaderMatch | None = None
     temp_tables: list[str] = field(default_factory=list)
     table_rows: int = 0
