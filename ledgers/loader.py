@@ -1122,6 +1122,8 @@ def rejections_by_reason(
     """Rejected rows (of these ledger kinds, if given) counted by rule, without the offending
     value or the column header; most frequent first. A duplicate names its twin, in the same
     file or another one."""
+    # Rows of one reason counted first: the words are then cut once per reason, not per row (a
+    # file of 350,000 rows dated 1900 has a few thousand reasons).
     return con.execute(
         """select case
                       when not is_conflict
@@ -1129,8 +1131,9 @@ def rejections_by_reason(
                       when starts_with(twin, file || ' ') then 'duplicate key within one file'
                       else 'duplicate key across files'
                   end as why,
-                  count(*)
-           from rejected_rows where $kinds is null or list_contains($kinds, ledger)
+                  sum(n)::bigint
+           from (select reason, is_conflict, twin, file, count(*) as n from rejected_rows
+                 where $kinds is null or list_contains($kinds, ledger) group by all)
            group by why order by 2 desc, 1""",
         {"kinds": kinds},
     ).fetchall()
