@@ -191,7 +191,7 @@ def test_the_last_eight_quarters_by_hand(reports_dir):
     block = _section(_page(reports_dir, QUARTER), "quarter-trend")
     headers = re.findall(r"<th>([^<]*)</th>", block)
     assert headers[1:] == [
-        f"{y}年第{q}季度"
+        f"{y}-Q{q}"
         for y, q in (
             (2024, 3),
             (2024, 4),

@@ -101,8 +101,11 @@ class PeriodLine:
 @dataclass(frozen=True)
 class PeriodTable:
     periods: list[str]  # keys, oldest first
-    headers: list[str]  # as a reader names them: '2026年第1季度', '1月'
+    headers: list[str]  # as a reader names them: '2026年第1季度', '1月', or '2026-Q1' in a row of 8
     lines: list[PeriodLine]
+    # the last period still in progress, named by what it covers ('2026年第4季度（截至10月）'); in
+    # a row of 8 quarters its header is marked '*' and this note says so
+    in_progress: str | None = None
 
 
 @dataclass
@@ -239,10 +242,15 @@ def _table(
         )
     if not lines:
         return None
-    headers = [_header(data.grain, key, lang) for key in keys]
+    short = (
+        data.grain == "quarter" and len(keys) > 4
+    )  # eight quarters: '2026-Q1', as the charts' axes name them
+    headers = list(keys) if short else [_header(data.grain, key, lang) for key in keys]
+    in_progress = None
     if data.grain == "quarter" and data.coverage.in_progress and keys[-1] == data.period:
-        headers[-1] = data.title(lang)  # '2026年第4季度（截至10月）'
-    return PeriodTable(keys, headers, lines)
+        in_progress = data.title(lang)  # '2026年第4季度（截至10月）'
+        headers[-1] = f"{keys[-1]}*" if short else in_progress
+    return PeriodTable(keys, headers, lines, in_progress)
 
 
 def _header(grain: str, key: str, lang: str) -> str:
@@ -262,9 +270,9 @@ def _with_totals(table: PeriodTable, rows: dict[str, IndicatorRow]) -> PeriodTab
         lines.append(
             replace(line, total=total, total_last_year=row.yoy_value, total_withheld=row.withheld)
         )
-    return PeriodTable(table.periods, table.headers, lines)
+    return replace(table, lines=lines)
 
 
 def _month_panels(table: PeriodTable) -> PeriodTable:
     """At most CHART_PANELS indicators: a chart panel each, two lines (this year, last)."""
-    return PeriodTable(table.periods, table.headers, table.lines[:CHART_PANELS])
+    return replace(table, lines=table.lines[:CHART_PANELS])

@@ -37,7 +37,9 @@ def quarters_figure(table: PeriodTable | None, lang: str) -> dict | None:
         key=lambda line: CHART_METRICS.index(line.indicator.id),
     )
     panels = [_panel(line, lang, False) for line in lines[:CHART_PANELS]]
-    return trend_figure(panels, table.periods)
+    # named as the table names them: a quarter in progress marked '*' (the note says what it
+    # covers), so that its lower figure does not read as a fall
+    return trend_figure(panels, table.headers)
 
 
 def months_figure(table: PeriodTable | None, lang: str) -> dict | None:
