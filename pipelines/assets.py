@@ -1,4 +1,5 @@
-"""Dagster assets: ledgers -> indicators -> reports. Plain functions of the other packages do the work;
+"""Dagster assets, stage by stage (load, indicators, reports), each stage its own Definitions that
+pipelines.definitions merges. Plain functions of the other packages do the work;
 this module only says what depends on what, how it is partitioned and which checks guard it."""
 
 import datetime as dt
@@ -18,7 +19,7 @@ from metrics.effects import EFFECTS_TABLE, write_actions_csv
 from metrics.export import write_metrics_csv
 from pipelines import roots
 from pipelines.home import HomeUnusable, check_home, scrub_after_removal
-from pipelines.quality import build_quality_checks
+from pipelines.quality import anomaly_check, ledger_quality_check
 from pipelines.settings import Settings
 
 _DEFAULTS = Settings(home=Path("var"), inbox=Path("var/inbox")).to_config()
@@ -124,11 +125,8 @@ EXPORTS = "metrics_csv"
 CHECKED_LEDGERS = ("departments", "workload", "discharges")
 
 
-def build_assets(settings: Settings) -> tuple[list, list]:
-    """The assets and asset checks, partitioned from the settings' first month."""
-    monthly = monthly_partitions(settings)
-    quarterly, yearly, weekly = report_partitions(settings)
-    single_run = dg.BackfillPolicy.single_run()
+def load_definitions(settings: Settings) -> dg.Definitions:
+    """The load stage: the ledger tables and the checks on them."""
 
     # The load is one op (one transaction over the inbox) that materialises the warehouse's
     # tables: its bookkeeping (`ledger_tables`: file states, lineage, rejected rows) and one asset
@@ -240,6 +238,15 @@ def build_assets(settings: Settings) -> tuple[list, list]:
 
         return check
 
+    checks = [ledger_check(kind) for kind in CHECKED_LEDGERS]
+    return dg.Definitions(
+        assets=[ledger_tables], asset_checks=[*checks, ledger_quality_check(settings.pool)]
+    )
+
+
+def metric_definitions(settings: Settings) -> dg.Definitions:
+    """The indicator stage, partitioned by month from the settings' first month, and its checks."""
+    monthly = monthly_partitions(settings)
     # The indicators are one op (one transaction) that materialises the measure tables, the
     # finance lines, the indicator values and the measures' effects.
     ledger_keys = [spec.table for spec in ledgers().values()]
@@ -286,7 +293,7 @@ def build_assets(settings: Settings) -> tuple[list, list]:
             ),
         ],
         partitions_def=monthly,
-        backfill_policy=single_run,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=settings.pool,
     )
     def indicators(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
@@ -299,6 +306,15 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         yield dg.MaterializeResult(
             asset_key=INDICATORS, metadata={"months": len(months), "values": written}
         )
+
+    return dg.Definitions(assets=[indicators], asset_checks=[anomaly_check(monthly, settings.pool)])
+
+
+def report_definitions(settings: Settings) -> dg.Definitions:
+    """The reports of each period (partitioned by month, quarter, year and week) and the exports."""
+    monthly = monthly_partitions(settings)
+    quarterly, yearly, weekly = report_partitions(settings)
+    single_run = dg.BackfillPolicy.single_run()
 
     def export(key: str, deps: list[str], doc: str) -> dg.AssetSpec:
         return dg.AssetSpec(key, group_name="reports", kinds={"csv"}, deps=deps, description=doc)
@@ -409,18 +425,9 @@ def build_assets(settings: Settings) -> tuple[list, list]:
         "the hospital (partition key: the week's Monday).",
     )  # fmt: skip
 
-    assets = [
-        ledger_tables,
-        indicators,
-        monthly_reports,
-        quarterly_reports,
-        annual_reports,
-        weekly_briefs,
-        metrics_csv,
-    ]
-    checks = [ledger_check(kind) for kind in CHECKED_LEDGERS]
-    checks += build_quality_checks(monthly, settings.pool)
-    return assets, checks
+    return dg.Definitions(
+        assets=[monthly_reports, quarterly_reports, annual_reports, weekly_briefs, metrics_csv]
+    )
 
 
 def quarter_of(key: str) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import roots
-from pipelines.assets import EXPORTS, LOAD, DeptopsConfig, WarehouseResource, build_assets
+from pipelines.assets import (
+    EXPORTS,
+    LOAD,
+    DeptopsConfig,
+    WarehouseResource,
+    load_definitions,
+    metric_definitions,
+    report_definitions,
+)
 from pipelines.automation import build_inbox_sensor, build_months_sensor, build_schedule
 from pipelines.backup import build_backup_schedule
 from pipelines.settings import Settings
@@ -18,7 +26,12 @@ INDICATORS_JOB = "monthly_indicators"
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Assets, checks, jobs, schedules, sensors and resources for one deployment's settings."""
-    assets, checks = build_assets(settings)
+    # Each stage defines its assets and the checks on them; the jobs, schedules and sensors
+    # that span stages, and the resources, are added here.
+    stages = dg.Definitions.merge(
+        load_definitions(settings), metric_definitions(settings), report_definitions(settings)
+    )
+    assets = list(stages.assets)
     roots.register(settings.home, settings.inbox)
     # One writer per warehouse: a tag that run-queue limits can key on (docs/production.md).
     tags = {"deptops/warehouse": str(settings.warehouse)}
@@ -67,9 +80,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     jobs.append(backup_job)
     schedules.append(backup_schedule)
     jobs.append(build_topic_job(settings))  # launched by hand from the launchpad, no schedule
-    return dg.Definitions(
-        assets=assets,
-        asset_checks=checks,
+    wiring = dg.Definitions(
         jobs=jobs,
         schedules=schedules,
         sensors=[
@@ -83,6 +94,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "deptops": DeptopsConfig.from_settings(settings),
         },
     )
+    return dg.Definitions.merge(stages, wiring)
 
 
 @dg.definitions

@@ -78,7 +78,7 @@ def run_months(context, partitions: dg.PartitionsDefinition) -> list[str]:
     return [key] if key else []
 
 
-def build_quality_checks(monthly, pool: str) -> list:
+def ledger_quality_check(pool: str) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
         specs=specs_for("ledger"),
         name="ledger_data_quality",
@@ -97,6 +97,10 @@ def build_quality_checks(monthly, pool: str) -> list:
             found = run_ledger_checks(con, months) if months else []
         yield from check_results("ledger", found)
 
+    return ledger_data_quality
+
+
+def anomaly_check(monthly: dg.PartitionsDefinition, pool: str) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
         specs=specs_for("indicators"),
         name="indicator_anomalies",
@@ -109,4 +113,4 @@ def build_quality_checks(monthly, pool: str) -> list:
             found = run_anomaly_checks(con, months) if months else []
         yield from check_results("indicators", found)
 
-    return [ledger_data_quality, indicator_anomalies]
+    return indicator_anomalies
