@@ -44,6 +44,7 @@ from ledgers.reader import (
     check_file,
     check_parquet_rows,
     check_workbook,
+    looks_like_identifier,
     parse_row,
     recognise,
     refuse_identifier_value,
@@ -428,20 +429,37 @@ def _parse(
 def _refuse_identifier_values(
     con: duckdb.DuckDBPyConnection, raw: str, bulk: BulkPlan, index: dict[str, int]
 ) -> None:
-    """The general path's identifier-value rule (reader.looks_like_identifier) in SQL: the
-    same whole-cell patterns, which RE2 reads as Python does."""
+    """The general path's identifier-value rule (reader.looks_like_identifier), naming the first
+    row holding one as it does. A cell of printable ASCII is matched in SQL: the same whole-cell
+    patterns, which RE2 reads as Python does, after the same trim. Any other cell without a CJK
+    ideograph (a full-width １３８…, a tab around the digits: NFKC and str.strip make them an
+    identifier in Python) is judged by looks_like_identifier itself, once per distinct spelling."""
     pattern = "|".join(f"(?:{p})" for p in reading_rules().identifier_values)
     match = bulk.match
+    first: tuple[int, str] | None = None
     for column, _ in match.columns.values():
         if column.type != "text":
             continue
+        cell = f"c{index[column.name]}"
+        ascii_cell = f"regexp_full_match({cell}, '[\\x20-\\x7E]*')"
+        odd = [
+            v
+            for (v,) in con.execute(
+                f"""select distinct {cell} from {raw} where not {ascii_cell}
+                    and not regexp_matches({cell}, '[\\x{{4E00}}-\\x{{9FFF}}]')"""  # noqa: S608
+            ).fetchall()
+            if looks_like_identifier(v)
+        ]
         (row,) = con.execute(
             f"""select min(rowid) + {bulk.first_row} from {raw}
-                where regexp_full_match(trim(c{index[column.name]}), ?)""",  # noqa: S608
-            [pattern],
+                where ({ascii_cell} and regexp_full_match(trim({cell}), $pattern))
+                   or list_contains($odd::varchar[], {cell})""",  # noqa: S608
+            {"pattern": pattern, "odd": odd},
         ).fetchone()
-        if row is not None:
-            refuse_identifier_value(bulk.sheet, match.header_text[column.name], row)
+        if row is not None and (first is None or row < first[0]):
+            first = (row, match.header_text[column.name])
+    if first is not None:
+        refuse_identifier_value(bulk.sheet, first[1], first[0])
 
 
 def _blank(cell: str) -> str:

@@ -450,16 +450,24 @@ def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
     assert spelled >= 5  # most values have a spelling
 
 
-@pytest.mark.parametrize("case", ["identifier", "rows", "identifier-column"])
+@pytest.mark.parametrize(
+    "case", ["identifier", "full-width", "first-row", "rows", "identifier-column"]
+)
 def test_a_refused_workbook_is_refused_alike_on_both_paths(tmp_path, monkeypatch, case):
-    """An identifier in a text cell of the second sheet, a sheet beyond the row limit, an
-    identifier column: the file is refused with the general path's message, word for word."""
+    """An identifier in a text cell of the second sheet (in full-width digits too; the first
+    row holding one named, whichever column), a sheet beyond the row limit, an identifier
+    column: the file is refused with the general path's message, word for word."""
     from ledgers import loader
     from ledgers.limits import ReadLimits
 
     sheets = {k: [list(r) for r in v] for k, v in WORKBOOK.items()}
     if case == "identifier":
         sheets["业务量"][6][3] = "13800138000"  # a mobile number as the department, row 7
+    elif case == "full-width":
+        sheets["出院明细"][5][0] = "１３８００１３８０００"  # E3's episode id, row 6
+    elif case == "first-row":
+        sheets["出院明细"][8][0] = "13900139000"  # E7's episode id, row 9
+        sheets["出院明细"][4][1] = "13800138000"  # E2's department, row 5: named first
     elif case == "identifier-column":
         sheets["业务量"][0].append("身份证号")
     bounds = ReadLimits(max_rows=12) if case == "rows" else ReadLimits()
@@ -479,6 +487,8 @@ def test_a_refused_workbook_is_refused_alike_on_both_paths(tmp_path, monkeypatch
     assert (file, status) == ("台账.xlsx", "refused")
     assert {
         "identifier": "sheet 业务量, column 科室, row 7 holds a value that looks like",
+        "full-width": "sheet 出院明细, column 病例编号, row 6 holds a value that looks like",
+        "first-row": "sheet 出院明细, column 出院科室, row 5 holds a value that looks like",
         "rows": "sheet 出院明细 has 18 rows, more than the 12 rows allowed",
         "identifier-column": "sheet 业务量 holds direct patient identifiers (身份证号)",
     }[case] in message
