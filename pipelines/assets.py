@@ -44,6 +44,7 @@ class DeptopsConfig(dg.ConfigurableResource):
     report_workers: int = _DEFAULTS["report_workers"]
     backup_folder: str | None = _DEFAULTS["backup_folder"]
     backup_keep: int = _DEFAULTS["backup_keep"]
+    hospital_name: str | None = _DEFAULTS["hospital_name"]
     limits: str = _DEFAULTS["limits"]
 
     @classmethod
@@ -452,6 +453,7 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
     settings = deptops.settings()
     options = dict(
         suppress_below=settings.suppress_below,
+        hospital_name=settings.hospital_name,
         workers=settings.report_workers,
         connection_config=duckdb.connection_config,
         progress=context.log.info,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
-from pipelines.settings import DEFAULT_HOME, Settings
+from pipelines.settings import DEFAULT_HOME, Settings, hospital_name_from
 
 SUPPRESS_HELP = "for wide circulation: hide deaths and complications counted below N (e.g. 5)"
 
@@ -35,11 +36,15 @@ def _run(args: argparse.Namespace) -> int:
     except HomeUnusable as error:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
+    hospital = args.hospital or hospital_name_from(os.environ, home / "deptops.json")
+    remembered = args.hospital
     if args.inbox is None and not any(inbox.glob("*")):
-        from synthetic_hospital.demo import write_demo
+        from synthetic_hospital.demo import HOSPITAL_NAME, write_demo
 
         print(f"no inbox given: building the demo hospital's ledgers in {inbox}")
         write_demo(inbox)
+        if hospital is None:
+            hospital = remembered = HOSPITAL_NAME
     if not inbox.is_dir():
         print(f"deptops: the inbox {inbox} is not a folder", file=sys.stderr)
         return 2
@@ -50,7 +55,10 @@ def _run(args: argparse.Namespace) -> int:
             inbox=inbox,
             lang=args.lang,
             suppress_below=args.suppress_below,
+            hospital_name=hospital,
         )
+        if remembered:  # for the next run, the UI and `deptops standalone`
+            settings.remember(hospital_name=remembered)
         summary = run_pipeline(settings, wait=not args.no_wait)
     except (PipelineError, HomeUnusable) as error:
         print(f"deptops: {error}", file=sys.stderr)
@@ -93,6 +101,7 @@ def _standalone(args: argparse.Namespace) -> int:
             args.lang,
             self_contained=True,
             suppress_below=args.suppress_below,
+            hospital_name=hospital_name_from(os.environ, args.home / "deptops.json"),
         )
     # Those left as they were (unchanged since the last run) are there all the same.
     copies = sorted(p for p in outcome.rendered + outcome.unchanged if ".standalone." in p.name)
@@ -286,6 +295,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     run.add_argument("--no-wait", action="store_true", help="stop at once if another run uses HOME")
     run.add_argument("--suppress-below", type=int, metavar="N", help=SUPPRESS_HELP)
+    run.add_argument(
+        "--hospital", metavar="NAME", help="the hospital's name in the reports (remembered in HOME)"
+    )
     run.set_defaults(handler=_run)
 
     backup = commands.add_parser("backup", help="a checked copy of HOME (warehouse, reports…)")

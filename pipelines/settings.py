@@ -22,6 +22,18 @@ DEFAULT_FIRST_MONTH = "2024-01"
 # and a region's 8 GiB; past the limit DuckDB spills to <warehouse>.tmp/ instead.
 DEFAULT_MEMORY_LIMIT = "2GB"
 REPORT_WORKERS_VARIABLE = "DEPTOPS_REPORT_WORKERS"
+HOSPITAL_VARIABLE = "DEPTOPS_HOSPITAL"
+
+
+def hospital_name_from(environ: Mapping[str, str], state_file: Path | None = None) -> str | None:
+    """The hospital's name in every report's header: DEPTOPS_HOSPITAL when set, else the name
+    HOME/deptops.json remembers (the one `deptops run --hospital` was given), else None."""
+    text = environ.get(HOSPITAL_VARIABLE, "").strip()
+    if text:
+        return text
+    if state_file is not None and state_file.exists():
+        return json.loads(state_file.read_text()).get("hospital_name") or None
+    return None
 
 
 def default_report_workers() -> int:
@@ -58,6 +70,9 @@ class Settings:
     # DEPTOPS_BACKUP_KEEP; by default HOME/backups, which a copy to another disk should follow.
     backup_folder: Path | None = None
     backup_keep: int = 7
+    # The hospital's name in every report's header and workbook header (DEPTOPS_HOSPITAL, or
+    # `deptops run --hospital`, remembered in HOME/deptops.json); None: the reports name none.
+    hospital_name: str | None = field(default_factory=lambda: hospital_name_from(os.environ))
     # How much of one ledger file is read, and how far back a row may be dated (SECURITY.md).
     # DEPTOPS_PAST_YEARS, DEPTOPS_MAX_ROWS and DEPTOPS_READER_MEMORY set some of them
     # (LIMIT_VARIABLES); read when the settings are made.
@@ -93,11 +108,12 @@ class Settings:
         """Settings for `dagster dev`, code servers and the daemon: DEPTOPS_HOME, DEPTOPS_INBOX,
         DEPTOPS_LANG, DEPTOPS_FIRST_MONTH, DEPTOPS_TIMEZONE, DEPTOPS_POOL, DEPTOPS_SUPPRESS_BELOW,
         DEPTOPS_MEMORY_LIMIT ("none": DuckDB's default),
-        DEPTOPS_REPORT_WORKERS, DEPTOPS_BACKUPS, DEPTOPS_BACKUP_KEEP."""
+        DEPTOPS_REPORT_WORKERS, DEPTOPS_BACKUPS, DEPTOPS_BACKUP_KEEP, DEPTOPS_HOSPITAL (else the
+        name HOME/deptops.json remembers)."""
         home = Path(os.environ.get("DEPTOPS_HOME", DEFAULT_HOME))
         inbox = Path(os.environ.get("DEPTOPS_INBOX", home / "inbox"))
         state = home / "deptops.json"
-        first = json.loads(state.read_text())["first_month"] if state.exists() else None
+        first = json.loads(state.read_text()).get("first_month") if state.exists() else None
         return cls(
             home=home.resolve(),
             inbox=inbox.resolve(),
@@ -111,6 +127,7 @@ class Settings:
             if os.environ.get("DEPTOPS_BACKUPS")
             else None,
             backup_keep=int(os.environ.get("DEPTOPS_BACKUP_KEEP") or 7),
+            hospital_name=hospital_name_from(os.environ, state),
         )
 
     def to_config(self) -> dict[str, object]:
@@ -138,8 +155,14 @@ class Settings:
         return cls(**given)
 
     def remember_first_month(self, month: str) -> None:
+        self.remember(first_month=month)
+
+    def remember(self, **values: str) -> None:
+        """Keep `values` in HOME/deptops.json beside what it holds already (the first month of
+        data, the hospital's name), for the next run and the UI."""
         self.home.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_text(json.dumps({"first_month": month}) + "\n")
+        state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+        self.state_file.write_text(json.dumps(state | values, ensure_ascii=False) + "\n")
 
 
 def memory_limit_from(text: str | None) -> str | None:

@@ -59,6 +59,10 @@ from synthetic_hospital.registers import (
 )
 from synthetic_hospital.timeline import Calendar
 
+# What the demo hospital is called in its reports' headers (the ledgers do not name a hospital:
+# `deptops run` gives this name when it builds the demo, pipelines.settings.hospital_name).
+HOSPITAL_NAME = "示例市第一人民医院"
+
 
 def write_demo(
     out: Path,

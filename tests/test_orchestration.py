@@ -383,6 +383,7 @@ def test_the_dagster_resource_carries_every_setting(tmp_path):
         backup_folder=tmp_path / "backups",
         backup_keep=2,
         limits=ReadLimits(max_file_bytes=123, past_years=4, isolate_workbooks=False),
+        hospital_name="示例市第一人民医院",
     )
     defaults = Settings(home=tmp_path / "home", inbox=tmp_path / "inbox")
     changed = {f.name for f in dataclasses.fields(Settings)} - {"home", "inbox"}

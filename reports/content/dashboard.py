@@ -42,6 +42,7 @@ class DashboardView:
     # 经济运行 (reports.content.finance_dashboard), and the names of the 运营助理 filter
     finance: finance_dashboard.DepartmentTable | None = None
     assistants: list[str] = field(default_factory=list)
+    hospital_name: str | None = None  # the deployment's, above the title
 
     @property
     def period_title(self) -> str:
@@ -56,6 +57,7 @@ def dashboard_view(data: PeriodData, lang: str) -> DashboardView:
         grain=data.grain,
         period=data.period,
         lang=lang,
+        hospital_name=data.hospital_name,
         trend=data.trend,
         indicators=indicators,
         departments=departments,

@@ -48,6 +48,7 @@ class QualityReport:
     withheld: list[str] = field(default_factory=list)  # what is not published, and why
     incomplete: bool = False  # a ledger expected is missing (a completeness finding)
     coverage: periods.Coverage = field(default_factory=periods.Coverage)
+    hospital_name: str | None = None  # the deployment's, above the title
 
     @property
     def dept_name(self) -> str:

@@ -141,6 +141,7 @@ class ReportContent:
     complaints: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
     # The day the files were written, set by the batch after the fingerprint.
     generated_at: str | None = None
+    hospital_name: str | None = None  # the deployment's, above the title
 
     @property
     def dept_name(self) -> str:
@@ -212,6 +213,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         findings_checked=data.findings_checked,
         coverage=data.coverage,
         missing_ledgers=[missing_ledger_line(kind, lang) for kind in data.missing_ledgers],
+        hospital_name=data.hospital_name,
     )
     content.data_as_of = _data_as_of(data)
     content.quality = quality.quality_report(
@@ -225,6 +227,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         {d.code: d.name(lang) for d in data.departments},
         data.coverage,
     )
+    content.quality.hospital_name = data.hospital_name
     content.quality_line = quality.status_line(content.quality, len(data.missing_ledgers))
     if data.grain == "month":
         content.budget = budget.budget_progress(content.rows)

@@ -32,6 +32,7 @@ class WeeklyBrief:
     # The improvement measures completed in the week (上周完成情况) and due in the next (本周计划).
     done_last_week: list[measures.Measure] = field(default_factory=list)
     due_this_week: list[measures.Measure] = field(default_factory=list)
+    hospital_name: str | None = None  # the deployment's, above the title
 
     @property
     def dept_name(self) -> str:
@@ -63,6 +64,7 @@ def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyB
         blocks=[b for b in blocks if any(b.blocks_metric(i.id) for i in weekly)],
     )
     brief.trends = _trends(brief, data)
+    brief.hospital_name = data.hospital_name
     # the brief reports the week just ended for the Monday meeting: its completed measures, and
     # those due in the week that begins
     first, last = periods.first_day("week", data.period), periods.last_day("week", data.period)

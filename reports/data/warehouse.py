@@ -190,6 +190,8 @@ class PeriodData:
     # Reports for wide circulation: sensitive counts of 1 … suppress_below − 1 are hidden
     # (reports.data.privacy); None hides nothing.
     suppress_below: int | None = None
+    # The hospital's name in every header (the deployment's setting; None: no name shown).
+    hospital_name: str | None = None
     extent: periods.DataExtent | None = None
     # The ledger quality of the period's months (the dashboard's assistants' scores).
     quality: list[QualityRow] = field(default_factory=list)

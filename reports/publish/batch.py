@@ -76,6 +76,7 @@ class Options:
     lang: str
     suppress_below: int | None
     self_contained: bool = True
+    hospital_name: str | None = None
 
 
 @dataclass
@@ -114,6 +115,7 @@ def render_reports(
     *,
     suppress_below: int | None = None,
     self_contained: bool = True,
+    hospital_name: str | None = None,
     workers: int = 1,
     connection: duckdb.DuckDBPyConnection | None = None,
     connection_config: dict | None = None,
@@ -132,7 +134,8 @@ def render_reports(
     Each department page gets its `.standalone.html` copy to send alone (charts as SVG, no
     script) unless `self_contained` is False. `suppress_below=N` makes the reports fit for wide circulation: the figures of
     sensitive indicators (reports/data/privacy.toml) that rest on a count of 1 … N−1 are shown as
-    "<N, suppressed for circulation" (reports.data.privacy). Raises ReportFailed, naming the
+    "<N, suppressed for circulation" (reports.data.privacy). `hospital_name` heads every report
+    (pipelines.settings.Settings.hospital_name). Raises ReportFailed, naming the
     department and period, when a report fails."""
     if isinstance(database, duckdb.DuckDBPyConnection):
         database, connection = "", database
@@ -142,7 +145,7 @@ def render_reports(
         raise ValueError(f"reports are written per {', '.join(periods.REPORT_GRAINS)} or week")
     for period in period_list:
         periods.check_period(grain, period)
-    options = Options(Path(reports_dir), lang, suppress_below, self_contained)
+    options = Options(Path(reports_dir), lang, suppress_below, self_contained, hospital_name)
     if not period_list:
         return Outcome()
     ensure_plotly_js(options.reports_dir)
@@ -368,11 +371,12 @@ def manifest_entries(departments: list[Department], stems: list[str]) -> dict[st
 
 
 def _period_data(con: duckdb.DuckDBPyConnection, cache: dict, unit: Unit, options: Options):
-    key = (unit.grain, unit.period, options.suppress_below)
+    key = (unit.grain, unit.period, options.suppress_below, options.hospital_name)
     if cache.get("key") != key:
         cache.clear()  # one period at a time in memory
         data: PeriodData = load_period(con, unit.grain, unit.period)
         data.suppress_below = options.suppress_below
+        data.hospital_name = options.hospital_name
         cache.update(key=key, data=data)
     return cache["data"]
 

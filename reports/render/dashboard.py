@@ -21,7 +21,14 @@ from reports.render import charts
 from reports.render.assistants import score_cells, score_columns
 from reports.render.excel_finance import department_sheet
 from reports.render.html import render_page
-from reports.render.workbook import finish_table, sheet_name, title, write_table
+from reports.render.workbook import (
+    finish_table,
+    named,
+    page_header,
+    sheet_name,
+    title,
+    write_table,
+)
 
 
 def dashboard_files(period_dir: Path, lang: str) -> list[Path]:
@@ -40,6 +47,7 @@ def write_dashboard_files(view: DashboardView, period_dir: Path) -> list[Path]:
             _hospital_chart(view),
             ASSET_HREF,
             title=labels.text("dashboard_title", lang),
+            hospital_name=view.hospital_name,
             period_title=view.period_title,
             in_progress=view.coverage.in_progress,
             trend_caption=periods.trend_caption(grain, view.trend, lang),
@@ -88,6 +96,13 @@ def _write_workbook(path: Path, view: DashboardView, lines: list[Line]) -> Path:
         department_sheet(sheet, heading, sheet_lines, columns, view.lang)
     if view.assistant_scores:
         _assistant_sheet(workbook, view)
+    for sheet in workbook.worksheets:
+        page_header(
+            sheet,
+            named(view.hospital_name, t("hospital")),
+            t("dashboard_title"),
+            view.period_title,
+        )
     workbook.properties.title = f"{t('dashboard_title')} {view.period}"
     workbook.properties.creator = "deptops"
     workbook.save(path)

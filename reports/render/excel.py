@@ -50,6 +50,7 @@ from reports.render.workbook import (
     finish_table,
     fit_numbers,
     header,
+    named,
     page_header,
     print_setup,
     put_text,
@@ -132,12 +133,14 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
 
 def finish_workbook(workbook: Workbook, content: ReportContent) -> None:
     """Every sheet: columns wide enough for every number as formatted (never ###), A4 with the
-    page's header (department, report, period) and footer (page x / y)."""
+    page's header (hospital, department; report; period) and footer (page x / y)."""
     title = labels.text(f"report_title_{content.grain}", content.lang)
     for sheet in workbook.worksheets:
         fit_numbers(sheet)
         print_setup(sheet)  # sheets without a table (a chart's data, a note) print alike
-        page_header(sheet, content.dept_name, title, content.period_title)
+        page_header(
+            sheet, named(content.hospital_name, content.dept_name), title, content.period_title
+        )
 
 
 def _indicator_sheet(

@@ -12,7 +12,15 @@ from reports import labels
 from reports.content.quality import QualityReport
 from reports.files import ASSET_HREF, report_file_name
 from reports.render.html import render_page
-from reports.render.workbook import Column, finish_table, sheet_name, title, write_table
+from reports.render.workbook import (
+    Column,
+    finish_table,
+    named,
+    page_header,
+    sheet_name,
+    title,
+    write_table,
+)
 
 QUALITY_SUFFIX = ".quality"
 
@@ -77,6 +85,12 @@ def _write_workbook(report: QualityReport, path: Path) -> None:
     title(sheet, f"{report.dept_name} · {report.period_title} · {t('quality_title')}")
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last)
+    page_header(
+        sheet,
+        named(report.hospital_name, report.dept_name),
+        t("quality_title"),
+        report.period_title,
+    )
     book.properties.title = f"{t('quality_title')} {report.period}"
     book.properties.creator = "deptops"
     book.save(path)

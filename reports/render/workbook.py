@@ -227,6 +227,11 @@ def page_header(sheet: Worksheet, left: str, centre: str, right: str) -> None:
         section.size = 9
 
 
+def named(hospital_name: str | None, name: str) -> str:
+    """'示例市第一人民医院 · 心内科' for a page header's left part: the hospital's name when set."""
+    return f"{hospital_name} · {name}" if hospital_name else name
+
+
 def print_setup(sheet: Worksheet) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
