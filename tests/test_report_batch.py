@@ -203,8 +203,10 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
 
     # D04 (surgical) had 2 more patients at midnight on 2026-10-15: its October changes, and so
     # do the hospital's totals, the dashboard, and the surgical peers' reports (D04 moves in
-    # their ranks, medians and the surgical group's pooled figure). The medical and medtech
-    # departments' Octobers, and every September report, show nothing of it.
+    # their ranks, medians and the surgical group's pooled figure). The medical (2) and medtech
+    # (1) departments, too few of their kind, are compared with the whole hospital: D04 moves in
+    # their ranks and medians and the hospital's figure beside them. No September report shows
+    # anything of it.
     inbox = tmp_path / "inbox"
     write_csv(inbox / "workload.csv", _workload_rows({("D04", dt.date(2026, 10, 15)): 2}))
     os.utime(inbox / "workload.csv", (dt.datetime.now().timestamp() + 5,) * 2)
@@ -214,12 +216,15 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     rendered = sorted({p.relative_to(out).as_posix().split(".")[0] for p in outcome.rendered})
     assert rendered == [
         "2026-10/ALL",
+        "2026-10/D01",
+        "2026-10/D02",
         "2026-10/D03",
         "2026-10/D04",
         "2026-10/D05",
+        "2026-10/D06",
         "2026-10/dashboard",
     ]
-    assert outcome.reports_unchanged == 16 - 5
+    assert outcome.reports_unchanged == 16 - 8
     after = _mtimes(out)
     left_alone = {name for name in before if name.split(".")[0] not in rendered}
     assert {name: after[name] for name in left_alone} == {name: before[name] for name in left_alone}
