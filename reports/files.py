@@ -18,6 +18,8 @@ ASSET_HREF = f"../{ASSETS_DIR}/{PLOTLY_JS}"
 # Written beside a period's reports so the index can show department names, not file names.
 MANIFEST = "departments.json"
 STANDALONE_SUFFIX = ".standalone"
+# The data-quality report beside each report: CARD.quality.html, CARD.en.quality.xlsx.
+QUALITY_SUFFIX = ".quality"
 # A report's page and its single-file copy, its PDF (printed from that copy), its workbook.
 REPORT_SUFFIXES = (".html", ".pdf", ".xlsx")
 # English files sit beside the Chinese ones: CARD.html and CARD.en.html.
@@ -81,6 +83,17 @@ def parse_report_file_name(name: str) -> tuple[str, str, bool, str] | None:
     if not rest or "." in rest:
         return None
     return rest, lang, standalone, suffix
+
+
+def parse_quality_file_name(name: str) -> tuple[str, str, str] | None:
+    """(stem, lang, suffix) of a data-quality report's page or workbook; None for any other."""
+    path = Path(name)
+    if path.suffix not in (".html", ".xlsx") or not path.stem.endswith(QUALITY_SUFFIX):
+        return None
+    parsed = parse_report_file_name(path.stem.removesuffix(QUALITY_SUFFIX) + path.suffix)
+    if parsed is None or parsed[2]:
+        return None
+    return parsed[0], parsed[1], path.suffix
 
 
 def department_stems(codes: list[str]) -> list[str]:

@@ -70,11 +70,17 @@ def package(home, password_file, out, *audience) -> int:
 
 def test_a_department_package_holds_only_its_reports(home, password_file, tmp_path):
     assert package(home, password_file, tmp_path / "b", "--dept", "B") == 0
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["B.html", "B.xlsx"]
+    # the report and the data-quality report its data status links to, both protected
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [
+        "B.html", "B.quality.html", "B.quality.xlsx", "B.xlsx",
+    ]  # fmt: skip
+    quality = (tmp_path / "b" / "B.quality.html").read_text(encoding="utf-8")
+    assert "数据质量报告" not in quality and '"salt"' in quality  # sealed, not readable
     # the assistant's departments (李明: B), and the hospital only when asked
     assert package(home, password_file, tmp_path / "li", "--assistant", "李明", "--hospital") == 0
     assert sorted(p.name for p in (tmp_path / "li").iterdir()) == [
-        "ALL.html", "ALL.xlsx", "B.html", "B.xlsx",
+        "ALL.html", "ALL.quality.html", "ALL.quality.xlsx", "ALL.xlsx",
+        "B.html", "B.quality.html", "B.quality.xlsx", "B.xlsx",
     ]  # fmt: skip
 
 
@@ -96,7 +102,9 @@ def test_unknown_audience_and_short_password_are_refused(home, password_file, tm
 def test_password_from_standard_input(home, tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert package(home, Path("-"), tmp_path / "stdin", "--dept", "A") == 0
-    assert sorted(p.name for p in (tmp_path / "stdin").iterdir()) == ["A.html", "A.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "stdin").iterdir()) == [
+        "A.html", "A.quality.html", "A.quality.xlsx", "A.xlsx",
+    ]  # fmt: skip
 
 
 def test_workbook_opens_only_after_decryption(home, password_file, tmp_path):

@@ -250,9 +250,12 @@ def test_every_report_is_written_beside_its_english_twin_and_indexed(written):
     assert reports_dir / MONTH / "dashboard.xlsx" in files
     index = write_index(reports_dir).read_text(encoding="utf-8")
     hrefs = re.findall(r'<a href="([^"]+)">', index)
-    # the data-quality reports are reached from each report's data status line
-    listed = [p for p in files if ".quality." not in p.name]
-    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in listed)
+    # every file written is listed, the data-quality reports (page and workbook) included
+    assert sorted(hrefs) == sorted(p.relative_to(reports_dir).as_posix() for p in files)
+    assert f'<a href="{MONTH}/D01.quality.html">D01.quality.html</a>' in index
+    assert f'<a href="{MONTH}/D01.en.quality.xlsx">D01.en.quality.xlsx</a>' in index
+    for slot in ("quality_report", "quality_workbook", "quality_report_en"):
+        assert f"<th>{labels.text(slot, 'zh')}</th>" in index
     # grouped by grain, monthly reports first: months, quarters, years, weeks
     order = [index.index(f'id="grain-{g}"') for g in ("month", "quarter", "year", "week")]
     assert order == sorted(order)
@@ -568,7 +571,13 @@ def test_a_blocked_department_month_is_not_published(warehouse, quality_tables, 
         for cell in row
     )
     quality = openpyxl.load_workbook(tmp_path / MONTH / "D02.xlsx")[labels.text("dq_sheet", "zh")]
-    assert [quality["A3"].value, quality["D3"].value] == [withheld, "ward_flow"]
+    # in words, never the check's id: the block first, then the findings behind it
+    assert quality["A3"].value == withheld and "期末在院人数与出入院不平衡" in quality["H3"].value
+    texts = [c.value for row in quality.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any("ward_flow" in text for text in texts)
+    assert "项台账错误，相关数字暂不发布。" in quality["A1"].value  # the page's data-status line
+    note = next(c for c in quality["A"] if c.value and "D02.quality.xlsx" in c.value)
+    assert note.hyperlink.target == "D02.quality.xlsx"
 
 
 def test_anomalies_join_attention_and_findings_fill_the_appendix(

@@ -1,6 +1,7 @@
 """`reports_dir/index.html`: every report file under reports_dir, by kind of period, period and
 department: monthly, quarterly and annual reports, weekly briefs and dashboards, each period's
-page, the copy to send alone (single file, PDF) and the workbook, in the languages made."""
+page, the copy to send alone (single file, PDF), the workbook and the data-quality report (page
+and workbook), in the languages made."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from urllib.parse import quote
 
 from reports import labels, periods
 from reports.data.warehouse import HOSPITAL
-from reports.files import ASSETS_DIR, DASHBOARD_STEM, parse_report_file_name, read_manifest
+from reports.files import (
+    ASSETS_DIR,
+    DASHBOARD_STEM,
+    parse_quality_file_name,
+    parse_report_file_name,
+    read_manifest,
+)
 from reports.publish.revisions import revised_reports
 from reports.render.html import environment, template_helpers
 
@@ -27,7 +34,8 @@ class Entry:
     code: str
     name: str
     is_dashboard: bool = False
-    # slot -> link; slots: html, standalone, pdf, xlsx, each with an `_en` twin (SLOTS)
+    # slot -> link; slots: html, standalone, pdf, xlsx, quality, quality_xlsx, each with an
+    # `_en` twin (SLOTS)
     links: dict[str, Link] = field(default_factory=dict)
     revision: int = 0  # re-issued with other figures (reports.revisions): 修订版 n
 
@@ -42,10 +50,14 @@ SLOTS = {
     "standalone": "standalone_report",
     "pdf": "pdf_report",
     "xlsx": "excel_report",
+    "quality": "quality_report",
+    "quality_xlsx": "quality_workbook",
     "html_en": "html_report_en",
     "standalone_en": "standalone_report_en",
     "pdf_en": "pdf_report_en",
     "xlsx_en": "excel_report_en",
+    "quality_en": "quality_report_en",
+    "quality_xlsx_en": "quality_workbook_en",
 }
 # Monthly reports first (the ones read every month), then quarters, years and weekly briefs.
 GRAIN_ORDER = ("month", "quarter", "year", "week")
@@ -107,13 +119,20 @@ def _period(folder: Path, lang: str, extent: periods.DataExtent | None) -> Perio
     revised = revised_reports(folder)
     entries: dict[str, Entry] = {}
     for path in sorted(folder.iterdir()):
-        parsed = parse_report_file_name(path.name) if path.is_file() else None
-        if parsed is None:
+        if not path.is_file():
             continue
-        stem, file_lang, standalone, suffix = parsed
+        parsed = parse_report_file_name(path.name)
+        quality = parse_quality_file_name(path.name)
+        if parsed is not None:
+            stem, file_lang, standalone, suffix = parsed
+            slot = "standalone" if standalone else suffix.lstrip(".")
+        elif quality is not None:
+            stem, file_lang, suffix = quality
+            slot = "quality" if suffix == ".html" else "quality_xlsx"
+        else:
+            continue
         if stem not in entries:
             entries[stem] = _entry(stem, manifest, lang)
-        slot = "standalone" if standalone else suffix.lstrip(".")
         if slot not in SLOTS:
             continue
         if file_lang == "en":

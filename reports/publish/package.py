@@ -1,8 +1,8 @@
 """`deptops package`: one audience's reports of a period, protected by a password, to send.
 
 Exactly the audience's files: the reports of the departments asked for (by code, or every
-department whose 运营助理 is the assistant named), the hospital's only when asked, never the
-dashboard (it shows every department). Workbooks are encrypted the way Excel and WPS encrypt them
+department whose 运营助理 is the assistant named) with their data-quality reports, the hospital's
+only when asked, never the dashboard (it shows every department). Workbooks are encrypted the way Excel and WPS encrypt them
 (msoffcrypto-tool, ECMA-376 agile encryption), so they ask for the password when opened. Each
 page becomes one file holding the report, plotly.js inlined, encrypted with AES-256-GCM under a
 key derived from the password by PBKDF2-SHA256 with a random salt; a small page around it asks for
@@ -29,7 +29,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from reports import labels
 from reports.data.warehouse import HOSPITAL
-from reports.files import ASSET_HREF, read_manifest, report_file_name
+from reports.files import ASSET_HREF, QUALITY_SUFFIX, read_manifest, report_file_name
 from reports.render.html import environment, plotly_script, template_helpers
 
 # OWASP's 2023 figure for PBKDF2-HMAC-SHA256; a browser derives the key in about a second.
@@ -86,6 +86,12 @@ def audience_files(period_dir: Path, audience: Audience, lang: str) -> list[Path
             if not path.exists():
                 raise PackageError(f"{path} is missing: run `deptops run --lang {lang}` first")
             files.append(path)
+        # the data-quality report the page's data status links to, for the assistant who fixes
+        # the ledgers (a folder written before there were such reports has none)
+        for suffix in (".html", ".xlsx"):
+            path = period_dir / report_file_name(stems[code], lang, f"{QUALITY_SUFFIX}{suffix}")
+            if path.exists():
+                files.append(path)
     return files
 
 

@@ -19,6 +19,7 @@ from metrics import catalogue
 from reports import labels
 from reports.content.report import FamilySection, IndicatorRow, ReportContent
 from reports.data import privacy
+from reports.files import QUALITY_SUFFIX
 from reports.formatting import (
     EXCEL_FORMATS,
     EXCEL_RELATIVE_FORMAT,
@@ -40,7 +41,6 @@ from reports.render.excel_finance import (
     structure_sheet,
 )
 from reports.render.excel_periodic import periodic_sheets
-from reports.render.html import ledger_title
 from reports.render.workbook import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -121,7 +121,8 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
         peers_sheet(workbook.create_sheet(sheet_name(t("peers_sheet"))), content)
     _supplies_sheet(workbook.create_sheet(sheet_name(t("supplies_sheet"))), content)
     _commentary_sheet(workbook.create_sheet(sheet_name(t("commentary_sheet"))), content)
-    _quality_sheet(workbook.create_sheet(sheet_name(t("dq_sheet"))), content)
+    quality_book = f"{path.stem}{QUALITY_SUFFIX}.xlsx"  # reports.render.quality's name for it
+    _quality_sheet(workbook.create_sheet(sheet_name(t("dq_sheet"))), content, quality_book)
     if content.revision:
         _revision_sheet(workbook.create_sheet(sheet_name(t("revision_sheet")), 1), content)
     finish_workbook(workbook, content)
@@ -415,46 +416,51 @@ def _revision_sheet(sheet: Worksheet, content: ReportContent) -> None:
     finish_table(sheet, columns, write_table(sheet, columns, rows))
 
 
-def _quality_sheet(sheet: Worksheet, content: ReportContent) -> None:
-    """The blocks that withhold this report first, then the data-quality findings."""
+def _quality_sheet(sheet: Worksheet, content: ReportContent, quality_book: str) -> None:
+    """As the page's data status: the one line first, then what withholds figures and each
+    finding about the ledgers in words (the check's title, never its id; departments by name),
+    grouped by ledger and file as in the data-quality report (reports.content.quality), which
+    the last line names. Anomaly alarms are in the attention sheet."""
     lang = content.lang
     t = partial(labels.text, lang=lang)
+    report = content.quality
     columns = [
         Column(t("severity")),
         Column(t("month")),
-        Column(t("department")),
-        Column(t("check"), 14),
-        Column(t("ledger")),
-        Column(t("location"), 16),
-        Column(t("row_number"), number_format="0"),
+        Column(t("department"), 10),
+        Column(t("ledger"), 12),
+        Column(t("file"), 16),
+        Column(t("location"), 12),
+        Column(t("check"), 16),
         Column(t("message"), 50, wrap=True),
     ]
-    rows = [
-        [t("withheld"), b.month, b.dept, b.check, None, None, None, b.message(lang)]
-        for b in content.blocks
-    ]
-    rows += [
-        [
-            labels.severity(f.severity, lang),
-            f.period,
-            f.dept,
-            f.check,
-            ledger_title(f.ledger, lang),
-            " · ".join(part for part in (f.file, f.sheet) if part) or None,
-            f.row,
-            f.message(lang),
-        ]
-        for f in content.findings
-    ]
-    heading(sheet, content, t("data_quality"))
+    rows = [[t("withheld"), None, None, None, None, None, None, line] for line in report.withheld]
+    for group in report.groups:
+        for line in group.lines:
+            severity = labels.severity(line.severity, lang) if line.severity else None
+            rows.append(
+                [
+                    severity,
+                    line.period,
+                    line.dept or content.dept_name,
+                    group.ledger,
+                    group.file,
+                    line.where or None,
+                    line.title,
+                    line.message,
+                ]
+            )
+    heading(sheet, content, f"{t('dq_status')}: {content.quality_line or t('dq_not_run')}")
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last)
+    end = max(last, FIRST_DATA_ROW)
     if not rows:
         put_text(
-            sheet.cell(FIRST_DATA_ROW, 1),
-            t("no_findings") if content.findings_checked else t("dq_not_run"),
+            sheet.cell(FIRST_DATA_ROW, 1), t("no_findings") if report.checked else t("dq_not_run")
         )
-    end = max(last, FIRST_DATA_ROW)
+    if report.checked:  # the assistant's workbook beside this one says what to do
+        cell = put_text(sheet.cell(end + 2, 1), t("dq_see_workbook").format(name=quality_book))
+        cell.hyperlink = quality_book
     for word, colour in (
         (t("withheld"), STATUS_FILLS["alert"]),
         (labels.severity("error", lang), STATUS_FILLS["alert"]),

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from reports import labels
 from reports.content.quality import QualityReport
-from reports.files import ASSET_HREF, report_file_name
+from reports.files import ASSET_HREF, QUALITY_SUFFIX, report_file_name
 from reports.render.html import render_page
 from reports.render.workbook import (
     Column,
@@ -21,8 +21,6 @@ from reports.render.workbook import (
     title,
     write_table,
 )
-
-QUALITY_SUFFIX = ".quality"
 
 
 def quality_files(period_dir: Path, stem: str, lang: str) -> list[Path]:
