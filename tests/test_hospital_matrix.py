@@ -250,6 +250,7 @@ def test_a_marked_fall_on_last_year_is_a_hospital_recommendation_in_a_month(writ
     ) in section
     assert "无专项建议" not in section
     sheet = openpyxl.load_workbook(written / "ALL.xlsx")[labels.text("attention_sheet", "zh")]
-    texts = [c.value for c in sheet["A"] if c.value]
-    assert "全院层面" in texts and any(str(t).startswith("全院医疗收入同比-9.0%") for t in texts)
-    assert not any("无专项建议" in str(t) for t in texts)
+    advice = [row for row in sheet.iter_rows(values_only=True) if row[0] == "全院层面"]
+    assert any(str(row[3]).startswith("全院医疗收入同比-9.0%，降幅较大的科室") for row in advice)
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any("无专项建议" in text for text in texts)

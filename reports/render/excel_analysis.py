@@ -113,11 +113,6 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
 
     top = end + 3
     put_text(sheet.cell(top - 1, 1), t("recommendations"))
-    if content.rolled_up:  # the hospital's: the departments' falls and alerts rolled up
-        put_text(sheet.cell(top, 1), t("hospital_recommendations"))
-        for offset, line in enumerate(content.rolled_up, 1):
-            put_text(sheet.cell(top + offset, 1), line)
-        top += len(content.rolled_up) + 2
     advice_columns = [
         Column(t("indicator")),
         Column(t("status")),
@@ -126,7 +121,11 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
         Column(t("expected_effect"), number_format="#,##0.0"),
         Column(t("unit")),
     ]
+    # the hospital's first: the departments' falls and alerts rolled up (as on the page)
     advice = [
+        [t("hospital_recommendations"), None, None, line, None, None] for line in content.rolled_up
+    ]
+    advice += [
         [
             r.row.indicator.name(lang),
             labels.status(r.status, lang),
@@ -139,7 +138,7 @@ def attention_sheet(sheet: Worksheet, content: ReportContent) -> None:
     ]
     if advice:
         write_table(sheet, advice_columns, advice, top=top)
-    elif not content.rolled_up:
+    else:
         put_text(sheet.cell(top, 1), t("no_recommendations"))
 
 
