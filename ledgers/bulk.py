@@ -1,4 +1,5 @@
-"""The set-based reading path for big, plain exports: CSV (UTF-8, header in row 1) and Parquet.
+"""The set-based reading path for big, plain exports: CSV (UTF-8, header in row 1), Parquet, and
+workbooks (each sheet streamed to a CSV by the reader's child, `ledgers.workbook_csv`).
 
 An HIS export of millions of discharged episodes is too big to parse cell by cell in Python. Here
 DuckDB reads the file (`read_csv` all_varchar / `read_parquet`) into a temporary table of the
@@ -18,8 +19,14 @@ nothing on its own that the Python rules would decide differently:
 - blank rows, totals rows and merged department cells follow the general path's rules, with the
   totals markers decided by its own `_is_totals` on the distinct spellings.
 
-A file that does not fit (GB18030, a header below row 1, quoted line breaks, ragged rows, a
-reader error) goes the general path. `tests/test_fast_load.py` loads the same content both ways.
+A workbook from `BULK_MIN_WORKBOOK_BYTES` is recognised sheet by sheet in the reader's child (its
+header may be below title rows there) and each ledger sheet's rows are written to a CSV of the
+recognised columns, every cell spelled as text that parses exactly as the cell does; the sheet's
+name and workbook row numbers (`BulkPlan.sheet`, `first_row`) go into the lineage and rejections.
+
+A file that does not fit (GB18030, a CSV header below row 1, quoted line breaks, ragged rows, a
+reader error, a workbook cell without a text spelling) goes the general path.
+`tests/test_fast_load.py` loads the same content both ways.
 """
 
 from __future__ import annotations
