@@ -36,7 +36,7 @@ from synthetic_hospital.timeline import Calendar, month_end, month_start, weekda
 from synthetic_hospital.wards import OUTCOMES
 from synthetic_hospital.workload import ward_flow
 
-GENERATOR_VERSION = 4  # bump when the generated content changes, so cached inboxes are rebuilt
+GENERATOR_VERSION = 5  # bump when the generated content changes, so cached inboxes are rebuilt
 
 
 @dataclass(frozen=True)

@@ -212,8 +212,11 @@ def _monthly(rng, con, first: dt.date, months):
                from workload group by all),
            ep as (
                select dept, strftime($first + discharge_day::integer, '%Y-%m') as month,
-                      sum(total_cost) as total, sum(drug_cost) as drug,
-                      sum(consumables_cost) as consumables
+                      -- costs are whole cents: as decimals they add up exactly, so every run
+                      -- gives the same month (doubles summed by parallel threads did not)
+                      sum(total_cost::decimal(18, 2))::double as total,
+                      sum(drug_cost::decimal(18, 2))::double as drug,
+                      sum(consumables_cost::decimal(18, 2))::double as consumables
                from episodes group by all)
            select wl.dept, wl.month, wl.op, wl.er, coalesce(ep.total, 0), coalesce(ep.drug, 0),
                   coalesce(ep.consumables, 0)
