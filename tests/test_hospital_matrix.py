@@ -14,6 +14,7 @@ The inbox, October 2025 and October 2026 (31 days each), workload only:
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -254,3 +255,48 @@ def test_a_marked_fall_on_last_year_is_a_hospital_recommendation_in_a_month(writ
     assert any(str(row[3]).startswith("全院医疗收入同比-9.0%，降幅较大的科室") for row in advice)
     texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any("无专项建议" in text for text in texts)
+
+
+def test_the_appendix_defines_each_indicator_given_a_figure_from_the_catalogue(
+    warehouse, written, tmp_path
+):
+    data = load_period(warehouse, "month", MONTH)
+    content = period_content(data, data.department("M1"), "zh")
+    defined = [row.indicator.id for s in content.definitions for row in s.rows]
+    with_figure = [r.indicator.id for s in content.families for r in s.rows if r.has_value]
+    # M1 has workload and finance only: visits and occupancy are defined, mortality (no
+    # discharges ledger) is not, and nothing is defined twice
+    assert defined == with_figure and len(set(defined)) == len(defined)
+    assert {"outpatient_visits", "bed_occupancy", "medical_revenue"} <= set(defined)
+    assert "mortality_rate" not in defined
+    page = (written / "M1.html").read_text(encoding="utf-8")
+    appendix = page[page.index('id="appendix"') :]
+    section = re.search(
+        r'<section class="definitions" id="definitions">(.*?)</section>', page, re.S
+    )
+    assert section and appendix.index('id="movement"') < appendix.index('id="definitions"')
+    assert appendix.index('id="definitions"') < appendix.index('id="data-quality"')
+    rows = re.findall(r'<tr data-definition="([^"]+)">(.*?)</tr>', section.group(1), re.S)
+    assert [metric for metric, _ in rows] == defined
+    indicators = catalogue.indicators()
+    for metric, row in rows:  # the catalogue's words, escaped as the page escapes text
+        formula = indicators[metric].formula("zh")
+        assert html.escape(formula, quote=False) in row, metric
+    # checks not run on this warehouse: the one line says so, with nothing to link to
+    status = re.search(r'<p class="dq-line">(.*?)</p>', page, re.S).group(1)
+    assert status == labels.text("dq_not_run", "zh")
+    # checked (the expectations stage's table, no finding): the line links to the
+    # data-quality report written beside the page
+    warehouse.execute("""
+        create table dq_findings ("check" varchar, severity varchar, dept varchar,
+            period varchar, ledger varchar, file varchar, sheet varchar, "row" integer,
+            message_zh varchar, message_en varchar)""")
+    try:
+        render_reports(warehouse, tmp_path, "month", [MONTH])
+    finally:
+        warehouse.execute("drop table dq_findings")
+    page = (tmp_path / MONTH / "M1.html").read_text(encoding="utf-8")
+    status = re.search(r'<p class="dq-line">(.*?)</p>', page, re.S).group(1)
+    assert status.startswith("台账") and "未发现问题" in status
+    assert '<a href="M1.quality.html">查看数据质量报告</a>' in status
+    assert (tmp_path / MONTH / "M1.quality.html").exists()

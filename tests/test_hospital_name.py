@@ -66,15 +66,17 @@ def test_every_page_and_workbook_is_headed_by_the_hospital(named):
     brief = (reports_dir / "2026-W42" / "M1.html").read_text(encoding="utf-8")
     assert KICKER in brief
     # the printed page header of every sheet: hospital · department, the report, the period
-    for book, left in (
-        ("M1.xlsx", f"{NAME} · 心内科"),
-        ("ALL.xlsx", f"{NAME} · 全院"),
-        ("M1.quality.xlsx", f"{NAME} · 心内科"),
-        ("dashboard.xlsx", f"{NAME} · 全院"),
+    for book, left, centre in (
+        ("M1.xlsx", f"{NAME} · 心内科", "科室运营月度分析报告"),
+        ("ALL.xlsx", f"{NAME} · 全院", "全院运营月度分析报告"),
+        ("M1.quality.xlsx", f"{NAME} · 心内科", "数据质量报告"),
+        ("dashboard.xlsx", f"{NAME} · 全院", "财务科运营看板"),
     ):
         for sheet in openpyxl.load_workbook(folder / book).worksheets:
-            assert sheet.oddHeader.left.text == left, (book, sheet.title)
-            assert sheet.oddHeader.right.text == "2026年10月", (book, sheet.title)
+            header = sheet.oddHeader
+            assert header.left.text == left, (book, sheet.title)
+            assert header.center.text == centre, (book, sheet.title)
+            assert header.right.text == "2026年10月", (book, sheet.title)
     # without a name, none is shown (and no empty span)
     text = (plain / MONTH / "M1.html").read_text(encoding="utf-8")
     assert '<span class="hospital-name">' not in text

@@ -181,6 +181,12 @@ class ReportContent:
         return periods.title(self.grain, self.period, self.lang, self.coverage)
 
     @property
+    def report_title(self) -> str:
+        """科室运营月度分析报告, 全院运营季度分析报告, …: the page's and the printed sheets' title."""
+        hospital = "hospital_" if self.is_hospital else ""
+        return labels.text(f"report_title_{hospital}{self.grain}", self.lang)
+
+    @property
     def has_mom(self) -> bool:
         """Whether the report shows 环比: a year's is its 同比, shown once (periods.comparisons)."""
         return "prior" in periods.comparisons(self.grain)
@@ -192,6 +198,18 @@ class ReportContent:
     @property
     def rows(self) -> dict[str, IndicatorRow]:
         return {row.indicator.id: row for section in self.families for row in section.rows}
+
+    @property
+    def definitions(self) -> list[FamilySection]:
+        """The appendix's 指标定义: per family, the indicators the report gives a figure for
+        (shown, withheld or suppressed), each defined by the catalogue's formula in words."""
+        shown = [
+            FamilySection(
+                s.family, [r for r in s.rows if r.has_value or r.withheld or r.suppressed]
+            )
+            for s in self.families
+        ]
+        return [section for section in shown if section.rows]
 
 
 def period_content(data: PeriodData, department: Department, lang: str) -> ReportContent:

@@ -135,7 +135,7 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
 def finish_workbook(workbook: Workbook, content: ReportContent) -> None:
     """Every sheet: columns wide enough for every number as formatted (never ###), A4 with the
     page's header (hospital, department; report; period) and footer (page x / y)."""
-    title = labels.text(f"report_title_{content.grain}", content.lang)
+    title = content.report_title
     for sheet in workbook.worksheets:
         fit_numbers(sheet)
         print_setup(sheet)  # sheets without a table (a chart's data, a note) print alike

@@ -222,6 +222,8 @@ def peers_sheet(sheet: Worksheet, content: ReportContent) -> None:
     heading(sheet, content, f"{name} · {t('peer_group')}: {peers.group_label}")
     last = write_table(sheet, columns, rows)
     finish_table(sheet, columns, last, freeze_columns=1)
-    notes = [peers.fallback_note, t("rank_note")] if peers.fallback_note else [t("rank_note")]
+    notes = (
+        [peers.fallback_note, t("rank_note_hospital")] if peers.fallback_note else [t("rank_note")]
+    )
     for offset, note in enumerate(notes):
         put_text(sheet.cell(max(last, FIRST_DATA_ROW) + 2 + offset, 1), note)

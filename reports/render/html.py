@@ -169,9 +169,7 @@ def render_period_page(
         .get_template("period.html")
         .render(
             content=content,
-            report_title=labels.text(
-                f"report_title_{'hospital_' if content.is_hospital else ''}{content.grain}", lang
-            ),
+            report_title=content.report_title,
             period_title=content.period_title,
             due=due.isoformat() if due else None,
             trend_caption=_trend_caption(content),
