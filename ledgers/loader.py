@@ -732,7 +732,8 @@ def _store_table(
     `_resolve_references` does (worded in SQL where the check has its reason's SQL, else by
     re-parsing the row in Python)."""
     table, key = sheet.table, f"{sheet.table}_refs"
-    # (column, SQL true when the row passes, message, the message's SQL or None)
+    # (column, SQL true when the row passes, message, the message's SQL or None: NULL for a row
+    # whose message SQL cannot spell, which is re-parsed in Python)
     checks: list[tuple[str, str, object, str | None]] = []
     excluded, replaced = ["rn"], []  # columns of the read replaced by their resolved values
     joins = ""
@@ -749,7 +750,9 @@ def _store_table(
         joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
         excluded.append(f'"{spec.dept}"')
         replaced.append(f'd.code as "{spec.dept}"')
-        checks.append((spec.dept, "d.code is not null", DEPT_MESSAGE, None))
+        checks.append(
+            (spec.dept, "d.code is not null", DEPT_MESSAGE, _message_sql(DEPT_MESSAGE, spec.dept))
+        )
     starts = _department_starts(con) if spec.period and spec.dept else {}
     if starts:
         joins += " left join raw_departments ds on ds.code = d.code"
@@ -782,32 +785,34 @@ def _store_table(
                 (
                     column.name,
                     f'(p."{column.name}" in {known})',
-                    f"{{value!r}} is not registered in the {ref_kind} ledger",
-                    None,
+                    (message := f"{{value!r}} is not registered in the {ref_kind} ledger"),
+                    _message_sql(message, column.name),
                 )
             )
     params = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha, "data_month": data_month}
     sheet.rejected_in_load = 0
     passed: list[str] = []
-    for column, test, message, reason in checks:
+    for number, (column, test, message, reason) in enumerate(checks):
         where = f"""{" and ".join(passed) or "true"} and not coalesce({test}, false)"""
         if reason is not None:  # worded in SQL, as _reference_rejection words it
+            # the department as the row holds it until its own check is passed, then its code
+            coded = bool(spec.dept) and number > 0
             sheet.rejected_in_load += _execute(
                 con,
                 f"""insert into rejected_rows
                     select $file, $sheet, p.rn, '{spec.kind}', '{column}', {reason}, null,
-                           {_record_json(spec, bool(spec.dept))}, $sha, false, null
-                    from {table} p {joins} where {where}""",  # noqa: S608 -- names from the specs
+                           {_record_json(spec, coded)}, $sha, false, null
+                    from {table} p {joins} where {where} and ({reason}) is not null""",  # noqa: S608 -- names from the specs
                 params,
             ).fetchone()[0]
-        else:
-            failing = _execute(
-                con,
-                f"select p.rn from {table} p {joins} where {where} order by p.rn",  # noqa: S608
-                params,
-            ).fetchall()
-            for record in _reparse(con, sheet, [rn for (rn,) in failing]):
-                sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
+            where += f" and ({reason}) is null"
+        failing = _execute(
+            con,
+            f"select p.rn from {table} p {joins} where {where} order by p.rn",  # noqa: S608
+            params,
+        ).fetchall()
+        for record in _reparse(con, sheet, [rn for (rn,) in failing]):
+            sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
         passed.append(f"coalesce({test}, false)")
     inserted = _execute(
         con,
@@ -860,6 +865,23 @@ def _span_checks(spec: Ledger, starts: bool) -> list[tuple[str, str, object, str
             )
         )
     return checks
+
+
+def _message_sql(message: str, column: str) -> str:
+    """SQL of a message "… {value!r} …" over the row's `column`: the value as Python's repr
+    spells a text of plain characters without quote or backslash ('CARD'); NULL for any other
+    (its row is worded in Python)."""
+    before, after = message.split("{value!r}")
+    value = f'p."{column}"'
+    plain = f"regexp_full_match({value}, '{PLAIN_UNQUOTED}')"
+    return (
+        f"case when {plain} then {rules.literal(before)} || chr(39) || {value} || chr(39) "
+        f"|| {rules.literal(after)} end"
+    )
+
+
+# Printable ASCII but ' and \, and CJK ideographs (RE2): a text Python's repr only quotes.
+PLAIN_UNQUOTED = r"[\x20-\x26\x28-\x5B\x5D-\x7E\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]+"
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:

@@ -10,7 +10,7 @@ import json
 import duckdb
 import pytest
 
-from ledgers import bulk
+from ledgers import bulk, reader
 from ledgers.loader import load_inbox
 from ledgers.specs import LINEAGE_COLUMNS, ledgers
 from tests.ledger_files import write_csv, write_xlsx
@@ -49,6 +49,9 @@ DISCHARGES = [
     ["E18", "CARD", "2026-10-09", "2026-10-05", "", "", "", "", "", "", "", "  职工 ", "{}"],
     # too big for a double to hold its fen: worded by the Python rules (the odd case)
     ["E19", "CARD", "2026-10-01", "2026-10-05", "", "", "", "", "99999999999999.5", "100000000000000", "", "", ""],
+    # not in the department list: worded in SQL, but a name Python's repr escapes is the odd case
+    ["E20", "Dr O'Brien's", "2026-10-01", "2026-10-05", "", "", "", "", "", "", "", "", ""],
+    ["E21", "急诊科", "2026-10-01", "2026-10-05", "", "", "", "", "", "", "", "", ""],
 ]  # fmt: skip
 
 WORKLOAD = [
@@ -112,15 +115,17 @@ def set_based_reads(monkeypatch) -> list:
 
 @pytest.fixture(autouse=True)
 def worded_in_python(monkeypatch) -> list:
-    """The rows the set-based path handed to the general path's row parser."""
+    """The rows the set-based path handed to the general path's row parser (at its read, or
+    at the load's reference checks)."""
     done = []
-    original = bulk.parse_row
+    original = reader.parse_row
 
     def recording(match, raw, seen=None):
         done.append(raw)
         return original(match, raw, seen)
 
     monkeypatch.setattr(bulk, "parse_row", recording)
+    monkeypatch.setattr(reader, "parse_row", recording)
     return done
 
 
@@ -162,9 +167,10 @@ def test_csv_fast_and_general_paths_agree(tmp_path, set_based_reads, worded_in_p
     assert sorted(set_based_reads) == sorted(["科室字典.csv", f"{content}.csv"])
     expected, found = snapshot(general), snapshot(fast)
     assert found == expected
-    # Every rejection was worded in SQL but the amount too big for a double (E19).
+    # Every rejection was worded in SQL but the amount too big for a double (E19) and the
+    # department Python's repr escapes (E20).
     assert [raw.get("episode_id") for raw in worded_in_python] == (
-        ["E19"] if content == "discharges" else []
+        ["E19", "E20"] if content == "discharges" else []
     )
     assert fast_report.touched_months == general_report.touched_months
     assert fast_report.rejected_by_reason == general_report.rejected_by_reason
@@ -492,3 +498,29 @@ def test_a_refused_workbook_is_refused_alike_on_both_paths(tmp_path, monkeypatch
         "rows": "sheet 出院明细 has 18 rows, more than the 12 rows allowed",
         "identifier-column": "sheet 业务量 holds direct patient identifiers (身份证号)",
     }[case] in message
+
+
+def test_unregistered_devices_are_rejected_alike(tmp_path, set_based_reads, worded_in_python):
+    """The equipment_usage rows naming a device the register lacks: the same rejection by both
+    paths, worded in SQL but for the code Python's repr escapes."""
+    files = {
+        "设备.csv": [["资产编号", "科室", "设备名称"], ["CT-01", "CARD", "CT"]],
+        "设备使用.csv": [
+            ["资产编号", "月份", "检查人次", "使用时长", "可用时长"],
+            ["CT-01", "2026-10", "300", "200", "400"],
+            ["CT-02", "2026-10", "10", "20", "40"],  # not registered
+            ["CT\\03", "2026-10", "10", "20", "40"],  # not registered; repr doubles the backslash
+            ["CT-01", "2026-09", "10", "50", "40"],  # hours available < hours used
+        ],
+    }
+    general, _ = load(tmp_path, "general", files, bulk_min_bytes=None)
+    fast, _ = load(tmp_path, "fast", files, bulk_min_bytes=0)
+    assert "设备使用.csv" in set_based_reads
+    expected = snapshot(general)
+    assert snapshot(fast) == expected
+    assert [r[4:6] for r in expected["rejected_rows"] if r[0] == "设备使用.csv"] == [
+        ("asset_code", "'CT-02' is not registered in the equipment ledger"),
+        ("asset_code", "'CT\\\\03' is not registered in the equipment ledger"),
+        ("可用时长", "可用时长: must be ≥ 使用时长 (50), found 40"),
+    ]
+    assert [raw["asset_code"] for raw in worded_in_python] == ["CT\\03"]
