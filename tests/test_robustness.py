@@ -697,10 +697,10 @@ def test_rows_the_warehouse_refuses_cost_their_file_only(root, baseline, monkeyp
     write_csv(root / "inbox" / "业务量_存不进.csv", [WORKLOAD, _workload("D02", "2026-09-01")])
     real = ledgers.loader._store_sheet_rows
 
-    def refuses_one(con, spec, sheet, sha):
+    def refuses_one(con, spec, sheet, *rest):
         if sheet.file == "业务量_存不进.csv":
             con.execute("select cast('x' as integer)")  # a real DuckDB conversion error
-        return real(con, spec, sheet, sha)
+        return real(con, spec, sheet, *rest)
 
     monkeypatch.setattr(ledgers.loader, "_store_sheet_rows", refuses_one)
     con, report = _load(root)
