@@ -162,12 +162,19 @@ def test_reports_list_the_measures_and_the_staffing(effects):
     assert [(m.text, m.overdue, m.status_text) for m in content.measures_open] == [
         ("投诉快速响应", True, "进行中"), ("候诊提醒", False, "进行中"), ("=减少投诉", False, "计划")]  # fmt: skip
     assert [m.text for m in content.measures_next] == ["候诊提醒"]  # due 15 January: 下月计划
+    # the hospital's lists name the department (心内科), never by its code
+    hospital = period_content(month, next(d for d in month.departments if d.is_hospital), "zh")
+    assert [(m.dept, m.text) for m in hospital.measures_next] == [("心内科", "候诊提醒")]
+    assert {m.dept for m in hospital.measures_open} == {"心内科"}
     year = period_content(load_period(con, "year", "2025"), card, "zh")
     effect = {m.text: m.effect for m in year.measures_year}
     assert effect["出院随访"].startswith("实施后5个月患者满意度平均96.3%")
     assert "满意度回访" not in effect  # started and completed in 2024: 2024's
     brief = weekly_brief(load_period(con, "week", "2025-W38"), card, "zh")
     assert [m.text for m in brief.done_last_week] == ["出院随访"]  # done on Saturday 20 Sep
+    week = load_period(con, "week", "2025-W38")
+    hospital_brief = weekly_brief(week, next(d for d in week.departments if d.is_hospital), "zh")
+    assert [m.dept for m in hospital_brief.done_last_week] == ["心内科"]
     # the staffing detail at 31 December: the title structure, the month's movements
     staff = content.staffing
     assert staff.structure == [("医生", [("正高", 1.0)], 1.0), ("护士", [("中级", 1.0)], 1.0)]

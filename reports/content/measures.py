@@ -10,7 +10,7 @@ and this week's due (本周计划); the annual report the year's measures with t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledgers.specs import ledger
 from metrics.effects import Effect, effect_sentence
@@ -125,3 +125,8 @@ def year_measures(effects: list[Effect], dept: str, lang: str, year: int) -> lis
         for e in _of(effects, dept)
         if e.start_date.year == year or (e.done_date is not None and e.done_date.year == year)
     ]
+
+
+def named(measures: list[Measure], names: dict[str, str]) -> list[Measure]:
+    """The hospital's lists: each measure's department by its name (`names`: code -> name)."""
+    return [replace(m, dept=names.get(m.dept, m.dept)) for m in measures]

@@ -307,6 +307,11 @@ def _measures(content: ReportContent, data: PeriodData, department: Department, 
         )
     if data.grain == "year":
         content.measures_year = measures.year_measures(data.measures, code, lang, int(data.period))
+    if department.is_hospital:  # each measure's department by its name, as everywhere else
+        names = {d.code: d.name(lang) for d in data.departments}
+        content.measures_open = measures.named(content.measures_open, names)
+        content.measures_next = measures.named(content.measures_next, names)
+        content.measures_year = measures.named(content.measures_year, names)
     content.staffing = staffing.staffing_detail(data, department, lang, first, last)
     content.complaints = staffing.complaint_breakdown(data, department, lang)
 

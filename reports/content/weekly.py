@@ -78,6 +78,10 @@ def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyB
         periods.first_day("week", following),
         periods.last_day("week", following),
     )
+    if department.is_hospital:  # each measure's department by its name
+        names = {d.code: d.name(lang) for d in data.departments}
+        brief.done_last_week = measures.named(brief.done_last_week, names)
+        brief.due_this_week = measures.named(brief.due_this_week, names)
     return brief
 
 
