@@ -213,7 +213,10 @@ def test_quarter_workbook_round_trip(demo, reports):
     families = [family.zh for family in catalogue.families().values()]
     assert workbook.sheetnames == [
         t("summary_sheet"),
+        t("to_date_title"),  # the quarter's own blocks right after the summary
+        t("quarter_trend_title"),
         *families,
+        t("budget_sheet"),  # 本年累计与预算进度 at the quarter's end
         t("structure_sheet"),  # the finance ledger's lines, then the DRG/DIP groups and payers
         sheet_name(t("casemix_title")),  # "/" is not allowed in a sheet name
         t("attention_sheet"),

@@ -239,6 +239,31 @@ def test_quarter_workbook_has_the_year_to_date_in_exact_yuan(reports_dir):
     assert trend["门诊人次"][2:] == (736, 736, 900, 910, 920, 920, 1080, 1092)
 
 
+def test_quarter_workbook_has_the_budget_progress_in_exact_yuan(reports_dir):
+    book = openpyxl.load_workbook(reports_dir / QUARTER / "A.xlsx")
+    sheet = book["预算进度"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]}
+    # The page's figures (test_budget_progress_at_the_quarters_end) in 元: this quarter 330,000;
+    # to date 660,000 against 621,000 (+6.3%); budget 1,200,000, 55.0% reached; time elapsed
+    # 181 / 365; forecast 660,000 × 1,278,000 / 621,000 = 1,358,260.87.
+    revenue = rows["医疗收入"]
+    assert revenue[1:4] == (330_000, 660_000, 621_000)
+    assert revenue[4] == pytest.approx(39_000 / 621_000)
+    assert revenue[5] == 1_200_000 and revenue[6] == pytest.approx(0.55)
+    assert revenue[7] == pytest.approx(181 / 365) and revenue[8] == 1_358_260.87
+    # Expense: 240,000 this quarter; 480,000 to date as in 2025; budget 12 × 90,000 = 1,080,000.
+    assert rows["医疗支出"][1:4] == (240_000, 480_000, 480_000)
+    assert rows["医疗支出"][5] == 1_080_000
+    # Margin: 660,000 − 480,000 = 180,000 against 621,000 − 480,000 = 141,000.
+    assert rows["收支结余"][2:4] == (180_000, 141_000)
+    # 55.0% reached against 49.6% elapsed: 5.4 points ahead, outside ±5, so 关注 (yellow), as the
+    # page's status says
+    assert sheet.cell(3, 7).fill.start_color.rgb.endswith("FFEB9C")
+    page = _page(reports_dir, QUARTER)
+    budget = page[page.index('id="budget"') : page.index("</table>", page.index('id="budget"'))]
+    assert "关注" in _cells(budget, "data-budget", "revenue")[6]
+
+
 # --- the year ---------------------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ from reports.render.excel_analysis import (
     without_mom,
 )
 from reports.render.excel_finance import (
+    budget_sheet,
     casemix_sheet,
     department_sheet,
     matrix_sheet,
@@ -100,6 +101,8 @@ def write_period_workbook(content: ReportContent, path: Path) -> Path:
         if section.family.id == "service":
             last = _service_counts(sheet, content, last + 2)
         _trend_charts(sheet, content, section, last + 2)
+    if content.budget is not None and content.budget.lines:
+        budget_sheet(workbook.create_sheet(sheet_name(t("budget_sheet"))), content)
     if content.structures:
         structure_sheet(workbook.create_sheet(sheet_name(t("structure_sheet"))), content)
     if content.case_mix is not None and not content.case_mix.is_empty:

@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from metrics.catalogue import Indicator
 from reports import labels
+from reports.content import budget
 from reports.content.finance_dashboard import Line
 from reports.content.report import IndicatorRow, ReportContent
 from reports.data import privacy
@@ -101,6 +102,57 @@ def structure_sheet(sheet: Worksheet, content: ReportContent) -> None:
         chart.set_categories(Reference(sheet, min_col=2, min_row=FIRST_DATA_ROW, max_row=end))
         chart.height, chart.width = 9, 16
         sheet.add_chart(chart, f"J{FIRST_DATA_ROW}")
+
+
+def _yuan(wan: float | None) -> Number | None:
+    # The budget table holds 万元 (reports.content.budget); the workbook gives exact 元: every
+    # amount is whole cents, so rounding the product to cents gives it back exactly.
+    return None if wan is None else Number(round(wan * budget.TEN_THOUSAND, 2), MONEY)
+
+
+def budget_sheet(sheet: Worksheet, content: ReportContent) -> None:
+    """本年累计与预算进度 as the page shows it, in exact 元: this period (not in a year's report),
+    the year to date, the same months last year, 累计同比, the year's budget, how much of it is
+    reached (status against the time elapsed), the time elapsed and the forecast."""
+    t = partial(labels.text, lang=content.lang)
+    progress = content.budget
+    heading(sheet, content, t("budget_sheet"))
+    columns = [
+        Column(t("indicator"), 12),
+        *([Column(t(f"this_period_{content.grain}"))] if content.grain != "year" else []),
+        Column(t("budget_to_date")),
+        Column(t("budget_last_year")),
+        Column(t("budget_change")),
+        Column(t("budget_year")),
+        Column(t("budget_attained")),
+        Column(t("budget_time")),
+        Column(t("budget_forecast")),
+    ]
+    rows = []
+    for index, line in enumerate(progress.lines):
+        rows.append(
+            [
+                t(f"budget_{line.key}"),
+                *([_yuan(line.month)] if content.grain != "year" else []),
+                _yuan(line.to_date),
+                _yuan(line.last_year),
+                _n(line.change_rel, CHANGE_REL),
+                _yuan(line.budget),
+                _n(line.attained, SHARE),
+                _n(progress.time_progress, SHARE) if index == 0 else None,
+                _yuan(line.forecast),
+            ]
+        )
+    last = write_table(sheet, columns, rows)
+    attained = len(columns) - 2  # the column of 累计完成率
+    for offset, line in enumerate(progress.lines):
+        if line.status in STATUS_FILLS:
+            colour = STATUS_FILLS[line.status]
+            sheet.cell(FIRST_DATA_ROW + offset, attained).fill = PatternFill(
+                start_color=colour, end_color=colour, fill_type="solid"
+            )
+    finish_table(sheet, columns, last, freeze_columns=1)
+    sheet.cell(last + 2, 1, t("budget_note"))
 
 
 def casemix_sheet(sheet: Worksheet, content: ReportContent) -> None:
