@@ -42,6 +42,12 @@ class Indicator:
     grains: tuple[str, ...] = ("week", "month", "quarter", "year")
     band_around: str | None = None
     to_date: bool = False
+    kinds: tuple[str, ...] = ()  # the department kinds whose reports show it; () every kind
+    not_kinds: tuple[str, ...] = ()  # the department kinds whose reports leave it out
+
+    def shown_for(self, kind: str | None) -> bool:
+        """Whether a report of a department (or group) of this kind shows the indicator."""
+        return (not self.kinds or kind in self.kinds) and kind not in self.not_kinds
 
     def name(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -107,6 +113,8 @@ def _load() -> tuple[dict[str, Indicator], dict[str, Family], dict[str, dict[str
             grains=tuple(raw.get("grains", ("week", "month", "quarter", "year"))),
             band_around=raw.get("band_around"),
             to_date=raw.get("to_date", False),
+            kinds=tuple(raw.get("kinds", ())),
+            not_kinds=tuple(raw.get("not_kinds", ())),
         )
     _check(indicators, families, data["reasons"])
     return indicators, families, data["reasons"], data["few_events_below"]

@@ -122,3 +122,14 @@ def medtech_warehouse(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("medtech")
     computed_warehouse(root, write_medtech_inbox).close()
     return root / "w.duckdb"
+
+
+@pytest.fixture(scope="session")
+def medtech_october(medtech_warehouse):
+    """The medtech warehouse's October 2026 as the reports read it (reports.data.PeriodData)."""
+    import duckdb
+
+    from reports.data.warehouse import load_period
+
+    with duckdb.connect(str(medtech_warehouse), read_only=True) as con:
+        return load_period(con, "month", "2026-10")

@@ -732,6 +732,12 @@ HAND_CASES: dict[str, list[Case]] = {
         # op revenue 20000 + 5000 + 10000 + 5000 + 20000 over 31 × (40 + 10) visits
         Case("month", "2025-01", "MED", 60000 / 1550),
     ],
+    "revenue_per_exam": [
+        # MED's January 2025 revenue 120,000 over 31 days × 5 exams
+        Case("month", "2025-01", "MED", 120000 / (31 * 5)),
+        # both wards over Q1 2024: revenue 915,000 over (4 + 2) exams × 91 days (2024 is leap)
+        Case("quarter", "2024-Q1", "ALL", 915000 / ((4 + 2) * 91)),
+    ],
     "ip_revenue_per_discharge": [
         Case("month", "2025-01", "MED", (10000 + 10000 + 5000 + 5000 + 30000) / 31),
         # MED discharged nobody in February 2024 but billed inpatient lines: Q1 sums
@@ -1371,6 +1377,7 @@ FORMULAS: dict[str, Callable[[Hand], tuple[float | None, float | None]]] = {
     ),
     "service_revenue_ratio": lambda h: (h.kept("service_revenue"), revenue(h)),
     "op_revenue_per_visit": lambda h: (h.kept("op_revenue"), h.daily("op") + h.daily("em")),
+    "revenue_per_exam": lambda h: (revenue(h), h.daily("exams")),
     "ip_revenue_per_discharge": lambda h: (h.kept("ip_revenue"), h.daily("dis")),
     "episode_cost": lambda h: (
         h.episode_sum(lambda e: e.total_cost),

@@ -14,7 +14,7 @@ import pytest
 from reports.content.report import period_content
 from reports.data.warehouse import load_period
 from reports.formatting import NumberKind
-from reports.render import charts, svg
+from reports.render import charts, periodic_charts, svg
 from reports.render.charts import Panel, trend_figure
 
 MONTH = "2026-10"
@@ -33,15 +33,8 @@ def _year_before(month: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def data(medtech_warehouse):
-    with duckdb.connect(str(medtech_warehouse), read_only=True) as con:
-        yield load_period(con, "month", MONTH)
-
-
-@pytest.fixture(scope="module")
-def radiology(data):
-    department = data.department("RAD")
-    return period_content(data, department, "zh")
+def radiology(medtech_october):
+    return period_content(medtech_october, medtech_october.department("RAD"), "zh")
 
 
 def _section(content, family):
@@ -88,9 +81,7 @@ def test_counts_are_drawn_from_zero_rates_are_not(radiology):
     assert "rangemode" not in efficiency["layout"][utilisation]
     # In SVG the count panel's lowest tick is 0: a panel of counts only, read back
     drawing = svg.figure_svg(
-        trend_figure(
-            [Panel("n", [3_000, 3_600, 4_030], NumberKind.COUNT, zero_based=True)], TREND[-3:]
-        )
+        trend_figure([Panel("n", [3_000, 3_600, 4_030], NumberKind.COUNT)], TREND[-3:])
     )
     ticks = re.findall(r'text-anchor="end">([^<]+)</text>', drawing)
     assert ticks[0] == "0" and ticks[-1] == "5,000"
@@ -114,8 +105,8 @@ def test_a_constant_series_has_no_chart(radiology):
     assert [a["text"] for a in two["layout"]["annotations"]] == ["b"]
 
 
-def test_the_hospital_report_has_department_bars(data):
-    hospital = period_content(data, data.department("ALL"), "zh")
+def test_the_hospital_report_has_department_bars(medtech_october):
+    hospital = period_content(medtech_october, medtech_october.department("ALL"), "zh")
     figure = charts.department_figure(hospital.department_table, "zh")
     go.Figure(figure)
     last, this = figure["data"]
@@ -129,3 +120,15 @@ def test_the_hospital_report_has_department_bars(data):
     assert [t["name"] for t in figure["data"]] == ["去年同期", "本期"]
     drawing = svg.figure_svg(figure)
     assert drawing.count('class="bar"') == 4
+
+
+def test_every_trend_chart_draws_counts_from_zero(medtech_warehouse):
+    # a quarter's 近8个季度 chart (reports.render.periodic_charts) follows the same rule
+    with duckdb.connect(str(medtech_warehouse), read_only=True) as con:
+        quarter = load_period(con, "quarter", "2026-Q3")
+    content = period_content(quarter, quarter.department("RAD"), "zh")
+    figure = periodic_charts.quarters_figure(content.periodic.quarters, "zh")
+    # 2026-Q3: 120 exams a day × 92 days = 11,040; 2025-Q3: 100 × 92 = 9,200
+    exams = next(t for t in figure["data"] if t["yaxis"] == _axis_of(figure, "检查人次"))
+    assert exams["y"][-1] == 120 * 92 and 100 * 92 in exams["y"]
+    assert figure["layout"]["yaxis" + _axis_of(figure, "检查人次")[1:]]["rangemode"] == "tozero"

@@ -307,8 +307,11 @@ def test_every_catalogue_indicator_and_family_is_on_the_page(reports):
     page = (reports_dir / MONTH / "D02.html").read_text(encoding="utf-8")
     for family in catalogue.families().values():
         assert f'id="family-{family.id}"' in page and family.zh in page
-    for indicator in catalogue.indicators():
-        assert f'<tr data-metric="{indicator}">' in page
+    # every indicator a surgical department's report shows (not revenue per exam: a medtech's)
+    shown = [i for i in catalogue.indicators().values() if i.shown_for("surgical")]
+    assert "revenue_per_exam" not in {i.id for i in shown}
+    for indicator in shown:
+        assert f'<tr data-metric="{indicator.id}">' in page
 
 
 def test_english_report_falls_back_to_the_chinese_name(warehouse, tmp_path):

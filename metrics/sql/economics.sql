@@ -29,6 +29,9 @@ union all
 -- op_revenue_per_visit = op_revenue / (outpatient_visits + emergency_visits)
 select grain, period, dept, 'op_revenue_per_visit', op_revenue, outpatient_visits + emergency_visits from period_sums
 union all
+-- revenue_per_exam = medical_revenue / exams (shown for medical-technology departments)
+select grain, period, dept, 'revenue_per_exam', op_revenue + ip_revenue, exams from period_sums
+union all
 -- ip_revenue_per_discharge = ip_revenue / discharges
 select grain, period, dept, 'ip_revenue_per_discharge', ip_revenue, discharges from period_sums
 union all

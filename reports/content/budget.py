@@ -76,7 +76,8 @@ def budget_progress(
         ("revenue", "medical_revenue", revenue, "revenue_budget_ytd_execution", "revenue_forecast"),
         ("expense", "total_expense", expense, "expense_budget_ytd_execution", None),
     ):
-        reached = rows[attainment]
+        # absent from a medtech department's rows when it has nothing to say (no budget)
+        reached = rows.get(attainment)
         lines.append(
             BudgetLine(
                 key=key,
@@ -84,10 +85,10 @@ def budget_progress(
                 to_date=_wan(to_date.value),
                 last_year=_wan(to_date.yoy_value),
                 change_rel=to_date.yoy_change_rel,
-                budget=_wan(reached.denominator if reached.denominator else None),
-                attained=reached.value,
-                status=reached.status,
-                forecast=_wan(rows[forecast].value) if forecast else None,
+                budget=_wan(reached.denominator if reached and reached.denominator else None),
+                attained=reached.value if reached else None,
+                status=reached.status if reached else None,
+                forecast=_wan(rows[forecast].value) if forecast in rows else None,
             )
         )
     income, spent = lines

@@ -1,7 +1,8 @@
 """Where a move came from: two-factor decompositions that add up exactly.
 
 Revenue = volume × revenue per unit (outpatient: visits × revenue per visit; inpatient:
-discharges × revenue per discharge). Between a base period 0 and this period 1:
+discharges × revenue per discharge; a medical-technology department's whole revenue: exams ×
+revenue per exam, in place of the other two). Between a base period 0 and this period 1:
 
     R₁ − R₀ = (V₁ − V₀) × P₀  +  V₁ × (P₁ − P₀)          (volume effect + price effect)
 
@@ -69,9 +70,12 @@ class Product:
 
     id: str
     rate: str
-    total_label: str  # a labels.toml key
+    total_label: str  # a catalogue indicator id, or a labels.toml key
     volume_label: str  # a catalogue indicator id, or a labels.toml key
     explains: tuple[str, ...]
+    # labels.toml keys of the two terms
+    volume_effect: str = "volume_effect"
+    rate_effect: str = "rate_effect"
 
 
 PRODUCTS = (
@@ -102,6 +106,26 @@ PRODUCTS = (
         ),
     ),
 )
+# A department of these kinds is decomposed by its own products instead (no beds: no occupancy).
+KIND_PRODUCTS = {
+    "medtech": (
+        Product(
+            "exam_revenue",
+            rate="revenue_per_exam",
+            total_label="medical_revenue",
+            volume_label="exams",
+            explains=(
+                "medical_revenue",
+                "revenue_per_exam",
+                "revenue_budget_execution",
+                "margin",
+                "margin_rate",
+            ),
+            volume_effect="exams_effect",
+            rate_effect="exam_rate_effect",
+        ),
+    )
+}
 OCCUPANCY_EXPLAINS = ("bed_occupancy", "occupied_bed_days", "alos", "bed_work_days", "bed_turnover")
 OCCUPANCY_READS = (*OCCUPANCY_EXPLAINS, "avg_open_beds")
 
@@ -121,19 +145,23 @@ _CENT = Decimal("0.01")
 _HUNDREDTH_PP = Decimal("0.01")
 
 
-def decompose(data: PeriodData, dept: str, lang: str) -> list[Decomposition]:
+def decompose(
+    data: PeriodData, dept: str, lang: str, kind: str | None = None
+) -> list[Decomposition]:
     """Every decomposition that the department's figures allow, against the previous period and
-    the same period a year earlier (a year: against the year before, which is its 同比 only)."""
+    the same period a year earlier (a year: against the year before, which is its 同比 only). A
+    department of a kind with products of its own (KIND_PRODUCTS) is decomposed by those."""
     result = []
     now = partial(data.value, dept)
+    products = KIND_PRODUCTS.get(kind, PRODUCTS)
     for comparison in periods.comparisons(data.grain):
-        for product in PRODUCTS:
+        for product in products:
             base = _base(data, dept, product.rate, comparison, (product.rate, *product.explains))
             if base is not None:
                 before = partial(_value_in, data, dept, base)
                 result.append(_product(product, now, before, base, comparison, lang))
         base = _base(data, dept, "bed_occupancy", comparison, OCCUPANCY_READS)
-        if base is not None:
+        if base is not None and kind not in KIND_PRODUCTS:
             before = partial(_value_in, data, dept, base)
             result.append(_occupancy(now, before, base, comparison, lang))
     return [found for found in result if found is not None]
@@ -218,7 +246,7 @@ def _product(
     v |= {"p1": format_value(p1, money), "p0": format_value(p0, money)}
     terms = [
         Term(
-            t("volume_effect", lang),
+            t(product.volume_effect, lang),
             "(V₁ − V₀) × P₀",
             f"({v['v1']} − {v['v0']}) × {v['p0']}",
             volume,
@@ -226,7 +254,7 @@ def _product(
             _signed_money(shown[0]),
         ),
         Term(
-            t("rate_effect", lang),
+            t(product.rate_effect, lang),
             "V₁ × (P₁ − P₀)",
             f"{v['v1']} × ({v['p1']} − {v['p0']})",
             price,
@@ -235,13 +263,13 @@ def _product(
         ),
     ]
     legend = t("product_legend", lang).format(
-        total=t(product.total_label, lang),
+        total=_name(product.total_label, lang),
         volume=_name(product.volume_label, lang),
         rate=rate_name,
     )
     return Decomposition(
         id=product.id,
-        title=t(product.total_label, lang),
+        title=_name(product.total_label, lang),
         comparison=comparison,
         comparison_label=t("mom" if comparison == "prior" else "yoy", lang),
         base_period=base,

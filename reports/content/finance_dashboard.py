@@ -18,6 +18,7 @@ from reports.content.indicators import IndicatorRow, indicator_row
 from reports.data.publication import KIND_PREFIX
 from reports.data.warehouse import Department, PeriodData
 from reports.files import department_stems, report_file_name
+from reports.formatting import number_kind
 
 MONEY = (
     "medical_revenue",
@@ -72,7 +73,14 @@ def department_lines(
                 Link(report_file_name(stem, lang, ".html"), labels.text("html_report", lang)),
                 Link(report_file_name(stem, lang, ".xlsx"), labels.text("excel", lang)),
             ]
-        rows = [indicator_row(data, department.code, indicator) for indicator in indicators]
+        rows = [
+            indicator_row(data, department.code, indicator)
+            if indicator.shown_for(department.kind)
+            # a column its kind's report leaves out (a radiology department's revenue per
+            # visit): blank in its line
+            else IndicatorRow(indicator, number_kind(indicator, []))
+            for indicator in indicators
+        ]
         return Line(department, rows, links)
 
     departments = [line(d) for d in data.departments if not d.is_hospital]

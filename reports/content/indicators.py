@@ -16,11 +16,24 @@ from metrics import catalogue
 from metrics.catalogue import Family, Indicator
 from reports import periods
 from reports.data import privacy
+from reports.data.publication import KIND_PREFIX
 from reports.data.warehouse import REPORT_FIELDS, PeriodData
 from reports.formatting import NumberKind, is_missing, number_kind
 
 # A chart panel per indicator: more than four per family would be too small to read on A4.
 CHART_INDICATORS_PER_FAMILY = 4
+# Department kinds that keep no beds: their reports leave out the rows with nothing to say.
+KINDS_WITHOUT_BEDS = ("medtech",)
+# The key tiles of a kind, before the indicators with a band: what a head of radiology steers by.
+KIND_TILES = {
+    "medtech": (
+        "exams",
+        "large_equipment_daily_uses",
+        "equipment_utilization",
+        "revenue_per_exam",
+        "medical_revenue",
+    )
+}
 # The grains whose trend charts draw the same periods a year earlier as a second line (同比 at a
 # glance); a year's previous point already is last year.
 LAST_YEAR_GRAINS = ("month", "quarter")
@@ -80,6 +93,12 @@ class IndicatorRow:
         return self.has_value and self.indicator.few_events(self.numerator, self.denominator)
 
     @property
+    def says_anything(self) -> bool:
+        """A value, a comparison, or why it is not shown (withheld, suppressed)."""
+        known = (self.value, self.prior_value, self.yoy_value)
+        return self.withheld or self.suppressed or any(not is_missing(v) for v in known)
+
+    @property
     def has_band(self) -> bool:
         return self.band_low is not None or self.band_high is not None
 
@@ -126,15 +145,21 @@ _REPORT_FIELDS = tuple(
 
 
 def family_sections(data: PeriodData, dept: str) -> list[FamilySection]:
-    """Every catalogue family with every indicator row of the department, in catalogue order."""
+    """Every catalogue family with every indicator row of the department, in catalogue order:
+    those its kind shows (catalogue `kinds`). A medical-technology department keeps no beds and
+    discharges nobody: its report leaves out the rows with nothing to say (no value, no
+    comparison: the bed, inpatient, quality and case-mix rows) and a family left without rows."""
     sections = []
-    indicators = list(catalogue.indicators().values())
+    kind = department_kind(data, dept)
+    indicators = [i for i in catalogue.indicators().values() if i.shown_for(kind)]
     for family in catalogue.families().values():
         rows, trends = [], []
         for indicator in indicators:
             if indicator.family != family.id:
                 continue
             row = indicator_row(data, dept, indicator)
+            if kind in KINDS_WITHOUT_BEDS and not row.says_anything:
+                continue
             rows.append(row)
             values = [published_value(data, dept, indicator.id, p) for p in data.trend]
             if varies(values):
@@ -142,10 +167,21 @@ def family_sections(data: PeriodData, dept: str) -> list[FamilySection]:
                 if data.grain in LAST_YEAR_GRAINS:
                     last_year = [published_yoy(data, dept, indicator.id, p) for p in data.trend]
                 trends.append(Trend(row, values, last_year))
-        # Indicators with a band first: their status is what a reader looks for.
-        trends.sort(key=lambda trend: not trend.row.has_band)
-        sections.append(FamilySection(family, rows, trends[:CHART_INDICATORS_PER_FAMILY]))
+        # A kind's own tiles first (a radiology department's revenue and revenue per exam),
+        # then indicators with a band: their status is what a reader looks for.
+        own = KIND_TILES.get(kind, ())
+        trends.sort(key=lambda trend: (trend.row.indicator.id not in own, not trend.row.has_band))
+        if rows or kind not in KINDS_WITHOUT_BEDS:
+            sections.append(FamilySection(family, rows, trends[:CHART_INDICATORS_PER_FAMILY]))
     return sections
+
+
+def department_kind(data: PeriodData, dept: str) -> str | None:
+    """The kind of a department or of a kind's group (`KIND:medtech`); None for the hospital."""
+    if dept.startswith(KIND_PREFIX):
+        return dept.removeprefix(KIND_PREFIX)
+    department = data.department(dept)
+    return department.kind if department else None
 
 
 def indicator_row(
@@ -217,14 +253,22 @@ def published_yoy(data: PeriodData, dept: str, metric: str, period: str) -> floa
     return report.yoy_value
 
 
-def key_indicators(sections: list[FamilySection]) -> list[IndicatorRow]:
+def key_indicators(sections: list[FamilySection], kind: str | None = None) -> list[IndicatorRow]:
     """Per family, the indicators with a band and a value; else the family's first with a value.
+    A kind with tiles of its own (KIND_TILES: a medical-technology department's exams, device
+    use and revenue per exam) shows those first, then the other indicators with a band.
 
     A withheld or suppressed row counts as having a value, so that its tile says why it is not
     shown (and the tiles do not change with the suppression)."""
-    tiles = []
+    own = KIND_TILES.get(kind, ())
+    rows = {row.indicator.id: row for section in sections for row in section.rows}
+    tiles = [rows[metric] for metric in own if metric in rows and _tile_worthy(rows[metric])]
     for section in sections:
-        shown = [row for row in section.rows if row.has_value or row.withheld or row.suppressed]
+        shown = [row for row in section.rows if _tile_worthy(row)]
         banded = [row for row in shown if row.has_band]
-        tiles.extend(banded or shown[:1])
+        tiles.extend(row for row in banded or ([] if own else shown[:1]) if row not in tiles)
     return tiles
+
+
+def _tile_worthy(row: IndicatorRow) -> bool:
+    return row.has_value or row.withheld or row.suppressed

@@ -223,7 +223,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         period=data.period,
         lang=lang,
         trend_periods=data.trend,
-        tiles=key_indicators(sections),
+        tiles=key_indicators(sections, department.kind),
         families=sections,
         commentary=_commentary(data, department, lang),
         blocks=blocks,
@@ -256,7 +256,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
     content.case_mix = casemix.case_mix(data, data.finance, department.code)
     if department.is_hospital:
         content.department_table = finance_dashboard.finance_table(data, lang)
-    content.decompositions = decomposition.decompose(data, department.code, lang)
+    content.decompositions = decomposition.decompose(data, department.code, lang, department.kind)
     content.attention = attention.attention_items(
         content.rows, content.findings, content.decompositions, department.code
     )
@@ -278,7 +278,7 @@ def period_content(data: PeriodData, department: Department, lang: str) -> Repor
         if row.breached_limit is not None
     }
     content.overview = summary.overview(
-        content.rows, trends, content.decompositions, data.grain, lang
+        content.rows, trends, content.decompositions, data.grain, lang, department.kind
     )
     content.recommendations = recommendations.recommend(
         content.rows, data, lang

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ledgers.specs import ledger
 from reports import labels
+from reports.content.indicators import KINDS_WITHOUT_BEDS, department_kind
 from reports.data.finance import FinanceData
 from reports.data.warehouse import PeriodData
 from reports.formatting import format_relative
@@ -108,6 +109,12 @@ def _structure(
                 else None,
             )
         )
+    if department_kind(data, dept) in KINDS_WITHOUT_BEDS:
+        # a department without beds bills no inpatient line: the lines at 0 now and a year
+        # earlier say nothing (the total is unchanged without them)
+        lines = [line for line in lines if line.amount or line.base]
+        if not lines:
+            return None
     change_rel = change / abs(base_total) if change is not None and base_total else None
     return Structure(
         kind=kind,

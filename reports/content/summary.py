@@ -2,7 +2,8 @@
 (no language model: the same figures give the same words, and each rule is tested on figures made
 by hand in tests/test_report_summary.py).
 
-In order: volume (visits, discharges, exams), bed or equipment use, money in 万元, the largest
+In order: volume (visits, discharges, exams; a medical-technology department's exams), bed or
+equipment use, money in 万元, the largest
 move of revenue with its decomposition in one clause, streaks outside the target, then how many
 indicators need attention. A figure that is withheld, suppressed or missing is left out, never
 read as 0; a comparison that is missing is left out of its item.
@@ -30,12 +31,15 @@ MAX_SENTENCES = 6
 # Volume first, then use of beds (or, in a department without beds, of its equipment).
 VOLUME = ("outpatient_visits", "emergency_visits", "discharges", "surgeries", "exams")
 USE = ("bed_occupancy", "alos", "equipment_utilization", "large_equipment_daily_uses")
+# A medical-technology department speaks of its exams and its equipment, then its money.
+KIND_VOLUME = {"medtech": ("exams",)}
+KIND_USE = {"medtech": ("large_equipment_daily_uses", "equipment_utilization")}
 MONEY = ("medical_revenue", "total_expense", "margin")
 # Money whose relative change misleads (a margin near zero doubles on a small move): 万元 instead.
 ABSOLUTE_MONEY = ("margin",)
 ITEMS_PER_SENTENCE = 3
 # Revenue decompositions a sentence may quote; occupancy is quoted by its main term.
-REVENUE_MOVES = ("op_revenue", "ip_revenue")
+REVENUE_MOVES = ("op_revenue", "ip_revenue", "exam_revenue")
 MIN_STREAK = 3
 MAX_STREAKS = 2
 _WAN_CENT = Decimal("0.01")
@@ -47,11 +51,13 @@ def overview(
     decompositions: list[Decomposition],
     grain: str,
     lang: str,
+    kind: str | None = None,
 ) -> list[str]:
-    """The 概述 of a report: at most MAX_SENTENCES sentences, each from one rule."""
+    """The 概述 of a report: at most MAX_SENTENCES sentences, each from one rule; the volume and
+    use sentences of a department `kind` with figures of its own (KIND_VOLUME, KIND_USE)."""
     body = [
-        _items_sentence(rows, VOLUME, grain, lang),
-        _items_sentence(rows, USE, grain, lang, with_period=False),
+        _items_sentence(rows, KIND_VOLUME.get(kind, VOLUME), grain, lang),
+        _items_sentence(rows, KIND_USE.get(kind, USE), grain, lang, with_period=False),
         _items_sentence(rows, MONEY, grain, lang, with_period=False),
         _revenue_move(decompositions, grain, lang),
         *_streaks(rows, trends, grain, lang),

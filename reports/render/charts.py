@@ -50,8 +50,6 @@ class Panel:
     # A second, dashed line (the same months a year earlier) and the two lines' names
     last_year: list[float | None] | None = None
     names: tuple[str, str] | None = None
-    # A count's axis starts at zero: 300 visits drawn from 280 up would look like a collapse.
-    zero_based: bool = False
 
 
 def panel_title(indicator: Indicator, lang: str) -> str:
@@ -86,7 +84,6 @@ def trend_panel(trend: Trend, lang: str) -> Panel:
         row.band_high,
         last_year=trend.last_year,
         names=names,
-        zero_based=row.kind is NumberKind.COUNT,
     )
 
 
@@ -210,7 +207,9 @@ def trend_figure(
             "gridcolor": GRID_COLOUR,
             "zeroline": False,
         }
-        if panel.zero_based:
+        if panel.kind is NumberKind.COUNT:
+            # a count's axis starts at zero: 300 visits drawn from 280 up would look like a
+            # collapse (every trend chart: a family's, a quarter's 8 quarters, the dashboard's)
             layout[f"yaxis{suffix}"]["rangemode"] = "tozero"
         annotations.append(_panel_title(panel.title, left + panel_width / 2, top))
         for bound in (panel.band_low, panel.band_high):

@@ -25,7 +25,6 @@ def _panel(line: PeriodLine, lang: str, with_last_year: bool) -> Panel:
         names=(labels.text("this_year_line", lang), labels.text("last_year_line", lang))
         if with_last_year
         else None,
-        zero_based=line.kind is NumberKind.COUNT,  # the charts' rule: a count from zero
     )
 
 
