@@ -161,6 +161,7 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: b
 
     from bench.references import pipeline_values
     from metrics.compute import months_with_data
+    from pipelines.assets import EXPORTS
     from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
     from pipelines.runner import dagster_instance, run_pipeline
     from pipelines.settings import Settings
@@ -200,11 +201,12 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: b
             settings = dataclasses.replace(settings, first_month=months[0])
             settings.remember_first_month(months[0])
             defs = build_definitions(settings)
-            assets = {a.key.to_user_string(): a for a in defs.assets}
+            # by op name: the load, the indicators and the exports are multi-assets
+            assets = {a.node_def.name: a for a in defs.assets}
             compute_job = dg.define_asset_job(
                 "bench_monthly_without_reports",
                 selection=dg.AssetSelection.groups("ledgers", "metrics")
-                | dg.AssetSelection.assets(assets["metrics_csv"]),
+                | dg.AssetSelection.assets(assets[EXPORTS]),
             )
             reports_job = dg.define_asset_job(
                 "bench_reports", selection=dg.AssetSelection.assets(assets["monthly_reports"])
@@ -297,7 +299,7 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
     if warm:
         start, end = affected_range([month], dg.MetadataValue.text(months[-1]))
         with dagster_instance(settings) as instance:
-            assets = {a.key.to_user_string(): a for a in defs.assets}
+            assets = {a.node_def.name: a for a in defs.assets}
             warm_job = dg.define_asset_job(
                 "bench_warm_reports", selection=dg.AssetSelection.assets(assets["monthly_reports"])
             )
