@@ -148,6 +148,9 @@ def test_the_exports_use_the_one_writer():
     counted."""
     import pathlib
 
+    # Not exports: the reader's child streams a big workbook's cells into a temporary CSV that
+    # DuckDB reads at once (the set-based load); a formula-text quote there would change a cell.
+    staging = {"ledgers/workbook_csv.py"}
     root = pathlib.Path(__file__).resolve().parents[1]
     offenders = [
         str(path.relative_to(root))
@@ -155,4 +158,4 @@ def test_the_exports_use_the_one_writer():
         for path in (root / package).rglob("*.py")
         if any(w in path.read_text(encoding="utf-8") for w in ("csv.writer(", ".to_csv("))
     ]
-    assert offenders == []
+    assert sorted(offenders) == sorted(staging)
