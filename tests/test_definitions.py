@@ -316,14 +316,15 @@ def test_a_rate_on_fewer_than_5_events_says_so(february):
 
 
 def test_count_tiles_show_the_relative_change(february):
-    # RAD's outpatient visits: 280 in February against 310 in January: −30, −30 / 310 = −9.7%.
+    # MED's outpatient visits: 28 × 30 = 840 in February against 31 × 30 = 930 in January:
+    # −90, −90 / 930 = −9.7%. (RAD, a medtech department, leads with its exams instead.)
     _, pages = february
-    page = (pages / "RAD.html").read_text(encoding="utf-8")
+    page = (pages / "MED.html").read_text(encoding="utf-8")
     tile = re.search(r'<div class="tile[^"]*" data-metric="outpatient_visits">(.*?)</div>\s*</div>',
                      page, re.S)  # fmt: skip
     assert tile, "no outpatient_visits tile"
     mom = re.search(r'<span class="tile-mom">(.*?)</span>', page[tile.start() :], re.S).group(1)
-    assert " ".join(mom.split()) == "环比 -30 (-9.7%)"
+    assert " ".join(mom.split()) == "环比 -90 (-9.7%)"
 
 
 # --- when a ledger arrived --------------------------------------------------------------------

@@ -148,9 +148,10 @@ def test_nothing_to_show_writes_no_report(run: Settings):
 def test_an_optional_register_names_its_indicators_not_a_family():
     """The complaints register feeds one indicator of the service family (投诉按时办结率): its
     absence names that indicator, never "服务与物资指标暂缺"; finance feeds most of economics and
-    names the family; the workload ledger feeds 11 families and indicators: three and a count."""
+    names the family; the workload ledger feeds 12 families and indicators (检查次均收入 too):
+    three and a count."""
     from reports.content.report import missing_ledger_line
 
     assert missing_ledger_line("complaints", "zh") == "未提供投诉登记：投诉按时办结率指标暂缺"
     assert missing_ledger_line("finance", "zh") == "未提供经济运行台账：经济指标暂缺"
-    assert missing_ledger_line("workload", "zh").endswith("等11项指标暂缺")
+    assert missing_ledger_line("workload", "zh").endswith("等12项指标暂缺")
