@@ -130,8 +130,9 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, tmp_path):
 
         # Quarter report of general surgery: the occupancy tile.
         charts, drawn = _open(page, reports / QUARTER / "GSUR.html", problems)
-        # every family has values in the window, and the revenue and expense structure
-        assert charts == len(catalogue.families()) + 1 and drawn == charts
+        # every family has values in the window, the revenue and expense structure, and the
+        # quarter's own 近8个季度 chart
+        assert charts == len(catalogue.families()) + 2 and drawn == charts
         value, prior_change, _ = _report(demo, "quarter", QUARTER, "GSUR", "bed_occupancy")
         kind = _kind(demo, "quarter", "GSUR", "bed_occupancy")
         tile = page.locator('.tile[data-metric="bed_occupancy"]')
