@@ -23,13 +23,17 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/deptops run --home $(HOME_DIR) --lang $(REPORT_LANG) $(if $(INBOX),--inbox $(INBOX))
 
+# pytest-xdist: one worker per core; --dist loadfile keeps each file on one worker, so a module's
+# fixtures (a pipeline run shared by its tests) are built once, not once per worker.
+PARALLEL := -n auto --dist loadfile
+
 ## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q --durations=30
+	$(BIN)/python -m pytest -q $(PARALLEL) --durations=30
 
 ## test-fast: the suite without whole-pipeline runs (marked slow) and browser tests, while working
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -q $(PARALLEL) -m "not slow and not browser"
 
 ## ui: the Dagster UI (behind deptops' guard: token, Host check, GraphQL over POST only) and the
 ## daemon that runs schedules and sensors; DAGSTER_HOME under var/. Open the address it prints.
