@@ -551,20 +551,36 @@ def _store_sheet_rows(
     data_month: dt.date | None,
 ) -> None:
     _resolve_references(con, spec, sheet, data_month)
-    frame = pd.DataFrame.from_records(sheet.records, columns=_columns(spec))
-    frame["source_sha256"] = sha
-    if len(frame):
-        con.register("sheet_rows", frame)
+    if sheet.records:
+        columns = [c.name for c in spec.columns] + ["source_row"]
+        con.register("sheet_rows", pd.DataFrame.from_records(sheet.records, columns=columns))
         try:
-            con.execute(f"insert into {spec.staged_table} by name select * from sheet_rows")  # noqa: S608
+            _stage(con, spec, sheet, sha, "select * from sheet_rows")
         finally:
             con.unregister("sheet_rows")
     if sheet.table:
         _store_table(con, spec, sheet, sha, data_month)
 
 
-def _columns(spec: Ledger) -> list[str]:
-    return [c.name for c in spec.columns] + ["source_file", "source_sheet", "source_row"]
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    spec: Ledger,
+    sheet: SheetRead,
+    sha: str,
+    rows: str,
+    params: dict | None = None,
+) -> int:
+    """Insert `rows` (a query giving the ledger's columns and `source_row`) into staged_<kind>
+    with the rest of their lineage: the sheet's file and name, the file's SHA-256. Both paths
+    stage here: the general path's records and a set-based read's table (`_store_table`)."""
+    lineage = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha}
+    return _execute(
+        con,
+        f"""insert into {spec.staged_table} by name
+            select r.*, $file as source_file, $sheet as source_sheet, $sha as source_sha256
+            from ({rows}) r""",  # noqa: S608 -- the spec's table; `rows` is our own SQL
+        {**(params or {}), **lineage},
+    ).fetchone()[0]
 
 
 def _resolve_references(
@@ -814,15 +830,15 @@ def _store_table(
         for record in _reparse(con, sheet, [rn for (rn,) in failing]):
             sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
         passed.append(f"coalesce({test}, false)")
-    inserted = _execute(
+    sheet.table_rows = _stage(
         con,
-        f"""insert into {spec.staged_table} by name
-            select {select}, $file as source_file, $sheet as source_sheet,
-                   p.rn as source_row, $sha as source_sha256
+        spec,
+        sheet,
+        sha,
+        f"""select {select}, p.rn as source_row
             from {table} p {joins} where {" and ".join(passed) or "true"}""",  # noqa: S608
         params,
-    ).fetchone()[0]
-    sheet.table_rows = inserted
+    )
     for name in tables:
         con.execute(f"drop table if exists {name}")
 
