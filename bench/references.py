@@ -29,6 +29,12 @@ CORE_METRICS = (
     "alos",
 )
 GRAINS = ("month", "quarter", "year")
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+def sql(name: str) -> str:
+    """The text of `bench/sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -69,10 +75,7 @@ def pandas_baseline(inbox: Path) -> Reference:
     # pandas reads Parquet only through pyarrow or fastparquet, neither installed here: the
     # analyst borrows DuckDB's Parquet reader to get the frame (same columns, same types).
     with duckdb.connect() as con:
-        workload = con.execute(
-            "select date, dept, discharges, open_beds, census from read_parquet(?)",
-            [workload_files],
-        ).df()
+        workload = con.execute(sql("workload_columns"), {"files": workload_files}).df()
     workload["date"] = pd.to_datetime(workload["date"])
     loaded = time.perf_counter()
 
@@ -127,66 +130,13 @@ def _period_label(period: pd.Period, grain: str) -> str:
     return str(period.year)
 
 
-FLOOR_SQL = """
-with workload as (
-    select dept, date, discharges, open_beds, census from read_parquet($workload_files)
-),
-episodes as (
-    select "出院科室" as dept, "出院日期" as out_date,
-           greatest("出院日期" - "入院日期", 1) as los
-    from read_csv($discharge_files, header = true,
-                  columns = {'病例编号': 'VARCHAR', '出院科室': 'VARCHAR', '入院日期': 'DATE',
-                             '出院日期': 'DATE', '手术日期': 'DATE', '手术级别': 'VARCHAR',
-                             '转归': 'VARCHAR', '并发症': 'VARCHAR', '总费用': 'VARCHAR',
-                             '药品费': 'VARCHAR', '耗材费': 'VARCHAR', '医保类型': 'VARCHAR',
-                             'DRG组': 'VARCHAR'})
-),
-workload_periods as (
-    select dept, p.grain, p.period, p.days, sum(discharges) as discharges,
-           sum(open_beds) as available, sum(census) as occupied
-    from workload,
-         unnest([
-             {'grain': 'month', 'period': strftime(date, '%Y-%m'),
-              'days': day(last_day(date))},
-             {'grain': 'quarter', 'period': year(date) || '-Q' || quarter(date),
-              'days': datediff('day', date_trunc('quarter', date),
-                               date_trunc('quarter', date) + interval 3 month)},
-             {'grain': 'year', 'period': year(date)::varchar,
-              'days': datediff('day', date_trunc('year', date),
-                               date_trunc('year', date) + interval 1 year)}
-         ]) as u(p)
-    group by all
-),
-episode_periods as (
-    select dept, p.grain, p.period, sum(los) as los, count(*) as episodes
-    from episodes,
-         unnest([{'grain': 'month', 'period': strftime(out_date, '%Y-%m')},
-                 {'grain': 'quarter', 'period': year(out_date) || '-Q' || quarter(out_date)},
-                 {'grain': 'year', 'period': year(out_date)::varchar}]) as u(p)
-    group by all
-),
-core as (
-    select grain, period, dept,
-           w.discharges::double as discharges,
-           w.available::double as available_bed_days,
-           w.occupied::double as occupied_bed_days,
-           w.occupied / nullif(w.available, 0) as bed_occupancy,
-           w.discharges / (nullif(w.available, 0) / w.days) as bed_turnover,
-           e.los / e.episodes as alos
-    from workload_periods w
-    full join episode_periods e using (dept, grain, period)
-)
-unpivot core on columns(* exclude (grain, period, dept)) into name metric value value
-"""
-
-
 def duckdb_floor(inbox: Path) -> Reference:
     """The same core indicators in one SQL query over the files (DuckDB's readers, all threads)."""
     discharge_files, workload_files = _files(inbox)
     started = time.perf_counter()
     with duckdb.connect() as con:
         rows = con.execute(
-            FLOOR_SQL, {"workload_files": workload_files, "discharge_files": discharge_files}
+            sql("floor"), {"workload_files": workload_files, "discharge_files": discharge_files}
         ).fetchall()
     elapsed = time.perf_counter() - started
     values = {(g, p, d, m): float(v) for g, p, d, m, v in rows if v is not None}
@@ -197,10 +147,7 @@ def pipeline_values(warehouse: Path) -> dict[tuple[str, str, str, str], float]:
     """The pipeline's core indicators per real department (not ALL or KIND:) from metric_values."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
-            """select grain, period, dept, metric, value from metric_values
-               where list_contains($grains, grain) and list_contains($metrics, metric)
-                 and dept in (select code from raw_departments) and value is not null""",
-            {"grains": list(GRAINS), "metrics": list(CORE_METRICS)},
+            sql("pipeline_values"), {"grains": list(GRAINS), "metrics": list(CORE_METRICS)}
         ).fetchall()
     return {(g, p, d, m): float(v) for g, p, d, m, v in rows}
 

@@ -159,7 +159,7 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: b
         ASSET_PARTITION_RANGE_START_TAG,
     )
 
-    from bench.references import pipeline_values
+    from bench.references import pipeline_values, sql
     from metrics.compute import months_with_data
     from pipelines.assets import EXPORTS
     from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
@@ -241,15 +241,8 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: b
     out["stage_seconds"] = {k: round(v, 3) for k, v in full_steps.items()}
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        out["departments"] = con.execute("select count(*) from raw_departments").fetchone()[0]
-        out["rows_loaded"] = dict(
-            con.execute(
-                """select 'discharges', count(*) from raw_discharges
-                   union all select 'workload', count(*) from raw_workload
-                   union all select 'rejected', count(*) from rejected_rows
-                   union all select 'metric_values', count(*) from metric_values"""
-            ).fetchall()
-        )
+        (out["departments"],) = con.execute(sql("departments")).fetchone()
+        out["rows_loaded"] = dict(con.execute(sql("rows_loaded")).fetchall())
         reports_per_month = out["departments"] + 1  # every department and the hospital (ALL)
     out["reports_per_month"] = reports_per_month
     # the month reports alone: one sampled month, or every month of the monthly_indicators run
@@ -287,6 +280,7 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
         ASSET_PARTITION_RANGE_START_TAG,
     )
 
+    from bench.references import sql
     from pipelines.automation import affected_range, inbox_state
     from pipelines.definitions import build_definitions
     from pipelines.runner import dagster_instance
@@ -311,12 +305,8 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
     cursor = json.dumps(inbox_state(inbox, now=time.time() + 3600), sort_keys=True)
     try:
         with duckdb.connect() as con:
-            con.execute(
-                f"""copy (select * replace (outpatient_visits + (row_number() over () = 1)::int
-                                             as outpatient_visits)
-                          from read_parquet('{path}'))
-                    to '{path}.tmp' (format parquet)"""  # noqa: S608 -- our own path
-            )
+            changed = con.sql(sql("one_cell_more"), params={"path": str(path)})
+            changed.write_parquet(f"{path}.tmp")
         os.replace(f"{path}.tmp", path)
         old = time.time() - 3600  # past the sensor's settle time
         os.utime(path, (old, old))

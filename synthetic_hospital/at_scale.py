@@ -31,6 +31,7 @@ from synthetic_hospital.at_scale_files import (
     copy_discharges,
     copy_workload,
     small_ledgers,
+    sql,
 )
 from synthetic_hospital.timeline import Calendar, month_end, month_start, weekday_of
 from synthetic_hospital.wards import OUTCOMES
@@ -99,15 +100,9 @@ def generate(folder: Path, scale: Scale, seed: int = 20261123) -> dict:
 
     con = duckdb.connect()
     episodes = _episodes(rng, bedded, n_days, scale)
-    con.register("episodes_frame", episodes)
-    con.execute(
-        "create table episodes as select * from episodes_frame",
-    )
-    con.unregister("episodes_frame")
+    con.from_df(episodes).create("episodes")
     workload = _workload(rng, departments, episodes, calendar)
-    con.register("workload_frame", workload)
-    con.execute("create table workload as select * from workload_frame")
-    con.unregister("workload_frame")
+    con.from_df(workload).create("workload")
 
     months = calendar.months
     for month in months:
@@ -115,12 +110,8 @@ def generate(folder: Path, scale: Scale, seed: int = 20261123) -> dict:
         copy_discharges(con, folder / f"出院病人明细_{month}.csv", first, start, end)
         copy_workload(con, folder / f"workload_{month}.parquet", start, end)
 
-    rows = {
-        "discharges": con.execute(
-            "select count(*) from episodes where discharge_day between 0 and ?", [n_days - 1]
-        ).fetchone()[0],
-        "workload": len(workload),
-    }
+    (discharged,) = con.execute(sql("discharged_episodes"), {"last_day": n_days - 1}).fetchone()
+    rows = {"discharges": discharged, "workload": len(workload)}
     rows |= small_ledgers(rng, con, folder, departments, months, first, n_days)
     con.close()
     return {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from synthetic_hospital.departments import KIND_ZH
@@ -22,33 +23,20 @@ DISCHARGE_COLUMNS = [
 DISCHARGE_HEADERS = dict(
     zip(DISCHARGE_COLUMNS, headers("discharges", DISCHARGE_COLUMNS), strict=True)
 )
+SQL_DIR = Path(__file__).with_name("sql")
 PAYERS_AT_SCALE = ("城镇职工", "城乡居民", "自费", "商业保险")  # as some HIS exports spell them
+
+
+def sql(name: str) -> str:
+    """The text of `synthetic_hospital/sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def copy_discharges(con, path: Path, first: dt.date, start: dt.date, end: dt.date) -> None:
     """One month of discharged episodes as an HIS CSV export (Chinese headers, ISO dates)."""
-    h = DISCHARGE_HEADERS
-    con.execute(
-        f"""copy (
-            select printf('%s-%09d', dept, serial) as "{h["episode_id"]}",
-                   dept as "{h["dept"]}",
-                   $first + admit_day::integer as "{h["admit_date"]}",
-                   $first + discharge_day::integer as "{h["discharge_date"]}",
-                   case when surgery_day > -1000000 then $first + surgery_day::integer end
-                       as "{h["surgery_date"]}",
-                   case when surgery_day > -1000000 then surgery_grade end as "{h["surgery_grade"]}",
-                   $outcomes[outcome + 1] as "{h["outcome"]}",
-                   case when complication then '是' else '否' end as "{h["complication"]}",
-                   total_cost::decimal(18, 2) as "{h["total_cost"]}",
-                   drug_cost::decimal(18, 2) as "{h["drug_cost"]}",
-                   consumables_cost::decimal(18, 2) as "{h["consumables_cost"]}",
-                   $payers[payer + 1] as "{h["payer"]}",
-                   printf('%s%02d', chr(65 + (drg // 20)::integer), drg % 20) as "{h["drg"]}"
-            from episodes
-            where $first + discharge_day::integer between $start and $end
-            order by discharge_day, serial
-        ) to '{path}' (header, delimiter ',')""",  # noqa: S608 -- headers from the contract
-        {
+    month = con.sql(
+        sql("discharges_month"),
+        params={
             "first": first,
             "start": start,
             "end": end,
@@ -56,15 +44,15 @@ def copy_discharges(con, path: Path, first: dt.date, start: dt.date, end: dt.dat
             "payers": list(PAYERS_AT_SCALE),
         },
     )
+    # the contract's headers as column aliases of the relation: no name is formatted into SQL
+    month.select(
+        *(duckdb.ColumnExpression(c).alias(DISCHARGE_HEADERS[c]) for c in DISCHARGE_COLUMNS)
+    ).write_csv(str(path), header=True, sep=",")
 
 
 def copy_workload(con, path: Path, start: dt.date, end: dt.date) -> None:
     """One month of the daily workload ledger as a Parquet export (English canonical headers)."""
-    con.execute(
-        f"""copy (select * from workload where date between $start and $end order by dept, date)
-            to '{path}' (format parquet)""",  # noqa: S608 -- our own path
-        {"start": start, "end": end},
-    )
+    con.sql(sql("workload_month"), params={"start": start, "end": end}).write_parquet(str(path))
 
 
 def small_ledgers(rng, con, folder: Path, departments: pd.DataFrame, months, first, n_days):
@@ -206,24 +194,7 @@ def _monthly(rng, con, first: dt.date, months):
     """Finance (by year), feedback and appointments per department and month, from the simulated
     activity."""
     monthly = con.execute(
-        """with wl as (
-               select dept, strftime(date, '%Y-%m') as month, sum(outpatient_visits) as op,
-                      sum(emergency_visits) as er
-               from workload group by all),
-           ep as (
-               select dept, strftime($first + discharge_day::integer, '%Y-%m') as month,
-                      -- costs are whole cents: as decimals they add up exactly, so every run
-                      -- gives the same month (doubles summed by parallel threads did not)
-                      sum(total_cost::decimal(18, 2))::double as total,
-                      sum(drug_cost::decimal(18, 2))::double as drug,
-                      sum(consumables_cost::decimal(18, 2))::double as consumables
-               from episodes group by all)
-           select wl.dept, wl.month, wl.op, wl.er, coalesce(ep.total, 0), coalesce(ep.drug, 0),
-                  coalesce(ep.consumables, 0)
-           from wl left join ep using (dept, month)
-           where wl.month in (select unnest($months))
-           order by wl.month, wl.dept""",
-        {"first": first, "months": [str(m) for m in months]},
+        sql("monthly_activity"), {"first": first, "months": [str(m) for m in months]}
     ).fetchall()
     by_year: dict[str, list] = {}
     feedback, appointments = [], []

@@ -1,0 +1,2 @@
+-- The departments the benchmark's warehouse holds.
+select count(*) from raw_departments
