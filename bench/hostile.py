@@ -57,11 +57,17 @@ def inline_cell(ref: str, text: str) -> bytes:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'.encode()
 
 
-def _rows_xml(rows: Iterable[list[str]], batch: int = 10_000) -> Iterable[bytes]:
-    """Rows of inline strings (no references), in batches."""
+def _rows_xml(rows: Iterable[list[str | Cell]], batch: int = 10_000) -> Iterable[bytes]:
+    """Rows of inline strings (no references), in batches; a `Cell` is written as its XML."""
     chunk: list[str] = []
     for row in rows:
-        chunk.append("<row>" + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row))
+        chunk.append(
+            "<row>"
+            + "".join(
+                v if isinstance(v, Cell) else f'<c t="inlineStr"><is><t>{v}</t></is></c>'
+                for v in row
+            )
+        )
         chunk.append("</row>")
         if len(chunk) >= 2 * batch:
             yield "".join(chunk).encode()
@@ -80,6 +86,10 @@ def _repeat(piece: bytes, total: int) -> Iterable[bytes]:
     block = piece * max(1, (16 << 20) // len(piece))
     for _ in range(total // len(block)):
         yield block
+
+
+class Cell(str):
+    """A cell's own XML (a number, a boolean), not an inline string."""
 
 
 DISCHARGES = ["病例编号", "出院科室", "入院日期", "出院日期", "转归"]
@@ -153,13 +163,34 @@ def far_cell_in_a_big_sheet(folder: Path) -> Path:
     return one_sheet_workbook(folder / "业务量_远大.xlsx", _sheet(rows()), compresslevel=1)
 
 
-def plain_workbook_of_10_mb(folder: Path) -> Path:
+def plain_workbook_of_10_mb(folder: Path, admitted=None) -> Path:
     """Not hostile: the most discharged episodes a 10 MB workbook of inline strings holds
-    (about 830,000 rows, as an HIS might export a year of a big hospital)."""
+    (about 830,000 rows, as an HIS might export a year of a big hospital). `admitted(i, day)`
+    may give row i's admission cell instead of its day."""
     days = _days_back(903)
-    rows = ([f"E{i:07d}", "D01", days[i % 900 + 3], days[i % 900], "好转"] for i in range(830_000))
+    admitted = admitted or (lambda i, day: day)
+    data = (
+        [f"E{i:07d}", "D01", admitted(i, days[i % 900 + 3]), days[i % 900], "好转"]
+        for i in range(830_000)
+    )
     return one_sheet_workbook(
-        folder / "出院病人明细.xlsx", _sheet(_rows_xml([DISCHARGES, *rows])), compresslevel=6
+        folder / "出院病人明细.xlsx", _sheet(_rows_xml([DISCHARGES, *data])), compresslevel=6
+    )
+
+
+def odd_cell_in_a_workbook_of_10_mb(folder: Path) -> Path:
+    """The plain 10 MB workbook with one cell that has no text spelling: TRUE as the admission
+    date of row 415,002 (the general path would read all 830,000 rows cell by cell)."""
+    true = Cell('<c t="b"><v>1</v></c>')
+    return plain_workbook_of_10_mb(folder, lambda i, day: true if i == 415_000 else day)
+
+
+def odd_cells_in_every_row_of_10_mb(folder: Path) -> Path:
+    """The worst case for odd cells: every row's admission date a distinct number that is no
+    whole day (45000.000001, 45000.000002 …): one token and one Python parse per row, every row
+    rejected."""
+    return plain_workbook_of_10_mb(
+        folder, lambda i, day: Cell(f"<c><v>{45000 + (i + 1) / 1e6:.6f}</v></c>")
     )
 
 
@@ -262,6 +293,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
         parquet_of_50_million_rows,
         parquet_at_the_row_limit,
         plain_workbook_of_10_mb,
+        odd_cell_in_a_workbook_of_10_mb,
+        odd_cells_in_every_row_of_10_mb,
     )
 }
 

@@ -24,8 +24,14 @@ header may be below title rows there) and each ledger sheet's rows are written t
 recognised columns, every cell spelled as text that parses exactly as the cell does; the sheet's
 name and workbook row numbers (`BulkPlan.sheet`, `first_row`) go into the lineage and rejections.
 
+A workbook cell without a text spelling (a date in a count column, TRUE in a date column, a
+formula without a saved value) is written to the CSV as a token standing for the cell
+(`workbook_csv.OddCells`): the token is one more distinct spelling of its column, parsed,
+worded and shown from the cell itself (`workbook_csv.original`), and a row the general path's
+row parser words gets its cells back the same way; the rest of the sheet stays in DuckDB.
+
 A file that does not fit (GB18030, a CSV header below row 1, quoted line breaks, ragged rows, a
-reader error, a workbook cell without a text spelling) goes the general path.
+reader error) goes the general path.
 `tests/test_fast_load.py` loads the same content both ways.
 """
 
@@ -36,7 +42,7 @@ import io
 import itertools
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -97,7 +103,7 @@ class BulkPlan:
     """A file the set-based path can read: its kind and header, recognised by the general rules.
     A workbook's sheet is read from the CSV its rows were streamed to (`ledgers.workbook_csv`):
     `sheet` names it, `first_row` is the workbook row of the CSV's first data row and `rows` the
-    number of data rows written."""
+    number of data rows written; `odd` the cells its tokens stand for (`workbook_csv.OddCells`)."""
 
     path: Path
     name: str
@@ -106,6 +112,7 @@ class BulkPlan:
     sheet: str = ""
     first_row: int = 2
     rows: int | None = None
+    odd: dict[str, object] = field(default_factory=dict)
 
 
 def read_file(
@@ -156,6 +163,7 @@ def _read_workbook(
                     part.sheet,
                     part.first_row,
                     part.rows,
+                    part.odd,
                 )
                 sheet = read(con, planned)
                 if sheet is None:
@@ -224,6 +232,7 @@ def read(con: duckdb.DuckDBPyConnection, bulk: BulkPlan) -> SheetRead | None:
         bulk.name, bulk.sheet, bulk.match.kind, bulk.first_row - 1, extra_columns=bulk.match.extra
     )
     sheet.match = bulk.match
+    sheet.odd_cells = bulk.odd
     sheet.temp_tables.append(raw)  # the loader drops them when the load is over
     try:
         return _parse(con, bulk, tag, raw, sheet)
@@ -336,6 +345,7 @@ def _parse(
                 spellings,
                 factors.get(column.name, 1.0),
                 column.name in markers,
+                bulk.odd,
             )
             sheet.temp_tables.append(maps[column.name])
 
@@ -455,7 +465,7 @@ def _refuse_identifier_values(
                 f"""select distinct {cell} from {raw} where not {ascii_cell}
                     and not regexp_matches({cell}, '[\\x{{4E00}}-\\x{{9FFF}}]')"""  # noqa: S608
             ).fetchall()
-            if looks_like_identifier(v)
+            if looks_like_identifier(workbook_csv.original(bulk.odd, v))
         ]
         (row,) = con.execute(
             f"""select min(rowid) + {bulk.first_row} from {raw}
@@ -577,7 +587,7 @@ def _reject(
     ).fetchall()
     seen: dict = {}
     for rn, *row in odd:
-        raw_row = dict(zip(names, row, strict=True))
+        raw_row = {n: workbook_csv.original(bulk.odd, v) for n, v in zip(names, row, strict=True)}
         record, problems = parse_row(match, raw_row, seen)
         if problems:
             sheet.rejected.append(
@@ -608,14 +618,17 @@ def _spelling_map(
     spellings: list[object],
     factor: float,
     is_marker: bool,
+    odd: dict[str, object],
 ) -> str:
     """A table raw -> (value, error, is_totals, text) for these spellings, by the Python rules:
     the error is the reason a spelling breaks them (CellError's words), the text the spelling as
-    a rejected row shows it (values.as_text, as JSON)."""
+    a rejected row shows it (values.as_text, as JSON). A token of an odd workbook cell (`odd`)
+    stands for that cell: it is the cell that is parsed and shown."""
     values, errors = [], []
-    for spelling in spellings:
+    cells = [workbook_csv.original(odd, s) for s in spellings]
+    for cell in cells:
         try:
-            values.append(parse_cell(column, spelling, factor))
+            values.append(parse_cell(column, cell, factor))
             errors.append(None)
         except CellError as error:
             values.append(None)
@@ -625,11 +638,11 @@ def _spelling_map(
             "raw": pd.Series(spellings, dtype=object),
             "value": pd.Series(values, dtype=object),
             "error": pd.Series(errors, dtype=object),
-            "is_totals": [is_marker and not is_blank(s) and _is_totals(s) for s in spellings],
+            "is_totals": [is_marker and not is_blank(c) and _is_totals(c) for c in cells],
             "text": pd.Series(
                 [
-                    None if is_blank(s) else json.dumps(as_text(s), ensure_ascii=False)
-                    for s in spellings
+                    None if is_blank(c) else json.dumps(as_text(c), ensure_ascii=False)
+                    for c in cells
                 ],
                 dtype=object,
             ),

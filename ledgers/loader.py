@@ -948,6 +948,7 @@ def _spelling_table(
 def _reparse(con: duckdb.DuckDBPyConnection, sheet: SheetRead, rows: list[int]) -> list[dict]:
     """Rows of a set-based read as the general path's records (for the rejections' values)."""
     from ledgers.reader import parse_row
+    from ledgers.workbook_csv import original
 
     if not rows:
         return []
@@ -960,7 +961,8 @@ def _reparse(con: duckdb.DuckDBPyConnection, sheet: SheetRead, rows: list[int]) 
     ).fetchall()
     records = []
     for rn, *cells in found:
-        record, _ = parse_row(match, dict(zip(names, cells, strict=True)))
+        raw = {n: original(sheet.odd_cells, c) for n, c in zip(names, cells, strict=True)}
+        record, _ = parse_row(match, raw)
         record.update(source_file=sheet.file, source_sheet=sheet.sheet, source_row=rn)
         records.append(record)
     return records

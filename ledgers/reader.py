@@ -67,6 +67,8 @@ class SheetRead:
     temp_tables: list[str] = field(default_factory=list)
     table_rows: int = 0
     months: set[str] = field(default_factory=set)
+    # the workbook cells that `cells` holds as tokens (ledgers.workbook_csv.OddCells)
+    odd_cells: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,7 +11,11 @@ A cell is written as text only where the text parses exactly as the cell does (s
 same rejection reason word for word) and shows the same in a rejection: strings as they are,
 numbers in number columns, real dates in date columns, and whatever else `spelling` proves equal
 by parsing both. A cell that has no such spelling (a date in a count column, a formula without a
-saved value, TRUE in a yes/no column) makes the workbook `NotPlain`: the general path reads it.
+saved value, TRUE in a yes/no column) is written as a token (`ODD`, a private-use character, this
+workbook's random nonce and a number) and the cell itself kept in `StreamedSheet.odd`, one token
+per distinct value: the set-based path parses, words and shows the cell behind each token with
+the general path's own functions (`bulk.original`), so one odd cell costs one Python parse, not
+the workbook's move to the general path.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import datetime as dt
 import itertools
 import math
 import operator
+import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -48,6 +53,38 @@ class StreamedSheet:
     rows: int = 0  # data rows written (every row below the header, blank ones included)
     first_row: int = 0  # the workbook row of the CSV's first data row
     skipped: str | None = None
+    odd: dict[str, object] = field(default_factory=dict)  # token -> the cell it stands for
+
+
+# An odd cell's token starts with this private-use character; a random nonce per workbook keeps
+# a ledger's own text from ever reading as one.
+ODD = "\ue000"
+
+
+class OddCells:
+    """The tokens standing for one sheet's cells without a text spelling: one per distinct
+    cell (type and value, and a formula's cell reference), so that a column of TRUE is one."""
+
+    def __init__(self, nonce: str) -> None:
+        self.nonce = nonce
+        self.cells: dict[str, object] = {}
+        self._tokens: dict[tuple, str] = {}
+
+    def token(self, value: object) -> str:
+        key = (type(value), value, getattr(value, "ref", None))
+        known = self._tokens.get(key)
+        if known is None:
+            known = self._tokens[key] = f"{ODD}{self.nonce}:{len(self.cells)}"
+            self.cells[known] = value
+        return known
+
+
+def original(odd: dict[str, object], cell: object) -> object:
+    """The workbook cell a token in `odd` stands for (`StreamedSheet.odd`); any other cell as
+    it is."""
+    if odd and cell.__class__ is str and cell.startswith(ODD):
+        return odd.get(cell, cell)
+    return cell
 
 
 def stream_workbook(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
@@ -73,6 +110,7 @@ def _stream(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
 
     workbook = CalamineWorkbook.from_path(str(path))
     formulas = uncalculated_formulas(path)
+    nonce = secrets.token_hex(8)
     streamed = []
     for number, raw_name in enumerate(workbook.sheet_names):
         sheet = workbook.get_sheet_by_name(raw_name)
@@ -87,9 +125,17 @@ def _stream(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
             streamed.append(StreamedSheet(visible(raw_name), skipped=match))
             continue
         target = folder / f"sheet_{number}.csv"
-        written = _write_csv(target, match, head[match.row + 1 :], rows)
+        odd = OddCells(nonce)
+        written = _write_csv(target, match, head[match.row + 1 :], rows, odd)
         streamed.append(
-            StreamedSheet(visible(raw_name), _csv_match(match), str(target), written, match.row + 2)
+            StreamedSheet(
+                visible(raw_name),
+                _csv_match(match),
+                str(target),
+                written,
+                match.row + 2,
+                odd=odd.cells,
+            )
         )
     return streamed
 
@@ -138,10 +184,11 @@ def _csv_match(match):
     )
 
 
-def _write_csv(target: Path, match, head: list[list], rows: Iterator[list]) -> int:
-    """Write the data rows (from `head`, then `rows`) as CSV; the number of rows written."""
+def _write_csv(target: Path, match, head: list[list], rows: Iterator[list], odd: OddCells) -> int:
+    """Write the data rows (from `head`, then `rows`) as CSV; the number of rows written. A cell
+    without a text spelling is written as its token in `odd`."""
     indices = list(match.columns)
-    spellers = [_speller(column, factor) for column, factor in match.columns.values()]
+    spellers = [_speller(column, factor, odd) for column, factor in match.columns.values()]
     reach = max(indices) + 1
     others: dict[int, Callable[[list], tuple]] = {}  # row length -> its other cells
     written = 0
@@ -182,19 +229,25 @@ def _getter(indices: list[int]) -> Callable[[list], tuple]:
 _DAYS = (dt.date, dt.datetime)
 
 
-def _speller(column: Column, factor: float) -> Callable[[object], str]:
+def _speller(column: Column, factor: float, odd: OddCells) -> Callable[[object], str]:
     """`spelling` for one column's cells that are not plain strings, days remembered (a column
-    of real dates holds a few thousand distinct ones)."""
+    of real dates holds a few thousand distinct ones); a cell without one as its token."""
     days: dict[object, str] = {}
     proven: dict = {}
+
+    def spelt(value: object) -> str:
+        try:
+            return spelling(column, value, factor, proven)
+        except NotPlain:
+            return odd.token(value)
 
     def spell(value: object) -> str:
         if value.__class__ in _DAYS:
             known = days.get(value)
             if known is None:
-                known = days[value] = spelling(column, value, factor, proven)
+                known = days[value] = spelt(value)
             return known
-        return spelling(column, value, factor, proven)
+        return spelt(value)
 
     return spell
 

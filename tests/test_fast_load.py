@@ -398,29 +398,106 @@ def test_big_workbook_set_based_and_general_paths_agree(tmp_path, set_based_read
     assert sheets["说明"][4] == "skipped"  # no ledger: with its reason, on both paths
 
 
-@pytest.mark.parametrize(
-    "cell",
-    [D(2026, 10, 5), dt.time(8, 30), "=B2"],
-    ids=["date-in-a-count-column", "time-of-day", "formula-without-value"],
-)
-def test_workbook_cells_without_a_text_spelling_go_the_general_path(
-    tmp_path, set_based_reads, cell
+# Cells without a text spelling (workbook_csv.OddCells), each where the general path reads it
+# otherwise than its text: (sheet, row index in WORKBOOK's sheet, column index, cell).
+ODD_CELLS = [
+    ("业务量", 3, 4, D(2026, 10, 5)),  # a date in a count column: "expected a number, found …"
+    ("业务量", 4, 2, dt.time(8, 30)),  # a time of day as the date
+    ("业务量", 2, 6, True),  # TRUE as a count
+    ("业务量", 6, 7, "=H2"),  # a formula without a saved value as a count …
+    ("业务量", 5, 3, "=D2"),  # … and as the department, the row below it merged into it
+    ("业务量", 9, 5, False),  # FALSE as a count, on the row dated 2026-02-30
+    ("出院明细", 3, 2, True),  # TRUE as an admission date
+    ("出院明细", 4, 0, "=A1"),  # a formula as the episode id (a text column)
+    ("出院明细", 6, 3, dt.date(1900, 1, 1)),  # a day before 1900-03-01, Excel's serials differ
+    ("出院明细", 7, 8, D(2026, 10, 5, 8, 30)),  # a date as an amount
+    ("出院明细", 16, 8, True),  # E11: the other cells odd in other ways ("８８" is text)
+    ("出院明细", 17, 1, "=B1"),  # E12's department
+]
+
+
+def odd_workbook(cells=ODD_CELLS) -> dict:
+    sheets = {k: [list(r) for r in v] for k, v in WORKBOOK.items()}
+    for sheet, row, column, cell in cells:
+        line = sheets[sheet][row]
+        line.extend([None] * (column + 1 - len(line)))
+        line[column] = cell
+    # the row below the formula department: its department merged into the one above
+    sheets["业务量"][6][3] = None
+    # an error cell's saved value and thousands separators, as text
+    sheets["业务量"][10][4] = "#DIV/0!"
+    sheets["业务量"][10][5] = "1,000"
+    # 2026 as a number in a date column is Excel's day 2026 (1905-07-18), its text a year: an odd
+    # cell that parses, on the rows whose reasons the SQL cannot word (as E19, E20 of DISCHARGES)
+    sheets["出院明细"] += [
+        ["E19", "CARD", 2026.0, D(2026, 10, 5), None, None, None, None, "99999999999999.5", "100000000000000"],
+        ["E20", "Dr O'Brien's", 2026.0, D(2026, 10, 5)],
+    ]  # fmt: skip
+    return sheets
+
+
+def test_workbook_cells_without_a_text_spelling_stay_set_based(
+    tmp_path, set_based_reads, worded_in_python
 ):
     """A cell whose text would parse otherwise than the cell (a date in a count column reads
-    "found the date …") leaves the workbook to the general path: the same rows either way."""
-    rows = [list(r) for r in WORKBOOK_WORKLOAD]
-    rows[3][2 if not isinstance(cell, dt.time) else 0] = cell
-    sheets = {"业务量": rows}
+    "found the date …", a formula without a saved value names its cell) is carried to the
+    set-based path as a token standing for the cell: both ledger sheets stay set-based, and the
+    rows, the rejections (word for word) and the values shown are the general path's."""
+    sheets = odd_workbook()
+    general, general_report = load_workbook(tmp_path, "general", sheets, None)
+    assert set_based_reads == []
+    fast, fast_report = load_workbook(tmp_path, "fast", sheets, 0)
+    assert set_based_reads.count("台账_2026-10.xlsx") == 2  # not handed to the general path
+    expected = snapshot(general)
+    assert snapshot(fast) == expected
+    assert fast_report.rejected_by_reason == general_report.rejected_by_reason
+    # not vacuous: each odd cell's row rejected for that cell, as the general path words it
+    rejected = {(r[1], r[2]): (r[4], r[5], json.loads(r[7])) for r in expected["rejected_rows"]}
+    column, reason, shown = rejected[("业务量", 4)]  # 业务量 starts in column C: 门诊人次 is E
+    assert (column, shown["门诊人次"]) == ("门诊人次", "2026-10-05")
+    assert reason.startswith("门诊人次: expected a number, found the date")
+    assert rejected[("业务量", 5)][0].startswith("日期")  # 08:30 is no date
+    assert rejected[("业务量", 3)][0] == "入院人数"  # TRUE admissions
+    assert "cell H7 holds a formula (=H2) without a saved value" in rejected[("业务量", 7)][1]
+    # the merged department below the formula repeats the formula, naming its cell D6
+    assert "cell D6 holds a formula (=D2)" in rejected[("业务量", 6)][1]
+    assert "cell D6 holds a formula (=D2)" in rejected[("业务量", 7)][1]
+    assert rejected[("出院明细", 4)][0] == "入院日期"  # TRUE admitted
+    assert "cell A5 holds a formula (=A1)" in rejected[("出院明细", 5)][1]
+    assert rejected[("出院明细", 8)][0] == "总费用(元)"  # an amount dated 2026-10-05 08:30
+    # an error cell (openpyxl writes "#DIV/0!" as one) reads blank on both paths (calamine gives
+    # ""), and "1,000" reads 1000: row 11 is rejected for its year 2099 only
+    column, reason, shown = rejected[("业务量", 11)]
+    assert (column, "门诊人次" in shown, shown["急诊人次"]) == ("日期", False, "1,000")
+    # the rows the SQL could not word went to the row parser with their cells, not the tokens
+    assert [(raw["episode_id"], raw["admit_date"]) for raw in worded_in_python] == [
+        ("E19", 2026.0),
+        ("E20", 2026.0),
+    ]
+    assert rejected[("出院明细", 20)][1] == (
+        "department \"Dr O'Brien's\" is not in the department list (科室字典)"
+    )
+
+
+def test_a_workbook_where_every_row_has_an_odd_cell_stays_set_based(tmp_path, set_based_reads):
+    """Every data row of both sheets holds an odd cell (distinct dates in a count column, the
+    same TRUE in a date column): one token per distinct cell, still set-based, still the general
+    path's rows and rejections."""
+    sheets = odd_workbook()
+    for number, row in enumerate(sheets["业务量"][1:], start=1):
+        row.extend([None] * (8 - len(row)))
+        row[7] = D(2026, 9, number)  # 出院人数 (column H): a distinct date per row
+    for row in sheets["出院明细"][3:]:
+        if any(c is not None for c in row):
+            row.extend([None] * (10 - len(row)))
+            row[9] = True  # 药品费: TRUE, one token for all of them
     general, _ = load_workbook(tmp_path, "general", sheets, None)
     fast, _ = load_workbook(tmp_path, "fast", sheets, 0)
-    assert set_based_reads == ["科室字典.csv"]  # the workbook went the general path
-    assert snapshot(fast) == snapshot(general)
-    reason = general.execute('select reason from rejected_rows where "row" = 4').fetchone()[0]
-    assert (
-        reason.startswith("门诊人次: expected a number, found the date")
-        or "time" in reason
-        or ("formula" in reason)
-    )
+    assert set_based_reads.count("台账_2026-10.xlsx") == 2
+    expected = snapshot(general)
+    assert snapshot(fast) == expected
+    assert expected["raw_workload"] == [] and expected["raw_discharges"] == []  # all rejected
+    assert len(expected["rejected_rows"]) >= 20
 
 
 @pytest.mark.parametrize("kind", ["int", "number", "amount", "date", "month", "bool", "text"])
