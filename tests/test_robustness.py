@@ -461,6 +461,7 @@ def test_a_row_dated_1900_is_rejected_and_plans_no_partition(root, baseline, bul
     ]
     assert "1900-03" not in months_with_data(con)
     assert months_with_data(con) == sorted({*baseline["months"], "2026-09"})
+    _unchanged(con, baseline)
 
 
 def test_the_past_span_is_a_setting(root):
@@ -530,7 +531,10 @@ def test_a_placeholder_key_is_reported_once_with_its_count(root, baseline):
     _unchanged(con, baseline)
 
 
-def test_an_episode_key_never_reaches_a_finding(root):
+def test_an_episode_key_never_reaches_a_finding(root, tmp_path):
+    """Nor the stored findings (dq_findings), from which data_quality.csv and the reports'
+    data-quality appendix are written: data_quality.csv in either language holds no key."""
+    from expectations.findings import run_ledger_checks, write_data_quality_csv
     from expectations.suites import suite_findings
 
     write_csv(
@@ -541,9 +545,15 @@ def test_an_episode_key_never_reaches_a_finding(root):
     findings = suite_findings(con, ["2026-10"], ["discharges"])
     assert findings and all("EP-0003" not in f.message_zh + f.message_en for f in findings)
     assert all("(withheld)" in f.message_en for f in findings)
+    run_ledger_checks(con, ["2026-10"])
+    for lang in ("zh", "en"):
+        path = tmp_path / f"data_quality_{lang}.csv"
+        assert write_data_quality_csv(con, path, lang) > 0
+        text = path.read_text(encoding="utf-8-sig")
+        assert "出院_副本.csv" in text and "EP-0003" not in text  # the finding, not its key
 
 
-def test_an_episode_key_never_reaches_rejected_rows(root, tmp_path):
+def test_an_episode_key_never_reaches_rejected_rows(root, baseline, tmp_path):
     from ledgers.export import write_rejected_csv
 
     write_csv(
@@ -573,6 +583,7 @@ def test_an_episode_key_never_reaches_rejected_rows(root, tmp_path):
     write_rejected_csv(con, tmp_path / "rejected_rows.csv")
     exported = (tmp_path / "rejected_rows.csv").read_text(encoding="utf-8-sig")
     assert "出院_坏行.csv" in exported and "EP-" not in exported
+    _unchanged(con, baseline)  # the good file's EP-0004, saved later, is the one kept
 
 
 # --- integrity when files change, vanish or point elsewhere -----------------------------------
@@ -1058,7 +1069,7 @@ def test_a_home_that_cannot_be_written_fails_the_dagster_load_with_the_message(r
 # --- text that becomes file names, links and workbook cells ------------------------------------
 
 
-def test_control_and_bidi_characters_never_reach_the_warehouse(root):
+def test_control_and_bidi_characters_never_reach_the_warehouse(root, baseline):
     write_csv(
         root / "inbox" / "科室_控制字符.csv",
         [["科室编码", "科室名称", "科室类型"], ["X\u202eSLX", "检验\x07科\u200b", "医技"]],
@@ -1067,6 +1078,7 @@ def test_control_and_bidi_characters_never_reach_the_warehouse(root):
     assert con.execute(
         "select code, name_zh from raw_departments where code like 'X%'"
     ).fetchall() == [("XSLX", "检验科")]
+    _unchanged(con, baseline)
 
 
 def test_file_names_show_their_invisible_characters(root, baseline):
