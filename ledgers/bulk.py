@@ -30,8 +30,9 @@ formula without a saved value) is written to the CSV as a token standing for the
 worded and shown from the cell itself (`workbook_csv.original`), and a row the general path's
 row parser words gets its cells back the same way; the rest of the sheet stays in DuckDB.
 
-A file that does not fit (GB18030, a CSV header below row 1, quoted line breaks, ragged rows, a
-reader error) goes the general path.
+A CSV's empty lines (which DuckDB skips) are read as rows of empty cells, blank rows as the
+general path reads them. A file that does not fit (GB18030, a CSV header below row 1, quoted
+line breaks, ragged rows, a reader error) goes the general path.
 `tests/test_fast_load.py` loads the same content both ways.
 """
 
@@ -41,6 +42,7 @@ import csv
 import io
 import itertools
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +98,8 @@ CAST = {
     "month": "try_cast({r} || '-01' as date)",
 }
 _counter = itertools.count()
+# the place of an empty line: right after a line break, before the next (b"\n" or b"\r\n")
+_EMPTY_LINE = re.compile(rb"(?<=\n)(?=\r?\n)")
 
 
 @dataclass
@@ -271,10 +275,26 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
         return True
     # DuckDB skips empty lines and reads quoted line breaks: either would shift the row numbers.
     data = bulk.path.read_bytes()
-    lines = data.rstrip(b"\r\n").count(b"\n") + 1
+    body = data.rstrip(b"\r\n")
+    lines = body.count(b"\n") + 1
     if lines > limits.current().max_rows:
         return False  # the general path counts the records (not lines) and refuses the file
-    _read_csv_cells(con, bulk.path, raw, width)
+    if b"\n\n" in body or b"\n\r\n" in body:
+        # An empty line is a blank row to csv.reader (it ends a merged department's run): a copy
+        # with a comma on each keeps it a row of empty cells for DuckDB, at the same number. In
+        # a quoted cell the copy differs, but such a file fails the count below (lines ≠ rows).
+        end = b"\r\n" if data[len(body) :].startswith(b"\r\n") else data[len(body) :][:1]
+        del data
+        copy = bulk.path.with_name(f"{bulk.path.name}.{next(_counter)}.csv")
+        try:
+            copy.write_bytes(_EMPTY_LINE.sub(b",", body) + end)
+            del body
+            _read_csv_cells(con, copy, raw, width)
+        finally:
+            copy.unlink(missing_ok=True)
+    else:
+        del data, body
+        _read_csv_cells(con, bulk.path, raw, width)
     longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
     (rows, cell) = con.execute(
         f"select count(*), coalesce(max(greatest({longest})), 0) from {raw}"  # noqa: S608
