@@ -29,6 +29,25 @@ def october_ward(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """The demo hospital (synthetic_hospital.demo: CARD and RESP medical, GSUR and ORTH surgical,
+    RAD medtech without beds, 2024-01 … 2026-10) loaded and every month computed: the DuckDB file,
+    built once for the report tests that only read it (open it read-only)."""
+    import duckdb
+
+    from ledgers.loader import load_inbox
+    from metrics.compute import compute_months, months_with_data
+    from synthetic_hospital.demo import write_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    write_demo(root / "inbox")
+    with duckdb.connect(str(root / "w.duckdb")) as con:
+        load_inbox(con, root / "inbox")
+        compute_months(con, months_with_data(con))
+    return root / "w.duckdb"
+
+
+@pytest.fixture(scope="session")
 def two_ward_inbox(tmp_path_factory) -> Path:
     """A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds, census 18): 2 admissions and
     2 discharges a day from 2025-01-01 to 2025-06-30, and one rejected row (admissions 'two' on

@@ -22,13 +22,10 @@ import openpyxl
 import pypdf
 import pytest
 
-from ledgers.loader import load_inbox
-from metrics.compute import compute_months, months_with_data
 from reports import labels
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from reports.publish.pdf import find_chromium, pdf_path, print_copies
-from synthetic_hospital.demo import write_demo
 
 MONTH, QUARTER, YEAR = "2026-10", "2026-Q3", "2025"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,16 +33,15 @@ ARTIFACTS = Path(os.environ.get("DEPTOPS_TEST_ARTIFACTS", Path(__file__).parent 
 
 
 @pytest.fixture(scope="module")
-def delivered(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, Path]:
-    """The demo's reports of a month, a quarter and a year as the pipeline writes them."""
-    root = tmp_path_factory.mktemp("delivery")
-    write_demo(root / "inbox", first_month="2024-07", last_month=MONTH)
-    con = duckdb.connect(str(root / "w.duckdb"))
-    load_inbox(con, root / "inbox")
-    compute_months(con, months_with_data(con))
-    reports_dir = root / "reports"
+def delivered(
+    demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """The demo's reports of a month, a quarter and a year as the pipeline writes them, from the
+    demo hospital's warehouse (tests/conftest.py, shared): read only."""
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    reports_dir = tmp_path_factory.mktemp("delivery") / "reports"
     for grain, period in (("month", MONTH), ("quarter", QUARTER), ("year", YEAR)):
-        render_reports(root / "w.duckdb", reports_dir, grain, [period], connection=con)
+        render_reports(demo_warehouse, reports_dir, grain, [period], connection=con)
     write_index(reports_dir)
     yield con, reports_dir
     con.close()

@@ -17,9 +17,8 @@ import pytest
 from openpyxl.chart import BarChart, LineChart
 
 from expectations.findings import alarm_rate, anomaly_findings
-from ledgers.loader import load_inbox
 from metrics import catalogue
-from metrics.compute import compute_months, months_with_data
+from metrics.compute import months_with_data
 from reports import labels
 from reports.content.report import period_content
 from reports.data.warehouse import load_period
@@ -27,7 +26,6 @@ from reports.formatting import EXCEL_FORMATS, format_change, format_value, numbe
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from reports.render.workbook import STATUS_FILLS, sheet_name
-from synthetic_hospital.demo import write_demo
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,12 +33,9 @@ DEPARTMENTS = ("CARD", "GSUR", "ORTH", "RAD", "RESP")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    root = tmp_path_factory.mktemp("demo")
-    write_demo(root / "inbox")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    load_inbox(con, root / "inbox")
-    compute_months(con, months_with_data(con))
+def demo(demo_warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The demo hospital's warehouse (tests/conftest.py, shared): read only."""
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
     yield con
     con.close()
 
