@@ -162,7 +162,7 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: b
     from bench.references import pipeline_values, sql
     from metrics.compute import months_with_data
     from pipelines.assets import EXPORTS
-    from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
+    from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, assets_by_op, build_definitions
     from pipelines.runner import dagster_instance, run_pipeline
     from pipelines.settings import Settings
 
@@ -201,8 +201,7 @@ def run_pipeline_stages(inbox: Path, workdir: Path, reports: str, incremental: b
             settings = dataclasses.replace(settings, first_month=months[0])
             settings.remember_first_month(months[0])
             defs = build_definitions(settings)
-            # by op name: the load, the indicators and the exports are multi-assets
-            assets = {a.node_def.name: a for a in defs.assets}
+            assets = assets_by_op(defs)
             compute_job = dg.define_asset_job(
                 "bench_monthly_without_reports",
                 selection=dg.AssetSelection.groups("ledgers", "metrics")
@@ -282,7 +281,7 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
 
     from bench.references import sql
     from pipelines.automation import affected_range, inbox_state
-    from pipelines.definitions import build_definitions
+    from pipelines.definitions import assets_by_op, build_definitions
     from pipelines.runner import dagster_instance
 
     month = months[len(months) // 2]
@@ -293,7 +292,7 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
     if warm:
         start, end = affected_range([month], dg.MetadataValue.text(months[-1]))
         with dagster_instance(settings) as instance:
-            assets = {a.node_def.name: a for a in defs.assets}
+            assets = assets_by_op(defs)
             warm_job = dg.define_asset_job(
                 "bench_warm_reports", selection=dg.AssetSelection.assets(assets["monthly_reports"])
             )

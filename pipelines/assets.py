@@ -19,7 +19,14 @@ from metrics.effects import EFFECTS_TABLE, write_actions_csv
 from metrics.export import write_metrics_csv
 from pipelines import roots
 from pipelines.home import HomeUnusable, check_home, scrub_after_removal
-from pipelines.quality import anomaly_check, ledger_quality_check
+from pipelines.quality import (
+    BLOCKS,
+    FINDINGS,
+    LEDGER_QUALITY,
+    anomaly_check,
+    findings_deps,
+    ledger_quality_check,
+)
 from pipelines.settings import Settings
 
 _DEFAULTS = Settings(home=Path("var"), inbox=Path("var/inbox")).to_config()
@@ -126,6 +133,13 @@ EXPORTS = "metrics_csv"
 CHECKED_LEDGERS = ("departments", "workload", "discharges")
 
 
+def table_spec(
+    key: str, group: str, kinds: set[str], deps: list[str | dg.AssetKey], doc: str
+) -> dg.AssetSpec:
+    """A warehouse table (or an export file) as an asset: every stage's specs are made here."""
+    return dg.AssetSpec(key, group_name=group, kinds=kinds, deps=deps, description=doc)
+
+
 def load_definitions(settings: Settings) -> dg.Definitions:
     """The load stage: the ledger tables and the checks on them."""
 
@@ -135,21 +149,23 @@ def load_definitions(settings: Settings) -> dg.Definitions:
     @dg.multi_asset(
         name=LOAD,
         specs=[
-            dg.AssetSpec(
+            table_spec(
                 LOAD,
-                group_name="ledgers",
-                kinds={"duckdb", "excel"},
-                description="The ledger inbox read: file states and hashes, rejected rows and "
-                "corrections. Only new, changed and deleted files are touched; after a file was "
-                "removed, the warehouse file is rewritten so that its rows leave no bytes behind.",
+                "ledgers",
+                {"duckdb", "excel"},
+                [],
+                "The ledger inbox read: file states and hashes, rejected rows and corrections. "
+                "Only new, changed and deleted files are touched; after a file was removed, the "
+                "warehouse file is rewritten so that its rows leave no bytes behind.",
             ),
             *(
-                dg.AssetSpec(
+                table_spec(
                     spec.table,
-                    group_name="ledgers",
-                    kinds={"duckdb"},
-                    description=f"{spec.zh} / {spec.en}: the accepted rows, one per key, with "
-                    "lineage (file, sheet, row).",
+                    "ledgers",
+                    {"duckdb"},
+                    [],
+                    f"{spec.zh} / {spec.en}: the accepted rows, one per key, with lineage "
+                    "(file, sheet, row).",
                 )
                 for spec in ledgers().values()
             ),
@@ -207,10 +223,11 @@ def load_definitions(settings: Settings) -> dg.Definitions:
                 "last_month": held[-1] if held else "none",
             },
         )
-        with duckdb.get_connection() as con:
-            for spec in ledgers().values():
-                (rows,) = con.execute(f"select count(*) from {spec.table}").fetchone()  # noqa: S608 -- a spec's table
-                yield dg.MaterializeResult(asset_key=spec.table, metadata={"rows": rows})
+        # each table's rows as the load counted them when it committed
+        for spec in ledgers().values():
+            yield dg.MaterializeResult(
+                asset_key=spec.table, metadata={"rows": report.rows_by_kind[spec.kind]}
+            )
 
     def ledger_check(kind: str):
         @dg.asset_check(
@@ -239,9 +256,40 @@ def load_definitions(settings: Settings) -> dg.Definitions:
 
         return check
 
+    # What the data-quality checks write: specs without an op, written and recorded by the check
+    # ops (pipelines.quality), so a run does what it did before they were assets.
+    departments, equipment = ledgers()["departments"].table, ledgers()["equipment"].table
+    quality_tables = [
+        table_spec(
+            FINDINGS,
+            "quality",
+            {"duckdb"},
+            findings_deps(),
+            "Every finding of the data-quality checks (expectations/checks.toml): check, "
+            "severity, department, month, where in the ledgers, message. Written by the checks "
+            "ledger_data_quality and indicator_anomalies; rechecking a month replaces its rows.",
+        ),
+        table_spec(
+            BLOCKS,
+            "quality",
+            {"duckdb"},
+            [FINDINGS, departments],
+            "The department-months whose figures are withheld: one row per failed error-level "
+            "ledger check, with the ledgers it concerns.",
+        ),
+        table_spec(
+            LEDGER_QUALITY,
+            "quality",
+            {"duckdb"},
+            [FINDINGS, LOAD, departments, equipment],
+            "Each department's ledgers per month: completeness, timeliness, accuracy and score, "
+            "0-100 (expectations/checks.toml).",
+        ),
+    ]
     checks = [ledger_check(kind) for kind in CHECKED_LEDGERS]
     return dg.Definitions(
-        assets=[ledger_tables], asset_checks=[*checks, ledger_quality_check(settings.pool)]
+        assets=[ledger_tables, *quality_tables],
+        asset_checks=[*checks, ledger_quality_check(settings.pool)],
     )
 
 
@@ -251,13 +299,14 @@ def metric_definitions(settings: Settings) -> dg.Definitions:
     # The indicators are one op (one transaction) that materialises the measure tables, the
     # finance lines, the indicator values and the measures' effects.
     ledger_keys = [spec.table for spec in ledgers().values()]
+    in_sql = {"duckdb", "sql"}
     measure_specs = [
-        dg.AssetSpec(
+        table_spec(
             table,
-            group_name="metrics",
-            kinds={"duckdb", "sql"},
-            deps=ledger_keys,
-            description=f"Additive measures per department and {grain} (metrics/sql/{query}.sql).",
+            "metrics",
+            in_sql,
+            ledger_keys,
+            f"Additive measures per department and {grain} (metrics/sql/{query}.sql).",
         )
         for table, (query, grain) in MEASURE_TABLES.items()
     ]
@@ -267,30 +316,30 @@ def metric_definitions(settings: Settings) -> dg.Definitions:
         name=INDICATORS,
         specs=[
             *measure_specs,
-            dg.AssetSpec(
+            table_spec(
                 LINE_TABLE,
-                group_name="metrics",
-                kinds={"duckdb", "sql"},
-                deps=ledger_keys,
-                description="Every finance line's amount per period and department group "
+                "metrics",
+                in_sql,
+                ledger_keys,
+                "Every finance line's amount per period and department group "
                 "(metrics/sql/finance_lines.sql): the revenue and expense structure.",
             ),
-            dg.AssetSpec(
+            table_spec(
                 INDICATORS,
-                group_name="metrics",
-                kinds={"duckdb", "sql"},
+                "metrics",
+                in_sql,
                 # and the ledgers read beside the measures (groups, targets, budgets, DRG weights)
-                deps=[*measure_keys, *ledger_keys],
-                description="Every indicator of the catalogue for the partition's months and the "
-                "quarters, years and ISO weeks that contain them (metric_values: one row per "
-                "grain, period, department group and indicator; metric_windows: the 同比 windows).",
+                [*measure_keys, *ledger_keys],
+                "Every indicator of the catalogue for the partition's months and the quarters, "
+                "years and ISO weeks that contain them (metric_values: one row per grain, period, "
+                "department group and indicator; metric_windows: the 同比 windows).",
             ),
-            dg.AssetSpec(
+            table_spec(
                 EFFECTS_TABLE,
-                group_name="metrics",
-                kinds={"duckdb", "sql"},
-                deps=[*measure_keys, ledgers()["actions"].table],
-                description="Each improvement measure's effect (metrics/sql/effects.sql).",
+                "metrics",
+                in_sql,
+                [*measure_keys, ledgers()["actions"].table],
+                "Each improvement measure's effect (metrics/sql/effects.sql).",
             ),
         ],
         partitions_def=monthly,
@@ -318,7 +367,7 @@ def report_definitions(settings: Settings) -> dg.Definitions:
     single_run = dg.BackfillPolicy.single_run()
 
     def export(key: str, deps: list[str], doc: str) -> dg.AssetSpec:
-        return dg.AssetSpec(key, group_name="reports", kinds={"csv"}, deps=deps, description=doc)
+        return table_spec(key, "reports", {"csv"}, deps, doc)
 
     # The CSV exports: one op, a file each.
     @dg.multi_asset(
@@ -342,7 +391,7 @@ def report_definitions(settings: Settings) -> dg.Definitions:
             ),
             export(
                 "data_quality_csv",
-                [LOAD, INDICATORS],
+                [FINDINGS],
                 "HOME/reports/data_quality.csv: every data-quality finding of the checks on the "
                 "ledger tables and the indicators.",
             ),
@@ -382,7 +431,8 @@ def report_definitions(settings: Settings) -> dg.Definitions:
             group_name="reports",
             partitions_def=partitions,
             backfill_policy=single_run,
-            deps=[INDICATORS],
+            # and what the checks wrote: the findings, the figures withheld, ledger quality
+            deps=[INDICATORS, FINDINGS, BLOCKS, LEDGER_QUALITY],
             pool=settings.pool,
             kinds=kinds,
             description=doc,

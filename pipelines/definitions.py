@@ -24,6 +24,13 @@ MONTHLY_JOB = "monthly_pipeline"
 INDICATORS_JOB = "monthly_indicators"
 
 
+def assets_by_op(defs: dg.Definitions) -> dict[str, dg.AssetsDefinition]:
+    """The assets that run, by their op's name: the load, the indicators and the exports are
+    multi-assets with several keys and no single one; the specs without an op (what the checks
+    write) are left out."""
+    return {a.node_def.name: a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)}
+
+
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Assets, checks, jobs, schedules, sensors and resources for one deployment's settings."""
     # Each stage defines its assets and the checks on them; the jobs, schedules and sensors
@@ -31,12 +38,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     stages = dg.Definitions.merge(
         load_definitions(settings), metric_definitions(settings), report_definitions(settings)
     )
-    assets = list(stages.assets)
     roots.register(settings.home, settings.inbox)
     # One writer per warehouse: a tag that run-queue limits can key on (docs/production.md).
     tags = {"deptops/warehouse": str(settings.warehouse)}
-    # a multi-asset by its op's name (the load, the indicators and the exports have several keys)
-    by_name = {a.node_def.name: a for a in assets}
+    by_name = assets_by_op(stages)
     ledger_tables = dg.AssetSelection.assets(by_name[LOAD])
     load_job = dg.define_asset_job(
         LOAD_JOB,

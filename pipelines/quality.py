@@ -3,7 +3,12 @@ a ledger check that reads one ledger on that ledger's table (the ward-flow ident
 raw_workload), one that reads several on the load (`ledger_tables`), anomaly checks on
 `indicators`. A failed check is shown with its
 severity; an error on a department's ledger blocks only that department-month's publication
-(the publication_blocks table the reports read), so these checks do not stop the whole run."""
+(the publication_blocks table the reports read), so these checks do not stop the whole run.
+
+What the checks write (dq_findings, publication_blocks, ledger_quality) are assets of their own
+(`QUALITY_TABLES`), so the graph shows ledgers and indicators -> findings -> data_quality.csv and
+the reports. They have no op: the two check ops write them, as they always did, and record a
+materialization of each table they wrote."""
 
 from collections import defaultdict
 
@@ -16,6 +21,12 @@ from ledgers.specs import ledgers
 
 LOAD = dg.AssetKey("ledger_tables")
 INDICATORS = dg.AssetKey("indicators")
+
+# The tables the checks write (expectations/findings.py).
+FINDINGS = "dq_findings"
+BLOCKS = "publication_blocks"
+LEDGER_QUALITY = "ledger_quality"
+QUALITY_TABLES = (FINDINGS, BLOCKS, LEDGER_QUALITY)
 
 SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN}
 
@@ -59,6 +70,27 @@ def check_results(guards: str, found: list) -> list[dg.AssetCheckResult]:
     return results
 
 
+def findings_deps() -> list[dg.AssetKey]:
+    """What the checks of the catalogue read: the tables of the ledgers each names ('*': every
+    ledger), the load's bookkeeping (the months it touched, the files, the staged rows) and, for
+    the anomaly checks, the indicators."""
+    kinds = {kind for check in catalogue().values() for kind in check.ledgers}
+    tables = [spec.table for kind, spec in ledgers().items() if kind in kinds or "*" in kinds]
+    reads_indicators = any(check.guards == "indicators" for check in catalogue().values())
+    return [*map(dg.AssetKey, tables), LOAD, *([INDICATORS] if reads_indicators else [])]
+
+
+def record_written(context, con, tables: tuple[str, ...], months: list[str]) -> None:
+    """A check op's materialization of the tables it wrote: their rows, the months it checked."""
+    counts = con.execute(
+        "select " + ", ".join(f"(select count(*) from {table})" for table in tables)  # noqa: S608 -- our own tables
+    ).fetchone()
+    for table, rows in zip(tables, counts, strict=True):
+        context.op_execution_context.log_event(
+            dg.AssetMaterialization(table, metadata={"rows": rows, "months_checked": len(months)})
+        )
+
+
 def specs_for(guards: str) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(check.id, asset=guarded(check), description=f"{check.zh} / {check.en}")
@@ -95,6 +127,8 @@ def ledger_quality_check(pool: str) -> dg.AssetChecksDefinition:
             months = sorted({*months, *unchecked_months(con)})
             context.log.info(f"data-quality checks for {len(months)} months")
             found = run_ledger_checks(con, months) if months else []
+            if months:
+                record_written(context, con, QUALITY_TABLES, months)
         yield from check_results("ledger", found)
 
     return ledger_data_quality
@@ -111,6 +145,8 @@ def anomaly_check(monthly: dg.PartitionsDefinition, pool: str) -> dg.AssetChecks
         months = run_months(context, monthly)
         with duckdb.get_connection() as con:
             found = run_anomaly_checks(con, months) if months else []
+            if months:
+                record_written(context, con, (FINDINGS,), months)
         yield from check_results("indicators", found)
 
     return indicator_anomalies

@@ -29,7 +29,7 @@ from dagster._core.storage.tags import (
 from expectations.findings import alarm_rate
 from ledgers import clock
 from ledgers.changes import corrections_line
-from ledgers.loader import rejections_by_reason
+from ledgers.loader import ledger_rows, rejections_by_reason
 from ledgers.specs import ledgers
 from metrics.compute import month_start, months_with_data
 from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
@@ -326,17 +326,12 @@ def _read_load_summary(settings: Settings, summary: RunSummary, started: dt.date
                    order by 1"""
             ).fetchall()
         ]
-        summary.rows_loaded = sum(
-            con.execute(f"select count(*) from {spec.table}").fetchone()[0]  # noqa: S608
-            for spec in ledgers().values()
-        )
+        rows = ledger_rows(con)
+        summary.rows_loaded = sum(rows.values())
         summary.rows_rejected = con.execute("select count(*) from rejected_rows").fetchone()[0]
         summary.rejected_by_reason = rejections_by_reason(con)
         dated = [kind for kind, spec in ledgers().items() if spec.period]
-        summary.dated_rows_loaded = sum(
-            con.execute(f"select count(*) from {ledgers()[kind].table}").fetchone()[0]  # noqa: S608
-            for kind in dated
-        )
+        summary.dated_rows_loaded = sum(rows[kind] for kind in dated)
         summary.dated_rejected_by_reason = rejections_by_reason(con, dated)
         summary.months = months_with_data(con)
         summary.ignored = ignored_columns(con)

@@ -22,7 +22,7 @@ from dagster._core.storage.tags import (
 )
 
 from pipelines.automation import affected_range
-from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
+from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, assets_by_op, build_definitions
 from pipelines.runner import dagster_instance
 from pipelines.settings import Settings
 from tests.ledger_files import write_csv, write_one_ward
@@ -434,19 +434,60 @@ def test_the_asset_graph_is_the_warehouses_lineage_and_checks_sit_on_what_they_g
     assert checks["discharges_vs_episodes"] == "ledger_tables"  # reads two ledgers
     assert checks["anomaly_yoy"] == "indicators"
 
+    # What the checks write is an asset of its own, between what they read and what shows it.
+    def parents(key: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(key)).parent_keys}
+
+    assert {"raw_workload", "raw_discharges", "ledger_tables", "indicators"} <= parents(
+        "dq_findings"
+    )
+    assert parents("data_quality_csv") == {"dq_findings"}
+    assert "dq_findings" in parents("publication_blocks") & parents("ledger_quality")
+    assert {"indicators", "dq_findings", "publication_blocks", "ledger_quality"} <= parents(
+        "monthly_reports"
+    )
+    # no op of its own: the check ops write it, so a run does what it did before
+    assert not graph.get(dg.AssetKey("dq_findings")).is_executable
+
     result = defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance)
     assert result.success
+    events = result.get_asset_materialization_events()
     rows = {
         e.asset_key.to_user_string(): e.materialization.metadata["rows"].value
-        for e in result.get_asset_materialization_events()
+        for e in events
         if "rows" in e.materialization.metadata
     }
+    quality = ("dq_findings", "publication_blocks", "ledger_quality")
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        (workload,) = con.execute("select count(*) from raw_workload").fetchone()
+        counts = {
+            table: con.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: S608
+            for table in (*sorted(tables), *quality)
+        }
     # the small inbox: one ward, 2 days in each of January and February 2025
-    assert rows["raw_workload"] == workload == 4
+    assert rows["raw_workload"] == counts["raw_workload"] == 4
     assert rows["raw_discharges"] == 0
+    # every table's rows as the load counted them, exactly
+    assert {t: rows[t] for t in counts} == counts
+    assert counts["ledger_quality"] > 0  # the ward's department, in each month
+    writers = {e.asset_key.to_user_string(): e.step_key for e in events}
+    assert {writers[t] for t in quality} == {"ledger_data_quality"}
     evaluations = {
         e.check_name: e.asset_key.to_user_string() for e in result.get_asset_check_evaluations()
     }
     assert evaluations["ward_flow_identity"] == "raw_workload"
+
+    # and the anomaly checks, after the indicators, write the findings too
+    job = dg.define_asset_job(
+        "indicators_alone", selection=dg.AssetSelection.assets(assets_by_op(defs)["indicators"])
+    )
+    alone = dg.Definitions(
+        assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources, jobs=[job]
+    )
+    months = {ASSET_PARTITION_RANGE_START_TAG: "2025-01", ASSET_PARTITION_RANGE_END_TAG: "2025-02"}
+    run = alone.resolve_job_def(job.name).execute_in_process(instance=instance, tags=months)
+    assert run.success
+    (findings,) = [
+        e for e in run.get_asset_materialization_events() if e.asset_key.path == ["dq_findings"]
+    ]
+    assert findings.step_key == "indicator_anomalies"
+    assert findings.materialization.metadata["months_checked"].value == 2
