@@ -2,7 +2,12 @@
 pipelines.definitions merges. Plain functions of the other packages do the work;
 this module only says what depends on what, how it is partitioned and which checks guard it."""
 
+import dataclasses
 import datetime as dt
+import functools
+import operator
+import types
+import typing
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from expectations.findings import write_data_quality_csv
 from expectations.suites import validate_ledger
 from ledgers.export import write_changes_csv, write_rejected_csv
+from ledgers.limits import ReadLimits
 from ledgers.loader import load_inbox
 from ledgers.specs import ledgers
 from metrics.compute import LINE_TABLE, MEASURE_TABLES, compute_months, months_with_data
@@ -29,33 +35,12 @@ from pipelines.quality import (
 )
 from pipelines.settings import Settings
 
-_DEFAULTS = Settings(home=Path("var"), inbox=Path("var/inbox")).to_config()
 
-
-class DeptopsConfig(dg.ConfigurableResource):
-    """The deployment's Settings (pipelines/settings.py) as a Dagster resource, every field of them:
-    made by `from_settings`, given back whole by `settings()` (tests/test_definitions.py fails when
-    Settings grows a field this does not carry). Paths are text and the reading limits JSON, as
-    run config holds them; the UI's launchpad shows them."""
-
-    # Defaults are Settings' own, so that run config from the launchpad may change one field (an
-    # inbox, a language) without restating the others.
-    home: str
-    inbox: str
-    lang: str = _DEFAULTS["lang"]
-    first_month: str = _DEFAULTS["first_month"]
-    timezone: str = _DEFAULTS["timezone"]
-    pool: str = _DEFAULTS["pool"]
-    suppress_below: int | None = _DEFAULTS["suppress_below"]
-    memory_limit: str | None = _DEFAULTS["memory_limit"]
-    report_workers: int = _DEFAULTS["report_workers"]
-    backup_folder: str | None = _DEFAULTS["backup_folder"]
-    backup_keep: int = _DEFAULTS["backup_keep"]
-    hospital_name: str | None = _DEFAULTS["hospital_name"]
-    limits: str = _DEFAULTS["limits"]
+class _Deployment(dg.ConfigurableResource):
+    """What DeptopsConfig does with the fields it takes from Settings (below)."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "DeptopsConfig":
+    def from_settings(cls, settings: Settings) -> "_Deployment":
         return cls(**settings.to_config())
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -67,6 +52,44 @@ class DeptopsConfig(dg.ConfigurableResource):
 
     def settings(self) -> Settings:
         return Settings.from_config({name: getattr(self, name) for name in type(self).model_fields})
+
+
+def _as_config(hint: object) -> object:
+    """A Settings field's type as run config holds it (Settings.to_config): a path as text, the
+    reading limits as JSON text; a union (`Path | None`) member by member."""
+    text = {Path: str, ReadLimits: str}
+    members = typing.get_args(hint) if isinstance(hint, types.UnionType) else ()
+    return (
+        functools.reduce(operator.or_, map(_as_config, members))
+        if members
+        else text.get(hint, hint)
+    )
+
+
+def _deptops_config() -> type[_Deployment]:
+    """Settings (pipelines/settings.py) as a Dagster resource: its fields are Settings' own, made
+    from them here, so there is one declaration of the settings and a field added there is run
+    config at once. Paths are text and the reading limits JSON, as run config holds them; the
+    UI's launchpad shows them. Defaults are Settings' own, so that run config from the
+    launchpad may change one field (an inbox, a language) without restating the others."""
+    hints = typing.get_type_hints(Settings)
+    defaults = Settings(home=Path("var"), inbox=Path("var/inbox")).to_config()
+    required = {"home", "inbox"}
+    names = [f.name for f in dataclasses.fields(Settings)]
+    return type(
+        "DeptopsConfig",
+        (_Deployment,),
+        {
+            "__module__": __name__,
+            "__qualname__": "DeptopsConfig",
+            "__doc__": _deptops_config.__doc__,
+            "__annotations__": {name: _as_config(hints[name]) for name in names},
+            **{name: defaults[name] for name in names if name not in required},
+        },
+    )
+
+
+DeptopsConfig = _deptops_config()
 
 
 class WarehouseResource(DuckDBResource):

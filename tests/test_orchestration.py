@@ -361,10 +361,11 @@ def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
 
 
 def test_the_dagster_resource_carries_every_setting(tmp_path):
-    """One settings object: the resource the assets read (DeptopsConfig) is made from Settings and
-    gives back every field, each set here to something other than its default (it used to drop
-    the report workers, memory limit, reading limits and more, which runs then took from the
-    environment instead)."""
+    """One settings object: the resource the assets read (DeptopsConfig) takes its fields from
+    Settings (pipelines.assets._deptops_config), is made from Settings and gives back every
+    field, each set here to something other than its default (it used to drop the report
+    workers, memory limit, reading limits and more, which runs then took from the environment
+    instead)."""
     import dataclasses
 
     from ledgers.limits import ReadLimits
