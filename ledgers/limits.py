@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
 MIB = 1 << 20
 
 
@@ -120,20 +122,16 @@ def check_workbook_archive(archive: zipfile.ZipFile, size: int, limits: ReadLimi
 _CHUNK = 16 * MIB
 
 
-def column_letters(index: int) -> str:
-    """1 -> A, 16384 -> XFD."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+# The last column openpyxl spells (ZZZ); Excel's own is XFD (16,384).
+LAST_SPELLED_COLUMN = 18278
 
 
-def _letters_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + letter - 64
-    return index
+def _corner(width: int, height: int) -> str:
+    """The farthest cell of a sheet, 'cell XFD1048576'; a row wider than any column letters
+    spell (cells without references, side by side) by its column's number."""
+    if width <= LAST_SPELLED_COLUMN:
+        return f"cell {get_column_letter(width)}{height}"
+    return f"column {width:,} of row {height:,}"
 
 
 def _largest(data: bytes, pattern: str, lengths: range) -> bytes | None:
@@ -180,7 +178,7 @@ def check_sheet_area(archive: zipfile.ZipFile, member: str, sheet: str, limits: 
                 if number := _largest(data, r'<c r="[A-Z]{1,3}(\d{n})"', range(7, 0, -1)):
                     last_row = max(last_row, int(number))
                 if letters := _largest(data, r'<c r="([A-Z]{n})\d', range(3, 0, -1)):
-                    last_column = max(last_column, _letters_index(letters))
+                    last_column = max(last_column, column_index_from_string(letters.decode()))
             if in_chunk > referenced:  # cells without one sit in their row, after the last
                 if b'<row r="' in data:
                     number = _largest(data, r'<row r="(\d{n})"', range(7, 0, -1))
@@ -192,9 +190,9 @@ def check_sheet_area(archive: zipfile.ZipFile, member: str, sheet: str, limits: 
     width = max(last_column, widest)
     check_rows(height, f"sheet {sheet}", limits)
     if height * max(width, 1) > limits.max_sheet_cells or cells > limits.max_sheet_cells:
-        corner = f"{column_letters(max(width, 1))}{height}"
+        corner = _corner(max(width, 1), height)
         raise LimitExceeded(
-            f"sheet {sheet} reaches cell {corner} ({height:,} rows × {width:,} columns, more than "
+            f"sheet {sheet} reaches {corner} ({height:,} rows × {width:,} columns, more than "
             f"the {limits.max_sheet_cells:,} cells allowed, ReadLimits.max_sheet_cells): delete "
             "the rows and columns beyond the data (a stray cell far away makes the sheet that "
             "big), or split it"

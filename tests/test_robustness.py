@@ -423,6 +423,32 @@ def test_a_zip_bomb_workbook_is_refused_from_its_directory(root, baseline, fille
     _unchanged(con, baseline)
 
 
+def test_the_farthest_cell_is_named_with_openpyxls_column_letters(tmp_path):
+    """The refusal names the farthest cell in Excel's letters (openpyxl.utils); a row of cells
+    without references wider than any letters spell (ZZZ, 18,278) by its column's number."""
+    import zipfile
+
+    from ledgers.limits import LimitExceeded, check_sheet_area
+
+    def refusal(sheet_xml: bytes) -> str:
+        path = tmp_path / "wide.xlsx"
+        _workbook(path, sheet_xml)
+        with zipfile.ZipFile(path) as archive, pytest.raises(LimitExceeded) as refused:
+            check_sheet_area(
+                archive, "xl/worksheets/sheet1.xml", "S", ReadLimits(max_sheet_cells=9)
+            )
+        return str(refused.value)
+
+    referenced = b'<row r="3">' + _cell("AB3", "x") + b"</row>"  # AB: column 28, 3 rows
+    assert refusal(SHEET + b"<sheetData>" + referenced + b"</sheetData></worksheet>").startswith(
+        "sheet S reaches cell AB3 (3 rows × 28 columns"
+    )
+    wide = b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"
+    assert refusal(SHEET + b"<sheetData>" + wide + b"</sheetData></worksheet>").startswith(
+        "sheet S reaches column 20,000 of row 1 (1 rows × 20,000 columns"
+    )
+
+
 def test_the_cell_count_comes_from_the_rows_not_the_declared_dimension(root, baseline):
     rows = [
         f'<row r="{r}">'.encode() + b"".join(_cell(f"{c}{r}", "1") for c in "ABCD") + b"</row>"
