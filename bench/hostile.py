@@ -185,12 +185,23 @@ def odd_cell_in_a_workbook_of_10_mb(folder: Path) -> Path:
     return plain_workbook_of_10_mb(folder, lambda i, day: true if i == 415_000 else day)
 
 
+def _serial_with_time(i: int) -> Cell:
+    """A day number with a time of day (45000.000001 …), as an export writes a date and time
+    unformatted: no date to the rules, and no text spelling (its text reads otherwise)."""
+    return Cell(f"<c><v>{45000 + (i + 1) / 1e6:.6f}</v></c>")
+
+
 def odd_cells_in_every_row_of_10_mb(folder: Path) -> Path:
-    """The worst case for odd cells: every row's admission date a distinct number that is no
-    whole day (45000.000001, 45000.000002 …): one token and one Python parse per row, every row
-    rejected."""
+    """The worst case for odd cells: every row's admission date a distinct day number with a
+    time of day: beyond ReadLimits.max_odd_cells (50,000) distinct ones, the sheet is refused."""
+    return plain_workbook_of_10_mb(folder, lambda i, day: _serial_with_time(i))
+
+
+def odd_cells_at_the_limit_of_10_mb(folder: Path) -> Path:
+    """As many distinct odd cells as a sheet may hold (ReadLimits.max_odd_cells, 50,000), in
+    the first rows of the plain 10 MB workbook: each parsed on its own, each row rejected."""
     return plain_workbook_of_10_mb(
-        folder, lambda i, day: Cell(f"<c><v>{45000 + (i + 1) / 1e6:.6f}</v></c>")
+        folder, lambda i, day: _serial_with_time(i) if i < 50_000 else day
     )
 
 
@@ -295,6 +306,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
         plain_workbook_of_10_mb,
         odd_cell_in_a_workbook_of_10_mb,
         odd_cells_in_every_row_of_10_mb,
+        odd_cells_at_the_limit_of_10_mb,
     )
 }
 

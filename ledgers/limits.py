@@ -54,6 +54,11 @@ class ReadLimits:
     # message naming the far cell; a bigger sheet is left to the capped child (counting costs
     # about 1 s per 15 MiB).
     area_scan_bytes: int = 32 * MIB
+    # Distinct cells of a big workbook's sheet that its columns cannot take as written (a date
+    # in a count column, a day number with a time of day in a date column): each is parsed on its
+    # own in Python (workbook_csv.OddCells). Beyond this the sheet is refused with the first one
+    # named: 830,000 of them cost 450 s and 1.7 GiB, and every such row is rejected anyway.
+    max_odd_cells: int = 50_000
 
 
 _CURRENT: contextvars.ContextVar[ReadLimits] = contextvars.ContextVar(

@@ -63,20 +63,40 @@ ODD = "\ue000"
 
 class OddCells:
     """The tokens standing for one sheet's cells without a text spelling: one per distinct
-    cell (type and value, and a formula's cell reference), so that a column of TRUE is one."""
+    cell (type and value, and a formula's cell reference), so that a column of TRUE is one.
+    More than `ReadLimits.max_odd_cells` of them refuse the sheet, naming the first; `row` is
+    the workbook row being written."""
 
-    def __init__(self, nonce: str) -> None:
+    def __init__(self, nonce: str, sheet: str) -> None:
         self.nonce = nonce
+        self.sheet = sheet
+        self.row = 0
         self.cells: dict[str, object] = {}
         self._tokens: dict[tuple, str] = {}
+        self._limit = limits.current().max_odd_cells
+        self._first: tuple[str, int, object] | None = None
 
-    def token(self, value: object) -> str:
+    def token(self, value: object, header: str) -> str:
         key = (type(value), value, getattr(value, "ref", None))
         known = self._tokens.get(key)
         if known is None:
+            if self._first is None:
+                self._first = (header, self.row, value)
+            if len(self.cells) >= self._limit:
+                raise LimitExceeded(self._too_many())
             known = self._tokens[key] = f"{ODD}{self.nonce}:{len(self.cells)}"
             self.cells[known] = value
         return known
+
+    def _too_many(self) -> str:
+        header, row, value = self._first
+        return (
+            f"sheet {self.sheet} holds more than {self._limit:,} different cells its columns "
+            "cannot take as they are (ReadLimits.max_odd_cells), the first in column "
+            f"{header}, row {row}: {as_text(value)}; format the "
+            "column as the ledger expects (counts and amounts as numbers, dates as dates), or "
+            "save the sheet as CSV"
+        )
 
 
 def original(odd: dict[str, object], cell: object) -> object:
@@ -125,7 +145,7 @@ def _stream(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
             streamed.append(StreamedSheet(visible(raw_name), skipped=match))
             continue
         target = folder / f"sheet_{number}.csv"
-        odd = OddCells(nonce)
+        odd = OddCells(nonce, visible(raw_name))
         written = _write_csv(target, match, head[match.row + 1 :], rows, odd)
         streamed.append(
             StreamedSheet(
@@ -188,7 +208,10 @@ def _write_csv(target: Path, match, head: list[list], rows: Iterator[list], odd:
     """Write the data rows (from `head`, then `rows`) as CSV; the number of rows written. A cell
     without a text spelling is written as its token in `odd`."""
     indices = list(match.columns)
-    spellers = [_speller(column, factor, odd) for column, factor in match.columns.values()]
+    spellers = [
+        _speller(column, factor, odd, match.header_text[column.name])
+        for column, factor in match.columns.values()
+    ]
     reach = max(indices) + 1
     others: dict[int, Callable[[list], tuple]] = {}  # row length -> its other cells
     written = 0
@@ -196,6 +219,7 @@ def _write_csv(target: Path, match, head: list[list], rows: Iterator[list], odd:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow([f"c{i}" for i in range(len(indices) + 1)])
         for cells in itertools.chain(head, rows):
+            odd.row = match.row + 2 + written  # the workbook row (header in row match.row + 1)
             if len(cells) < reach:
                 cells = [*cells, *[""] * (reach - len(cells))]
             line = [
@@ -229,7 +253,7 @@ def _getter(indices: list[int]) -> Callable[[list], tuple]:
 _DAYS = (dt.date, dt.datetime)
 
 
-def _speller(column: Column, factor: float, odd: OddCells) -> Callable[[object], str]:
+def _speller(column: Column, factor: float, odd: OddCells, header: str) -> Callable[[object], str]:
     """`spelling` for one column's cells that are not plain strings, days remembered (a column
     of real dates holds a few thousand distinct ones); a cell without one as its token."""
     days: dict[object, str] = {}
@@ -239,7 +263,7 @@ def _speller(column: Column, factor: float, odd: OddCells) -> Callable[[object],
         try:
             return spelling(column, value, factor, proven)
         except NotPlain:
-            return odd.token(value)
+            return odd.token(value, header)
 
     def spell(value: object) -> str:
         if value.__class__ in _DAYS:

@@ -526,6 +526,54 @@ def test_a_workbook_where_every_row_has_an_odd_cell_stays_set_based(tmp_path, se
     assert len(expected["rejected_rows"]) >= 20
 
 
+def test_too_many_odd_cells_refuse_the_sheet_naming_the_first(tmp_path, set_based_reads):
+    """Each distinct odd cell is parsed on its own in Python: beyond ReadLimits.max_odd_cells
+    the file is refused (its other sheet's rows with it), naming the sheet and the first odd
+    cell; at the limit it loads set-based, every odd cell rejected as the general path does."""
+    from ledgers.limits import ReadLimits
+
+    sheets = {k: [list(r) for r in v] for k, v in WORKBOOK.items()}
+    for row, cell in ((4, D(2026, 9, 1)), (5, D(2026, 9, 2)), (6, True)):  # 门诊人次, rows 5–7
+        sheets["业务量"][row][4] = cell
+    sheets["业务量"][8][4] = D(2026, 9, 1)  # the same cell again (row 9): no new one
+    reports = {}
+    for limit in (3, 2):
+        inbox = tmp_path / str(limit)
+        write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+        write_xlsx(inbox / "台账.xlsx", sheets)
+        con = duckdb.connect(str(tmp_path / f"{limit}.duckdb"))
+        reports[limit] = (
+            con,
+            load_inbox(con, inbox, bulk_min_bytes=0, limits=ReadLimits(max_odd_cells=limit)),
+        )
+    con, report = reports[3]
+    assert set_based_reads.count("台账.xlsx") == 2
+    assert [p[1] for p in report.problems] == ["sheet skipped"]  # 说明, no ledger
+    assert [
+        r
+        for (r,) in con.execute(
+            """select reason from rejected_rows where sheet = '业务量' and "row" >= 5 and "column" = '门诊人次' order by "row" """
+        ).fetchall()
+    ] == [
+        "门诊人次: expected a number, found the date 2026-09-01",
+        "门诊人次: expected a number, found the date 2026-09-02",
+        "门诊人次: expected a number, found True",
+        "门诊人次: expected a number, found the date 2026-09-01",
+    ]
+    con, report = reports[2]
+    assert report.problems == [
+        (
+            "台账.xlsx",
+            "refused",
+            "sheet 业务量 holds more than 2 different cells its columns cannot take as they are "
+            "(ReadLimits.max_odd_cells), the first in column 门诊人次, row 5: 2026-09-01; "
+            "format the column as the ledger expects (counts and amounts as numbers, dates as "
+            "dates), or save the sheet as CSV",
+        )
+    ]
+    assert con.execute("select count(*) from raw_discharges").fetchone() == (0,)
+
+
 @pytest.mark.parametrize("kind", ["int", "number", "amount", "date", "month", "bool", "text"])
 def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
     """workbook_csv.spelling: for every value python-calamine hands over, the text either parses
