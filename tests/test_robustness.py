@@ -142,6 +142,30 @@ def test_absurd_minutes_are_rejected_by_the_plausibility_rule(root, baseline):
     _unchanged(con, baseline)
 
 
+@pytest.mark.parametrize("bulk_min_bytes", [None, 1])  # cell by cell, and set-based
+def test_absurd_device_hours_are_rejected_by_the_plausibility_rule(root, baseline, bulk_min_bytes):
+    """The issue's 1e308 in an hours column (it failed the indicators step), and 800 hours:
+    more than a month of 31 × 24 = 744 has."""
+    write_csv(
+        root / "inbox" / "设备.csv", [["资产编号", "科室", "设备名称"], ["CT-01", "D01", "CT"]]
+    )
+    write_csv(
+        root / "inbox" / "设备使用.csv",
+        [
+            ["资产编号", "月份", "检查人次", "使用时长", "可用时长"],
+            ["CT-01", "2026-09", "300", "1e308", "400"],
+            ["CT-01", "2026-08", "300", "800", "744"],
+            ["CT-01", "2026-07", "300", "200", "400"],
+        ],
+    )
+    con, _ = _load(root, bulk_min_bytes=bulk_min_bytes)
+    first, second = _reasons(con, "设备使用.csv")
+    assert first.startswith("使用时长: 1e+308 is beyond what the warehouse stores")
+    assert second == "使用时长: must be at most 744, found 800"
+    assert con.execute("select hours_used from raw_equipment_usage").fetchall() == [(200.0,)]
+    _unchanged(con, baseline)
+
+
 def test_date_cells_holding_day_numbers_below_61_are_rejected(root, baseline):
     """Formatted as dates, calamine reads 0 and -1 as a bare time of day and 60 as 1900-02-28
     (the same as 59): none is a date anyone typed."""
