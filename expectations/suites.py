@@ -61,26 +61,16 @@ def lower_bound(column) -> float | None:
     return None if found is None else found["min_value"]
 
 
-def build_expectations(spec: Ledger) -> list:
-    """The GX expectations of one ledger, derived from its spec."""
-    import great_expectations.expectations as gxe
+@cache
+def suite_rules(kind: str) -> tuple[rules.Rule, ...]:
+    """The rules of one ledger that have an expectation (ledgers.rules: required, bounds, allowed
+    values, the order of two columns, the key unique), in the suite's order."""
+    return tuple(r for r in rules.ledger_rules(ledger(kind)) if r.expectation() is not None)
 
-    expectations = []
-    for column in spec.columns:
-        if column.required:
-            expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
-        if (bounds := rules.between(column)) is not None:
-            expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column.name, **bounds))
-        if column.enum is not None and column.type == "text":
-            expectations.append(
-                gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.enum))
-            )
-        expectations += [order.expectation() for order in rules.orders(column)]
-    if len(spec.key) == 1:
-        expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.key[0]))
-    elif spec.key:  # a ledger of events (complaints) has no key to be unique
-        expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key)))
-    return expectations
+
+def build_expectations(spec: Ledger) -> list:
+    """The GX expectations of one ledger, each its rule's (ledgers.rules)."""
+    return [rule.expectation() for rule in suite_rules(spec.kind)]
 
 
 @cache
@@ -184,34 +174,15 @@ def suspect_rows(
     con: duckdb.DuckDBPyConnection, spec: Ledger, scope: str, params: dict
 ) -> pd.DataFrame:
     """The rows of `scope` that some expectation of the ledger's suite could find unexpected, in
-    ledger order. Names come from the specs; values are bound as parameters."""
-    import great_expectations.expectations as gxe
-
+    ledger order: those for which an expectation's rule's SQL predicate (ledgers.rules, the one
+    the set-based load rejects rows by) holds, and those sharing a key. Names and bounds come
+    from the specs; the scope's values are bound as parameters."""
     terms, keys = [], None
-    scope_params, params = params, dict(params)
-    for number, item in enumerate(_validation_definition(spec.kind).suite.expectations):
-        name = f"e{number}"
-        if isinstance(item, gxe.ExpectColumnValuesToNotBeNull):
-            terms.append(f'"{item.column}" is null')
-        elif isinstance(item, gxe.ExpectColumnValuesToBeBetween):
-            if item.min_value is not None:
-                terms.append(f'"{item.column}" {"<=" if item.strict_min else "<"} ${name}_min')
-                params[f"{name}_min"] = item.min_value
-            if item.max_value is not None:
-                terms.append(f'"{item.column}" {">=" if item.strict_max else ">"} ${name}_max')
-                params[f"{name}_max"] = item.max_value
-        elif isinstance(item, gxe.ExpectColumnValuesToBeInSet):
-            terms.append(f'not list_contains(${name}_set, "{item.column}")')
-            params[f"{name}_set"] = list(item.value_set)
-        elif isinstance(item, gxe.ExpectColumnPairValuesAToBeGreaterThanB):
-            relation = "<" if item.or_equal else "<="
-            terms.append(f'"{item.column_A}" {relation} "{item.column_B}"')
-        elif isinstance(item, gxe.ExpectColumnValuesToBeUnique):
-            keys = [item.column]
-        elif isinstance(item, gxe.ExpectCompoundColumnsToBeUnique):
-            keys = list(item.column_list)
-        else:  # a new kind of expectation needs its condition here, or GX would miss rows
-            raise NotImplementedError(f"no SQL condition for {type(item).__name__}")
+    for rule in suite_rules(spec.kind):
+        if isinstance(rule, rules.Unique):
+            keys = list(rule.key)
+        else:
+            terms.append(rule.failure_sql())
     twins = "false"
     if keys:
         # Keys sent more than once, first on their own: usually none, and then the scan below
@@ -220,7 +191,7 @@ def suspect_rows(
         con.execute(
             f"create or replace temp table suspect_keys as "  # noqa: S608 -- names from specs
             f"select {listed} from {scope} group by all having count(*) > 1",
-            scope_params,
+            params,
         )
         if con.execute("select count(*) from suspect_keys").fetchone()[0]:
             same = " and ".join(f'd."{k}" is not distinct from s."{k}"' for k in keys)

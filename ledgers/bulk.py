@@ -329,7 +329,8 @@ def _column_sql(
     value = CAST[column.type].format(r=ref)
     tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')", f"{value} is not null"]
     # a cell outside a bound is left to the Python rules, which give its rejection reason
-    tests += [bound.sql(value) for bound in rules.bounds(column)]
+    if (bounded := rules.cell_rules(column).range) is not None:
+        tests.append(bounded.holds_sql(value))
     return "(" + " and ".join(tests) + ")", value
 
 

@@ -21,13 +21,12 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ledgers import bulk, changes, clock, indicator_names, intake, limits, rules
+from ledgers import bulk, changes, clock, intake, rules
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
 from ledgers.limits import using as using_limits
 from ledgers.reader import (
@@ -37,7 +36,7 @@ from ledgers.reader import (
     SheetRead,
     read_file,
 )
-from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Column, Ledger, ledgers, normalise_header
+from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
 
 # Kinds that other ledgers refer to: a change there re-checks every file's references.
 MASTER_KINDS = ("departments", "equipment")
@@ -604,20 +603,13 @@ def _resolve_references(
     if spec.period:
         _keep_dated_in_span(con, spec, sheet, data_month)
     for column in spec.columns:
-        if column.indicator:
-            _keep_if(
-                sheet,
-                spec,
-                column.name,
-                partial(_indicator_id, column),
-                lambda record, name=column.name: indicator_names.unknown_message(record[name]),
-            )
-        if column.ref:
-            ref_kind, ref_column = column.ref.split(".")
+        if indicator := rules.of_kind(column, rules.IndicatorName):
+            _keep_if(sheet, spec, column.name, indicator.resolve, indicator.reason)
+        if reference := rules.of_kind(column, rules.Reference):
             known = {
                 v
                 for (v,) in con.execute(
-                    f'select "{ref_column}" from {ledgers()[ref_kind].table}'  # noqa: S608
+                    f'select "{reference.target}" from {ledgers()[reference.ledger].table}'  # noqa: S608
                 ).fetchall()
             }
             _keep_if(
@@ -625,14 +617,8 @@ def _resolve_references(
                 spec,
                 column.name,
                 lambda value, known=known: value if value in known else None,
-                f"{{value!r}} is not registered in the {ref_kind} ledger",
+                reference.message,
             )
-
-
-def _indicator_id(column: Column, value: object) -> str | None:
-    """An indicator named by id or name -> its id; other text kept only where the column allows."""
-    found = indicator_names.resolve(value)
-    return found or (value if column.indicator == "or_text" else None)
 
 
 def _department_starts(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
@@ -669,7 +655,7 @@ def _keep_dated_in_span(
     department's start, else the data month), and rows dated before their department existed
     (its start date in the department list)."""
     starts = _department_starts(con) if spec.dept else {}
-    far = rules.FarPast(spec.period, limits.current().past_years)
+    far = rules.far_past(spec)
     kept = []
     for record in sheet.records:
         code = record[spec.dept] if spec.dept else None
@@ -776,10 +762,11 @@ def _store_table(
         checks += _span_checks(spec, bool(starts))
     for number, column in enumerate(c for c in spec.columns if c.indicator):
         # Indicators by id or name -> id, as `_resolve_references` does cell by cell.
+        indicator = rules.of_kind(column, rules.IndicatorName)
         alias, names_table = f"i{number}", f"{key}_i{number}"
         distinct = f'select distinct "{column.name}" from {table}'  # noqa: S608
         spellings = [v for (v,) in con.execute(distinct).fetchall()]
-        _spelling_table(con, names_table, spellings, [_indicator_id(column, v) for v in spellings])
+        _spelling_table(con, names_table, spellings, [indicator.resolve(v) for v in spellings])
         tables.append(names_table)
         joins += f' left join {names_table} {alias} on {alias}.spelling = p."{column.name}"'
         excluded.append(f'"{column.name}"')
@@ -788,21 +775,20 @@ def _store_table(
             (
                 column.name,
                 f'({alias}.code is not null or p."{column.name}" is null)',
-                lambda record, name=column.name: indicator_names.unknown_message(record[name]),
+                indicator.reason,
                 None,
             )
         )
     select = f"p.* exclude ({', '.join(excluded)})" + "".join(f", {r}" for r in replaced)
     for column in spec.columns:
-        if column.ref:
-            ref_kind, ref_column = column.ref.split(".")
-            known = f'(select "{ref_column}" from {ledgers()[ref_kind].table})'  # noqa: S608
+        if reference := rules.of_kind(column, rules.Reference):
+            value = f'p."{column.name}"'
             checks.append(
                 (
                     column.name,
-                    f'(p."{column.name}" in {known})',
-                    (message := f"{{value!r}} is not registered in the {ref_kind} ledger"),
-                    _message_sql(message, column.name),
+                    reference.holds_sql(value),
+                    reference.message,
+                    reference.reason_sql(expression=value),
                 )
             )
     params = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha, "data_month": data_month}
@@ -848,7 +834,7 @@ def _span_checks(spec: Ledger, starts: bool) -> list[tuple[str, str, object, str
     `d` and, when the department list gives start dates, to `ds`): (column, SQL true when the row
     passes, message, the message's SQL)."""
     period = f'p."{spec.period}"'
-    far = rules.FarPast(spec.period, limits.current().past_years)
+    far = rules.far_past(spec)
     month = "cast($data_month as date)"
     since = rules.since_data_month_sql(month)
     reference = month
@@ -888,16 +874,8 @@ def _message_sql(message: str, column: str) -> str:
     spells a text of plain characters without quote or backslash ('CARD'); NULL for any other
     (its row is worded in Python)."""
     before, after = message.split("{value!r}")
-    value = f'p."{column}"'
-    plain = f"regexp_full_match({value}, '{PLAIN_UNQUOTED}')"
-    return (
-        f"case when {plain} then {rules.literal(before)} || chr(39) || {value} || chr(39) "
-        f"|| {rules.literal(after)} end"
-    )
-
-
-# Printable ASCII but ' and \, and CJK ideographs (RE2): a text Python's repr only quotes.
-PLAIN_UNQUOTED = r"[\x20-\x26\x28-\x5B\x5D-\x7E\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]+"
+    value = rules.repr_sql(f'p."{column}"')
+    return f"{rules.literal(before)} || {value} || {rules.literal(after)}"
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:

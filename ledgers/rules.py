@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from ledgers.specs import Column
 
@@ -82,8 +83,29 @@ def text_sql(expression: str, kind: str) -> str:
     return f"cast({expression} as varchar)"
 
 
+def backticked(name: str) -> str:
+    """How docs/ledgers.md names another column."""
+    return f"`{name}`"
+
+
+class Rule:
+    """What every rule yields. A rule without a form for some use says None: not every rule has
+    a Great Expectations expectation (a date not in the future depends on the day the suite runs)
+    or a sentence of its own (`Required` is the header's mark: red in a template, bold in docs).
+    `place` orders a column's sentences (the allowed values first)."""
+
+    column: str
+    place = 5
+
+    def expectation(self):
+        return None
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str | None:
+        return None
+
+
 @dataclass(frozen=True)
-class Order:
+class Order(Rule):
     """A value at least (>=) or at most (<=) another column's value in the same row; a row missing
     either is not judged by it."""
 
@@ -134,12 +156,12 @@ class Order:
             column_A=high, column_B=low, or_equal=True, ignore_row_if="either_value_is_missing"
         )
 
-    def sentence(self, label=lambda name: f"`{name}`") -> str:
+    def sentence(self, lang: str = "en", label=lambda name: f"`{name}`", detail=False) -> str:
         return f"{self.sign} {label(self.other)}"
 
 
 @dataclass(frozen=True)
-class RequiredIf:
+class RequiredIf(Rule):
     """A value required when another column of the row is above 0 (avg_wait_minutes when
     wait_samples > 0)."""
 
@@ -158,15 +180,19 @@ class RequiredIf:
     def reason_sql(self, header) -> str:
         return literal(self.reason({}, header))
 
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        return SENTENCES["required_if"][lang].format(other=label(self.other))
+
 
 @dataclass(frozen=True)
-class DateLimit:
+class DateLimit(Rule):
     """A date that dates a row is not after `limit`: not in the future, for 2062 is a mistyped
     2026."""
 
     column: str
     limit: dt.date
     words: str  # what the reason says after the value
+    type: str = "date"  # or "month": not after this month
 
     def fails(self, record: dict) -> bool:
         value = record.get(self.column)
@@ -184,15 +210,19 @@ class DateLimit:
         value = text_sql(f'"{self.column}"', "date")
         return f"{value} || {literal(self.words)}"
 
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        return SENTENCES[f"not_future_{self.type}"][lang]
+
 
 def not_future(column: Column, today: dt.date) -> DateLimit:
     """Not after today (a month: not after this month)."""
     latest = today.replace(day=1) if column.type == "month" else today
-    return DateLimit(column.name, latest, f" is in the future (today is {today}): a mistyped year?")
+    words = f" is in the future (today is {today}): a mistyped year?"
+    return DateLimit(column.name, latest, words, "month" if column.type == "month" else "date")
 
 
 @dataclass(frozen=True)
-class FarPast:
+class FarPast(Rule):
     """A date that dates a row is not more than `years` years (ReadLimits.past_years) before the
     hospital's data: its department's start when the department list gives one, else the data
     month (the latest month the dated ledgers reach, no later than this month). 1900-03 among
@@ -228,6 +258,18 @@ class FarPast:
             "|| ': a mistyped year?'"
         )
 
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if lang == "zh":
+            return (
+                f"{label(self.column)}早于本院数据（科室成立日期，否则最新数据月份）"
+                f"{self.years} 年以上的行视为年份笔误，不予载入。"
+            )
+        return (
+            f"A row whose {label(self.column)} is more than {self.years} years before the "
+            "hospital's data (its department's start, else the latest data month) is rejected "
+            "as a mistyped year."
+        )
+
 
 def since_start(code: str, start: dt.date) -> str:
     return f"department {code}'s start {start.isoformat()}"
@@ -244,6 +286,338 @@ def since_data_month(month: dt.date) -> str:
 
 def since_data_month_sql(month: str) -> str:
     return f"'the data month ' || strftime({month}, '%Y-%m')"
+
+
+# A text Python's repr only quotes ('CARD'): printable ASCII but ' and \, and CJK ideographs (RE2).
+PLAIN_UNQUOTED = r"[\x20-\x26\x28-\x5B\x5D-\x7E\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]+"
+
+
+def quoted(name: str) -> str:
+    """A column's name (from the specs) as an SQL identifier."""
+    return f'"{name}"'
+
+
+def repr_sql(expression: str) -> str:
+    """SQL spelling a text as Python's repr does, for a text of plain characters without quote
+    or backslash; NULL for any other (its row is worded in Python)."""
+    return (
+        f"case when regexp_full_match({expression}, '{PLAIN_UNQUOTED}') "
+        f"then chr(39) || {expression} || chr(39) end"
+    )
+
+
+def number_sql(expression: str) -> str:
+    """SQL spelling a number as Python's `{:g}` does, for a whole number below a million; NULL
+    for any other (its row is worded in Python)."""
+    number = f"cast({expression} as double)"
+    return (
+        f"case when {number} = trunc({number}) and abs({number}) < 1e6 "
+        f"then cast(cast({number} as hugeint) as varchar) end"
+    )
+
+
+@dataclass(frozen=True)
+class Required(Rule):
+    """A cell that may not be blank (the spec's `required`). Its mark is the header's, not a
+    sentence: red in a template with 是/yes under 必填, bold in docs/ledgers.md."""
+
+    column: str
+    REASON = "is required but blank"
+    WORDS = {"zh": "必填", "en": "required"}
+
+    def fails(self, record: dict) -> bool:
+        return record.get(self.column) is None
+
+    def reason(self, record: dict | None = None, header=None) -> str:
+        return self.REASON
+
+    def failure_sql(self) -> str:
+        return f'"{self.column}" is null'
+
+    def reason_sql(self, header=None) -> str:
+        return literal(self.REASON)
+
+    def expectation(self):
+        import great_expectations.expectations as gxe
+
+        return gxe.ExpectColumnValuesToNotBeNull(column=self.column)
+
+
+@dataclass(frozen=True)
+class Range(Rule):
+    """A number's bounds (`Bound`s, checked in this order) and whether it may be negative: the
+    floor of 0 of every count and amount unless its spec says `negative_ok` (a refund) was
+    written in four places before it was one rule."""
+
+    column: str
+    bounds: tuple[Bound, ...]
+    negative_ok: bool = False
+    place = 3
+
+    def problem(self, number: float) -> str | None:
+        """The reason a number breaks it (the first bound it breaks), or None."""
+        for bound in self.bounds:
+            if not bound.holds(number):
+                return bound.reason(number)
+        return None
+
+    def fails(self, record: dict) -> bool:
+        value = record.get(self.column)
+        return value is not None and self.problem(float(value)) is not None
+
+    def reason(self, record: dict, header=None) -> str:
+        return self.problem(float(record[self.column]))
+
+    def holds_sql(self, expression: str) -> str:
+        """SQL true for a number within every bound (the set-based load's canonical cells)."""
+        return " and ".join(b.sql(expression) for b in self.bounds) or "true"
+
+    def failure_sql(self) -> str:
+        return f"not ({self.holds_sql(quoted(self.column))})"
+
+    def reason_sql(self, header=None) -> str:
+        value = f'"{self.column}"'
+        cases = " ".join(
+            f"when not ({b.sql(value)}) then {literal(b.reason(0).split(', found')[0])} "
+            f"|| ', found ' || {number_sql(value)}"
+            for b in self.bounds
+        )
+        return f"case {cases} end" if cases else "null"
+
+    def between(self) -> dict | None:
+        """The keyword arguments of GX's ExpectColumnValuesToBeBetween (a strict floor, where
+        there is one, in place of the plain one), or None without a bound."""
+        found = {b.op: b.bound for b in self.bounds}
+        if not found:
+            return None
+        strict = ">" in found
+        return {
+            "min_value": found[">"] if strict else found.get(">="),
+            "max_value": found.get("<="),
+            "strict_min": strict,
+        }
+
+    def expectation(self):
+        import great_expectations.expectations as gxe
+
+        found = self.between()
+        return found and gxe.ExpectColumnValuesToBeBetween(column=self.column, **found)
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        parts = [b.sentence() for b in self.bounds]
+        if self.negative_ok:
+            parts.append(SENTENCES["negative_ok"][lang])
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class OneOf(Rule):
+    """One of the spec's allowed values (`enum`), each written as itself or any of its aliases;
+    the warehouse keeps the value."""
+
+    column: str
+    values: tuple[tuple[str, tuple[str, ...]], ...]  # (value, its aliases)
+    type: str = "text"
+    place = 1
+
+    @property
+    def allowed(self) -> str:
+        return ", ".join(f"{k}/{'/'.join(v)}" if v else k for k, v in self.values)
+
+    def canonical(self, value: object) -> str | None:
+        """The value a cell names (by itself or an alias, folded as headers are), or None."""
+        from ledgers.specs import normalise_header
+        from ledgers.values import as_text
+
+        return self._lookup.get(normalise_header(as_text(value)))
+
+    @cached_property
+    def _lookup(self) -> dict[str, str]:
+        """Folded spelling -> value, for the values and all their aliases."""
+        from ledgers.specs import normalise_header
+
+        return {normalise_header(s): k for k, a in self.values for s in (k, *a)}
+
+    def problem(self, value: object) -> str:
+        from ledgers.values import as_text
+
+        return f"{as_text(value)!r} is not one of {self.allowed}"
+
+    def fails(self, record: dict) -> bool:
+        value = record.get(self.column)
+        return value is not None and str(value) not in {k for k, _ in self.values}
+
+    def reason(self, record: dict, header=None) -> str:
+        return self.problem(record[self.column])
+
+    def failure_sql(self) -> str:
+        listed = ", ".join(literal(k) for k, _ in self.values)
+        return f'not list_contains([{listed}], cast("{self.column}" as varchar))'
+
+    def reason_sql(self, header=None) -> str:
+        value = f'cast("{self.column}" as varchar)'
+        return f"{repr_sql(value)} || {literal(' is not one of ' + self.allowed)}"
+
+    def expectation(self):
+        """GX's value set, for a text column (a whole-number enumeration, surgery_grade, is
+        bounded by its Range)."""
+        if self.type != "text":
+            return None
+        import great_expectations.expectations as gxe
+
+        return gxe.ExpectColumnValuesToBeInSet(
+            column=self.column, value_set=[k for k, _ in self.values]
+        )
+
+    def choices(self, lang: str) -> list[str]:
+        """The drop-down values: the values, or each value's first Chinese alias."""
+        return [a[0] if lang == "zh" and a else k for k, a in self.values]
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if detail:  # the reference lists every spelling
+            return ", ".join(f"`{k}`" + (f" ({'/'.join(a)})" if a else "") for k, a in self.values)
+        return " / ".join(self.choices(lang))
+
+
+@dataclass(frozen=True)
+class YesNo(Rule):
+    """A yes/no column: 是/否, Y/N, yes/no, true/false, 1/0 (reading_rules' bool_true/false,
+    read by ledgers.values); a drop-down of 是/否 or yes/no in the templates."""
+
+    column: str
+    place = 1
+    WORDS = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+    def choices(self, lang: str) -> list[str]:
+        return list(self.WORDS[lang])
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        return " / ".join(self.choices("zh") + self.choices("en") if detail else self.choices(lang))
+
+
+@dataclass(frozen=True)
+class IndicatorName(Rule):
+    """A cell naming an indicator by its id, Chinese or English name, kept as its id; other text
+    is rejected (`required`) or kept as written (`or_text`, a free topic). Resolved by the loader
+    once the row is read (ledgers.indicator_names)."""
+
+    column: str
+    mode: str  # "required" or "or_text"
+    place = 2
+    WORDS = {
+        "zh": "请从下拉列表选择指标（也可填指标编号或英文名）",
+        "en": "choose an indicator from the list (its id or Chinese name also works)",
+    }
+
+    def resolve(self, value: object) -> str | None:
+        """The indicator's id; other text as written where the column allows, else None."""
+        from ledgers import indicator_names
+
+        found = indicator_names.resolve(value)
+        return found or (value if self.mode == "or_text" else None)
+
+    def reason(self, record: dict, header=None) -> str:
+        from ledgers import indicator_names
+
+        return indicator_names.unknown_message(record[self.column])
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if detail:
+            other = "kept as written" if self.mode == "or_text" else "rejected"
+            return (
+                f"an indicator's id, Chinese or English name, stored as its id; other text {other}"
+            )
+        return self.WORDS[lang]
+
+
+@dataclass(frozen=True)
+class Reference(Rule):
+    """A value registered in another ledger (`ref`: a device's asset code in the register),
+    checked by the loader once that ledger is stored, cell by cell and in SQL."""
+
+    column: str
+    ledger: str
+    target: str
+    place = 8
+
+    @property
+    def message(self) -> str:
+        """The reason, with `{value!r}` for the value (ledgers.loader formats it)."""
+        return f"{{value!r}} is not registered in the {self.ledger} ledger"
+
+    def fails(self, record: dict, known: set) -> bool:
+        value = record.get(self.column)
+        return value is not None and value not in known
+
+    def reason(self, record: dict, header=None) -> str:
+        return self.message.format(value=record[self.column])
+
+    def holds_sql(self, expression: str) -> str:
+        from ledgers.specs import ledger
+
+        known = f'(select "{self.target}" from {ledger(self.ledger).table})'  # noqa: S608
+        return f"({expression} in {known})"
+
+    def failure_sql(self) -> str:
+        return f"not {self.holds_sql(quoted(self.column))}"
+
+    def reason_sql(self, header=None, expression: str | None = None) -> str:
+        value = expression or f'"{self.column}"'
+        before, after = self.message.split("{value!r}")
+        return f"{literal(before)} || {repr_sql(value)} || {literal(after)}"
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if detail:
+            return f"must exist in `{self.ledger}.{self.target}`"
+        from ledgers.specs import ledger
+
+        other = ledger(self.ledger)
+        name = other.by_name[self.target].label(lang)
+        if lang == "zh":
+            return f"须已登记在{other.zh}中（{name}）"
+        return f"must be registered in the {other.en} ({name})"
+
+
+@dataclass(frozen=True)
+class Default(Rule):
+    """What a blank optional cell holds (`default`): a full-time post's FTE of 1, a device not
+    large."""
+
+    column: str
+    value: object
+    place = 9
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        value = self.value
+        if isinstance(value, bool):
+            value = YesNo.WORDS[lang][0 if value else 1]
+        return f"默认 {value}" if lang == "zh" else f"default {value}"
+
+
+@dataclass(frozen=True)
+class Unique(Rule):
+    """A ledger's key, unique over every file's rows: the same key sent twice is a finding (the
+    most recently saved file's row is used, ledgers.loader)."""
+
+    key: tuple[str, ...]
+
+    @property
+    def column(self) -> str:
+        return ", ".join(self.key)
+
+    def expectation(self):
+        import great_expectations.expectations as gxe
+
+        if len(self.key) == 1:
+            return gxe.ExpectColumnValuesToBeUnique(column=self.key[0])
+        return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(self.key))
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if detail:
+            return f"Unique key: {', '.join(self.key)}."
+        if lang == "zh":
+            return f"每个{'、'.join(label(k) for k in self.key)}只填一行。"
+        return f"One row per {', '.join(label(k) for k in self.key)}."
 
 
 def orders(column: Column) -> list[Order]:
@@ -292,18 +666,87 @@ def bounds(column: Column) -> list[Bound]:
     return found
 
 
-def between(column: Column) -> dict | None:
-    """The keyword arguments of GX's ExpectColumnValuesToBeBetween for the column's bounds (a
-    strict floor, where there is one, in place of the plain one), or None without a bound."""
-    found = {b.op: b.bound for b in bounds(column)}
-    if not found:
+def number_range(column: Column) -> Range | None:
+    """The column's Range: a number with a bound, or one that may be negative."""
+    if column.type not in NUMERIC_TYPES:
         return None
-    strict = ">" in found
-    return {
-        "min_value": found[">"] if strict else found.get(">="),
-        "max_value": found.get("<="),
-        "strict_min": strict,
-    }
+    found = tuple(bounds(column))
+    return Range(column.name, found, column.negative_ok) if found or column.negative_ok else None
+
+
+def between(column: Column) -> dict | None:
+    """GX's bounds of the column (Range.between), or None without a bound."""
+    found = number_range(column)
+    return None if found is None else found.between()
+
+
+@dataclass(frozen=True)
+class CellRules:
+    """The rules one cell is checked against as it is parsed (ledgers.values.parse_cell)."""
+
+    required: Required | None
+    one_of: OneOf | None
+    range: Range | None
+
+
+_cell_rules: dict[int, CellRules] = {}
+
+
+def cell_rules(column: Column) -> CellRules:
+    """The column's cell rules, made once per column (the specs live as long as the process)."""
+    found = _cell_rules.get(id(column))
+    if found is None:
+        found = _cell_rules[id(column)] = CellRules(
+            Required(column.name) if column.required else None,
+            OneOf(column.name, tuple(column.enum.items()), column.type) if column.enum else None,
+            number_range(column),
+        )
+    return found
+
+
+def column_rules(column: Column, today: dt.date | None = None) -> list[Rule]:
+    """Every rule of one column, made from its spec, in the order the Great Expectations suite
+    lists them (required, bounds, allowed values, orders) and then the others. `today` dates the
+    rule against the future (the day the rules are applied; any day for their sentences)."""
+    cells = cell_rules(column)
+    found: list[Rule] = [r for r in (cells.required, cells.range, cells.one_of) if r is not None]
+    if column.type == "bool":
+        found.append(YesNo(column.name))
+    if column.indicator:
+        found.append(IndicatorName(column.name, column.indicator))
+    found += row_rules(column, today or dt.date.today())
+    if column.ref:
+        found.append(Reference(column.name, *column.ref.split(".")))
+    if column.default is not None:
+        found.append(Default(column.name, column.default))
+    return found
+
+
+def of_kind(column: Column, kind: type[Rule]) -> Rule | None:
+    """The column's rule of that kind (its Reference, its IndicatorName …), or None."""
+    return next((r for r in column_rules(column) if isinstance(r, kind)), None)
+
+
+def row_set_rules(spec) -> list[Rule]:
+    """The rules of a ledger over its rows rather than one column: its key unique, and its
+    period column not far in the past (FarPast, ReadLimits.past_years of the load in progress,
+    the default outside one)."""
+    from ledgers import limits
+
+    found: list[Rule] = [Unique(tuple(spec.key))] if spec.key else []
+    if spec.period:
+        found.append(FarPast(spec.period, limits.current().past_years))
+    return found
+
+
+def far_past(spec) -> FarPast:
+    """The ledger's FarPast rule (a ledger with a period column)."""
+    return next(r for r in row_set_rules(spec) if isinstance(r, FarPast))
+
+
+def ledger_rules(spec) -> list[Rule]:
+    """Every rule of a ledger (ledgers.specs.Ledger): its columns' and its rows'."""
+    return [rule for column in spec.columns for rule in column_rules(column)] + row_set_rules(spec)
 
 
 SENTENCES = {
@@ -314,15 +757,10 @@ SENTENCES = {
 }
 
 
-def sentences(column: Column, lang: str, label=lambda name: f"`{name}`") -> list[str]:
-    """The bounds and the other single-column rules in words, for the templates' instructions
-    (`label` names another column as the reader knows it); the docs add what is theirs."""
-    parts = [b.sentence() for b in bounds(column)]
-    if column.negative_ok:
-        parts.append(SENTENCES["negative_ok"][lang])
-    if column.required_if:
-        parts.append(SENTENCES["required_if"][lang].format(other=label(column.required_if)))
-    if column.not_future:
-        which = "not_future_date" if column.type == "date" else "not_future_month"
-        parts.append(SENTENCES[which][lang])
-    return parts
+def sentences(column: Column, lang: str, label=backticked, detail: bool = False) -> list[str]:
+    """A column's rules in words, the allowed values first: what the templates' instructions
+    (`label` names another column as the reader knows it) and docs/ledgers.md (`detail`: every
+    spelling of an allowed value) say. Required is the header's own mark."""
+    ordered = sorted(column_rules(column), key=lambda rule: rule.place)
+    said = (rule.sentence(lang, label, detail) for rule in ordered)
+    return [s for s in said if s]

@@ -31,9 +31,7 @@ WORDS = {
         "required": "必填",
         "rule": "规则与可选值",
         "yes": "是",
-        "no": "否",
         "indicators": "可选指标",
-        "indicator": "请从下拉列表选择指标（也可填指标编号或英文名）",
         "intro": "{title}：{grain}。表头请勿修改；红色表头为必填列。每行自带科室和日期（或月份），"
         "一个文件可含多个科室、多个月份。科室可填编码、中文名或英文名。",
         "types": {
@@ -53,9 +51,7 @@ WORDS = {
         "required": "Required",
         "rule": "Rule and allowed values",
         "yes": "yes",
-        "no": "no",
         "indicators": "Indicators",
-        "indicator": "choose an indicator from the list (its id or Chinese name also works)",
         "intro": "{title}: {grain}. Do not change the header; red headers are required. Each row "
         "carries its own department and date (or month): one file may hold many departments and "
         "months. Name a department by its code, Chinese or English name.",
@@ -73,33 +69,19 @@ WORDS = {
 
 
 def enum_choices(column: Column, lang: str) -> list[str]:
-    """The drop-down values: canonical English values, or each value's first Chinese alias."""
-    if column.type == "bool":
-        return [WORDS[lang]["yes"], WORDS[lang]["no"]]
-    return [
-        aliases[0] if lang == "zh" and aliases else value
-        for value, aliases in (column.enum or {}).items()
-    ]
+    """The drop-down values (rules.OneOf, rules.YesNo): canonical English values, or each
+    value's first Chinese alias; 是/否 or yes/no."""
+    for rule in rules.column_rules(column):
+        if isinstance(rule, rules.OneOf | rules.YesNo):
+            return rule.choices(lang)
+    return []
 
 
 def _rule(column: Column, lang: str) -> str:
-    parts = []
-    if column.enum or column.type == "bool":
-        parts.append(" / ".join(enum_choices(column, lang)))
-    if column.indicator:
-        parts.append(WORDS[lang]["indicator"])
-    # the bounds (a count's or an amount's floor of 0 included), may be negative, required
-    # when another column is above 0, not in the future: ledgers.rules, as the checks apply them
-    parts += rules.sentences(
-        column, lang, label=lambda name: ledger_column_label(name, column, lang)
-    )
-    parts += [
-        order.sentence(lambda name: ledger_column_label(name, column, lang))
-        for order in rules.orders(column)
-    ]
-    if column.ref:
-        parts.append(column.ref)
-    return "; ".join(parts)
+    """The column's rules in words (ledgers.rules: the sentences of the rules the checks apply,
+    as docs/ledgers.md states them)."""
+    label = lambda name: ledger_column_label(name, column, lang)  # noqa: E731
+    return "; ".join(rules.sentences(column, lang, label=label))
 
 
 def ledger_column_label(name: str, column: Column, lang: str) -> str:
@@ -162,7 +144,7 @@ def _indicator_list(column: Column, lang: str, cells: str) -> DataValidation:
         type="list", formula1=f"'{sheet}'!${column_}$2:${column_}${last}", allow_blank=True
     )
     validation.showErrorMessage = column.indicator == "required"
-    validation.error = WORDS[lang]["indicator"]
+    validation.error = rules.IndicatorName.WORDS[lang]
     validation.add(cells)
     return validation
 
@@ -170,7 +152,11 @@ def _indicator_list(column: Column, lang: str, cells: str) -> DataValidation:
 def _instructions(workbook: Workbook, spec: Ledger, lang: str) -> None:
     words = WORDS[lang]
     sheet = workbook.create_sheet(words["instructions"])
-    sheet["A1"] = words["intro"].format(title=spec.title(lang), grain=spec.grain)
+    intro = words["intro"].format(title=spec.title(lang), grain=spec.grain)
+    label = lambda name: spec.by_name[name].label(lang)  # noqa: E731
+    for rule in rules.row_set_rules(spec):  # the key unique, not far in the past
+        intro += " " + rule.sentence(lang, label)
+    sheet["A1"] = intro
     sheet["A1"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells("A1:D1")
     sheet.row_dimensions[1].height = 60

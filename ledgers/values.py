@@ -203,16 +203,15 @@ def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
             f"cell {value.ref} holds a formula ({value}) without a saved value: open the workbook "
             "in Excel, let it calculate, and save it"
         )
+    checks = rules.cell_rules(column)  # ledgers.rules: the same rules as SQL, GX and the docs
     if is_blank(value):
-        if column.required:
-            raise CellError("is required but blank")
+        if checks.required:
+            raise CellError(checks.required.reason())
         return column.default
-    if column.enum is not None:
-        folded = normalise_header(as_text(value))
-        canonical = column.enum_lookup().get(folded)
+    if checks.one_of is not None:
+        canonical = checks.one_of.canonical(value)
         if canonical is None:
-            allowed = ", ".join(f"{k}/{'/'.join(v)}" if v else k for k, v in column.enum.items())
-            raise CellError(f"{as_text(value)!r} is not one of {allowed}")
+            raise CellError(checks.one_of.problem(value))
         value = canonical
     kind = column.type
     if kind == "text":
@@ -229,7 +228,8 @@ def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
     if kind == "amount":
         number = round(number * factor, 2)
     _check_storable(kind, number)
-    _check_bounds(column, number)
+    if checks.range is not None and (problem := checks.range.problem(number)):
+        raise CellError(problem)
     if kind == "int":
         if not number.is_integer():
             raise CellError(f"expected a whole number, found {number:g}")
@@ -249,9 +249,3 @@ def _check_storable(kind: str, number: float) -> None:
             f"{number:g} is beyond what the warehouse stores for this column "
             f"(less than {bound:.0e} in size): a mistyped or run-together number?"
         )
-
-
-def _check_bounds(column: Column, number: float) -> None:
-    for bound in rules.bounds(column):  # ledgers.rules: the same bounds as SQL and GX check
-        if not bound.holds(number):
-            raise CellError(bound.reason(number))

@@ -13,9 +13,16 @@ from ledgers import rules
 from ledgers.specs import ledger, ledgers
 from ledgers.templates import _rule as template_rule
 from ledgers.templates import ledger_column_label
-from ledgers.values import CellError, _check_bounds
+from ledgers.values import CellError
 
 COLUMNS = [(spec.kind, c) for spec in ledgers().values() for c in spec.columns]
+
+
+def _check_bounds(column, number: float) -> None:
+    """The per-cell Python check of a number (ledgers.values.parse_cell's): its Range."""
+    found = rules.cell_rules(column).range
+    if found is not None and (problem := found.problem(number)):
+        raise CellError(problem)
 
 
 def _probes(column) -> list[float]:
