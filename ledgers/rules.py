@@ -620,6 +620,82 @@ class Unique(Rule):
         return f"One row per {', '.join(label(k) for k in self.key)}."
 
 
+@dataclass(frozen=True)
+class KnownDepartment(Rule):
+    """A row's department named by a code, Chinese or English name of the department list
+    (科室字典), stored as its code; `wildcard` (targets' `*`: every department) as written.
+    Resolved by the loader once the department list is stored, cell by cell and in SQL."""
+
+    column: str
+    wildcard: str | None = None
+    message = "department {value!r} is not in the department list (科室字典)"
+
+    def resolve(self, value: object, codes: dict[str, str]) -> str | None:
+        """The department's code (`codes`: folded spelling -> code), or None."""
+        from ledgers.specs import normalise_header
+
+        found = codes.get(normalise_header(value))
+        return found or (value if self.wildcard is not None and value == self.wildcard else None)
+
+    def reason(self, record: dict, header=None) -> str:
+        return self.message.format(value=record[self.column])
+
+    def reason_sql(self, header=None, expression: str | None = None) -> str:
+        before, after = self.message.split("{value!r}")
+        return f"{literal(before)} || {repr_sql(expression or quoted(self.column))} || {literal(after)}"
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        every = f"；填 {self.wildcard} 表示全部科室" if self.wildcard and lang == "zh" else ""
+        if lang == "zh":
+            return f"{label(self.column)}须在科室字典中（编码、中文名或英文名均可）{every}。"
+        every = f" ({self.wildcard} for every department)" if self.wildcard else ""
+        return (
+            f"Its {label(self.column)} must be in the department list, by code, Chinese or "
+            f"English name{every}."
+        )
+
+
+@dataclass(frozen=True)
+class AfterStart(Rule):
+    """A row not dated before its department's start (科室字典's start_date, where the list
+    gives one); a monthly ledger may report the month the department starts in. Judged by the
+    loader once the department list is stored, cell by cell and in SQL."""
+
+    column: str  # the ledger's period column
+    monthly: bool
+
+    def first(self, start: dt.date) -> dt.date:
+        return start.replace(day=1) if self.monthly else start
+
+    def fails(self, day: dt.date | None, start: dt.date | None) -> bool:
+        return start is not None and day is not None and day < self.first(start)
+
+    def reason(self, code: str, start: dt.date, day: dt.date) -> str:
+        return (
+            f"department {code} starts on {start.isoformat()} (科室字典); this row is dated {day}"
+        )
+
+    def holds_sql(self, day: str, start: str) -> str:
+        """SQL true for a row dated on or after the start (or with no start)."""
+        first = f"date_trunc('month', {start})" if self.monthly else start
+        return f"({start} is null or {day} >= {first})"
+
+    def reason_sql(self, code: str, start: str, day: str) -> str:
+        """`reason` over the SQL of a code, a start date and the row's date."""
+        return (
+            f"'department ' || {code} || ' starts on ' || strftime({start}, '%Y-%m-%d') || "
+            f"' (科室字典); this row is dated ' || strftime({day}, '%Y-%m-%d')"
+        )
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if lang == "zh":
+            return f"{label(self.column)}不得早于所在科室在科室字典中的成立日期。"
+        return (
+            f"Its {label(self.column)} must not be before its department's start date in the "
+            "department list."
+        )
+
+
 def orders(column: Column) -> list[Order]:
     found = []
     if column.ge_column:
@@ -734,14 +810,24 @@ def row_set_rules(spec) -> list[Rule]:
     from ledgers import limits
 
     found: list[Rule] = [Unique(tuple(spec.key))] if spec.key else []
+    if spec.dept:
+        found.append(KnownDepartment(spec.dept, spec.dept_wildcard))
     if spec.period:
         found.append(FarPast(spec.period, limits.current().past_years))
+        if spec.dept:
+            monthly = spec.by_name[spec.period].type == "month"
+            found.append(AfterStart(spec.period, monthly))
     return found
+
+
+def of_ledger(spec, kind: type[Rule]) -> Rule | None:
+    """The ledger's rule of that kind over its rows (FarPast, KnownDepartment …), or None."""
+    return next((r for r in row_set_rules(spec) if isinstance(r, kind)), None)
 
 
 def far_past(spec) -> FarPast:
     """The ledger's FarPast rule (a ledger with a period column)."""
-    return next(r for r in row_set_rules(spec) if isinstance(r, FarPast))
+    return of_ledger(spec, FarPast)
 
 
 def ledger_rules(spec) -> list[Rule]:

@@ -8,6 +8,7 @@ Dagster: the check on ledger_tables fails and the run publishes no indicators.""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import duckdb
 import pytest
@@ -136,3 +137,42 @@ def test_a_failing_blocking_check_stops_the_run_before_indicators(tmp_path):
         run_pipeline(settings, progress=lambda _line: None)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from metric_values").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("kind", CHECKED_LEDGERS)
+def test_each_blocking_dagster_check_fails_on_a_row_that_breaks_its_suite(
+    warehouse, tmp_path, kind
+):
+    """One case per blocking check (`<kind>_expectations` on raw_<kind>, the Dagster asset check
+    that stops indicators): a copy of the clean warehouse with one count or amount below its
+    floor (its suite's bounds) makes the check itself fail, with ERROR severity, naming the
+    expectation, the column, one row and where it is. The check is invoked as Dagster would run
+    it, with the DuckDB resource on the copy."""
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.assets import load_definitions
+
+    spec = ledger(kind)
+    (check,) = [
+        c
+        for c in load_definitions(Settings(home=tmp_path / "home", inbox=tmp_path)).asset_checks
+        if any(k.name == f"{kind}_expectations" for k in c.check_keys)
+    ]
+    (path,) = warehouse.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    warehouse.execute("checkpoint")
+    copy = tmp_path / "broken.duckdb"
+    shutil.copyfile(path, copy)
+    resource = DuckDBResource(database=str(copy))
+    assert check(duckdb=resource).passed  # the clean copy passes
+    bounded = next(
+        e for e in build_expectations(spec) if type(e).__name__ == "ExpectColumnValuesToBeBetween"
+    )
+    with duckdb.connect(str(copy)) as con:
+        row = break_one(con, spec.table, bounded)
+    result = check(duckdb=resource)
+    assert not result.passed and result.severity.value == "ERROR"
+    failed = result.metadata["failed"].text
+    assert failed.startswith(f"expect_column_values_to_be_between on {bounded.column}: 1 rows (")
+    assert failed.endswith(f" row {row})"), failed

@@ -348,10 +348,16 @@ def test_the_sentence_is_in_the_instructions_and_the_docs(
 
 
 def test_the_ledger_rules_sentences_are_in_the_intro_and_the_docs(instructions):
-    """The key and the far-past span: the templates' intro and the ledger's line in the docs."""
+    """The key, the department list and the dates it allows: the templates' intro and the
+    ledger's line in the docs."""
     spec = ledger("workload")
     said = rules.row_set_rules(spec)
-    assert {type(r) for r in said} == {rules.Unique, rules.FarPast}
+    assert {type(r) for r in said} == {
+        rules.Unique,
+        rules.KnownDepartment,
+        rules.FarPast,
+        rules.AfterStart,
+    }
     (grain,) = [line for line in docs_section("workload") if line.startswith("Grain:")]
     for rule in said:
         assert rule.sentence("en", detail=True) in grain
