@@ -21,6 +21,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -587,19 +588,9 @@ def _resolve_references(
 ) -> None:
     """Departments by code, Chinese or English name -> code; rows dated within the span; devices
     must be registered."""
-    if spec.dept:
+    if known := rules.of_ledger(spec, rules.KnownDepartment):
         names = _department_spellings(con)
-        column = spec.by_name[spec.dept]
-        _keep_if(
-            sheet,
-            spec,
-            column.name,
-            lambda value: (
-                names.get(normalise_header(value))
-                or (value if value == spec.dept_wildcard else None)
-            ),
-            DEPT_MESSAGE,
-        )
+        _keep_if(sheet, spec, known.column, partial(known.resolve, codes=names), known.message)
     if spec.period:
         _keep_dated_in_span(con, spec, sheet, data_month)
     for column in spec.columns:
@@ -628,34 +619,15 @@ def _department_starts(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
     return dict(rows)
 
 
-def _first_allowed(spec: Ledger, start: dt.date) -> dt.date:
-    """A monthly ledger may report the month the department starts in."""
-    return start.replace(day=1) if spec.by_name[spec.period].type == "month" else start
-
-
-def _too_early_message(spec: Ledger, code: str, start: dt.date):
-    return lambda record: (
-        f"department {code} starts on {start.isoformat()} (科室字典); "
-        f"this row is dated {record[spec.period]}"
-    )
-
-
-def _too_early_sql(code: str, start: str, day: str) -> str:
-    """`_too_early_message` in SQL over the SQL of a code, a start date and the row's date."""
-    return (
-        f"'department ' || {code} || ' starts on ' || strftime({start}, '%Y-%m-%d') || "
-        f"' (科室字典); this row is dated ' || strftime({day}, '%Y-%m-%d')"
-    )
-
-
 def _keep_dated_in_span(
     con: duckdb.DuckDBPyConnection, spec: Ledger, sheet: SheetRead, data_month: dt.date | None
 ) -> None:
     """Rows dated far before the hospital's data (rules.FarPast: more than the span before their
     department's start, else the data month), and rows dated before their department existed
-    (its start date in the department list)."""
+    (rules.AfterStart: its start date in the department list)."""
     starts = _department_starts(con) if spec.dept else {}
     far = rules.far_past(spec)
+    after = rules.of_ledger(spec, rules.AfterStart)
     kept = []
     for record in sheet.records:
         code = record[spec.dept] if spec.dept else None
@@ -667,9 +639,11 @@ def _keep_dated_in_span(
             sheet.rejected.append(
                 _reference_rejection(sheet, spec, record, spec.period, lambda _, r=reason: r)
             )
-        elif start is not None and day is not None and day < _first_allowed(spec, start):
-            message = _too_early_message(spec, code, start)
-            sheet.rejected.append(_reference_rejection(sheet, spec, record, spec.dept, message))
+        elif after is not None and after.fails(day, start):
+            reason = after.reason(code, start, day)
+            sheet.rejected.append(
+                _reference_rejection(sheet, spec, record, spec.dept, lambda _, r=reason: r)
+            )
         else:
             kept.append(record)
     sheet.records = kept
@@ -708,9 +682,6 @@ def _reference_rejection(
     )
 
 
-DEPT_MESSAGE = "department {value!r} is not in the department list (科室字典)"
-
-
 def _department_spellings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     names = {}
     for code, name_zh, name_en in con.execute(
@@ -740,21 +711,16 @@ def _store_table(
     excluded, replaced = ["rn"], []  # columns of the read replaced by their resolved values
     joins = ""
     tables = [key]
-    if spec.dept:
+    if known := rules.of_ledger(spec, rules.KnownDepartment):
         names = _department_spellings(con)
         distinct = f'select distinct "{spec.dept}" from {table}'  # noqa: S608
         spellings = [v for (v,) in con.execute(distinct).fetchall()]
-        codes = [
-            names.get(normalise_header(v)) or (v if v == spec.dept_wildcard else None)
-            for v in spellings
-        ]
-        _spelling_table(con, key, spellings, codes)
+        _spelling_table(con, key, spellings, [known.resolve(v, names) for v in spellings])
         joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
         excluded.append(f'"{spec.dept}"')
         replaced.append(f'd.code as "{spec.dept}"')
-        checks.append(
-            (spec.dept, "d.code is not null", DEPT_MESSAGE, _message_sql(DEPT_MESSAGE, spec.dept))
-        )
+        reason = known.reason_sql(expression=f'p."{spec.dept}"')
+        checks.append((spec.dept, "d.code is not null", known.message, reason))
     starts = _department_starts(con) if spec.period and spec.dept else {}
     if starts:
         joins += " left join raw_departments ds on ds.code = d.code"
@@ -853,29 +819,16 @@ def _span_checks(spec: Ledger, starts: bool) -> list[tuple[str, str, object, str
         )
     ]
     if starts:
-        first = (
-            "date_trunc('month', ds.start_date)"
-            if spec.by_name[spec.period].type == "month"
-            else "ds.start_date"
-        )
+        after = rules.of_ledger(spec, rules.AfterStart)
         checks.append(
             (
                 spec.dept,
-                f"(ds.start_date is null or {period} >= {first})",
+                after.holds_sql(period, "ds.start_date"),
                 None,
-                _too_early_sql("d.code", "ds.start_date", period),
+                after.reason_sql("d.code", "ds.start_date", period),
             )
         )
     return checks
-
-
-def _message_sql(message: str, column: str) -> str:
-    """SQL of a message "… {value!r} …" over the row's `column`: the value as Python's repr
-    spells a text of plain characters without quote or backslash ('CARD'); NULL for any other
-    (its row is worded in Python)."""
-    before, after = message.split("{value!r}")
-    value = rules.repr_sql(f'p."{column}"')
-    return f"{rules.literal(before)} || {value} || {rules.literal(after)}"
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:

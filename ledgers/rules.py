@@ -650,7 +650,7 @@ class KnownDepartment(Rule):
             return f"{label(self.column)}须在科室字典中（编码、中文名或英文名均可）{every}。"
         every = f" ({self.wildcard} for every department)" if self.wildcard else ""
         return (
-            f"Its {label(self.column)} must be in the department list, by code, Chinese or "
+            f"A row's {label(self.column)} must be in the department list, by code, Chinese or "
             f"English name{every}."
         )
 
@@ -691,7 +691,7 @@ class AfterStart(Rule):
         if lang == "zh":
             return f"{label(self.column)}不得早于所在科室在科室字典中的成立日期。"
         return (
-            f"Its {label(self.column)} must not be before its department's start date in the "
+            f"A row's {label(self.column)} must not be before its department's start date in the "
             "department list."
         )
 

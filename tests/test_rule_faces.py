@@ -366,3 +366,51 @@ def test_the_ledger_rules_sentences_are_in_the_intro_and_the_docs(instructions):
             assert rule.sentence(lang, lambda n, lang=lang: spec.by_name[n].label(lang)) in intro
     assert "每个科室、日期只填一行" in instructions["workload", "zh"][0]
     assert "10 years before the hospital's data" in grain
+
+
+def test_the_department_list_rules_in_python_and_sql():
+    """CARD (心内科) starts on 2026-10-15: a daily row of 10-14 is before it, one of 10-15 is not;
+    a monthly ledger may report October (the month it starts in) but not September. ORTH is in
+    no list; `*` is every department in targets only."""
+    after = rules.of_ledger(ledger("workload"), rules.AfterStart)
+    monthly = rules.of_ledger(ledger("supplies"), rules.AfterStart)
+    start = D(2026, 10, 15)
+    cases = [
+        (after, D(2026, 10, 14), start),
+        (after, D(2026, 10, 15), start),
+        (after, D(2026, 10, 14), None),
+        (monthly, D(2026, 10, 1), start),
+        (monthly, D(2026, 9, 1), start),
+    ]
+    python = [
+        rule.reason("CARD", begin, day) if rule.fails(day, begin) else None
+        for rule, day, begin in cases
+    ]
+    too_early = "department CARD starts on 2026-10-15 (科室字典); this row is dated "
+    assert python == [f"{too_early}2026-10-14", None, None, None, f"{too_early}2026-09-01"]
+    with duckdb.connect() as con:
+        sql = [
+            con.execute(
+                f"select case when not coalesce({rule.holds_sql('$d::date', '$s::date')}, false) "
+                f"then {rule.reason_sql('$c', '$s::date', '$d::date')} end",
+                {"d": day, "s": begin, "c": "CARD"},
+            ).fetchone()[0]
+            for rule, day, begin in cases
+        ]
+        assert sql == python
+
+        known = rules.of_ledger(ledger("workload"), rules.KnownDepartment)
+        codes = {"card": "CARD", "心内科": "CARD"}
+        assert [known.resolve(v, codes) for v in ("CARD", "心内科", "ORTH", "*")] == [
+            "CARD",
+            "CARD",
+            None,
+            None,
+        ]
+        assert rules.of_ledger(ledger("targets"), rules.KnownDepartment).resolve("*", codes) == "*"
+        reason = "department 'ORTH' is not in the department list (科室字典)"
+        assert known.reason({"dept": "ORTH"}) == reason
+        (worded,) = con.execute(
+            f"select {known.reason_sql(expression='$v')}", {"v": "ORTH"}
+        ).fetchone()
+        assert worded == reason
