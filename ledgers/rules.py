@@ -1,16 +1,22 @@
-"""A ledger column's rules as objects made from ledgers/specs.toml, each written once and giving
-every use its form: the Python check and rejection reason (ledgers.values, for the cells SQL does
-not convert), the SQL predicate (the set-based load, ledgers.bulk), the Great Expectations
-expectation (expectations.suites) and the sentence (docs/ledgers.md, the templates' instructions).
+"""Every ledger rule as one object made from ledgers/specs.toml: written once, it gives each use
+its form (a rule without a form for some use says None).
 
-Today: the numeric bounds, among them the floor of 0 that every count and amount has unless its
-spec says `negative_ok` (it was written in four places); and the rules between the cells of a row,
-each with its rejection reason in Python and in SQL, word for word the same (the set-based load
-rejects a failing row in SQL; tests/test_fast_load.py compares): the order of two columns
-(`ge_column`, `le_column`: discharge on or after admission, a part at most its total), required
-when another column is above 0 (`required_if`), and a date that dates a row neither in the future
-(`not_future`, DateLimit) nor far before the hospital's data (FarPast, judged by the loader
-once every file is read); and the sentences of the other rules.
+- its Python check and rejection reason: ledgers.values.parse_cell for a cell (Required, Range,
+  OneOf), ledgers.reader for a row (Order, RequiredIf, DateLimit), ledgers.loader once every file
+  is read (Reference, IndicatorName, KnownDepartment, FarPast, AfterStart);
+- its SQL predicate and reason, word for word the Python's (the set-based load, ledgers.bulk, and
+  the loader's SQL of a set-based read; tests/test_fast_load.py and tests/test_rule_faces.py
+  compare);
+- its Great Expectations expectation (expectations.suites), whose SQL pre-filter is the same
+  predicate (Required, Range, OneOf, Order, Unique);
+- its sentence, in the templates' instructions and docs/ledgers.md (ledgers.templates,
+  ledgers.reference).
+
+Per column: Required, Range (bounds; the floor of 0 of every count and amount unless its spec says
+`negative_ok`, once written in four places), OneOf, YesNo, IndicatorName, Order, RequiredIf,
+DateLimit (not in the future), Reference, Default. Over a ledger's rows: Unique (its key),
+KnownDepartment, FarPast and AfterStart (dates against the hospital's data and the department's
+start).
 
 A reason's SQL is NULL where SQL cannot spell a value as Python does (an amount too big for a
 double to hold its fen): that row is worded by the Python rules instead.
@@ -765,19 +771,22 @@ class CellRules:
     range: Range | None
 
 
-_cell_rules: dict[int, CellRules] = {}
+# id(column) -> (the column, its cell rules): a Column holds a dict (its enum), so it cannot be
+# a key itself; keeping the column keeps its id from being reused by another.
+_cell_rules: dict[int, tuple[Column, CellRules]] = {}
 
 
 def cell_rules(column: Column) -> CellRules:
-    """The column's cell rules, made once per column (the specs live as long as the process)."""
+    """The column's cell rules, made once per column: parse_cell asks for them per cell."""
     found = _cell_rules.get(id(column))
-    if found is None:
-        found = _cell_rules[id(column)] = CellRules(
+    if found is None or found[0] is not column:
+        rules = CellRules(
             Required(column.name) if column.required else None,
             OneOf(column.name, tuple(column.enum.items()), column.type) if column.enum else None,
             number_range(column),
         )
-    return found
+        found = _cell_rules[id(column)] = (column, rules)
+    return found[1]
 
 
 def column_rules(column: Column, today: dt.date | None = None) -> list[Rule]:
