@@ -21,6 +21,16 @@ from tests.ledger_files import (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with the most whole-pipeline runs (tests marked slow) first, each file's tests
+    in their own order: `make test` hands whole files to its workers (xdist --dist loadfile) in
+    this order, and a long file drawn last would keep one worker busy while the others idle."""
+    slow: dict[Path, int] = {}
+    for item in items:
+        slow[item.path] = slow.get(item.path, 0) + (item.get_closest_marker("slow") is not None)
+    items.sort(key=lambda item: -slow[item.path])  # stable: otherwise the collection's order
+
+
 @pytest.fixture
 def october_ward(tmp_path) -> Path:
     """write_one_ward for October 2026: 31 days × 10 open beds, 8 occupied -> occupancy
