@@ -78,7 +78,7 @@ def run_bench(
 ) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     inbox, manifest = ensure_inbox(root, scale, progress)
-    reports = reports or ("all" if scale == "small" else "sample")
+    reports = reports or ("all" if scale in ("tiny", "small") else "sample")
     workdir = root / f"work-{scale}"
     pipeline, pipeline_values = measure(
         "pipeline", inbox, workdir, reports, progress, measure_again, incremental
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--reports",
         choices=["all", "sample"],
-        help="render every month's reports (default at small) or one month, scaled (default above)",
+        help="every month's reports (default at tiny and small) or one month's, scaled (else)",
     )
     parser.add_argument("--root", type=Path, default=ROOT, help="where inboxes and results go")
     parser.add_argument(

@@ -50,6 +50,8 @@ class Scale:
 
 
 SCALES = {
+    # tests/test_bench.py's: every stage of the pipeline on few rows
+    "tiny": Scale("tiny", 3, 2024, 1, 4.0),
     "small": Scale("small", 6, 2024, 2, 4.0),
     "city": Scale("city", 200, 2021, 5, 14.8),
     "region": Scale("region", 1000, 2021, 5, 14.8),

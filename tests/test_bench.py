@@ -1,6 +1,9 @@
-"""The benchmark harness at small scale, once, for correctness only (no timed assertions): the
-pipeline, the pandas baseline and the DuckDB floor agree on the core indicators, and
-results.json holds every field BENCHMARKS.md reports."""
+"""The benchmark harness at tiny scale (3 departments × 12 months), for correctness only (no timed
+assertions): the pipeline, the pandas baseline and the DuckDB floor agree on every core value,
+results.json holds every field BENCHMARKS.md reports, and `make bench` (`python -m bench`) runs
+every month's reports through `deptops run` itself. Both modes of the pipeline's run are measured
+once each: the sampled one (with the one-month change) shared by the field checks, and the
+`deptops run` one through the command line."""
 
 from __future__ import annotations
 
@@ -12,16 +15,29 @@ import time
 
 import pytest
 
-from bench.cli import format_table, run_bench
+from bench.cli import format_table, main, run_bench
+from bench.references import CORE_METRICS
 from bench.stages import TreeMemory, tree_rss_kib
 from synthetic_hospital.at_scale import ensure_inbox
 
 pytestmark = pytest.mark.slow
 
+# SCALES['tiny'], 2024-01 … 2024-12: 12 months, 4 quarters and 1 year (bench.references.GRAINS),
+# for each of the 3 departments (all with beds: departments 1 … 3 are medical), 6 core metrics
+# each: 17 × 3 × 6 = 306 values
+CORE_VALUES = (12 + 4 + 1) * 3 * len(CORE_METRICS)
 
-def test_small_scale_agrees_and_writes_every_field(tmp_path):
-    results = run_bench("small", root=tmp_path, reports="sample", progress=lambda _: None)
-    written = json.loads((tmp_path / "results.json").read_text())
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory) -> tuple[dict, dict]:
+    """One run of the harness at tiny scale, the month reports sampled: (returned, results.json)."""
+    root = tmp_path_factory.mktemp("bench")
+    results = run_bench("tiny", root=root, reports="sample", progress=lambda _: None)
+    return results, json.loads((root / "results.json").read_text())
+
+
+def test_tiny_scale_agrees_and_writes_every_field(sampled):
+    results, written = sampled
     assert written == results
     for field in (
         "scale", "machine", "versions", "row_counts", "months", "departments", "stage_seconds",
@@ -35,30 +51,46 @@ def test_small_scale_agrees_and_writes_every_field(tmp_path):
     assert all(seconds > 0 for seconds in written["stage_seconds"].values())
     assert set(written["ratios"]["indicators"]) == {"vs_pandas", "vs_floor"}
     # run_bench raises when the three disagree; here they agreed on every core value
-    assert written["core_values_compared"] > 1000
+    assert written["core_values_compared"] == CORE_VALUES
+    assert (written["months"], written["departments"]) == (12, 3)
     assert written["row_counts"]["loaded"]["discharges"] == written["row_counts"]["discharges"]
     assert written["row_counts"]["loaded"]["rejected"] == 0
-    # the changed month and the twelve after it (the last month held is 2025-12)
-    assert written["incremental"]["months_requested"] == ["2025-01…2025-12"]
+    # sampled: one month's reports rendered and scaled to the 12
+    assert not written["end_to_end_measured"] and written["reports"]["mode"] == "sample"
+    assert set(written["pipeline_runs"]) == {
+        "load_job", "monthly_job_without_reports", "reports_one_month",
+    }  # fmt: skip
+    # the changed month (the middle one, 2024-07) and the twelve after it, up to the last month
+    # held (2024-12)
+    assert written["incremental"]["months_requested"] == ["2024-07…2024-12"]
     assert 0 < written["incremental"]["fraction_of_full_run"] < 1
     assert all(mib > 0 for mib in written["peak_rss_mib"].values())
-    assert "end to end" in format_table(written)
+    table = format_table(written)
+    assert "end to end" in table and "one month rendered" in table
+    assert "one-month change (workload_2024-07.parquet" in table
 
 
-def test_small_scale_as_make_bench_runs_it(tmp_path):
-    """`make bench` at small renders every month's reports through `deptops run` itself."""
-    results = run_bench("small", root=tmp_path, progress=lambda _: None, incremental=False)
+def test_tiny_scale_as_make_bench_runs_it(tmp_path, capsys):
+    """`make bench` (`python -m bench --scale tiny`) renders every month's reports through
+    `deptops run` itself."""
+    main(["--scale", "tiny", "--root", str(tmp_path), "--no-incremental"])
+    results = json.loads((tmp_path / "results.json").read_text())
     assert results["end_to_end_measured"] and results["reports"]["mode"] == "all"
     assert set(results["pipeline_runs"]) >= {"load_ledgers", "monthly_indicators"}
     assert all(results["stage_seconds"][stage] > 0 for stage in ("load", "checks", "reports"))
+    assert results["core_values_compared"] == CORE_VALUES
     assert results["incremental"] is None
-    assert "not measured" in format_table(results)
+    printed = capsys.readouterr().out
+    # the progress lines, then the table
+    assert "\ndeptops benchmark, scale tiny: 3 departments, 12 months, " in printed
+    assert "one-month change: not measured (--no-incremental)" in printed
+    assert f"written: {tmp_path / 'results.json'}" in printed
 
 
 def test_generated_inbox_is_reused(tmp_path):
-    first, manifest = ensure_inbox(tmp_path, "small", progress=lambda _: None)
+    first, manifest = ensure_inbox(tmp_path, "tiny", progress=lambda _: None)
     stamp = {p.name: p.stat().st_mtime_ns for p in first.iterdir()}
-    again, same = ensure_inbox(tmp_path, "small", progress=lambda _: None)
+    again, same = ensure_inbox(tmp_path, "tiny", progress=lambda _: None)
     assert again == first and same == manifest
     assert {p.name: p.stat().st_mtime_ns for p in again.iterdir()} == stamp
 
