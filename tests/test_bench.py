@@ -78,6 +78,12 @@ def test_tiny_scale_as_make_bench_runs_it(tmp_path, capsys):
     assert results["end_to_end_measured"] and results["reports"]["mode"] == "all"
     assert set(results["pipeline_runs"]) >= {"load_ledgers", "monthly_indicators"}
     assert all(results["stage_seconds"][stage] > 0 for stage in ("load", "checks", "reports"))
+    # each stage's seconds summed over every run deptops run made: the reports of the months,
+    # quarters, years and weeks, the checks of the load and of the months
+    for stage in ("checks", "reports"):
+        by_run = [run.get(stage, 0.0) for run in results["pipeline_runs"].values()]
+        assert sum(seconds > 0 for seconds in by_run) >= 2, stage
+        assert results["stage_seconds"][stage] == pytest.approx(sum(by_run), abs=0.01)
     assert results["core_values_compared"] == CORE_VALUES
     assert results["incremental"] is None
     printed = capsys.readouterr().out
