@@ -23,6 +23,7 @@ import pandas as pd
 from expectations.checks import Finding, gx_check_for, make_finding
 from ledgers import rules
 from ledgers.specs import WITHHELD, Ledger, ledger, ledgers
+from metrics.periods import month_end, month_key, month_start
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _scope(spec: Ledger, table: str, months: list[str] | None) -> tuple[str, dic
     # dates, not 'YYYY-MM' text: formatting 4 M dates per scan took seconds at city scale
     where = f"""list_contains($months, date_trunc('month', "{spec.period}")::date)"""
     scope = f"(select * from {table} where {where})"  # noqa: S608 -- names from specs
-    return scope, {"months": sorted(dt.date.fromisoformat(f"{m}-01") for m in months)}
+    return scope, {"months": sorted(month_start(m) for m in months)}
 
 
 def suspect_rows(
@@ -370,7 +371,7 @@ def _months_of_row(spec: Ledger, row: pd.Series, months: list[str]) -> list[str]
     roster the months its posting touches, for the register the months its device is in service;
     for the department list and targets every month."""
     if spec.period:
-        own = pd.Timestamp(row[spec.period]).strftime("%Y-%m")
+        own = month_key(pd.Timestamp(row[spec.period]).date())
         return [own] if own in months else []
     start, end = {
         "staffing": ("start_date", "end_date"),
@@ -382,8 +383,8 @@ def _months_of_row(spec: Ledger, row: pd.Series, months: list[str]) -> list[str]
     last = None if pd.isna(row[end]) else pd.Timestamp(row[end]).date()
     kept = []
     for month in months:
-        month_start = dt.date.fromisoformat(f"{month}-01")
-        month_end = (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()
-        if (first is None or first <= month_end) and (last is None or last >= month_start):
+        if (first is None or first <= month_end(month)) and (
+            last is None or last >= month_start(month)
+        ):
             kept.append(month)
     return kept

@@ -68,6 +68,7 @@ from ledgers.reader import (
 )
 from ledgers.specs import Column, ledgers, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell
+from metrics.periods import month_key
 
 # Smaller CSV files are read cell by cell: below this size the general path is as fast.
 BULK_MIN_BYTES = 1 << 20
@@ -460,7 +461,7 @@ def _parse(
                     from {parsed}"""  # noqa: S608
             ).fetchall()
             if m
-        } | {r[spec.period].strftime("%Y-%m") for r in sheet.records if r[spec.period]}
+        } | {month_key(r[spec.period]) for r in sheet.records if r[spec.period]}
     return sheet
 
 

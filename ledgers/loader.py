@@ -38,6 +38,7 @@ from ledgers.reader import (
     read_file,
 )
 from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
+from metrics.periods import month_key
 
 # Kinds that other ledgers refer to: a change there re-checks every file's references.
 MASTER_KINDS = ("departments", "equipment")
@@ -464,7 +465,7 @@ def _months_of_reads(reads: dict[str, list[SheetRead]]) -> set[str]:
         for sheet in sheets:
             period = ledgers()[sheet.kind].period if sheet.kind else None
             if period:
-                months |= {r[period].strftime("%Y-%m") for r in sheet.records if r[period]}
+                months |= {month_key(r[period]) for r in sheet.records if r[period]}
                 months |= sheet.months
     return months
 

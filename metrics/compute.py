@@ -39,6 +39,7 @@ import duckdb
 
 from ledgers.loader import ensure_schema
 from metrics import catalogue
+from metrics.periods import month_key, month_start
 
 SQL_DIR = Path(__file__).with_name("sql")
 HOLIDAYS_PATH = Path(__file__).with_name("holidays.toml")
@@ -64,11 +65,6 @@ LINE_TABLE = "finance_lines"
 def sql(name: str) -> str:
     """The text of `metrics/sql/<name>.sql`."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def month_start(month: str) -> dt.date:
-    """'2026-10' -> date(2026, 10, 1)."""
-    return dt.date.fromisoformat(f"{month}-01")
 
 
 @dataclass(frozen=True)
@@ -256,7 +252,7 @@ def compute_months(
         con.execute(
             "delete from metric_values where grain = 'month' and list_contains($months, period) "
             "and list_contains($metrics, metric)",
-            {"months": [m.strftime("%Y-%m") for m in ytd_months], "metrics": YEAR_TO_DATE},
+            {"months": [month_key(m) for m in ytd_months], "metrics": YEAR_TO_DATE},
         )
         # Sorted, the rows arrive as whole row groups: straight from the 45 formula queries they
         # left partial ones that the next checkpoint (at the latest when the connection closes)

@@ -20,9 +20,9 @@ from metrics.compute import (
     formulas_over_periods,
     load_holidays,
     measured_months,
-    month_start,
     sql,
 )
+from metrics.periods import month_start
 
 RANGE = "range"
 RANGE_LY = "range_ly"

@@ -3,7 +3,6 @@ pipelines.definitions merges. Plain functions of the other packages do the work;
 this module only says what depends on what, how it is partitioned and which checks guard it."""
 
 import dataclasses
-import datetime as dt
 import functools
 import operator
 import types
@@ -20,6 +19,7 @@ from ledgers.export import write_changes_csv, write_rejected_csv
 from ledgers.limits import ReadLimits
 from ledgers.loader import load_inbox
 from ledgers.specs import ledgers
+from metrics import periods
 from metrics.compute import LINE_TABLE, MEASURE_TABLES, compute_months, months_with_data
 from metrics.effects import EFFECTS_TABLE, write_actions_csv
 from metrics.export import write_metrics_csv
@@ -110,24 +110,23 @@ def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
 def report_partitions(settings: Settings) -> tuple[dg.PartitionsDefinition, ...]:
     """Quarters, years and ISO weeks over the same span as the months. Dagster maps each onto the
     months it covers, so a quarter's reports depend on exactly its three months of indicators."""
-    first = dt.date.fromisoformat(f"{settings.first_month}-01")
-    quarter_start = first.replace(month=3 * ((first.month - 1) // 3) + 1)
+    first = periods.month_start(settings.first_month)
     quarterly = dg.TimeWindowPartitionsDefinition(
         cron_schedule="0 0 1 1,4,7,10 *",
-        start=quarter_start.strftime("%Y-%m"),
+        start=periods.partition_key("quarter", periods.period_of("quarter", first)),
         fmt="%Y-%m",
         timezone=settings.timezone,
         end_offset=1,
     )
     yearly = dg.TimeWindowPartitionsDefinition(
         cron_schedule="0 0 1 1 *",
-        start=first.strftime("%Y"),
+        start=periods.period_of("year", first),
         fmt="%Y",
         timezone=settings.timezone,
         end_offset=1,
     )
     weekly = dg.WeeklyPartitionsDefinition(
-        start_date=(first + dt.timedelta(days=(7 - first.weekday()) % 7)).isoformat(),
+        start_date=periods.partition_key("week", periods.first_whole("week", first)),
         day_offset=1,  # weeks start on Monday, as ISO weeks do
         fmt="%Y-%m-%d",
         timezone=settings.timezone,
@@ -481,7 +480,7 @@ def report_definitions(settings: Settings) -> dg.Definitions:
         "quarterly_reports",
         quarterly,
         "quarter",
-        quarter_of,
+        functools.partial(periods.period_of_partition, "quarter"),
         {"html", "excel"},
         "HOME/reports/<YYYY-Qn>/: each quarter's reports and dashboard, from its three months.",
     )
@@ -493,8 +492,9 @@ def report_definitions(settings: Settings) -> dg.Definitions:
         {"html", "excel"},
         "HOME/reports/<YYYY>/: each year's reports and dashboard, from its twelve months.",
     )
+    week_of_partition = functools.partial(periods.period_of_partition, "week")
     weekly_briefs = report_asset(
-        "weekly_briefs", weekly, "week", iso_week_of, {"html"},
+        "weekly_briefs", weekly, "week", week_of_partition, {"html"},
         "HOME/reports/<YYYY-Www>/: the Monday meeting's one-page brief per department and for "
         "the hospital (partition key: the week's Monday).",
     )  # fmt: skip
@@ -502,18 +502,6 @@ def report_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[monthly_reports, quarterly_reports, annual_reports, weekly_briefs, metrics_csv]
     )
-
-
-def quarter_of(key: str) -> str:
-    """Quarterly partition key (the month it starts, '2026-07') -> period '2026-Q3'."""
-    year, month = key.split("-")
-    return f"{year}-Q{(int(month) - 1) // 3 + 1}"
-
-
-def iso_week_of(key: str) -> str:
-    """Weekly partition key (its Monday, '2026-11-16') -> period '2026-W47'."""
-    year, week, _ = dt.date.fromisoformat(key).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain: str, periods):

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -21,33 +22,27 @@ from dagster._core.storage.tags import (
 
 from ledgers.intake import file_sha256
 from ledgers.loader import inbox_files
-from reports.periods import TREND_LENGTH, shift
+from metrics import periods
+from reports.periods import TREND_LENGTH
 
 # Files an assistant's tools leave beside the ledgers; never read, never a reason to run.
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", "~")
 SETTLE_SECONDS = 30  # a file modified more recently may still be being written or copied
 
 
-def previous_month(when: dt.datetime) -> str:
-    first = when.date().replace(day=1)
-    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
+def _previous(grain: str) -> Callable[[dt.datetime], str]:
+    """The partition key of the last whole period of `grain` before the tick: a month's
+    '2026-10', a quarter's the month it starts ('2026-07' for Q3), a year's '2025', a week's its
+    Monday ('2026-11-16')."""
+
+    def due(when: dt.datetime) -> str:
+        return periods.partition_key(grain, periods.previous_whole(grain, when.date()))
+
+    return due
 
 
-def previous_quarter(when: dt.datetime) -> str:
-    """Partition key of the quarter before `when`: the month it starts, e.g. 2026-07 for Q3."""
-    quarter_start = when.date().replace(day=1, month=3 * ((when.month - 1) // 3) + 1)
-    last_day = quarter_start - dt.timedelta(days=1)
-    return last_day.replace(day=1, month=3 * ((last_day.month - 1) // 3) + 1).strftime("%Y-%m")
-
-
-def previous_year(when: dt.datetime) -> str:
-    return str(when.year - 1)
-
-
-def previous_week(when: dt.datetime) -> str:
-    """Partition key of the ISO week before `when`: its Monday, e.g. 2026-11-16."""
-    monday = when.date() - dt.timedelta(days=when.weekday())
-    return (monday - dt.timedelta(days=7)).isoformat()
+previous_month, previous_quarter = _previous("month"), _previous("quarter")
+previous_year, previous_week = _previous("year"), _previous("week")
 
 
 # name: (cron, function giving the due partition, what it is for)
@@ -171,7 +166,7 @@ def affected_range(touched: list[str], last_month) -> tuple[str, str]:
     trend window, which holds the 同比 month too), no later than the last month the warehouse
     holds (the load's `last_month` metadata, when it has one). Months are 'YYYY-MM'."""
     first, last = min(touched), max(touched)
-    end = shift("month", last, TREND_LENGTH["month"] - 1)
+    end = periods.shift("month", last, TREND_LENGTH["month"] - 1)
     held = getattr(last_month, "value", None)
     if held and held != "none":
         end = max(last, min(end, held))

@@ -84,10 +84,12 @@ def _templates(args: argparse.Namespace) -> int:
 def _standalone(args: argparse.Namespace) -> int:
     import duckdb
 
+    from reports.periods import REPORT_GRAINS, grain_of
     from reports.publish import render_reports
 
     period = args.period
-    grain = "quarter" if "-Q" in period else "year" if len(period) == 4 else "month"
+    # Anything but a month, quarter or year is checked as a month, whose error says how to spell it.
+    grain = next((g for g in REPORT_GRAINS if g == grain_of(period)), "month")
     warehouse = args.home / "warehouse.duckdb"
     if not warehouse.exists():
         print(f"deptops: no warehouse at {warehouse}: run `deptops run` first", file=sys.stderr)

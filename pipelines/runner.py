@@ -31,7 +31,8 @@ from ledgers import clock
 from ledgers.changes import corrections_line
 from ledgers.loader import ledger_rows, rejections_by_reason
 from ledgers.specs import ledgers
-from metrics.compute import month_start, months_with_data
+from metrics import periods
+from metrics.compute import months_with_data
 from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
 from pipelines.home import check_home
 from pipelines.settings import REPO_ROOT, Settings
@@ -186,23 +187,23 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
 def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:
     """(job, partition range, what) for the quarters and years of the data, and its last 13 full
     weeks (the weekly brief is for the Monday meeting; older weeks are there to materialise)."""
-    first, last = month_start(months[0]), month_start(months[-1])
-    quarter = lambda d: d.replace(month=3 * ((d.month - 1) // 3) + 1).strftime("%Y-%m")  # noqa: E731
-    last_day = (last + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    last_monday = last_day - dt.timedelta(
-        days=last_day.weekday() + (0 if last_day.weekday() == 6 else 7)
-    )
-    first_monday = max(
-        last_monday - dt.timedelta(weeks=12), first + dt.timedelta(days=(7 - first.weekday()) % 7)
-    )
+    first, last = periods.month_start(months[0]), periods.month_end(months[-1])
+
+    def keys(grain: str, start: str, end: str) -> tuple[str, str]:
+        return periods.partition_key(grain, start), periods.partition_key(grain, end)
+
     ranges = [
-        ("quarterly_report_job", (quarter(first), quarter(last)), "quarterly"),
-        ("annual_report_job", (first.strftime("%Y"), last.strftime("%Y")), "annual"),
-    ]
-    if first_monday <= last_monday:
-        ranges.append(
-            ("weekly_report_job", (first_monday.isoformat(), last_monday.isoformat()), "weekly")
+        (
+            f"{job}_report_job",
+            keys(grain, periods.period_of(grain, first), periods.period_of(grain, last)),
+            job,
         )
+        for grain, job in (("quarter", "quarterly"), ("year", "annual"))
+    ]
+    last_week = periods.last_whole("week", last)
+    first_week = max(periods.shift("week", last_week, -12), periods.first_whole("week", first))
+    if first_week <= last_week:
+        ranges.append(("weekly_report_job", keys("week", first_week, last_week), "weekly"))
     return ranges
 
 

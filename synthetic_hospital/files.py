@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from ledgers import clock
+from metrics.periods import shift
 from synthetic_hospital.spelling import headers
 from synthetic_hospital.timeline import SAVED_DAYS_AFTER_MONTH, month_start
 
@@ -65,8 +66,7 @@ def stamp_saved(path: Path, last_month: str) -> None:
     month = last_month
     if year and int(year.group(1)) < int(last_month[:4]):
         month = f"{year.group(1)}-12"
-    first = month_start(month)
-    next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    next_month = month_start(shift("month", month, 1))
     saved = datetime.combine(
         next_month + timedelta(days=SAVED_DAYS_AFTER_MONTH - 1),
         time(17, 30),

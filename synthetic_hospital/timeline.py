@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from metrics.periods import month_end, month_start  # noqa: F401 -- the generator's months
+
 WARM_UP_DAYS = 90  # the wards fill in these days before the first month
 TREND_ANCHOR = date(2024, 1, 1)  # where the slow growth of clinic visits starts
 SAVED_DAYS_AFTER_MONTH = 3  # an assistant saves a month's ledgers on the 3rd of the next month
@@ -43,15 +45,6 @@ class Calendar:
     @property
     def years(self) -> list[int]:
         return sorted({int(m[:4]) for m in self.months})
-
-
-def month_start(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
-
-
-def month_end(month: str) -> date:
-    start = month_start(month)
-    return (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 def random_stream(seed: int, *names: str) -> np.random.Generator:

@@ -325,7 +325,7 @@ def _data_as_of(data: PeriodData) -> str | None:
     if extent.last_workload_day is not None:
         reached = extent.last_workload_day
     elif extent.data_month is not None:
-        reached = periods.last_day("month", extent.data_month.strftime("%Y-%m"))
+        reached = periods.last_day("month", periods.month_key(extent.data_month))
     else:
         return None
     return min(reached, end).isoformat()

@@ -8,7 +8,6 @@ up (`group_rows`), since they are lists of episodes (plain sums, METRICS.md).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TypeVar
 import duckdb
 
 from reports.data.publication import HOSPITAL, KIND_PREFIX
+from reports.periods import month_start
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -84,7 +84,7 @@ def read_finance(
         rows = con.execute(sql("finance_lines"), {"grain": grain, "periods": periods}).fetchall()
         for row_grain, period, dept, line, amount in rows:
             lines.setdefault((dept, row_grain, period), {})[line] = amount
-    firsts = [dt.date.fromisoformat(f"{m}-01") for m in months]
+    firsts = [month_start(m) for m in months]
     groups, payers, has_weights = [], [], False
     if "discharges_weighted" in tables:
         groups = _rows(con, "drg_groups", DrgGroup, firsts)

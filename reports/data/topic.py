@@ -52,7 +52,7 @@ def load_topic(con: duckdb.DuckDBPyConnection, first: str, last: str) -> TopicDa
     if "metric_values" not in tables:
         raise TopicError("the warehouse has no indicators yet: run `deptops run` first")
     extent = read_extent(con)
-    data_month = extent.data_month.strftime("%Y-%m") if extent and extent.data_month else None
+    data_month = periods.month_of_date(extent.data_month) if extent else None
     if data_month is None or last > data_month:
         raise TopicError(f"the data ends with {data_month or 'no month'}: the range ends in {last}")
     monthly = load_period(con, "month", last, trend_length=len(months))

@@ -269,7 +269,7 @@ class PeriodData:
         """The period's last month the data reaches (its last month once the data goes past)."""
         last = self.months[-1]
         month = self.extent.data_month if self.extent else None
-        return min(last, month.strftime("%Y-%m")) if month else last
+        return min(last, periods.month_key(month)) if month else last
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
@@ -353,7 +353,7 @@ def _year_to_date(
     first, last = f"{year}-01", data.last_month_held
     if last < first or data.extent is None:
         return None
-    data_month = data.extent.data_month.strftime("%Y-%m") if data.extent.data_month else None
+    data_month = periods.month_of_date(data.extent.data_month)
     if data.period.endswith("Q1") and last == data.months[-1]:
         rows = data.values
         period = data.period

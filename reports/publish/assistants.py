@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from reports import periods
 from reports.content.assistants import assistant_page, assistants
 from reports.data.warehouse import load_period, read_extent, read_ledger_quality
 from reports.files import (
@@ -37,7 +38,7 @@ def write_assistant_pages(
     if month is None:
         if extent is None or extent.data_month is None:
             return []
-        month = extent.data_month.strftime("%Y-%m")
+        month = periods.month_key(extent.data_month)
     data = load_period(con, "month", month)
     data.suppress_below = suppress_below  # as the month's reports (reports.data.privacy)
     found = assistants(data.departments)

@@ -1,0 +1,297 @@
+"""Periods: the one place for period arithmetic (DESIGN.md "metrics/ … periods").
+
+A period is a grain and a key: week '2026-W44' (ISO 8601), month '2026-10', quarter '2026-Q4',
+year '2026'. The keys are what metric_values, metrics.csv and the report folders spell; inside
+the warehouse a month is a DATE, its first day (`month_start`, `month_key` convert). Dagster's
+partition keys are a third spelling at the pipeline's edge: a quarter's is the month it starts
+('2026-10'), a week's its Monday ('2026-11-16') (`partition_key`, `period_of_partition`).
+
+The warehouse's SQL does the same arithmetic over sets of days (sql/calendar.sql, sql/periods.sql);
+tests/test_periods.py holds the two to the same keys, shifts and boundaries.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+GRAINS = ("year", "quarter", "month", "week")
+
+_PATTERNS = {
+    "week": re.compile(r"(\d{4})-W(\d{2})"),
+    "month": re.compile(r"(\d{4})-(\d{2})"),
+    "quarter": re.compile(r"(\d{4})-Q([1-4])"),
+    "year": re.compile(r"(\d{4})"),
+}
+_EXAMPLES = {"week": "2026-W44", "month": "2026-10", "quarter": "2026-Q4", "year": "2026"}
+
+
+def check_grain(grain: str) -> str:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+    return grain
+
+
+def check_period(grain: str, period: str) -> str:
+    """The period itself, or a ValueError saying how the grain's periods are spelt."""
+    check_grain(grain)
+    if not isinstance(period, str) or _parse(grain, period) is None:
+        raise ValueError(f"a {grain} must look like {_EXAMPLES[grain]}, not {period!r}")
+    return period
+
+
+def grain_of(period: str) -> str | None:
+    """The grain whose spelling `period` follows; None for anything else (a folder name)."""
+    return next((g for g in GRAINS if _parse(g, period) is not None), None)
+
+
+# Pure functions of (grain, period) strings, asked hundreds of thousands of times per period of
+# reports (every figure checks the months it spans against the publication blocks): cached.
+@lru_cache(maxsize=65536)
+def _parse(grain: str, period: str) -> tuple[int, int] | None:
+    match = _PATTERNS[grain].fullmatch(period)
+    if not match:
+        return None
+    year = int(match.group(1))
+    number = int(match.group(2)) if grain != "year" else 1
+    if year < 1900:
+        return None
+    if grain == "month" and not 1 <= number <= 12:
+        return None
+    if grain == "week" and not 1 <= number <= dt.date(year, 12, 28).isocalendar().week:
+        return None
+    return year, number
+
+
+def year_and_number(grain: str, period: str) -> tuple[int, int]:
+    """(2026, 4) for '2026-Q4', (2026, 44) for '2026-W44', (2026, 10) for '2026-10', (2026, 1)
+    for '2026'."""
+    return _parse(grain, check_period(grain, period))
+
+
+def _index(grain: str, period: str) -> int:
+    parsed = _parse(grain, period) if isinstance(period, str) else None
+    if parsed is None:
+        check_period(grain, period)
+    year, number = parsed
+    if grain == "month":
+        return year * 12 + number - 1
+    if grain == "quarter":
+        return year * 4 + number - 1
+    if grain == "year":
+        return year
+    # 0001-01-01 was a Monday: Monday ordinals step by 7 from 1.
+    return (dt.date.fromisocalendar(year, number, 1).toordinal() - 1) // 7
+
+
+def _key(grain: str, index: int) -> str:
+    if grain == "month":
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    if grain == "quarter":
+        return f"{index // 4:04d}-Q{index % 4 + 1}"
+    if grain == "year":
+        return f"{index:04d}"
+    year, week, _ = dt.date.fromordinal(index * 7 + 1).isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def shift(grain: str, period: str, steps: int) -> str:
+    """The period `steps` periods later (earlier when negative) at the same grain."""
+    return _key(grain, _index(grain, period) + steps)
+
+
+def window(grain: str, period: str, length: int) -> list[str]:
+    """`length` periods ending with `period`, oldest first."""
+    end = _index(grain, period)
+    return [_key(grain, i) for i in range(end - length + 1, end + 1)]
+
+
+def comparisons(grain: str) -> tuple[str, ...]:
+    """'prior' (环比) and 'yoy' (同比); a year's previous period is the year before, its 同比, so
+    a year has 同比 only: its reports never show the same comparison twice."""
+    return ("yoy",) if grain == "year" else ("prior", "yoy")
+
+
+def prior(grain: str, period: str) -> str:
+    """环比: the period just before, at the same grain (2026-Q1 → 2025-Q4, 2027-W01 → 2026-W53)."""
+    return shift(grain, period, -1)
+
+
+def yoy(grain: str, period: str) -> str | None:
+    """同比: the same period a year earlier (2026-Q1 → 2025-Q1, 2026-10 → 2025-10); a week is the
+    same ISO week number of the year before, None when that year has no such week (a W53)."""
+    year, number = _parse(grain, check_period(grain, period))
+    if grain == "year":
+        return f"{year - 1:04d}"
+    if grain == "month":
+        return f"{year - 1:04d}-{number:02d}"
+    if grain == "quarter":
+        return f"{year - 1:04d}-Q{number}"
+    earlier = f"{year - 1:04d}-W{number:02d}"
+    return earlier if _parse("week", earlier) else None
+
+
+def first_day(grain: str, period: str) -> dt.date:
+    year, number = _parse(grain, check_period(grain, period))
+    if grain == "week":
+        return dt.date.fromisocalendar(year, number, 1)
+    if grain == "month":
+        return dt.date(year, number, 1)
+    if grain == "quarter":
+        return dt.date(year, 3 * number - 2, 1)
+    return dt.date(year, 1, 1)
+
+
+def last_day(grain: str, period: str) -> dt.date:
+    return first_day(grain, shift(grain, period, 1)) - dt.timedelta(days=1)
+
+
+def period_of(grain: str, day: dt.date) -> str:
+    """The period of `grain` that holds `day` (a week by its ISO year: 2027-01-01 is 2026-W53)."""
+    check_grain(grain)
+    if grain == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if grain == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if grain == "quarter":
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}"
+
+
+def months(grain: str, period: str) -> list[str]:
+    """The months ('2026-10') that the period overlaps; a week may overlap two."""
+    return list(_months(grain, check_period(grain, period)))
+
+
+@lru_cache(maxsize=65536)
+def _months(grain: str, period: str) -> tuple[str, ...]:
+    first, last = first_day(grain, period), last_day(grain, period)
+    start, end = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+    return tuple(_key("month", i) for i in range(start, end + 1))
+
+
+# --- months: a DATE in the warehouse, a key at the edges ----------------------------------------
+
+
+def month_start(month: str) -> dt.date:
+    """'2026-10' -> date(2026, 10, 1): how the warehouse holds a month."""
+    return first_day("month", month)
+
+
+def month_end(month: str) -> dt.date:
+    """'2026-02' -> date(2026, 2, 28)."""
+    return last_day("month", month)
+
+
+def month_key(day: dt.date) -> str:
+    """date(2026, 10, 17) -> '2026-10': the month's key, for labels, files and metrics.csv."""
+    return period_of("month", day)
+
+
+def month_of_date(value: object) -> str | None:
+    """'2026-10' from a date, a datetime or text that starts with a month; None otherwise."""
+    if isinstance(value, dt.date):
+        return month_key(value)
+    text = str(value or "")[:7]
+    return text if _parse("month", text) else None
+
+
+def days_in(grain: str, period: str, held_months: set[str]) -> int:
+    """Calendar days of the period inside months that hold data: the metrics' days(P), which the
+    warehouse calendar limits the same way (a year still running has fewer than 365)."""
+    first, last = first_day(grain, period), last_day(grain, period)
+    total = 0
+    for month in months(grain, period):
+        if month not in held_months:
+            continue
+        year, number = _parse("month", month)
+        month_first = dt.date(year, number, 1)
+        month_last = dt.date(year, number, calendar.monthrange(year, number)[1])
+        total += (min(last, month_last) - max(first, month_first)).days + 1
+    return total
+
+
+# --- Dagster partition keys: the pipeline's spelling of a period -------------------------------
+
+
+def partition_key(grain: str, period: str) -> str:
+    """The Dagster partition key of a period: a month and a year are their own key, a quarter
+    the month it starts ('2026-Q3' -> '2026-07'), a week its Monday ('2026-W47' -> '2026-11-16')."""
+    if grain == "quarter":
+        return month_key(first_day(grain, period))
+    if grain == "week":
+        return first_day(grain, period).isoformat()
+    return check_period(grain, period)
+
+
+def period_of_partition(grain: str, key: str) -> str:
+    """The period a partition key names: the inverse of `partition_key`."""
+    if grain == "quarter":
+        return period_of("quarter", month_start(key))
+    if grain == "week":
+        return period_of("week", dt.date.fromisoformat(key))
+    return check_period(grain, key)
+
+
+def first_whole(grain: str, day: dt.date) -> str:
+    """The first period of `grain` that starts on or after `day` (a week: the next Monday's)."""
+    period = period_of(grain, day)
+    return period if first_day(grain, period) >= day else shift(grain, period, 1)
+
+
+def last_whole(grain: str, day: dt.date) -> str:
+    """The last period of `grain` that ends on or before `day`."""
+    period = period_of(grain, day)
+    return period if last_day(grain, period) <= day else shift(grain, period, -1)
+
+
+def previous_whole(grain: str, day: dt.date) -> str:
+    """The last period of `grain` that ended before `day`'s own: what a schedule reports on."""
+    return prior(grain, period_of(grain, day))
+
+
+# --- periods in progress (METRICS.md "Periods in progress") ------------------------------------
+
+
+@dataclass(frozen=True)
+class DataExtent:
+    """How far the data reaches (the warehouse's `data_extent`, METRICS.md "Periods in
+    progress"): the data month, and the last day of the daily workload ledger, which ends weeks."""
+
+    data_month: dt.date | None
+    last_workload_day: dt.date | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether a period ends after the data, and the first and last day the data covers of it."""
+
+    in_progress: bool = False
+    first: dt.date | None = None
+    through: dt.date | None = None
+
+
+def coverage(
+    grain: str, period: str, extent: DataExtent | None, held_months: set[str] | None = None
+) -> Coverage:
+    """A week, quarter or year is in progress when it ends after the data: a week after the last
+    day of the workload ledger, a quarter or year after the data month. A month is the unit of
+    the ledgers and never is. `held_months` (when known) tells where a period's data starts."""
+    if extent is None or grain == "month":
+        return Coverage()
+    if grain == "week":
+        limit = extent.last_workload_day
+    else:
+        month = extent.data_month
+        limit = None if month is None else last_day("month", month_key(month))
+    first, end = first_day(grain, period), last_day(grain, period)
+    if limit is None or end <= limit:
+        return Coverage()
+    if grain != "week" and held_months is not None:
+        held = [m for m in months(grain, period) if m in held_months]
+        first = first_day("month", held[0]) if held else first
+    return Coverage(True, first, limit if limit >= first else None)

@@ -1,0 +1,159 @@
+"""The period module (metrics/periods.py), by hand: keys, quarters, 环比 and 同比, ISO weeks across
+a year end, Dagster partition keys, periods in progress; and the warehouse's SQL calendar
+(metrics/sql/calendar.sql, periods.sql) held to the same answers for every period of 2019–2028."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from metrics import periods
+from metrics.compute import sql
+
+
+def test_the_quarter_of_november_is_q4_with_october_to_december():
+    # 2026-11 is month 11; (11 - 1) // 3 + 1 = 4: the fourth quarter, months 10, 11, 12.
+    assert periods.period_of("quarter", periods.month_start("2026-11")) == "2026-Q4"
+    assert periods.months("quarter", "2026-Q4") == ["2026-10", "2026-11", "2026-12"]
+    assert periods.first_day("quarter", "2026-Q4") == dt.date(2026, 10, 1)
+    assert periods.last_day("quarter", "2026-Q4") == dt.date(2026, 12, 31)
+
+
+def test_prior_and_year_earlier_at_every_grain():
+    # 环比: one step back, across a year end for Q1 and January; 同比: the same number, year − 1.
+    assert periods.prior("quarter", "2026-Q1") == "2025-Q4"
+    assert periods.yoy("quarter", "2026-Q1") == "2025-Q1"
+    assert periods.prior("month", "2026-01") == "2025-12"
+    assert periods.yoy("month", "2026-10") == "2025-10"
+    assert periods.prior("year", "2026") == periods.yoy("year", "2026") == "2025"
+    assert periods.shift("month", "2026-10", -12) == "2025-10"
+    assert periods.shift("quarter", "2026-Q4", 1) == "2027-Q1"
+    assert periods.window("quarter", "2026-Q2", 4) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+
+
+def test_iso_weeks_across_a_year_end():
+    # 1 January 2027 is a Friday: its week began on Monday 28 December 2026 and belongs to the
+    # ISO year 2026, which has 53 weeks (it began on a Thursday, 1 January 2026).
+    assert periods.period_of("week", dt.date(2027, 1, 1)) == "2026-W53"
+    assert periods.first_day("week", "2026-W53") == dt.date(2026, 12, 28)
+    assert periods.last_day("week", "2026-W53") == dt.date(2027, 1, 3)
+    assert periods.months("week", "2026-W53") == ["2026-12", "2027-01"]
+    # Monday 4 January 2027 starts 2027-W01; the week before it is 2026-W53.
+    assert periods.period_of("week", dt.date(2027, 1, 4)) == "2027-W01"
+    assert periods.prior("week", "2027-W01") == "2026-W53"
+    # 29 December 2025 (a Monday) is already in 2026-W01; 2025 has 52 weeks.
+    assert periods.period_of("week", dt.date(2025, 12, 29)) == "2026-W01"
+    assert periods.prior("week", "2026-W01") == "2025-W52"
+    # 同比 of a week: the same week number a year earlier; 2025 has no W53.
+    assert periods.yoy("week", "2026-W44") == "2025-W44"
+    assert periods.yoy("week", "2026-W53") is None
+    with pytest.raises(ValueError, match="2026-W44"):
+        periods.check_period("week", "2025-W53")
+
+
+def test_months_are_dates_inside_and_keys_at_the_edges():
+    assert periods.month_start("2026-10") == dt.date(2026, 10, 1)
+    assert periods.month_end("2024-02") == dt.date(2024, 2, 29)  # a leap year
+    assert periods.month_end("2026-02") == dt.date(2026, 2, 28)
+    assert periods.month_key(dt.date(2026, 10, 17)) == "2026-10"
+    assert periods.month_of_date(dt.datetime(2026, 10, 17, 9, 30)) == "2026-10"
+    assert periods.month_of_date("2026-10-01") == "2026-10"
+    assert periods.month_of_date("2026-13") is None
+    assert periods.year_and_number("quarter", "2026-Q4") == (2026, 4)
+    assert [periods.grain_of(p) for p in ("2026", "2026-Q4", "2026-10", "2026-W44", "x")] == [
+        "year",
+        "quarter",
+        "month",
+        "week",
+        None,
+    ]
+
+
+def test_partition_keys_are_dagsters_spelling():
+    # A quarter's partition is the month it starts, a week's its Monday (pipelines/assets.py).
+    assert periods.partition_key("quarter", "2026-Q3") == "2026-07"
+    assert periods.period_of_partition("quarter", "2026-07") == "2026-Q3"
+    assert periods.partition_key("week", "2026-W47") == "2026-11-16"
+    assert periods.period_of_partition("week", "2026-11-16") == "2026-W47"
+    assert periods.partition_key("month", "2026-10") == "2026-10"
+    assert periods.partition_key("year", "2026") == "2026"
+    # The schedules' due period: the last one ended before the tick's own.
+    tick = dt.date(2026, 11, 5)  # a Thursday, in 2026-W45 (Monday 2 November)
+    assert periods.previous_whole("month", tick) == "2026-10"
+    assert periods.previous_whole("quarter", tick) == "2026-Q3"
+    assert periods.previous_whole("year", tick) == "2025"
+    assert periods.previous_whole("week", tick) == "2026-W44"  # Monday 26 October
+    # The first whole week from Thursday 1 October 2026 starts Monday 5 October (2026-W41);
+    # the last whole week to Saturday 31 October ends Sunday 25 October (2026-W43).
+    assert periods.first_whole("week", dt.date(2026, 10, 1)) == "2026-W41"
+    assert periods.last_whole("week", dt.date(2026, 10, 31)) == "2026-W43"
+    assert periods.last_whole("week", dt.date(2026, 10, 25)) == "2026-W43"
+
+
+def test_a_period_in_progress_covers_the_data_it_holds():
+    # Data through October 2026, workload through Wednesday 14 October.
+    extent = periods.DataExtent(dt.date(2026, 10, 1), dt.date(2026, 10, 14))
+    held = {f"2026-{m:02d}" for m in range(1, 11)}
+    # 2026 ends 31 December, after 31 October: in progress, covering 1 January … 31 October.
+    assert periods.coverage("year", "2026", extent, held) == periods.Coverage(
+        True, dt.date(2026, 1, 1), dt.date(2026, 10, 31)
+    )
+    # Q4 holds October only: 1 … 31 October.
+    assert periods.coverage("quarter", "2026-Q4", extent, held) == periods.Coverage(
+        True, dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+    )
+    # Q3 ended 30 September: whole. A month never is in progress.
+    assert periods.coverage("quarter", "2026-Q3", extent, held) == periods.Coverage()
+    assert periods.coverage("month", "2026-10", extent, held) == periods.Coverage()
+    # 2026-W42 is Monday 12 … Sunday 18 October: the workload reaches Wednesday 14.
+    assert periods.coverage("week", "2026-W42", extent) == periods.Coverage(
+        True, dt.date(2026, 10, 12), dt.date(2026, 10, 14)
+    )
+    # days(P) counts only held months: 2026 through October = 365 − 30 − 31 = 304 days.
+    assert periods.days_in("year", "2026", held) == 304
+    # A week across a month end with only the first month held: 2026-W53's 28–31 December.
+    assert periods.days_in("week", "2026-W53", {"2026-12"}) == 4
+
+
+def _sql_periods(first: dt.date, last: dt.date) -> list[tuple]:
+    """periods.sql over a calendar of every month from `first` to `last` (no holidays)."""
+    months = [periods.month_start(m) for m in _month_keys(first, last)]
+    with duckdb.connect() as con:
+        con.execute(
+            f"create temp table calendar as {sql('calendar')}",
+            {"months": months, "holidays": [], "adjusted_workdays": []},
+        )
+        con.execute(f"create temp table periods as {sql('periods')}", {"last_workload_day": last})
+        return con.execute(
+            "select grain, period, period_start, period_end, prior_period, yoy_period, "
+            "months_in_period from periods"
+        ).fetchall()
+
+
+def _month_keys(first: dt.date, last: dt.date) -> list[str]:
+    keys, month = [], periods.month_key(first)
+    while month <= periods.month_key(last):
+        keys.append(month)
+        month = periods.shift("month", month, 1)
+    return keys
+
+
+def test_the_warehouse_calendar_agrees_with_the_module_for_every_period():
+    """calendar.sql and periods.sql spell keys, starts, ends, 环比 and 同比 as the module does:
+    2019-2028 holds weeks 53 (2020, 2026) and leap years (2020, 2024, 2028)."""
+    rows = _sql_periods(dt.date(2019, 1, 1), dt.date(2028, 12, 31))
+    seen = {grain: 0 for grain in periods.GRAINS}
+    for grain, period, start, end, prior, yoy, months_in_period in rows:
+        seen[grain] += 1
+        assert start == periods.first_day(grain, period), (grain, period)
+        assert end == periods.last_day(grain, period), (grain, period)
+        assert prior == periods.prior(grain, period), (grain, period)
+        # SQL spells a W53's 同比 although the year before has none: no value carries that key
+        assert yoy == (periods.yoy(grain, period) or f"{int(period[:4]) - 1}{period[4:]}")
+        want = {"week": 7, "month": 1, "quarter": 3, "year": 12}[grain]
+        assert months_in_period == want
+    # 10 years, 40 quarters, 120 months; 522 ISO weeks touch 2019-2028 (52 × 10 + W53 of 2020 and
+    # 2026, 2019-W01 starting 31 December 2018 included)
+    assert seen == {"year": 10, "quarter": 40, "month": 120, "week": 522}
