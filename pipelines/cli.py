@@ -59,7 +59,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         if remembered:  # for the next run, the UI and `deptops standalone`
             settings.remember(hospital_name=remembered)
-        summary = run_pipeline(settings, wait=not args.no_wait)
+        grains = {} if args.reports is None else {"reports": args.reports}
+        summary = run_pipeline(settings, wait=not args.no_wait, **grains)
     except (PipelineError, HomeUnusable) as error:
         print(f"deptops: {error}", file=sys.stderr)
         return 1
@@ -231,6 +232,17 @@ def _topic(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grains(text: str) -> tuple[str, ...]:
+    """`deptops run --reports`: report grains, comma-separated, or none."""
+    from reports.periods import GRAINS
+
+    grains = () if text.strip() == "none" else tuple(_listed(text))
+    unknown = [g for g in grains if g not in GRAINS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown)}: not a grain ({', '.join(GRAINS)})")
+    return grains
+
+
 def _listed(text: str) -> list[str]:
     """'MED, SUR' -> ['MED', 'SUR'] (a full-width comma counts too)."""
     return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
@@ -296,6 +308,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--home", type=Path, default=DEFAULT_HOME, help="working folder (var/)")
     run.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     run.add_argument("--no-wait", action="store_true", help="stop at once if another run uses HOME")
+    run.add_argument(
+        "--reports",
+        type=_grains,
+        metavar="GRAINS",
+        help="the reports to write: some of month,quarter,year,week, comma-separated (default: "
+        "all), or none (the indicators and CSV exports only)",
+    )
     run.add_argument("--suppress-below", type=int, metavar="N", help=SUPPRESS_HELP)
     run.add_argument(
         "--hospital", metavar="NAME", help="the hospital's name in the reports (remembered in HOME)"

@@ -14,7 +14,7 @@ import fcntl
 import os
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +36,15 @@ from metrics.compute import months_with_data
 from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
 from pipelines.home import check_home
 from pipelines.settings import REPO_ROOT, Settings
+from reports.periods import GRAINS, check_grain
 
 # Dagster's own step events are for the UI; the terminal shows our progress lines and warnings.
 LAUNCHER_TAG, PID_TAG, HOST_TAG = "deptops/launcher", "deptops/pid", "deptops/host"
 # The launching process beyond its PID (boot and start time): in a container every run is PID 1.
 PROCESS_TAG = "deptops/process"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+MONTHLY_REPORTS = dg.AssetKey("monthly_reports")
+GRAIN_OF = {"quarterly": "quarter", "annual": "year", "weekly": "week"}  # report_ranges' what
 
 
 class PipelineError(RuntimeError):
@@ -71,6 +74,8 @@ class RunSummary:
     # Ledger columns loaded but not used, and why (the roster's training hours beside a training
     # ledger: LEDGERS.md, training).
     ignored: list[str] = field(default_factory=list)
+    # The grains whose reports the run was asked to write (`deptops run --reports`).
+    report_grains: tuple[str, ...] = GRAINS
 
     @property
     def nothing_dated_loaded(self) -> bool:
@@ -119,17 +124,25 @@ def exclusive_home(settings: Settings, wait: bool, progress: Callable[[str], Non
 
 
 def run_pipeline(
-    settings: Settings, progress: Callable[[str], None] | None = None, wait: bool = True
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+    wait: bool = True,
+    reports: Collection[str] = GRAINS,
 ) -> RunSummary:
-    """Load the inbox, compute every month's indicators and write the reports; return a summary."""
+    """Load the inbox, compute every month's indicators, write the exports and the reports of
+    the `reports` grains (none: the indicators and the exports only); return a summary."""
     progress = progress or say
+    for grain in reports:
+        check_grain(grain)
     check_home(settings.home)
     with exclusive_home(settings, wait, progress):
-        return _run_pipeline(settings, progress)
+        return _run_pipeline(settings, progress, frozenset(reports))
 
 
-def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSummary:
-    summary = RunSummary()
+def _run_pipeline(
+    settings: Settings, progress: Callable[[str], None], grains: frozenset[str]
+) -> RunSummary:
+    summary = RunSummary(report_grains=tuple(g for g in GRAINS if g in grains))
     started = clock.now_naive(settings.timezone)
     with dagster_instance(settings) as instance:
         recover_abandoned_runs(instance, progress)
@@ -148,16 +161,21 @@ def _run_pipeline(settings: Settings, progress: Callable[[str], None]) -> RunSum
             settings.remember_first_month(summary.months[0])
             defs = build_definitions(settings)
             first, last = summary.months[0], summary.months[-1]
-            progress(f"computing indicators and reports for {first}…{last} in one run")
+            what = "indicators and reports" if "month" in grains else "indicators"
+            progress(f"computing {what} for {first}…{last} in one run")
             monthly = _execute(
                 defs,
                 INDICATORS_JOB,
                 instance,
                 tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+                # without the month's reports: every other asset of the job (and its checks)
+                leave_out=() if "month" in grains else (MONTHLY_REPORTS,),
             )
             _count_checks(monthly, summary)
             _collect_reports(monthly, summary)
             for job, (start, end), what in report_ranges(summary.months):
+                if GRAIN_OF[what] not in grains:
+                    continue
                 progress(f"{what} reports {start}…{end} in one run")
                 ranged = {
                     ASSET_PARTITION_RANGE_START_TAG: start,
@@ -284,10 +302,20 @@ def recover_abandoned_runs(instance: dg.DagsterInstance, progress: Callable[[str
 
 
 def _execute(
-    defs: dg.Definitions, job: str, instance: dg.DagsterInstance, tags: dict | None = None
+    defs: dg.Definitions,
+    job: str,
+    instance: dg.DagsterInstance,
+    tags: dict | None = None,
+    leave_out: Collection[dg.AssetKey] = (),
 ) -> dg.ExecuteInProcessResult:
-    result = defs.resolve_job_def(job).execute_in_process(
+    """Run a job in this process; `leave_out`: assets of the job not to materialise this time."""
+    job_def = defs.resolve_job_def(job)
+    selection = None
+    if leave_out:
+        selection = [k for k in job_def.asset_layer.selected_asset_keys if k not in leave_out]
+    result = job_def.execute_in_process(
         run_config=QUIET,
+        asset_selection=selection,
         instance=instance,
         tags={
             LAUNCHER_TAG: "cli",
@@ -409,6 +437,11 @@ def format_summary(summary: RunSummary) -> str:
             f"  indicators:     {summary.values:,} values for {len(summary.months)} months "
             f"({summary.months[0]} … {summary.months[-1]})"
         )
-    lines.append(f"  reports:        {len(summary.reports)} written")
+    asked = (
+        ""
+        if set(summary.report_grains) == set(GRAINS)
+        else (f" (asked for: {', '.join(summary.report_grains) or 'none'})")
+    )
+    lines.append(f"  reports:        {len(summary.reports)} written{asked}")
     lines += [f"  {name + ':':<15} {path}" for name, path in summary.outputs.items()]
     return "\n".join(lines)

@@ -96,6 +96,28 @@ def test_suppress_below_reaches_the_reports(tmp_path, capsys):
     assert "37.5%" not in report.read_text(encoding="utf-8")
 
 
+def test_run_chooses_the_reports_it_writes(capsys):
+    """`deptops run --reports`: some grains, comma-separated (a full-width comma too), or none;
+    anything else is refused before a run starts. (A run with --reports none:
+    tests/test_reliability.py.)"""
+    from pipelines.cli import parser
+    from pipelines.runner import RunSummary, format_summary
+
+    def grains(*args: str):
+        return parser().parse_args(["run", *args]).reports
+
+    assert grains() is None  # run_pipeline's default: every grain
+    assert grains("--reports", "month，week") == ("month", "week")
+    assert grains("--reports", "none") == ()
+    with pytest.raises(SystemExit):
+        grains("--reports", "monthly")
+    assert "monthly: not a grain" in capsys.readouterr().err
+    assert "reports:        0 written (asked for: none)" in format_summary(
+        RunSummary(report_grains=())
+    )
+    assert "asked for" not in format_summary(RunSummary())
+
+
 def test_run_summary_prints_the_anomaly_alarm_rate():
     from pipelines.runner import RunSummary, format_summary
 

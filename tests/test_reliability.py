@@ -1,5 +1,9 @@
 """Crashes and repeats: a run killed with SIGKILL leaves a warehouse the next run completes from, with
-the same results as an undisturbed run; the same inbox gives byte-identical exports."""
+the same results as an undisturbed run; the same inbox gives byte-identical exports.
+
+What is compared are the exports, so the runs render no report (`--reports none`) but one: the
+second run of the same inbox renders them all, which shows that rendering reports changes no byte
+of the exports."""
 
 from __future__ import annotations
 
@@ -17,17 +21,22 @@ pytestmark = pytest.mark.slow
 EXPORTS = ("metrics.csv", "data_quality.csv", "rejected_rows.csv")
 
 
-def deptops(inbox: Path, home: Path) -> subprocess.Popen:
+# a run that writes the indicators and the exports, no report
+NO_REPORTS = ("--reports", "none")
+
+
+def deptops(inbox: Path, home: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--home", str(home)],
+        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--home", str(home),
+         *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-    )
+    )  # fmt: skip
 
 
-def run_to_end(inbox: Path, home: Path) -> str:
-    process = deptops(inbox, home)
+def run_to_end(inbox: Path, home: Path, *extra: str) -> str:
+    process = deptops(inbox, home, *extra)
     output, _ = process.communicate(timeout=1800)  # a guard against a hang, not a speed bound
     assert process.returncode == 0, output
     return output
@@ -36,12 +45,18 @@ def run_to_end(inbox: Path, home: Path) -> str:
 @pytest.fixture(scope="module")
 def undisturbed(two_ward_inbox, tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("undisturbed")
-    run_to_end(two_ward_inbox, home)
+    output = run_to_end(two_ward_inbox, home, *NO_REPORTS)
+    assert "reports:        0 written (asked for: none)" in output
+    assert not [p for p in (home / "reports").rglob("*") if p.suffix in (".html", ".xlsx")]
     return home / "reports"
 
 
 def test_same_inbox_gives_byte_identical_exports(two_ward_inbox, undisturbed, tmp_path):
-    run_to_end(two_ward_inbox, tmp_path / "again")
+    # this run renders every report (the default), the undisturbed one none
+    output = run_to_end(two_ward_inbox, tmp_path / "again")
+    assert (tmp_path / "again" / "reports" / "2025-06" / "A.html").exists()
+    assert (tmp_path / "again" / "reports" / "2025-Q2" / "A.html").exists()
+    assert "asked for" not in output
     for name in EXPORTS:
         assert (tmp_path / "again" / "reports" / name).read_bytes() == (
             undisturbed / name
@@ -54,14 +69,14 @@ def test_killed_run_then_next_run_completes_with_same_results(
     two_ward_inbox, undisturbed, tmp_path, when
 ):
     home = tmp_path / "home"
-    process = deptops(two_ward_inbox, home)
+    process = deptops(two_ward_inbox, home, *NO_REPORTS)
     for line in process.stdout:
         if line.startswith(when):
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=600)
     assert process.returncode == -signal.SIGKILL
-    output = run_to_end(two_ward_inbox, home)
+    output = run_to_end(two_ward_inbox, home, *NO_REPORTS)
     assert "deptops run summary" in output
     for name in EXPORTS:
         assert (home / "reports" / name).read_bytes() == (undisturbed / name).read_bytes(), name
