@@ -102,3 +102,31 @@ def test_the_layer_rules_see_imports():
     assert "reports.data.warehouse" in _imports(modules["reports.content.report"], modules)
     batch = _imports(modules["reports.publish.batch"], modules)
     assert {"reports.content.report", "reports.render.report", "reports.files"} <= batch
+
+
+def test_every_report_page_extends_the_one_base_template():
+    """One head, one stylesheet, one place that loads plotly.js (base.html): every page the
+    reports render extends it, read from the templates' Jinja syntax trees. The one page of its
+    own is protected.html, the password page that seals a report (it must load nothing)."""
+    import re
+
+    from jinja2 import nodes
+
+    from reports.render.html import TEMPLATES_DIR, environment
+
+    env = environment()
+    parents = {}
+    for path in sorted(TEMPLATES_DIR.glob("*.html")):
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        extends = [node.template.value for node in tree.find_all(nodes.Extends)]
+        parents[path.name] = extends[0] if extends else None
+    # the templates Python renders as a page: get_template("…") and render_page("…", …)
+    source = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.rglob("*.py"))
+    pages = set(re.findall(r'(?:get_template|render_page)\(\s*"([\w.]+\.html)"', source))
+    assert {"period.html", "weekly.html", "dashboard.html", "index.html"} <= pages
+    assert {page: parents[page] for page in pages - {"protected.html"}} == dict.fromkeys(
+        pages - {"protected.html"}, "base.html"
+    )
+    # and no template but these two opens an <html> of its own
+    whole = {n for n in parents if "<html" in (TEMPLATES_DIR / n).read_text(encoding="utf-8")}
+    assert whole == {"base.html", "protected.html"}
