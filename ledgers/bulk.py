@@ -31,8 +31,9 @@ worded and shown from the cell itself (`workbook_csv.original`), and a row the g
 row parser words gets its cells back the same way; the rest of the sheet stays in DuckDB.
 
 A CSV's empty lines (which DuckDB skips) are read as rows of empty cells, blank rows as the
-general path reads them. A file that does not fit (GB18030, a CSV header below row 1, quoted
-line breaks, ragged rows, a reader error) goes the general path.
+general path reads them, and line breaks inside quoted cells are counted so that rows keep
+csv.reader's numbers. A file that does not fit (GB18030, a CSV header below row 1, empty lines
+and quoted line breaks both, ragged rows, a reader error) goes the general path.
 `tests/test_fast_load.py` loads the same content both ways.
 """
 
@@ -274,16 +275,20 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
             [str(bulk.path)],
         )
         return True
-    # DuckDB skips empty lines and reads quoted line breaks: either would shift the row numbers.
+    # DuckDB skips empty lines, which csv.reader reads as rows; both read a quoted line break as
+    # part of its cell. The rows are numbered as csv.reader's records are (rowid + 2), so the
+    # file's lines must be its records plus the line breaks inside cells, or it goes the
+    # general path.
     data = bulk.path.read_bytes()
     body = data.rstrip(b"\r\n")
     lines = body.count(b"\n") + 1
     if lines > limits.current().max_rows:
         return False  # the general path counts the records (not lines) and refuses the file
-    if b"\n\n" in body or b"\n\r\n" in body:
+    patched = b"\n\n" in body or b"\n\r\n" in body
+    if patched:
         # An empty line is a blank row to csv.reader (it ends a merged department's run): a copy
         # with a comma on each keeps it a row of empty cells for DuckDB, at the same number. In
-        # a quoted cell the copy differs, but such a file fails the count below (lines ≠ rows).
+        # a quoted cell the copy differs: a file with line breaks in its cells is left below.
         end = b"\r\n" if data[len(body) :].startswith(b"\r\n") else data[len(body) :][:1]
         del data
         copy = bulk.path.with_name(f"{bulk.path.name}.{next(_counter)}.csv")
@@ -297,22 +302,36 @@ def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
         del data, body
         _read_csv_cells(con, bulk.path, raw, width)
     longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
-    (rows, cell) = con.execute(
-        f"select count(*), coalesce(max(greatest({longest})), 0) from {raw}"  # noqa: S608
+    breaks = " + ".join(
+        f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width)
+    )
+    (rows, cell, inside) = con.execute(
+        f"""select count(*), coalesce(max(greatest({longest})), 0), coalesce(sum({breaks}), 0)
+            from {raw}"""  # noqa: S608
     ).fetchone()
+    if patched and inside:
+        return False
     # A cell beyond the limit: the general path refuses the file, naming its line.
-    return lines == rows + 1 and cell <= limits.current().max_cell_chars
+    return lines == rows + 1 + inside and cell <= limits.current().max_cell_chars
 
 
 def _read_csv_cells(con: duckdb.DuckDBPyConnection, path: Path, raw: str, width: int) -> None:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    con.execute(
-        f"""create temp table {raw} as
-            select * from read_csv(?, header = false, skip = 1,
-                all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-                comment = '', columns = {columns}, null_padding = true, encoding = 'utf-8')""",  # noqa: S608
-        [str(path)],
-    )
+    for parallel in ("true", "false"):
+        try:
+            con.execute(
+                f"""create temp table {raw} as
+                    select * from read_csv(?, header = false, skip = 1, all_varchar = true,
+                        auto_detect = false, delim = ',', quote = '"', escape = '"', comment = '',
+                        columns = {columns}, null_padding = true, encoding = 'utf-8',
+                        parallel = {parallel})""",  # noqa: S608
+                [str(path)],
+            )
+            return
+        except duckdb.Error as error:
+            # DuckDB's parallel reader cannot pad short rows once a cell holds a line break
+            if parallel == "false" or "quoted new lines" not in str(error):
+                raise
 
 
 def _column_sql(
