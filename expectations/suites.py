@@ -319,28 +319,20 @@ def _expectation_fields(
         "column_en": column.label("en"),
         "value": _cell(frame.at[index, column.name]),
     }
+    # the rule's own words (ledgers.rules), as its expectation checks it
     if "column_B" in kwargs:
         other = spec.by_name[kwargs["column_B"]]
         fields |= {
             "other_zh": other.label("zh"),
             "other_en": other.label("en"),
             "other_value": _cell(frame.at[index, other.name]),
-            "relation_zh": "不早于" if other.type == "date" else "不小于",
-            "relation_en": "earlier than" if other.type == "date" else "less than",
+            "relation_zh": rules.Order.below("zh", other.type),
+            "relation_en": rules.Order.below("en", other.type),
         }
     if "value_set" in kwargs:
-        fields["allowed"] = ", ".join(
-            f"{value}/{aliases[0]}" if aliases else value
-            for value, aliases in (column.enum or {}).items()
-        )
+        fields["allowed"] = rules.cell_rules(column).one_of.listed(first_alias_only=True)
     if "min_value" in kwargs or "max_value" in kwargs:
-        bounds = []
-        if kwargs.get("min_value") is not None:
-            sign = ">" if kwargs.get("strict_min") else "≥"
-            bounds.append(f"{sign} {kwargs['min_value']:g}")
-        if kwargs.get("max_value") is not None:
-            bounds.append(f"≤ {kwargs['max_value']:g}")
-        fields["bounds"] = ", ".join(bounds)
+        fields["bounds"] = rules.cell_rules(column).range.gx_words()
     return fields
 
 

@@ -162,8 +162,16 @@ class Order(Rule):
             column_A=high, column_B=low, or_equal=True, ignore_row_if="either_value_is_missing"
         )
 
-    def sentence(self, lang: str = "en", label=lambda name: f"`{name}`", detail=False) -> str:
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         return f"{self.sign} {label(self.other)}"
+
+    @staticmethod
+    def below(lang: str, kind: str) -> str:
+        """What a value must not be against the other of a pair checked as A ≥ B (a finding's
+        words): a date earlier than, a number less than."""
+        if lang == "zh":
+            return "不早于" if kind == "date" else "不小于"
+        return "earlier than" if kind == "date" else "less than"
 
 
 @dataclass(frozen=True)
@@ -403,6 +411,10 @@ class Range(Rule):
             "strict_min": strict,
         }
 
+    def gx_words(self) -> str:
+        """The bounds in a finding's words: '≥ 0, ≤ 744', '> 0'."""
+        return ", ".join(b.sentence() for b in self.bounds)
+
     def expectation(self):
         import great_expectations.expectations as gxe
 
@@ -428,7 +440,14 @@ class OneOf(Rule):
 
     @property
     def allowed(self) -> str:
-        return ", ".join(f"{k}/{'/'.join(v)}" if v else k for k, v in self.values)
+        """Every value with all its aliases (a rejection's words)."""
+        return self.listed()
+
+    def listed(self, first_alias_only: bool = False) -> str:
+        """The values with their aliases (all, or the first: a finding's words)."""
+        return ", ".join(
+            f"{k}/{a[0] if first_alias_only else '/'.join(a)}" if a else k for k, a in self.values
+        )
 
     def canonical(self, value: object) -> str | None:
         """The value a cell names (by itself or an alias, folded as headers are), or None."""

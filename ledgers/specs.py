@@ -69,14 +69,6 @@ class Column:
         """Every header spelling that names this column: canonical, English label, Chinese aliases."""
         return {normalise_header(n) for n in (self.name, self.en, *self.zh)}
 
-    def enum_lookup(self) -> dict[str, str]:
-        """Folded spelling -> canonical value, for the canonical values and all their aliases."""
-        lookup = {}
-        for value, aliases in (self.enum or {}).items():
-            for spelling in (value, *aliases):
-                lookup[normalise_header(spelling)] = value
-        return lookup
-
 
 @dataclass(frozen=True)
 class Ledger:

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from ledgers import rules
 from ledgers.specs import Ledger, ledgers, normalise_header, reading_rules
 from synthetic_hospital.demo import write_demo
 
@@ -131,7 +132,7 @@ def _value(column, value: object) -> object:
     if _is_blank(value):
         return np.nan if column.type in ("int", "number", "amount") else None
     if column.enum:
-        value = column.enum_lookup()[normalise_header(value)]
+        value = rules.cell_rules(column).one_of.canonical(value)  # its value or alias
     if column.type == "date":
         return _date(value)
     if column.type == "month":
