@@ -516,6 +516,25 @@ class YesNo(Rule):
     def choices(self, lang: str) -> list[str]:
         return list(self.WORDS[lang])
 
+    @staticmethod
+    def read(value: object) -> bool | None:
+        """True or False as a cell spells it (reading_rules' bool_true / bool_false), or None."""
+        from ledgers.specs import normalise_header, reading_rules
+        from ledgers.values import as_text
+
+        if isinstance(value, bool):
+            return value
+        folded = normalise_header(as_text(value))
+        if folded in reading_rules().bool_true:
+            return True
+        return False if folded in reading_rules().bool_false else None
+
+    @staticmethod
+    def problem(value: object) -> str:
+        from ledgers.values import as_text
+
+        return f"expected 是/否 (yes/no), found {as_text(value)!r}"
+
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         return " / ".join(self.choices("zh") + self.choices("en") if detail else self.choices(lang))
 

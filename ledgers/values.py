@@ -13,7 +13,7 @@ import unicodedata
 from openpyxl.utils.datetime import from_excel
 
 from ledgers import rules
-from ledgers.specs import Column, normalise_header, reading_rules
+from ledgers.specs import Column
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 # The time of day after a date is read only to be range-checked (25:99 is no time): ledgers count days.
@@ -185,15 +185,10 @@ def _month(value: object) -> dt.date:
 
 
 def _bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    folded = normalise_header(as_text(value))
-    rules = reading_rules()
-    if folded in rules.bool_true:
-        return True
-    if folded in rules.bool_false:
-        return False
-    raise CellError(f"expected 是/否 (yes/no), found {as_text(value)!r}")
+    found = rules.YesNo.read(value)  # ledgers.rules: the spellings its sentence names
+    if found is None:
+        raise CellError(rules.YesNo.problem(value))
+    return found
 
 
 def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
