@@ -155,9 +155,28 @@ def validate_table(
     millions of good rows into a pandas frame (7 GiB and minutes at city scale)."""
     scope, params = _scope(spec, table, months)
     rows = con.execute(f"select count(*) from {scope}", params).fetchone()[0]  # noqa: S608
-    outcome = validate(suspect_rows(con, spec, scope, params), spec)
+    suspects = suspect_rows(con, spec, scope, params)
+    # No row any expectation could find unexpected: every expectation is met, as GX finds over
+    # the whole table (tests/test_suites_prefilter.py compares); GX's run on no rows cost 0.1-0.5 s
+    # of CPU per ledger kind, 3.6 s for the 17 kinds at city scale
+    outcome = validate(suspects, spec) if len(suspects) else _all_met(suspects, spec)
     outcome.rows = rows
     return outcome
+
+
+def _all_met(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
+    """The outcome of a suite none of whose expectations found an unexpected row."""
+    outcomes = []
+    for item in _validation_definition(spec.kind).suite.expectations:
+        config = item.configuration
+        kwargs = dict(config.kwargs)
+        column = (
+            kwargs.get("column")
+            or kwargs.get("column_A")
+            or ", ".join(kwargs.get("column_list", []))
+        )
+        outcomes.append(ExpectationOutcome(config.type, column, True, 0, kwargs=kwargs))
+    return SuiteOutcome(spec.kind, len(frame), outcomes, frame)
 
 
 def _scope(spec: Ledger, table: str, months: list[str] | None) -> tuple[str, dict]:
