@@ -115,11 +115,7 @@ def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
     for item in result.results:
         config = item.expectation_config
         kwargs = dict(config.kwargs)
-        column = (
-            kwargs.get("column")
-            or kwargs.get("column_A")
-            or ", ".join(kwargs.get("column_list", []))
-        )
+        column = _column_of(kwargs)
         indexes = [i for i in (item.result.get("unexpected_index_list") or []) if i in frame.index]
         examples = [
             f"{frame.at[i, 'source_file']} row {frame.at[i, 'source_row']}" for i in indexes[:5]
@@ -136,6 +132,13 @@ def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
             )
         )
     return SuiteOutcome(spec.kind, len(frame), outcomes, frame)
+
+
+def _column_of(kwargs: dict) -> str:
+    """The column (or columns) an expectation's arguments name."""
+    return (
+        kwargs.get("column") or kwargs.get("column_A") or ", ".join(kwargs.get("column_list", []))
+    )
 
 
 def validate_ledger(con: duckdb.DuckDBPyConnection, kind: str) -> SuiteOutcome:
@@ -170,11 +173,7 @@ def _all_met(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
     for item in _validation_definition(spec.kind).suite.expectations:
         config = item.configuration
         kwargs = dict(config.kwargs)
-        column = (
-            kwargs.get("column")
-            or kwargs.get("column_A")
-            or ", ".join(kwargs.get("column_list", []))
-        )
+        column = _column_of(kwargs)
         outcomes.append(ExpectationOutcome(config.type, column, True, 0, kwargs=kwargs))
     return SuiteOutcome(spec.kind, len(frame), outcomes, frame)
 
