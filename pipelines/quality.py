@@ -91,9 +91,15 @@ def record_written(context, con, tables: tuple[str, ...], months: list[str]) -> 
         )
 
 
-def specs_for(guards: str) -> list[dg.AssetCheckSpec]:
+def specs_for(guards: str, blocking: bool = False) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(check.id, asset=guarded(check), description=f"{check.zh} / {check.en}")
+        dg.AssetCheckSpec(
+            check.id,
+            asset=guarded(check),
+            description=f"{check.zh} / {check.en}",
+            # an error-severity failure stops what is downstream; a warning only orders it
+            blocking=blocking,
+        )
         for check in catalogue().values()
         if check.guards == guards
     ]
@@ -136,7 +142,11 @@ def ledger_quality_check(pool: str) -> dg.AssetChecksDefinition:
 
 def anomaly_check(monthly: dg.PartitionsDefinition, pool: str) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
-        specs=specs_for("indicators"),
+        # Blocking, so the exports and reports of `indicators` run after these checks have
+        # written their findings: under a multiprocess executor (daemon, UI) nothing else orders
+        # them, and data_quality.csv could show the previous run's anomalies. Every anomaly check
+        # is a warning (checks.toml), which orders without stopping anything.
+        specs=specs_for("indicators", blocking=True),
         name="indicator_anomalies",
         pool=pool,
         description="Each indicator against the department's own history and last year.",

@@ -233,7 +233,8 @@ def _count_checks(result: dg.ExecuteInProcessResult, summary: RunSummary) -> Non
             summary.checks_passed.add(name)
             continue
         summary.checks_failed.add(name)
-        if evaluation.blocking:
+        # a blocking check stops what is downstream only when it fails with severity ERROR
+        if evaluation.blocking and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             summary.blocking_failed.append(name)
 
 

@@ -22,7 +22,13 @@ from dagster._core.storage.tags import (
 )
 
 from pipelines.automation import affected_range
-from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, assets_by_op, build_definitions
+from pipelines.definitions import (
+    INDICATORS_JOB,
+    LOAD_JOB,
+    MONTHLY_JOB,
+    assets_by_op,
+    build_definitions,
+)
 from pipelines.runner import dagster_instance
 from pipelines.settings import Settings
 from tests.ledger_files import write_csv, write_one_ward
@@ -449,6 +455,14 @@ def test_the_asset_graph_is_the_warehouses_lineage_and_checks_sit_on_what_they_g
     )
     # no op of its own: the check ops write it, so a run does what it did before
     assert not graph.get(dg.AssetKey("dq_findings")).is_executable
+    # The anomaly checks write dq_findings, which data_quality.csv shows: the export's step
+    # waits for them in the job's own graph (blocking specs), not by the luck of step order.
+    monthly = defs.resolve_job_def(MONTHLY_JOB)
+    upstream = {
+        output.node_name
+        for output in monthly.dependency_structure.all_upstream_outputs_from_node("metrics_csv")
+    }
+    assert "indicator_anomalies" in upstream
 
     result = defs.resolve_job_def(LOAD_JOB).execute_in_process(instance=instance)
     assert result.success
