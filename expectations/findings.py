@@ -1,9 +1,9 @@
 """Run the data-quality checks of checks.toml for some months and store what they find.
 
-Tables written (months are 'YYYY-MM'):
-- `dq_findings`: one row per finding: check, severity, guards, dimension, dept, period, ledger,
-  file, sheet, row, message_zh, message_en, and for indicator checks metric, value, reference,
-  score, threshold.
+Tables written (a month is a DATE, its first day; the functions here take and give 'YYYY-MM'):
+- `dq_findings`: one row per finding: check, severity, guards, dimension, dept, period (the
+  month), ledger, file, sheet, row, message_zh, message_en, and for indicator checks metric,
+  value, reference, score, threshold.
 - `publication_blocks`: one row per department, month and error-level ledger check that failed:
   that department's indicators of that month that read one of `ledgers` (comma-separated kinds:
   the check's, or for a per-ledger suite the ledger of its findings) are not to be published
@@ -32,9 +32,10 @@ from expectations.sql_checks import bind, materialise, query, sql
 from expectations.suites import suite_findings
 from ledgers import clock
 from ledgers.excel_text import write_excel_csv
-from ledgers.loader import UNCHECKED, ensure_schema
+from ledgers.loader import UNCHECKED, ensure_schema, month_column_as_date
 from ledgers.specs import ledgers
 from metrics.compute import ensure_views
+from metrics.periods import month_start
 
 __all__ = [
     "CSV_COLUMNS",
@@ -85,15 +86,18 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create table if not exists dq_findings (
             "check" varchar, severity varchar, guards varchar, dimension varchar, dept varchar,
-            period varchar, ledger varchar, file varchar, sheet varchar, "row" integer,
+            period date, ledger varchar, file varchar, sheet varchar, "row" integer,
             message_zh varchar, message_en varchar, metric varchar, value double,
             reference double, score double, threshold double)
     """)
     con.execute("""
         create table if not exists ledger_quality (
-            dept varchar, month varchar, completeness double, timeliness double,
+            dept varchar, month date, completeness double, timeliness double,
             accuracy double, score double)
     """)
+    # A warehouse made before months were dates.
+    month_column_as_date(con, "dq_findings", "period")
+    month_column_as_date(con, "ledger_quality", "month")
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -199,7 +203,7 @@ def _parameters(months: Iterable[str], today: dt.date | None) -> dict[str, objec
     such as material_change by unit, as a MAP: `$material_change[unit]`)."""
     return {
         **{name: _sql_value(value) for name, value in thresholds().items()},
-        "months": [dt.date.fromisoformat(f"{m}-01") for m in sorted(set(months))],
+        "months": [month_start(m) for m in sorted(set(months))],
         "today": today or clock.today(),
         "master_ledgers": [kind for kind, spec in ledgers().items() if not spec.period],
     }
@@ -224,7 +228,7 @@ def _store(
     """Replace the months' findings of these guards (and, for ledger checks, their
     publication_blocks and ledger_quality) in one transaction."""
     periods = sorted(set(months))
-    params = {"periods": periods, "guards": sorted(guards)}
+    params = {"periods": [month_start(m) for m in periods], "guards": sorted(guards)}
     con.execute("begin transaction")
     try:
         con.execute(
@@ -236,7 +240,7 @@ def _store(
         if quality is not None:
             con.execute(
                 "delete from publication_blocks where list_contains($periods, month)",
-                {"periods": periods},
+                {"periods": params["periods"]},
             )
             _insert(
                 con,
@@ -245,7 +249,7 @@ def _store(
             )
             con.execute(
                 "delete from ledger_quality where list_contains($periods, month)",
-                {"periods": periods},
+                {"periods": params["periods"]},
             )
             _insert(con, "ledger_quality", quality)
         con.execute("commit")
@@ -264,9 +268,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
     described = con.execute(f"select * from {table} limit 0").description  # noqa: S608
     frame = pd.DataFrame.from_records(rows, columns=[d[0] for d in described])
     for name, kind, *_ in described:
+        if str(kind) == "DATE":  # a month: the findings' 'YYYY-MM', the table's first day
+            frame[name] = [None if m is None else _month_date(m) for m in frame[name]]
+            continue
         dtype = {"INTEGER": "Int64", "DOUBLE": "Float64"}.get(str(kind), "object")
         frame[name] = frame[name].astype(dtype)
     con.execute(f"insert into {table} select * from frame")  # noqa: S608
+
+
+def _month_date(month: str | dt.date) -> dt.date:
+    return month if isinstance(month, dt.date) else month_start(month)
 
 
 def _stored_row(finding: Finding) -> tuple:
@@ -340,13 +351,13 @@ def stored_findings(
     """The stored findings, of some months and one department if given, in the standard order."""
     if not _has_table(con, "dq_findings"):
         return []
-    columns = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+    columns = ", ".join(_as_key(c, "period") for c in FINDING_COLUMNS)
     rows = con.execute(
         f"""select {columns} from dq_findings
             where ($months is null or list_contains($months, period))
               and ($dept is null or dept = $dept)
             order by {ORDER_SQL}""",  # noqa: S608 -- column names from the dataclass
-        {"months": months, "dept": dept},
+        {"months": None if months is None else [month_start(m) for m in months], "dept": dept},
     ).fetchall()
     return [Finding(*row) for row in rows]
 
@@ -359,10 +370,11 @@ def publication_blocks(
     if not _has_table(con, "publication_blocks"):
         return []
     rows = con.execute(
-        """select dept, month, "check", message_zh, message_en, ledgers from publication_blocks
+        """select dept, strftime(month, '%Y-%m'), "check", message_zh, message_en, ledgers
+           from publication_blocks
            where ($month is null or month = $month) and ($dept is null or dept = $dept)
            order by month, dept, "check" """,
-        {"month": month, "dept": dept},
+        {"month": None if month is None else month_start(month), "dept": dept},
     ).fetchall()
     return [PublicationBlock(*row) for row in rows]
 
@@ -373,7 +385,8 @@ def unchecked_months(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not _has_table(con, "publication_blocks"):
         return []
     rows = con.execute(
-        """select distinct month from publication_blocks where "check" = ? order by month""",
+        """select distinct strftime(month, '%Y-%m') as m from publication_blocks
+           where "check" = ? order by m""",
         [UNCHECKED],
     ).fetchall()
     return [m for (m,) in rows]
@@ -406,6 +419,11 @@ def alarm_rate(
     return len(alarmed), len(months)
 
 
+def _as_key(column: str, month: str) -> str:
+    """A column of dq_findings to select, the month spelt 'YYYY-MM' as findings and exports spell it."""
+    return f'strftime("{column}", \'%Y-%m\') as "{column}"' if column == month else f'"{column}"'
+
+
 def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str = "zh") -> int:
     """HOME/reports/data_quality.csv: every stored finding, the message in `lang`, in the
     standard order (month, department, errors first, check, ledger, file, sheet, row).
@@ -414,7 +432,7 @@ def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str
     message = "message_zh" if lang == "zh" else "message_en"
     return write_excel_csv(
         con,
-        f"""select {", ".join(f'"{c}"' for c in CSV_COLUMNS[:-1])}, {message} as message
+        f"""select {", ".join(_as_key(c, "period") for c in CSV_COLUMNS[:-1])}, {message} as message
             from dq_findings order by {ORDER_SQL}""",  # noqa: S608 -- our column names
         Path(path),
     )

@@ -38,7 +38,7 @@ from ledgers.reader import (
     read_file,
 )
 from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
-from metrics.periods import month_key
+from metrics.periods import month_key, month_start
 
 # Kinds that other ledgers refer to: a change there re-checks every file's references.
 MASTER_KINDS = ("departments", "equipment")
@@ -99,11 +99,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # `ledgers`: the ledger kinds in error, comma-separated; null withholds every indicator.
     con.execute("""
         create table if not exists publication_blocks (
-            dept varchar, month varchar, "check" varchar, message_zh varchar, message_en varchar,
+            dept varchar, month date, "check" varchar, message_zh varchar, message_en varchar,
             ledgers varchar)
     """)
-    # A warehouse made before blocks named their ledgers.
+    # A warehouse made before blocks named their ledgers, or held months as text.
     con.execute("alter table publication_blocks add column if not exists ledgers varchar")
+    month_column_as_date(con, "publication_blocks", "month")
     for spec in ledgers().values():
         columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
@@ -113,6 +114,22 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(
                     f'alter table {table} add column if not exists "{column.name}" {column.sql_type}'
                 )
+
+
+def month_column_as_date(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    """Turn a month column a warehouse made before months were dates holds as text ('2026-10')
+    into the DATE of its first day, as every table now holds a month (metrics/periods.py)."""
+    kind = con.execute(
+        """select data_type from duckdb_columns()
+           where database_name = current_database() and schema_name = current_schema()
+             and table_name = ? and column_name = ?""",
+        [table, column],
+    ).fetchone()
+    if kind and kind[0] == "VARCHAR":
+        con.execute(
+            f'alter table {table} alter column "{column}" set data type date '  # our own names
+            f"""using cast("{column}" || '-01' as date)"""
+        )
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:
@@ -390,10 +407,15 @@ def _hold_unchecked(con: duckdb.DuckDBPyConnection, months: set[str] | list[str]
         return
     con.execute(
         """insert into publication_blocks
-           select '*', m, $check, $zh, $en, null from unnest($months) t(m)
+           select '*', m, $check, $zh, $en, null from unnest($months::date[]) t(m)
            where not exists (select 1 from publication_blocks b
                              where b.month = t.m and b."check" = $check)""",
-        {"months": sorted(months), "check": UNCHECKED, "zh": UNCHECKED_ZH, "en": UNCHECKED_EN},
+        {
+            "months": sorted(month_start(m) for m in months),
+            "check": UNCHECKED,
+            "zh": UNCHECKED_ZH,
+            "en": UNCHECKED_EN,
+        },
     )
 
 

@@ -617,7 +617,7 @@ def test_error_blocks_only_that_department(con, tmp_path):
     load(con, tmp_path, files)
     run_checks(con, [MONTH], today=TODAY)
     rows = con.execute('select dept, month, "check" from publication_blocks').fetchall()
-    assert rows == [("A", MONTH, "ward_flow_identity")]
+    assert rows == [("A", D(2026, 10, 1), "ward_flow_identity")]  # a month is a date in a table
     assert is_blocked(con, "A", MONTH) and not is_blocked(con, "B", MONTH)
     (block,) = publication_blocks(con, MONTH, "A")
     assert block.message_zh.startswith("病房日报不平衡（2 处）：2026-10-10")
@@ -692,7 +692,7 @@ def test_nothing_is_late_before_the_due_day(con, tmp_path):
     # the month is over, so the ledger is missing; it is not due before the 5th, so not late
     assert {f.check for f in findings} == {"appointments_missing"}
     timeliness = con.execute(
-        "select timeliness from ledger_quality where dept = 'A' and month = ?", [MONTH]
+        "select timeliness from ledger_quality where dept = 'A' and month = ?", [D(2026, 10, 1)]
     ).fetchone()[0]
     assert timeliness == 100  # appointments, not in and not yet due, are left out: 5 of 5
 
@@ -950,7 +950,7 @@ def test_ledger_quality_by_hand(con, tmp_path):
         for dept, *rest in con.execute(
             "select dept, completeness, timeliness, accuracy, score from ledger_quality "
             "where month = ? order by dept",
-            [MONTH],
+            [D(2026, 10, 1)],
         ).fetchall()
     }
     # A is expected to keep 6 ledgers: workload, discharges, finance, patient feedback,

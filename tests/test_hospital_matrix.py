@@ -289,7 +289,7 @@ def test_the_appendix_defines_each_indicator_given_a_figure_from_the_catalogue(
     # data-quality report written beside the page
     warehouse.execute("""
         create table dq_findings ("check" varchar, severity varchar, dept varchar,
-            period varchar, ledger varchar, file varchar, sheet varchar, "row" integer,
+            period date, ledger varchar, file varchar, sheet varchar, "row" integer,
             message_zh varchar, message_en varchar)""")
     try:
         render_reports(warehouse, tmp_path, "month", [MONTH])

@@ -157,3 +157,61 @@ def test_the_warehouse_calendar_agrees_with_the_module_for_every_period():
     # 10 years, 40 quarters, 120 months; 522 ISO weeks touch 2019-2028 (52 × 10 + W53 of 2020 and
     # 2026, 2019-W01 starting 31 December 2018 included)
     assert seen == {"year": 10, "quarter": 40, "month": 120, "week": 522}
+
+
+def test_every_month_in_the_warehouse_is_a_date(medtech_warehouse, tmp_path):
+    """Loaded, computed and checked, the warehouse holds every month as a DATE (its first day):
+    the ledgers' month columns, the measures, the checks' findings, blocks and ledger quality.
+    Text keys ('2026-10') are for periods of any grain (metric_values.period) and the edges."""
+    from expectations.findings import run_checks
+    from metrics.compute import months_with_data
+
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(medtech_warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        months = months_with_data(con)
+        run_checks(con, months, today=dt.date(2026, 11, 20))
+        columns = con.execute(
+            """select table_name, column_name, data_type from duckdb_columns()
+               where not internal and (column_name in ('month', 'data_month')
+                  or (table_name = 'dq_findings' and column_name = 'period'))"""
+        ).fetchall()
+        assert {t for t, _, _ in columns} >= {
+            "raw_finance",
+            "dept_month_measures",
+            "dept_month_ledger_measures",
+            "data_extent",
+            "dq_findings",
+            "publication_blocks",
+            "ledger_quality",
+        }
+        assert [c for c in columns if c[2] != "DATE"] == []
+        # the checks read and write them as months: October's quality row is there
+        (count,) = con.execute(
+            "select count(*) from ledger_quality where month = ?", [dt.date(2026, 10, 1)]
+        ).fetchone()
+        assert count > 0
+
+
+def test_a_warehouse_with_text_months_is_turned_to_dates(tmp_path):
+    """A warehouse written before months were dates: its text months become first days."""
+    from expectations.findings import ensure_tables, publication_blocks, unchecked_months
+
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("""create table publication_blocks (dept varchar, month varchar,
+            "check" varchar, message_zh varchar, message_en varchar, ledgers varchar)""")
+        con.execute("""insert into publication_blocks values
+            ('*', '2026-09', 'unchecked', '未检查', 'unchecked', null)""")
+        con.execute("""create table ledger_quality (dept varchar, month varchar,
+            completeness double, timeliness double, accuracy double, score double)""")
+        con.execute("insert into ledger_quality values ('A', '2025-12', 100, 50, 100, 87.5)")
+        ensure_tables(con)
+        assert con.execute("select month from publication_blocks").fetchall() == [
+            (dt.date(2026, 9, 1),)
+        ]
+        assert con.execute("select month from ledger_quality").fetchall() == [
+            (dt.date(2025, 12, 1),)
+        ]
+        # and read back as the keys the rest of the pipeline speaks
+        assert unchecked_months(con) == ["2026-09"]
+        assert [b.month for b in publication_blocks(con, "2026-09")] == ["2026-09"]

@@ -29,6 +29,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from metrics.periods import month_start
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
 from reports import labels
@@ -123,7 +124,7 @@ def test_a_withheld_value_appears_nowhere(run: Settings, tmp_path: Path):
                    ledger, message_zh, message_en, metric)
                values ('anomaly_mad_zscore', 'warning', 'indicators', 'notice', 'D02', ?,
                    'metric_values', ?, 'Bed occupancy is 81.29%', 'bed_occupancy')""",
-            [MONTH, secret],
+            [month_start(MONTH), secret],
         )
         render_reports(con, tmp_path, "month", [MONTH])
     note = labels.text("withheld_finding", "zh").format(indicator="病床使用率")

@@ -494,30 +494,30 @@ def quality_tables(warehouse):
     warehouse.execute("drop table if exists publication_blocks")
     warehouse.execute("""
         create table dq_findings ("check" varchar, severity varchar, dept varchar,
-            period varchar, ledger varchar, file varchar, sheet varchar, "row" integer,
+            period date, ledger varchar, file varchar, sheet varchar, "row" integer,
             message_zh varchar, message_en varchar)""")
     warehouse.execute("""
         insert into dq_findings values
-        ('anomaly_outpatient_visits', 'warning', 'D01', '2026-10', 'workload', 'workload.csv',
+        ('anomaly_outpatient_visits', 'warning', 'D01', '2026-10-01', 'workload', 'workload.csv',
          null, null, '门诊人次高于近12个月均值3个标准差', 'outpatient visits 3 sd above the mean'),
-        ('ward_flow', 'error', 'D02', '2026-10', 'workload', 'workload.csv', null, 42,
+        ('ward_flow', 'error', 'D02', '2026-10-01', 'workload', 'workload.csv', null, 42,
          '<b>期末在院人数</b>与出入院不平衡', 'census does not balance'),
         -- as the expectations stage writes them: the indicator only in the message
-        ('anomaly_mad_zscore', 'warning', 'D01', '2026-10', 'discharges', null, null, null,
+        ('anomaly_mad_zscore', 'warning', 'D01', '2026-10-01', 'discharges', null, null, null,
          '平均住院日本月为 10.00，前 6 个月的中位数为 8.00', 'Average length of stay is 10.00'),
-        ('anomaly_yoy', 'warning', 'ALL', '2026-10', 'finance', null, null, null,
+        ('anomaly_yoy', 'warning', 'ALL', '2026-10-01', 'finance', null, null, null,
          '出院者药占比本月为 0.0%', 'Episode drug cost share is 0.0%'),
         -- notes: changes for the better, never an alarm
-        ('anomaly_mad_zscore', 'info', 'D01', '2026-10', 'appointments', null, null, null,
+        ('anomaly_mad_zscore', 'info', 'D01', '2026-10-01', 'appointments', null, null, null,
          '门诊预约诊疗率较近12个月明显升高，属向好变化。', 'Appointment rate rose: better'),
-        ('anomaly_mad_zscore', 'info', 'D01', '2026-10', 'patient_feedback', null, null, null,
+        ('anomaly_mad_zscore', 'info', 'D01', '2026-10-01', 'patient_feedback', null, null, null,
          '门诊平均候诊时间较近12个月明显下降，属向好变化。', 'Waiting time fell: better')""")
     warehouse.execute("""
-        create table publication_blocks (dept varchar, month varchar, "check" varchar,
+        create table publication_blocks (dept varchar, month date, "check" varchar,
             message_zh varchar, message_en varchar)""")
     warehouse.execute("""
         insert into publication_blocks values
-        ('D02', '2026-10', 'ward_flow', '期末在院人数与出入院不平衡', 'census does not balance')""")
+        ('D02', '2026-10-01', 'ward_flow', '期末在院人数与出入院不平衡', 'census does not balance')""")
     yield
     warehouse.execute("drop table dq_findings")
     warehouse.execute("drop table publication_blocks")

@@ -31,6 +31,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from metrics.periods import month_start
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
 from reports import labels
@@ -324,7 +325,7 @@ def test_anomaly_message_about_a_sensitive_indicator_is_replaced(run: Settings, 
             """insert into dq_findings ("check", severity, dept, period, message_zh, message_en,
                                         metric, value)
                values ('anomaly_mad_zscore', 'warning', 'D01', ?, ?, ?, 'mortality_rate', ?)""",
-            [MONTH, f"死亡率本月为 {MORTALITY:.1%}（3例）", message_en, MORTALITY],
+            [month_start(MONTH), f"死亡率本月为 {MORTALITY:.1%}（3例）", message_en, MORTALITY],
         )
         shown = render_reports(con, tmp_path / "shown", "month", [MONTH], "en").rendered
         hidden = render_reports(

@@ -435,7 +435,8 @@ def assistant_pages(warehouse, tmp_path_factory):
     with duckdb.connect(str(copy)) as con:
         run_checks(con, MONTHS, today=ASSISTANT_TODAY)
         quality = con.execute(
-            "select dept, month, completeness, timeliness, accuracy, score from ledger_quality"
+            "select dept, strftime(month, '%Y-%m'), completeness, timeliness, accuracy, score "
+            "from ledger_quality"
         ).fetchall()
         # the month's reports and dashboard, which the pages link to and which lists the scores
         render_reports(copy, root / "reports", "month", ["2026-02"], "zh", connection=con)

@@ -89,7 +89,7 @@ components as (
 
 select
     dept,
-    strftime(month, '%Y-%m') as month,
+    month,
     completeness,
     timeliness,
     accuracy,

@@ -456,7 +456,7 @@ def _clean(value: object) -> object:
 
 
 def _month_dates(months: list[str]) -> list[dt.date]:
-    return [dt.date.fromisoformat(f"{m}-01") for m in months]
+    return [periods.month_start(m) for m in months]
 
 
 @dataclass(frozen=True)
@@ -521,12 +521,15 @@ def read_ledger_quality(
     by month and department; none before the checks have run."""
     if "ledger_quality" not in existing_tables(con):
         return []
-    query = "select dept, month, completeness, timeliness, accuracy, score from ledger_quality"
+    query = (
+        "select dept, strftime(month, '%Y-%m'), completeness, timeliness, accuracy, score "
+        "from ledger_quality"
+    )
     if months is None:
         rows = con.execute(f"{query} order by month, dept").fetchall()
     else:
         rows = con.execute(
-            f"{query} where list_contains(?, month) order by month, dept", [months]
+            f"{query} where list_contains(?, month) order by month, dept", [_month_dates(months)]
         ).fetchall()
     return [QualityRow(dept, month, *(_clean(v) for v in values)) for dept, month, *values in rows]
 
