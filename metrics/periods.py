@@ -134,6 +134,11 @@ def yoy(grain: str, period: str) -> str | None:
     return earlier if _parse("week", earlier) else None
 
 
+def year_to_date(month: str) -> list[str]:
+    """January to `month` of its year (本年累计): '2026-03' -> ['2026-01', '2026-02', '2026-03']."""
+    return window("month", month, year_and_number("month", month)[1])
+
+
 def first_day(grain: str, period: str) -> dt.date:
     year, number = _parse(grain, check_period(grain, period))
     if grain == "week":

@@ -25,8 +25,11 @@ from metrics.periods import (  # noqa: F401 -- re-exported: the reports' vocabul
     month_of_date,
     month_start,
     months,
+    period_of,
     shift,
     year_and_number,
+    year_to_date,
+    yoy,
 )
 from metrics.periods import window as _window
 from reports import labels

@@ -31,6 +31,9 @@ def test_prior_and_year_earlier_at_every_grain():
     assert periods.shift("month", "2026-10", -12) == "2025-10"
     assert periods.shift("quarter", "2026-Q4", 1) == "2027-Q1"
     assert periods.window("quarter", "2026-Q2", 4) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    # 本年累计 through March: January, February, March of the same year
+    assert periods.year_to_date("2026-03") == ["2026-01", "2026-02", "2026-03"]
+    assert periods.year_to_date("2026-01") == ["2026-01"]
 
 
 def test_iso_weeks_across_a_year_end():

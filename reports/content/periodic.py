@@ -182,14 +182,15 @@ def _to_date_title(data: PeriodData, lang: str) -> str | None:
         return None
     first = periods.first_day("month", figures.first)
     through = periods.last_day("month", figures.last)
-    return periods.title("year", figures.first[:4], lang, periods.Coverage(True, first, through))
+    year = periods.period_of("year", first)
+    return periods.title("year", year, lang, periods.Coverage(True, first, through))
 
 
 def _to_date(data: PeriodData, dept: str, rows: dict[str, IndicatorRow]) -> list[ToDate]:
     figures = data.to_date
     if figures is None:
         return []
-    months = periods.window("month", figures.last, int(figures.last[5:]))
+    months = periods.year_to_date(figures.last)
     months_ly = [periods.shift("month", m, -12) for m in months]
     sensitive = privacy.sensitive_indicators() if data.suppress_below is not None else set()
     found = []
@@ -256,7 +257,7 @@ def _table(
 def _header(grain: str, key: str, lang: str) -> str:
     """A column's name: '2025年第4季度' (2025 Q4) for a quarter, '1月' (Jan) for a month."""
     if grain == "month":
-        number = int(key[5:])
+        number = periods.year_and_number(grain, key)[1]
         return labels.text("month_short", lang).format(month=number, name=month_abbr[number])
     return periods.title(grain, key, lang)
 

@@ -22,7 +22,7 @@ class WeeklyBrief:
     week: str
     lang: str
     prior_week: str
-    yoy_week: str
+    yoy_week: str | None  # None for a week 53 whose year before has none
     trend_weeks: list[str]
     rows: list[IndicatorRow]
     blocks: list[Block]
@@ -56,7 +56,7 @@ def weekly_brief(data: PeriodData, department: Department, lang: str) -> WeeklyB
         week=data.period,
         lang=lang,
         prior_week=periods.shift("week", data.period, -1),
-        yoy_week=_same_week_last_year(data.period),
+        yoy_week=periods.yoy("week", data.period),
         trend_weeks=data.trend,
         rows=[indicator_row(data, department.code, indicator) for indicator in weekly],
         coverage=data.coverage,
@@ -96,8 +96,3 @@ def _trends(brief: WeeklyBrief, data: PeriodData) -> list[Trend]:
         if any(v is not None for v in values):
             trends.append(Trend(row, values))
     return trends
-
-
-def _same_week_last_year(week: str) -> str:
-    """The same ISO week number a year earlier, as metric_report's 同比 pairs weeks."""
-    return f"{int(week[:4]) - 1:04d}{week[4:]}"

@@ -332,7 +332,7 @@ def _read_other_grains(con: duckdb.DuckDBPyConnection, data: PeriodData) -> None
     year = int(data.period[:4])
     wanted = {}
     if data.grain == "quarter":
-        wanted["month"] = periods.window("month", data.months[-1], int(data.months[-1][5:]))
+        wanted["month"] = periods.year_to_date(data.months[-1])
     elif data.grain == "year":
         wanted["month"] = periods.window("month", f"{year}-12", 24)
         wanted["quarter"] = periods.window("quarter", f"{year}-Q4", 8)
