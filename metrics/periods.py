@@ -87,15 +87,26 @@ def _index(grain: str, period: str) -> int:
     return (dt.date.fromisocalendar(year, number, 1).toordinal() - 1) // 7
 
 
+def _spell(grain: str, year: int, number: int) -> str:
+    """The key of the `number`th period of `grain` in `year` (a year's number is ignored)."""
+    if grain == "month":
+        return f"{year:04d}-{number:02d}"
+    if grain == "quarter":
+        return f"{year:04d}-Q{number}"
+    if grain == "year":
+        return f"{year:04d}"
+    return f"{year:04d}-W{number:02d}"
+
+
 def _key(grain: str, index: int) -> str:
     if grain == "month":
-        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+        return _spell(grain, index // 12, index % 12 + 1)
     if grain == "quarter":
-        return f"{index // 4:04d}-Q{index % 4 + 1}"
+        return _spell(grain, index // 4, index % 4 + 1)
     if grain == "year":
-        return f"{index:04d}"
+        return _spell(grain, index, 1)
     year, week, _ = dt.date.fromordinal(index * 7 + 1).isocalendar()
-    return f"{year:04d}-W{week:02d}"
+    return _spell(grain, year, week)
 
 
 def shift(grain: str, period: str, steps: int) -> str:
@@ -123,15 +134,9 @@ def prior(grain: str, period: str) -> str:
 def yoy(grain: str, period: str) -> str | None:
     """同比: the same period a year earlier (2026-Q1 → 2025-Q1, 2026-10 → 2025-10); a week is the
     same ISO week number of the year before, None when that year has no such week (a W53)."""
-    year, number = _parse(grain, check_period(grain, period))
-    if grain == "year":
-        return f"{year - 1:04d}"
-    if grain == "month":
-        return f"{year - 1:04d}-{number:02d}"
-    if grain == "quarter":
-        return f"{year - 1:04d}-Q{number}"
-    earlier = f"{year - 1:04d}-W{number:02d}"
-    return earlier if _parse("week", earlier) else None
+    year, number = year_and_number(grain, period)
+    earlier = _spell(grain, year - 1, number)
+    return earlier if _parse(grain, earlier) else None
 
 
 def year_to_date(month: str) -> list[str]:
@@ -156,15 +161,10 @@ def last_day(grain: str, period: str) -> dt.date:
 
 def period_of(grain: str, day: dt.date) -> str:
     """The period of `grain` that holds `day` (a week by its ISO year: 2027-01-01 is 2026-W53)."""
-    check_grain(grain)
-    if grain == "week":
+    if check_grain(grain) == "week":
         year, week, _ = day.isocalendar()
-        return f"{year:04d}-W{week:02d}"
-    if grain == "month":
-        return f"{day.year:04d}-{day.month:02d}"
-    if grain == "quarter":
-        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year:04d}"
+        return _spell(grain, year, week)
+    return _spell(grain, day.year, (day.month - 1) // 3 + 1 if grain == "quarter" else day.month)
 
 
 def months(grain: str, period: str) -> list[str]:
