@@ -32,10 +32,10 @@ from expectations.sql_checks import bind, materialise, query, sql
 from expectations.suites import suite_findings
 from ledgers import clock
 from ledgers.excel_text import write_excel_csv
-from ledgers.loader import UNCHECKED, ensure_schema, month_column_as_date
+from ledgers.loader import UNCHECKED, ensure_schema
 from ledgers.specs import ledgers
 from metrics.compute import ensure_views
-from metrics.periods import month_start
+from metrics.periods import month_column_as_date, month_start
 
 __all__ = [
     "CSV_COLUMNS",

@@ -18,6 +18,7 @@ import datetime as dt
 import duckdb
 
 from ledgers.specs import Ledger, ledgers
+from metrics.periods import month_column_as_date, month_start
 
 ROWS_ADDED = "(rows added)"
 ROWS_REMOVED = "(rows removed)"
@@ -31,8 +32,9 @@ def ensure_changes_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create table if not exists ledger_changes (
             changed_at timestamp, file varchar, ledger varchar, "key" varchar, dept varchar,
-            period varchar, "column" varchar, old_value varchar, new_value varchar)
+            period date, "column" varchar, old_value varchar, new_value varchar)
     """)
+    month_column_as_date(con, "ledger_changes", "period")  # a warehouse from before
 
 
 def _before_table(spec: Ledger) -> str:
@@ -40,7 +42,7 @@ def _before_table(spec: Ledger) -> str:
 
 
 def _month_of(spec: Ledger, alias: str) -> str:
-    return f"""strftime(date_trunc('month', {alias}."{spec.period}"), '%Y-%m')"""
+    return f"""cast(date_trunc('month', {alias}."{spec.period}") as date)"""
 
 
 def _same_key(spec: Ledger, left: str, right: str) -> str:
@@ -52,13 +54,15 @@ def set_aside(con: duckdb.DuckDBPyConnection, kinds: set[str], months: set[str])
     row of a kind without a period: departments, equipment, staff). Call before the load."""
     ensure_changes_table(con)
     for spec in ledgers().values():
-        where = f"list_contains($months, {_month_of(spec, 'r')})" if spec.period else "true"
+        where = f"list_contains($months::date[], {_month_of(spec, 'r')})" if spec.period else "true"
         keep = spec.kind in kinds
         # Identifiers below come from specs.toml, never from ledger text.
         con.execute(
             f"create or replace temp table {_before_table(spec)} as "  # noqa: S608
             f"select * from {spec.table} r where $keep and {where}",
-            {"keep": keep, "months": sorted(months)} if spec.period else {"keep": keep},
+            {"keep": keep, "months": sorted(month_start(m) for m in months)}
+            if spec.period
+            else {"keep": keep},
         )
 
 
@@ -144,7 +148,7 @@ def corrections_line(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> str 
     ).fetchone():
         return None  # a warehouse from before the trail, opened read-only
     rows = con.execute(
-        """select c.period, coalesce(d.name_zh, c.dept) as dept,
+        """select strftime(c.period, '%Y-%m') as period, coalesce(d.name_zh, c.dept) as dept,
                   count(*) filter (where c."column" not in ($added, $removed)) as cells,
                   coalesce(sum(try_cast(c.new_value as bigint))
                            filter (where c."column" = $added), 0) as added,
@@ -152,7 +156,7 @@ def corrections_line(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> str 
                            filter (where c."column" = $removed), 0) as removed
            from ledger_changes c left join raw_departments d on d.code = c.dept
            where c.changed_at >= $since
-           group by all order by c.period nulls last, dept""",
+           group by all order by period nulls last, dept""",
         {"since": since, "added": ROWS_ADDED, "removed": ROWS_REMOVED},
     ).fetchall()
     if not rows:

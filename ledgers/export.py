@@ -33,7 +33,8 @@ def write_changes_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     ensure_changes_table(con)
     return write_excel_csv(
         con,
-        """select changed_at, file, ledger, "key", dept, period, "column", old_value, new_value
+        """select changed_at, file, ledger, "key", dept, strftime(period, '%Y-%m') as period,
+                  "column", old_value, new_value
            from ledger_changes order by changed_at desc, ledger, "key", "column" """,
         path,
     )

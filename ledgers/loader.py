@@ -38,6 +38,7 @@ from ledgers.reader import (
     read_file,
 )
 from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
+from metrics import periods
 from metrics.periods import month_key, month_start
 
 # Kinds that other ledgers refer to: a change there re-checks every file's references.
@@ -104,7 +105,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """)
     # A warehouse made before blocks named their ledgers, or held months as text.
     con.execute("alter table publication_blocks add column if not exists ledgers varchar")
-    month_column_as_date(con, "publication_blocks", "month")
+    periods.month_column_as_date(con, "publication_blocks", "month")
     for spec in ledgers().values():
         columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
@@ -114,22 +115,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(
                     f'alter table {table} add column if not exists "{column.name}" {column.sql_type}'
                 )
-
-
-def month_column_as_date(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
-    """Turn a month column a warehouse made before months were dates holds as text ('2026-10')
-    into the DATE of its first day, as every table now holds a month (metrics/periods.py)."""
-    kind = con.execute(
-        """select data_type from duckdb_columns()
-           where database_name = current_database() and schema_name = current_schema()
-             and table_name = ? and column_name = ?""",
-        [table, column],
-    ).fetchone()
-    if kind and kind[0] == "VARCHAR":
-        con.execute(
-            f'alter table {table} alter column "{column}" set data type date '  # our own names
-            f"""using cast("{column}" || '-01' as date)"""
-        )
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:

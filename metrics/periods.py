@@ -17,6 +17,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 GRAINS = ("year", "quarter", "month", "week")
 
@@ -218,6 +222,22 @@ def days_in(grain: str, period: str, held_months: set[str]) -> int:
         month_last = dt.date(year, number, calendar.monthrange(year, number)[1])
         total += (min(last, month_last) - max(first, month_first)).days + 1
     return total
+
+
+def month_column_as_date(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    """Turn a month column a warehouse made before months were dates holds as text ('2026-10')
+    into the DATE of its first day, as every table now holds a month."""
+    kind = con.execute(
+        """select data_type from duckdb_columns()
+           where database_name = current_database() and schema_name = current_schema()
+             and table_name = ? and column_name = ?""",
+        [table, column],
+    ).fetchone()
+    if kind and kind[0] == "VARCHAR":
+        con.execute(
+            f'alter table {table} alter column "{column}" set data type date '  # our own names
+            f"""using cast("{column}" || '-01' as date)"""
+        )
 
 
 # --- Dagster partition keys: the pipeline's spelling of a period -------------------------------

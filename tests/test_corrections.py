@@ -6,6 +6,7 @@ the change listed, the first issue kept under <period>/history/."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import shutil
 
@@ -59,7 +60,8 @@ def test_the_corrected_cell_is_logged_old_to_new(corrected):
     settings, first, second, third = corrected
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         logged = con.execute(
-            """select file, ledger, "key", dept, period, "column", old_value, new_value
+            """select file, ledger, "key", dept, strftime(period, '%Y-%m'), "column", old_value,
+                      new_value
                from ledger_changes"""
         ).fetchall()
     assert logged == [
@@ -161,12 +163,12 @@ def test_rows_added_and_removed_are_counted_and_episode_keys_never_logged(tmp_pa
         assert load_inbox(con, folder).cells_corrected == 1  # E2's admission date
         rows = con.execute(
             """select "key", dept, period, "column", old_value, new_value from ledger_changes
-               order by "column" """
+               order by "column" """  # the month a DATE, its first day
         ).fetchall()
         assert rows == [
-            (None, "D01", "2026-09", ROWS_ADDED, "0", "1"),  # E4
-            (None, "D01", "2026-09", ROWS_REMOVED, "1", "0"),  # E3
-            (None, "D01", "2026-09", "admit_date", "2026-09-17", "2026-09-15"),
+            (None, "D01", dt.date(2026, 9, 1), ROWS_ADDED, "0", "1"),  # E4
+            (None, "D01", dt.date(2026, 9, 1), ROWS_REMOVED, "1", "0"),  # E3
+            (None, "D01", dt.date(2026, 9, 1), "admit_date", "2026-09-17", "2026-09-15"),
         ]
         assert (
             corrections_line(con, started)

@@ -177,7 +177,7 @@ def test_every_month_in_the_warehouse_is_a_date(medtech_warehouse, tmp_path):
         columns = con.execute(
             """select table_name, column_name, data_type from duckdb_columns()
                where not internal and (column_name in ('month', 'data_month')
-                  or (table_name = 'dq_findings' and column_name = 'period'))"""
+                  or (table_name in ('dq_findings', 'ledger_changes') and column_name = 'period'))"""
         ).fetchall()
         assert {t for t, _, _ in columns} >= {
             "raw_finance",
@@ -185,6 +185,7 @@ def test_every_month_in_the_warehouse_is_a_date(medtech_warehouse, tmp_path):
             "dept_month_ledger_measures",
             "data_extent",
             "dq_findings",
+            "ledger_changes",
             "publication_blocks",
             "ledger_quality",
         }
