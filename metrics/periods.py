@@ -227,13 +227,13 @@ def days_in(grain: str, period: str, held_months: set[str]) -> int:
 def month_column_as_date(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     """Turn a month column a warehouse made before months were dates holds as text ('2026-10')
     into the DATE of its first day, as every table now holds a month."""
-    kind = con.execute(
+    kinds = con.execute(  # fetchall: an unfinished result would block the next create_function
         """select data_type from duckdb_columns()
            where database_name = current_database() and schema_name = current_schema()
              and table_name = ? and column_name = ?""",
         [table, column],
-    ).fetchone()
-    if kind and kind[0] == "VARCHAR":
+    ).fetchall()
+    if kinds == [("VARCHAR",)]:
         con.execute(
             f'alter table {table} alter column "{column}" set data type date '  # our own names
             f"""using cast("{column}" || '-01' as date)"""
