@@ -17,7 +17,7 @@ from pipelines.backup import MANIFEST, sha256_of, verify_backup
 from pipelines.cli import main
 from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
-from tests.test_reliability import EXPORTS, run_to_end
+from tests.test_reliability import EXPORTS, NO_REPORTS, run_to_end
 
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def ledger_files(home) -> list[tuple]:
 def backed_up(two_ward_inbox, tmp_path_factory):
     """A HOME after one run, and its backup."""
     home = tmp_path_factory.mktemp("home")
-    run_to_end(two_ward_inbox, home)
+    run_to_end(two_ward_inbox, home, *NO_REPORTS)  # what is compared are the exports
     out = tmp_path_factory.mktemp("backups") / "monday"
     assert main(["backup", "--home", str(home), "--out", str(out)]) == 0
     return home, out
@@ -52,7 +52,7 @@ def test_backup_restores_to_identical_exports_without_reading_again(
     restored = tmp_path / "restored"
     assert main(["restore", "--from", str(out), "--home", str(restored)]) == 0
     loaded_before = ledger_files(home)
-    run_to_end(two_ward_inbox, restored)
+    run_to_end(two_ward_inbox, restored, *NO_REPORTS)
     # ledger_files keeps each file's loaded_at: a file read again would have a new row
     assert ledger_files(restored) == loaded_before
     for name in EXPORTS:

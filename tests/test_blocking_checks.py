@@ -125,7 +125,7 @@ def test_a_failing_blocking_check_stops_the_run_before_indicators(tmp_path):
         {n: r for n, r in hospital().items() if n in ("departments.csv", "workload.xlsx")},
     )
     settings = Settings(home=tmp_path / "home", inbox=tmp_path / "inbox", report_workers=1)
-    first = run_pipeline(settings, progress=lambda _line: None)
+    first = run_pipeline(settings, progress=lambda _line: None, reports=())  # checks, not reports
     assert first.months == ["2026-10"] and not first.blocking_failed
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute(

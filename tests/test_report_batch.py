@@ -79,11 +79,20 @@ def refresh(database: Path, inbox: Path) -> None:
         compute_months(con, sorted(report.touched_months) or months_with_data(con))
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The inbox loaded and computed once (a folder holding inbox/ and w.duckdb)."""
+    folder = tmp_path_factory.mktemp("report_batch")
+    refresh(folder / "w.duckdb", build_inbox(folder / "inbox"))
+    return folder
+
+
 @pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    database = tmp_path / "w.duckdb"
-    refresh(database, build_inbox(tmp_path / "inbox"))
-    return database
+def warehouse(built: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the built warehouse, with its inbox at tmp_path / "inbox"."""
+    shutil.copytree(built / "inbox", tmp_path / "inbox")
+    shutil.copy2(built / "w.duckdb", tmp_path / "w.duckdb")
+    return tmp_path / "w.duckdb"
 
 
 def same_tree(left: Path, right: Path) -> None:
@@ -304,7 +313,8 @@ def test_report_workers_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 def test_a_second_run_over_an_unchanged_inbox_renders_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    """`deptops run` twice, reports rendered by two worker processes inside Dagster's step."""
+    """`deptops run` twice, reports rendered by two worker processes inside Dagster's step (the
+    month's reports: those of other grains go the same way, in runs of their own)."""
     import dagster as dg
 
     from pipelines.runner import dagster_instance, run_pipeline
@@ -312,11 +322,11 @@ def test_a_second_run_over_an_unchanged_inbox_renders_nothing(
 
     monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", "2")
     settings = Settings(home=tmp_path / "home", inbox=build_inbox(tmp_path / "inbox"))
-    first = run_pipeline(settings, progress=lambda _line: None)
+    first = run_pipeline(settings, progress=lambda _line: None, reports=["month"])
     assert (
         len([p for p in first.reports if p.parent.name == "2026-10"]) == 7 * 5 + 2
     )  # page, copy, workbook, data-quality page and workbook; the dashboard
-    second = run_pipeline(settings, progress=lambda _line: None)
+    second = run_pipeline(settings, progress=lambda _line: None, reports=["month"])
     assert second.reports == []
     with dagster_instance(settings) as instance:
         records = instance.fetch_materializations(dg.AssetKey("monthly_reports"), limit=100)
