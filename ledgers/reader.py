@@ -115,7 +115,7 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     check_workbook(path)
     bounds = limits.current()
     grids = read_workbook_apart(path, bounds) if bounds.isolate_workbooks else read_workbook(path)
-    for name, cells in uncalculated_formulas(path).items():
+    for name, cells in unread_cells(path).items():
         grid = dict(grids).get(name)
         for (row, column), formula in cells.items():
             if grid is not None:
@@ -203,6 +203,28 @@ class UncalculatedFormula(str):
 
     ref: str
 
+    @property
+    def problem(self) -> str:
+        return (
+            f"cell {self.ref} holds a formula ({self}) without a saved value: open the workbook "
+            "in Excel, let it calculate, and save it"
+        )
+
+
+class ErrorValue(str):
+    """An Excel error value (#DIV/0!, #REF!, #N/A, …), typed in or saved as a formula's result.
+    python-calamine reads it as blank, but it is a broken calculation, not a missing value: its
+    row is rejected naming the cell, rather than loaded with the value missing."""
+
+    ref: str
+
+    @property
+    def problem(self) -> str:
+        return (
+            f"cell {self.ref} holds the Excel error {self}: correct the formula or the cells it "
+            "uses in Excel, and save"
+        )
+
 
 def _local(tag: str) -> str:
     """An element's name without its namespace: `{…/main}c` and a prefixed `x:c` are both `c`."""
@@ -211,32 +233,39 @@ def _local(tag: str) -> str:
 
 # A formula element, whatever its namespace prefix: `<f>`, `<f t="shared" …/>`, `<x:f>`.
 _HAS_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+# A cell typed as an error value (`t="e"`, either quote, spaces around `=`).
+_HAS_ERROR = re.compile(rb"""\st\s*=\s*["']e["']""")
 
 
-def uncalculated_formulas(path: Path) -> dict[str, dict[tuple[int, int], UncalculatedFormula]]:
-    """Sheet name -> {(row index, column index): formula} for formula cells without a value.
-    python-calamine reads such cells as blank; the sheet XML says what they are.
+def unread_cells(path: Path) -> dict[str, dict[tuple[int, int], UncalculatedFormula | ErrorValue]]:
+    """Sheet name -> {(row index, column index): cell} for the cells python-calamine reads as
+    blank though they are not: formulas without a saved value and Excel error values. The sheet
+    XML says what they are.
 
     The sheet is parsed as XML (expat, streaming): attributes in any order (`<c s="1" r="A1">`),
     any namespace prefix (`<x:c>`), cells without an `r` (their place follows the previous cell),
     as other tools than Excel write them. Entities are not resolved."""
-    found: dict[str, dict[tuple[int, int], UncalculatedFormula]] = {}
+    found: dict[str, dict[tuple[int, int], UncalculatedFormula | ErrorValue]] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             for name, member in _sheet_members(archive).items():
                 xml = archive.read(member)
                 # `<f` or a prefixed `:f` (found at memchr speed) before the slower pattern
-                if (b"<f" not in xml and b":f" not in xml) or not _HAS_FORMULA.search(xml):
-                    continue  # most ledgers hold no formula at all: nothing to parse
-                for (row, column), cell in _formula_cells(xml):
+                formulas = (b"<f" in xml or b":f" in xml) and _HAS_FORMULA.search(xml)
+                if not formulas and not _HAS_ERROR.search(xml):
+                    continue  # most ledgers hold no formula and no error: nothing to parse
+                for (row, column), cell in _unread_cells(xml):
                     found.setdefault(name, {})[(row, column)] = cell
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return {}
     return found
 
 
-def _formula_cells(xml: bytes) -> Iterator[tuple[tuple[int, int], UncalculatedFormula]]:
-    """((row index, column index), formula) of each formula cell of a sheet with no saved value."""
+def _unread_cells(
+    xml: bytes,
+) -> Iterator[tuple[tuple[int, int], UncalculatedFormula | ErrorValue]]:
+    """((row index, column index), cell) of each formula cell of a sheet with no saved value and
+    each error cell (typed, or a formula's saved result)."""
     row, column = -1, -1
     for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
         name = _local(element.tag)
@@ -255,9 +284,14 @@ def _formula_cells(xml: bytes) -> Iterator[tuple[tuple[int, int], UncalculatedFo
             column += 1
         children = {_local(child.tag): child for child in element}
         formula, value = children.get("f"), children.get("v")
-        if formula is not None and (value is None or not (value.text or "").strip()):
+        saved = (value.text or "").strip() if value is not None else ""
+        cell: UncalculatedFormula | ErrorValue | None = None
+        if element.get("t") == "e" and saved:
+            cell = ErrorValue(saved)
+        elif formula is not None and not saved:
             text = formula.text or ""
             cell = UncalculatedFormula(f"={text}" if text else "(a shared formula)")
+        if cell is not None:
             cell.ref = f"{get_column_letter(column + 1)}{row + 1}"
             yield (row, column), cell
         element.clear()  # a sheet of a million cells is not held whole

@@ -193,11 +193,8 @@ def _bool(value: object) -> bool:
 
 def parse_cell(column: Column, value: object, factor: float = 1.0) -> object:
     """Parse and check one cell against its column's type and single-cell rules."""
-    if hasattr(value, "ref"):  # reader.UncalculatedFormula: a formula Excel never calculated
-        raise CellError(
-            f"cell {value.ref} holds a formula ({value}) without a saved value: open the workbook "
-            "in Excel, let it calculate, and save it"
-        )
+    if hasattr(value, "ref"):  # reader.UncalculatedFormula or reader.ErrorValue, named by cell
+        raise CellError(value.problem)
     checks = rules.cell_rules(column)  # ledgers.rules: the same rules as SQL, GX and the docs
     if is_blank(value):
         if checks.required:

@@ -126,10 +126,10 @@ def stream_workbook(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
 
 
 def _stream(path: Path, name: str, folder: Path) -> list[StreamedSheet]:
-    from ledgers.reader import recognise, uncalculated_formulas
+    from ledgers.reader import recognise, unread_cells
 
     workbook = CalamineWorkbook.from_path(str(path))
-    formulas = uncalculated_formulas(path)
+    formulas = unread_cells(path)
     nonce = secrets.token_hex(8)
     streamed = []
     for number, raw_name in enumerate(workbook.sheet_names):
@@ -284,8 +284,8 @@ def spelling(column: Column, value: object, factor: float, proven: dict | None =
     """The text of a cell that the general path's parser reads exactly as it reads the cell.
     `proven`, kept by the caller for one column, remembers which cells' texts were proven."""
     if isinstance(value, str):
-        if hasattr(value, "ref"):  # reader.UncalculatedFormula
-            raise NotPlain("a formula without a saved value")
+        if hasattr(value, "ref"):  # reader.UncalculatedFormula or reader.ErrorValue
+            raise NotPlain(value.problem)
         return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""

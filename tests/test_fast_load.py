@@ -523,10 +523,15 @@ def test_workbook_cells_without_a_text_spelling_stay_set_based(
     assert rejected[("出院明细", 4)][0] == "入院日期"  # TRUE admitted
     assert "cell A5 holds a formula (=A1)" in rejected[("出院明细", 5)][1]
     assert rejected[("出院明细", 8)][0] == "总费用(元)"  # an amount dated 2026-10-05 08:30
-    # an error cell (openpyxl writes "#DIV/0!" as one) reads blank on both paths (calamine gives
-    # ""), and "1,000" reads 1000: row 11 is rejected for its year 2099 only
+    # an error cell (openpyxl writes "#DIV/0!" as one; calamine reads it as "") is found in the
+    # sheet XML and rejects its row on both paths, naming the cell, before the year 2099 is judged;
+    # "1,000" reads 1000 and is shown as written
     column, reason, shown = rejected[("业务量", 11)]
-    assert (column, "门诊人次" in shown, shown["急诊人次"]) == ("日期", False, "1,000")
+    assert (column, shown["门诊人次"], shown["急诊人次"]) == ("门诊人次", "#DIV/0!", "1,000")
+    assert reason == (
+        "门诊人次: cell E11 holds the Excel error #DIV/0!: correct the formula or the cells it "
+        "uses in Excel, and save"
+    )
     # the rows the SQL could not word went to the row parser with their cells, not the tokens
     assert [(raw["episode_id"], raw["admit_date"]) for raw in worded_in_python] == [
         ("E19", 2026.0),

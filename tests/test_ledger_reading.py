@@ -391,7 +391,7 @@ def test_formulas_without_saved_values_are_found_as_other_tools_write_them(tmp_p
     """The sheet XML is parsed, not matched: attributes in another order (`<c s="1" r="B2">`), a
     namespace prefix (`<x:c>`), cells without `r` (placed after the previous cell) and shared
     formulas are all found; a formula with a saved value is not (its value is read)."""
-    from ledgers.reader import uncalculated_formulas
+    from ledgers.reader import unread_cells
     from tests.test_robustness import _workbook
 
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -404,7 +404,7 @@ def test_formulas_without_saved_values_are_found_as_other_tools_write_them(tmp_p
         "</sheetData></worksheet>"
     )
     _workbook(tmp_path / "plain.xlsx", plain.encode())
-    found = uncalculated_formulas(tmp_path / "plain.xlsx")["S"]
+    found = unread_cells(tmp_path / "plain.xlsx")["S"]
     assert {key: (str(cell), cell.ref) for key, cell in found.items()} == {
         (1, 1): ("=SUM(1,2)", "B2"),  # s before r
         (3, 1): ("=A4+1", "B4"),  # no r: the cell after A4; an empty <v> is no value
@@ -416,10 +416,38 @@ def test_formulas_without_saved_values_are_found_as_other_tools_write_them(tmp_p
         "</x:row></x:sheetData></x:worksheet>"
     )
     _workbook(tmp_path / "prefixed.xlsx", prefixed.encode())
-    found = uncalculated_formulas(tmp_path / "prefixed.xlsx")["S"]
+    found = unread_cells(tmp_path / "prefixed.xlsx")["S"]
     assert {key: (str(cell), cell.ref) for key, cell in found.items()} == {(2, 2): ("=A1*2", "C3")}
     # a workbook without a formula, and one whose sheet is no XML, give none (calamine judges it)
     _workbook(tmp_path / "none.xlsx", f'<worksheet xmlns="{main}"/>'.encode())
     _workbook(tmp_path / "broken.xlsx", b"<worksheet><f>")
-    assert uncalculated_formulas(tmp_path / "none.xlsx") == {}
-    assert uncalculated_formulas(tmp_path / "broken.xlsx") == {}
+    assert unread_cells(tmp_path / "none.xlsx") == {}
+    assert unread_cells(tmp_path / "broken.xlsx") == {}
+
+
+def test_excel_error_values_are_found_as_typed_or_as_a_formulas_saved_result(tmp_path):
+    """python-calamine reads an error cell (`t="e"`) as blank. The sheet XML names it: typed in
+    (#N/A), a formula's saved result (#DIV/0!), with either quote and a prefix; an error-typed
+    cell without a saved value is nothing to name, and a text cell spelling "#REF!" is text."""
+    from ledgers.reader import ErrorValue, unread_cells
+    from tests.test_robustness import _workbook
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = (
+        f'<x:worksheet xmlns:x="{main}"><x:sheetData><x:row r="2">'
+        '<x:c r="A2" t="e"><x:v>#N/A</x:v></x:c>'
+        "<x:c r='B2' s='3' t='e'><x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c>"
+        '<x:c r="C2" t="e"><x:v></x:v></x:c>'
+        '<x:c r="D2" t="inlineStr"><x:is><x:t>#REF!</x:t></x:is></x:c>'
+        "</x:row></x:sheetData></x:worksheet>"
+    )
+    _workbook(tmp_path / "errors.xlsx", sheet.encode())
+    found = unread_cells(tmp_path / "errors.xlsx")["S"]
+    assert {key: (type(c), str(c), c.ref) for key, c in found.items()} == {
+        (1, 0): (ErrorValue, "#N/A", "A2"),
+        (1, 1): (ErrorValue, "#DIV/0!", "B2"),
+    }
+    assert found[(1, 1)].problem == (
+        "cell B2 holds the Excel error #DIV/0!: correct the formula or the cells it uses in "
+        "Excel, and save"
+    )
