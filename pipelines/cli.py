@@ -234,13 +234,13 @@ def _topic(args: argparse.Namespace) -> int:
 
 def _grains(text: str) -> tuple[str, ...]:
     """`deptops run --reports`: report grains, comma-separated, or none."""
-    from reports.periods import GRAINS
+    from reports.periods import check_grain
 
     grains = () if text.strip() == "none" else tuple(_listed(text))
-    unknown = [g for g in grains if g not in GRAINS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"{', '.join(unknown)}: not a grain ({', '.join(GRAINS)})")
-    return grains
+    try:  # the grain's message is metrics.periods' own, as run_pipeline's check says it
+        return tuple(check_grain(grain) for grain in grains)
+    except ValueError as error:  # argparse shows an ArgumentTypeError's message, not a ValueError's
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _listed(text: str) -> list[str]:

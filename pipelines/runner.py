@@ -44,7 +44,9 @@ LAUNCHER_TAG, PID_TAG, HOST_TAG = "deptops/launcher", "deptops/pid", "deptops/ho
 PROCESS_TAG = "deptops/process"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 MONTHLY_REPORTS = dg.AssetKey("monthly_reports")
-GRAIN_OF = {"quarterly": "quarter", "annual": "year", "weekly": "week"}  # report_ranges' what
+# The grains reported by a job of their own after the months' run: grain -> the job's adjective
+# (`quarterly_report_job`, …; pipelines/definitions.py names the jobs so).
+PERIOD_REPORTS = {"quarter": "quarterly", "year": "annual", "week": "weekly"}
 
 
 class PipelineError(RuntimeError):
@@ -173,9 +175,11 @@ def _run_pipeline(
             )
             _count_checks(monthly, summary)
             _collect_reports(monthly, summary)
-            for job, (start, end), what in report_ranges(summary.months):
-                if GRAIN_OF[what] not in grains:
+            for grain, (start, end) in report_ranges(summary.months):
+                if grain not in grains:
                     continue
+                what = PERIOD_REPORTS[grain]
+                job = f"{what}_report_job"
                 progress(f"{what} reports {start}…{end} in one run")
                 ranged = {
                     ASSET_PARTITION_RANGE_START_TAG: start,
@@ -202,8 +206,8 @@ def _run_pipeline(
     return summary
 
 
-def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:
-    """(job, partition range, what) for the quarters and years of the data, and its last 13 full
+def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str]]]:
+    """(grain, partition range) for the quarters and years of the data, and its last 13 full
     weeks (the weekly brief is for the Monday meeting; older weeks are there to materialise)."""
     first, last = periods.month_start(months[0]), periods.month_end(months[-1])
 
@@ -211,17 +215,13 @@ def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str], str]]:
         return periods.partition_key(grain, start), periods.partition_key(grain, end)
 
     ranges = [
-        (
-            f"{job}_report_job",
-            keys(grain, periods.period_of(grain, first), periods.period_of(grain, last)),
-            job,
-        )
-        for grain, job in (("quarter", "quarterly"), ("year", "annual"))
+        (grain, keys(grain, periods.period_of(grain, first), periods.period_of(grain, last)))
+        for grain in ("quarter", "year")
     ]
     last_week = periods.last_whole("week", last)
     first_week = max(periods.shift("week", last_week, -12), periods.first_whole("week", first))
     if first_week <= last_week:
-        ranges.append(("weekly_report_job", keys("week", first_week, last_week), "weekly"))
+        ranges.append(("week", keys("week", first_week, last_week)))
     return ranges
 
 

@@ -111,7 +111,9 @@ def test_run_chooses_the_reports_it_writes(capsys):
     assert grains("--reports", "none") == ()
     with pytest.raises(SystemExit):
         grains("--reports", "monthly")
-    assert "monthly: not a grain" in capsys.readouterr().err
+    assert "grain must be one of year, quarter, month, week, not 'monthly'" in (
+        capsys.readouterr().err
+    )
     assert "reports:        0 written (asked for: none)" in format_summary(
         RunSummary(report_grains=())
     )
