@@ -291,13 +291,13 @@ def recommendations(html: str) -> list[str]:
 def test_a_group_losing_on_most_cases_with_a_long_stay_is_named_with_its_bed_days(hospital):
     # GB11 in GSUR: 2 of 3 settled cases over the payment standard (more than half), margin
     # −6,000; stays (10 − 8) + (12 − 8) + (6 − 8) = 4 bed-days over the benchmark; its cost per
-    # bed-day 66,000 / 28 = 2,357.14, so the extra bed-days cost 4 × 2,357.14 = 9,428.57 ≈ 9,429.
-    # HC29 (+1,000) is not a loss.
+    # bed-day 66,000 / 28 = 2,357.14, so the extra bed-days cost 4 × 2,357.14 = 9,428.57 元
+    # = 0.94 万元. HC29 (+1,000) is not a loss. Totals of money in 万元, unit costs in 元.
     (advice,) = recommendations(page(hospital, "reports/2026-10/GSUR.html"))
-    assert "病组GB11：3例，结余-6,000元" in advice
+    assert "病组GB11：3例，结余-0.60万元" in advice
     assert (
-        "病组GB11（胃肠手术）2/3例超出支付标准，结余-6,000元；平均住院日9.3天，高于标杆8.0天："
-        "共多占4.0床日，按该组每床日费用2,357元计约9,429元。"
+        "病组GB11（胃肠手术）2/3例超出支付标准，结余-0.60万元；平均住院日9.3天，高于标杆8.0天："
+        "共多占4.0床日，按该组每床日费用2,357元计约0.94万元。"
     ) in advice
 
 
@@ -306,8 +306,8 @@ def test_a_group_losing_with_a_cost_above_its_benchmark_is_named_with_the_excess
     # benchmark's 5: no extra bed-days; its cost is 12,000 − 10,000 = 2,000 over the benchmark
     (advice,) = recommendations(page(hospital, "reports/2026-10/ORTH.html"))
     assert (
-        "病组HC29（胆囊切除）1/1例超出支付标准，结余-2,000元；次均费用12,000元，高于标杆10,000元："
-        "共超出标杆约2,000元"
+        "病组HC29（胆囊切除）1/1例超出支付标准，结余-0.20万元；次均费用12,000元，高于标杆10,000元："
+        "共超出标杆约0.20万元"
     ) in advice
     # the hospital: HC29 is GSUR's e4 (+1,000) and ORTH's e6 (−2,000), 1 of 2 over the standard:
     # not most of its cases, so only GB11 is named
@@ -409,3 +409,29 @@ def test_hospital_report_has_finance_and_case_mix_by_department(hospital):
     header = [c.value for c in sheet[2]]
     assert rows["ORTH"][header.index("病例组合指数 (CMI)")] == pytest.approx(1.2)
     assert rows["GSUR"][header.index("DRG/DIP 结余")] == -5_000
+
+
+def test_a_group_named_in_advice_tells_its_stay_from_the_benchmark_and_its_unsettled_cases():
+    """Built by hand (no warehouse needed: the wording alone). FM19: 14 cases, 12 settled, 8 of
+    them over the payment standard (8 > 0.5 × 12); margin −69,572 元 = −6.96 万元. Its stay
+    Σ LOS / cases = 90 / 14 = 6.4286 and the benchmark 6.40 both round to 6.4: two decimals,
+    6.43 above 6.40. 0.4 extra bed-days × 8,083 元 = 3,233.2 元 = 0.32 万元."""
+    from metrics.catalogue import indicators
+    from reports.content.casemix import CaseMix, GroupLine
+    from reports.content.indicators import IndicatorRow
+    from reports.content.recommendations import drg_recommendations
+    from reports.formatting import NumberKind
+
+    group = GroupLine(
+        drg="FM19", name="经皮冠状动脉支架植入", grouped=True, cases=14, weight=1.9,
+        stay=90 / 14, benchmark_stay=6.4, cost_per_case=50_000.0, benchmark_cost=None,
+        margin=-69_572.0, paid_cases=12, losing_cases=8, extra_bed_days=0.4,
+        cost_per_bed_day=8_083.0, excess_cost=None,
+    )  # fmt: skip
+    row = IndicatorRow(indicators()["drg_margin"], NumberKind.AMOUNT, value=-69_572.0)
+    (advice,) = drg_recommendations({"drg_margin": row}, CaseMix(True, groups=[group]), "zh")
+    assert advice.evidence == "病组FM19：14例（已结算12例），结余-6.96万元"
+    assert advice.action.startswith(
+        "病组FM19（经皮冠状动脉支架植入）8/12例超出支付标准，结余-6.96万元；"
+        "平均住院日6.43天，高于标杆6.40天：共多占0.4床日，按该组每床日费用8,083元计约0.32万元。"
+    )

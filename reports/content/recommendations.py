@@ -23,6 +23,7 @@ from reports.formatting import (
     format_change,
     format_points,
     format_value,
+    format_wan,
     unit_label,
 )
 
@@ -139,20 +140,21 @@ def drg_recommendations(
             rule, effect = by_id["high_cost"], group.excess_cost
         else:
             continue
+        stay, benchmark_stay = _told_apart(group.stay, group.benchmark_stay)
         action = rule.text(lang).format(
             drg=group.drg,
             name=group.name or "—",
             losing=group.losing_cases,
             paid=group.paid_cases,
-            margin=f"{group.margin:,.0f}",
-            stay=_one(group.stay),
-            benchmark_stay=_one(group.benchmark_stay),
+            margin=format_wan(group.margin, lang),
+            stay=stay,
+            benchmark_stay=benchmark_stay,
             extra_days=_one(group.extra_bed_days),
             per_day=_approx(group.cost_per_bed_day),
-            extra_cost=_approx(group.extra_cost),
+            extra_cost=format_wan(group.extra_cost, lang),
             cost_per_case=_approx(group.cost_per_case),
             benchmark_cost=_approx(group.benchmark_cost),
-            excess=_approx(group.excess_cost),
+            excess=format_wan(group.excess_cost, lang),
         )
         found.append(
             Recommendation(
@@ -161,7 +163,12 @@ def drg_recommendations(
                 side="low",
                 limit=0.0,
                 evidence=labels.text("drg_evidence", lang).format(
-                    drg=group.drg, cases=group.cases, margin=f"{group.margin:,.0f}"
+                    drg=group.drg,
+                    cases=group.cases,
+                    unsettled=labels.text("drg_unsettled", lang).format(paid=group.paid_cases)
+                    if group.paid_cases != group.cases
+                    else "",
+                    margin=format_wan(group.margin, lang),
                 ),
                 action=action,
                 effect=effect,
@@ -174,6 +181,18 @@ def drg_recommendations(
 
 def _one(amount: float | None) -> str:
     return "—" if amount is None else f"{amount:,.1f}"
+
+
+def _told_apart(value: float | None, benchmark: float | None) -> tuple[str, str]:
+    """A value and the benchmark it is said to be above, with one decimal, or two (three) when
+    one decimal shows them equal: "6.43 above 6.40", never "6.4 above 6.4"."""
+    if value is None or benchmark is None:
+        return _one(value), _one(benchmark)
+    for digits in (1, 2, 3):
+        shown = f"{value:,.{digits}f}", f"{benchmark:,.{digits}f}"
+        if shown[0] != shown[1]:
+            break
+    return shown
 
 
 def _recommendation(
