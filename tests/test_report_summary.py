@@ -117,6 +117,54 @@ def test_the_largest_revenue_move_is_told_with_its_factors_in_wan():
     assert "门诊收入同比+18.12万元，其中业务量效应+4.00万元、次均费用效应+14.12万元。" in yearly
 
 
+def occupancy_move(terms: list[tuple[str, str]]) -> Decomposition:
+    """病床使用率 80.00% → 87.60% (+7.60 points), with terms in points as the section shows them."""
+    return Decomposition(
+        id="bed_occupancy",
+        title="病床使用率",
+        comparison="prior",
+        comparison_label="环比",
+        base_period="2026-09",
+        before="80.0%",
+        after="87.6%",
+        change=0.076,
+        change_shown=Decimal("7.60"),
+        change_text="+7.60",
+        total_arithmetic="",
+        terms=[Term(label, "", "", float(p) / 100, Decimal(p), p) for label, p in terms],
+        legend="",
+        explains=("bed_occupancy",),
+    )
+
+
+def test_the_occupancy_move_names_its_largest_term_and_the_rest_together():
+    figures = rows(row("bed_occupancy", 0.876, 0.80))
+    # +7.60 = 住院日 +5.10 + 日均出院 +3.00 + 其他占用床日 −0.20 + 开放床位 −0.30; the largest
+    # is the stay's +5.10, the other three together 3.00 − 0.20 − 0.30 = +2.50
+    four = occupancy_move(
+        [("日均出院人数效应", "3.00"), ("住院日效应", "5.10"), ("其他占用床日变动", "-0.20"),
+         ("开放床位效应", "-0.30")]
+    )  # fmt: skip
+    sentences = overview(figures, {}, [four], "month", "zh")
+    assert (
+        "病床使用率环比+7.60个百分点，其中住院日效应+5.10个百分点、其余因素合计+2.50个百分点。"
+    ) in sentences
+    # a largest term above the change: the others' −1.20 is said, not left out (+8.80 − 1.20)
+    above = occupancy_move([("其他占用床日变动", "8.80"), ("住院日效应", "-1.20")])
+    assert (
+        "病床使用率环比+7.60个百分点，其中其他占用床日变动+8.80个百分点、其余因素合计-1.20个百分点。"
+    ) in overview(figures, {}, [above], "month", "zh")
+    # one term (or the others adding to nothing): the largest alone
+    alone = occupancy_move([("住院日效应", "7.60"), ("开放床位效应", "0.00")])
+    assert "病床使用率环比+7.60个百分点，其中住院日效应+7.60个百分点。" in overview(
+        figures, {}, [alone], "month", "zh"
+    )
+    english = overview(figures, {}, [four], "month", "en")
+    assert any(
+        "of which 住院日效应 +5.10 pp, other factors together +2.50 pp." in s for s in english
+    )
+
+
 def test_a_streak_outside_the_target_is_counted_back_from_this_month():
     # 药占比 target ≤ 30%: the last 4 months 31%, 32%, 33%, 34% are above it; the month before
     # (29%) was not, so the streak is 4, not 6

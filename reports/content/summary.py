@@ -165,21 +165,30 @@ def _revenue_move(decompositions: list[Decomposition], grain: str, lang: str) ->
 
 
 def _occupancy_move(decompositions: list[Decomposition], grain: str, lang: str) -> str | None:
-    """病床使用率环比+7.60个百分点，其中平均住院日效应+5.10个百分点。 (its largest term only)"""
+    """病床使用率环比+7.60个百分点，其中住院日效应+5.10个百分点、其余因素合计+2.50个百分点。
+    Its largest term, and the others together: a term larger than the change it explains is
+    never left to stand alone (the section below lists every term)."""
     wanted = main_comparison(grain)
     found = [d for d in decompositions if d.id == "bed_occupancy" and d.comparison == wanted]
     if not found or abs(found[0].change_shown) < 1:
         return None
     move = found[0]
     main = max(move.terms, key=lambda term: abs(term.shown))
-    term = labels.text("overview_term", lang).format(
-        label=main.label, amount=format_points(float(main.shown), lang, 2)
-    )
+    terms = [
+        labels.text("overview_term", lang).format(
+            label=main.label, amount=format_points(float(main.shown), lang, 2)
+        )
+    ]
+    rest = move.change_shown - main.shown  # the shown terms add up to the shown change
+    if len(move.terms) > 1 and rest != 0:
+        terms.append(
+            labels.text("overview_rest", lang).format(amount=format_points(float(rest), lang, 2))
+        )
     return labels.text("overview_move", lang).format(
         title=move.title,
         comparison=move.comparison_label,
         change=format_points(float(move.change_shown), lang, 2),
-        terms=term,
+        terms=labels.text("overview_term_join", lang).join(terms),
     )
 
 
