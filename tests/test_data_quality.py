@@ -966,3 +966,17 @@ def test_ledger_quality_by_hand(con, tmp_path):
     # B keeps 5 (no supplies in September), all complete, finance late: 4 of 5 on time;
     # its 31 + 62 + 1 + 1 + 1 + 1 = 97 rows are all sound
     assert quality["B"] == pytest.approx([100, 80, 100, (100 + 80 + 100) / 3])
+
+
+def test_a_month_not_yet_begun_is_not_scored(con, tmp_path):
+    # A's finance ledger holds December 2026 already (budgets are entered ahead; not_future spares
+    # the finance month). On 20 November December has rows but nothing is due or done: no
+    # ledger_quality row for it, while October is scored as ever.
+    files = hospital()
+    add_rows("finance.csv", ["2026-12", "A", 90000, 30000, 150000, 200000])(files)
+    load(con, tmp_path, files)
+    run_checks(con, [MONTH, "2026-12"], today=TODAY)
+    months = con.execute(
+        "select distinct strftime(month, '%Y-%m') from ledger_quality order by 1"
+    ).fetchall()
+    assert months == [(MONTH,)]

@@ -8,12 +8,15 @@
 --                  one per accuracy finding naming no row. Findings on the master ledgers
 --                  ($master_ledgers: department list, roster, register, targets) are not counted.
 --   score        = weighted mean of the defined components.
--- Grain: one row per department and month that has an expected ledger or a row.
+-- Grain: one row per department and month that has an expected ledger or a row, of the months
+-- begun by $today: a later month's rows are plans (budgets entered ahead), nothing to score yet.
 -- Reads: dq_expected_ledgers (expected_ledgers.sql), dq_run_findings (this run's findings).
 -- Parameters: $months, $today, $master_ledgers, $completeness_weight, $timeliness_weight,
 -- $accuracy_weight.
 with months as (
-    select unnest($months::date[]) as month
+    select month
+    from (select unnest($months::date[]) as month)
+    where month <= cast($today as date)
 ),
 
 expected as (
