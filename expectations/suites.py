@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from expectations.checks import Finding, gx_check_for, make_finding
-from ledgers import rules
+from ledgers import clock, rules
 from ledgers.specs import WITHHELD, Ledger, ledger, ledgers
 from metrics.periods import month_end, month_key, month_start
 
@@ -63,10 +63,21 @@ def lower_bound(column) -> float | None:
 
 
 @cache
-def suite_rules(kind: str) -> tuple[rules.Rule, ...]:
+def suite_rules(kind: str, today: dt.date | None = None) -> tuple[rules.Rule, ...]:
     """The rules of one ledger that have an expectation (ledgers.rules: required, bounds, allowed
-    values, the order of two columns, the key unique), in the suite's order."""
-    return tuple(r for r in rules.ledger_rules(ledger(kind)) if r.expectation() is not None)
+    values, the order of two columns, not in the future, registered, the department known, the
+    key unique), in the suite's order; those dated against the future as of `today`."""
+    spec = ledger(kind)
+    return tuple(r for r in rules.ledger_rules(spec, today) if r.has_expectation)
+
+
+def suite_parameters(con: duckdb.DuckDBPyConnection, spec: Ledger) -> dict:
+    """The values of the suite's parameters for a run today: the latest date allowed, the codes
+    registered (ledgers.rules: Rule.parameters)."""
+    found: dict = {}
+    for rule in suite_rules(spec.kind, clock.today()):
+        found |= rule.parameters(con)
+    return found
 
 
 def build_expectations(spec: Ledger) -> list:
@@ -104,11 +115,13 @@ def _validation_definition(kind: str):
     )
 
 
-def validate(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
-    """Run the spec's suite on a frame of ledger rows (with lineage columns)."""
+def validate(frame: pd.DataFrame, spec: Ledger, parameters: dict | None = None) -> SuiteOutcome:
+    """Run the spec's suite on a frame of ledger rows (with lineage columns); `parameters` are
+    its parameters' values (`suite_parameters`)."""
     frame = frame.reset_index(drop=True)
     result = _validation_definition(spec.kind).run(
         batch_parameters={"dataframe": frame},
+        expectation_parameters=parameters or None,
         result_format={"result_format": "COMPLETE", "partial_unexpected_count": 5},
     )
     outcomes = []
@@ -158,21 +171,29 @@ def validate_table(
     millions of good rows into a pandas frame (7 GiB and minutes at city scale)."""
     scope, params = _scope(spec, table, months)
     rows = con.execute(f"select count(*) from {scope}", params).fetchone()[0]  # noqa: S608
+    parameters = suite_parameters(con, spec)
     suspects = suspect_rows(con, spec, scope, params)
     # No row any expectation could find unexpected: every expectation is met, as GX finds over
     # the whole table (tests/test_suites_prefilter.py compares); GX's run on no rows cost 0.1-0.5 s
     # of CPU per ledger kind, 3.6 s for the 17 kinds at city scale
-    outcome = validate(suspects, spec) if len(suspects) else _all_met(suspects, spec)
+    if len(suspects):
+        outcome = validate(suspects, spec, parameters)
+    else:
+        outcome = _all_met(suspects, spec, parameters)
     outcome.rows = rows
     return outcome
 
 
-def _all_met(frame: pd.DataFrame, spec: Ledger) -> SuiteOutcome:
-    """The outcome of a suite none of whose expectations found an unexpected row."""
+def _all_met(frame: pd.DataFrame, spec: Ledger, parameters: dict) -> SuiteOutcome:
+    """The outcome of a suite none of whose expectations found an unexpected row (its arguments
+    with the parameters' values, as a GX run gives them)."""
     outcomes = []
     for item in _validation_definition(spec.kind).suite.expectations:
         config = item.configuration
-        kwargs = dict(config.kwargs)
+        kwargs = {
+            k: parameters[v["$PARAMETER"]] if isinstance(v, dict) and "$PARAMETER" in v else v
+            for k, v in config.kwargs.items()
+        }
         column = _column_of(kwargs)
         outcomes.append(ExpectationOutcome(config.type, column, True, 0, kwargs=kwargs))
     return SuiteOutcome(spec.kind, len(frame), outcomes, frame)
@@ -197,7 +218,7 @@ def suspect_rows(
     the set-based load rejects rows by) holds, and those sharing a key. Names and bounds come
     from the specs; the scope's values are bound as parameters."""
     terms, keys = [], None
-    for rule in suite_rules(spec.kind):
+    for rule in suite_rules(spec.kind, clock.today()):
         if isinstance(rule, rules.Unique):
             keys = list(rule.key)
         else:
@@ -348,10 +369,30 @@ def _expectation_fields(
             "relation_en": rules.Order.below("en", other.type),
         }
     if "value_set" in kwargs:
-        fields["allowed"] = rules.cell_rules(column).one_of.listed(first_alias_only=True)
+        if one_of := rules.cell_rules(column).one_of:
+            fields["allowed"] = one_of.listed(first_alias_only=True)
+        else:  # a value another ledger must hold (rules.Registered): not registered there
+            registered = _registered(spec, column)
+            fields |= {
+                "variant": "unregistered",
+                "register_zh": registered.register_label("zh"),
+                "register_en": registered.register_label("en"),
+            }
     if "min_value" in kwargs or "max_value" in kwargs:
-        fields["bounds"] = rules.cell_rules(column).range.gx_words()
+        if found := rules.cell_rules(column).range:
+            fields["bounds"] = found.gx_words()
+        else:  # a date not in the future (rules.DateLimit), as of the day the suite ran
+            fields["bounds"] = f"≤ {pd.Timestamp(kwargs['max_value']).date().isoformat()}"
     return fields
+
+
+def _registered(spec: Ledger, column) -> rules.Registered:
+    """The column's rule that its values be registered in another ledger."""
+    return next(
+        r
+        for r in suite_rules(spec.kind)
+        if isinstance(r, rules.Registered) and r.column == column.name
+    )
 
 
 def _cell(value: object) -> str:

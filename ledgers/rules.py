@@ -8,7 +8,9 @@ its form (a rule without a form for some use says None).
   the loader's SQL of a set-based read; tests/test_fast_load.py and tests/test_rule_faces.py
   compare);
 - its Great Expectations expectation (expectations.suites), whose SQL pre-filter is the same
-  predicate (Required, Range, OneOf, Order, Unique);
+  predicate (Required, Range, OneOf, Order, Unique, DateLimit, Reference, KnownDepartment); what
+  it compares with that is not in the specs (today, a register's codes) is a parameter of the
+  suite, given when it runs (`Rule.parameters`);
 - its sentence, in the templates' instructions and docs/ledgers.md (ledgers.templates,
   ledgers.reference).
 
@@ -96,15 +98,26 @@ def backticked(name: str) -> str:
 
 class Rule:
     """What every rule yields. A rule without a form for some use says None: not every rule has
-    a Great Expectations expectation (a date not in the future depends on the day the suite runs)
-    or a sentence of its own (`Required` is the header's mark: red in a template, bold in docs).
+    a Great Expectations expectation (one over a row's department start, FarPast and AfterStart,
+    has none) or a sentence of its own (`Required` is the header's mark: red in a template, bold in docs).
     `place` orders a column's sentences (the allowed values first)."""
 
     column: str
     place = 5
 
+    @property
+    def has_expectation(self) -> bool:
+        """Whether it has an expectation, known without importing GX (seconds): the suites'
+        SQL pre-filter is made of these rules' failure_sql."""
+        return False
+
     def expectation(self):
         return None
+
+    def parameters(self, con) -> dict:
+        """The values of its expectation's parameters for a run (GX's `$PARAMETER`): what the
+        expectation compares with that is not in the specs (today, a register's codes)."""
+        return {}
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str | None:
         return None
@@ -152,6 +165,8 @@ class Order(Rule):
             f"{literal(f'must be {self.sign} ')} || {header(self.other)} || ' (' || {other} "
             f"|| '), found ' || {value}"
         )
+
+    has_expectation = True
 
     def expectation(self):
         """GX's pair expectation: A ≥ B, with A and B as the rule orders them."""
@@ -223,6 +238,25 @@ class DateLimit(Rule):
     def reason_sql(self, header) -> str:
         value = text_sql(f'"{self.column}"', "date")
         return f"{value} || {literal(self.words)}"
+
+    has_expectation = True
+
+    @property
+    def parameter(self) -> str:
+        return f"latest_{self.column}"
+
+    def expectation(self):
+        """GX's bounds with the latest date allowed as a parameter: the suite is built once per
+        process, the day it runs on is the run's (`parameters`)."""
+        import great_expectations.expectations as gxe
+
+        return gxe.ExpectColumnValuesToBeBetween(
+            column=self.column, max_value={"$PARAMETER": self.parameter}
+        )
+
+    def parameters(self, con=None) -> dict:
+        # a datetime: pandas holds the warehouse's dates as datetime64, which no date compares with
+        return {self.parameter: dt.datetime.combine(self.limit, dt.time())}
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         return SENTENCES[f"not_future_{self.type}"][lang]
@@ -351,6 +385,8 @@ class Required(Rule):
     def reason_sql(self, header=None) -> str:
         return literal(self.REASON)
 
+    has_expectation = True
+
     def expectation(self):
         import great_expectations.expectations as gxe
 
@@ -414,6 +450,10 @@ class Range(Rule):
     def gx_words(self) -> str:
         """The bounds in a finding's words: '≥ 0, ≤ 744', '> 0'."""
         return ", ".join(b.sentence() for b in self.bounds)
+
+    @property
+    def has_expectation(self) -> bool:
+        return bool(self.bounds)
 
     def expectation(self):
         import great_expectations.expectations as gxe
@@ -482,6 +522,10 @@ class OneOf(Rule):
     def reason_sql(self, header=None) -> str:
         value = f'cast("{self.column}" as varchar)'
         return f"{repr_sql(value)} || {literal(' is not one of ' + self.allowed)}"
+
+    @property
+    def has_expectation(self) -> bool:
+        return self.type == "text"
 
     def expectation(self):
         """GX's value set, for a text column (a whole-number enumeration, surgery_grade, is
@@ -574,8 +618,36 @@ class IndicatorName(Rule):
         return self.WORDS[lang]
 
 
+class Registered(Rule):
+    """A rule whose values must be among those another ledger holds (`known_sql`): its GX face
+    is a value set drawn from the warehouse when the suite runs, a parameter of the suite."""
+
+    has_expectation = True
+    parameter: str
+
+    def known_sql(self) -> str:
+        raise NotImplementedError
+
+    def register_label(self, lang: str) -> str:
+        """What a finding calls the ledger the value is not in."""
+        from ledgers.specs import ledger
+
+        return ledger(self.register).title(lang)
+
+    def expectation(self):
+        import great_expectations.expectations as gxe
+
+        return gxe.ExpectColumnValuesToBeInSet(
+            column=self.column, value_set={"$PARAMETER": self.parameter}
+        )
+
+    def parameters(self, con) -> dict:
+        known = con.execute(f"select distinct * from ({self.known_sql()}) k order by all")  # noqa: S608
+        return {self.parameter: [v for (v,) in known.fetchall() if v is not None]}
+
+
 @dataclass(frozen=True)
-class Reference(Rule):
+class Reference(Registered):
     """A value registered in another ledger (`ref`: a device's asset code in the register),
     checked by the loader once that ledger is stored, cell by cell and in SQL."""
 
@@ -596,11 +668,19 @@ class Reference(Rule):
     def reason(self, record: dict, header=None) -> str:
         return self.message.format(value=record[self.column])
 
-    def holds_sql(self, expression: str) -> str:
+    @property
+    def register(self) -> str:
+        """The ledger kind whose rows a value must be in."""
+        return self.ledger
+
+    def known_sql(self) -> str:
+        """SQL of the values registered (names from the specs)."""
         from ledgers.specs import ledger
 
-        known = f'(select "{self.target}" from {ledger(self.ledger).table})'  # noqa: S608
-        return f"({expression} in {known})"
+        return f'select "{self.target}" from {ledger(self.ledger).table}'  # noqa: S608
+
+    def holds_sql(self, expression: str) -> str:
+        return f"({expression} in ({self.known_sql()}))"
 
     def failure_sql(self) -> str:
         return f"not {self.holds_sql(quoted(self.column))}"
@@ -609,6 +689,10 @@ class Reference(Rule):
         value = expression or f'"{self.column}"'
         before, after = self.message.split("{value!r}")
         return f"{literal(before)} || {repr_sql(value)} || {literal(after)}"
+
+    @property
+    def parameter(self) -> str:
+        return f"registered_{self.column}"
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         if detail:
@@ -649,6 +733,8 @@ class Unique(Rule):
     def column(self) -> str:
         return ", ".join(self.key)
 
+    has_expectation = True
+
     def expectation(self):
         import great_expectations.expectations as gxe
 
@@ -665,7 +751,7 @@ class Unique(Rule):
 
 
 @dataclass(frozen=True)
-class KnownDepartment(Rule):
+class KnownDepartment(Registered):
     """A row's department named by a code, Chinese or English name of the department list
     (科室字典), stored as its code; `wildcard` (targets' `*`: every department) as written.
     Resolved by the loader once the department list is stored, cell by cell and in SQL."""
@@ -687,6 +773,25 @@ class KnownDepartment(Rule):
     def reason_sql(self, header=None, expression: str | None = None) -> str:
         before, after = self.message.split("{value!r}")
         return f"{literal(before)} || {repr_sql(expression or quoted(self.column))} || {literal(after)}"
+
+    # The rows a warehouse holds name departments by code (the loader resolved the names): the
+    # faces below judge codes. The loader judges the spellings as read (ledgers.loader).
+    register = "departments"
+    parameter = "known_departments"
+
+    def register_label(self, lang: str) -> str:
+        return "科室字典" if lang == "zh" else "department list"
+
+    def known_sql(self) -> str:
+        """SQL of the codes of the department list, and the wildcard where the ledger has one."""
+        from ledgers.specs import ledger
+
+        codes = f"select code from {ledger(self.register).table}"  # noqa: S608
+        return codes + (f" union all select {literal(self.wildcard)}" if self.wildcard else "")
+
+    def failure_sql(self) -> str:
+        """SQL true for a stored row whose department is not a code of the list."""
+        return f"not ({quoted(self.column)} in ({self.known_sql()}))"
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         every = f"；填 {self.wildcard} 表示全部科室" if self.wildcard and lang == "zh" else ""
@@ -877,9 +982,11 @@ def far_past(spec) -> FarPast:
     return of_ledger(spec, FarPast)
 
 
-def ledger_rules(spec) -> list[Rule]:
-    """Every rule of a ledger (ledgers.specs.Ledger): its columns' and its rows'."""
-    return [rule for column in spec.columns for rule in column_rules(column)] + row_set_rules(spec)
+def ledger_rules(spec, today: dt.date | None = None) -> list[Rule]:
+    """Every rule of a ledger (ledgers.specs.Ledger): its columns' and its rows'. `today` as
+    column_rules takes it."""
+    found = [rule for column in spec.columns for rule in column_rules(column, today)]
+    return found + row_set_rules(spec)
 
 
 SENTENCES = {

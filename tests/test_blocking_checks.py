@@ -54,7 +54,9 @@ def break_one(con, table: str, expectation) -> int:
     elif kind == "ExpectColumnValuesToBeBetween":
         column = expectation.column
         # just outside: the floor itself for a strict floor, one below it, or one above the cap
-        if expectation.min_value is not None:
+        if isinstance(expectation.max_value, dict):  # not in the future (today: a parameter)
+            value = dt.date.today() + dt.timedelta(days=400)
+        elif expectation.min_value is not None:
             value = expectation.min_value - (0 if expectation.strict_min else 1)
         else:
             value = expectation.max_value + 1

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from expectations.suites import validate_table
-from ledgers import rules
+from expectations.suites import suite_findings, validate_table
+from ledgers import clock, rules
 from ledgers.loader import ensure_schema
 from ledgers.specs import ledger, ledgers
 from ledgers.templates import WORDS, write_template
@@ -24,6 +25,7 @@ from ledgers.values import CellError, parse_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 27)
+DEPARTMENTS = ("CARD",)  # the department list's codes in the warehouse below
 D = dt.date
 
 # (ledger, column, rule kind, rows: the cells as written, rows rejected: row -> reason). A row
@@ -127,6 +129,24 @@ CASES = [
         [{"asset_code": "CT-1"}, {"asset_code": "MRI-9"}],
         {3: "'MRI-9' is not registered in the equipment ledger"},
     ),
+    (  # the department list holds CARD only (the warehouse's rows name departments by code);
+        # a blank department is the Required rule's
+        "workload",
+        "dept",
+        rules.KnownDepartment,
+        [{"dept": "CARD"}, {"dept": "ORTH"}, {"dept": None}, {"dept": "*"}],
+        {
+            3: "department 'ORTH' is not in the department list (科室字典)",
+            5: "department '*' is not in the department list (科室字典)",
+        },
+    ),
+    (  # `*` is every department in targets, and no other ledger
+        "targets",
+        "dept",
+        rules.KnownDepartment,
+        [{"dept": "*"}, {"dept": "CARD"}, {"dept": "ORTH"}],
+        {4: "department 'ORTH' is not in the department list (科室字典)"},
+    ),
 ]
 IDS = [f"{kind}.{column}-{rule.__name__}" for kind, column, rule, _, _ in CASES]
 CELL_RULES = (rules.Required, rules.Range, rules.OneOf)
@@ -136,8 +156,8 @@ COLUMNS = [(spec.kind, c) for spec in ledgers().values() for c in spec.columns]
 def the_rule(kind: str, column: str, rule_kind: type):
     (found,) = [
         r
-        for r in rules.column_rules(ledger(kind).by_name[column], TODAY)
-        if isinstance(r, rule_kind)
+        for r in rules.ledger_rules(ledger(kind), TODAY)
+        if isinstance(r, rule_kind) and r.column == column
     ]
     return found
 
@@ -179,6 +199,10 @@ def python_face(kind: str, rule, rows: list[dict], known: set) -> dict[int, str]
         elif isinstance(rule, rules.Reference):
             if rule.fails(record, known):
                 rejected[number] = rule.reason(record)
+        elif isinstance(rule, rules.KnownDepartment):  # by code, as the warehouse holds them
+            codes = {code.casefold(): code for code in DEPARTMENTS}
+            if record[rule.column] is not None and rule.resolve(record[rule.column], codes) is None:
+                rejected[number] = rule.reason(record)
         elif rule.fails(record):
             rejected[number] = rule.reason(record, header(kind))
     return rejected
@@ -189,6 +213,9 @@ def warehouse(tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schema(con)
         con.execute("insert into raw_equipment (asset_code, dept, name) values ('CT-1', 'A', 'CT')")
+        con.execute(
+            "insert into raw_departments (code, name_zh, kind) values ('CARD', '心内科', 'medical')"
+        )
         yield con
 
 
@@ -199,7 +226,7 @@ def store(con, kind: str, rows: list[dict]) -> None:
 
 def sql_face(con, kind: str, rule) -> dict[int, str | None]:
     """Row -> reason by the rule's SQL predicate and reason over the stored rows."""
-    if isinstance(rule, rules.Reference):
+    if isinstance(rule, rules.Registered):
         failing, reason = rule.failure_sql(), rule.reason_sql()
     else:
         failing = rule.failure_sql()
@@ -231,17 +258,27 @@ GX_CASES = [case for case in CASES if the_rule(*case[:3]).expectation() is not N
     ids=[f"{k}.{c}-{r.__name__}" for k, c, r, _, _ in GX_CASES],
 )
 def test_the_expectation_fails_on_the_same_rows(warehouse, kind, column, rule_kind, rows, rejected):
-    """GX over the warehouse table, handed the rows the pre-filter selects (suspect_rows)."""
+    """GX over the warehouse table, handed the rows the pre-filter selects (suspect_rows), on
+    TODAY in Shanghai (the latest date a DateLimit allows is a parameter given when the suite
+    runs, as the register's codes are: drawn from the warehouse)."""
     rule = the_rule(kind, column, rule_kind)
     store(warehouse, kind, rows)
-    outcome = validate_table(warehouse, ledger(kind), ledger(kind).staged_table, None)
+    noon = dt.datetime.combine(TODAY, dt.time(12), ZoneInfo("Asia/Shanghai"))
+    with clock.frozen(noon):
+        outcome = validate_table(warehouse, ledger(kind), ledger(kind).staged_table, None)
     expected = dict(rule.expectation().configuration.kwargs)
+    parameter = next(
+        ((k, v["$PARAMETER"]) for k, v in expected.items() if isinstance(v, dict)), None
+    )
     (own,) = [
         o
         for o in outcome.outcomes
         if o.expectation == rule.expectation().expectation_type
-        and all(o.kwargs.get(k) == v for k, v in expected.items())
+        and all(o.kwargs.get(k) == v for k, v in expected.items() if not isinstance(v, dict))
     ]
+    if parameter is not None:  # the run's value: TODAY's limit, the register's codes
+        argument, name = parameter
+        assert own.kwargs[argument] == rule.parameters(warehouse)[name]
     assert own.success == (not rejected)
     assert sorted(int(outcome.frame.at[i, "source_row"]) for i in own.unexpected_index) == sorted(
         rejected
@@ -325,7 +362,7 @@ def docs_section(kind: str) -> list[str]:
 
 # Every rule kind of a column, the ones without an SQL face too (their Python check is the
 # reader's or the loader's: test_fast_load, test_desk_ledgers).
-SAID = [case[:3] for case in CASES] + [
+SAID = [case[:3] for case in CASES if case[2] is not rules.KnownDepartment] + [
     ("equipment", "large", rules.YesNo),
     ("equipment", "large", rules.Default),
     ("staffing", "fte", rules.Default),
@@ -431,3 +468,44 @@ def test_the_department_list_rules_in_python_and_sql():
             f"select {known.reason_sql(expression='$v')}", {"v": "ORTH"}
         ).fetchone()
         assert worded == reason
+
+
+def test_the_findings_of_the_date_and_register_expectations(warehouse):
+    """Rows stored behind the loader's back (another tool, a register edited since): a device
+    the register no longer holds, a month after this one, a department not in the list. Each is
+    a finding of its expectation, in the rule's words, on TODAY (2026-11-27: the latest month
+    allowed is 2026-11, its first day as the warehouse holds a month)."""
+    store(warehouse, "equipment_usage", [{"asset_code": "MRI-9", "month": "2026-10", "uses": 3}])
+    store(warehouse, "equipment_usage", [{"asset_code": "CT-1", "month": "2026-12", "uses": 3}])
+    store(warehouse, "workload", [{"dept": "ORTH", "date": D(2026, 10, 3)}])
+    noon = dt.datetime.combine(TODAY, dt.time(12), ZoneInfo("Asia/Shanghai"))
+    with clock.frozen(noon):
+        found = suite_findings(warehouse, ["2026-10", "2026-12"], ["equipment_usage", "workload"])
+    said = sorted(
+        (f.ledger, f.check, f.period, f.message_en) for f in found if f.check != "gx_not_null"
+    )
+    assert said == [
+        (
+            "equipment_usage",
+            "gx_enum",
+            "2026-10",
+            "Equipment usage: Asset code 'MRI-9' is not registered in the Equipment register. "
+            "Register it first, or correct the value.",
+        ),
+        (
+            "equipment_usage",
+            "gx_range",
+            "2026-12",
+            "Equipment usage: Month is 2026-12-01, outside the allowed range (≤ 2026-11-01). "
+            "Correct it.",
+        ),
+        (
+            "workload",
+            "gx_enum",
+            "2026-10",
+            "Daily workload: Department 'ORTH' is not registered in the department list. "
+            "Register it first, or correct the value.",
+        ),
+    ]
+    (zh,) = [f.message_zh for f in found if f.ledger == "workload" and f.check == "gx_enum"]
+    assert "未在科室字典中登记" in zh

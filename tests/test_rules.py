@@ -51,7 +51,9 @@ def test_python_sql_and_gx_bounds_agree(kind, column):
     gx = [
         e
         for e in build_expectations(ledger(kind))
-        if type(e).__name__ == "ExpectColumnValuesToBeBetween" and e.column == column.name
+        if type(e).__name__ == "ExpectColumnValuesToBeBetween"
+        and e.column == column.name
+        and not isinstance(e.max_value, dict)  # a date's DateLimit: today, a parameter
     ]
     assert len(gx) == (0 if between is None else 1)
     con = duckdb.connect()

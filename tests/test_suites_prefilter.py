@@ -10,7 +10,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from expectations.suites import lower_bound, suspect_rows, validate, validate_table
+from expectations.suites import (
+    lower_bound,
+    suite_parameters,
+    suspect_rows,
+    validate,
+    validate_table,
+)
 from ledgers.loader import ensure_schema
 from ledgers.specs import ledger, ledgers
 
@@ -71,6 +77,14 @@ def fill(con: duckdb.DuckDBPyConnection, kind: str, rows: int, seed: int) -> pd.
     ).df()
 
 
+def registers(con: duckdb.DuckDBPyConnection) -> None:
+    """The department list and the equipment register hold the values `good` writes (K1 …
+    K2000), not the odd ones (A, B, C): the suites' value sets drawn from them (rules.Registered)."""
+    codes = pd.DataFrame({"code": [f"K{n}" for n in range(1, 2001)]})  # noqa: F841 -- DuckDB
+    con.execute("insert into raw_departments (code, name_zh) select code, code from codes")
+    con.execute("insert into raw_equipment (asset_code, dept) select code, code from codes")
+
+
 def verdicts(outcome) -> list[tuple]:
     return [
         (o.expectation, o.column, o.success, o.unexpected_count, tuple(o.examples))
@@ -83,8 +97,10 @@ def test_suspect_rows_give_the_verdicts_of_the_whole_table(tmp_path, kind):
     spec = ledger(kind)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schema(con)
+        registers(con)
         whole = fill(con, kind, rows=400, seed=len(kind))
-        expected = validate(whole, spec)
+        parameters = suite_parameters(con, spec)
+        expected = validate(whole, spec, parameters)
         got = validate_table(con, spec, spec.staged_table, None)
         assert not expected.success  # the rows do break rules: the comparison means something
         assert got.rows == expected.rows == 400
@@ -94,7 +110,7 @@ def test_suspect_rows_give_the_verdicts_of_the_whole_table(tmp_path, kind):
         if spec.period:  # one month of three: GX over that month's rows alone
             month = "2026-02"
             in_month = whole[pd.to_datetime(whole[spec.period]).dt.strftime("%Y-%m") == month]
-            expected = validate(in_month.reset_index(drop=True), spec)
+            expected = validate(in_month.reset_index(drop=True), spec, parameters)
             got = validate_table(con, spec, spec.staged_table, [month])
             assert got.rows == len(in_month)
             assert verdicts(got) == verdicts(expected)
@@ -114,7 +130,7 @@ def test_a_clean_table_hands_gx_no_row(tmp_path):
         # GX is not run on no rows: its verdicts over the whole table are the same (GX lists
         # them in an order of its own)
         whole = con.execute(f"select * from {spec.staged_table}").df()  # noqa: S608
-        by_gx = validate(whole, spec)
+        by_gx = validate(whole, spec, suite_parameters(con, spec))
         assert sorted(verdicts(outcome)) == sorted(verdicts(by_gx))
         # and the same expectations' arguments (a run adds the batch it ran on)
         ran = [{k: v for k, v in o.kwargs.items() if k != "batch_id"} for o in by_gx.outcomes]
