@@ -473,7 +473,7 @@ def test_the_department_list_rules_in_python_and_sql():
 def test_the_findings_of_the_date_and_register_expectations(warehouse):
     """Rows stored behind the loader's back (another tool, a register edited since): a device
     the register no longer holds, a month after this one, a department not in the list. Each is
-    a finding of its expectation, in the rule's words, on TODAY (2026-11-27: the latest month
+    a finding of its expectation (but the device: the SQL check's), in the rule's words, on TODAY (2026-11-27: the latest month
     allowed is 2026-11, its first day as the warehouse holds a month)."""
     store(warehouse, "equipment_usage", [{"asset_code": "MRI-9", "month": "2026-10", "uses": 3}])
     store(warehouse, "equipment_usage", [{"asset_code": "CT-1", "month": "2026-12", "uses": 3}])
@@ -484,14 +484,9 @@ def test_the_findings_of_the_date_and_register_expectations(warehouse):
     said = sorted(
         (f.ledger, f.check, f.period, f.message_en) for f in found if f.check != "gx_not_null"
     )
+    # (MRI-9 fails the suite, test_the_expectation_fails_on_the_same_rows, but its finding is
+    # the SQL check equipment_usage_unregistered's: one finding per fault)
     assert said == [
-        (
-            "equipment_usage",
-            "gx_enum",
-            "2026-10",
-            "Equipment usage: Asset code 'MRI-9' is not registered in the Equipment register. "
-            "Register it first, or correct the value.",
-        ),
         (
             "equipment_usage",
             "gx_range",
