@@ -35,7 +35,7 @@ from ledgers.excel_text import write_excel_csv
 from ledgers.loader import UNCHECKED, ensure_schema
 from ledgers.specs import ledgers
 from metrics.compute import ensure_views
-from metrics.periods import month_column_as_date, month_start
+from metrics.periods import month_column_as_date, month_start, period_columns_as_dates
 
 __all__ = [
     "CSV_COLUMNS",
@@ -98,6 +98,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     # A warehouse made before months were dates.
     month_column_as_date(con, "dq_findings", "period")
     month_column_as_date(con, "ledger_quality", "month")
+    # ... and before periods had dates: the anomaly checks read metric_values' period_start
+    period_columns_as_dates(con, "metric_values", fill=True)
 
 
 # --- running -----------------------------------------------------------------------------------

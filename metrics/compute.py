@@ -8,11 +8,13 @@ Tables written:
   (finance, patient feedback, appointments, supplies, equipment usage), summed over a period only
   when every month of it is there (the months-present rule, `sql/period_sums.sql`).
 - `metric_values`: one row per grain, period, department group and indicator, with the numerator and
-  denominator of its formula, how much of the period the data covers (`months_covered` of
+  denominator of its formula, the period's first and last day (`period_start`, `period_end`: the
+  text key `period` is its spelling at the edges), how much of the period the data covers (`months_covered` of
   `months_in_period`; days for a week), the departments a group's value covers and
   `computed_at`; `metric_report` (a view) adds comparisons, bands and status.
 - `metric_windows`: for each period the data covers only in part (a quarter or year in progress),
-  the indicator over the same months a year earlier: its 同比 (累计同比), `sql/windows.sql`.
+  the indicator over the same months a year earlier: its 同比 (累计同比), the window from
+  `metrics.periods.yoy_window` (its own first and last day in `period_start`, `period_end`).
 - `finance_lines`: every revenue and expense line of the finance ledger per grain, period and
   department group, summed by the same rules as the indicators (`sql/finance_lines.sql`), for the
   reports' structure tables; the 同比 windows of periods in progress as grain `yoy:<grain>`.
@@ -39,7 +41,14 @@ import duckdb
 
 from ledgers.loader import ensure_schema
 from metrics import catalogue
-from metrics.periods import month_key, month_start
+from metrics.periods import (
+    month_key,
+    month_start,
+    period_columns_as_dates,
+    span_params,
+    year_to_date_spans,
+    yoy_window,
+)
 
 SQL_DIR = Path(__file__).with_name("sql")
 HOLIDAYS_PATH = Path(__file__).with_name("holidays.toml")
@@ -54,7 +63,7 @@ MEASURE_TABLES = {
 # The indicators computed at month grain only, over January to the month (METRICS.md, "Year to date").
 YEAR_TO_DATE = [i.id for i in catalogue.indicators().values() if i.to_date]
 # SQL files that stored values do not depend on (left out of the formulas' fingerprint).
-ON_DEMAND_SQL = ("metrics_csv.sql", "range_periods.sql")
+ON_DEMAND_SQL = ("metrics_csv.sql",)
 # The values: of the periods, and of the 同比 windows of the periods in progress.
 VALUE_TABLES = ("metric_values", "metric_windows")
 # Amounts per line, period and group beside the values (the reports' structure tables).
@@ -97,8 +106,7 @@ def load_holidays(path: Path | None = None) -> HolidayCalendar:
 def formulas_fingerprint(calendar: HolidayCalendar) -> str:
     """What the stored values depend on besides the ledgers: SQL, catalogue and holiday calendar."""
     digest = hashlib.sha256()
-    # metrics_csv.sql only writes the export, range_periods.sql only reads (a topic report's range,
-    # never stored): changing them must not recompute every month
+    # metrics_csv.sql only writes the export: changing it must not recompute every month
     formulas = [path for path in sorted(SQL_DIR.glob("*.sql")) if path.name not in ON_DEMAND_SQL]
     for path in [*formulas, catalogue.CATALOGUE_PATH]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -145,11 +153,15 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
             create table if not exists {table} (
                 grain varchar, period varchar, dept varchar, metric varchar, value double,
                 numerator double, denominator double, reason varchar,
-                prior_period varchar, yoy_period varchar, period_end date,
+                prior_period varchar, yoy_period varchar, period_start date, period_end date,
                 months_covered integer, months_in_period integer,
                 depts_included integer, depts_in_group integer,
                 computed_at timestamp with time zone)
         """)  # fmt: skip
+    # A warehouse made before periods had dates: metric_values' keys give theirs; the windows are
+    # rewritten whole by every computation.
+    for table in VALUE_TABLES:
+        period_columns_as_dates(con, table, fill=table == "metric_values")
     con.execute(f"""
         create table if not exists {LINE_TABLE} (
             grain varchar, period varchar, dept varchar, line varchar, amount decimal(38, 2))
@@ -214,7 +226,9 @@ def compute_months(
         )
         # The 同比 windows of every partial period, computed afresh each time: there are a handful,
         # and a correction a year back changes the window of the period in progress.
-        con.execute(f"create or replace temp table windows as {sql('windows')}")
+        partial = con.execute(sql("partial_periods")).fetchall()
+        windows = [w for row in partial if (w := yoy_window(*row)) is not None]
+        con.execute(f"create or replace temp table windows as {sql('spans')}", span_params(windows))
         con.execute("insert into periods by name select * from windows")
         con.execute("insert into periods_to_compute select grain, period from windows")
         con.execute(f"create or replace temp view departments_in_groups as {sql('groups')}")
@@ -238,8 +252,8 @@ def compute_months(
         years = {m.year for m in params["months"]} | {m.year + 1 for m in params["months"]}
         ytd_months = sorted(m for m in held if m.year in years)
         con.execute(
-            f"create or replace temp table sum_periods as {sql('ytd_periods')}",
-            {"months": ytd_months},
+            f"create or replace temp table sum_periods as {sql('spans')}",
+            span_params([s for m in ytd_months for s in year_to_date_spans(month_key(m))]),
         )
         con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
         con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
@@ -314,7 +328,7 @@ def formulas_over_periods(con: duckdb.DuckDBPyConnection) -> None:
     indicators are month-grain only: their inputs stay empty."""
     con.execute("create or replace temp table sum_periods as select * from periods")
     con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
-    con.execute(f"create or replace temp table sum_periods as {sql('ytd_periods')}", {"months": []})
+    con.execute(f"create or replace temp table sum_periods as {sql('spans')}", span_params([]))
     con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
     con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
     create_formulas(con)

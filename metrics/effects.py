@@ -20,6 +20,7 @@ import duckdb
 from ledgers.excel_text import write_excel_csv
 from metrics import catalogue
 from metrics.compute import formulas_over_periods, load_holidays, measured_months, sql
+from metrics.periods import Span, month_key, month_span, shift, span_params, year_earlier
 
 MIN_MONTHS_AFTER = 3  # METRICS.md: fewer months after the start are 数据不足
 CSV_COLUMNS = (
@@ -68,7 +69,11 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
         f"create or replace temp table calendar as {sql('calendar')}",
         {"months": measured_months(con)} | calendar.params(),
     )
-    con.execute(f"create or replace temp table periods as {sql('effect_periods')}")
+    actions = con.execute(
+        "select id, start_month, after_months from effect_actions where metric is not null"
+    ).fetchall()
+    spans = [s for id_, start, after in actions for s in windows(id_, month_key(start), after)]
+    con.execute(f"create or replace temp table periods as {sql('spans')}", span_params(spans))
     # A measure is its own department's: its windows are summed for the department alone.
     con.execute(
         "create or replace temp view departments_in_groups as "
@@ -89,6 +94,25 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
         f"select {', '.join(names)} from action_effects order by cast(id as integer)"  # noqa: S608
     ).fetchall()
     return [Effect(*row) for row in rows]
+
+
+def windows(measure: str, start: str, after: int) -> list[Span]:
+    """The four windows of a measure started in month `start`, keyed by its id: 'effect_before'
+    the 6 whole months before `start`, 'effect_after' the `after` months after it (up to 6 and up
+    to the data month: effect_actions.sql), and the same months a year earlier (the seasonal
+    control): 'effect_before_ly', 'effect_after_ly'."""
+    before = month_span(
+        "effect_before", measure, shift("month", start, -6), shift("month", start, -1)
+    )
+    after_span = month_span(
+        "effect_after", measure, shift("month", start, 1), shift("month", start, after)
+    )
+    return [
+        before,
+        after_span,
+        year_earlier(before, "effect_before_ly"),
+        year_earlier(after_span, "effect_after_ly"),
+    ]
 
 
 EFFECTS_TABLE = "measure_effects"  # the stored action_effects, for reports and actions.csv

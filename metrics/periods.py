@@ -240,6 +240,45 @@ def month_column_as_date(con: duckdb.DuckDBPyConnection, table: str, column: str
         )
 
 
+def period_columns_as_dates(con: duckdb.DuckDBPyConnection, table: str, fill: bool) -> None:
+    """Give a table of (grain, period) rows that a warehouse made before periods had dates its
+    period_start and period_end DATE columns; with `fill`, the first and last day of each row's
+    period from this module (a key it cannot read, say a window's, stays null)."""
+    columns = {
+        name
+        for (name,) in con.execute(
+            """select column_name from duckdb_columns()
+               where database_name = current_database() and schema_name = current_schema()
+                 and table_name = ?""",
+            [table],
+        ).fetchall()
+    }
+    if not columns or "period_start" in columns:
+        return
+    for column in ("period_start", "period_end"):
+        if column not in columns:
+            con.execute(f"alter table {table} add column {column} date")  # our own names
+    if not fill:
+        return
+    keys = [
+        (grain, period)
+        for grain, period in con.execute(f"select distinct grain, period from {table}").fetchall()  # noqa: S608
+        if grain in GRAINS and isinstance(period, str) and _parse(grain, period)
+    ]
+    con.execute(
+        f"""update {table} t set period_start = k.first, period_end = k.last
+            from (select unnest($grains) as grain, unnest($periods) as period,
+                         unnest($firsts) as first, unnest($lasts) as last) k
+            where t.grain = k.grain and t.period = k.period""",  # noqa: S608 -- our own name
+        {
+            "grains": [g for g, _ in keys],
+            "periods": [p for _, p in keys],
+            "firsts": [first_day(g, p) for g, p in keys],
+            "lasts": [last_day(g, p) for g, p in keys],
+        },
+    )
+
+
 # --- Dagster partition keys: the pipeline's spelling of a period -------------------------------
 
 
@@ -320,3 +359,102 @@ def coverage(
         held = [m for m in months(grain, period) if m in held_months]
         first = first_day("month", held[0]) if held else first
     return Coverage(True, first, limit if limit >= first else None)
+
+
+# --- spans: days summed as one period without a key of its own -------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days that period_sums.sql sums like a period (sql/spans.sql makes its row): a year to
+    date, a topic report's range, an improvement measure's window, the 同比 window of a period
+    in progress. `grain` names the kind ('ytd', 'range_ly', 'yoy:week', …) and `period` the key
+    it is found by; its days are `start` … `end`, or `first` … `last` of them when given, and of
+    those only the `months` listed when given. It holds what the warehouse holds of them: its
+    row counts those (`months_covered`, days for a week's window) against `months_in_period`;
+    without `keep_empty` a span that holds none has no row."""
+
+    grain: str
+    period: str
+    start: dt.date
+    end: dt.date
+    months_in_period: int
+    first: dt.date | None = None
+    last: dt.date | None = None
+    months: tuple[dt.date, ...] | None = None
+    keep_empty: bool = True
+
+
+def month_span(grain: str, period: str, first: str, last: str, keep_empty: bool = True) -> Span:
+    """The months `first` … `last` ('2025-11', '2026-02'); no month when `last` is the month
+    before `first` (its start is then the day after its end)."""
+    after_last = shift("month", last, 1)
+    return Span(
+        grain,
+        period,
+        month_start(first),
+        month_start(after_last) - dt.timedelta(days=1),
+        max(_index("month", after_last) - _index("month", first), 0),
+        keep_empty=keep_empty,
+    )
+
+
+def year_earlier(span: Span, grain: str) -> Span:
+    """A span of whole months (`month_span`) a year earlier: 2026-02 … 2026-04 → 2025-02 … 2025-04,
+    February to its own last day whatever the year."""
+    first, last = month_key(span.start), month_key(span.end)
+    return month_span(
+        grain, span.period, shift("month", first, -12), shift("month", last, -12), span.keep_empty
+    )
+
+
+def year_to_date_spans(month: str) -> list[Span]:
+    """本年累计 of a month M (METRICS.md "Economics"), keyed by M: 'ytd' January … M, 'ytd_ly' the
+    same months a year earlier, 'ly' the whole year before; none where the warehouse holds none
+    of it (the formulas use a span only when it holds all its months)."""
+    january = _spell("month", year_and_number("month", month)[0], 1)
+    ytd = month_span("ytd", month, january, month, keep_empty=False)
+    last_year = month_span(
+        "ly", month, shift("month", january, -12), shift("month", january, -1), keep_empty=False
+    )
+    return [ytd, year_earlier(ytd, "ytd_ly"), last_year]
+
+
+def yoy_window(
+    grain: str, period: str, first: dt.date, last: dt.date, held: list[dt.date], covered: int
+) -> Span | None:
+    """The 同比 window of a period the data covers only in part (METRICS.md "Periods in
+    progress"), keyed by that period, of grain 'yoy:<grain>': for a quarter or year the months it
+    holds (`held`, first days), each a year back (2026 through October → 2025-01 … 2025-10,
+    累计同比); for a week its `covered` days `first` … `last` moved to the same weekdays of its 同比
+    week (none for a W53 whose year before has no W53). It must hold all of them to compare."""
+    if grain == "week":
+        earlier = yoy(grain, period)
+        if earlier is None:
+            return None
+        monday = first_day(grain, earlier)
+        moved = monday - first_day(grain, period)
+        return Span(
+            f"yoy:{grain}", period, monday, last_day(grain, earlier), covered,
+            first + moved, last + moved, keep_empty=False,
+        )  # fmt: skip
+    months = tuple(month_start(shift("month", month_key(m), -12)) for m in held)
+    return Span(
+        f"yoy:{grain}", period, months[0], month_end(month_key(months[-1])), covered,
+        months=months, keep_empty=False,
+    )  # fmt: skip
+
+
+def span_params(spans: list[Span]) -> dict[str, list]:
+    """The spans as the parameters of sql/spans.sql: one list per field."""
+    return {
+        "grains": [s.grain for s in spans],
+        "periods": [s.period for s in spans],
+        "starts": [s.start for s in spans],
+        "ends": [s.end for s in spans],
+        "firsts": [s.first or s.start for s in spans],
+        "lasts": [s.last or s.end for s in spans],
+        "months_in_period": [s.months_in_period for s in spans],
+        "only_months": [None if s.months is None else list(s.months) for s in spans],
+        "keep_empty": [s.keep_empty for s in spans],
+    }

@@ -3,8 +3,8 @@
 A range is a period like a quarter or a year (METRICS.md): each indicator is its formula over the
 measures summed over the range's months, never a mean of monthly ratios, and the same months a
 year earlier give its 同比. Nothing is stored: the range is evaluated in temp tables of the
-connection through the same SQL as every stored period (`sql/range_periods.sql` for the two
-periods, then period_sums, the family formulas and evaluate), so it runs on a read-only
+connection through the same SQL as every stored period (two spans of metrics.periods counted by
+`sql/spans.sql`, then period_sums, the family formulas and evaluate), so it runs on a read-only
 connection to the warehouse that `compute_months` filled.
 """
 
@@ -22,7 +22,7 @@ from metrics.compute import (
     measured_months,
     sql,
 )
-from metrics.periods import month_start
+from metrics.periods import month_span, month_start, span_params, year_earlier
 
 RANGE = "range"
 RANGE_LY = "range_ly"
@@ -62,7 +62,7 @@ class RangeFigures:
 
 
 def range_key(first: str, last: str) -> str:
-    """'2025-11..2026-02': the range's period key (range_periods.sql spells it the same)."""
+    """'2025-11..2026-02': the range's period key."""
     return f"{first}..{last}"
 
 
@@ -97,9 +97,10 @@ def evaluate_range(
         f"create or replace temp table calendar as {sql('calendar')}",
         {"months": measured_months(con)} | calendar.params(),
     )
+    months = month_span(RANGE, range_key(first, last), first, last)
     con.execute(
-        f"create or replace temp table periods as {sql('range_periods')}",
-        {"first_month": month_start(first), "last_month": month_start(last)},
+        f"create or replace temp table periods as {sql('spans')}",
+        span_params([months, year_earlier(months, RANGE_LY)]),
     )
     con.execute(f"create or replace temp view departments_in_groups as {sql('groups')}")
     formulas_over_periods(con)

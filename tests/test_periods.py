@@ -190,6 +190,16 @@ def test_every_month_in_the_warehouse_is_a_date(medtech_warehouse, tmp_path):
             "ledger_quality",
         }
         assert [c for c in columns if c[2] != "DATE"] == []
+        # every indicator value carries its period's first and last day, as the module has them
+        dated = con.execute(
+            "select distinct grain, period, period_start, period_end from metric_values"
+        ).fetchall()
+        assert {g for g, *_ in dated} == set(periods.GRAINS)
+        for grain, period, start, end in dated:
+            assert (start, end) == (
+                periods.first_day(grain, period),
+                periods.last_day(grain, period),
+            ), (grain, period)
         # the checks read and write them as months: October's quality row is there
         (count,) = con.execute(
             "select count(*) from ledger_quality where month = ?", [dt.date(2026, 10, 1)]
@@ -219,3 +229,139 @@ def test_a_warehouse_with_text_months_is_turned_to_dates(tmp_path):
         # and read back as the keys the rest of the pipeline speaks
         assert unchecked_months(con) == ["2026-09"]
         assert [b.month for b in publication_blocks(con, "2026-09")] == ["2026-09"]
+
+
+def test_a_warehouse_with_periods_as_text_only_gets_their_dates(tmp_path):
+    """metric_values written before periods had dates (a text key and a period_end): opened, each
+    row gets its period's first and last day from the module: 2026-W53 runs 28 December 2026 to
+    3 January 2027, 2026-Q4 1 October to 31 December, 2024-02 to the 29th (a leap year)."""
+    from expectations.findings import ensure_tables
+
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("create table metric_values (grain varchar, period varchar, dept varchar, "
+                    "metric varchar, value double, period_end date)")  # fmt: skip
+        con.execute("""insert into metric_values values
+            ('week', '2026-W53', 'A', 'visits', 1, null), ('quarter', '2026-Q4', 'A', 'visits', 2,
+            '2026-12-31'), ('month', '2024-02', 'A', 'visits', 3, null), ('year', '2026', 'A',
+            'visits', 4, null)""")
+        ensure_tables(con)
+        assert con.execute(
+            "select grain, period_start, period_end from metric_values order by value"
+        ).fetchall() == [
+            ("week", dt.date(2026, 12, 28), dt.date(2027, 1, 3)),
+            ("quarter", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+            ("month", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+            ("year", dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ]
+        # opened again, nothing changes (the columns are there)
+        ensure_tables(con)
+        assert con.execute("select count(period_start) from metric_values").fetchone() == (4,)
+
+
+def test_a_weeks_targets_are_those_of_its_iso_year(tmp_path):
+    """metric_report takes a period's year from its first day: a week's ISO year. 2026-W01 starts
+    on Monday 29 December 2025 and 2026-W53 ends on Sunday 3 January 2027, yet both are 2026's
+    weeks: 2026's target (0.5) applies, not 2025's (0.1) or 2027's (0.9)."""
+    from metrics.compute import ensure_tables
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_tables(con)
+        con.execute("""insert into raw_targets (dept, metric, low, year) values
+            ('A', 'outpatient_visits', 0.1, 2025), ('A', 'outpatient_visits', 0.5, 2026),
+            ('A', 'outpatient_visits', 0.9, 2027)""")
+        for period in ("2026-W01", "2026-W53", "2025-W52"):
+            con.execute(
+                "insert into metric_values (grain, period, dept, metric, value, period_start, "
+                "period_end) values ('week', ?, 'A', 'outpatient_visits', 1, ?, ?)",
+                [period, periods.first_day("week", period), periods.last_day("week", period)],
+            )
+        assert con.execute(
+            "select period, band_low from metric_report order by period"
+        ).fetchall() == [("2025-W52", 0.1), ("2026-W01", 0.5), ("2026-W53", 0.5)]
+
+
+def test_spans_of_whole_months_a_year_to_date_and_a_year_earlier():
+    # 本年累计 of March 2026: January … March (3 months); the same months of 2025; all of 2025.
+    ytd, ytd_ly, last_year = periods.year_to_date_spans("2026-03")
+    assert (ytd.grain, ytd.period, ytd.start, ytd.end, ytd.months_in_period) == (
+        "ytd", "2026-03", dt.date(2026, 1, 1), dt.date(2026, 3, 31), 3
+    )  # fmt: skip
+    assert (ytd_ly.grain, ytd_ly.start, ytd_ly.end, ytd_ly.months_in_period) == (
+        "ytd_ly", dt.date(2025, 1, 1), dt.date(2025, 3, 31), 3
+    )  # fmt: skip
+    assert (last_year.grain, last_year.start, last_year.end, last_year.months_in_period) == (
+        "ly", dt.date(2025, 1, 1), dt.date(2025, 12, 31), 12
+    )  # fmt: skip
+    # February of a leap year, a year earlier, ends on the 28th
+    february = periods.month_span("range", "2024-02..2024-02", "2024-02", "2024-02")
+    assert periods.year_earlier(february, "range_ly").end == dt.date(2023, 2, 28)
+    # no month (a measure started in the data month has none after it): it ends the day before it
+    # starts, and so does its year earlier
+    after = periods.month_span("effect_after", "1", "2026-11", "2026-10")
+    assert (after.start, after.end, after.months_in_period) == (
+        dt.date(2026, 11, 1), dt.date(2026, 10, 31), 0
+    )  # fmt: skip
+    earlier = periods.year_earlier(after, "effect_after_ly")
+    assert (earlier.start, earlier.end, earlier.months_in_period) == (
+        dt.date(2025, 11, 1), dt.date(2025, 10, 31), 0
+    )  # fmt: skip
+
+
+def test_the_yoy_window_of_a_period_in_progress():
+    # 2026-W42 (Monday 12 October 2026) covered Monday to Wednesday: 2025-W42 starts Monday 13
+    # October 2025, so its window is 13 … 15 October 2025, 3 days of the week 13 … 19 October.
+    week = periods.yoy_window(
+        "week", "2026-W42", dt.date(2026, 10, 12), dt.date(2026, 10, 14), [], 3
+    )
+    assert (week.grain, week.period, week.start, week.end) == (
+        "yoy:week", "2026-W42", dt.date(2025, 10, 13), dt.date(2025, 10, 19)
+    )  # fmt: skip
+    assert (week.first, week.last, week.months_in_period) == (
+        dt.date(2025, 10, 13), dt.date(2025, 10, 15), 3
+    )  # fmt: skip
+    # 2026-W53 has no 同比: 2025 has 52 weeks
+    assert periods.yoy_window("week", "2026-W53", dt.date(2026, 12, 28), dt.date(2026, 12, 29),
+                              [], 2) is None  # fmt: skip
+    # 2026 holding January, February and October: those months of 2025, and only those
+    held = [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 10, 1)]
+    year = periods.yoy_window("year", "2026", dt.date(2026, 1, 1), dt.date(2026, 10, 31), held, 3)
+    assert year.months == (dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 10, 1))
+    assert (year.grain, year.start, year.end, year.months_in_period) == (
+        "yoy:year", dt.date(2025, 1, 1), dt.date(2025, 10, 31), 3
+    )  # fmt: skip
+
+
+def test_spans_sql_counts_what_the_calendar_holds_of_each_span():
+    """sql/spans.sql over a calendar of 2025-01 … 2025-06 without March (no holidays): it counts
+    the held days and months of each span the module makes."""
+    held = [dt.date(2025, m, 1) for m in (1, 2, 4, 5, 6)]
+    ytd = periods.year_to_date_spans("2025-04")  # 'ly' (2024) holds nothing: no row
+    window = periods.yoy_window(  # 2026-W02 (5 … 11 January 2026) through Tuesday
+        "week", "2026-W02", dt.date(2026, 1, 5), dt.date(2026, 1, 6), [], 2
+    )
+    empty = periods.month_span("range", "2024-01..2024-02", "2024-01", "2024-02")
+    year = periods.yoy_window(  # 2026 holding February and March: 2025's February only is held
+        "year", "2026", dt.date(2026, 2, 1), dt.date(2026, 3, 31),
+        [dt.date(2026, 2, 1), dt.date(2026, 3, 1)], 2,
+    )  # fmt: skip
+    with duckdb.connect() as con:
+        con.execute(
+            f"create temp table calendar as {sql('calendar')}",
+            {"months": held, "holidays": [], "adjusted_workdays": []},
+        )
+        rows = con.execute(
+            "select grain, days, workdays, months_covered, months_in_period "  # noqa: S608
+            f"from ({sql('spans')}) order by grain",
+            periods.span_params([*ytd, window, empty, year]),
+        ).fetchall()
+    assert rows == [
+        # 2024-01 … 2024-02: nothing held, yet a row (a range says it is not covered)
+        ("range", 0, 0, 0, 2),
+        # 2026-W02's 同比 is 2025-W02 (6 … 12 January 2025): Monday 6 and Tuesday 7, 2 of 2 days
+        ("yoy:week", 2, 2, 2, 2),
+        # February 2025 (28 days, 20 workdays) held, March not: 1 of 2
+        ("yoy:year", 28, 20, 1, 2),
+        # January … April 2025 without March: 31 + 28 + 30 = 89 days; workdays: January 23,
+        # February 20, April 22 = 65; 3 months held of 4
+        ("ytd", 89, 65, 3, 4),
+    ]

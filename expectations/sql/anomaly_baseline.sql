@@ -32,7 +32,7 @@ with observed as (
         dept,
         metric,
         period,
-        cast(strptime(period, '%Y-%m') as date) as month,
+        period_start as month,
         value,
         numerator,
         denominator,

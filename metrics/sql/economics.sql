@@ -61,7 +61,7 @@ select grain, period, dept, 'ip_drug_per_discharge', line_ip_drug_revenue, disch
 union all
 -- Year to date (本年累计), month grain only. ytd_sums holds, for each month M, the sums over
 -- January…M ('ytd'), the same months a year earlier ('ytd_ly') and the whole year before ('ly')
--- (ytd_periods.sql); a span counts only when the warehouse holds all its months.
+-- (periods.year_to_date_spans); a span counts only when the warehouse holds all its months.
 -- revenue_ytd = Σ medical_revenue, Jan…M
 select 'month', period, dept, 'revenue_ytd', case when months_covered = months_in_period then op_revenue + ip_revenue end, 1 from ytd_sums where grain = 'ytd'
 union all

@@ -9,7 +9,7 @@
 -- without one (a band, none), towards the measure's target (a % target written 30 is 0.30) from
 -- `before`; no_direction without either; not_evaluated for a measure without an indicator.
 -- Grain: one row per measure. Reads: effect_actions, effect_values (evaluate.sql over
--- effect_periods.sql), metric_catalogue. Parameters: $min_months_after.
+-- effects.windows), metric_catalogue. Parameters: $min_months_after.
 with windows as (
     select
         period as id,

@@ -37,7 +37,7 @@ with ledgers_missing as (
         coverage
     from (
         select * from period_sums
-        -- the year-to-date indicators' ledgers over January to the month (ytd_periods.sql)
+        -- the year-to-date indicators' ledgers over January to the month (periods.year_to_date_spans)
         union all by name
         select * replace ('ytd' as grain) from ytd_sums where grain = 'ytd'
     )
@@ -62,6 +62,7 @@ formula_values as (
         c.zero,
         p.prior_period,
         p.yoy_period,
+        p.period_start,
         p.period_end,
         p.months_covered,
         p.months_in_period
@@ -137,6 +138,7 @@ select
     end as reason,
     prior_period,
     yoy_period,
+    period_start,
     period_end,
     months_covered,
     months_in_period,

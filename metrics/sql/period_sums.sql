@@ -4,7 +4,7 @@
 -- department list, data or not: a group without data gets nulls, so every indicator says why.
 -- Weeks sum the daily table, the other grains the monthly ones. days and workdays come with the
 -- period, never summed over departments.
--- Reads: sum_periods (the periods to sum: periods.sql's, windows.sql's or ytd_periods.sql's rows),
+-- Reads: sum_periods (the periods to sum: periods.sql's rows or spans.sql's),
 -- departments_in_groups (groups.sql), raw_departments, dept_day_measures,
 -- dept_month_measures, dept_month_ledger_measures.
 --
@@ -29,7 +29,7 @@
 --   the missing ledger), and each of its quarters and years is unknown.
 --   Each measure travels from the departments to the groups as {total, is_gap}.
 --
--- The 同比 windows of partial periods (windows.sql, grains 'yoy:<grain>') are summed like periods:
+-- The 同比 windows of partial periods (spans, grains 'yoy:<grain>') are summed like periods:
 -- a window of a week adds only its own days.
 with wanted as (
     select * from sum_periods

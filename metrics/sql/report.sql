@@ -21,7 +21,9 @@ with covered as (
             when 'week' then x.last_workload_day
             else last_day(x.data_month)
         end as in_progress,
-        v.months_covered = v.months_in_period as is_whole
+        v.months_covered = v.months_in_period as is_whole,
+        case v.grain when 'week' then isoyear(v.period_start) else year(v.period_start) end
+            as period_year
     from metric_values v
     left join data_extent x on true
 ),
@@ -52,7 +54,7 @@ paired as (
 
 compared as (
     select
-        v.* exclude (is_whole, has_prior, has_yoy),
+        v.* exclude (is_whole, has_prior, has_yoy, period_year),
         case when v.prior_value is null and v.has_prior then 'partial_period' end as prior_reason,
         case when v.yoy_value is null and v.has_yoy then 'partial_period' end as yoy_reason,
         c.unit,
@@ -83,13 +85,13 @@ compared as (
         end as band_high
     from paired v
     join metric_catalogue c on c.metric = v.metric
-    -- every period spelling starts with its year: 2026-10, 2026-Q4, 2026, 2026-W44 (ISO year)
+    -- the period's year: a week's is its ISO year (2026-W53 ends on 3 January 2027)
     left join raw_targets own_year on own_year.dept = v.dept and own_year.metric = v.metric
-        and own_year.year = cast(left(v.period, 4) as integer)
+        and own_year.year = v.period_year
     left join raw_targets own_target on own_target.dept = v.dept and own_target.metric = v.metric
         and own_target.year is null
     left join raw_targets all_year on all_year.dept = '*' and all_year.metric = v.metric
-        and all_year.year = cast(left(v.period, 4) as integer)
+        and all_year.year = v.period_year
     left join raw_targets all_target on all_target.dept = '*' and all_target.metric = v.metric
         and all_target.year is null
     -- a band around another indicator's value (catalogue band_around): time_progress ± 5 points
