@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledgers.specs import ledger
+from metrics.periods import shift
 from reports import labels
 from reports.content.indicators import KINDS_WITHOUT_BEDS, department_kind
 from reports.data.finance import FinanceData
@@ -84,10 +85,12 @@ def _structure(
     if not columns:
         return None
     total = sum(amounts[c.name] for c in columns)
+    # summed in the ledger's column order, as the total: the order the warehouse returns the
+    # lines in (which its threads may change) must not move the last digit of the sum
     base_total = (
         None
         if base_amounts is None
-        else sum(amount for name, amount in base_amounts.items() if name.endswith(suffix))
+        else sum(base_amounts[c.name] for c in _columns(suffix) if c.name in base_amounts)
     )
     change = None if base_total is None else total - base_total
     lines = []
@@ -163,15 +166,10 @@ def _base(
     partial = report.in_progress or report.months_covered != report.months_in_period
     if partial:
         key = (dept, f"yoy:{data.grain}", data.period)
-        months = [_year_earlier(m) for m in data.months_held]
+        months = [shift("month", m, -12) for m in data.months_held]
     else:
         key = (dept, data.grain, report.yoy_period)
-        months = [_year_earlier(m) for m in data.months]
+        months = [shift("month", m, -12) for m in data.months]
     if data.publication.withheld(dept, months, indicator):
         return None
     return finance.lines.get(key)
-
-
-def _year_earlier(month: str) -> str:
-    year, number = month.split("-")
-    return f"{int(year) - 1}-{number}"
