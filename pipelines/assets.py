@@ -537,7 +537,11 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
 
             # after the month's reports, which they link to; the data month's
             pages = write_assistant_pages(
-                con, settings.reports, settings.lang, suppress_below=settings.suppress_below
+                con,
+                settings.reports,
+                settings.lang,
+                suppress_below=settings.suppress_below,
+                hospital_name=settings.hospital_name,
             )
     index = write_index(settings.reports, settings.lang, extent)
     return dg.MaterializeResult(

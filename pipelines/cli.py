@@ -224,6 +224,7 @@ def _topic(args: argparse.Namespace) -> int:
                 args.last,
                 title=args.title,
                 lang=args.lang,
+                hospital_name=hospital_name_from(os.environ, home / "deptops.json"),
             )
     except (ValueError, OSError) as error:  # TopicError says what to change
         print(f"deptops: {error}", file=sys.stderr)

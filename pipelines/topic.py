@@ -53,6 +53,7 @@ def build_topic_job(settings: Settings) -> dg.JobDefinition:
                 config.last_month,
                 title=config.title or None,
                 lang=config.lang,
+                hospital_name=settings.hospital_name,
             )
         for path in files:
             context.log.info(f"wrote {path}")

@@ -12,7 +12,7 @@ import pytest
 from pipelines.assets import DeptopsConfig
 from pipelines.settings import Settings
 from reports.publish import render_reports
-from tests.ledger_files import computed_warehouse
+from tests.ledger_files import computed_warehouse, write_csv
 from tests.test_hospital_matrix import MONTH, _inbox
 
 NAME = "示例市第一人民医院"
@@ -82,3 +82,46 @@ def test_every_page_and_workbook_is_headed_by_the_hospital(named):
     assert '<span class="hospital-name">' not in text
     sheet = openpyxl.load_workbook(plain / MONTH / "M1.xlsx").worksheets[0]
     assert sheet.oddHeader.left.text == "心内科"
+
+
+def _inbox_with_assistants(inbox) -> None:
+    """test_hospital_matrix's hospital, its departments looked after by two assistants."""
+    _inbox(inbox)
+    write_csv(
+        inbox / "departments.csv",
+        [
+            ["code", "name_zh", "name_en", "kind", "assistant"],
+            ["M1", "心内科", "Cardiology", "medical", "张磊"],
+            ["M2", "呼吸内科", "Respiratory", "medical", "张磊"],
+            ["M3", "老年科", "Geriatrics", "medical", "王敏"],
+            ["S1", "骨科", "Orthopaedics", "surgical", "王敏"],
+            ["S2", "眼科", "Ophthalmology", "surgical", "王敏"],
+        ],
+    )
+
+
+def test_the_assistant_pages_and_a_topic_report_are_headed_by_the_hospital(tmp_path):
+    from reports.publish.assistants import write_assistant_pages
+    from reports.publish.topic import write_topic_report
+
+    con = computed_warehouse(tmp_path / "built", _inbox_with_assistants)
+    pages = write_assistant_pages(con, tmp_path / "reports", month=MONTH, hospital_name=NAME)
+    topic = write_topic_report(
+        con, tmp_path / "topic", ["M1", "S1"], ["outpatient_visits"], MONTH, MONTH,
+        hospital_name=NAME,
+    )  # fmt: skip
+    plain = write_assistant_pages(con, tmp_path / "plain", month=MONTH)
+    con.close()
+    for page in [p for p in pages + topic if p.suffix == ".html"]:
+        text = page.read_text(encoding="utf-8")
+        assert KICKER in text[: text.index("</header>")], page.name
+    assert len([p for p in pages if p.suffix == ".html"]) == 2  # 张磊, 王敏
+    # the workbooks' title row: hospital · what the book is
+    for book, start in (
+        (next(p for p in pages if p.name == "张磊.xlsx"), f"{NAME} · 张磊 · 2026年10月"),
+        (next(p for p in topic if p.suffix == ".xlsx"), f"{NAME} · "),
+    ):
+        assert openpyxl.load_workbook(book).worksheets[0]["A1"].value.startswith(start), book.name
+    # without a name, none is shown
+    text = next(p for p in plain if p.suffix == ".html").read_text(encoding="utf-8")
+    assert '<span class="hospital-name">' not in text

@@ -55,6 +55,7 @@ class AssistantPage:
     departments: list[AssistantDepartment]
     scores: list[AssistantScore]  # month by month, oldest first
     quality: list[QualityRow]  # the departments' own rows, by month then department
+    hospital_name: str | None = None  # the deployment's, above the title
 
     @property
     def month_title(self) -> str:
@@ -134,4 +135,5 @@ def assistant_page(
         departments=shown,
         scores=[s for s in assistant_scores(data.departments, quality) if s.assistant == assistant],
         quality=own_quality,
+        hospital_name=data.hospital_name,
     )

@@ -91,6 +91,7 @@ class TopicContent:
     months_last_year: list[str]
     indicators: list[Indicator]
     departments: list[TopicDepartment]
+    hospital_name: str | None = None  # the deployment's, above the title
 
     @property
     def range_title(self) -> str:

@@ -29,6 +29,7 @@ def write_assistant_pages(
     today: dt.date | None = None,
     *,
     suppress_below: int | None = None,
+    hospital_name: str | None = None,
 ) -> list[Path]:
     """Every assistant's page and workbook for `month` (default: the data month); returns them.
     Nothing is written when the warehouse has no month or the list names no assistant."""
@@ -41,6 +42,7 @@ def write_assistant_pages(
         month = periods.month_key(extent.data_month)
     data = load_period(con, "month", month)
     data.suppress_below = suppress_below  # as the month's reports (reports.data.privacy)
+    data.hospital_name = hospital_name  # in the header, as on the month's reports
     found = assistants(data.departments)
     out = reports_dir / ASSISTANTS_DIR
     stems = dict(

@@ -33,10 +33,12 @@ def write_topic_report(
     *,
     title: str | None = None,
     lang: str = "zh",
+    hospital_name: str | None = None,
 ) -> list[Path]:
     """Write the page and the workbook of the topic report into `out_dir`; return both.
     Raises TopicError (a ValueError) when the report cannot be made as asked."""
     content = topic_content(load_topic(con, first, last), departments, metrics, lang, title)
+    content.hospital_name = hospital_name
     out_dir.mkdir(parents=True, exist_ok=True)
     ensure_plotly_js(out_dir)
     stem = topic_stem(content)

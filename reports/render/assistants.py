@@ -12,7 +12,7 @@ from reports import labels
 from reports.content.assistants import AssistantPage, AssistantScore
 from reports.formatting import EXCEL_FORMATS
 from reports.render.html import environment, template_helpers
-from reports.render.workbook import Column, Number, finish_table, title, write_table
+from reports.render.workbook import Column, Number, finish_table, named, title, write_table
 
 SCORE_FORMAT = "0.0"
 
@@ -66,7 +66,7 @@ def write_assistant_workbook(page: AssistantPage, path: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = t("key_indicators", lang)[:31]
-    title(sheet, f"{page.assistant} · {page.month_title}")
+    title(sheet, named(page.hospital_name, f"{page.assistant} · {page.month_title}"))
     columns = [
         Column(t("department", lang)),
         Column(t("indicator", lang)),

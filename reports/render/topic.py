@@ -21,7 +21,7 @@ from reports.formatting import (
 )
 from reports.render import charts
 from reports.render.html import environment, plotly_script, template_helpers
-from reports.render.workbook import Column, Number, finish_table, title, write_table
+from reports.render.workbook import Column, Number, finish_table, named, title, write_table
 
 
 def department_chart(content: TopicContent, department: TopicDepartment, number: int) -> str | None:
@@ -70,7 +70,7 @@ def write_topic_workbook(content: TopicContent, path: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = t("topic_overview", lang)[:31]
-    title(sheet, f"{content.title} · {content.range_title}")
+    title(sheet, named(content.hospital_name, f"{content.title} · {content.range_title}"))
     columns = [
         Column(t("department", lang)),
         Column(t("indicator", lang)),
