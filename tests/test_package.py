@@ -50,7 +50,8 @@ def home(two_ward_inbox, tmp_path_factory):
     for path in ledgers.iterdir():
         os.utime(path, (stamp, stamp))
     settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
-    run_pipeline(settings, progress=lambda _line: None)
+    # the month's reports (and the index): those packaged and read here
+    run_pipeline(settings, progress=lambda _line: None, reports=["month"])
     return settings.home
 
 
