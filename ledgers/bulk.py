@@ -11,8 +11,10 @@ nothing on its own that the Python rules would decide differently:
   `1234.56`, `2026-10-01`, `2026-10`) that passes its column's bounds (generated from the
   specs) is converted by a cast that gives the value Python's parser gives;
 - every other cell (blank, an alias, an enumeration, a yes/no, `2026/10/1`, `1,234`, a value out of
-  bounds, a unit-scaled amount, a department) is parsed by `values.parse_cell` itself, once per
-  distinct spelling in the file, and joined back;
+  bounds, a unit-scaled amount, a department) is looked up by its distinct spelling in the file,
+  joined back: an allowed value (or an alias of one) and a yes/no spelt as the specs allow are
+  converted by their rule's SQL (`rules.spelling_sql`, built from specs.toml), every other
+  spelling is parsed by `values.parse_cell` itself;
 - a row with a cell error, or failing a cross-column rule (≥ / ≤ another column, required when),
   is handed whole to `reader.parse_row`, the general path's own row parser, which gives the
   rejection its file, row, column and reason word for word;
@@ -652,6 +654,27 @@ def _words(separator: str, cell_words: list[str], row_words: list[str], wrong: s
     return f"case when {wrong} then {joined(cell_words)} else {joined(row_words)} end"
 
 
+def _spelt_in_sql(
+    con: duckdb.DuckDBPyConnection, column: Column, cells: list[object]
+) -> dict[str, object]:
+    """Spelling -> value for the cells of an allowed-value or yes/no column that the rule's SQL
+    converts (plain characters spelt as the specs allow: rules.spelling_sql): once per distinct
+    spelling, as the map is, so a row costs no more than its join. The rest are Python's."""
+    sql = rules.spelling_sql(column, "s")
+    texts = [c for c in cells if isinstance(c, str)]
+    if sql is None or not texts:
+        return {}
+    value = sql if column.type == "bool" else CAST[column.type].format(r=sql)
+    bounded = rules.cell_rules(column).range  # an allowed whole number (a grade) within its bounds
+    within = f"coalesce({bounded.holds_sql(value)}, false)" if bounded else "true"
+    found = con.execute(
+        f"""select s, {value} from unnest($cells::varchar[]) t(s)
+            where regexp_full_match(s, '{CANONICAL["text"]}') and {within}""",  # noqa: S608 -- rule SQL
+        {"cells": texts},
+    ).fetchall()
+    return {s: v for s, v in found if v is not None}
+
+
 def _spelling_map(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -667,7 +690,12 @@ def _spelling_map(
     stands for that cell: it is the cell that is parsed and shown."""
     values, errors = [], []
     cells = [workbook_csv.original(odd, s) for s in spellings]
+    spelt = _spelt_in_sql(con, column, cells)
     for cell in cells:
+        if isinstance(cell, str) and cell in spelt:  # the rule's SQL converted it
+            values.append(spelt[cell])
+            errors.append(None)
+            continue
         try:
             values.append(parse_cell(column, cell, factor))
             errors.append(None)

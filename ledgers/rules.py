@@ -354,6 +354,20 @@ def repr_sql(expression: str) -> str:
     )
 
 
+def fold_sql(expression: str) -> str:
+    """specs.normalise_header in SQL, for a text of plain characters (printable ASCII and CJK
+    ideographs, which NFKC leaves as they are): trimmed, lower case, each run of spaces and
+    underscores one space."""
+    return f"regexp_replace(lower(trim({expression})), '[ _]+', ' ', 'g')"
+
+
+def spelling_case(expression: str, spellings: dict[str, str]) -> str:
+    """SQL of the value a text spells (`spellings`: folded spelling -> the value's SQL, our own
+    words from the specs), NULL for any other spelling."""
+    cases = " ".join(f"when {literal(s)} then {v}" for s, v in sorted(spellings.items()) if s)
+    return f"(case {fold_sql(expression)} {cases} end)"
+
+
 def number_sql(expression: str) -> str:
     """SQL spelling a number as Python's `{:g}` does, for a whole number below a million; NULL
     for any other (its row is worded in Python)."""
@@ -508,6 +522,11 @@ class OneOf(Rule):
 
         return f"{as_text(value)!r} is not one of {self.allowed}"
 
+    def spelling_sql(self, expression: str) -> str:
+        """`canonical` in SQL over a text of plain characters: the value (as text) its spelling
+        names, by itself or an alias, or NULL (another spelling: Python's to word)."""
+        return spelling_case(expression, {s: literal(k) for s, k in self._lookup.items()})
+
     def fails(self, record: dict) -> bool:
         value = record.get(self.column)
         return value is not None and str(value) not in {k for k, _ in self.values}
@@ -578,6 +597,15 @@ class YesNo(Rule):
         from ledgers.values import as_text
 
         return f"expected 是/否 (yes/no), found {as_text(value)!r}"
+
+    @staticmethod
+    def spelling_sql(expression: str) -> str:
+        """`read` in SQL over a text of plain characters: true, false or NULL (another spelling,
+        or a blank one, which is not a no: Python's to word)."""
+        from ledgers.specs import reading_rules
+
+        spelt = {s: "true" for s in reading_rules().bool_true}
+        return spelling_case(expression, spelt | {s: "false" for s in reading_rules().bool_false})
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         return " / ".join(self.choices("zh") + self.choices("en") if detail else self.choices(lang))
@@ -930,6 +958,16 @@ def cell_rules(column: Column) -> CellRules:
         )
         found = _cell_rules[id(column)] = (column, rules)
     return found[1]
+
+
+def spelling_sql(column: Column, expression: str) -> str | None:
+    """SQL converting a cell of plain characters spelt as the specs allow (an allowed value or one
+    of its aliases, a yes/no) to its value as text (a yes/no: a boolean), NULL for any other
+    spelling; None for a column without such spellings. The set-based load (ledgers.bulk)
+    converts these in SQL and hands Python only the spellings SQL leaves NULL."""
+    if (one_of := cell_rules(column).one_of) is not None:
+        return one_of.spelling_sql(expression)
+    return YesNo.spelling_sql(expression) if column.type == "bool" else None
 
 
 def column_rules(column: Column, today: dt.date | None = None) -> list[Rule]:

@@ -504,3 +504,54 @@ def test_the_findings_of_the_date_and_register_expectations(warehouse):
     ]
     (zh,) = [f.message_zh for f in found if f.ledger == "workload" and f.check == "gx_enum"]
     assert "未在科室字典中登记" in zh
+
+
+# Every spelling the specs allow for an allowed value or a yes/no, as written, in other case and
+# spacing, and ones they do not allow: SQL converts the first (rules.spelling_sql, the set-based
+# load's) to what parse_cell gives, and leaves the others NULL for Python to word.
+SPELT = [
+    (spec.kind, c)
+    for spec in ledgers().values()
+    for c in spec.columns
+    if c.enum or c.type == "bool"
+]
+
+
+@pytest.mark.parametrize(("kind", "column"), SPELT, ids=[f"{k}.{c.name}" for k, c in SPELT])
+def test_allowed_and_yes_no_spellings_convert_in_sql_as_in_python(kind, column):
+    from ledgers.bulk import CANONICAL, _spelt_in_sql
+    from ledgers.specs import reading_rules
+
+    if column.type == "bool":
+        allowed = [s for s in reading_rules().bool_true | reading_rules().bool_false if s]
+    else:
+        allowed = [s for value, aliases in column.enum.items() for s in (value, *aliases)]
+    variants = [f" {s.upper()} " for s in allowed] + [s.replace(" ", "_") for s in allowed]
+    odd = ["unknown", "内科 系统", "1.0", "  ", "Ｙｅｓ", "是的"]
+    sql = rules.spelling_sql(column, "$cell")
+    with duckdb.connect() as con:
+
+        def sql_and_python(cell: str):
+            (plain, converted) = con.execute(
+                f"select regexp_full_match($cell, '{CANONICAL['text']}'), {sql}",  # noqa: S608
+                {"cell": cell},
+            ).fetchone()
+            if column.type == "int" and converted is not None:
+                converted = int(converted)
+            try:
+                return plain, converted, parse_cell(column, cell)
+            except CellError:
+                return plain, converted, CellError
+
+        by_sql = {}
+        for cell in sorted(set(allowed + variants)):  # each converts in SQL, as Python converts it
+            plain, converted, python = sql_and_python(cell)
+            if plain:  # (outside plain characters, such as ｙｅｓ: Python's)
+                assert converted is not None and converted == python, (cell, converted, python)
+                by_sql[cell] = python
+        for cell in odd:  # refused, or a blank: SQL leaves it to Python
+            plain, converted, python = sql_and_python(cell)
+            assert converted is None, (cell, converted, python)
+        # the set-based load's map of a file's distinct spellings: these converted in SQL, the
+        # odd ones left to parse_cell
+        assert _spelt_in_sql(con, column, [*allowed, *variants, *odd]) == by_sql
