@@ -1,13 +1,17 @@
 """Periods: the one place for period arithmetic (DESIGN.md "metrics/ … periods").
 
 A period is a grain and a key: week '2026-W44' (ISO 8601), month '2026-10', quarter '2026-Q4',
-year '2026'. The keys are what metric_values, metrics.csv and the report folders spell; inside
-the warehouse a month is a DATE, its first day (`month_start`, `month_key` convert). Dagster's
-partition keys are a third spelling at the pipeline's edge: a quarter's is the month it starts
-('2026-10'), a week's its Monday ('2026-11-16') (`partition_key`, `period_of_partition`).
+year '2026'. The keys are what metrics.csv and the report folders spell; inside the warehouse a
+month is a DATE, its first day (`month_start`, `month_key` convert), and an indicator value
+carries its period's key with its first and last day (metric_values' period, period_start,
+period_end). Dagster's partition keys are a third spelling at the pipeline's edge: a quarter's is
+the month it starts ('2026-10'), a week's its Monday ('2026-11-16') (`partition_key`,
+`period_of_partition`).
 
-The warehouse's SQL does the same arithmetic over sets of days (sql/calendar.sql, sql/periods.sql);
-tests/test_periods.py holds the two to the same keys, shifts and boundaries.
+The warehouse's SQL lists the periods of the days it holds (sql/calendar.sql, sql/periods.sql);
+tests/test_periods.py holds it to this module's keys, shifts and boundaries. Whatever else is
+summed like a period (a year to date, a range, an improvement measure's windows, the 同比 window
+of a period in progress) is a `Span` made here, whose held days sql/spans.sql counts.
 """
 
 from __future__ import annotations
