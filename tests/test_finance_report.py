@@ -435,3 +435,17 @@ def test_a_group_named_in_advice_tells_its_stay_from_the_benchmark_and_its_unset
         "病组FM19（经皮冠状动脉支架植入）8/12例超出支付标准，结余-6.96万元；"
         "平均住院日6.43天，高于标杆6.40天：共多占0.4床日，按该组每床日费用8,083元计约0.32万元。"
     )
+
+
+def test_a_structure_total_does_not_depend_on_the_order_the_lines_arrive_in():
+    """The warehouse returns finance_lines in any order; the total (and last year's, its 同比
+    base) is summed in the ledger's column order: op_drug, op_consumables, op_exam."""
+    from reports.content.structure import line_total
+
+    forward = {"op_drug_revenue": 0.1, "op_consumables_revenue": 0.2, "op_exam_revenue": 0.3}
+    backward = dict(reversed(forward.items()))
+    # summed as they come, the two orders differ in the last digit: 0.6000000000000001 and 0.6
+    assert sum(forward.values()) != sum(backward.values())
+    # in the column order both are (0.1 + 0.2) + 0.3 = 0.6000000000000001; a cost line is no revenue
+    assert line_total(forward, "_revenue") == line_total(backward, "_revenue") == 0.1 + 0.2 + 0.3
+    assert line_total({**backward, "drug_expense": 5.0}, "_revenue") == 0.1 + 0.2 + 0.3

@@ -70,6 +70,13 @@ def _columns(suffix: str) -> list:
     return [c for c in ledger("finance").columns if c.name.endswith(suffix)]
 
 
+def line_total(amounts: dict[str, float], suffix: str) -> float:
+    """The lines of `suffix` ('_revenue') summed in the ledger's column order, whatever order
+    `amounts` came in: the warehouse returns them in any order its threads finish, and a float
+    sum's last digit depends on the order (0.1 + 0.2 + 0.3 ≠ 0.3 + 0.2 + 0.1)."""
+    return sum(amounts[c.name] for c in _columns(suffix) if c.name in amounts)
+
+
 def _structure(
     data: PeriodData, finance: FinanceData, dept: str, kind: str, lang: str
 ) -> Structure | None:
@@ -84,14 +91,8 @@ def _structure(
     columns = [c for c in _columns(suffix) if c.name in amounts]
     if not columns:
         return None
-    total = sum(amounts[c.name] for c in columns)
-    # summed in the ledger's column order, as the total: the order the warehouse returns the
-    # lines in (which its threads may change) must not move the last digit of the sum
-    base_total = (
-        None
-        if base_amounts is None
-        else sum(base_amounts[c.name] for c in _columns(suffix) if c.name in base_amounts)
-    )
+    total = line_total(amounts, suffix)
+    base_total = None if base_amounts is None else line_total(base_amounts, suffix)
     change = None if base_total is None else total - base_total
     lines = []
     for column in columns:
