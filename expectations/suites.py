@@ -7,7 +7,8 @@ import; each kind's suite is built once per process and run on as many frames as
 `validate_ledger` runs a suite over the accepted rows (raw_<kind>); `suite_findings` runs it over
 the months checked, on every valid row of every file (staged_<kind>), so that the same key sent
 twice is seen, and turns the unexpected rows into findings that name file, sheet and row. Either
-way GX is handed only the rows that could fail (`suspect_rows`), selected in DuckDB.
+way GX is handed only the rows that could fail (`suspect_rows`), selected in DuckDB by the SQL of
+the suite's rules (ledgers.rules), and GX is imported only when there are some.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def validate_table(
     suspects = suspect_rows(con, spec, scope, params)
     # No row any expectation could find unexpected: every expectation is met, as GX finds over
     # the whole table (tests/test_suites_prefilter.py compares); GX's run on no rows cost 0.1-0.5 s
-    # of CPU per ledger kind, 3.6 s for the 17 kinds at city scale
+    # of CPU per ledger kind, 3.6 s for the 17 kinds at city scale, and GX is not even imported
+    # (5.4 s of CPU) nor the suite built (1.2 s for the 17) while no ledger has a suspect row
     if len(suspects):
         outcome = validate(suspects, spec, parameters)
     else:
@@ -185,17 +187,17 @@ def validate_table(
 
 
 def _all_met(frame: pd.DataFrame, spec: Ledger, parameters: dict) -> SuiteOutcome:
-    """The outcome of a suite none of whose expectations found an unexpected row (its arguments
-    with the parameters' values, as a GX run gives them)."""
+    """The outcome of a suite none of whose expectations found an unexpected row: each rule's
+    expectation as data (ledgers.rules: Rule.expects), without importing GX, its arguments with
+    the parameters' values, as a GX run gives them."""
     outcomes = []
-    for item in _validation_definition(spec.kind).suite.expectations:
-        config = item.configuration
+    for rule in suite_rules(spec.kind):
+        expectation, arguments = rule.expects()
         kwargs = {
             k: parameters[v["$PARAMETER"]] if isinstance(v, dict) and "$PARAMETER" in v else v
-            for k, v in config.kwargs.items()
+            for k, v in arguments.items()
         }
-        column = _column_of(kwargs)
-        outcomes.append(ExpectationOutcome(config.type, column, True, 0, kwargs=kwargs))
+        outcomes.append(ExpectationOutcome(expectation, _column_of(kwargs), True, 0, kwargs=kwargs))
     return SuiteOutcome(spec.kind, len(frame), outcomes, frame)
 
 

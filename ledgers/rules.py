@@ -96,6 +96,15 @@ def backticked(name: str) -> str:
     return f"`{name}`"
 
 
+def gx_expectation(type_: str, kwargs: dict):
+    """The Great Expectations expectation of a type (as GX names it: 'expect_column_values_to_be_
+    unique') with these arguments. Imports GX, seconds of CPU: a suite's rules say what they expect
+    as data (`Rule.expects`) and GX is imported only when some row could fail."""
+    import great_expectations.expectations as gxe
+
+    return getattr(gxe, "".join(word.capitalize() for word in type_.split("_")))(**kwargs)
+
+
 class Rule:
     """What every rule yields. A rule without a form for some use says None: not every rule has
     a Great Expectations expectation (one over a row's department start, FarPast and AfterStart,
@@ -109,10 +118,18 @@ class Rule:
     def has_expectation(self) -> bool:
         """Whether it has an expectation, known without importing GX (seconds): the suites'
         SQL pre-filter is made of these rules' failure_sql."""
-        return False
+        return self.expects() is not None
+
+    def expects(self) -> tuple[str, dict] | None:
+        """Its Great Expectations expectation as data, without importing GX: the type and the
+        arguments as GX's configuration of it lists them (tests/test_suites_prefilter.py
+        compares), or None."""
+        return None
 
     def expectation(self):
-        return None
+        """Its Great Expectations expectation (imports GX), or None."""
+        found = self.expects()
+        return None if found is None else gx_expectation(*found)
 
     def parameters(self, con) -> dict:
         """The values of its expectation's parameters for a run (GX's `$PARAMETER`): what the
@@ -166,16 +183,15 @@ class Order(Rule):
             f"|| '), found ' || {value}"
         )
 
-    has_expectation = True
-
-    def expectation(self):
+    def expects(self) -> tuple[str, dict]:
         """GX's pair expectation: A ≥ B, with A and B as the rule orders them."""
-        import great_expectations.expectations as gxe
-
         high, low = (self.column, self.other) if self.op == ">=" else (self.other, self.column)
-        return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=high, column_B=low, or_equal=True, ignore_row_if="either_value_is_missing"
-        )
+        return "expect_column_pair_values_a_to_be_greater_than_b", {
+            "column_A": high,
+            "column_B": low,
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        }
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         return f"{self.sign} {label(self.other)}"
@@ -239,20 +255,17 @@ class DateLimit(Rule):
         value = text_sql(f'"{self.column}"', "date")
         return f"{value} || {literal(self.words)}"
 
-    has_expectation = True
-
     @property
     def parameter(self) -> str:
         return f"latest_{self.column}"
 
-    def expectation(self):
+    def expects(self) -> tuple[str, dict]:
         """GX's bounds with the latest date allowed as a parameter: the suite is built once per
         process, the day it runs on is the run's (`parameters`)."""
-        import great_expectations.expectations as gxe
-
-        return gxe.ExpectColumnValuesToBeBetween(
-            column=self.column, max_value={"$PARAMETER": self.parameter}
-        )
+        return "expect_column_values_to_be_between", {
+            "column": self.column,
+            "max_value": {"$PARAMETER": self.parameter},
+        }
 
     def parameters(self, con=None) -> dict:
         # a datetime: pandas holds the warehouse's dates as datetime64, which no date compares with
@@ -399,12 +412,8 @@ class Required(Rule):
     def reason_sql(self, header=None) -> str:
         return literal(self.REASON)
 
-    has_expectation = True
-
-    def expectation(self):
-        import great_expectations.expectations as gxe
-
-        return gxe.ExpectColumnValuesToNotBeNull(column=self.column)
+    def expects(self) -> tuple[str, dict]:
+        return "expect_column_values_to_not_be_null", {"column": self.column}
 
 
 @dataclass(frozen=True)
@@ -465,15 +474,17 @@ class Range(Rule):
         """The bounds in a finding's words: '≥ 0, ≤ 744', '> 0'."""
         return ", ".join(b.sentence() for b in self.bounds)
 
-    @property
-    def has_expectation(self) -> bool:
-        return bool(self.bounds)
-
-    def expectation(self):
-        import great_expectations.expectations as gxe
-
+    def expects(self) -> tuple[str, dict] | None:
+        """GX's bounds, as its configuration lists them: numbers as floats, no absent bound, a
+        strict floor only where there is one."""
         found = self.between()
-        return found and gxe.ExpectColumnValuesToBeBetween(column=self.column, **found)
+        if not found:
+            return None
+        kwargs = {"column": self.column}
+        kwargs |= {k: float(found[k]) for k in ("min_value", "max_value") if found[k] is not None}
+        if found["strict_min"]:
+            kwargs["strict_min"] = True
+        return "expect_column_values_to_be_between", kwargs
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         parts = [b.sentence() for b in self.bounds]
@@ -542,20 +553,13 @@ class OneOf(Rule):
         value = f'cast("{self.column}" as varchar)'
         return f"{repr_sql(value)} || {literal(' is not one of ' + self.allowed)}"
 
-    @property
-    def has_expectation(self) -> bool:
-        return self.type == "text"
-
-    def expectation(self):
+    def expects(self) -> tuple[str, dict] | None:
         """GX's value set, for a text column (a whole-number enumeration, surgery_grade, is
         bounded by its Range)."""
         if self.type != "text":
             return None
-        import great_expectations.expectations as gxe
-
-        return gxe.ExpectColumnValuesToBeInSet(
-            column=self.column, value_set=[k for k, _ in self.values]
-        )
+        values = [k for k, _ in self.values]
+        return "expect_column_values_to_be_in_set", {"column": self.column, "value_set": values}
 
     def choices(self, lang: str) -> list[str]:
         """The drop-down values: the values, or each value's first Chinese alias."""
@@ -650,7 +654,6 @@ class Registered(Rule):
     """A rule whose values must be among those another ledger holds (`known_sql`): its GX face
     is a value set drawn from the warehouse when the suite runs, a parameter of the suite."""
 
-    has_expectation = True
     parameter: str
 
     def known_sql(self) -> str:
@@ -662,12 +665,11 @@ class Registered(Rule):
 
         return ledger(self.register).title(lang)
 
-    def expectation(self):
-        import great_expectations.expectations as gxe
-
-        return gxe.ExpectColumnValuesToBeInSet(
-            column=self.column, value_set={"$PARAMETER": self.parameter}
-        )
+    def expects(self) -> tuple[str, dict]:
+        return "expect_column_values_to_be_in_set", {
+            "column": self.column,
+            "value_set": {"$PARAMETER": self.parameter},
+        }
 
     def parameters(self, con) -> dict:
         known = con.execute(f"select distinct * from ({self.known_sql()}) k order by all")  # noqa: S608
@@ -761,14 +763,10 @@ class Unique(Rule):
     def column(self) -> str:
         return ", ".join(self.key)
 
-    has_expectation = True
-
-    def expectation(self):
-        import great_expectations.expectations as gxe
-
+    def expects(self) -> tuple[str, dict]:
         if len(self.key) == 1:
-            return gxe.ExpectColumnValuesToBeUnique(column=self.key[0])
-        return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(self.key))
+            return "expect_column_values_to_be_unique", {"column": self.key[0]}
+        return "expect_compound_columns_to_be_unique", {"column_list": list(self.key)}
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         if detail:

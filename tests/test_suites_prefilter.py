@@ -5,6 +5,9 @@ the wrong order and keys sent twice (nulls in keys too)."""
 
 import datetime as dt
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -13,6 +16,7 @@ import pytest
 from expectations.suites import (
     lower_bound,
     suite_parameters,
+    suite_rules,
     suspect_rows,
     validate,
     validate_table,
@@ -135,3 +139,52 @@ def test_a_clean_table_hands_gx_no_row(tmp_path):
         # and the same expectations' arguments (a run adds the batch it ran on)
         ran = [{k: v for k, v in o.kwargs.items() if k != "batch_id"} for o in by_gx.outcomes]
         assert sorted(map(repr, (o.kwargs for o in outcome.outcomes))) == sorted(map(repr, ran))
+
+
+@pytest.mark.parametrize("kind", sorted(ledgers()))
+def test_each_rule_says_what_gx_builds_of_it(kind):
+    """A suite whose rows are all clean is told without GX (`_all_met`), from each rule's
+    expectation as data: that data is exactly GX's configuration of the expectation it builds
+    (type, arguments and their order, parameters left as parameters)."""
+    for rule in suite_rules(kind):
+        expectation, kwargs = rule.expects()
+        config = rule.expectation().configuration
+        assert (expectation, list(kwargs.items())) == (config.type, list(config.kwargs.items()))
+
+
+CLEAN_OR_NOT = """
+import sys, duckdb
+from expectations.suites import suite_findings, validate_table
+from ledgers.loader import ensure_schema
+from ledgers.specs import ledger
+spec = ledger("departments")
+with duckdb.connect(sys.argv[1]) as con:
+    ensure_schema(con)
+    con.execute(
+        f"insert into {spec.staged_table} (code, name_zh, kind, source_file, source_row) "
+        f"values ('A', '内科一', 'medical', 'd.csv', 2), ('B', '外科一', {sys.argv[2]!r}, 'd.csv', 3)"
+    )
+    outcome = validate_table(con, spec, spec.staged_table, None)
+    found = suite_findings(con, ["2026-01"], ["departments"])
+print(outcome.success, len(outcome.outcomes), [f.check for f in found])
+print("great_expectations" in sys.modules)
+"""
+
+
+def test_gx_is_imported_only_when_a_row_could_fail(tmp_path):
+    """Importing GX costs seconds: a warehouse with no suspect row never imports it, and one with
+    a suspect row has GX judge it (in a fresh interpreter each: this one has imported GX)."""
+
+    def run(kind: str, name: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", CLEAN_OR_NOT, str(tmp_path / f"{name}.duckdb"), kind],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        return done.stdout.splitlines()
+
+    expectations = len(suite_rules("departments"))
+    assert run("surgical", "clean") == [f"True {expectations} []", "False"]
+    assert run("ward", "suspect") == [f"False {expectations} ['gx_enum']", "True"]
