@@ -121,6 +121,47 @@ class BulkPlan:
     first_row: int = 2
     rows: int | None = None
     odd: dict[str, object] = field(default_factory=dict)
+    types: tuple[str, ...] = ()  # a Parquet file's column types
+    lines: int = 0  # a CSV's lines, and whether it has empty lines (`_measure`)
+    patched: bool = False
+
+    @property
+    def layout(self) -> tuple:
+        """Files of one layout (kind, header, column types, how the header was recognised)
+        are read together (`read_planned`)."""
+        match = self.match
+        columns = tuple((i, c.name, f) for i, (c, f) in sorted(match.columns.items()))
+        return (
+            self.path.suffix.lower(),
+            match.kind,
+            tuple(self.headers),
+            self.types,
+            columns,
+            tuple(sorted(match.header_text.items())),
+            tuple(match.extra),
+        )
+
+
+@dataclass(eq=False)
+class Batch:
+    """The temporary tables of files read together, each row tagged with its file (`fid`):
+    `parsed` (fid, rn, the ledger's columns) the rows that passed, `rejected` (fid, rn, column,
+    reason, values) the rows worded in SQL. Each file's sheet sees its own rows through views
+    (`BatchPart`); the tables go with the last of the sheets (`drop`)."""
+
+    tables: list[str] = field(default_factory=list)
+    parsed: str = ""
+    rejected: str = ""
+    users: set[int] = field(default_factory=set)
+
+
+@dataclass(eq=False)
+class BatchPart:
+    """One file of a batch: its number in the batch's tables and its views."""
+
+    batch: Batch
+    fid: int
+    views: list[str] = field(default_factory=list)
 
 
 def read_file(
@@ -132,6 +173,25 @@ def read_file(
     planned = plan(path, name, min_bytes)
     sheet = read(con, planned) if planned else None
     return [sheet] if sheet else None
+
+
+def read_planned(
+    con: duckdb.DuckDBPyConnection, plans: list[BulkPlan]
+) -> list[SheetRead | Exception | None]:
+    """Planned files read set-based, those of one layout together (one DuckDB read of all
+    their paths, then one parse and one rejection pass): for each plan its sheet, the error
+    refusing it (FileError) or stopping its read, or None when the general path should read it. A file that does not fit costs
+    itself only: the others are read without it."""
+    groups: dict[tuple, list[int]] = {}
+    for number, planned in enumerate(plans):
+        groups.setdefault(planned.layout, []).append(number)
+    found: list[SheetRead | Exception | None] = [None] * len(plans)
+    for numbers in groups.values():
+        for number, outcome in zip(
+            numbers, read_together(con, [plans[n] for n in numbers]), strict=True
+        ):
+            found[number] = outcome
+    return found
 
 
 def _read_workbook(
@@ -194,11 +254,13 @@ def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkP
     size = path.stat().st_size
     if size == 0 or (suffix == ".csv" and size < min_bytes):
         return None
+    types: tuple[str, ...] = ()
     if suffix == ".parquet":
         check_parquet_rows(path)  # from the metadata, before a row is read
         try:
             with duckdb.connect() as con:
-                headers = con.sql("select * from read_parquet(?)", params=[str(path)]).columns
+                relation = con.sql("select * from read_parquet(?)", params=[str(path)])
+                headers, types = relation.columns, tuple(str(t) for t in relation.types)
         except duckdb.Error:
             return None
         grid: list[list[object]] = [list(headers)]
@@ -221,113 +283,220 @@ def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkP
     if isinstance(match, str) or match.row != 0:
         return None
     refuse_identifiers(match, "")
-    return BulkPlan(path, name, match, [str(h) for h in headers])
+    return BulkPlan(path, name, match, [str(h) for h in headers], types=types)
 
 
 def read(con: duckdb.DuckDBPyConnection, bulk: BulkPlan) -> SheetRead | None:
-    """Read, parse and check the file into a temporary table of `con`; None when the file turns
+    """Read, parse and check one file into temporary tables of `con`; None when the file turns
     out not to fit (then nothing is left behind and the general path reads it)."""
+    (outcome,) = read_together(con, [bulk])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def read_together(
+    con: duckdb.DuckDBPyConnection, plans: list[BulkPlan]
+) -> list[SheetRead | Exception | None]:
+    """Files of one layout (`BulkPlan.layout`) read, parsed and checked together into shared
+    temporary tables of `con`: for each its sheet, the error refusing it (FileError: an
+    identifier value) or stopping its read, or None when it does not fit (the general path
+    reads it). A CSV with empty lines is read on its own (its copy is patched); if the files
+    cannot be read together, each is read on its own, so that one odd file costs itself only."""
+    found: list[SheetRead | Exception | None] = [None] * len(plans)
+    for planned in plans:
+        _measure(planned)
+    # the general path counts the records (not lines) and refuses a file of too many
+    read = [n for n, p in enumerate(plans) if p.lines <= limits.current().max_rows]
+    alone = [n for n in read if len(read) > 1 and plans[n].patched]
+    together = [n for n in read if n not in alone]
+    if len(together) > 1:
+        try:
+            outcomes = _read_group(con, [plans[n] for n in together])
+        except Exception:  # noqa: BLE001 -- each file is then read on its own
+            outcomes = None
+        if outcomes is None:
+            alone += together
+        else:
+            for number, outcome in zip(together, outcomes, strict=True):
+                found[number] = outcome
+    else:
+        alone += together
+    for number in sorted(alone):
+        try:
+            outcome = _read_group(con, [plans[number]])
+            found[number] = outcome[0] if outcome is not None else None
+        except Exception as error:  # noqa: BLE001 -- it costs this file, not the others
+            found[number] = error
+    return found
+
+
+def _read_group(
+    con: duckdb.DuckDBPyConnection, plans: list[BulkPlan]
+) -> list[SheetRead | FileError | None] | None:
+    """`read_together` of files DuckDB reads in one scan; None when DuckDB fails on the scan or
+    the parse (then nothing is left behind)."""
     tag = f"bulk_{next(_counter)}"
-    raw = f"{tag}_raw"
+    raw, files = f"{tag}_raw", f"{tag}_files"
+    batch = Batch([raw, files])
     try:
-        if not _read_raw(con, bulk, raw):
-            con.execute(f"drop table if exists {raw}")
-            return None
+        fits = _read_raw(con, plans, raw, files)
+        found: list[SheetRead | FileError | None] = [None] * len(plans)
+        refused = _refuse_identifier_values(con, raw, files, plans, fits)
+        for fid, error in refused.items():
+            found[fid] = error
+        kept = {fid: p for fid, p in enumerate(plans) if fits[fid] and fid not in refused}
+        if len(kept) < len(plans):
+            gone = f"delete from {raw} where not list_contains($kept, fid)"  # noqa: S608
+            con.execute(gone, {"kept": list(kept)})
+        if kept:
+            sheets = _parse(con, kept, tag, raw, files, batch)
+            for fid, sheet in sheets.items():
+                found[fid] = sheet
+        if not batch.users:
+            _drop_batch(con, batch)
+        return found
     except duckdb.Error:
-        con.execute(f"drop table if exists {raw}")
-        return None
-    sheet = SheetRead(
-        bulk.name, bulk.sheet, bulk.match.kind, bulk.first_row - 1, extra_columns=bulk.match.extra
-    )
-    sheet.match = bulk.match
-    sheet.odd_cells = bulk.odd
-    sheet.temp_tables.append(raw)  # the loader drops them when the load is over
-    try:
-        return _parse(con, bulk, tag, raw, sheet)
-    except duckdb.Error:
-        drop(con, sheet)  # whatever DuckDB could not do, the general path does
+        _drop_batch(con, batch)  # whatever DuckDB could not do, the general path does
         return None
     except BaseException:
-        drop(con, sheet)
+        _drop_batch(con, batch)
         raise
 
 
 def drop(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> None:
-    """Drop the temporary tables a set-based read left in the connection."""
+    """Drop the temporary tables a set-based read left in the connection (a batch's shared
+    tables with the last of its files)."""
     for table in sheet.temp_tables:
         con.execute(f"drop table if exists {table}")
     sheet.temp_tables.clear()
+    part = sheet.batch
+    if isinstance(part, BatchPart):
+        for view in part.views:
+            con.execute(f"drop view if exists {view}")
+        part.views.clear()
+        part.batch.users.discard(part.fid)
+        if not part.batch.users:
+            _drop_batch(con, part.batch)
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, bulk: BulkPlan, raw: str) -> bool:
-    """raw: c0 … cN, every cell as text, in the file's order (row number = rowid + 2)."""
-    width = len(bulk.headers)
-    if bulk.rows is not None:  # a workbook's sheet, as the child wrote it
-        _read_csv_cells(con, bulk.path, raw, width)
-        (rows,) = con.execute(f"select count(*) from {raw}").fetchone()  # noqa: S608
-        return rows == bulk.rows
-    if bulk.path.suffix.lower() == ".parquet":
+def _drop_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    for table in batch.tables:
+        con.execute(f"drop table if exists {table}")
+    batch.tables.clear()
+    batch.users.clear()
+
+
+def _measure(bulk: BulkPlan) -> None:
+    """A CSV's lines (csv.reader's records and the line breaks inside its quoted cells; the
+    trailing line breaks aside) and whether it has empty lines (read from a patched copy)."""
+    if bulk.rows is not None or bulk.path.suffix.lower() != ".csv":
+        return
+    body = bulk.path.read_bytes().rstrip(b"\r\n")
+    bulk.lines = body.count(b"\n") + 1
+    bulk.patched = b"\n\n" in body or b"\n\r\n" in body
+
+
+def _read_raw(
+    con: duckdb.DuckDBPyConnection, plans: list[BulkPlan], raw: str, files: str
+) -> list[bool]:
+    """raw: fid (the plan's number), c0 … cN, every cell as text, each file's rows in its order;
+    files: fid, base (a row's number is its rowid - base). Whether each file fits."""
+    width = len(plans[0].headers)
+    paths = [str(p.path) for p in plans]
+    if plans[0].rows is not None:  # a workbook's sheet, as the child wrote it
+        _read_csv_cells(con, paths, raw, width)
+        stats = _file_stats(con, raw, width, plans, files)
+        return [stats[0][0] == plans[0].rows]
+    if plans[0].path.suffix.lower() == ".parquet":
         cells = ", ".join(
             f'cast("{h}" as varchar) as c{i}'
-            for i, h in enumerate(h.replace('"', '""') for h in bulk.headers)
+            for i, h in enumerate(h.replace('"', '""') for h in plans[0].headers)
         )
         con.execute(
-            f"create temp table {raw} as select {cells} "  # noqa: S608
-            "from read_parquet(?, file_row_number = true) order by file_row_number",
-            [str(bulk.path)],
+            f"create temp table {raw} as select file_index::integer as fid, {cells} "  # noqa: S608
+            "from read_parquet(?, file_row_number = true) order by file_index, file_row_number",
+            [paths],
         )
-        return True
+        _file_stats(con, raw, width, plans, files)
+        return [True] * len(plans)
     # DuckDB skips empty lines, which csv.reader reads as rows; both read a quoted line break as
     # part of its cell. The rows are numbered as csv.reader's records are (rowid + 2), so the
     # file's lines must be its records plus the line breaks inside cells, or it goes the
     # general path.
-    data = bulk.path.read_bytes()
-    body = data.rstrip(b"\r\n")
-    lines = body.count(b"\n") + 1
-    if lines > limits.current().max_rows:
-        return False  # the general path counts the records (not lines) and refuses the file
-    patched = b"\n\n" in body or b"\n\r\n" in body
+    patched = len(plans) == 1 and plans[0].patched
     if patched:
         # An empty line is a blank row to csv.reader (it ends a merged department's run): a copy
         # with a comma on each keeps it a row of empty cells for DuckDB, at the same number. In
         # a quoted cell the copy differs: a file with line breaks in its cells is left below.
+        path = plans[0].path
+        data = path.read_bytes()
+        body = data.rstrip(b"\r\n")
         end = b"\r\n" if data[len(body) :].startswith(b"\r\n") else data[len(body) :][:1]
         del data
-        copy = bulk.path.with_name(f"{bulk.path.name}.{next(_counter)}.csv")
+        copy = path.with_name(f"{path.name}.{next(_counter)}.csv")
         try:
             copy.write_bytes(_EMPTY_LINE.sub(b",", body) + end)
             del body
-            _read_csv_cells(con, copy, raw, width)
+            _read_csv_cells(con, [str(copy)], raw, width)
         finally:
             copy.unlink(missing_ok=True)
     else:
-        del data, body
-        _read_csv_cells(con, bulk.path, raw, width)
+        _read_csv_cells(con, paths, raw, width)
+    stats = _file_stats(con, raw, width, plans, files)
+    most = limits.current()
+    return [
+        not (patched and inside)
+        and plans[fid].lines == count + 1 + inside
+        and cell <= most.max_cell_chars  # else the general path refuses it, naming its line
+        for fid, (count, cell, inside) in enumerate(stats)
+    ]
+
+
+def _file_stats(
+    con: duckdb.DuckDBPyConnection, raw: str, width: int, plans: list[BulkPlan], files: str
+) -> list[tuple[int, int, int]]:
+    """Each file's (rows, longest cell, line breaks inside cells); writes `files` (fid, base).
+    A file's rows must lie together in the order read (DuckDB keeps the insertion order)."""
     longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
     breaks = " + ".join(
         f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width)
     )
-    (rows, cell, inside) = con.execute(
-        f"""select count(*), coalesce(max(greatest({longest})), 0), coalesce(sum({breaks}), 0)
-            from {raw}"""  # noqa: S608
-    ).fetchone()
-    if patched and inside:
-        return False
-    # A cell beyond the limit: the general path refuses the file, naming its line.
-    return lines == rows + 1 + inside and cell <= limits.current().max_cell_chars
+    found = {
+        fid: (first, last, rows, cell, inside)
+        for fid, first, last, rows, cell, inside in con.execute(
+            f"""select fid, min(rowid), max(rowid), count(*),
+                       coalesce(max(greatest({longest})), 0), coalesce(sum({breaks}), 0)
+                from {raw} group by fid"""  # noqa: S608
+        ).fetchall()
+    }
+    stats, fids, bases = [], [], []
+    for fid, planned in enumerate(plans):
+        first, last, rows, cell, inside = found.get(fid, (0, -1, 0, 0, 0))
+        if last - first + 1 != rows:
+            raise duckdb.InvalidInputException("a file's rows are not together")
+        stats.append((rows, cell, inside))
+        fids.append(fid)
+        bases.append(first - planned.first_row)
+    con.execute(
+        f"create temp table {files} as select unnest($fids) as fid, unnest($bases) as base",
+        {"fids": fids, "bases": bases},
+    )
+    return stats
 
 
-def _read_csv_cells(con: duckdb.DuckDBPyConnection, path: Path, raw: str, width: int) -> None:
+def _read_csv_cells(con: duckdb.DuckDBPyConnection, paths: list[str], raw: str, width: int) -> None:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     for parallel in ("true", "false"):
         try:
             con.execute(
                 f"""create temp table {raw} as
-                    select * from read_csv(?, header = false, skip = 1, all_varchar = true,
+                    select file_index::integer as fid, *
+                    from read_csv(?, header = false, skip = 1, all_varchar = true,
                         auto_detect = false, delim = ',', quote = '"', escape = '"', comment = '',
                         columns = {columns}, null_padding = true, encoding = 'utf-8',
                         parallel = {parallel})""",  # noqa: S608
-                [str(path)],
+                [paths],
             )
             return
         except duckdb.Error as error:
@@ -357,17 +526,38 @@ def _column_sql(
 
 
 def _parse(
-    con: duckdb.DuckDBPyConnection, bulk: BulkPlan, tag: str, raw: str, sheet: SheetRead
-) -> SheetRead:
-    match = bulk.match
+    con: duckdb.DuckDBPyConnection,
+    plans: dict[int, BulkPlan],
+    tag: str,
+    raw: str,
+    files: str,
+    batch: Batch,
+) -> dict[int, SheetRead]:
+    """Parse and check the rows of the files `plans` (by fid, all of one layout) in `raw`: one
+    pass over them all; each file's sheet sees its own rows through views."""
+    first = next(iter(plans.values()))
+    match = first.match
     spec = ledgers()[match.kind]
+    odd_cells = first.odd  # a workbook's sheet: read on its own
     index = {col.name: i for i, (col, _) in match.columns.items()}
     factors = {col.name: factor for col, factor in match.columns.values()}
     cell = {
         c.name: (f"c{index[c.name]}" if c.name in index else "null::varchar") for c in spec.columns
     }
     markers = [c for c in (spec.dept, spec.period) if c and c in index]
-    _refuse_identifier_values(con, raw, bulk, index)
+    sheets = {}
+    for fid, planned in plans.items():
+        sheet = SheetRead(
+            planned.name,
+            planned.sheet,
+            match.kind,
+            planned.first_row - 1,
+            extra_columns=match.extra,
+        )
+        sheet.match, sheet.odd_cells = match, planned.odd
+        sheet.batch = BatchPart(batch, fid)
+        batch.users.add(fid)
+        sheets[fid] = sheet
 
     # Cells the SQL does not convert, parsed by the Python rules once per distinct spelling.
     maps: dict[str, str] = {}
@@ -388,36 +578,39 @@ def _parse(
                 spellings,
                 factors.get(column.name, 1.0),
                 column.name in markers,
-                bulk.odd,
+                odd_cells,
             )
-            sheet.temp_tables.append(maps[column.name])
+            batch.tables.append(maps[column.name])
 
     # Rows: blank rows and totals rows out, merged department cells filled, as the general path.
-    blank_cells = " and ".join(_blank(f"c{i}") for i in range(len(bulk.headers)))
+    numbered = f"(select r.*, r.rowid - f.base as rn from {raw} r join {files} f using (fid))"  # noqa: S608
+    blank_cells = " and ".join(_blank(f"c{i}") for i in range(len(first.headers)))
     totals = (
         " or ".join(f"coalesce({maps[m]}.is_totals, false)" for m in markers if m in maps)
         or "false"
     )
     joins = " ".join(
-        f"left join {maps[m]} on {maps[m]}.raw is not distinct from {raw}.{cell[m]}"
+        f"left join {maps[m]} on {maps[m]}.raw is not distinct from r.{cell[m]}"
         for m in markers
         if m in maps
     )
     selected = ", ".join(f'{cell[c.name]} as "{c.name}"' for c in spec.columns)
     classified = f"""
-        select {raw}.rowid + {bulk.first_row} as rn, {selected}, ({blank_cells}) as is_blank_row,
-               ({totals}) as is_totals
-        from {raw} {joins}"""  # noqa: S608 -- identifiers from the specs and our own names
+        select r.fid, r.rn, {selected}, ({blank_cells}) as is_blank_row, ({totals}) as is_totals
+        from {numbered} r {joins}"""  # noqa: S608 -- identifiers from the specs and our own names
     has_dept = spec.dept is not None and spec.dept in index
     dept = f'"{spec.dept}"'
     unfilled_test = (
         f"not is_blank_row and not is_totals and {_blank(dept)}" if has_dept else "false"
     )
-    sheet.totals_rows, unfilled = con.execute(
-        f"""select count(*) filter (where is_totals and not is_blank_row),
+    unfilled = 0
+    for fid, totals_rows, blanks in con.execute(
+        f"""select fid, count(*) filter (where is_totals and not is_blank_row),
                    count(*) filter (where {unfilled_test})
-            from ({classified})"""  # noqa: S608
-    ).fetchone()
+            from ({classified}) group by fid"""  # noqa: S608
+    ).fetchall():
+        sheets[fid].totals_rows = totals_rows
+        unfilled += blanks
     if unfilled:
         # A blank department under a filled one repeats it, until a blank row.
         rows = f"{tag}_rows"
@@ -425,18 +618,17 @@ def _parse(
             f"""create temp table {rows} as
                 select * exclude (grp, is_blank_row, is_totals) replace (coalesce(last_value(
                            case when not {_blank(dept)} then {dept} end ignore nulls) over (
-                           partition by grp order by rn
+                           partition by fid, grp order by rn
                            rows between unbounded preceding and current row), {dept}) as {dept})
-                from (select *, sum(is_blank_row::int) over (order by rn) as grp
+                from (select *, sum(is_blank_row::int) over (partition by fid order by rn) as grp
                       from ({classified}))
                 where not is_blank_row and not is_totals"""  # noqa: S608
         )
-        sheet.temp_tables.append(rows)
+        batch.tables.append(rows)
         source = cells = rows
     else:
         source = f"(select * from ({classified}) where not is_blank_row and not is_totals)"  # noqa: S608
-        cells = f"(select {raw}.rowid + {bulk.first_row} as rn, {selected} from {raw})"  # noqa: S608
-    sheet.cells = cells
+        cells = f"(select r.fid, r.rn, {selected} from {numbered} r)"  # noqa: S608
 
     # Parse: canonical cells by cast, the others from their spelling's map, which also holds
     # the reason a spelling breaks its column's rules (the Python rules' words, once per spelling).
@@ -463,40 +655,65 @@ def _parse(
         else:
             values.append(f"{mapped}.value as {name}, {mapped}.error as e{number}")
             cell_errors[column.name] = f"e{number}"
-    parsed = f"{tag}_parsed"
+    parsed = batch.parsed = f"{tag}_parsed"
     con.execute(
         f"""create temp table {parsed} as
-            select r.rn, {", ".join(values)} from {source} r {" ".join(joins)}"""  # noqa: S608
+            select r.fid, r.rn, {", ".join(values)} from {source} r {" ".join(joins)}"""  # noqa: S608
     )
-    sheet.temp_tables.append(parsed)
-    _reject(con, bulk, tag, parsed, cells, maps, cell_errors, sheet)
+    batch.tables.append(parsed)
+    rejected = batch.rejected = _reject(con, plans, tag, parsed, cells, maps, cell_errors, sheets)
+    batch.tables.append(rejected)
     for error in cell_errors.values():
         con.execute(f"alter table {parsed} drop column {error}")  # noqa: S608
-    sheet.table = parsed
-    sheet.table_rows = con.execute(f"select count(*) from {parsed}").fetchone()[0]  # noqa: S608
+
+    counts = dict(
+        con.execute(f"select fid, count(*) from {parsed} group by fid").fetchall()  # noqa: S608
+    )
+    months: dict[int, set[str]] = {fid: set() for fid in plans}
     if spec.period:
-        sheet.months = {
-            m
-            for (m,) in con.execute(
-                f"""select distinct strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
-                    from {parsed}"""  # noqa: S608
-            ).fetchall()
-            if m
-        } | {month_key(r[spec.period]) for r in sheet.records if r[spec.period]}
-    return sheet
+        for fid, month in con.execute(
+            f"""select distinct fid, strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
+                from {parsed}"""  # noqa: S608
+        ).fetchall():
+            if month:
+                months[fid].add(month)
+    for fid, sheet in sheets.items():
+        # each file's rows of the batch's tables (fid is our own number)
+        part = sheet.batch
+        sheet.table, sheet.rejected_table = f"{tag}_parsed_{fid}", f"{tag}_rejected_{fid}"
+        for view, table in ((sheet.table, parsed), (sheet.rejected_table, rejected)):
+            con.execute(
+                f"create temp view {view} as "  # noqa: S608
+                f"select * exclude (fid) from {table} where fid = {fid}"
+            )
+            part.views.append(view)
+        sheet.cells = f"(select * exclude (fid) from {cells} where fid = {fid})"  # noqa: S608
+        sheet.table_rows = counts.get(fid, 0)
+        if spec.period:
+            sheet.months = months[fid] | {
+                month_key(r[spec.period]) for r in sheet.records if r[spec.period]
+            }
+    return sheets
 
 
 def _refuse_identifier_values(
-    con: duckdb.DuckDBPyConnection, raw: str, bulk: BulkPlan, index: dict[str, int]
-) -> None:
-    """The general path's identifier-value rule (reader.looks_like_identifier), naming the first
-    row holding one as it does. A cell of printable ASCII is matched in SQL: the same whole-cell
-    patterns, which RE2 reads as Python does, after the same trim. Any other cell without a CJK
-    ideograph (a full-width １３８…, a tab around the digits: NFKC and str.strip make them an
-    identifier in Python) is judged by looks_like_identifier itself, once per distinct spelling."""
+    con: duckdb.DuckDBPyConnection,
+    raw: str,
+    files: str,
+    plans: list[BulkPlan],
+    fits: list[bool],
+) -> dict[int, FileError]:
+    """The general path's identifier-value rule (reader.looks_like_identifier), naming each
+    file's first row holding one as it does: the FileError refusing each such file, by fid.
+    A cell of printable ASCII is matched in SQL: the same whole-cell patterns, which RE2 reads
+    as Python does, after the same trim. Any other cell without a CJK ideograph (a full-width
+    １３８…, a tab around the digits: NFKC and str.strip make them an identifier in Python) is
+    judged by looks_like_identifier itself, once per distinct spelling."""
     pattern = "|".join(f"(?:{p})" for p in reading_rules().identifier_values)
-    match = bulk.match
-    first: tuple[int, str] | None = None
+    match = plans[0].match
+    index = {col.name: i for i, (col, _) in match.columns.items()}
+    odd_cells = plans[0].odd
+    first: dict[int, tuple[int, str]] = {}
     for column, _ in match.columns.values():
         if column.type != "text":
             continue
@@ -508,18 +725,24 @@ def _refuse_identifier_values(
                 f"""select distinct {cell} from {raw} where not {ascii_cell}
                     and not regexp_matches({cell}, '[\\x{{4E00}}-\\x{{9FFF}}]')"""  # noqa: S608
             ).fetchall()
-            if looks_like_identifier(workbook_csv.original(bulk.odd, v))
+            if looks_like_identifier(workbook_csv.original(odd_cells, v))
         ]
-        (row,) = con.execute(
-            f"""select min(rowid) + {bulk.first_row} from {raw}
+        for fid, row in con.execute(
+            f"""select fid, min(r.rowid) - any_value(f.base) from {raw} r join {files} f using (fid)
                 where ({ascii_cell} and regexp_full_match(trim({cell}), $pattern))
-                   or list_contains($odd::varchar[], {cell})""",  # noqa: S608
+                   or list_contains($odd::varchar[], {cell})
+                group by fid""",  # noqa: S608
             {"pattern": pattern, "odd": odd},
-        ).fetchone()
-        if row is not None and (first is None or row < first[0]):
-            first = (row, match.header_text[column.name])
-    if first is not None:
-        refuse_identifier_value(bulk.sheet, first[1], first[0])
+        ).fetchall():
+            if fits[fid] and (fid not in first or row < first[fid][0]):
+                first[fid] = (row, match.header_text[column.name])
+    refused = {}
+    for fid, (row, header) in first.items():
+        try:
+            refuse_identifier_value(plans[fid].sheet, header, row)
+        except FileError as error:
+            refused[fid] = error
+    return refused
 
 
 def _blank(cell: str) -> str:
@@ -534,20 +757,21 @@ def _blank(cell: str) -> str:
 
 def _reject(
     con: duckdb.DuckDBPyConnection,
-    bulk: BulkPlan,
+    plans: dict[int, BulkPlan],
     tag: str,
     parsed: str,
     cells: str,
     maps: dict[str, str],
     cell_errors: dict[str, str],
-    sheet: SheetRead,
-) -> None:
-    """Move the rows of `parsed` that break a rule into a table of rejections (rn, column,
+    sheets: dict[int, SheetRead],
+) -> str:
+    """Move the rows of `parsed` that break a rule into a table of rejections (fid, rn, column,
     reason, values), worded in SQL as `reader.row_rejection` words them: the cells' own reasons
     when a cell is wrong, else the reasons of the rules between a row's cells (ledgers.rules),
     each after its column's header; the row's cells as written, as JSON. The odd row whose
-    reason SQL cannot spell is handed to the general path's row parser."""
-    match = bulk.match
+    reason SQL cannot spell is handed to the general path's row parser (into its file's sheet)."""
+    first = next(iter(plans.values()))
+    match = first.match
     spec = ledgers()[match.kind]
     params: dict[str, str] = {}
 
@@ -610,38 +834,43 @@ def _reject(
     rejected = f"{tag}_rejected"
     con.execute(
         f"""create temp table {rejected} as
-            select rn, {columns} as "column", {reasons} as reason,
+            select fid, rn, {columns} as "column", {reasons} as reason,
                    '{{' || {f"concat_ws(', ', {', '.join(entries)})" if entries else "''"}
                    || '}}' as "values",
                    ({unworded}) and not ({wrong}) or ({unspelt}) as odd
             from (select p.*, {written_cells}
                   from (select * from {parsed} where {wrong} or {failing}) p
-                  join {cells} c on c.rn = p.rn {" ".join(joins)})""",  # noqa: S608 -- names ours, ledger text bound
+                  join {cells} c on c.fid = p.fid and c.rn = p.rn {" ".join(joins)})""",  # noqa: S608 -- names ours, ledger text bound
         params,
     )
-    sheet.temp_tables.append(rejected)
-    con.execute(f"delete from {parsed} where rn in (select rn from {rejected})")  # noqa: S608
+    con.execute(
+        f"delete from {parsed} p using {rejected} j where j.fid = p.fid and j.rn = p.rn"  # noqa: S608
+    )
 
     # The odd rows: the general path's row parser says why, word for word.
     names = [c.name for c in spec.columns if c.name in match.header_text]
     odd = con.execute(
-        f"""select r.rn, {", ".join(f'r."{n}"' for n in names)} from {cells} r
-            semi join {rejected} j on j.rn = r.rn and j.odd order by r.rn"""  # noqa: S608
+        f"""select r.fid, r.rn, {", ".join(f'r."{n}"' for n in names)} from {cells} r
+            semi join {rejected} j on j.fid = r.fid and j.rn = r.rn and j.odd
+            order by r.fid, r.rn"""  # noqa: S608
     ).fetchall()
-    seen: dict = {}
-    for rn, *row in odd:
-        raw_row = {n: workbook_csv.original(bulk.odd, v) for n, v in zip(names, row, strict=True)}
+    seen: dict = {}  # a spelling's outcome does not depend on its file
+    for fid, rn, *row in odd:
+        planned, sheet = plans[fid], sheets[fid]
+        raw_row = {
+            n: workbook_csv.original(planned.odd, v) for n, v in zip(names, row, strict=True)
+        }
         record, problems = parse_row(match, raw_row, seen)
         if problems:
             sheet.rejected.append(
-                row_rejection(bulk.name, bulk.sheet, rn, match, raw_row, problems)
+                row_rejection(planned.name, planned.sheet, rn, match, raw_row, problems)
             )
         else:  # the SQL was stricter than the rules: the general path's record stands
-            record.update(source_file=bulk.name, source_sheet=bulk.sheet, source_row=rn)
+            record.update(source_file=planned.name, source_sheet=planned.sheet, source_row=rn)
             sheet.records.append(record)
     con.execute(f"delete from {rejected} where odd")  # noqa: S608
     con.execute(f"alter table {rejected} drop column odd")  # noqa: S608
-    sheet.rejected_table = rejected
+    return rejected
 
 
 def _words(separator: str, cell_words: list[str], row_words: list[str], wrong: str) -> str:

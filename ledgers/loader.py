@@ -201,6 +201,49 @@ def _read_one(
     return sheets if sheets is not None else read_file(copy, name)
 
 
+def _take(
+    con: duckdb.DuckDBPyConnection,
+    copy: Path,
+    name: str,
+    bulk_min_bytes: int | None,
+    reads: dict[str, list[SheetRead]],
+    plans: dict[str, bulk.BulkPlan],
+) -> None:
+    """Read a file now, or plan its set-based read with the files of its layout."""
+    planned = None
+    if copy.suffix.lower() not in bulk.WORKBOOK_SUFFIXES:
+        planned = bulk.plan(copy, name, bulk_min_bytes)
+    if planned is not None:
+        plans[name] = planned
+    else:
+        reads[name] = _read_one(con, copy, name, bulk_min_bytes)
+
+
+def _read_planned(
+    reads: dict[str, list[SheetRead]],
+    name: str,
+    planned: bulk.BulkPlan,
+    outcome: SheetRead | Exception | None,
+) -> None:
+    """A planned file's outcome of its set-based read (None: read by the general path)."""
+    if isinstance(outcome, Exception):
+        raise outcome
+    reads[name] = [outcome] if outcome is not None else read_file(planned.path, name)
+
+
+def _reading(errors: dict[str, tuple[str, str]], name: str, step: Callable[[], None]) -> None:
+    """Run one file's reading step; its failure is that file's error, not the load's."""
+    try:
+        step()
+    except FileError as error:
+        errors[name] = ("refused", str(error))
+    except Exception as error:  # noqa: BLE001 -- one file's failure must not cost the others
+        errors[name] = (
+            "unreadable",
+            f"the file could not be read ({type(error).__name__}: {error}); it was skipped",
+        )
+
+
 def _load_inbox(
     con: duckdb.DuckDBPyConnection,
     inbox: Path,
@@ -227,6 +270,9 @@ def _load_inbox(
 
     errors: dict[str, tuple[str, str]] = {}
     taken: dict[str, intake.Snapshot] = {}
+    # Plain CSV and Parquet files are read set-based after the others, those of one layout
+    # together (ledgers.bulk.read_planned), from their snapshots.
+    plans: dict[str, bulk.BulkPlan] = {}
     for number, name in enumerate(sorted(changed), 1):
         progress(f"reading {number}/{len(changed)}: {name}")
         path = on_disk[name]
@@ -241,17 +287,15 @@ def _load_inbox(
         except intake.NotTaken as error:
             not_taken[name] = (error.status, str(error))
             continue
-        try:
-            reads[name] = _read_one(con, snap.copy, name, bulk_min_bytes)
-        except FileError as error:
-            errors[name] = ("refused", str(error))
-        except Exception as error:  # noqa: BLE001 -- one file's failure must not cost the others
-            errors[name] = (
-                "unreadable",
-                f"the file could not be read ({type(error).__name__}: {error}); it was skipped",
-            )
-        finally:
+        _reading(errors, name, partial(_take, con, snap.copy, name, bulk_min_bytes, reads, plans))
+        if name not in plans:  # else its copy is read with the files of its layout, below
             snap.copy.unlink(missing_ok=True)
+    if plans:
+        progress(f"reading {len(plans)} plain files together, by layout")
+    outcomes = bulk.read_planned(con, list(plans.values())) if plans else []
+    for (name, planned), outcome in zip(plans.items(), outcomes, strict=True):
+        _reading(errors, name, partial(_read_planned, reads, name, planned, outcome))
+        planned.path.unlink(missing_ok=True)
     # A file being written that was loaded before keeps its rows until it settles.
     kept = {n for n, (status, _) in not_taken.items() if status in intake.PASSING and known.get(n)}
     for name in sorted(kept):

@@ -69,6 +69,9 @@ class SheetRead:
     months: set[str] = field(default_factory=set)
     # the workbook cells that `cells` holds as tokens (ledgers.workbook_csv.OddCells)
     odd_cells: dict[str, object] = field(default_factory=dict)
+    # Read together with other files of its layout (ledgers.bulk.BatchPart): `table`, `cells`
+    # and `rejected_table` are then this file's rows of the batch's shared tables.
+    batch: object | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pytest
 
 from ledgers import bulk, reader
 from ledgers.loader import load_inbox
+from ledgers.reader import SheetRead
 from ledgers.specs import LINEAGE_COLUMNS, ledgers
 from tests.ledger_files import write_csv, write_xlsx
 
@@ -101,15 +102,14 @@ FEEDBACK = [
 def set_based_reads(monkeypatch) -> list:
     """Every file the set-based path read (not handed back to the general path)."""
     done = []
-    original = bulk.read
+    original = bulk.read_together
 
-    def recording(con, plan):
-        sheet = original(con, plan)
-        if sheet is not None:
-            done.append(plan.name)
-        return sheet
+    def recording(con, plans):
+        found = original(con, plans)
+        done.extend(p.name for p, s in zip(plans, found, strict=True) if isinstance(s, SheetRead))
+        return found
 
-    monkeypatch.setattr(bulk, "read", recording)
+    monkeypatch.setattr(bulk, "read_together", recording)
     return done
 
 
@@ -712,3 +712,123 @@ def test_unregistered_devices_are_rejected_alike(tmp_path, set_based_reads, word
         ("可用时长", "可用时长: must be ≥ 使用时长 (50), found 40"),
     ]
     assert [raw["asset_code"] for raw in worded_in_python] == ["CT\\03"]
+
+
+# --- files of one layout read together (ledgers.bulk.read_together) ---------------------------
+
+
+@pytest.fixture
+def groups(monkeypatch) -> list[list[str]]:
+    """The files each DuckDB scan of the set-based path read, by name."""
+    done = []
+    original = bulk._read_group
+
+    def recording(con, plans):
+        done.append(sorted(p.name for p in plans))
+        return original(con, plans)
+
+    monkeypatch.setattr(bulk, "_read_group", recording)
+    return done
+
+
+def _renamed(rows: list[list[str]], suffix: str) -> list[list[str]]:
+    """DISCHARGES with every episode id suffixed (the files' keys then differ)."""
+    return [rows[0]] + [[f"{r[0]}{suffix}" if r[0] else "", *r[1:]] for r in rows[1:]]
+
+
+def test_files_of_one_layout_are_read_together_and_each_costs_itself(
+    tmp_path, set_based_reads, groups
+):
+    """Four discharges exports of one layout are read by one DuckDB scan and one parse: their
+    rows, lineage and rejections are those of the general path, file by file. One holds an
+    odd cell and a bad row of its own, one a mobile number in row 5 (refused, costing only
+    itself); a file whose columns come in another order, and one with empty lines (read from a
+    patched copy), are read apart."""
+    b = _renamed(DISCHARGES, "b")
+    b[3][8] = "１２３"  # an odd spelling of E3b's total, parsed by the Python rules
+    b[1][3] = "2026-10-0x"  # E1b: a bad discharge date
+    refused = _renamed(DISCHARGES, "r")
+    refused[4][11] = "13800138000"  # E4r's insurance: a mobile number, row 5
+    reordered = [[r[1], r[0], *r[2:]] for r in _renamed(DISCHARGES, "o")]
+    files = {
+        "出院_a.csv": DISCHARGES,
+        "出院_b.csv": b,
+        "出院_r.csv": refused,
+        "出院_c.csv": _renamed(DISCHARGES, "c")[:6],
+        "出院_o.csv": reordered,
+        "出院_e.csv": [DISCHARGES[0], [], *_renamed(DISCHARGES, "e")[1:4], [], []],
+    }
+    general, general_report = load(tmp_path, "general", files, bulk_min_bytes=None)
+    assert set_based_reads == [] and groups == []
+    fast, fast_report = load(tmp_path, "fast", files, bulk_min_bytes=0)
+    together = ["出院_a.csv", "出院_b.csv", "出院_c.csv", "出院_r.csv"]
+    assert together in groups
+    assert ["出院_o.csv"] in groups and ["出院_e.csv"] in groups
+    assert sorted(set_based_reads) == sorted([*files.keys() - {"出院_r.csv"}, "科室字典.csv"])
+    expected, found = snapshot(general), snapshot(fast)
+    assert found == expected
+    assert fast_report.problems == general_report.problems
+    ((name, status, message),) = fast_report.problems
+    assert (name, status) == ("出院_r.csv", "refused")
+    assert "sheet (csv), column 医保类型, row 5 holds a value that looks like" in message
+    # every file but the refused one is there, with its own rows and rejections
+    by_file = {
+        f: (n, r)
+        for f, n, r in fast.execute(
+            "select file, rows_loaded, rows_rejected from ledger_sheets"
+        ).fetchall()
+    }
+    assert set(by_file) == {*files.keys() - {"出院_r.csv"}, "科室字典.csv"}
+    assert by_file["出院_b.csv"][1] == by_file["出院_a.csv"][1] + 1  # E1b's discharge date
+    assert by_file["出院_c.csv"] == (4, 1)  # E1c-E4c; E5c rejected (before admission)
+    assert fast.execute(
+        "select source_row from staged_discharges where episode_id = 'E3b'"
+    ).fetchall() == [(4,)]
+    assert fast_report.touched_months == general_report.touched_months
+
+
+def test_parquet_files_of_one_layout_are_read_together(tmp_path, set_based_reads, groups):
+    """Workload exports as Parquet files of one layout, one of them with a broken row and one
+    with its numbers typed (another layout): read by one scan per layout, and loaded as the
+    general path loads them."""
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+    header, *data = WORKLOAD
+    with duckdb.connect() as con:
+        for name, rows in (
+            ("workload_2026-10.parquet", data[:5]),
+            ("workload_2026-11.parquet", [[d.replace("-10-", "-11-") for d in data[0]], *data[5:]]),
+            ("workload_2026-12.parquet", [r[:2] + ["x", *r[3:]] for r in data[:2]]),
+        ):
+            columns = ", ".join(f'col{i} as "{h}"' for i, h in enumerate(header))
+            values = ", ".join("(" + ", ".join("?" for _ in header) + ")" for _ in rows)
+            con.execute(
+                f"copy (select {columns} from (values {values})) to '{inbox / name}' (format parquet)",  # noqa: S608
+                [cell or None for row in rows for cell in row],
+            )
+        con.execute(
+            f"""copy (select date '2026-09-01' + i::integer as "日期", 'CARD' as "科室",
+                             i::bigint as "入院人数" from range(3) t(i))
+                to '{inbox / "workload_2026-09.parquet"}' (format parquet)"""  # noqa: S608
+        )
+    found = []
+    for min_bytes in (None, 0):
+        con = duckdb.connect(str(tmp_path / f"w{min_bytes}.duckdb"))
+        load_inbox(con, inbox, bulk_min_bytes=min_bytes)
+        found.append(snapshot(con))
+    assert found[0] == found[1]
+    assert [
+        "workload_2026-10.parquet",
+        "workload_2026-11.parquet",
+        "workload_2026-12.parquet",
+    ] in groups
+    assert ["workload_2026-09.parquet"] in groups
+    assert len(set_based_reads) == 5
+    rejected = {(r[0], r[2], r[4]) for r in found[1]["rejected_rows"] if not r[-1]}
+    # each file's own rows: the "x" of 2026-12's rows 2 and 3, WORKLOAD's 85% in 2026-10's row 4
+    assert {
+        ("workload_2026-12.parquet", 2, "门诊人次"),
+        ("workload_2026-12.parquet", 3, "门诊人次"),
+        ("workload_2026-10.parquet", 4, "门诊人次"),
+    } <= rejected, rejected
+    assert len(found[1]["raw_workload"]) >= 8
