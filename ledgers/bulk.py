@@ -457,19 +457,36 @@ def _file_stats(
     con: duckdb.DuckDBPyConnection, raw: str, width: int, plans: list[BulkPlan], files: str
 ) -> list[tuple[int, int, int]]:
     """Each file's (rows, longest cell, line breaks inside cells); writes `files` (fid, base).
-    A file's rows must lie together in the order read (DuckDB keeps the insertion order)."""
-    longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
-    breaks = " + ".join(
-        f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width)
-    )
+    A file's rows must lie together in the order read (DuckDB keeps the insertion order).
+
+    The cheap measures first (a cell's bytes are stored with it): a file whose cells all fit
+    the limit in bytes, and whose lines are its rows and header, has no longer cell and no line
+    break in a cell (each would be one more line). The others are measured in characters."""
+    widest = ", ".join(f"coalesce(strlen(c{i}), 0)" for i in range(width))
     found = {
-        fid: (first, last, rows, cell, inside)
-        for fid, first, last, rows, cell, inside in con.execute(
-            f"""select fid, min(rowid), max(rowid), count(*),
-                       coalesce(max(greatest({longest})), 0), coalesce(sum({breaks}), 0)
+        fid: (first, last, rows, cell, 0)
+        for fid, first, last, rows, cell in con.execute(
+            f"""select fid, min(rowid), max(rowid), count(*), coalesce(max(greatest({widest})), 0)
                 from {raw} group by fid"""  # noqa: S608
         ).fetchall()
     }
+    most = limits.current().max_cell_chars
+    doubt = [
+        fid
+        for fid, (_, _, rows, cell, _) in found.items()
+        if plans[fid].lines and (cell > most or plans[fid].lines != rows + 1)
+    ]
+    if doubt:
+        longest = ", ".join(f"coalesce(length(c{i}), 0)" for i in range(width))
+        breaks = " + ".join(
+            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width)
+        )
+        for fid, cell, inside in con.execute(
+            f"""select fid, coalesce(max(greatest({longest})), 0), coalesce(sum({breaks}), 0)
+                from {raw} where list_contains($doubt, fid) group by fid""",  # noqa: S608
+            {"doubt": doubt},
+        ).fetchall():
+            found[fid] = (*found[fid][:3], cell, inside)
     stats, fids, bases = [], [], []
     for fid, planned in enumerate(plans):
         first, last, rows, cell, inside = found.get(fid, (0, -1, 0, 0, 0))
@@ -600,14 +617,15 @@ def _parse(
         from {numbered} r {joins}"""  # noqa: S608 -- identifiers from the specs and our own names
     has_dept = spec.dept is not None and spec.dept in index
     dept = f'"{spec.dept}"'
-    unfilled_test = (
-        f"not is_blank_row and not is_totals and {_blank(dept)}" if has_dept else "false"
-    )
+    # As filters, not projected columns: a row's test stops at its first filled cell.
+    filled = " or ".join(f"not {_blank(f'c{i}')}" for i in range(len(first.headers)))
+    kept = f"not ({totals}) and ({filled})"
+    unfilled_test = f"{_blank(cell[spec.dept])} and {kept}" if has_dept else "false"
     unfilled = 0
     for fid, totals_rows, blanks in con.execute(
-        f"""select fid, count(*) filter (where is_totals and not is_blank_row),
+        f"""select fid, count(*) filter (where ({totals}) and ({filled})),
                    count(*) filter (where {unfilled_test})
-            from ({classified}) group by fid"""  # noqa: S608
+            from {raw} r {joins} group by fid"""  # noqa: S608
     ).fetchall():
         sheets[fid].totals_rows = totals_rows
         unfilled += blanks
@@ -627,7 +645,7 @@ def _parse(
         batch.tables.append(rows)
         source = cells = rows
     else:
-        source = f"(select * from ({classified}) where not is_blank_row and not is_totals)"  # noqa: S608
+        source = f"(select r.fid, r.rn, {selected} from {numbered} r {joins} where {kept})"  # noqa: S608
         cells = f"(select r.fid, r.rn, {selected} from {numbered} r)"  # noqa: S608
 
     # Parse: canonical cells by cast, the others from their spelling's map, which also holds
@@ -713,13 +731,16 @@ def _refuse_identifier_values(
     match = plans[0].match
     index = {col.name: i for i, (col, _) in match.columns.items()}
     odd_cells = plans[0].odd
-    first: dict[int, tuple[int, str]] = {}
+    found, params = [], {"spaced": f" *(?:{pattern}) *"}
     for column, _ in match.columns.values():
         if column.type != "text":
             continue
         cell = f"c{index[column.name]}"
         ascii_cell = f"regexp_full_match({cell}, '[\\x20-\\x7E]*')"
-        odd = [
+        # a printable ASCII cell holding one, spaces around it (trim's): first the pattern, which
+        # fails at a cell's first letter, then the ASCII test (both as the rule reads them)
+        spaced = f"regexp_full_match({cell}, $spaced) and {ascii_cell}"
+        params[f"odd{len(found)}"] = [
             v
             for (v,) in con.execute(
                 f"""select distinct {cell} from {raw} where not {ascii_cell}
@@ -727,15 +748,25 @@ def _refuse_identifier_values(
             ).fetchall()
             if looks_like_identifier(workbook_csv.original(odd_cells, v))
         ]
-        for fid, row in con.execute(
-            f"""select fid, min(r.rowid) - any_value(f.base) from {raw} r join {files} f using (fid)
-                where ({ascii_cell} and regexp_full_match(trim({cell}), $pattern))
-                   or list_contains($odd::varchar[], {cell})
-                group by fid""",  # noqa: S608
-            {"pattern": pattern, "odd": odd},
-        ).fetchall():
-            if fits[fid] and (fid not in first or row < first[fid][0]):
-                first[fid] = (row, match.header_text[column.name])
+        found.append(
+            (
+                match.header_text[column.name],
+                f"""min(r.rowid) filter (where ({spaced})
+                    or list_contains($odd{len(found)}::varchar[], {cell}))""",
+            )
+        )
+    first: dict[int, tuple[int, str]] = {}
+    if not found:
+        return {}
+    # each file's first row holding one, in each column: one scan of the files' cells
+    for fid, base, *rows in con.execute(
+        f"""select fid, any_value(f.base), {", ".join(sql for _, sql in found)}
+            from {raw} r join {files} f using (fid) group by fid""",  # noqa: S608
+        params,
+    ).fetchall():
+        for (header, _), row in zip(found, rows, strict=True):
+            if row is not None and fits[fid] and (fid not in first or row - base < first[fid][0]):
+                first[fid] = (row - base, header)
     refused = {}
     for fid, (row, header) in first.items():
         try:
