@@ -72,7 +72,9 @@ def record_changes(con: duckdb.DuckDBPyConnection, changed_at: dt.datetime) -> i
     written = 0
     for spec in ledgers().values():
         before = _before_table(spec)
-        if not spec.key:  # rows without a key (complaints) cannot be paired: no corrections
+        # Rows without a key (complaints) cannot be paired: no corrections; nothing set aside
+        # (a first load): nothing was corrected, and the accepted rows are not read.
+        if not spec.key or not con.execute(f"select count(*) from {before}").fetchone()[0]:  # noqa: S608
             con.execute(f"drop table {before}")
             continue
         values = [c.name for c in spec.columns if c.name not in spec.key]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import tempfile
@@ -173,17 +174,28 @@ class _Taking:
 
 
 def _hash_present(
-    on_disk: dict[str, Path], limits: ReadLimits, not_taken: dict[str, tuple[str, str]]
-) -> dict[str, str]:
-    """SHA-256 of each file that can be hashed now (to find what changed); the others are noted
-    in `not_taken` with their status and message."""
-    hashes = {}
+    on_disk: dict[str, Path],
+    limits: ReadLimits,
+    not_taken: dict[str, tuple[str, str]],
+    known: dict[str, str],
+) -> dict[str, str | None]:
+    """SHA-256 of each file loaded before that can be hashed now (to find what changed); the
+    others are noted in `not_taken` with their status and message. A file not loaded before is
+    read whatever its hash: None, its snapshot hashes it (one pass over its bytes, not two)."""
+    hashes: dict[str, str | None] = {}
     for name, path in on_disk.items():
+        if name not in known:
+            hashes[name] = None
+            continue
         try:
-            hashes[name] = intake.retrying_locks(path, lambda path=path: _hash(path, limits))
+            hashes[name] = _hash_now(path, limits)
         except intake.NotTaken as error:
             not_taken[name] = (error.status, str(error))
     return hashes
+
+
+def _hash_now(path: Path, limits: ReadLimits) -> str:
+    return intake.retrying_locks(path, lambda: _hash(path, limits))
 
 
 def _hash(path: Path, limits: ReadLimits) -> str:
@@ -259,8 +271,8 @@ def _load_inbox(
     known = dict(con.execute("select file, sha256 from ledger_files").fetchall())
     # Files this run does not take, with their status and why (a link, a file too big, …).
     not_taken = {name: ("not read", why) for name, why in listing.skipped.items()}
-    hashes = _hash_present(on_disk, taking.limits, not_taken)
-    changed = {name for name, sha in hashes.items() if known.get(name) != sha}
+    hashes = _hash_present(on_disk, taking.limits, not_taken, known)
+    changed = {name for name, sha in hashes.items() if sha is None or known.get(name) != sha}
     removed = set(known) - set(hashes) - set(not_taken)
     report.files_unchanged = len(hashes) - len(changed)
     report.files_removed = len(removed)
@@ -277,8 +289,13 @@ def _load_inbox(
         progress(f"reading {number}/{len(changed)}: {name}")
         path = on_disk[name]
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            try:
+                sha = hashes[name] or _hash_now(path, taking.limits)
+            except intake.NotTaken as error:
+                not_taken[name] = (error.status, str(error))
+                continue
             errors[name] = ("refused", _unsupported(path))
-            taken[name] = intake.Snapshot(path, hashes[name], None, None)
+            taken[name] = intake.Snapshot(path, sha, None, None)
             continue
         try:
             taken[name] = snap = intake.snapshot(
@@ -305,20 +322,27 @@ def _load_inbox(
     # A file whose rows the warehouse refuses (a conversion no rule foresaw) is taken out and the
     # transaction done again without it: it costs that file, not the load.
     problems = list(report.problems)
-    before = {id(x): (list(x.records), len(x.rejected)) for x in _sheets(reads)}
+    before = {id(x): (list(x.records), len(x.rejected), x.table_rows) for x in _sheets(reads)}
+    one_by_one = False
     while True:
         report.all_months_touched = bool(master_changed)
         con.execute("begin transaction")
         try:
-            _commit_load(con, report, reads, taken, not_taken, errors, forgotten, on_disk, taking)
+            _commit_load(
+                con, report, reads, taken, not_taken, errors, forgotten, on_disk, taking, one_by_one
+            )
             con.execute("commit")
             break
-        except _FileFailed as failed:
+        except (_FileFailed, _StagingFailed) as failed:
             con.execute("rollback")
             report.problems = list(problems)
             for sheet in _sheets(reads):  # as read, before references were resolved
                 sheet.records = list(before[id(sheet)][0])
                 del sheet.rejected[before[id(sheet)][1] :]
+                sheet.table_rows = before[id(sheet)][2]
+            if isinstance(failed, _StagingFailed):
+                one_by_one = True  # again, file by file, to find the file that failed
+                continue
             for sheet in reads.pop(failed.name):
                 bulk.drop(con, sheet)
             errors[failed.name] = (
@@ -358,6 +382,7 @@ def _commit_load(
     forgotten: set[str],
     on_disk: dict[str, Path],
     taking: _Taking,
+    one_by_one: bool = False,
 ) -> None:
     """The load's writes, inside its transaction: forget the files, store what was read, rebuild
     the accepted rows and say which months changed."""
@@ -398,14 +423,16 @@ def _commit_load(
             [name, status, message],
         )
         report.problems.append((name, status, message))
-    _store_reads(con, reads, _data_month(con, reads))
+    _store_reads(con, reads, _data_month(con, reads), one_by_one)
     # Only the kinds these files held or hold now: the others' accepted rows cannot change.
     kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
     _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
     report.cells_corrected = changes.record_changes(con, clock.now_naive())
     # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
     # re-saved with one month corrected recomputes that month only.
-    after = _fingerprints(con, candidates)
+    # A kind without rows in those months before: every month it holds now is touched (its
+    # rows are counted, not hashed).
+    after = _fingerprints(con, candidates, hashed={kind for kind, _ in before})
     report.touched_months = {
         month
         for kind, month in set(before) | set(after)
@@ -521,8 +548,11 @@ def _months_of_reads(reads: dict[str, list[SheetRead]]) -> set[str]:
     return months
 
 
-def _fingerprints(con: duckdb.DuckDBPyConnection, months: set[str]) -> dict[tuple[str, str], tuple]:
-    """(kind, month) -> (rows, order-independent hash of their values) for the accepted rows."""
+def _fingerprints(
+    con: duckdb.DuckDBPyConnection, months: set[str], hashed: set[str] | None = None
+) -> dict[tuple[str, str], tuple]:
+    """(kind, month) -> (rows, order-independent hash of their values) for the accepted rows;
+    for a kind not in `hashed` (when given), the hash is None."""
     found: dict[tuple[str, str], tuple] = {}
     if not months:
         return found
@@ -531,9 +561,11 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, months: set[str]) -> dict[tupl
         if not spec.period:
             continue
         month = f"""strftime(date_trunc('month', "{spec.period}"), '%Y-%m')"""
+        digest = f"sum(hash(row(*columns(* exclude ({lineage})))))::hugeint"
+        if hashed is not None and spec.kind not in hashed:
+            digest = "null"
         rows = con.execute(
-            f"""select {month} as m, count(*),
-                       sum(hash(row(*columns(* exclude ({lineage})))))::hugeint
+            f"""select {month} as m, count(*), {digest}
                 from {spec.table} where list_contains($months, {month}) group by m""",  # noqa: S608
             {"months": sorted(months)},
         ).fetchall()
@@ -578,21 +610,42 @@ def _data_month(
 
 
 def _store_reads(
-    con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]], data_month: dt.date | None
+    con: duckdb.DuckDBPyConnection,
+    reads: dict[str, list[SheetRead]],
+    data_month: dt.date | None,
+    one_by_one: bool = False,
 ) -> None:
-    """Stage the rows read, in dependency order so that department names resolve to codes."""
+    """Stage the rows read, in dependency order so that department names resolve to codes. The
+    set-based reads of one kind are checked sheet by sheet and staged by one insert from the
+    union of their passing rows (`one_by_one`: an insert per sheet, to find a file whose rows
+    the warehouse refuses)."""
     shas = dict(con.execute("select file, sha256 from ledger_files").fetchall())
     sheets = _sheets(reads)
     for spec in ledgers().values():
+        tables: list[SheetRead] = []
         for sheet in (s for s in sheets if s.kind == spec.kind):
             try:
                 _store_sheet_rows(con, spec, sheet, shas[sheet.file], data_month)
             except (duckdb.Error, ValueError, TypeError, OverflowError) as error:
                 raise _FileFailed(sheet.file, error) from error
+            if sheet.table:
+                tables.append(sheet)
+        for group in [[t] for t in tables] if one_by_one else [tables] if tables else []:
+            try:
+                _stage_tables(con, spec, group, shas, data_month)
+            except (duckdb.Error, ValueError, TypeError, OverflowError) as error:
+                if len(group) == 1:
+                    raise _FileFailed(group[0].file, error) from error
+                raise _StagingFailed from error
         if spec.kind in MASTER_KINDS:
             _rebuild_accepted(con, [spec])
     for sheet in sheets:
         _store_sheet(con, sheet, shas[sheet.file])
+
+
+class _StagingFailed(Exception):
+    """The insert of several files' rows failed: the load is done again file by file, to find
+    the file whose rows the warehouse refuses."""
 
 
 def _store_sheet_rows(
@@ -602,6 +655,8 @@ def _store_sheet_rows(
     sha: str,
     data_month: dt.date | None,
 ) -> None:
+    """The general path's records: references resolved and staged (a set-based read's table is
+    checked by `_checked_table` and staged with the others of its kind)."""
     _resolve_references(con, spec, sheet, data_month)
     if sheet.records:
         columns = [c.name for c in spec.columns] + ["source_row"]
@@ -610,8 +665,6 @@ def _store_sheet_rows(
             _stage(con, spec, sheet, sha, "select * from sheet_rows")
         finally:
             con.unregister("sheet_rows")
-    if sheet.table:
-        _store_table(con, spec, sheet, sha, data_month)
 
 
 def _stage(
@@ -624,7 +677,7 @@ def _stage(
 ) -> int:
     """Insert `rows` (a query giving the ledger's columns and `source_row`) into staged_<kind>
     with the rest of their lineage: the sheet's file and name, the file's SHA-256. Both paths
-    stage here: the general path's records and a set-based read's table (`_store_table`)."""
+    stage here: the general path's records (a set-based read's table: `_stage_tables`)."""
     lineage = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha}
     return _execute(
         con,
@@ -745,30 +798,53 @@ def _department_spellings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return names
 
 
-def _store_table(
+def _stage_tables(
     con: duckdb.DuckDBPyConnection,
     spec: Ledger,
-    sheet: SheetRead,
-    sha: str,
+    sheets: list[SheetRead],
+    shas: dict[str, str],
     data_month: dt.date | None,
 ) -> None:
-    """Stage the rows a set-based read left in its table: departments resolved to codes, dates
-    within the span and registered devices checked in SQL, the rows that fail rejected as
+    """Stage the rows that set-based reads of one kind left in their tables, all at once (one
+    scan and one insert, which DuckDB spreads over its threads): departments resolved to codes,
+    dates within the span and registered devices checked in SQL, the rows that fail rejected as
     `_resolve_references` does (worded in SQL where the check has its reason's SQL, else by
-    re-parsing the row in Python)."""
-    table, key = sheet.table, f"{sheet.table}_refs"
+    re-parsing the row in Python, sheet by sheet). Each row keeps its own lineage: the sheets'
+    files, names and SHA-256 are a small table (`part`) joined to their rows."""
+    tag = f"{sheets[0].table}_all"
+    table, key, lineage = f"{tag}_rows", f"{tag}_refs", f"{tag}_lineage"
+    union = " union all by name ".join(
+        f"select {part} as part, * from {sheet.table}"  # noqa: S608 -- our own tables
+        for part, sheet in enumerate(sheets)
+    )
+    con.execute(f"create or replace temp view {table} as {union}")
+    frame = pd.DataFrame(
+        {
+            "part": range(len(sheets)),
+            "file": [s.file for s in sheets],
+            "sheet": [s.sheet for s in sheets],
+            "sha": [shas[s.file] for s in sheets],
+        }
+    )
+    con.register(f"{lineage}_frame", frame)
+    con.execute(
+        f"create or replace temp table {lineage} as "  # noqa: S608
+        f"select part::integer as part, file::varchar as file, sheet::varchar as sheet, "
+        f"sha::varchar as sha from {lineage}_frame"
+    )
+    con.unregister(f"{lineage}_frame")
     # (column, SQL true when the row passes, message, the message's SQL or None: NULL for a row
     # whose message SQL cannot spell, which is re-parsed in Python)
     checks: list[tuple[str, str, object, str | None]] = []
-    excluded, replaced = ["rn"], []  # columns of the read replaced by their resolved values
-    joins = ""
+    excluded, replaced = ["rn", "part"], []  # columns of the read replaced by their resolved values
+    joins = f"join {lineage} l on l.part = p.part"
     tables = [key]
     if known := rules.of_ledger(spec, rules.KnownDepartment):
         names = _department_spellings(con)
         distinct = f'select distinct "{spec.dept}" from {table}'  # noqa: S608
         spellings = [v for (v,) in con.execute(distinct).fetchall()]
         _spelling_table(con, key, spellings, [known.resolve(v, names) for v in spellings])
-        joins = f'left join {key} d on d.spelling = p."{spec.dept}"'
+        joins += f' left join {key} d on d.spelling = p."{spec.dept}"'
         excluded.append(f'"{spec.dept}"')
         replaced.append(f'd.code as "{spec.dept}"')
         reason = known.reason_sql(expression=f'p."{spec.dept}"')
@@ -809,42 +885,72 @@ def _store_table(
                     reference.reason_sql(expression=value),
                 )
             )
-    params = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha, "data_month": data_month}
-    sheet.rejected_in_load = 0
+    params = {"data_month": data_month}
+    passes = " and ".join(f"coalesce({test}, false)" for _, test, _, _ in checks) or "true"
+    # One scan finds whether any row fails (most loads: none); only then is each check run for
+    # its rejections, in order.
+    (failing,) = _execute(
+        con,
+        f"select count(*) from {table} p {joins} where not ({passes})",  # noqa: S608
+        params,
+    ).fetchone()
+    for sheet in sheets:
+        sheet.rejected_in_load = 0
     passed: list[str] = []
-    for number, (column, test, message, reason) in enumerate(checks):
+    for number, (column, test, message, reason) in enumerate(checks if failing else []):
         where = f"""{" and ".join(passed) or "true"} and not coalesce({test}, false)"""
         if reason is not None:  # worded in SQL, as _reference_rejection words it
             # the department as the row holds it until its own check is passed, then its code
             coded = bool(spec.dept) and number > 0
-            sheet.rejected_in_load += _execute(
+            worded = f"{where} and ({reason}) is not null"
+            counted = _execute(
+                con,
+                f"select p.part, count(*) from {table} p {joins} where {worded} group by all",  # noqa: S608
+                params,
+            ).fetchall()
+            for part, count in counted:
+                sheets[part].rejected_in_load += count
+            _execute(
                 con,
                 f"""insert into rejected_rows
-                    select $file, $sheet, p.rn, '{spec.kind}', '{column}', {reason}, null,
-                           {_record_json(spec, coded)}, $sha, false, null
-                    from {table} p {joins} where {where} and ({reason}) is not null""",  # noqa: S608 -- names from the specs
+                    select l.file, l.sheet, p.rn, '{spec.kind}', '{column}', {reason}, null,
+                           {_record_json(spec, coded)}, l.sha, false, null
+                    from {table} p {joins} where {worded}""",  # noqa: S608 -- names from the specs
                 params,
-            ).fetchone()[0]
+            )
             where += f" and ({reason}) is null"
-        failing = _execute(
+        left = _execute(
             con,
-            f"select p.rn from {table} p {joins} where {where} order by p.rn",  # noqa: S608
+            f"select p.part, p.rn from {table} p {joins} where {where} order by p.part, p.rn",  # noqa: S608
             params,
         ).fetchall()
-        for record in _reparse(con, sheet, [rn for (rn,) in failing]):
-            sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
+        for part, rows in itertools.groupby(left, key=lambda found: found[0]):
+            sheet = sheets[part]
+            for record in _reparse(con, sheet, [rn for _, rn in rows]):
+                sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
         passed.append(f"coalesce({test}, false)")
-    sheet.table_rows = _stage(
+    if failing:
+        counted = _execute(
+            con,
+            f"select p.part, count(*) from {table} p {joins} where {passes} group by all",  # noqa: S608
+            params,
+        ).fetchall()
+        for sheet in sheets:
+            sheet.table_rows = 0
+        for part, count in counted:
+            sheets[part].table_rows = count
+    _execute(
         con,
-        spec,
-        sheet,
-        sha,
-        f"""select {select}, p.rn as source_row
-            from {table} p {joins} where {" and ".join(passed) or "true"}""",  # noqa: S608
+        f"""insert into {spec.staged_table} by name
+            select {select}, p.rn as source_row, l.file as source_file,
+                   l.sheet as source_sheet, l.sha as source_sha256
+            from {table} p {joins} where {passes}""",  # noqa: S608 -- names from the specs
         params,
     )
     for name in tables:
         con.execute(f"drop table if exists {name}")
+    con.execute(f"drop table {lineage}")
+    con.execute(f"drop view {table}")
 
 
 def _span_checks(spec: Ledger, starts: bool) -> list[tuple[str, str, object, str]]:
@@ -1006,7 +1112,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
 
 
 def _rejected_in_table(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> int:
-    """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_store_table`)."""
+    """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_checked_table`)."""
     if not sheet.rejected_table:
         return sheet.rejected_in_load
     table = f"select count(*) from {sheet.rejected_table}"  # noqa: S608
@@ -1061,6 +1167,13 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
             semi join duplicate_keys d on {on_key}
         """  # noqa: S608
         con.execute(f"delete from {spec.table}")  # noqa: S608
+        con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
+        if not con.execute("select count(*) from duplicate_keys").fetchone()[0]:
+            # Every key once (a first load of one export per month): the staged rows as they are.
+            con.execute(f"insert into {spec.table} select * from {spec.staged_table}")  # noqa: S608
+            con.execute("drop table duplicate_keys")
+            con.execute("drop table if exists folded_keys")
+            continue
         con.execute(
             f"""insert into {spec.table}
                 select s.* from {spec.staged_table} s anti join duplicate_keys d on {on_key}"""  # noqa: S608
@@ -1069,7 +1182,6 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
             f"insert into {spec.table} select * exclude (rank, kept, fewer_values) "  # noqa: S608
             f"from ({ranked}) where rank = 1"
         )
-        con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
         key_list = ", ".join(
             f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
             for k in spec.key

@@ -832,3 +832,66 @@ def test_parquet_files_of_one_layout_are_read_together(tmp_path, set_based_reads
         ("workload_2026-10.parquet", 4, "门诊人次"),
     } <= rejected, rejected
     assert len(found[1]["raw_workload"]) >= 8
+
+
+def test_several_files_staged_together_then_one_cell_corrected(tmp_path, set_based_reads):
+    """Three discharge exports read set-based are checked file by file and staged by one insert
+    (`loader._stage_tables`): the warehouse is the one the general path builds, file by file,
+    with each row's own file, row and SHA-256 — an unknown department rejected in its own file,
+    an episode sent in two files accepted once, the other kept naming its twin. Then one cell of
+    one big file is corrected: exactly that cell is logged, and only that file is read again."""
+    header = ["病例编号", "出院科室", "入院日期", "出院日期", "总费用(元)"]
+    october = [header] + [
+        [f"O{i}", "CARD", "2026-10-01", "2026-10-05", str(100 + i)] for i in range(200)
+    ]
+    october.append(["OX", "神经内科", "2026-10-01", "2026-10-05", "1"])  # not in the list
+    november = [header] + [
+        [f"N{i}", "GSUR", "2026-11-01", "2026-11-03", str(200 + i)] for i in range(200)
+    ]
+    december = [header, ["O7", "CARD", "2026-10-01", "2026-10-05", "107"]]  # O7 again
+    files = {"出院_10.csv": october, "出院_11.csv": november, "出院_12.csv": december}
+    general, _ = load(tmp_path, "general", files, bulk_min_bytes=None)
+    fast, report = load(tmp_path, "fast", files, bulk_min_bytes=0)
+    assert sorted(set_based_reads) == sorted([*files, "科室字典.csv"])
+    assert snapshot(fast) == snapshot(general)
+    # 200 + 200 + 1 staged (the unknown department rejected); O7 once among the accepted
+    assert fast.execute("select count(*) from staged_discharges").fetchone() == (401,)
+    assert report.rows_by_kind["discharges"] == 400
+    assert fast.execute(
+        "select count(*) from staged_discharges s join ledger_files f on f.file = s.source_file "
+        "where s.source_sha256 = f.sha256"
+    ).fetchone() == (401,)
+    assert fast.execute(
+        "select source_file, source_row from staged_discharges where episode_id = 'N5'"
+    ).fetchall() == [("出院_11.csv", 7)]  # header row 1, N0 row 2, …, N5 row 7
+    assert fast.execute(
+        "select count(*) from rejected_rows where is_conflict and twin like '出院_1_.csv row _'"
+    ).fetchone() == (1,)  # October's row 9 or December's row 2, naming the other
+    assert fast.execute(
+        'select file, "row", reason from rejected_rows where not is_conflict'
+    ).fetchall() == [
+        ("出院_10.csv", 202, "department '神经内科' is not in the department list (科室字典)")
+    ]
+    # N5's total cost corrected 205 -> 250 in November's file, the rest unchanged
+    november[6][4] = "250"
+    write_csv(tmp_path / "fast" / "inbox" / "出院_11.csv", november)
+    set_based_reads.clear()
+    again = load_inbox(fast, tmp_path / "fast" / "inbox", bulk_min_bytes=0)
+    assert set_based_reads == ["出院_11.csv"] and again.files_unchanged == 3
+    assert again.cells_corrected == 1
+    assert fast.execute(
+        """select file, ledger, "key", dept, period, "column", old_value, new_value
+           from ledger_changes"""
+    ).fetchall() == [
+        ("出院_11.csv", "discharges", None, "GSUR", dt.date(2026, 11, 1), "total_cost",
+         "205.00", "250.00"),
+    ]  # fmt: skip
+    assert again.touched_months == {"2026-11"}
+    # October 100..299 (OX rejected), November 200..399 with 205 -> 250
+    expected = sum(range(100, 300)) + sum(range(200, 400)) + (250 - 205)
+    assert fast.execute("select sum(total_cost) from raw_discharges").fetchone() == (expected,)
+    # the corrected row's lineage: the new file's SHA-256
+    assert fast.execute(
+        "select s.source_sha256 = f.sha256 from raw_discharges s "
+        "join ledger_files f on f.file = s.source_file where s.episode_id = 'N5'"
+    ).fetchall() == [(True,)]
