@@ -393,6 +393,7 @@ def _commit_load(
     # The corrections trail: accepted rows this load may replace, compared after it.
     read_kinds = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
     changes.set_aside(con, kinds_before | read_kinds, candidates)
+    whole = _keys_of_files(con, kinds_before, forgotten)  # the keys their rows held
     _forget_files(con, forgotten)
     seen = dict(con.execute("select sha256, first_seen from ledger_contents").fetchall())
     now = clock.now().replace(tzinfo=None)  # naive wall-clock time, as modified_at
@@ -426,7 +427,8 @@ def _commit_load(
     _store_reads(con, reads, _data_month(con, reads), one_by_one)
     # Only the kinds these files held or hold now: the others' accepted rows cannot change.
     kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
-    _rebuild_accepted(con, [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after])
+    rebuilt = [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after]
+    _rebuild_accepted(con, rebuilt, forgotten, whole)
     report.cells_corrected = changes.record_changes(con, clock.now_naive())
     # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
     # re-saved with one month corrected recomputes that month only.
@@ -1119,14 +1121,24 @@ def _rejected_in_table(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> int:
     return con.execute(table).fetchone()[0] + sheet.rejected_in_load
 
 
-def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None = None) -> None:
+def _rebuild_accepted(
+    con: duckdb.DuckDBPyConnection,
+    specs: list[Ledger] | None = None,
+    files: set[str] | None = None,
+    whole: set[str] | None = None,
+) -> None:
     """raw_<kind> = one staged row per key. Where files disagree the row holding the most values
     wins, then the most recently modified file's: a near-empty row of a newer file (a register
     taken for a ledger) never replaces a fuller one. The others are kept in rejected_rows naming
     their twin, so nothing is counted twice.
 
     Only keys held more than once are ranked (a window over millions of unique episodes costs
-    seconds and decides nothing); the others are copied as they are."""
+    seconds and decides nothing); the others are copied as they are. With `files` (the files
+    this load forgot and read again), a kind whose other files hold most of its rows is rebuilt
+    for the keys those files held or hold only (`_keys_of_files`): a month's new export does not
+    copy five years of accepted rows again. `whole`: kinds rebuilt whole all the same (their
+    keys were not collected before the files were forgotten)."""
+    whole = set(whole or ())
     for spec in list(ledgers().values()) if specs is None else specs:
         if not spec.key:
             # A ledger of events without a key (complaints): every staged row counts.
@@ -1135,13 +1147,22 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
             continue
         term = _key_terms(con, spec)
         key = ", ".join(term(k) for k in spec.key)
-        # A key column that may be blank (targets.year: every year): blank matches blank.
-        on_key = " and ".join(
-            f'{term(k)} = d."{k}"'
-            if spec.by_name[k].required
-            else f'{term(k)} is not distinct from d."{k}"'
-            for k in spec.key
-        )
+
+        def same_key(alias: str, spec: Ledger = spec, term=term) -> str:
+            # A key column that may be blank (targets.year: every year): blank matches blank.
+            return " and ".join(
+                f'{term(k)} = {alias}."{k}"'
+                if spec.by_name[k].required
+                else f'{term(k)} is not distinct from {alias}."{k}"'
+                for k in spec.key
+            )
+
+        on_key = same_key("d")
+        scope = ""  # every staged row
+        if files is not None and spec.kind not in whole:
+            whole |= _keys_of_files(con, {spec.kind}, files)  # the keys its new rows hold
+            if spec.kind not in whole:
+                scope = f"semi join {_affected(spec)} a on {same_key('a')}"
         named_key = ", ".join(f'{term(k)} as "{k}"' for k in spec.key)
         filled = " + ".join(
             f'(s."{c.name}" is not null)::int' for c in spec.columns if c.name not in spec.key
@@ -1150,7 +1171,8 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
         # Identifiers below come from specs.toml, never from ledger text.
         con.execute(
             f"""create or replace temp table duplicate_keys as
-                select {named_key} from {spec.staged_table} s group by all having count(*) > 1"""  # noqa: S608
+                select {named_key} from {spec.staged_table} s {scope}
+                group by all having count(*) > 1"""  # noqa: S608
         )
         ranked = f"""
             select s.*, row_number() over (
@@ -1166,39 +1188,101 @@ def _rebuild_accepted(con: duckdb.DuckDBPyConnection, specs: list[Ledger] | None
             from {spec.staged_table} s join ledger_files f on f.file = s.source_file
             semi join duplicate_keys d on {on_key}
         """  # noqa: S608
-        con.execute(f"delete from {spec.table}")  # noqa: S608
-        con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
-        if not con.execute("select count(*) from duplicate_keys").fetchone()[0]:
+        if scope:
+            # the accepted rows of those keys, and the conflicts of their rows in other files
+            # (those of the files forgotten went with them)
+            con.execute(
+                f"delete from {spec.table} s where exists "  # noqa: S608
+                f"(select 1 from {_affected(spec)} a where {same_key('a')})"
+            )
+            con.execute(
+                f"""delete from rejected_rows r where r.is_conflict and r.ledger = ? and exists (
+                        select 1 from {spec.staged_table} s {scope}
+                        where s.source_file = r.file and s.source_sheet = r.sheet
+                          and s.source_row = r."row")""",  # noqa: S608
+                [spec.kind],
+            )
+        else:
+            con.execute(f"delete from {spec.table}")  # noqa: S608
+            con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
+        if not scope and not con.execute("select count(*) from duplicate_keys").fetchone()[0]:
             # Every key once (a first load of one export per month): the staged rows as they are.
             con.execute(f"insert into {spec.table} select * from {spec.staged_table}")  # noqa: S608
-            con.execute("drop table duplicate_keys")
-            con.execute("drop table if exists folded_keys")
-            continue
-        con.execute(
-            f"""insert into {spec.table}
-                select s.* from {spec.staged_table} s anti join duplicate_keys d on {on_key}"""  # noqa: S608
-        )
-        con.execute(
-            f"insert into {spec.table} select * exclude (rank, kept, fewer_values) "  # noqa: S608
-            f"from ({ranked}) where rank = 1"
-        )
-        key_list = ", ".join(
-            f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
-            for k in spec.key
-        )
-        con.execute(
-            f"""insert into rejected_rows
-                select source_file, source_sheet, source_row, ?, ?,
-                       'the same key appears in ' || kept || ', which is kept'
-                       || case when fewer_values > 0
-                               then ' (it holds ' || fewer_values || ' more value(s))' else '' end,
-                       kept,
-                       cast(json_object({key_list}) as varchar), source_sha256, true, fewer_values
-                from ({ranked}) where rank > 1""",  # noqa: S608
-            [spec.kind, ", ".join(spec.key)],
-        )
+        else:
+            con.execute(
+                f"""insert into {spec.table}
+                    select s.* from {spec.staged_table} s {scope}
+                    anti join duplicate_keys d on {on_key}"""  # noqa: S608
+            )
+            con.execute(
+                f"insert into {spec.table} select * exclude (rank, kept, fewer_values) "  # noqa: S608
+                f"from ({ranked}) where rank = 1"
+            )
+            key_list = ", ".join(
+                f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
+                for k in spec.key
+            )
+            con.execute(
+                f"""insert into rejected_rows
+                    select source_file, source_sheet, source_row, ?, ?,
+                           'the same key appears in ' || kept || ', which is kept'
+                           || case when fewer_values > 0
+                                   then ' (it holds ' || fewer_values || ' more value(s))'
+                                   else '' end,
+                           kept,
+                           cast(json_object({key_list}) as varchar), source_sha256, true,
+                           fewer_values
+                    from ({ranked}) where rank > 1""",  # noqa: S608
+                [spec.kind, ", ".join(spec.key)],
+            )
         con.execute("drop table duplicate_keys")
         con.execute("drop table if exists folded_keys")
+        con.execute(f"drop table if exists {_affected(spec)}")
+
+
+def _affected(spec: Ledger) -> str:
+    return f"affected_keys_{spec.kind}"
+
+
+def _keys_of_files(con: duckdb.DuckDBPyConnection, kinds: set[str], files: set[str]) -> set[str]:
+    """Add the keys that staged rows of these files hold to `_affected(spec)` of each kind that
+    may be rebuilt by key (`_by_key`): run before the files are forgotten (the keys their rows
+    held) and when the new rows are staged (the keys they hold). Gives the kinds whose rows of
+    these files are too many to be worth it: those are rebuilt whole."""
+    whole = set()
+    for kind in sorted(kinds):
+        spec = ledgers()[kind]
+        if not _by_key(con, spec, files):
+            whole.add(kind)
+            continue
+        columns = ", ".join(f'"{k}"' for k in spec.key)
+        con.execute(
+            f"create temp table if not exists {_affected(spec)} as "  # noqa: S608
+            f"select {columns} from {spec.staged_table} limit 0"
+        )
+        con.execute(
+            f"""insert into {_affected(spec)} select distinct {columns} from {spec.staged_table}
+                where list_contains($files, source_file)""",  # noqa: S608
+            {"files": sorted(files)},
+        )
+    return whole
+
+
+def _by_key(con: duckdb.DuckDBPyConnection, spec: Ledger, files: set[str]) -> bool:
+    """Whether this kind's accepted rows may be rebuilt for the keys of `files` only: it has
+    keys compared as they are (not folded), it had accepted rows, and the staged rows of those
+    files are fewer than half of its rows (else one copy of every row costs less than finding
+    the keys: a first load, a department list changed)."""
+    if not spec.key or spec.folded_key or spec.kind in MASTER_KINDS:
+        return False
+    if not con.execute(f"select count(*) from {spec.table}").fetchone()[0]:  # noqa: S608
+        return False
+    theirs, every = con.execute(
+        f"""select count(*) filter (where list_contains($files, source_file)), count(*)
+            from {spec.staged_table}""",  # noqa: S608
+        {"files": sorted(files)},
+    ).fetchone()
+    return theirs * 2 < every
 
 
 def _key_terms(con: duckdb.DuckDBPyConnection, spec: Ledger) -> Callable[[str], str]:

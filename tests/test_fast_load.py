@@ -895,3 +895,15 @@ def test_several_files_staged_together_then_one_cell_corrected(tmp_path, set_bas
         "select s.source_sha256 = f.sha256 from raw_discharges s "
         "join ledger_files f on f.file = s.source_file where s.episode_id = 'N5'"
     ).fetchall() == [(True,)]
+    # December's file removed: O7's accepted row is rebuilt from October's (by key: the other
+    # keys are left as they are), and the warehouse is the one a first load of the inbox left
+    # now builds, row for row
+    (tmp_path / "fast" / "inbox" / "出院_12.csv").unlink()
+    load_inbox(fast, tmp_path / "fast" / "inbox", bulk_min_bytes=0)
+    assert fast.execute(
+        "select source_file, total_cost from raw_discharges where episode_id = 'O7'"
+    ).fetchall() == [("出院_10.csv", 107)]
+    assert fast.execute("select count(*) from rejected_rows where is_conflict").fetchone() == (0,)
+    afresh = duckdb.connect(str(tmp_path / "afresh.duckdb"))
+    load_inbox(afresh, tmp_path / "fast" / "inbox", bulk_min_bytes=None)
+    assert snapshot(fast) == snapshot(afresh)
