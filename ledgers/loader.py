@@ -72,50 +72,73 @@ class LoadReport:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ledger tables if they are missing (column lists come from the specs)."""
-    con.execute("""
-        create table if not exists ledger_files (
-            file varchar primary key, sha256 varchar, size_bytes bigint, modified_at timestamp,
-            status varchar, message varchar, loaded_at timestamp)
-    """)
-    con.execute("alter table ledger_files add column if not exists first_seen timestamp")
-    con.execute(
-        "create table if not exists ledger_contents (sha256 varchar primary key, first_seen timestamp)"
+    """Create the ledger tables if they are missing (column lists come from the specs). Only
+    what is missing is created or added: each DDL statement commits on its own, and some 600 of
+    them (a column of every ledger table) cost seconds on a busy disk at every load."""
+    present = _columns_present(con)
+
+    def create(table: str, columns: str) -> None:
+        if table not in present:
+            con.execute(f"create table if not exists {table} ({columns})")
+
+    def add(table: str, column: str, sql_type: str) -> None:
+        if column not in present.get(table, {column}):
+            con.execute(f"alter table {table} add column if not exists {column} {sql_type}")
+
+    create(
+        "ledger_files",
+        """file varchar primary key, sha256 varchar, size_bytes bigint, modified_at timestamp,
+           status varchar, message varchar, loaded_at timestamp, first_seen timestamp""",
     )
-    con.execute("""
-        create table if not exists ledger_sheets (
-            file varchar, sheet varchar, kind varchar, header_row integer, status varchar,
-            message varchar, rows_loaded integer, rows_rejected integer, totals_rows integer,
-            extra_columns varchar)
-    """)
-    con.execute("""
-        create table if not exists rejected_rows (
-            file varchar, sheet varchar, "row" integer, ledger varchar, "column" varchar,
-            reason varchar, twin varchar, "values" varchar, sha256 varchar, is_conflict boolean)
-    """)
-    # For a duplicate key: how many more values the kept twin holds (issue 15: a fuller row and a
-    # thinner one for one key is a data-quality error, expectations/sql/duplicate_fuller_row.sql).
-    con.execute("alter table rejected_rows add column if not exists fewer_values integer")
+    add("ledger_files", "first_seen", "timestamp")
+    create("ledger_contents", "sha256 varchar primary key, first_seen timestamp")
+    create(
+        "ledger_sheets",
+        """file varchar, sheet varchar, kind varchar, header_row integer, status varchar,
+           message varchar, rows_loaded integer, rows_rejected integer, totals_rows integer,
+           extra_columns varchar""",
+    )
+    # fewer_values: for a duplicate key, how many more values the kept twin holds (issue 15: a
+    # fuller row and a thinner one for one key is a data-quality error,
+    # expectations/sql/duplicate_fuller_row.sql).
+    create(
+        "rejected_rows",
+        """file varchar, sheet varchar, "row" integer, ledger varchar, "column" varchar,
+           reason varchar, twin varchar, "values" varchar, sha256 varchar, is_conflict boolean,
+           fewer_values integer""",
+    )
+    add("rejected_rows", "fewer_values", "integer")
     # Department-months held back from publication: written by the data-quality checks, and by a
     # load for the months it touched until their checks have run (see `_hold_unchecked`).
     # `ledgers`: the ledger kinds in error, comma-separated; null withholds every indicator.
-    con.execute("""
-        create table if not exists publication_blocks (
-            dept varchar, month date, "check" varchar, message_zh varchar, message_en varchar,
-            ledgers varchar)
-    """)
+    create(
+        "publication_blocks",
+        """dept varchar, month date, "check" varchar, message_zh varchar, message_en varchar,
+           ledgers varchar""",
+    )
     # A warehouse made before blocks named their ledgers, or held months as text.
-    con.execute("alter table publication_blocks add column if not exists ledgers varchar")
+    add("publication_blocks", "ledgers", "varchar")
     periods.month_column_as_date(con, "publication_blocks", "month")
     for spec in ledgers().values():
         columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
         for table in (spec.staged_table, spec.table):
-            con.execute(f"create table if not exists {table} ({', '.join(columns)})")
+            create(table, ", ".join(columns))
             for column in spec.columns:  # a warehouse made before a column joined the spec
-                con.execute(
-                    f'alter table {table} add column if not exists "{column.name}" {column.sql_type}'
-                )
+                add(table, f'"{column.name}"', column.sql_type)
+
+
+def _columns_present(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The warehouse's tables and their columns (quoted as the DDL above spells them, both
+    ways: `file` and `"row"`)."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        """select table_name, column_name from duckdb_columns()
+           where database_name = current_database() and schema_name = current_schema()
+             and not internal"""
+    ).fetchall():
+        present.setdefault(table, set()).update({column, f'"{column}"'})
+    return present
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:
@@ -815,11 +838,7 @@ def _stage_tables(
     files, names and SHA-256 are a small table (`part`) joined to their rows."""
     tag = f"{sheets[0].table}_all"
     table, key, lineage = f"{tag}_rows", f"{tag}_refs", f"{tag}_lineage"
-    union = " union all by name ".join(
-        f"select {part} as part, * from {sheet.table}"  # noqa: S608 -- our own tables
-        for part, sheet in enumerate(sheets)
-    )
-    con.execute(f"create or replace temp view {table} as {union}")
+    con.execute(f"create or replace temp view {table} as {_union_of_reads(sheets)}")
     frame = pd.DataFrame(
         {
             "part": range(len(sheets)),
@@ -953,6 +972,27 @@ def _stage_tables(
         con.execute(f"drop table if exists {name}")
     con.execute(f"drop table {lineage}")
     con.execute(f"drop view {table}")
+
+
+def _union_of_reads(sheets: list[SheetRead]) -> str:
+    """SQL of the rows of these set-based reads, each tagged with its sheet's number (`part`).
+    Files read together (ledgers.bulk: one batch, `sheet.batch`) are read from the batch's own
+    table, once, rather than through each file's view of it."""
+    selects, batches = [], {}
+    for part, sheet in enumerate(sheets):
+        batch = getattr(sheet, "batch", None)
+        if batch is None:
+            selects.append(f"select {part} as part, * from {sheet.table}")  # noqa: S608
+        else:
+            batches.setdefault(id(batch.batch), (batch.batch, []))[1].append((batch.fid, part))
+    for batch, parts in batches.values():
+        fids = ", ".join(str(fid) for fid, _ in parts)  # our own numbers
+        numbers = ", ".join(str(part) for _, part in parts)
+        selects.append(
+            f"select m.part, t.* exclude (fid) from {batch.parsed} t "  # noqa: S608
+            f"join (select unnest([{fids}]) as fid, unnest([{numbers}]) as part) m using (fid)"
+        )
+    return " union all by name ".join(selects)
 
 
 def _span_checks(spec: Ledger, starts: bool) -> list[tuple[str, str, object, str]]:
