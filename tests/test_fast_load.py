@@ -907,3 +907,39 @@ def test_several_files_staged_together_then_one_cell_corrected(tmp_path, set_bas
     afresh = duckdb.connect(str(tmp_path / "afresh.duckdb"))
     load_inbox(afresh, tmp_path / "fast" / "inbox", bulk_min_bytes=None)
     assert snapshot(fast) == snapshot(afresh)
+
+
+def test_a_file_the_warehouse_refuses_among_files_staged_together_costs_itself_only(
+    tmp_path, monkeypatch
+):
+    """Set-based reads of one kind are staged by one insert: when it fails (a conversion error,
+    simulated), the load is done again file by file, and only the file whose rows fail is
+    skipped, named; the other's rows load."""
+    from ledgers import loader
+
+    header = ["病例编号", "出院科室", "入院日期", "出院日期"]
+    good = [header, ["G1", "CARD", "2026-10-01", "2026-10-05"]]
+    bad = [header, ["B1", "GSUR", "2026-10-01", "2026-10-05"]]
+    real = loader._stage_tables
+    tried = []
+
+    def refuses_one(con, spec, sheets, *rest):
+        tried.append(sorted(s.file for s in sheets))
+        if any(s.file == "出院_坏.csv" for s in sheets):
+            con.execute("select cast('x' as integer)")  # a real DuckDB conversion error
+        return real(con, spec, sheets, *rest)
+
+    monkeypatch.setattr(loader, "_stage_tables", refuses_one)
+    con, report = load(tmp_path, "w", {"出院.csv": good, "出院_坏.csv": bad}, bulk_min_bytes=0)
+    discharges = [t for t in tried if t[0].startswith("出院")]
+    # together, then one by one (the good file, then the bad one), then without the bad file
+    assert discharges == [["出院.csv", "出院_坏.csv"], ["出院.csv"], ["出院_坏.csv"], ["出院.csv"]]
+    status, message = con.execute(
+        "select status, message from ledger_files where file = '出院_坏.csv'"
+    ).fetchone()
+    assert status == "unreadable"
+    assert message.startswith("the file's rows could not be stored (Conversion Error: ")
+    assert con.execute("select episode_id, source_file from raw_discharges").fetchall() == [
+        ("G1", "出院.csv")
+    ]
+    assert ("出院_坏.csv", "unreadable", message) in report.problems
