@@ -800,8 +800,10 @@ def test_an_unexpected_error_in_one_sheet_costs_that_sheet_only(root, baseline, 
 
 
 def _failing_open(monkeypatch, name: str, error: OSError) -> list[Path]:
-    """Opening the file `name` raises `error`; returns the list of attempts."""
-    real_open = Path.open
+    """Opening the file `name` raises `error`, whether it is hashed (a file loaded before,
+    Path.open) or copied while hashed (a new file's snapshot, os.open); returns the list of
+    attempts."""
+    real_open, real_os_open = Path.open, os.open
     attempts: list[Path] = []
 
     def failing(path, *args, **kwargs):
@@ -810,7 +812,14 @@ def _failing_open(monkeypatch, name: str, error: OSError) -> list[Path]:
             raise error
         return real_open(path, *args, **kwargs)
 
+    def failing_os(path, *args, **kwargs):
+        if Path(path).name == name:
+            attempts.append(Path(path))
+            raise error
+        return real_os_open(path, *args, **kwargs)
+
     monkeypatch.setattr(Path, "open", failing)
+    monkeypatch.setattr(os, "open", failing_os)
     return attempts
 
 
