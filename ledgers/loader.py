@@ -696,7 +696,7 @@ def _store_sheet_rows(
     data_month: dt.date | None,
 ) -> None:
     """The general path's records: references resolved and staged (a set-based read's table is
-    checked by `_checked_table` and staged with the others of its kind)."""
+    checked and staged by `_stage_tables`)."""
     _resolve_references(con, spec, sheet, data_month)
     if sheet.records:
         columns = [c.name for c in spec.columns] + ["source_row"]
@@ -923,13 +923,14 @@ def _stage_tables(
             )
     params = {"data_month": data_month}
     passes = " and ".join(f"coalesce({test}, false)" for _, test, _, _ in checks) or "true"
+
     # One scan finds whether any row fails (most loads: none); only then is each check run for
     # its rejections, in order.
-    (failing,) = _execute(
-        con,
-        f"select count(*) from {table} p {joins} where not ({passes})",  # noqa: S608
-        params,
-    ).fetchone()
+    def counted(where: str) -> dict[int, int]:  # rows by sheet number
+        found = f"select p.part, count(*) from {table} p {joins} where {where} group by all"  # noqa: S608
+        return dict(_execute(con, found, params).fetchall())
+
+    failing = sum(counted(f"not ({passes})").values())
     for sheet in sheets:
         sheet.rejected_in_load = 0
     passed: list[str] = []
@@ -939,12 +940,7 @@ def _stage_tables(
             # the department as the row holds it until its own check is passed, then its code
             coded = bool(spec.dept) and number > 0
             worded = f"{where} and ({reason}) is not null"
-            counted = _execute(
-                con,
-                f"select p.part, count(*) from {table} p {joins} where {worded} group by all",  # noqa: S608
-                params,
-            ).fetchall()
-            for part, count in counted:
+            for part, count in counted(worded).items():
                 sheets[part].rejected_in_load += count
             _execute(
                 con,
@@ -966,15 +962,9 @@ def _stage_tables(
                 sheet.rejected.append(_reference_rejection(sheet, spec, record, column, message))
         passed.append(f"coalesce({test}, false)")
     if failing:
-        counted = _execute(
-            con,
-            f"select p.part, count(*) from {table} p {joins} where {passes} group by all",  # noqa: S608
-            params,
-        ).fetchall()
-        for sheet in sheets:
-            sheet.table_rows = 0
-        for part, count in counted:
-            sheets[part].table_rows = count
+        passing = counted(passes)
+        for part, sheet in enumerate(sheets):
+            sheet.table_rows = passing.get(part, 0)
     _execute(
         con,
         f"""insert into {spec.staged_table} by name
@@ -1169,7 +1159,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
 
 
 def _rejected_in_table(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> int:
-    """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_checked_table`)."""
+    """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_stage_tables`)."""
     if not sheet.rejected_table:
         return sheet.rejected_in_load
     table = f"select count(*) from {sheet.rejected_table}"  # noqa: S608
