@@ -1,6 +1,7 @@
 """Inboxes that several test modules share (fixtures), built once (session scope) where the tests
 only read them; tests/ledger_files.py holds the builders they use. A module that needs a variant
-copies the folder."""
+copies the folder. The costly ones (whole loads and runs) are built once for all of `make test`'s
+workers (tests.runs.shared_folder)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.ledger_files import (
     write_departments,
     write_one_ward,
 )
+from tests.runs import NO_REPORTS, run_to_end, shared_folder
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,18 +45,20 @@ def demo_warehouse(tmp_path_factory) -> Path:
     """The demo hospital (synthetic_hospital.demo: CARD and RESP medical, GSUR and ORTH surgical,
     RAD medtech without beds, 2024-01 … 2026-10) loaded and every month computed: the DuckDB file,
     built once for the report tests that only read it (open it read-only)."""
-    import duckdb
 
-    from ledgers.loader import load_inbox
-    from metrics.compute import compute_months, months_with_data
-    from synthetic_hospital.demo import write_demo
+    def build(root: Path) -> None:
+        import duckdb
 
-    root = tmp_path_factory.mktemp("demo")
-    write_demo(root / "inbox")
-    with duckdb.connect(str(root / "w.duckdb")) as con:
-        load_inbox(con, root / "inbox")
-        compute_months(con, months_with_data(con))
-    return root / "w.duckdb"
+        from ledgers.loader import load_inbox
+        from metrics.compute import compute_months, months_with_data
+        from synthetic_hospital.demo import write_demo
+
+        write_demo(root / "inbox")
+        with duckdb.connect(str(root / "w.duckdb")) as con:
+            load_inbox(con, root / "inbox")
+            compute_months(con, months_with_data(con))
+
+    return shared_folder(tmp_path_factory, "demo", build) / "w.duckdb"
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +66,10 @@ def two_ward_inbox(tmp_path_factory) -> Path:
     """A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds, census 18): 2 admissions and
     2 discharges a day from 2025-01-01 to 2025-06-30, and one rejected row (admissions 'two' on
     2025-07-01). Shared by the whole-run tests: copy it before changing anything."""
-    folder = tmp_path_factory.mktemp("two_ward_inbox")
+    return shared_folder(tmp_path_factory, "two_ward_inbox", _write_two_ward_inbox)
+
+
+def _write_two_ward_inbox(folder: Path) -> None:
     write_departments(folder, ("A", "心内科", "内科系统"), ("B", "骨科", "外科系统"))
     rows = [["日期", "科室", "入院人数", "出院人数", "实际开放床位", "期末在院人数"]]
     for dept, beds in (("A", 10), ("B", 20)):
@@ -73,7 +80,19 @@ def two_ward_inbox(tmp_path_factory) -> Path:
     write_csv(folder / "业务量.csv", rows)
     for path in folder.iterdir():
         os.utime(path, (FILE_TIME, FILE_TIME))
-    return folder
+
+
+@pytest.fixture(scope="session")
+def two_ward_home(two_ward_inbox, tmp_path_factory) -> Path:
+    """HOME after one `deptops run --reports none` of two_ward_inbox (its output in ../run.log):
+    the exports that the reliability and backup tests compare with. Read-only: copy it to run
+    again in it."""
+
+    def build(folder: Path) -> None:
+        output = run_to_end(two_ward_inbox, folder / "home", *NO_REPORTS)
+        (folder / "run.log").write_text(output, encoding="utf-8")
+
+    return shared_folder(tmp_path_factory, "two_ward_home", build) / "home"
 
 
 # A radiology department (no beds) and a medical ward, 2025-01 … 2026-10, every figure constant
@@ -148,9 +167,11 @@ def write_medtech_inbox(folder: Path) -> Path:
 @pytest.fixture(scope="session")
 def medtech_warehouse(tmp_path_factory) -> Path:
     """write_medtech_inbox loaded and every month computed: the DuckDB file (open it read-only)."""
-    root = tmp_path_factory.mktemp("medtech")
-    computed_warehouse(root, write_medtech_inbox).close()
-    return root / "w.duckdb"
+
+    def build(root: Path) -> None:
+        computed_warehouse(root, write_medtech_inbox).close()
+
+    return shared_folder(tmp_path_factory, "medtech", build) / "w.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pipelines.backup import MANIFEST, sha256_of, verify_backup
 from pipelines.cli import main
 from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
-from tests.test_reliability import EXPORTS, NO_REPORTS, run_to_end
+from tests.runs import EXPORTS, NO_REPORTS, run_to_end
 
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
@@ -29,10 +29,11 @@ def ledger_files(home) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def backed_up(two_ward_inbox, tmp_path_factory):
-    """A HOME after one run, and its backup."""
-    home = tmp_path_factory.mktemp("home")
-    run_to_end(two_ward_inbox, home, *NO_REPORTS)  # what is compared are the exports
+def backed_up(two_ward_home, tmp_path_factory):
+    """A HOME after one run (conftest's two_ward_home, no report: what is compared are the
+    exports), copied, and its backup."""
+    home = tmp_path_factory.mktemp("backed_up") / "home"
+    shutil.copytree(two_ward_home, home)
     out = tmp_path_factory.mktemp("backups") / "monday"
     assert main(["backup", "--home", str(home), "--out", str(out)]) == 0
     return home, out

@@ -9,46 +9,23 @@ from __future__ import annotations
 
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.runs import EXPORTS, NO_REPORTS, deptops, run_to_end
+
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
 
-EXPORTS = ("metrics.csv", "data_quality.csv", "rejected_rows.csv")
-
-
-# a run that writes the indicators and the exports, no report
-NO_REPORTS = ("--reports", "none")
-
-
-def deptops(inbox: Path, home: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--home", str(home),
-         *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
-
-
-def run_to_end(inbox: Path, home: Path, *extra: str) -> str:
-    process = deptops(inbox, home, *extra)
-    output, _ = process.communicate(timeout=1800)  # a guard against a hang, not a speed bound
-    assert process.returncode == 0, output
-    return output
-
 
 @pytest.fixture(scope="module")
-def undisturbed(two_ward_inbox, tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("undisturbed")
-    output = run_to_end(two_ward_inbox, home, *NO_REPORTS)
+def undisturbed(two_ward_home) -> Path:
+    """The exports of conftest's two_ward_home (one run of two_ward_inbox, no report)."""
+    output = (two_ward_home.parent / "run.log").read_text(encoding="utf-8")
     assert "reports:        0 written (asked for: none)" in output
-    assert not [p for p in (home / "reports").rglob("*") if p.suffix in (".html", ".xlsx")]
-    return home / "reports"
+    assert not [p for p in two_ward_home.rglob("*") if p.suffix in (".html", ".xlsx")]
+    return two_ward_home / "reports"
 
 
 def test_same_inbox_gives_byte_identical_exports(two_ward_inbox, undisturbed, tmp_path):
