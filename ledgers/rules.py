@@ -22,6 +22,11 @@ start).
 
 A reason's SQL is NULL where SQL cannot spell a value as Python does (an amount too big for a
 double to hold its fen): that row is worded by the Python rules instead.
+
+Layout: this module holds the column rules and makes every rule from a spec (`column_rules`,
+`row_set_rules`, `ledger_rules`, `cell_rules`); `ledgers.rule_base` holds `Rule` itself and the
+SQL and words the faces are spelt with, `ledgers.rules_of_rows` the rules over a ledger's rows.
+Every name is also reachable here (`rules.FarPast`, `rules.literal` …): one namespace for users.
 """
 
 from __future__ import annotations
@@ -30,6 +35,32 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
+from ledgers.rule_base import (  # noqa: F401 -- re-exported: the rules' one namespace
+    EXACT_TEXT,
+    PLAIN_UNQUOTED,
+    SENTENCES,
+    Registered,
+    Rule,
+    backticked,
+    fold_sql,
+    gx_expectation,
+    literal,
+    number_sql,
+    quoted,
+    repr_sql,
+    spelling_case,
+    text_sql,
+)
+from ledgers.rules_of_rows import (  # noqa: F401 -- re-exported
+    AfterStart,
+    FarPast,
+    KnownDepartment,
+    Unique,
+    since_data_month,
+    since_data_month_sql,
+    since_start,
+    since_start_sql,
+)
 from ledgers.specs import Column
 
 # Counts and amounts may not be negative unless the spec says so (a refund, a balance).
@@ -62,82 +93,6 @@ class Bound:
 
     def sentence(self) -> str:
         return f"{ {'>=': '≥', '>': '>', '<=': '≤'}[self.op] } {self.bound:g}"
-
-
-def literal(text: str) -> str:
-    """Our own words (from the specs, never ledger text) as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-# Amounts and numbers beyond this are left to Python's wording: a double no longer holds their fen.
-EXACT_TEXT = 1e13
-
-
-def text_sql(expression: str, kind: str) -> str:
-    """SQL spelling a parsed value as `values.as_text` spells the Python value: dates ISO, whole
-    numbers without '.0', other numbers as Python's repr (DuckDB's double text is the same);
-    NULL for a number too big to be spelled the same."""
-    if kind in ("date", "month"):
-        return f"strftime({expression}, '%Y-%m-%d')"
-    if kind == "int":
-        return f"cast({expression} as varchar)"
-    if kind in ("number", "amount"):
-        number = f"cast({expression} as double)"
-        return (
-            f"case when abs({number}) >= {EXACT_TEXT!r} then null "
-            f"when {number} = trunc({number}) then cast(cast({number} as hugeint) as varchar) "
-            f"else cast({number} as varchar) end"
-        )
-    return f"cast({expression} as varchar)"
-
-
-def backticked(name: str) -> str:
-    """How docs/ledgers.md names another column."""
-    return f"`{name}`"
-
-
-def gx_expectation(type_: str, kwargs: dict):
-    """The Great Expectations expectation of a type (as GX names it: 'expect_column_values_to_be_
-    unique') with these arguments. Imports GX, seconds of CPU: a suite's rules say what they expect
-    as data (`Rule.expects`) and GX is imported only when some row could fail."""
-    import great_expectations.expectations as gxe
-
-    return getattr(gxe, "".join(word.capitalize() for word in type_.split("_")))(**kwargs)
-
-
-class Rule:
-    """What every rule yields. A rule without a form for some use says None: not every rule has
-    a Great Expectations expectation (one over a row's department start, FarPast and AfterStart,
-    has none) or a sentence of its own (`Required` is the header's mark: red in a template, bold in docs).
-    `place` orders a column's sentences (the allowed values first)."""
-
-    column: str
-    place = 5
-
-    @property
-    def has_expectation(self) -> bool:
-        """Whether it has an expectation, known without importing GX (seconds): the suites'
-        SQL pre-filter is made of these rules' failure_sql."""
-        return self.expects() is not None
-
-    def expects(self) -> tuple[str, dict] | None:
-        """Its Great Expectations expectation as data, without importing GX: the type and the
-        arguments as GX's configuration of it lists them (tests/test_suites_prefilter.py
-        compares), or None."""
-        return None
-
-    def expectation(self):
-        """Its Great Expectations expectation (imports GX), or None."""
-        found = self.expects()
-        return None if found is None else gx_expectation(*found)
-
-    def parameters(self, con) -> dict:
-        """The values of its expectation's parameters for a run (GX's `$PARAMETER`): what the
-        expectation compares with that is not in the specs (today, a register's codes)."""
-        return {}
-
-    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str | None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -280,115 +235,6 @@ def not_future(column: Column, today: dt.date) -> DateLimit:
     latest = today.replace(day=1) if column.type == "month" else today
     words = f" is in the future (today is {today}): a mistyped year?"
     return DateLimit(column.name, latest, words, "month" if column.type == "month" else "date")
-
-
-@dataclass(frozen=True)
-class FarPast(Rule):
-    """A date that dates a row is not more than `years` years (ReadLimits.past_years) before the
-    hospital's data: its department's start when the department list gives one, else the data
-    month (the latest month the dated ledgers reach, no later than this month). 1900-03 among
-    rows of 2026-03 is a mistyped year, which would also stretch the partitions and reports back
-    to 1900; an archive of 2012 to 2015 loads whole. Judged once every file of a load is read
-    (ledgers.loader), in Python for rows read cell by cell and in SQL for the set-based path."""
-
-    column: str
-    years: int
-
-    def first(self, reference: dt.date) -> dt.date:
-        """The first date allowed: the first of the reference's month, `years` years earlier."""
-        return reference.replace(year=reference.year - self.years, day=1)
-
-    def fails(self, value: dt.date | None, reference: dt.date | None) -> bool:
-        return value is not None and reference is not None and value < self.first(reference)
-
-    def reason(self, value: dt.date, since: str) -> str:
-        """`since` names the reference: `since_start` or `since_data_month`."""
-        return f"{value.isoformat()}{self._words} {since}: a mistyped year?"
-
-    @property
-    def _words(self) -> str:
-        return f" is more than {self.years} years (ReadLimits.past_years) before"
-
-    def failure_sql(self, value: str, reference: str) -> str:
-        """SQL true for a value that breaks it (null without a reference)."""
-        return f"{value} < date_trunc('month', {reference}) - to_years({int(self.years)})"
-
-    def reason_sql(self, value: str, since: str) -> str:
-        return (
-            f"strftime({value}, '%Y-%m-%d') || {literal(self._words + ' ')} || {since} "
-            "|| ': a mistyped year?'"
-        )
-
-    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
-        if lang == "zh":
-            return (
-                f"{label(self.column)}早于本院数据（科室成立日期，否则最新数据月份）"
-                f"{self.years} 年以上的行视为年份笔误，不予载入。"
-            )
-        return (
-            f"A row whose {label(self.column)} is more than {self.years} years before the "
-            "hospital's data (its department's start, else the latest data month) is rejected "
-            "as a mistyped year."
-        )
-
-
-def since_start(code: str, start: dt.date) -> str:
-    return f"department {code}'s start {start.isoformat()}"
-
-
-def since_start_sql(code: str, start: str) -> str:
-    """`since_start` in SQL over the SQL of a code and a start date (values, never formatted in)."""
-    return f"'department ' || {code} || '''s start ' || strftime({start}, '%Y-%m-%d')"
-
-
-def since_data_month(month: dt.date) -> str:
-    return f"the data month {month:%Y-%m}"
-
-
-def since_data_month_sql(month: str) -> str:
-    return f"'the data month ' || strftime({month}, '%Y-%m')"
-
-
-# A text Python's repr only quotes ('CARD'): printable ASCII but ' and \, and CJK ideographs (RE2).
-PLAIN_UNQUOTED = r"[\x20-\x26\x28-\x5B\x5D-\x7E\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]+"
-
-
-def quoted(name: str) -> str:
-    """A column's name (from the specs) as an SQL identifier."""
-    return f'"{name}"'
-
-
-def repr_sql(expression: str) -> str:
-    """SQL spelling a text as Python's repr does, for a text of plain characters without quote
-    or backslash; NULL for any other (its row is worded in Python)."""
-    return (
-        f"case when regexp_full_match({expression}, '{PLAIN_UNQUOTED}') "
-        f"then chr(39) || {expression} || chr(39) end"
-    )
-
-
-def fold_sql(expression: str) -> str:
-    """specs.normalise_header in SQL, for a text of plain characters (printable ASCII and CJK
-    ideographs, which NFKC leaves as they are): trimmed, lower case, each run of spaces and
-    underscores one space."""
-    return f"regexp_replace(lower(trim({expression})), '[ _]+', ' ', 'g')"
-
-
-def spelling_case(expression: str, spellings: dict[str, str]) -> str:
-    """SQL of the value a text spells (`spellings`: folded spelling -> the value's SQL, our own
-    words from the specs), NULL for any other spelling."""
-    cases = " ".join(f"when {literal(s)} then {v}" for s, v in sorted(spellings.items()) if s)
-    return f"(case {fold_sql(expression)} {cases} end)"
-
-
-def number_sql(expression: str) -> str:
-    """SQL spelling a number as Python's `{:g}` does, for a whole number below a million; NULL
-    for any other (its row is worded in Python)."""
-    number = f"cast({expression} as double)"
-    return (
-        f"case when {number} = trunc({number}) and abs({number}) < 1e6 "
-        f"then cast(cast({number} as hugeint) as varchar) end"
-    )
 
 
 @dataclass(frozen=True)
@@ -650,32 +496,6 @@ class IndicatorName(Rule):
         return self.WORDS[lang]
 
 
-class Registered(Rule):
-    """A rule whose values must be among those another ledger holds (`known_sql`): its GX face
-    is a value set drawn from the warehouse when the suite runs, a parameter of the suite."""
-
-    parameter: str
-
-    def known_sql(self) -> str:
-        raise NotImplementedError
-
-    def register_label(self, lang: str) -> str:
-        """What a finding calls the ledger the value is not in."""
-        from ledgers.specs import ledger
-
-        return ledger(self.register).title(lang)
-
-    def expects(self) -> tuple[str, dict]:
-        return "expect_column_values_to_be_in_set", {
-            "column": self.column,
-            "value_set": {"$PARAMETER": self.parameter},
-        }
-
-    def parameters(self, con) -> dict:
-        known = con.execute(f"select distinct * from ({self.known_sql()}) k order by all")  # noqa: S608
-        return {self.parameter: [v for (v,) in known.fetchall() if v is not None]}
-
-
 @dataclass(frozen=True)
 class Reference(Registered):
     """A value registered in another ledger (`ref`: a device's asset code in the register),
@@ -750,125 +570,6 @@ class Default(Rule):
         if isinstance(value, bool):
             value = YesNo.WORDS[lang][0 if value else 1]
         return f"默认 {value}" if lang == "zh" else f"default {value}"
-
-
-@dataclass(frozen=True)
-class Unique(Rule):
-    """A ledger's key, unique over every file's rows: the same key sent twice is a finding (the
-    most recently saved file's row is used, ledgers.loader)."""
-
-    key: tuple[str, ...]
-
-    @property
-    def column(self) -> str:
-        return ", ".join(self.key)
-
-    def expects(self) -> tuple[str, dict]:
-        if len(self.key) == 1:
-            return "expect_column_values_to_be_unique", {"column": self.key[0]}
-        return "expect_compound_columns_to_be_unique", {"column_list": list(self.key)}
-
-    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
-        if detail:
-            return f"Unique key: {', '.join(self.key)}."
-        if lang == "zh":
-            return f"每个{'、'.join(label(k) for k in self.key)}只填一行。"
-        return f"One row per {', '.join(label(k) for k in self.key)}."
-
-
-@dataclass(frozen=True)
-class KnownDepartment(Registered):
-    """A row's department named by a code, Chinese or English name of the department list
-    (科室字典), stored as its code; `wildcard` (targets' `*`: every department) as written.
-    Resolved by the loader once the department list is stored, cell by cell and in SQL."""
-
-    column: str
-    wildcard: str | None = None
-    message = "department {value!r} is not in the department list (科室字典)"
-
-    def resolve(self, value: object, codes: dict[str, str]) -> str | None:
-        """The department's code (`codes`: folded spelling -> code), or None."""
-        from ledgers.specs import normalise_header
-
-        found = codes.get(normalise_header(value))
-        return found or (value if self.wildcard is not None and value == self.wildcard else None)
-
-    def reason(self, record: dict, header=None) -> str:
-        return self.message.format(value=record[self.column])
-
-    def reason_sql(self, header=None, expression: str | None = None) -> str:
-        before, after = self.message.split("{value!r}")
-        return f"{literal(before)} || {repr_sql(expression or quoted(self.column))} || {literal(after)}"
-
-    # The rows a warehouse holds name departments by code (the loader resolved the names): the
-    # faces below judge codes. The loader judges the spellings as read (ledgers.loader).
-    register = "departments"
-    parameter = "known_departments"
-
-    def register_label(self, lang: str) -> str:
-        return "科室字典" if lang == "zh" else "department list"
-
-    def known_sql(self) -> str:
-        """SQL of the codes of the department list, and the wildcard where the ledger has one."""
-        from ledgers.specs import ledger
-
-        codes = f"select code from {ledger(self.register).table}"  # noqa: S608
-        return codes + (f" union all select {literal(self.wildcard)}" if self.wildcard else "")
-
-    def failure_sql(self) -> str:
-        """SQL true for a stored row whose department is not a code of the list."""
-        return f"not ({quoted(self.column)} in ({self.known_sql()}))"
-
-    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
-        every = f"；填 {self.wildcard} 表示全部科室" if self.wildcard and lang == "zh" else ""
-        if lang == "zh":
-            return f"{label(self.column)}须在科室字典中（编码、中文名或英文名均可）{every}。"
-        every = f" ({self.wildcard} for every department)" if self.wildcard else ""
-        return (
-            f"A row's {label(self.column)} must be in the department list, by code, Chinese or "
-            f"English name{every}."
-        )
-
-
-@dataclass(frozen=True)
-class AfterStart(Rule):
-    """A row not dated before its department's start (科室字典's start_date, where the list
-    gives one); a monthly ledger may report the month the department starts in. Judged by the
-    loader once the department list is stored, cell by cell and in SQL."""
-
-    column: str  # the ledger's period column
-    monthly: bool
-
-    def first(self, start: dt.date) -> dt.date:
-        return start.replace(day=1) if self.monthly else start
-
-    def fails(self, day: dt.date | None, start: dt.date | None) -> bool:
-        return start is not None and day is not None and day < self.first(start)
-
-    def reason(self, code: str, start: dt.date, day: dt.date) -> str:
-        return (
-            f"department {code} starts on {start.isoformat()} (科室字典); this row is dated {day}"
-        )
-
-    def holds_sql(self, day: str, start: str) -> str:
-        """SQL true for a row dated on or after the start (or with no start)."""
-        first = f"date_trunc('month', {start})" if self.monthly else start
-        return f"({start} is null or {day} >= {first})"
-
-    def reason_sql(self, code: str, start: str, day: str) -> str:
-        """`reason` over the SQL of a code, a start date and the row's date."""
-        return (
-            f"'department ' || {code} || ' starts on ' || strftime({start}, '%Y-%m-%d') || "
-            f"' (科室字典); this row is dated ' || strftime({day}, '%Y-%m-%d')"
-        )
-
-    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
-        if lang == "zh":
-            return f"{label(self.column)}不得早于所在科室在科室字典中的成立日期。"
-        return (
-            f"A row's {label(self.column)} must not be before its department's start date in the "
-            "department list."
-        )
 
 
 def orders(column: Column) -> list[Order]:
@@ -1023,14 +724,6 @@ def ledger_rules(spec, today: dt.date | None = None) -> list[Rule]:
     column_rules takes it."""
     found = [rule for column in spec.columns for rule in column_rules(column, today)]
     return found + row_set_rules(spec)
-
-
-SENTENCES = {
-    "negative_ok": {"zh": "可为负数", "en": "may be negative"},
-    "required_if": {"zh": "{other} > 0 时必填", "en": "required when {other} > 0"},
-    "not_future_date": {"zh": "不晚于今天", "en": "not after today"},
-    "not_future_month": {"zh": "不晚于本月", "en": "not after this month"},
-}
 
 
 def sentences(column: Column, lang: str, label=backticked, detail: bool = False) -> list[str]:

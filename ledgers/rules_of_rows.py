@@ -1,0 +1,197 @@
+"""The rules over a ledger's rows rather than one column (ledgers.rules makes them from the
+specs: `row_set_rules`): its key unique, its department in the department list (科室字典), and its
+period column's dates against the hospital's data (FarPast) and the department's start
+(AfterStart), which the loader judges once every file is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ledgers.rule_base import Registered, Rule, backticked, literal, quoted, repr_sql
+
+
+@dataclass(frozen=True)
+class FarPast(Rule):
+    """A date that dates a row is not more than `years` years (ReadLimits.past_years) before the
+    hospital's data: its department's start when the department list gives one, else the data
+    month (the latest month the dated ledgers reach, no later than this month). 1900-03 among
+    rows of 2026-03 is a mistyped year, which would also stretch the partitions and reports back
+    to 1900; an archive of 2012 to 2015 loads whole. Judged once every file of a load is read
+    (ledgers.loader), in Python for rows read cell by cell and in SQL for the set-based path."""
+
+    column: str
+    years: int
+
+    def first(self, reference: dt.date) -> dt.date:
+        """The first date allowed: the first of the reference's month, `years` years earlier."""
+        return reference.replace(year=reference.year - self.years, day=1)
+
+    def fails(self, value: dt.date | None, reference: dt.date | None) -> bool:
+        return value is not None and reference is not None and value < self.first(reference)
+
+    def reason(self, value: dt.date, since: str) -> str:
+        """`since` names the reference: `since_start` or `since_data_month`."""
+        return f"{value.isoformat()}{self._words} {since}: a mistyped year?"
+
+    @property
+    def _words(self) -> str:
+        return f" is more than {self.years} years (ReadLimits.past_years) before"
+
+    def failure_sql(self, value: str, reference: str) -> str:
+        """SQL true for a value that breaks it (null without a reference)."""
+        return f"{value} < date_trunc('month', {reference}) - to_years({int(self.years)})"
+
+    def reason_sql(self, value: str, since: str) -> str:
+        return (
+            f"strftime({value}, '%Y-%m-%d') || {literal(self._words + ' ')} || {since} "
+            "|| ': a mistyped year?'"
+        )
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if lang == "zh":
+            return (
+                f"{label(self.column)}早于本院数据（科室成立日期，否则最新数据月份）"
+                f"{self.years} 年以上的行视为年份笔误，不予载入。"
+            )
+        return (
+            f"A row whose {label(self.column)} is more than {self.years} years before the "
+            "hospital's data (its department's start, else the latest data month) is rejected "
+            "as a mistyped year."
+        )
+
+
+def since_start(code: str, start: dt.date) -> str:
+    return f"department {code}'s start {start.isoformat()}"
+
+
+def since_start_sql(code: str, start: str) -> str:
+    """`since_start` in SQL over the SQL of a code and a start date (values, never formatted in)."""
+    return f"'department ' || {code} || '''s start ' || strftime({start}, '%Y-%m-%d')"
+
+
+def since_data_month(month: dt.date) -> str:
+    return f"the data month {month:%Y-%m}"
+
+
+def since_data_month_sql(month: str) -> str:
+    return f"'the data month ' || strftime({month}, '%Y-%m')"
+
+
+@dataclass(frozen=True)
+class Unique(Rule):
+    """A ledger's key, unique over every file's rows: the same key sent twice is a finding (the
+    most recently saved file's row is used, ledgers.loader)."""
+
+    key: tuple[str, ...]
+
+    @property
+    def column(self) -> str:
+        return ", ".join(self.key)
+
+    def expects(self) -> tuple[str, dict]:
+        if len(self.key) == 1:
+            return "expect_column_values_to_be_unique", {"column": self.key[0]}
+        return "expect_compound_columns_to_be_unique", {"column_list": list(self.key)}
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if detail:
+            return f"Unique key: {', '.join(self.key)}."
+        if lang == "zh":
+            return f"每个{'、'.join(label(k) for k in self.key)}只填一行。"
+        return f"One row per {', '.join(label(k) for k in self.key)}."
+
+
+@dataclass(frozen=True)
+class KnownDepartment(Registered):
+    """A row's department named by a code, Chinese or English name of the department list
+    (科室字典), stored as its code; `wildcard` (targets' `*`: every department) as written.
+    Resolved by the loader once the department list is stored, cell by cell and in SQL."""
+
+    column: str
+    wildcard: str | None = None
+    message = "department {value!r} is not in the department list (科室字典)"
+
+    def resolve(self, value: object, codes: dict[str, str]) -> str | None:
+        """The department's code (`codes`: folded spelling -> code), or None."""
+        from ledgers.specs import normalise_header
+
+        found = codes.get(normalise_header(value))
+        return found or (value if self.wildcard is not None and value == self.wildcard else None)
+
+    def reason(self, record: dict, header=None) -> str:
+        return self.message.format(value=record[self.column])
+
+    def reason_sql(self, header=None, expression: str | None = None) -> str:
+        before, after = self.message.split("{value!r}")
+        return f"{literal(before)} || {repr_sql(expression or quoted(self.column))} || {literal(after)}"
+
+    # The rows a warehouse holds name departments by code (the loader resolved the names): the
+    # faces below judge codes. The loader judges the spellings as read (ledgers.loader).
+    register = "departments"
+    parameter = "known_departments"
+
+    def register_label(self, lang: str) -> str:
+        return "科室字典" if lang == "zh" else "department list"
+
+    def known_sql(self) -> str:
+        """SQL of the codes of the department list, and the wildcard where the ledger has one."""
+        from ledgers.specs import ledger
+
+        codes = f"select code from {ledger(self.register).table}"  # noqa: S608
+        return codes + (f" union all select {literal(self.wildcard)}" if self.wildcard else "")
+
+    def failure_sql(self) -> str:
+        """SQL true for a stored row whose department is not a code of the list."""
+        return f"not ({quoted(self.column)} in ({self.known_sql()}))"
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        every = f"；填 {self.wildcard} 表示全部科室" if self.wildcard and lang == "zh" else ""
+        if lang == "zh":
+            return f"{label(self.column)}须在科室字典中（编码、中文名或英文名均可）{every}。"
+        every = f" ({self.wildcard} for every department)" if self.wildcard else ""
+        return (
+            f"A row's {label(self.column)} must be in the department list, by code, Chinese or "
+            f"English name{every}."
+        )
+
+
+@dataclass(frozen=True)
+class AfterStart(Rule):
+    """A row not dated before its department's start (科室字典's start_date, where the list
+    gives one); a monthly ledger may report the month the department starts in. Judged by the
+    loader once the department list is stored, cell by cell and in SQL."""
+
+    column: str  # the ledger's period column
+    monthly: bool
+
+    def first(self, start: dt.date) -> dt.date:
+        return start.replace(day=1) if self.monthly else start
+
+    def fails(self, day: dt.date | None, start: dt.date | None) -> bool:
+        return start is not None and day is not None and day < self.first(start)
+
+    def reason(self, code: str, start: dt.date, day: dt.date) -> str:
+        return (
+            f"department {code} starts on {start.isoformat()} (科室字典); this row is dated {day}"
+        )
+
+    def holds_sql(self, day: str, start: str) -> str:
+        """SQL true for a row dated on or after the start (or with no start)."""
+        first = f"date_trunc('month', {start})" if self.monthly else start
+        return f"({start} is null or {day} >= {first})"
+
+    def reason_sql(self, code: str, start: str, day: str) -> str:
+        """`reason` over the SQL of a code, a start date and the row's date."""
+        return (
+            f"'department ' || {code} || ' starts on ' || strftime({start}, '%Y-%m-%d') || "
+            f"' (科室字典); this row is dated ' || strftime({day}, '%Y-%m-%d')"
+        )
+
+    def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
+        if lang == "zh":
+            return f"{label(self.column)}不得早于所在科室在科室字典中的成立日期。"
+        return (
+            f"A row's {label(self.column)} must not be before its department's start date in the "
+            "department list."
+        )
