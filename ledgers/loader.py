@@ -505,10 +505,10 @@ def _held_months(con: duckdb.DuckDBPyConnection) -> set[str]:
     for spec in ledgers().values():
         if spec.period:
             rows = con.execute(
-                f"""select distinct strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
+                f"""select distinct cast(date_trunc('month', "{spec.period}") as date)
                     from {spec.table}"""  # noqa: S608 -- names from specs
             ).fetchall()
-            months |= {m for (m,) in rows if m}
+            months |= {month_key(m) for (m,) in rows if m}
     return months
 
 
@@ -585,16 +585,17 @@ def _fingerprints(
     for spec in ledgers().values():
         if not spec.period:
             continue
-        month = f"""strftime(date_trunc('month', "{spec.period}"), '%Y-%m')"""
+        # the month as a date (spelled once per month, not once per row)
+        month = f"""cast(date_trunc('month', "{spec.period}") as date)"""
         digest = f"sum(hash(row(*columns(* exclude ({lineage})))))::hugeint"
         if hashed is not None and spec.kind not in hashed:
             digest = "null"
         rows = con.execute(
             f"""select {month} as m, count(*), {digest}
-                from {spec.table} where list_contains($months, {month}) group by m""",  # noqa: S608
-            {"months": sorted(months)},
+                from {spec.table} where list_contains($months::date[], {month}) group by m""",  # noqa: S608
+            {"months": sorted(month_start(m) for m in months)},
         ).fetchall()
-        found |= {(spec.kind, m): (n, digest) for m, n, digest in rows}
+        found |= {(spec.kind, month_key(m)): (n, digest) for m, n, digest in rows}
     return found
 
 
