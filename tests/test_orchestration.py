@@ -270,16 +270,29 @@ def test_file_locked_on_a_shared_drive_is_retried(settings, instance, monkeypatc
     """Reading a ledger fails once as a share reports a lock (EACCES on a file whose permissions
     let us read it): the load tries that file again after a back-off and the run succeeds, without
     retrying the whole step (which would re-read every file)."""
-    real_open = Path.open
+    real_open, real_os_open = Path.open, os.open
     failures = []
 
+    def locked(path) -> bool:
+        if Path(path).name == "业务量.csv" and not failures:
+            failures.append(Path(path))
+            return True
+        return False
+
+    # a file loaded before is hashed first (Path.open); a new one hashed while its snapshot is
+    # copied (os.open): either is where a share's lock shows
     def locked_once(path, *args, **kwargs):
-        if path.name == "业务量.csv" and not failures:
-            failures.append(path)
+        if locked(path):
             raise PermissionError(13, "The process cannot access the file", str(path))
         return real_open(path, *args, **kwargs)
 
+    def os_locked_once(path, *args, **kwargs):
+        if locked(path):
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        return real_os_open(path, *args, **kwargs)
+
     monkeypatch.setattr(Path, "open", locked_once)
+    monkeypatch.setattr(os, "open", os_locked_once)
     monkeypatch.setattr("ledgers.intake.LOCK_WAITS", (0, 0, 0))
     result = (
         build_definitions(settings)
