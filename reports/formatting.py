@@ -108,8 +108,8 @@ def format_points(change: float | None, lang: str, digits: int = 1) -> str | Non
 
 
 def format_relative(change_rel: float | None) -> str | None:
-    """A signed relative change, +9.5%."""
-    return None if is_missing(change_rel) else f"{change_rel:+.1%}"
+    """A signed relative change, +9.5%; one that rounds to zero is +0.0%, never -0.0%."""
+    return None if is_missing(change_rel) else f"{round(change_rel, 3) + 0.0:+.1%}"
 
 
 def format_wan(amount_cny: float | None, lang: str, signed: bool = False) -> str | None:

@@ -247,7 +247,8 @@ def test_the_recommendation_for_a_revenue_behind_the_time_progress(run):
     )[1]
     # attained 16,500 / 120,000 = 13.75 %; band: time progress 151 / 365 = 41.37 % ± 5 points, so
     # the limit is 36.37 %; at the same budget the revenue to date is (0.363699 − 0.1375) ×
-    # 120,000 = 27,143.8 behind (a month's report: one month, the whole of it)
+    # 120,000 = 27,143.8 behind (a month's report: one month, the whole of it), read in 万元:
+    # 27,143.8 / 10,000 = 2.71
     limit = 151 / 365 - 0.05
     assert round((limit - 16_500 / 120_000) * 120_000) == 27_144
-    assert "低于时间进度对应的下限36.4%：本年累计医疗收入约比进度少27,144元" in advice
+    assert "低于时间进度对应的下限36.4%：本年累计医疗收入约比进度少2.71万元" in advice

@@ -27,7 +27,7 @@ from ledgers.specs import ledger
 from metrics import catalogue
 from reports import labels
 from reports.files import plotly_js_source, safe_file_stem
-from reports.formatting import NumberKind, format_value
+from reports.formatting import NumberKind, format_points, format_relative, format_value
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from tests.ledger_files import computed_warehouse
@@ -300,6 +300,15 @@ def test_values_are_formatted_by_unit_and_null_is_never_zero(reports, warehouse)
     assert '<td class="na value">—</td>' in row
     assert catalogue.reason_text("no_finance", "zh") in row
     assert not re.search(r">\s*0(\.0+)?\s*<", row)
+
+
+def test_a_change_that_rounds_to_zero_never_reads_minus_zero():
+    # 8.78 days one month, 8.7797 the next: −0.0003 / 8.78 = −0.0034 % shows as +0.0%, not −0.0%
+    assert format_relative(-0.0003 / 8.78) == "+0.0%"
+    assert format_relative(-0.0006) == "-0.1%"  # −0.06 % rounds to −0.1 %
+    assert format_relative(0.0951) == "+9.5%"
+    assert format_points(-0.04, "zh") == "+0.0个百分点"
+    assert format_relative(None) is None
 
 
 def test_every_catalogue_indicator_and_family_is_on_the_page(reports):

@@ -18,6 +18,7 @@ from reports.content.casemix import CaseMix
 from reports.content.indicators import IndicatorRow
 from reports.data.warehouse import PeriodData
 from reports.formatting import (
+    WAN,
     NumberKind,
     format_band,
     format_change,
@@ -204,12 +205,17 @@ def _recommendation(
         months, days = len(data.months_held) or 1, data.days or None
         effect = abs(change) / months
         effect_daily = abs(change) / days if days else None
-    unit = labels.unit(rule.effect_unit, lang) if rule.effect_unit else ""
+    if rule.effect_unit == "CNY":
+        # A month's money is a total: read in 万元, as every total in the report (2 decimals).
+        shown, unit = _approx_wan(effect), labels.text("wan_unit", lang)
+    else:
+        shown = _approx(effect)
+        unit = labels.unit(rule.effect_unit, lang) if rule.effect_unit else ""
     action = rule.text(lang).format(
         indicator=row.indicator.name(lang),
         value=_with_unit(row.value, row, lang),
         limit=_with_unit(limit, row, lang),
-        effect=_approx(effect),
+        effect=shown,
         effect_daily=_approx(effect_daily),
         unit=unit,
         gap=_gap(limit - row.value, row, lang),
@@ -252,6 +258,11 @@ def _gap(gap: float, row: IndicatorRow, lang: str) -> str:
     if row.kind is NumberKind.PERCENT:
         return format_points(abs(gap) * 100, lang).lstrip("+")
     return _with_unit(abs(gap), row, lang)
+
+
+def _approx_wan(amount_cny: float | None) -> str:
+    """An amount of 元 in 万元, two decimals: 200,086 -> 20.01."""
+    return "—" if amount_cny is None else f"{amount_cny / WAN:,.2f}"
 
 
 def _approx(amount: float | None) -> str:
