@@ -212,6 +212,40 @@ def _scope(spec: Ledger, table: str, months: list[str] | None) -> tuple[str, dic
     return scope, {"months": sorted(month_start(m) for m in months)}
 
 
+def batch_scope(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, scope: str, params: dict
+) -> tuple[str, dict]:
+    """The rows of a scope as the suite's batch has them: with the first date each row may be
+    dated, by its department's start and by the data month (ledgers.rules.DatedFrom: FarPast,
+    AfterStart), as columns of their own, which the suite's expectations compare its date with."""
+    bounded = [r for r in suite_rules(spec.kind) if isinstance(r, rules.DatedFrom)]
+    if not bounded:
+        return scope, params
+    start, join = "cast(null as date)", ""
+    if spec.dept:
+        start = "ds.start_date"
+        departments = ledger("departments").table
+        join = f'left join {departments} ds on ds.code = s."{spec.dept}"'
+    carried = ", ".join(
+        f"{rule.bound_sql(start, '$data_month')} as {rules.quoted(rule.bound)}" for rule in bounded
+    )
+    batch = f"(select s.*, {carried} from {scope} s {join})"  # noqa: S608 -- names from specs
+    return batch, params | {"data_month": data_month(con)}
+
+
+def data_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The latest month the hospital's dated rows reach, a date after today not counted: what the
+    far-past span counts back from where a department has no start (rules.FarPast), as the
+    loader judged it (its staged rows)."""
+    maxima = " union all ".join(
+        f'select max("{spec.period}") as day from {spec.staged_table} where "{spec.period}" <= $today'  # noqa: S608
+        for spec in ledgers().values()
+        if spec.period
+    )
+    (day,) = con.execute(f"select max(day) from ({maxima})", {"today": clock.today()}).fetchone()  # noqa: S608
+    return None if day is None else day.replace(day=1)
+
+
 def suspect_rows(
     con: duckdb.DuckDBPyConnection, spec: Ledger, scope: str, params: dict
 ) -> pd.DataFrame:
@@ -223,6 +257,8 @@ def suspect_rows(
     for rule in suite_rules(spec.kind, clock.today()):
         if isinstance(rule, rules.Unique):
             keys = list(rule.key)
+        elif isinstance(rule, rules.DatedFrom):
+            terms.append(rule.batch_failure_sql())
         else:
             terms.append(rule.failure_sql())
     twins = "false"
@@ -239,9 +275,10 @@ def suspect_rows(
             same = " and ".join(f'd."{k}" is not distinct from s."{k}"' for k in keys)
             twins = f"exists (select 1 from suspect_keys d where {same})"  # noqa: S608
     condition = " or ".join(f"coalesce({term}, false)" for term in terms) or "false"
+    batch, params = batch_scope(con, spec, scope, params)
     try:
         return con.execute(
-            f"""select * from {scope} s where {condition} or {twins}
+            f"""select * from {batch} s where {condition} or {twins}
                 order by source_file, source_sheet, source_row""",  # noqa: S608 -- names from specs
             params,
         ).df()
@@ -385,7 +422,14 @@ def _expectation_fields(
         "value": _cell(frame.at[index, column.name]),
     }
     # the rule's own words (ledgers.rules), as its expectation checks it
-    if "column_B" in kwargs:
+    if dated := _dated_from(spec, kwargs.get("column_B")):
+        # a date before the first its row allows (rules.FarPast, rules.AfterStart)
+        fields |= {
+            "variant": dated.variant,
+            "other_value": _cell(frame.at[index, dated.bound]),
+            "years": getattr(dated, "years", None),
+        }
+    elif "column_B" in kwargs:
         other = spec.by_name[kwargs["column_B"]]
         fields |= {
             "other_zh": other.label("zh"),
@@ -410,6 +454,14 @@ def _expectation_fields(
         else:  # a date not in the future (rules.DateLimit), as of the day the suite ran
             fields["bounds"] = f"≤ {pd.Timestamp(kwargs['max_value']).date().isoformat()}"
     return fields
+
+
+def _dated_from(spec: Ledger, bound: str | None) -> rules.DatedFrom | None:
+    """The rule whose first date allowed the batch carries in column `bound`, if any."""
+    return next(
+        (r for r in suite_rules(spec.kind) if isinstance(r, rules.DatedFrom) and r.bound == bound),
+        None,
+    )
 
 
 def _registered(spec: Ledger, column) -> rules.Registered:

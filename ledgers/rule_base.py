@@ -49,10 +49,21 @@ def gx_expectation(type_: str, kwargs: dict):
     return getattr(gxe, "".join(word.capitalize() for word in type_.split("_")))(**kwargs)
 
 
+def pair_expectation(high: str, low: str) -> tuple[str, dict]:
+    """GX's pair expectation, as data: column `high` at least column `low` in every row that
+    holds both."""
+    return "expect_column_pair_values_a_to_be_greater_than_b", {
+        "column_A": high,
+        "column_B": low,
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
+
+
 class Rule:
     """What every rule yields. A rule without a form for some use says None: not every rule has
-    a Great Expectations expectation (one over a row's department start, FarPast and AfterStart,
-    has none) or a sentence of its own (`Required` is the header's mark: red in a template, bold in docs).
+    a Great Expectations expectation (a default, an indicator's name) or a sentence of its own
+    (`Required` is the header's mark: red in a template, bold in docs).
     `place` orders a column's sentences (the allowed values first)."""
 
     column: str

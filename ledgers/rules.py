@@ -8,9 +8,11 @@ its form (a rule without a form for some use says None).
   the loader's SQL of a set-based read; tests/test_fast_load.py and tests/test_rule_faces.py
   compare);
 - its Great Expectations expectation (expectations.suites), whose SQL pre-filter is the same
-  predicate (Required, Range, OneOf, Order, Unique, DateLimit, Reference, KnownDepartment); what
-  it compares with that is not in the specs (today, a register's codes) is a parameter of the
-  suite, given when it runs (`Rule.parameters`);
+  predicate (Required, Range, OneOf, Order, Unique, DateLimit, Reference, KnownDepartment,
+  FarPast, AfterStart); what it compares with that is not in the specs is a parameter of the
+  suite, given when it runs (`Rule.parameters`: a register's codes), or for a bound of each row's
+  own (FarPast, AfterStart: the department's start, the data month) a column the suite's batch
+  carries (`DatedFrom`);
 - its sentence, in the templates' instructions and docs/ledgers.md (ledgers.templates,
   ledgers.reference).
 
@@ -46,6 +48,7 @@ from ledgers.rule_base import (  # noqa: F401 -- re-exported: the rules' one nam
     gx_expectation,
     literal,
     number_sql,
+    pair_expectation,
     quoted,
     repr_sql,
     spelling_case,
@@ -53,6 +56,7 @@ from ledgers.rule_base import (  # noqa: F401 -- re-exported: the rules' one nam
 )
 from ledgers.rules_of_rows import (  # noqa: F401 -- re-exported
     AfterStart,
+    DatedFrom,
     FarPast,
     KnownDepartment,
     Unique,
@@ -141,12 +145,7 @@ class Order(Rule):
     def expects(self) -> tuple[str, dict]:
         """GX's pair expectation: A ≥ B, with A and B as the rule orders them."""
         high, low = (self.column, self.other) if self.op == ">=" else (self.other, self.column)
-        return "expect_column_pair_values_a_to_be_greater_than_b", {
-            "column_A": high,
-            "column_B": low,
-            "or_equal": True,
-            "ignore_row_if": "either_value_is_missing",
-        }
+        return pair_expectation(high, low)
 
     def sentence(self, lang: str = "en", label=backticked, detail: bool = False) -> str:
         return f"{self.sign} {label(self.other)}"

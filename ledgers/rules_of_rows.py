@@ -1,18 +1,49 @@
 """The rules over a ledger's rows rather than one column (ledgers.rules makes them from the
 specs: `row_set_rules`): its key unique, its department in the department list (科室字典), and its
 period column's dates against the hospital's data (FarPast) and the department's start
-(AfterStart), which the loader judges once every file is read."""
+(AfterStart), which the loader judges once every file is read and the suites judge as GX
+expectations over a bound each row carries (`DatedFrom`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from ledgers.rule_base import Registered, Rule, backticked, literal, quoted, repr_sql
+from ledgers.rule_base import (
+    Registered,
+    Rule,
+    backticked,
+    literal,
+    pair_expectation,
+    quoted,
+    repr_sql,
+)
+
+
+class DatedFrom(Rule):
+    """A rule that a row's date (`column`) be on or after a first date of the row's own (from its
+    department's start, or the data month), not a value of the specs: the Great Expectations suite's
+    batch carries that date as a column of its own (`bound`, made by `bound_sql`; expectations.
+    suites adds it), and GX compares the two columns of each row."""
+
+    bound: str  # the batch's column holding the row's first date allowed
+    variant: str  # the message of a finding (expectations/checks.toml: gx_order's variants)
+
+    def bound_sql(self, start: str, data_month: str) -> str:
+        """SQL of a row's first date allowed, over the SQL of its department's start date (null
+        when the list gives none) and the data month."""
+        raise NotImplementedError
+
+    def expects(self) -> tuple[str, dict]:
+        return pair_expectation(self.column, self.bound)
+
+    def batch_failure_sql(self) -> str:
+        """SQL true for a row of the suite's batch that breaks it (null without a bound)."""
+        return f"{quoted(self.column)} < {quoted(self.bound)}"
 
 
 @dataclass(frozen=True)
-class FarPast(Rule):
+class FarPast(DatedFrom):
     """A date that dates a row is not more than `years` years (ReadLimits.past_years) before the
     hospital's data: its department's start when the department list gives one, else the data
     month (the latest month the dated ledgers reach, no later than this month). 1900-03 among
@@ -22,6 +53,8 @@ class FarPast(Rule):
 
     column: str
     years: int
+    bound = "first_date_by_data"
+    variant = "far_past"
 
     def first(self, reference: dt.date) -> dt.date:
         """The first date allowed: the first of the reference's month, `years` years earlier."""
@@ -40,7 +73,14 @@ class FarPast(Rule):
 
     def failure_sql(self, value: str, reference: str) -> str:
         """SQL true for a value that breaks it (null without a reference)."""
-        return f"{value} < date_trunc('month', {reference}) - to_years({int(self.years)})"
+        return f"{value} < {self._first_sql(reference)}"
+
+    def _first_sql(self, reference: str) -> str:
+        """`first` in SQL."""
+        return f"date_trunc('month', {reference}) - to_years({int(self.years)})"
+
+    def bound_sql(self, start: str, data_month: str) -> str:
+        return f"cast({self._first_sql(f'coalesce({start}, {data_month})')} as date)"
 
     def reason_sql(self, value: str, since: str) -> str:
         return (
@@ -157,13 +197,15 @@ class KnownDepartment(Registered):
 
 
 @dataclass(frozen=True)
-class AfterStart(Rule):
+class AfterStart(DatedFrom):
     """A row not dated before its department's start (科室字典's start_date, where the list
     gives one); a monthly ledger may report the month the department starts in. Judged by the
     loader once the department list is stored, cell by cell and in SQL."""
 
     column: str  # the ledger's period column
     monthly: bool
+    bound = "first_date_by_start"
+    variant = "before_start"
 
     def first(self, start: dt.date) -> dt.date:
         return start.replace(day=1) if self.monthly else start
@@ -178,8 +220,14 @@ class AfterStart(Rule):
 
     def holds_sql(self, day: str, start: str) -> str:
         """SQL true for a row dated on or after the start (or with no start)."""
-        first = f"date_trunc('month', {start})" if self.monthly else start
-        return f"({start} is null or {day} >= {first})"
+        return f"({start} is null or {day} >= {self._first_sql(start)})"
+
+    def _first_sql(self, start: str) -> str:
+        """`first` in SQL."""
+        return f"date_trunc('month', {start})" if self.monthly else start
+
+    def bound_sql(self, start: str, data_month: str) -> str:
+        return f"cast({self._first_sql(start)} as date)"
 
     def reason_sql(self, code: str, start: str, day: str) -> str:
         """`reason` over the SQL of a code, a start date and the row's date."""

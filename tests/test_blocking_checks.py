@@ -13,9 +13,10 @@ import shutil
 import duckdb
 import pytest
 
-from expectations.suites import build_expectations, validate_ledger
+from expectations.suites import build_expectations, suite_findings, validate_ledger
+from ledgers import rules
 from ledgers.loader import load_inbox
-from ledgers.specs import ledger
+from ledgers.specs import ledger, ledgers
 from pipelines.assets import CHECKED_LEDGERS
 from pipelines.runner import PipelineError, run_pipeline
 from pipelines.settings import Settings
@@ -64,6 +65,8 @@ def break_one(con, table: str, expectation) -> int:
     elif kind == "ExpectColumnValuesToBeInSet":
         column, value = expectation.column, "不在列表中"
         rowid = _first(con, table)
+    elif kind == "ExpectColumnPairValuesAToBeGreaterThanB" and expectation.column_B in BOUNDS:
+        return break_dated_from(con, table, expectation.column_A, expectation.column_B)
     elif kind == "ExpectColumnPairValuesAToBeGreaterThanB":
         # B one step above A (a day for dates), on a row that holds A
         other, column = expectation.column_A, expectation.column_B
@@ -86,6 +89,33 @@ def break_one(con, table: str, expectation) -> int:
         raise AssertionError(f"this test cannot break {kind} yet: add it here")
     con.execute(f'update {table} set "{column}" = ? where rowid = ?', [value, rowid])  # noqa: S608
     return con.execute(f"select source_row from {table} where rowid = ?", [rowid]).fetchone()[0]  # noqa: S608
+
+
+# The first dates a row may be dated by (rules.DatedFrom), which the suite's batch carries.
+BOUNDS = {rules.FarPast.bound: "far_past", rules.AfterStart.bound: "before_start"}
+
+
+def break_dated_from(con, table: str, column: str, bound: str) -> int:
+    """One row dated before the first date its row allows; returns its source_row.
+    FarPast: the year mistyped (1900). AfterStart: the row's department starts on the table's
+    earliest date (科室字典), and the row is dated the day before it, so it alone breaks it."""
+    rowid = _first(con, table, f'"{column}" is not null')
+    if BOUNDS[bound] == "far_past":
+        value = dt.date(1900, 1, 1)
+    else:
+        (earliest,) = con.execute(f'select min("{column}") from {table}').fetchone()  # noqa: S608
+        dept = ledger_of(table).dept
+        con.execute(
+            f'update raw_departments set start_date = ? where code = (select "{dept}" from {table} where rowid = ?)',  # noqa: S608
+            [earliest, rowid],
+        )
+        value = earliest - dt.timedelta(days=1)
+    con.execute(f'update {table} set "{column}" = ? where rowid = ?', [value, rowid])  # noqa: S608
+    return con.execute(f"select source_row from {table} where rowid = ?", [rowid]).fetchone()[0]  # noqa: S608
+
+
+def ledger_of(table: str):
+    return next(spec for spec in ledgers().values() if table in (spec.table, spec.staged_table))
 
 
 @pytest.mark.parametrize("kind", CHECKED_LEDGERS)
@@ -178,3 +208,41 @@ def test_each_blocking_dagster_check_fails_on_a_row_that_breaks_its_suite(
     failed = result.metadata["failed"].text
     assert failed.startswith(f"expect_column_values_to_be_between on {bounded.column}: 1 rows (")
     assert failed.endswith(f" row {row})"), failed
+
+
+@pytest.mark.parametrize(
+    ("bound", "month", "zh", "en"),
+    [
+        (
+            rules.FarPast.bound,
+            "1900-01",
+            # no start date for A: 10 years before the data month 2026-10 -> 2016-10-01
+            "业务量台账的“日期”为 1900-01-01，早于本院数据（科室成立日期，否则最新数据月份）"
+            "10 年以上（最早 2016-10-01），疑为年份笔误。请更正。",
+            "Daily workload: Date is 1900-01-01, more than 10 years before the hospital's data "
+            "(the department's start, else the latest data month; earliest 2016-10-01): a "
+            "mistyped year? Correct it.",
+        ),
+        (
+            rules.AfterStart.bound,
+            "2026-09",
+            # A starts on the first day the ledger holds, 2026-10-01; the row is dated the day before
+            "业务量台账的“日期”为 2026-09-30，早于所在科室在科室字典中的成立日期（最早 2026-10-01）。"
+            "请核对此日期或科室的成立日期。",
+            "Daily workload: Date is 2026-09-30, before its department's start in the department "
+            "list (earliest 2026-10-01). Check this date or the department's start date.",
+        ),
+    ],
+)
+def test_a_row_dated_before_its_first_date_is_a_suite_finding(warehouse, bound, month, zh, en):
+    """FarPast and AfterStart as GX expectations over every file's rows (staged_<kind>): a row
+    written behind the loader's back is a finding of its month naming file and row, in words."""
+    spec = ledger("workload")
+    warehouse.begin()
+    try:
+        row = break_dated_from(warehouse, spec.staged_table, "date", bound)
+        found = suite_findings(warehouse, [month], ["workload"])
+    finally:
+        warehouse.rollback()
+    assert [(f.check, f.period, f.dept, f.row) for f in found] == [("gx_order", month, "A", row)]
+    assert (found[0].message_zh, found[0].message_en) == (zh, en)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from expectations.suites import (
+    batch_scope,
     lower_bound,
     suite_parameters,
     suite_rules,
@@ -46,6 +47,8 @@ def cell(column, rng: random.Random):
         return int(value) if column.type == "int" else value
     if column.enum:
         return rng.choice([*column.enum, "unknown", "内科"])
+    if column.type in ("date", "month") and rng.random() < 0.2:
+        return dt.date(1900, 1, 1)  # a mistyped year (rules.FarPast)
     if column.type == "text":
         return rng.choice(["A", "B", "C"])  # few values, so keys repeat
     return good(column, rng)  # dates in any order: the pairs' rules see both
@@ -76,16 +79,20 @@ def fill(con: duckdb.DuckDBPyConnection, kind: str, rows: int, seed: int) -> pd.
         records.append(record)
     frame = pd.DataFrame.from_records(records)  # noqa: F841 -- read by DuckDB below
     con.execute(f"insert into {spec.staged_table} by name select * from frame")  # noqa: S608
-    return con.execute(
-        f"select * from {spec.staged_table} order by {', '.join(ORDER)}"  # noqa: S608
-    ).df()
+    # as the suite's batch has them: with each row's first date allowed (rules.DatedFrom)
+    batch, params = batch_scope(con, spec, spec.staged_table, {})
+    return con.execute(f"select * from {batch} order by {', '.join(ORDER)}", params).df()  # noqa: S608
 
 
 def registers(con: duckdb.DuckDBPyConnection) -> None:
     """The department list and the equipment register hold the values `good` writes (K1 …
     K2000), not the odd ones (A, B, C): the suites' value sets drawn from them (rules.Registered)."""
     codes = pd.DataFrame({"code": [f"K{n}" for n in range(1, 2001)]})  # noqa: F841 -- DuckDB
-    con.execute("insert into raw_departments (code, name_zh) select code, code from codes")
+    # one department in three starts mid-February (rules.AfterStart): January rows break it
+    con.execute(
+        """insert into raw_departments (code, name_zh, start_date)
+           select code, code, case when hash(code) % 3 = 0 then date '2026-02-10' end from codes"""
+    )
     con.execute("insert into raw_equipment (asset_code, dept) select code, code from codes")
 
 
