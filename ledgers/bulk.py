@@ -94,7 +94,8 @@ CANONICAL = {
     "month": r"[12][0-9]{3}-(0[1-9]|1[0-2])",
 }
 CAST = {
-    "text": "trim({r})",
+    # trim(), which copies every cell, only for a cell with a space at either end
+    "text": "case when unicode({r}) = 32 or suffix({r}, ' ') then trim({r}) else {r} end",
     "int": "try_cast({r} as bigint)",
     "number": "try_cast({r} as double)",
     "amount": "try_cast({r} as decimal(18, 2))",
@@ -170,7 +171,7 @@ def read_file(
     """The file's sheets read set-based, or None when the general path should read it."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         return _read_workbook(con, path, name, min_bytes)
-    planned = plan(path, name, min_bytes)
+    planned = plan(path, name, min_bytes, con)
     sheet = read(con, planned) if planned else None
     return [sheet] if sheet else None
 
@@ -246,8 +247,15 @@ def _read_workbook(
     return sheets
 
 
-def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkPlan | None:
-    """The plan for reading this file set-based, or None when the general path should read it."""
+def plan(
+    path: Path,
+    name: str,
+    min_bytes: int | None = BULK_MIN_BYTES,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> BulkPlan | None:
+    """The plan for reading this file set-based, or None when the general path should read it.
+    A Parquet file's metadata and columns are read through `con` when given (a connection of
+    its own per file cost more than the rest of the plan: 60 files, 4 s of CPU)."""
     suffix = path.suffix.lower()
     if min_bytes is None or suffix not in (".csv", ".parquet"):
         return None
@@ -256,11 +264,15 @@ def plan(path: Path, name: str, min_bytes: int | None = BULK_MIN_BYTES) -> BulkP
         return None
     types: tuple[str, ...] = ()
     if suffix == ".parquet":
-        check_parquet_rows(path)  # from the metadata, before a row is read
+        check_parquet_rows(path, con)  # from the metadata, before a row is read
         try:
-            with duckdb.connect() as con:
+            if con is not None:
                 relation = con.sql("select * from read_parquet(?)", params=[str(path)])
                 headers, types = relation.columns, tuple(str(t) for t in relation.types)
+            else:
+                with duckdb.connect() as own:
+                    relation = own.sql("select * from read_parquet(?)", params=[str(path)])
+                    headers, types = relation.columns, tuple(str(t) for t in relation.types)
         except duckdb.Error:
             return None
         grid: list[list[object]] = [list(headers)]
@@ -535,7 +547,9 @@ def _column_sql(
     if column.type == "amount" and factor != 1:
         return None
     value = CAST[column.type].format(r=ref)
-    tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')", f"{value} is not null"]
+    tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')"]
+    if column.type != "text":  # trim of a cell the pattern matched is never null
+        tests.append(f"{value} is not null")
     # a cell outside a bound is left to the Python rules, which give its rejection reason
     if (bounded := rules.cell_rules(column).range) is not None:
         tests.append(bounded.holds_sql(value))
@@ -622,14 +636,21 @@ def _parse(
     kept = f"not ({totals}) and ({filled})"
     unfilled_test = f"{_blank(cell[spec.dept])} and {kept}" if has_dept else "false"
     unfilled = 0
-    for fid, totals_rows, blanks in con.execute(
-        f"""select fid, count(*) filter (where ({totals}) and ({filled})),
-                   count(*) filter (where {unfilled_test})
-            from {raw} r {joins} group by fid"""  # noqa: S608
-    ).fetchall():
+    plain = has_dept and _plain_rows(con, maps, spec.dept, markers)
+    for fid, totals_rows, blanks in (
+        []
+        if plain
+        else con.execute(
+            f"""select fid, count(*) filter (where ({totals}) and ({filled})),
+                       count(*) filter (where {unfilled_test})
+                from {raw} r {joins} group by fid"""  # noqa: S608
+        ).fetchall()
+    ):
         sheets[fid].totals_rows = totals_rows
         unfilled += blanks
-    if unfilled:
+    if plain:  # no blank department, no totals marker: every row is a row of the ledger
+        source = cells = f"(select r.fid, r.rn, {selected} from {numbered} r)"  # noqa: S608
+    elif unfilled:
         # A blank department under a filled one repeats it, until a blank row.
         rows = f"{tag}_rows"
         con.execute(
@@ -659,14 +680,14 @@ def _parse(
             joins.append(f"left join {mapped} on {mapped}.raw is not distinct from r.{name}")
         sql = _column_sql(column, factors.get(column.name, 1.0), f"r.{name}", markers)
         if sql:
-            canonical, value = sql
+            value = sql[1]
             if mapped:
+                # the map holds exactly the spellings that are not canonical: a cell found in it
+                # is the map's, any other is converted by the cast (not tested again)
                 values.append(
-                    f"case when {canonical} then {value} else {mapped}.value end as {name}"
+                    f"case when {mapped}.hit then {mapped}.value else {value} end as {name}"
                 )
-                values.append(
-                    f"case when not coalesce({canonical}, false) then {mapped}.error end as e{number}"
-                )
+                values.append(f"{mapped}.error as e{number}")
                 cell_errors[column.name] = f"e{number}"
             else:
                 values.append(f"{value} as {name}")
@@ -689,12 +710,13 @@ def _parse(
     )
     months: dict[int, set[str]] = {fid: set() for fid in plans}
     if spec.period:
+        # the months as dates, spelt once each here (not strftime on every row)
         for fid, month in con.execute(
-            f"""select distinct fid, strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
+            f"""select distinct fid, date_trunc('month', "{spec.period}")
                 from {parsed}"""  # noqa: S608
         ).fetchall():
             if month:
-                months[fid].add(month)
+                months[fid].add(month_key(month))
     for fid, sheet in sheets.items():
         # each file's rows of the batch's tables (fid is our own number)
         part = sheet.batch
@@ -726,45 +748,54 @@ def _refuse_identifier_values(
     A cell of printable ASCII is matched in SQL: the same whole-cell patterns, which RE2 reads
     as Python does, after the same trim. Any other cell without a CJK ideograph (a full-width
     １３８…, a tab around the digits: NFKC and str.strip make them an identifier in Python) is
-    judged by looks_like_identifier itself, once per distinct spelling."""
+    judged by looks_like_identifier itself, once per distinct spelling.
+
+    Both tests run only on a cell that could be either (`_could_be_identifier`): most cells
+    start with a letter or an ideograph and are decided by their first character."""
     pattern = "|".join(f"(?:{p})" for p in reading_rules().identifier_values)
     match = plans[0].match
     index = {col.name: i for i, (col, _) in match.columns.items()}
     odd_cells = plans[0].odd
-    found, params = [], {"spaced": f" *(?:{pattern}) *"}
-    for column, _ in match.columns.values():
-        if column.type != "text":
-            continue
-        cell = f"c{index[column.name]}"
-        ascii_cell = f"regexp_full_match({cell}, '[\\x20-\\x7E]*')"
-        # a printable ASCII cell holding one, spaces around it (trim's): first the pattern, which
-        # fails at a cell's first letter, then the ASCII test (both as the rule reads them)
-        spaced = f"regexp_full_match({cell}, $spaced) and {ascii_cell}"
-        params[f"odd{len(found)}"] = [
-            v
-            for (v,) in con.execute(
-                f"""select distinct {cell} from {raw} where not {ascii_cell}
-                    and not regexp_matches({cell}, '[\\x{{4E00}}-\\x{{9FFF}}]')"""  # noqa: S608
-            ).fetchall()
-            if looks_like_identifier(workbook_csv.original(odd_cells, v))
-        ]
+    texts = [
+        (match.header_text[column.name], f"c{index[column.name]}")
+        for column, _ in match.columns.values()
+        if column.type == "text"
+    ]
+    if not texts:
+        return {}
+    # A cell neither printable ASCII nor holding an ideograph: Python's to judge, once per
+    # spelling. (A CASE, not AND: its tests then run only on the cells that could be one.)
+    odd = " union all ".join(
+        f"""select distinct {n} as n, {cell} as v from {raw}
+            where case when {_could_be_identifier(cell)} then
+                not regexp_full_match({cell}, '[\\x20-\\x7E]*')
+                and not regexp_matches({cell}, '[\\x{{4E00}}-\\x{{9FFF}}]') else false end"""  # noqa: S608
+        for n, (_, cell) in enumerate(texts)
+    )
+    held: dict[int, list[str]] = {}
+    for n, value in con.execute(odd).fetchall():
+        if looks_like_identifier(workbook_csv.original(odd_cells, value)):
+            held.setdefault(n, []).append(value)
+    # each file's first row holding one in each column: a printable ASCII cell holding one,
+    # spaces around it (trim's), or a spelling Python read as one; one scan of the files' cells
+    params: dict[str, object] = {"spaced": f" *(?:{pattern}) *"}
+    found = []
+    for n, (_, cell) in enumerate(texts):
+        test = f"regexp_full_match({cell}, $spaced)"
+        if n in held:
+            params[f"held{n}"] = held[n]
+            test += f" or list_contains($held{n}::varchar[], {cell})"
         found.append(
-            (
-                match.header_text[column.name],
-                f"""min(r.rowid) filter (where ({spaced})
-                    or list_contains($odd{len(found)}::varchar[], {cell}))""",
-            )
+            f"min(r.rowid) filter (where case when {_could_be_identifier(cell)} then {test} "
+            "else false end)"
         )
     first: dict[int, tuple[int, str]] = {}
-    if not found:
-        return {}
-    # each file's first row holding one, in each column: one scan of the files' cells
     for fid, base, *rows in con.execute(
-        f"""select fid, any_value(f.base), {", ".join(sql for _, sql in found)}
+        f"""select fid, any_value(f.base), {", ".join(found)}
             from {raw} r join {files} f using (fid) group by fid""",  # noqa: S608
         params,
     ).fetchall():
-        for (header, _), row in zip(found, rows, strict=True):
+        for (header, _), row in zip(texts, rows, strict=True):
             if row is not None and fits[fid] and (fid not in first or row - base < first[fid][0]):
                 first[fid] = (row - base, header)
     refused = {}
@@ -774,6 +805,36 @@ def _refuse_identifier_values(
         except FileError as error:
             refused[fid] = error
     return refused
+
+
+def _could_be_identifier(cell: str) -> str:
+    """SQL false for a cell that can be no identifier to either test: one starting with an
+    ideograph, or of ASCII only and starting with neither a digit nor whitespace (NFKC leaves
+    ASCII as it is, and str.strip would leave its first character first)."""
+    return (
+        f"(case when unicode({cell}) between 19968 and 40959 then false "  # U+4E00-U+9FFF
+        f"when unicode({cell}) between 48 and 57 or unicode({cell}) in ({_WHITESPACE_CODES}) "
+        f"then true else strlen({cell}) <> length({cell}) end)"
+    )
+
+
+def _plain_rows(
+    con: duckdb.DuckDBPyConnection, maps: dict[str, str], dept: str, markers: list[str]
+) -> bool:
+    """Whether the rows need no sorting out (`_parse`): the department column's spellings (all
+    of them are in its map: it may hold a totals marker) hold no blank, so no row is blank and
+    no department cell is merged, and no marker column's spelling reads as a totals marker (a
+    date or month column's map holds its spellings the SQL does not convert: a marker is one)."""
+    if dept not in maps:
+        return False
+    (blank,) = con.execute(f"select bool_or(text is null) from {maps[dept]}").fetchone()  # noqa: S608
+    totals = " or ".join(
+        f"exists (select 1 from {maps[m]} where is_totals)"  # noqa: S608 -- our own tables
+        for m in markers
+        if m in maps
+    )
+    (marked,) = con.execute(f"select {totals or 'false'}").fetchone()  # noqa: S608
+    return blank is False and not marked
 
 
 def _blank(cell: str) -> str:
@@ -981,7 +1042,7 @@ def _spelling_map(
     con.execute(
         f"""create temp table {table} as
             select raw::varchar as raw, value::{column.sql_type} as value, error::varchar as error,
-                   is_totals, text::varchar as text
+                   is_totals, text::varchar as text, true as hit
             from {table}_frame"""  # noqa: S608
     )
     con.unregister(f"{table}_frame")

@@ -247,7 +247,7 @@ def _take(
     """Read a file now, or plan its set-based read with the files of its layout."""
     planned = None
     if copy.suffix.lower() not in bulk.WORKBOOK_SUFFIXES:
-        planned = bulk.plan(copy, name, bulk_min_bytes)
+        planned = bulk.plan(copy, name, bulk_min_bytes, con)
     if planned is not None:
         plans[name] = planned
     else:

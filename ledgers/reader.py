@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -23,6 +24,9 @@ from ledgers import clock, limits, reader_child, rules
 from ledgers.limits import LimitExceeded, check_file_size, check_rows
 from ledgers.specs import Column, Ledger, ledgers, normalise_header, reading_rules
 from ledgers.values import CellError, as_text, is_blank, parse_cell, visible
+
+if TYPE_CHECKING:  # duckdb is imported where it is used: the reader's child does without it
+    import duckdb
 
 SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".parquet"}
 _UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
@@ -374,16 +378,19 @@ def _csv_rows(text: str, bounds: limits.ReadLimits) -> list[list[object]]:
         csv.field_size_limit(previous)
 
 
-def check_parquet_rows(path: Path) -> None:
+def check_parquet_rows(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Refuse a Parquet file of more rows than `ReadLimits.max_rows`, counted from its metadata
-    before a row is read; a file DuckDB cannot read is left to the reader's own message."""
+    before a row is read; a file DuckDB cannot read is left to the reader's own message. `con`:
+    a connection to ask (opening one costs more than reading the metadata)."""
     import duckdb
 
+    query = "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)"
     try:
-        with duckdb.connect() as con:
-            (rows,) = con.execute(
-                "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [str(path)]
-            ).fetchone()
+        if con is not None:
+            (rows,) = con.execute(query, [str(path)]).fetchone()
+        else:
+            with duckdb.connect() as own:
+                (rows,) = own.execute(query, [str(path)]).fetchone()
     except duckdb.Error:
         return
     try:

@@ -6,7 +6,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 SPECS_PATH = Path(__file__).with_name("specs.toml")
@@ -33,8 +33,19 @@ LINEAGE_COLUMNS = {
 
 def normalise_header(text: object) -> str:
     """Fold a header or alias for matching: full-width to half-width, case, spaces, underscores."""
+    if text.__class__ is str and len(text) <= 200:
+        return _normalised(text)  # recognising a sheet folds each cell once per ledger kind
+    return _normalise(text)
+
+
+def _normalise(text: object) -> str:
     folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
     return re.sub(r"[\s_]+", " ", folded)
+
+
+@lru_cache(maxsize=1 << 14)
+def _normalised(text: str) -> str:
+    return _normalise(text)
 
 
 @dataclass(frozen=True)

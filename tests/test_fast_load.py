@@ -944,3 +944,39 @@ def test_a_file_the_warehouse_refuses_among_files_staged_together_costs_itself_o
         ("G1", "出院.csv")
     ]
     assert ("出院_坏.csv", "unreadable", message) in report.problems
+
+
+@pytest.mark.parametrize(
+    ("cell", "refused"),
+    [
+        ("13800138000", True),
+        ("  13800138000 ", True),  # spaces around: trimmed
+        ("\t13800138000", True),  # a tab: str.strip's, Python judges
+        ("13800138000\t", True),
+        ("\u300013800138000", True),  # an ideographic space: NFKC and strip
+        ("１３８００１３８０００", True),  # full-width digits: NFKC
+        ("11010519491231002X", True),
+        ("E13800138000", False),  # a letter first: decided by its first character
+        ("心13800138000", False),  # an ideograph first
+        ("1380013800", False),  # ten digits
+        ("Ｅ13800138000", False),  # a full-width letter first: NFKC makes it E
+    ],
+)
+def test_an_identifier_value_is_found_alike_by_both_paths(tmp_path, groups, cell, refused):
+    """The set-based path tests a cell for an identifier only when its first character allows
+    one (a digit, whitespace, or a character NFKC may fold); each spelling here is refused, or
+    not, by both paths alike, naming the same row and column."""
+    rows = _renamed(DISCHARGES, "i")
+    rows[3][11] = cell  # E3i's insurance, row 4
+    rows[2][0] = "E2i"  # an earlier row without one
+    problems = []
+    for name, min_bytes in (("general", None), ("fast", 0)):
+        _, report = load(tmp_path, name, {"出院_i.csv": rows}, bulk_min_bytes=min_bytes)
+        problems.append(report.problems)
+    assert ["出院_i.csv"] in groups  # the fast load read it set-based
+    assert problems[0] == problems[1]
+    assert bool(problems[1]) == refused
+    if refused:
+        assert (
+            "sheet (csv), column 医保类型, row 4 holds a value that looks like" in problems[1][0][2]
+        )
