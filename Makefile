@@ -23,9 +23,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/deptops run --home $(HOME_DIR) --lang $(REPORT_LANG) $(if $(INBOX),--inbox $(INBOX))
 
-# pytest-xdist: one worker per core; --dist loadfile keeps each file on one worker, so a module's
-# fixtures (a pipeline run shared by its tests) are built once, not once per worker.
-PARALLEL := -n auto --dist loadfile
+# pytest-xdist: one worker per core. --dist loadgroup with the groups tests/conftest.py gives: a
+# file whose tests share a module fixture (a pipeline run) stays on one worker, so the fixture is
+# built once; other tests are spread one by one. --no-loadscope-reorder keeps conftest's order
+# (longest units first) instead of xdist's (most tests first, which left the few-test files of
+# whole-pipeline runs for last, each on one worker while the other idled).
+PARALLEL := -n auto --dist loadgroup --no-loadscope-reorder
 
 ## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
 test: $(STAMP) browser

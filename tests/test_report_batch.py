@@ -33,6 +33,7 @@ from reports.publish.batch import ReportFailed, render_reports
 from reports.publish.fingerprints import FINGERPRINTS
 from reports.publish.revisions import REVISIONS, revised_reports
 from tests.ledger_files import days, write_csv
+from tests.runs import shared_folder
 
 MONTHS = ["2026-09", "2026-10"]
 WEEK = "2026-W42"
@@ -79,12 +80,33 @@ def refresh(database: Path, inbox: Path) -> None:
         compute_months(con, sorted(report.touched_months) or months_with_data(con))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """The inbox loaded and computed once (a folder holding inbox/ and w.duckdb)."""
-    folder = tmp_path_factory.mktemp("report_batch")
-    refresh(folder / "w.duckdb", build_inbox(folder / "inbox"))
-    return folder
+    """The inbox loaded and computed once for every worker (a folder holding inbox/ and
+    w.duckdb; read-only: the fixture `warehouse` copies it)."""
+    return shared_folder(
+        tmp_path_factory,
+        "report_batch",
+        lambda f: refresh(f / "w.duckdb", build_inbox(f / "inbox")),
+    )
+
+
+@pytest.fixture(scope="session")
+def pooled(built: Path, tmp_path_factory) -> tuple[Path, dict]:
+    """The months' and the week's reports of the built warehouse, rendered once by a pool of two
+    workers, and what each render_reports said (workers, reports rendered, files written): the
+    tree the tests start from (read-only: copy it) and compare with."""
+
+    def build(folder: Path) -> None:
+        outcomes = _render(built / "w.duckdb", folder / "reports", **POOL)
+        said = {
+            grain: [o.workers, o.reports_rendered, o.reports_unchanged, len(o.rendered)]
+            for grain, o in zip(("month", "week"), outcomes, strict=True)
+        }
+        (folder / "outcomes.json").write_text(json.dumps(said), encoding="utf-8")
+
+    folder = shared_folder(tmp_path_factory, "report_batch_pooled", build)
+    return folder / "reports", json.loads((folder / "outcomes.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -93,6 +115,12 @@ def warehouse(built: Path, tmp_path: Path) -> Path:
     shutil.copytree(built / "inbox", tmp_path / "inbox")
     shutil.copy2(built / "w.duckdb", tmp_path / "w.duckdb")
     return tmp_path / "w.duckdb"
+
+
+def rendered_copy(pooled: tuple[Path, dict], out: Path) -> Path:
+    """A test's own copy of the pooled reports (times of writing kept, as fingerprints.json
+    records them)."""
+    return shutil.copytree(pooled[0], out)
 
 
 def same_tree(left: Path, right: Path) -> None:
@@ -135,15 +163,18 @@ def _render(warehouse: Path, out: Path, **options):
     return month, week
 
 
-def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
+def test_a_pool_writes_what_one_process_writes(warehouse: Path, pooled, tmp_path: Path):
     serial_month, serial_week = _render(warehouse, tmp_path / "serial", workers=1)
-    pooled_month, pooled_week = _render(warehouse, tmp_path / "pooled", **POOL)
-    assert (serial_month.workers, pooled_month.workers, pooled_week.workers) == (1, 2, 2)
+    # (workers, reports rendered, unchanged, files written) of the pool's month and week renders
+    said = pooled[1]
+    assert (serial_month.workers, said["month"][0], said["week"][0]) == (1, 2, 2)
     # 2 months × (7 reports + the dashboard); a report is a page, its copy to send alone, a
     # workbook and its data-quality page and workbook, the dashboard a page and a workbook
-    assert serial_month.reports_rendered == pooled_month.reports_rendered == 2 * 8
-    assert len(pooled_month.rendered) == 2 * (7 * 5 + 2)
-    assert serial_week.reports_rendered == pooled_week.reports_rendered == 7
+    assert serial_month.reports_rendered == said["month"][1] == 2 * 8
+    assert said["month"][3] == len(serial_month.rendered) == 2 * (7 * 5 + 2)
+    assert serial_week.reports_rendered == said["week"][1] == 7
+    assert said["month"][2] == said["week"][2] == 0
+    rendered_copy(pooled, tmp_path / "pooled")
     same_tree(tmp_path / "serial", tmp_path / "pooled")
 
     # ... and what one period at a time through an open connection (deptops standalone) writes
@@ -163,9 +194,8 @@ def test_a_pool_writes_what_one_process_writes(warehouse: Path, tmp_path: Path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;心内科" in page
 
 
-def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
-    out = tmp_path / "reports"
-    _render(warehouse, out, **POOL)
+def test_unchanged_reports_are_left_alone(warehouse: Path, pooled, tmp_path: Path):
+    out = rendered_copy(pooled, tmp_path / "reports")  # rendered by the pool from the same data
     before = _mtimes(out)
     lines: list[str] = []
     month, week = _render(warehouse, out, **POOL, progress=lines.append)
@@ -203,10 +233,9 @@ def test_unchanged_reports_are_left_alone(warehouse: Path, tmp_path: Path):
 
 
 def test_a_changed_department_month_rerenders_the_reports_that_show_it(
-    warehouse: Path, tmp_path: Path
+    warehouse: Path, pooled, tmp_path: Path
 ):
-    out = tmp_path / "reports"
-    render_reports(warehouse, out, "month", MONTHS, **POOL)
+    out = rendered_copy(pooled, tmp_path / "reports")  # the months' and the week's reports
     before = _mtimes(out)
     old_page = (out / "2026-10" / "D04.html").read_text(encoding="utf-8")
 
@@ -234,7 +263,7 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
         "2026-10/dashboard",
     ]
     assert outcome.reports_unchanged == 16 - 8
-    after = _mtimes(out)
+    after = _mtimes(out)  # (the week's reports among those left alone: not asked for)
     left_alone = {name for name in before if name.split(".")[0] not in rendered}
     assert {name: after[name] for name in left_alone} == {name: before[name] for name in left_alone}
     assert (out / "2026-10" / "D04.html").read_text(encoding="utf-8") != old_page
@@ -257,9 +286,11 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     ]  # fmt: skip
 
     # The same warehouse rendered from scratch gives the files that were kept or re-rendered
-    # (the revised ones aside: they say 修订版 1, a fresh rendering has nothing to revise).
+    # (the revised ones aside: they say 修订版 1, a fresh rendering has nothing to revise; and
+    # the week's, not rendered again here).
     fresh = tmp_path / "fresh"
     render_reports(warehouse, fresh, "month", MONTHS, workers=1)
+    shutil.rmtree(out / WEEK)
     for tree in (fresh, out):
         for path in [
             *tree.rglob(REVISIONS),
@@ -273,10 +304,11 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
 
 @pytest.mark.parametrize("options", [{"workers": 1}, POOL], ids=["in-process", "pool"])
 def test_a_failing_report_names_its_department_and_period(
-    warehouse: Path, tmp_path: Path, options: dict
+    warehouse: Path, pooled, tmp_path: Path, options: dict
 ):
-    out = tmp_path / "reports"
-    (out / "2026-10" / "D03.xlsx").mkdir(parents=True)  # the workbook cannot be written
+    out = rendered_copy(pooled, tmp_path / "reports")
+    (out / "2026-10" / "D03.xlsx").unlink()
+    (out / "2026-10" / "D03.xlsx").mkdir()  # the workbook cannot be written
     with pytest.raises(ReportFailed) as failure:
         render_reports(warehouse, out, "month", MONTHS, **options)
     assert (failure.value.grain, failure.value.period, failure.value.dept) == (
@@ -290,7 +322,7 @@ def test_a_failing_report_names_its_department_and_period(
     # Once the obstacle is gone the next run completes.
     (out / "2026-10" / "D03.xlsx").rmdir()
     outcome = render_reports(warehouse, out, "month", MONTHS, **options)
-    assert outcome.reports_rendered >= 1
+    assert outcome.reports_rendered == 1  # D03's October, the others unchanged
     assert (out / "2026-10" / "D03.xlsx").is_file()
     assert render_reports(warehouse, out, "month", MONTHS, **options).reports_rendered == 0
 
