@@ -3,12 +3,12 @@
 -- no month, so the measure tables do not have them). A department's annual budget is known only
 -- when all 12 months are entered; a group's only when every department of it that keeps a budget
 -- that year has all 12.
--- Grain: one row per department group and year ('2026').
+-- Grain: one row per department group and year (an integer, 2026).
 -- Reads: raw_finance, departments_in_groups.
 with by_department as (
     select
         dept,
-        strftime(month, '%Y') as year,
+        year(month) as year,
         case when count(revenue_budget) = 12 then sum(revenue_budget) end as revenue_budget,
         case when count(expense_budget) = 12 then sum(expense_budget) end as expense_budget,
         count(revenue_budget) > 0 as keeps_revenue_budget,

@@ -69,14 +69,15 @@ union all
 select 'month', period, dept, 'expense_ytd', case when months_covered = months_in_period then total_expense end, 1 from ytd_sums where grain = 'ytd'
 union all
 -- time_progress = days from 1 January to the end of M / days(Y), for a group keeping finance (a
--- clinic without any has nothing to track against the budget)
-select 'month', period, dept, 'time_progress', case when finance_months is not null then dayofyear(last_day(cast(period || '-01' as date))) end, dayofyear(make_date(cast(left(period, 4) as integer), 12, 31)) from ytd_sums where grain = 'ytd'
+-- clinic without any has nothing to track against the budget); the span's dates: 1 January of Y
+-- (period_start) to the last day of M (period_end)
+select 'month', period, dept, 'time_progress', case when finance_months is not null then dayofyear(period_end) end, dayofyear(make_date(year(period_start), 12, 31)) from ytd_sums where grain = 'ytd'
 union all
 -- revenue_budget_ytd_execution = revenue_ytd / Σ revenue_budget over the 12 months of Y
-select 'month', y.period, y.dept, 'revenue_budget_ytd_execution', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, b.revenue_budget from ytd_sums y left join annual_budgets b on b.dept = y.dept and b.year = left(y.period, 4) where y.grain = 'ytd'
+select 'month', y.period, y.dept, 'revenue_budget_ytd_execution', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, b.revenue_budget from ytd_sums y left join annual_budgets b on b.dept = y.dept and b.year = year(y.period_start) where y.grain = 'ytd'
 union all
 -- expense_budget_ytd_execution = expense_ytd / Σ expense_budget over the 12 months of Y
-select 'month', y.period, y.dept, 'expense_budget_ytd_execution', case when y.months_covered = y.months_in_period then y.total_expense end, b.expense_budget from ytd_sums y left join annual_budgets b on b.dept = y.dept and b.year = left(y.period, 4) where y.grain = 'ytd'
+select 'month', y.period, y.dept, 'expense_budget_ytd_execution', case when y.months_covered = y.months_in_period then y.total_expense end, b.expense_budget from ytd_sums y left join annual_budgets b on b.dept = y.dept and b.year = year(y.period_start) where y.grain = 'ytd'
 union all
 -- revenue_forecast = revenue_ytd × (medical_revenue of Y−1 / Σ medical_revenue Jan…M of Y−1), written
 -- revenue_ytd / (Σ Jan…M of Y−1 / medical_revenue of Y−1): last year's seasonal shape is the
@@ -85,4 +86,4 @@ select 'month', y.period, y.dept, 'revenue_forecast', case when y.months_covered
 union all
 -- revenue_forecast_execution = revenue_forecast / Σ revenue_budget of Y, written
 -- revenue_ytd / (shape × budget); without the year's budget the denominator is 0 (reason no_budget_year)
-select 'month', y.period, y.dept, 'revenue_forecast_execution', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, case when ly.months_covered = 12 and l.months_covered = l.months_in_period then coalesce((l.op_revenue + l.ip_revenue) / (ly.op_revenue + ly.ip_revenue) * b.revenue_budget, 0) end from ytd_sums y left join ytd_sums l on l.grain = 'ytd_ly' and l.period = y.period and l.dept = y.dept left join ytd_sums ly on ly.grain = 'ly' and ly.period = y.period and ly.dept = y.dept left join annual_budgets b on b.dept = y.dept and b.year = left(y.period, 4) where y.grain = 'ytd'
+select 'month', y.period, y.dept, 'revenue_forecast_execution', case when y.months_covered = y.months_in_period then y.op_revenue + y.ip_revenue end, case when ly.months_covered = 12 and l.months_covered = l.months_in_period then coalesce((l.op_revenue + l.ip_revenue) / (ly.op_revenue + ly.ip_revenue) * b.revenue_budget, 0) end from ytd_sums y left join ytd_sums l on l.grain = 'ytd_ly' and l.period = y.period and l.dept = y.dept left join ytd_sums ly on ly.grain = 'ly' and ly.period = y.period and ly.dept = y.dept left join annual_budgets b on b.dept = y.dept and b.year = year(y.period_start) where y.grain = 'ytd'

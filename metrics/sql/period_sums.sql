@@ -195,6 +195,9 @@ select
     columns(kept.* exclude (grain, period, dept)),
     coverage.coverage,
     monthly_only.monthly_only_depts,
+    -- the period's (or span's) first and last day: what a formula needs of its dates (economics.sql)
+    w.period_start,
+    w.period_end,
     w.days,
     w.workdays,
     w.months_covered,
