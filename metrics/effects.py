@@ -20,8 +20,17 @@ import duckdb
 from ledgers.excel_text import write_excel_csv
 from metrics import catalogue
 from metrics.compute import formulas_over_periods, load_holidays, measured_months, sql
-from metrics.periods import Span, month_key, month_span, shift, span_params, year_earlier
+from metrics.periods import (
+    Span,
+    month_key,
+    month_span,
+    periods_between,
+    shift,
+    span_params,
+    year_earlier,
+)
 
+WINDOW_MONTHS = 6  # METRICS.md: 6 whole months before the start month, up to 6 after it
 MIN_MONTHS_AFTER = 3  # METRICS.md: fewer months after the start are 数据不足
 CSV_COLUMNS = (
     "dept", "measure", "metric", "owner", "start_date", "due_date", "status", "months_before",
@@ -69,10 +78,15 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
         f"create or replace temp table calendar as {sql('calendar')}",
         {"months": measured_months(con)} | calendar.params(),
     )
+    (data_month,) = con.execute("select max(data_month) from data_extent").fetchone()
     actions = con.execute(
-        "select id, start_month, after_months from effect_actions where metric is not null"
+        "select id, start_date from effect_actions where metric is not null"
     ).fetchall()
-    spans = [s for id_, start, after in actions for s in windows(id_, month_key(start), after)]
+    spans = [
+        s
+        for id_, start in actions
+        for s in windows(id_, month_key(start), months_after(month_key(start), data_month))
+    ]
     con.execute(f"create or replace temp table periods as {sql('spans')}", span_params(spans))
     # A measure is its own department's: its windows are summed for the department alone.
     con.execute(
@@ -96,13 +110,21 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
     return [Effect(*row) for row in rows]
 
 
+def months_after(start: str, data_month: dt.date | None) -> int:
+    """The months after the start month `start` that its 'after' window spans: those through the
+    data month, at most WINDOW_MONTHS; none without data or when the data ends before."""
+    if data_month is None:
+        return 0
+    return max(0, min(WINDOW_MONTHS, periods_between("month", start, month_key(data_month))))
+
+
 def windows(measure: str, start: str, after: int) -> list[Span]:
     """The four windows of a measure started in month `start`, keyed by its id: 'effect_before'
-    the 6 whole months before `start`, 'effect_after' the `after` months after it (up to 6 and up
-    to the data month: effect_actions.sql), and the same months a year earlier (the seasonal
-    control): 'effect_before_ly', 'effect_after_ly'."""
+    the WINDOW_MONTHS whole months before `start`, 'effect_after' the `after` months after it
+    (`months_after`; effects.sql reads that window's length as the measure's months after), and
+    the same months a year earlier (the seasonal control): 'effect_before_ly', 'effect_after_ly'."""
     before = month_span(
-        "effect_before", measure, shift("month", start, -6), shift("month", start, -1)
+        "effect_before", measure, shift("month", start, -WINDOW_MONTHS), shift("month", start, -1)
     )
     after_span = month_span(
         "effect_after", measure, shift("month", start, 1), shift("month", start, after)

@@ -122,6 +122,12 @@ def shift(grain: str, period: str, steps: int) -> str:
     return _key(grain, _index(grain, period) + steps)
 
 
+def periods_between(grain: str, first: str, last: str) -> int:
+    """How many periods `last` is after `first` (negative when before): shift's inverse,
+    ('month', '2025-11', '2026-02') -> 3."""
+    return _index(grain, last) - _index(grain, first)
+
+
 def window(grain: str, period: str, length: int) -> list[str]:
     """`length` periods ending with `period`, oldest first."""
     end = _index(grain, period)
@@ -165,6 +171,23 @@ def first_day(grain: str, period: str) -> dt.date:
 
 def last_day(grain: str, period: str) -> dt.date:
     return first_day(grain, shift(grain, period, 1)) - dt.timedelta(days=1)
+
+
+def first_within(finer: str, grain: str, period: str) -> str:
+    """The first period of the `finer` grain that `period` holds: a year's January or Q1."""
+    return period_of(finer, first_day(grain, period))
+
+
+def last_within(finer: str, grain: str, period: str) -> str:
+    """The last period of the `finer` grain that `period` holds: a year's December or Q4, a
+    quarter's last month."""
+    return period_of(finer, last_day(grain, period))
+
+
+def within(finer: str, grain: str, period: str) -> list[str]:
+    """The periods of the `finer` grain that `period` holds, oldest first: a year's quarters."""
+    last = last_within(finer, grain, period)
+    return window(finer, last, periods_between(finer, first_within(finer, grain, period), last) + 1)
 
 
 def period_of(grain: str, day: dt.date) -> str:
@@ -398,7 +421,7 @@ def month_span(grain: str, period: str, first: str, last: str, keep_empty: bool 
         period,
         month_start(first),
         month_start(after_last) - dt.timedelta(days=1),
-        max(_index("month", after_last) - _index("month", first), 0),
+        max(periods_between("month", first, after_last), 0),
         keep_empty=keep_empty,
     )
 

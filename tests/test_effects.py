@@ -18,7 +18,13 @@ import pytest
 
 from ledgers.loader import load_inbox
 from metrics.compute import compute_months, months_with_data
-from metrics.effects import CSV_COLUMNS, compute_effects, effect_sentence, write_actions_csv
+from metrics.effects import (
+    CSV_COLUMNS,
+    compute_effects,
+    effect_sentence,
+    months_after,
+    write_actions_csv,
+)
 from tests.ledger_files import write_csv
 
 
@@ -129,6 +135,19 @@ def test_too_few_months_after_is_insufficient_data(effects):
     assert (e.months_after, e.effect, e.verdict) == (2, None, "insufficient_data")
     assert "数据不足" in effect_sentence(e)
     assert effects[0]["=减少投诉"].verdict == "not_evaluated"
+
+
+def test_the_months_after_run_to_the_data_month_up_to_six():
+    # started in July 2025, data through December: Aug, Sep, Oct, Nov, Dec = 5 (as 出院随访 above)
+    assert months_after("2025-07", dt.date(2025, 12, 1)) == 5
+    # started in March 2025: Apr … Dec would be 9, at most 6
+    assert months_after("2025-03", dt.date(2025, 12, 1)) == 6
+    # started in the data month, or after it, or without any data: none
+    assert months_after("2025-12", dt.date(2025, 12, 1)) == 0
+    assert months_after("2026-02", dt.date(2025, 12, 1)) == 0
+    assert months_after("2025-07", None) == 0
+    # across a year end: November 2025 to a data month of February 2026 is Dec, Jan, Feb = 3
+    assert months_after("2025-11", dt.date(2026, 2, 1)) == 3
 
 
 def test_actions_csv(effects):

@@ -31,6 +31,20 @@ def test_prior_and_year_earlier_at_every_grain():
     assert periods.shift("month", "2026-10", -12) == "2025-10"
     assert periods.shift("quarter", "2026-Q4", 1) == "2027-Q1"
     assert periods.window("quarter", "2026-Q2", 4) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    # how many steps apart: November 2025 to February 2026 is 3 months (Dec, Jan, Feb), back is −3;
+    # 2025-Q4 to 2027-Q1 is 5 quarters (4 to 2026-Q4, then 1)
+    assert periods.periods_between("month", "2025-11", "2026-02") == 3
+    assert periods.periods_between("month", "2026-02", "2025-11") == -3
+    assert periods.periods_between("quarter", "2025-Q4", "2027-Q1") == 5
+    assert periods.periods_between("week", "2026-W52", "2027-W01") == 2  # across 2026-W53
+    # what a period holds of a finer grain: 2026's January, December, Q4 and four quarters;
+    # 2026-Q3's months July … September
+    assert periods.first_within("month", "year", "2026") == "2026-01"
+    assert periods.last_within("month", "year", "2026") == "2026-12"
+    assert periods.last_within("quarter", "year", "2026") == "2026-Q4"
+    assert periods.within("quarter", "year", "2026") == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert periods.within("month", "quarter", "2026-Q3") == ["2026-07", "2026-08", "2026-09"]
+    assert periods.within("month", "year", "2024") == periods.months("year", "2024")
     # 本年累计 through March: January, February, March of the same year
     assert periods.year_to_date("2026-03") == ["2026-01", "2026-02", "2026-03"]
     assert periods.year_to_date("2026-01") == ["2026-01"]

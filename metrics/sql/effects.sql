@@ -9,7 +9,8 @@
 -- without one (a band, none), towards the measure's target (a % target written 30 is 0.30) from
 -- `before`; no_direction without either; not_evaluated for a measure without an indicator.
 -- Grain: one row per measure. Reads: effect_actions, effect_values (evaluate.sql over
--- effects.windows), metric_catalogue. Parameters: $min_months_after.
+-- effects.windows), periods (those windows: the 'effect_after' one's months_in_period is how many
+-- months after the start it covers), metric_catalogue. Parameters: $min_months_after.
 with windows as (
     select
         period as id,
@@ -31,6 +32,7 @@ with windows as (
 pivoted as (
     select
         a.*,
+        coalesce(p.months_in_period, 0) as after_months,
         c.unit,
         c.direction,
         max(w.months_covered) filter (where w.grain = 'effect_before') as months_before,
@@ -40,6 +42,7 @@ pivoted as (
         max(w.value) filter (where w.grain = 'effect_after_ly') as after_ly,
         coalesce(bool_or(w.per_month), false) as per_month
     from effect_actions a
+    left join periods p on p.grain = 'effect_after' and p.period = a.id
     left join metric_catalogue c on c.metric = a.metric
     left join windows w on w.id = a.id and w.dept = a.dept and w.metric = a.metric
     group by all
