@@ -132,13 +132,12 @@ def period_blocks(
     if data.grain == "year":
         quarterly = data.at_grain("quarter")
         monthly = data.at_grain("month")
-        year = data.period
         blocks = PeriodBlocks(
             "year",
             quarters=_table(
-                quarterly, dept, periods.window("quarter", f"{year}-Q4", 4), lang, True
+                quarterly, dept, periods.within("quarter", "year", data.period), lang, True
             ),
-            months=_table(monthly, dept, periods.window("month", f"{year}-12", 12), lang, True),
+            months=_table(monthly, dept, periods.within("month", "year", data.period), lang, True),
             targets=[row for row in rows.values() if row.has_band and not _empty(row)],
         )
         if blocks.quarters is not None:

@@ -329,13 +329,15 @@ def load_period(
 def _read_other_grains(con: duckdb.DuckDBPyConnection, data: PeriodData) -> None:
     """A quarter: its year's months to its end and the year to date; a year: its and last year's
     months and quarters (reports.content.periodic)."""
-    year = int(data.period[:4])
+    year = periods.period_of("year", periods.first_day(data.grain, data.period))  # '2026'
     wanted = {}
     if data.grain == "quarter":
         wanted["month"] = periods.year_to_date(data.months[-1])
     elif data.grain == "year":
-        wanted["month"] = periods.window("month", f"{year}-12", 24)
-        wanted["quarter"] = periods.window("quarter", f"{year}-Q4", 8)
+        wanted["month"] = periods.window("month", periods.last_within("month", "year", year), 24)
+        wanted["quarter"] = periods.window(
+            "quarter", periods.last_within("quarter", "year", year), 8
+        )
     for grain, read in wanted.items():
         data.other_grains[grain] = (read, _report_values(con, grain, read))
     if data.grain == "quarter":
@@ -343,22 +345,22 @@ def _read_other_grains(con: duckdb.DuckDBPyConnection, data: PeriodData) -> None
 
 
 def _year_to_date(
-    con: duckdb.DuckDBPyConnection, data: PeriodData, year: int
+    con: duckdb.DuckDBPyConnection, data: PeriodData, year: str
 ) -> ToDateFigures | None:
     """January to the quarter's last month held. metric_report holds it when a period covers
     exactly those months: a whole first quarter, or the year through December or through the
     data month (a year in progress covers its months held, and its 同比 the same months a year
     earlier); otherwise (a past second or third quarter) it is evaluated over the summed
     measures (metrics.ranges), which takes seconds, so only then."""
-    first, last = f"{year}-01", data.last_month_held
-    if last < first or data.extent is None:
+    first, last = periods.first_within("month", "year", year), data.last_month_held
+    if periods.periods_between("month", first, last) < 0 or data.extent is None:
         return None
     data_month = periods.month_of_date(data.extent.data_month)
-    if data.period.endswith("Q1") and last == data.months[-1]:
+    if (data.months[0], data.months[-1]) == (first, last):  # the whole first quarter
         rows = data.values
         period = data.period
-    elif last in (f"{year}-12", data_month):
-        period = str(year)
+    elif last in (periods.last_within("month", "year", year), data_month):
+        period = year
         rows = _report_values(con, "year", [period])
     else:
         figures: RangeFigures = evaluate_range(con, first, last)
