@@ -284,7 +284,7 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
 
     from bench.references import sql
     from pipelines.automation import affected_range, inbox_state
-    from pipelines.definitions import assets_by_op, build_definitions
+    from pipelines.definitions import LOAD_JOB, assets_by_op, build_definitions
     from pipelines.runner import dagster_instance
 
     month = months[len(months) // 2]
@@ -320,7 +320,7 @@ def incremental_change(settings, inbox: Path, months: list[str], warm: bool) -> 
             )
             sensed = time.perf_counter()
             (request,) = tick.run_requests
-            load = _execute(defs, request.job_name or "load_ledgers", instance, request.tags)
+            load = _execute(defs, request.job_name or LOAD_JOB, instance, request.tags)
             months_sensor = defs.resolve_sensor_def("changed_months_sensor")
             tick = months_sensor.evaluate_tick(
                 dg.build_sensor_context(instance=instance, definitions=defs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dagster as dg
 
 from pipelines import roots
@@ -22,6 +24,26 @@ from pipelines.topic import build_topic_job
 LOAD_JOB = "load_ledgers"
 MONTHLY_JOB = "monthly_pipeline"
 INDICATORS_JOB = "monthly_indicators"
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """The job that writes one grain's reports (an asset of report_definitions), run on its
+    schedule and by `deptops run` after the months' run (pipelines/runner.py)."""
+
+    adjective: str  # its schedule's name ('quarterly' -> quarterly_schedule, automation.SCHEDULES)
+    asset: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.adjective}_report_job"
+
+
+REPORT_JOBS = {
+    "quarter": ReportJob("quarterly", "quarterly_reports"),
+    "year": ReportJob("annual", "annual_reports"),
+    "week": ReportJob("weekly", "weekly_briefs"),
+}
 
 
 def assets_by_op(defs: dg.Definitions) -> dict[str, dg.AssetsDefinition]:
@@ -67,20 +89,16 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     jobs = [load_job, monthly_job, indicators_job]
     schedules = [build_schedule("monthly", monthly_job, settings.timezone)]
-    for name, asset in (
-        ("quarterly", "quarterly_reports"),
-        ("annual", "annual_reports"),
-        ("weekly", "weekly_briefs"),
-    ):
-        if asset in by_name:
+    for report in REPORT_JOBS.values():
+        if report.asset in by_name:
             job = dg.define_asset_job(
-                f"{name}_report_job",
-                selection=dg.AssetSelection.assets(by_name[asset]),
+                report.name,
+                selection=dg.AssetSelection.assets(by_name[report.asset]),
                 tags=tags,
-                description=f"The {name} reports of the partition due.",
+                description=f"The {report.adjective} reports of the partition due.",
             )
             jobs.append(job)
-            schedules.append(build_schedule(name, job, settings.timezone))
+            schedules.append(build_schedule(report.adjective, job, settings.timezone))
     backup_job, backup_schedule = build_backup_schedule(settings)
     jobs.append(backup_job)
     schedules.append(backup_schedule)

@@ -34,7 +34,7 @@ from ledgers.loader import ledger_rows, rejections_by_reason
 from ledgers.specs import ledgers
 from metrics import periods
 from metrics.compute import months_with_data
-from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, build_definitions
+from pipelines.definitions import INDICATORS_JOB, LOAD_JOB, REPORT_JOBS, build_definitions
 from pipelines.event_log import batched_event_log
 from pipelines.home import check_home
 from pipelines.settings import REPO_ROOT, Settings
@@ -46,9 +46,6 @@ LAUNCHER_TAG, PID_TAG, HOST_TAG = "deptops/launcher", "deptops/pid", "deptops/ho
 PROCESS_TAG = "deptops/process"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 MONTHLY_REPORTS = dg.AssetKey("monthly_reports")
-# The grains reported by a job of their own after the months' run: grain -> the job's adjective
-# (`quarterly_report_job`, …; pipelines/definitions.py names the jobs so).
-PERIOD_REPORTS = {"quarter": "quarterly", "year": "annual", "week": "weekly"}
 
 
 class PipelineError(RuntimeError):
@@ -184,14 +181,14 @@ def _run_pipeline(
             for grain, (start, end) in report_ranges(summary.months):
                 if grain not in grains:
                     continue
-                what = PERIOD_REPORTS[grain]
-                job = f"{what}_report_job"
-                progress(f"{what} reports {start}…{end} in one run")
+                # the grains reported by a job of their own after the months' run
+                job = REPORT_JOBS[grain]
+                progress(f"{job.adjective} reports {start}…{end} in one run")
                 ranged = {
                     ASSET_PARTITION_RANGE_START_TAG: start,
                     ASSET_PARTITION_RANGE_END_TAG: end,
                 }
-                _collect_reports(_execute(defs, job, instance, tags=ranged), summary)
+                _collect_reports(_execute(defs, job.name, instance, tags=ranged), summary)
             with duckdb.connect(str(settings.warehouse), read_only=True) as con:
                 summary.values = con.execute("select count(*) from metric_values").fetchone()[0]
                 summary.findings = dict(

@@ -26,6 +26,7 @@ from pipelines.definitions import (
     INDICATORS_JOB,
     LOAD_JOB,
     MONTHLY_JOB,
+    REPORT_JOBS,
     assets_by_op,
     build_definitions,
 )
@@ -378,6 +379,10 @@ def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
         "backup_job",
         "topic_report",
     }
+    # what `deptops run` launches after the months' run, each grain's job and its asset
+    for grain, report in REPORT_JOBS.items():
+        job = defs.resolve_job_def(report.name)
+        assert dg.AssetKey(report.asset) in job.asset_layer.executable_asset_keys, grain
 
 
 def test_the_dagster_resource_carries_every_setting(tmp_path):
