@@ -131,14 +131,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def _columns_present(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """The warehouse's tables and their columns (quoted as the DDL above spells them, both
     ways: `file` and `"row"`)."""
-    present: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        """select table_name, column_name from duckdb_columns()
-           where database_name = current_database() and schema_name = current_schema()
-             and not internal"""
-    ).fetchall():
-        present.setdefault(table, set()).update({column, f'"{column}"'})
-    return present
+    return {
+        table: {spelt for column in columns for spelt in (column, f'"{column}"')}
+        for table, columns in periods.table_columns(con).items()
+    }
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:

@@ -251,16 +251,25 @@ def days_in(grain: str, period: str, held_months: set[str]) -> int:
     return total
 
 
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """The warehouse's tables (of its own schema: no temporary ones) with their columns' types,
+    {table: {column: 'VARCHAR'}}: what the migrations of a warehouse made by an older version
+    (here, ledgers.loader.ensure_schema) ask before they change anything."""
+    found: dict[str, dict[str, str]] = {}
+    # fetchall: an unfinished result would block the next create_function
+    for table, column, kind in con.execute(
+        """select table_name, column_name, data_type from duckdb_columns()
+           where database_name = current_database() and schema_name = current_schema()
+             and not internal"""
+    ).fetchall():
+        found.setdefault(table, {})[column] = kind
+    return found
+
+
 def month_column_as_date(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     """Turn a month column a warehouse made before months were dates holds as text ('2026-10')
     into the DATE of its first day, as every table now holds a month."""
-    kinds = con.execute(  # fetchall: an unfinished result would block the next create_function
-        """select data_type from duckdb_columns()
-           where database_name = current_database() and schema_name = current_schema()
-             and table_name = ? and column_name = ?""",
-        [table, column],
-    ).fetchall()
-    if kinds == [("VARCHAR",)]:
+    if table_columns(con).get(table, {}).get(column) == "VARCHAR":
         con.execute(
             f'alter table {table} alter column "{column}" set data type date '  # our own names
             f"""using cast("{column}" || '-01' as date)"""
@@ -271,15 +280,7 @@ def period_columns_as_dates(con: duckdb.DuckDBPyConnection, table: str, fill: bo
     """Give a table of (grain, period) rows that a warehouse made before periods had dates its
     period_start and period_end DATE columns; with `fill`, the first and last day of each row's
     period from this module (a key it cannot read, say a window's, stays null)."""
-    columns = {
-        name
-        for (name,) in con.execute(
-            """select column_name from duckdb_columns()
-               where database_name = current_database() and schema_name = current_schema()
-                 and table_name = ?""",
-            [table],
-        ).fetchall()
-    }
+    columns = table_columns(con).get(table, {})
     if not columns or "period_start" in columns:
         return
     for column in ("period_start", "period_end"):

@@ -245,6 +245,20 @@ def test_a_warehouse_with_text_months_is_turned_to_dates(tmp_path):
         assert [b.month for b in publication_blocks(con, "2026-09")] == ["2026-09"]
 
 
+def test_the_warehouse_columns_by_table_without_temporary_ones(tmp_path):
+    """table_columns: what the migrations (and the loader's ensure_schema) ask of a warehouse."""
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create table blocks (dept varchar, month date, n integer)")
+        con.execute("create temp table scratch (month varchar)")  # a connection's, not the file's
+        assert periods.table_columns(con) == {
+            "blocks": {"dept": "VARCHAR", "month": "DATE", "n": "INTEGER"}
+        }
+        # a month column already a date is left alone; a missing table or column is no error
+        periods.month_column_as_date(con, "blocks", "month")
+        periods.month_column_as_date(con, "nowhere", "month")
+        assert periods.table_columns(con)["blocks"]["month"] == "DATE"
+
+
 def test_a_warehouse_with_periods_as_text_only_gets_their_dates(tmp_path):
     """metric_values written before periods had dates (a text key and a period_end): opened, each
     row gets its period's first and last day from the module: 2026-W53 runs 28 December 2026 to
