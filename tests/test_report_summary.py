@@ -44,29 +44,46 @@ def rows(*made: IndicatorRow) -> dict[str, IndicatorRow]:
     return {r.indicator.id: r for r in made}
 
 
+def move(
+    id_: str,
+    title: str,
+    change: str,
+    terms: list[tuple[str, str]],
+    explains: str,
+    comparison: str = "prior",
+    scale: int = 1,
+) -> Decomposition:
+    """A decomposition as the report's section gives it: the change and each term as shown (元, or
+    points for a rate), their exact amounts those in the indicator's unit (÷ `scale`: 100 from
+    points to a fraction). What the 概述 reads of it: amounts for money, shown values for a rate."""
+    shown = Decimal(change)
+    return Decomposition(
+        id=id_,
+        title=title,
+        comparison=comparison,
+        comparison_label="环比" if comparison == "prior" else "同比",
+        base_period="2026-09",
+        before="",
+        after="",
+        change=float(shown) / scale,
+        change_shown=shown,
+        change_text=f"{shown:+,}",
+        total_arithmetic="",
+        terms=[
+            Term(label, "", "", float(Decimal(p)) / scale, Decimal(p), f"{Decimal(p):+,}")
+            for label, p in terms
+        ],
+        legend="",
+        explains=(explains,),
+    )
+
+
 def revenue_move(comparison: str = "prior") -> Decomposition:
     """门诊收入 1,000,000.00 → 1,181,200.00 元 (+181,200): visits 5,000 → 5,200 at 200 元, then
     227.15 元 a visit. Volume (5,200 − 5,000) × 200 = 40,000 (4.00万元); rate
     5,200 × (227.1538… − 200) = 141,200 (14.12万元); 4.00 + 14.12 = 18.12万元."""
-    return Decomposition(
-        id="op_revenue",
-        title="门诊收入",
-        comparison=comparison,
-        comparison_label="环比" if comparison == "prior" else "同比",
-        base_period="2026-09",
-        before="1,000,000.00",
-        after="1,181,200.00",
-        change=181_200.0,
-        change_shown=Decimal("181200.00"),
-        change_text="+181,200.00",
-        total_arithmetic="",
-        terms=[
-            Term("业务量效应", "", "", 40_000.0, Decimal("40000.00"), "+40,000.00"),
-            Term("次均费用效应", "", "", 141_200.0, Decimal("141200.00"), "+141,200.00"),
-        ],
-        legend="",
-        explains=("medical_revenue",),
-    )
+    terms = [("业务量效应", "40000.00"), ("次均费用效应", "141200.00")]
+    return move("op_revenue", "门诊收入", "181200.00", terms, "medical_revenue", comparison)
 
 
 def test_volume_use_and_money_sentences_in_order():
@@ -119,22 +136,7 @@ def test_the_largest_revenue_move_is_told_with_its_factors_in_wan():
 
 def occupancy_move(terms: list[tuple[str, str]]) -> Decomposition:
     """病床使用率 80.00% → 87.60% (+7.60 points), with terms in points as the section shows them."""
-    return Decomposition(
-        id="bed_occupancy",
-        title="病床使用率",
-        comparison="prior",
-        comparison_label="环比",
-        base_period="2026-09",
-        before="80.0%",
-        after="87.6%",
-        change=0.076,
-        change_shown=Decimal("7.60"),
-        change_text="+7.60",
-        total_arithmetic="",
-        terms=[Term(label, "", "", float(p) / 100, Decimal(p), p) for label, p in terms],
-        legend="",
-        explains=("bed_occupancy",),
-    )
+    return move("bed_occupancy", "病床使用率", "7.60", terms, "bed_occupancy", scale=100)
 
 
 def test_the_occupancy_move_names_its_largest_term_and_the_rest_together():
@@ -155,10 +157,9 @@ def test_the_occupancy_move_names_its_largest_term_and_the_rest_together():
         "病床使用率环比+7.60个百分点，其中其他占用床日变动+8.80个百分点、其余因素合计-1.20个百分点。"
     ) in overview(figures, {}, [above], "month", "zh")
     # one term (or the others adding to nothing): the largest alone
-    alone = occupancy_move([("住院日效应", "7.60"), ("开放床位效应", "0.00")])
-    assert "病床使用率环比+7.60个百分点，其中住院日效应+7.60个百分点。" in overview(
-        figures, {}, [alone], "month", "zh"
-    )
+    alone = "病床使用率环比+7.60个百分点，其中住院日效应+7.60个百分点。"
+    for terms in ([("住院日效应", "7.60"), ("开放床位效应", "0.00")], [("住院日效应", "7.60")]):
+        assert alone in overview(figures, {}, [occupancy_move(terms)], "month", "zh"), terms
     english = overview(figures, {}, [four], "month", "en")
     assert any(
         "of which 住院日效应 +5.10 pp, other factors together +2.50 pp." in s for s in english

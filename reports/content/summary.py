@@ -179,8 +179,9 @@ def _occupancy_move(decompositions: list[Decomposition], grain: str, lang: str) 
             label=main.label, amount=format_points(float(main.shown), lang, 2)
         )
     ]
-    rest = move.change_shown - main.shown  # the shown terms add up to the shown change
-    if len(move.terms) > 1 and rest != 0:
+    # the shown terms add up to the shown change: a lone term leaves no rest
+    rest = move.change_shown - main.shown
+    if rest != 0:
         terms.append(
             labels.text("overview_rest", lang).format(amount=format_points(float(rest), lang, 2))
         )
