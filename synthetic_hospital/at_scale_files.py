@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from metrics import periods
 from synthetic_hospital.departments import KIND_ZH
 from synthetic_hospital.files import save_ledger_sheet
 from synthetic_hospital.spelling import headers
@@ -203,7 +204,7 @@ def _monthly(rng, con, first: dt.date, months):
         ip_service = total - drug - consumables
         revenue = op_revenue + total
         expense = revenue * float(rng.uniform(0.85, 1.0))
-        by_year.setdefault(month[:4], []).append(
+        by_year.setdefault(periods.period_of("year", periods.month_start(month)), []).append(
             (
                 month, dept, round(op_revenue * 0.35, 2), round(op_revenue * 0.1, 2),
                 round(op_revenue * 0.25, 2), round(op_revenue * 0.3, 2), round(drug, 2),

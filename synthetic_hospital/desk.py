@@ -6,13 +6,14 @@ from datetime import date
 
 import pandas as pd
 
-from synthetic_hospital.timeline import Calendar
+from synthetic_hospital.timeline import Calendar, year_and_number
 
 
 def assistants_commentary(calendar: Calendar) -> pd.DataFrame:
     """What the assistants wrote about the story lines, for the months the demo covers."""
     last = calendar.months[-1]
-    winter = max((m for m in calendar.months if m.endswith("-01")), default=calendar.months[0])
+    januaries = (m for m in calendar.months if year_and_number("month", m)[1] == 1)
+    winter = max(januaries, default=calendar.months[0])
     # Topics by indicator id or Chinese name (the loader keeps the id) or a free topic.
     rows = [
         (winter, "RESP", "bed_occupancy", "external",

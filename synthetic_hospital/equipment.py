@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from metrics.periods import last_within, period_of
 from synthetic_hospital.timeline import (
     Calendar,
     month_end,
@@ -138,7 +139,12 @@ def _device_hours(usage: pd.DataFrame, rng: np.random.Generator) -> dict:
     repair = np.where(
         large, rng.lognormal(np.log(30_000), 0.6, n), rng.lognormal(np.log(2_500), 0.5, n)
     )
-    quarter_end = usage["month"].str[5:].isin(["03", "06", "09", "12"]).to_numpy()
+    quarter_ends = {
+        m
+        for m in usage["month"].unique()
+        if m == last_within("month", "quarter", period_of("quarter", month_start(m)))
+    }
+    quarter_end = usage["month"].isin(quarter_ends).to_numpy()
     service = np.where(large & quarter_end, 8_000, 0)  # preventive maintenance contract
     months = usage["month"].tolist()
     return {

@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from ledgers import clock
-from metrics.periods import shift
+from metrics.periods import last_within, shift, year_and_number
 from synthetic_hospital.spelling import headers
 from synthetic_hospital.timeline import SAVED_DAYS_AFTER_MONTH, month_start
 
@@ -52,7 +52,9 @@ def save_csv(path: Path, rows: Iterable[list], encoding: str = "utf-8") -> Path:
 
 
 def by_year(frame: pd.DataFrame, month_column: str = "month") -> Iterable[tuple[int, pd.DataFrame]]:
-    years = frame[month_column].str[:4].astype(int)
+    # each distinct month's year, from the period module (a year's rows share few months)
+    months = frame[month_column]
+    years = months.map({m: year_and_number("month", m)[0] for m in months.unique()})
     for year, part in frame.groupby(years, sort=True):
         yield int(year), part
 
@@ -64,8 +66,8 @@ def stamp_saved(path: Path, last_month: str) -> None:
     timeliness check would call every ledger of the last month late."""
     year = re.search(r"(20\d\d)", path.name)
     month = last_month
-    if year and int(year.group(1)) < int(last_month[:4]):
-        month = f"{year.group(1)}-12"
+    if year and int(year.group(1)) < year_and_number("month", last_month)[0]:
+        month = last_within("month", "year", year.group(1))
     next_month = month_start(shift("month", month, 1))
     saved = datetime.combine(
         next_month + timedelta(days=SAVED_DAYS_AFTER_MONTH - 1),

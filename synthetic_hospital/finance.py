@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from metrics.periods import month_start, period_of, within
 from synthetic_hospital.clinics import CLINICS, Clinic
 from synthetic_hospital.equipment import DEVICE_BY_CODE
 from synthetic_hospital.timeline import Calendar, random_stream
@@ -109,14 +110,14 @@ def with_budgets_ahead(finance: pd.DataFrame, seed: int) -> pd.DataFrame:
     data hold budget lines only (METRICS.md: they load but hold no month)."""
     rng = random_stream(seed, "budgets ahead")
     last = finance["month"].max()
-    year, month = int(last[:4]), int(last[5:])
+    of_last_year = within("month", "year", period_of("year", month_start(last)))
     ahead = []
     for dept, rows in finance.groupby("dept", sort=True):
-        of_year = rows[rows["month"].str.startswith(f"{year}-")]
-        for later in range(month + 1, 13):
+        of_year = rows[rows["month"].isin(of_last_year)]
+        for later in of_last_year[of_last_year.index(last) + 1 :]:
             ahead.append(
                 {
-                    "month": f"{year}-{later:02d}",
+                    "month": later,
                     "dept": dept,
                     "revenue_budget": round(
                         of_year["revenue_budget"].mean() * rng.uniform(0.98, 1.02)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ledgers.specs import ledger
+from metrics.periods import year_and_number
 from synthetic_hospital.departments import BY_CODE
 from synthetic_hospital.files import Sheet, by_year, save_csv, save_xlsx
 from synthetic_hospital.spelling import (
@@ -57,7 +58,8 @@ def _workload_monthly_sheets(frame: pd.DataFrame, year: int) -> list[Sheet]:
     sheets = []
     for month, part in frame.groupby("month", sort=True):
         rows = records(part.sort_values(["date"], kind="stable"), WORKLOAD_COLUMNS, spell)
-        sheets.append(Sheet(f"{int(month[5:])}月", [header, *rows, totals_row(rows, 0, 2)]))
+        number = year_and_number("month", month)[1]
+        sheets.append(Sheet(f"{number}月", [header, *rows, totals_row(rows, 0, 2)]))
     return sheets
 
 
@@ -138,10 +140,9 @@ def _finance_monthly_sheets(frame: pd.DataFrame, year: int) -> tuple[str, list[S
     sheets = []
     for month, part in frame.groupby("month", sort=True):
         rows = records(part, FINANCE_COLUMNS, spell)
-        title = f"{year}年{int(month[5:])}月经济运行台账"
-        sheets.append(
-            Sheet(f"{int(month[5:])}月", [[title], [], header, *rows, totals_row(rows, 1, 2)])
-        )
+        number = year_and_number("month", month)[1]
+        title = f"{year}年{number}月经济运行台账"
+        sheets.append(Sheet(f"{number}月", [[title], [], header, *rows, totals_row(rows, 1, 2)]))
     return f"{year}年经济运行台账.xlsx", sheets
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ledgers.specs import ledger
+from metrics.periods import year_and_number
 from synthetic_hospital.departments import BY_CODE
 
 DATE_SPELLINGS = {
@@ -22,7 +23,7 @@ MONTH_SPELLINGS = {
     "iso": lambda m: m,
     "slash": lambda m: m.replace("-", "/"),
     "compact": lambda m: m.replace("-", ""),
-    "zh": lambda m: f"{m[:4]}年{int(m[5:])}月",
+    "zh": lambda m: "{}年{}月".format(*year_and_number("month", m)),
 }
 DEPT_SPELLINGS = {
     "code": lambda c: c,

@@ -9,7 +9,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from metrics.periods import month_end, month_start  # noqa: F401 -- the generator's months
+from metrics.periods import (  # noqa: F401 -- the generator's months
+    month_end,
+    month_start,
+    year_and_number,
+)
 
 WARM_UP_DAYS = 90  # the wards fill in these days before the first month
 TREND_ANCHOR = date(2024, 1, 1)  # where the slow growth of clinic visits starts
@@ -44,7 +48,7 @@ class Calendar:
 
     @property
     def years(self) -> list[int]:
-        return sorted({int(m[:4]) for m in self.months})
+        return sorted({year_and_number("month", m)[0] for m in self.months})
 
 
 def random_stream(seed: int, *names: str) -> np.random.Generator:
