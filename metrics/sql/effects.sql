@@ -32,7 +32,7 @@ with windows as (
 pivoted as (
     select
         a.*,
-        coalesce(p.months_in_period, 0) as after_months,
+        cast(coalesce(p.months_in_period, 0) as bigint) as after_months,
         c.unit,
         c.direction,
         max(w.months_covered) filter (where w.grain = 'effect_before') as months_before,
