@@ -222,8 +222,9 @@ def report_ranges(months: list[str]) -> list[tuple[str, tuple[str, str]]]:
         for grain in ("quarter", "year")
     ]
     last_week = periods.last_whole("week", last)
-    first_week = max(periods.shift("week", last_week, -12), periods.first_whole("week", first))
-    if first_week <= last_week:
+    whole_weeks = periods.periods_between("week", periods.first_whole("week", first), last_week) + 1
+    if whole_weeks > 0:
+        first_week = periods.shift("week", last_week, 1 - min(whole_weeks, 13))
         ranges.append(("week", keys("week", first_week, last_week)))
     return ranges
 

@@ -30,7 +30,7 @@ from pipelines.definitions import (
     assets_by_op,
     build_definitions,
 )
-from pipelines.runner import dagster_instance
+from pipelines.runner import dagster_instance, report_ranges
 from pipelines.settings import Settings
 from tests.ledger_files import write_csv, write_one_ward
 
@@ -383,6 +383,26 @@ def test_definitions_load_as_the_ui_and_daemon_load_them(settings):
     for grain, report in REPORT_JOBS.items():
         job = defs.resolve_job_def(report.name)
         assert dg.AssetKey(report.asset) in job.asset_layer.executable_asset_keys, grain
+
+
+def test_the_report_ranges_of_deptops_run():
+    """The partitions `deptops run` reports after the months' run. September to November 2026:
+    Q3 (partition 2026-07) … Q4 (2026-10), the year 2026, and the whole weeks: the first starts
+    on Monday 7 September (1 September is a Tuesday; 2026-W37), the last ends on Sunday 29
+    November (W49 runs on to 6 December), W37 … W48, 12 weeks."""
+    assert report_ranges(["2026-09", "2026-10", "2026-11"]) == [
+        ("quarter", ("2026-07", "2026-10")),
+        ("year", ("2026", "2026")),
+        ("week", ("2026-09-07", "2026-11-23")),
+    ]
+    # 22 months through October 2026 (the 31st a Saturday): the last whole week is W43, Monday
+    # 19 October; 13 weeks back to W31, Monday 19 October − 12 × 7 days = 27 July
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    assert report_ranges(months) == [
+        ("quarter", ("2025-01", "2026-10")),
+        ("year", ("2025", "2026")),
+        ("week", ("2026-07-27", "2026-10-19")),
+    ]
 
 
 def test_the_dagster_resource_carries_every_setting(tmp_path):
