@@ -94,8 +94,14 @@ compared as (
         and all_year.year = v.period_year
     left join raw_targets all_target on all_target.dept = '*' and all_target.metric = v.metric
         and all_target.year is null
-    -- a band around another indicator's value (catalogue band_around): time_progress ± 5 points
-    left join metric_values around
+    -- a band around another indicator's value (catalogue band_around): time_progress ± 5 points.
+    -- Only those indicators' values are hashed (a join with every value cost a fifth of the view's
+    -- CPU at city scale).
+    left join (
+        select grain, period, dept, metric, value
+        from metric_values
+        where metric in (select band_around from metric_catalogue)
+    ) around
         on c.band_around is not null and around.grain = v.grain and around.period = v.period
         and around.dept = v.dept and around.metric = c.band_around
 )
