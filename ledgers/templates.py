@@ -1,8 +1,8 @@
 """Blank Excel templates, one workbook per ledger kind, derived from the specs.
 
 Each has the header in the chosen language, a frozen header row, drop-down lists for enumerations
-and yes/no columns, date formats on date and month columns, and an instructions sheet.
-A filled-in template loads without edits.
+and yes/no columns, number formats on date, month, amount and count columns, and an instructions
+sheet. A filled-in template loads without edits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ledgers import rules
 from ledgers.specs import Column, Ledger, ledgers
 from metrics import catalogue
 
-TEMPLATE_ROWS = 2000  # rows that carry the formats and drop-downs
+TEMPLATE_ROWS = 2000  # rows that carry the drop-downs
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "amount": "#,##0.00", "int": "0"}
@@ -105,8 +105,9 @@ def write_template(spec: Ledger, path: Path, lang: str = "zh") -> Path:
         sheet.column_dimensions[letter].width = max(12, len(column.label(lang)) * 2 + 2)
         cells = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
         if column.type in NUMBER_FORMATS:
-            for (body,) in sheet[cells]:
-                body.number_format = NUMBER_FORMATS[column.type]
+            # the column's own format, which Excel gives every cell typed into it (the header
+            # keeps its style): not 2,000 formatted empty cells, which cost every write and read
+            sheet.column_dimensions[letter].number_format = NUMBER_FORMATS[column.type]
         choices = enum_choices(column, lang) if (column.enum or column.type == "bool") else []
         if column.indicator:
             sheet.add_data_validation(_indicator_list(column, lang, cells))

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from ledgers.loader import load_inbox
 from ledgers.specs import Column, ledgers
-from ledgers.templates import enum_choices, write_templates
+from ledgers.templates import NUMBER_FORMATS, enum_choices, write_templates
 from metrics import catalogue
 
 
@@ -52,9 +52,13 @@ def test_templates_round_trip(tmp_path, lang):
         assert sorted(lists) == sorted(
             f"{get_column_letter(i + 1)}2:{get_column_letter(i + 1)}2001" for i in enum_columns
         )
-        date_columns = [i for i, c in enumerate(spec.columns) if c.type == "date"]
-        for index in date_columns:
-            assert sheet.cell(row=2, column=index + 1).number_format == "yyyy-mm-dd"
+        # each date, month, amount and count column formatted as a whole (a cell typed into it
+        # takes its format in Excel), the header keeping its own style
+        for index, column in enumerate(spec.columns, 1):
+            formatted = sheet.column_dimensions[get_column_letter(index)].number_format
+            assert formatted == NUMBER_FORMATS.get(column.type, "General"), column.name
+            assert column.type != "date" or formatted == "yyyy-mm-dd"
+            assert sheet.cell(row=1, column=index).number_format == "General"
         assert len(workbook.worksheets) == 2  # the data sheet and the instructions
         for index, column in enumerate(spec.columns):
             if column.indicator:  # a drop-down of every indicator, listed on the instructions
