@@ -27,12 +27,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from expectations.checks import Finding, catalogue, check, make_finding, thresholds
-from expectations.sql_checks import bind, materialise, query, sql
+from expectations.checks import NOTE, Finding, catalogue, check, make_finding, thresholds
+from expectations.messages_sql import ledger_sql, message_sql
+from expectations.sql_checks import materialise, query, query_table
 from expectations.suites import suite_findings
 from ledgers import clock
 from ledgers.excel_text import write_excel_csv
 from ledgers.loader import UNCHECKED, ensure_schema
+from ledgers.rule_base import quoted
 from ledgers.specs import ledgers
 from metrics.compute import ensure_views
 from metrics.periods import month_column_as_date, month_start, period_columns_as_dates
@@ -103,6 +105,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # --- running -----------------------------------------------------------------------------------
+#
+# A run's findings are gathered in a temp table (RUN), worded there by SQL where the check's
+# template allows (expectations.messages_sql; the rest by `make_finding`), then stored and
+# counted from it in SQL: a city's tens of thousands never pass through Python one by one
+# before they are stored.
+
+RUN = "dq_run_found"
 
 
 def run_checks(
@@ -112,13 +121,15 @@ def run_checks(
     metric_values exists. Stores dq_findings, publication_blocks and ledger_quality for the months
     (replacing their rows, one transaction) and returns the findings."""
     ensure_tables(con)
-    found, quality = _ledger_run(con, months, today)
+    values = _parameters(months, today)
+    _start_run(con)
+    _collect_ledger(con, months, values)
     guards = {"ledger"}
     if _has_table(con, "metric_values") and _has_table(con, "metric_catalogue"):
-        found += anomaly_findings(con, months)
+        _collect_anomalies(con, values)
         guards.add("indicators")
-    _store(con, months, found, guards, quality)
-    return _sorted(found)
+    _store(con, months, guards, quality=True)
+    return _fetch(con)
 
 
 def run_ledger_checks(
@@ -127,18 +138,20 @@ def run_ledger_checks(
     """The checks that guard the ledgers (suites, reconciliations, completeness, timeliness), for
     these months; stores their findings, publication_blocks and ledger_quality."""
     ensure_tables(con)
-    found, quality = _ledger_run(con, months, today)
-    _store(con, months, found, {"ledger"}, quality)
-    return _sorted(found)
+    _start_run(con)
+    _collect_ledger(con, months, _parameters(months, today))
+    _store(con, months, {"ledger"}, quality=True)
+    return _fetch(con)
 
 
 def run_anomaly_checks(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[Finding]:
     """The checks that guard the indicators (jumps against the department's own history), for
     these months; stores their findings. Needs metric_values (metrics.compute first)."""
     ensure_tables(con)
-    found = anomaly_findings(con, months)
-    _store(con, months, found, {"indicators"}, None)
-    return _sorted(found)
+    _start_run(con)
+    _collect_anomalies(con, _parameters(months, None))
+    _store(con, months, {"indicators"}, quality=False)
+    return _fetch(con)
 
 
 def ledger_findings(
@@ -146,15 +159,65 @@ def ledger_findings(
 ) -> list[Finding]:
     """The ledger checks' findings for these months, computed and not stored."""
     ensure_tables(con)
-    return _sorted(_ledger_run(con, months, today)[0])
+    _start_run(con)
+    _collect_ledger(con, months, _parameters(months, today))
+    return _fetch(con)
 
 
 def anomaly_findings(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[Finding]:
     """The indicator checks' findings for these months, computed and not stored."""
+    ensure_tables(con)
+    _start_run(con)
+    _collect_anomalies(con, _parameters(months, None))
+    return _fetch(con)
+
+
+def _start_run(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty RUN (a Finding's columns), and the checks' own columns beside it."""
+    con.execute(
+        f"""create or replace temp table {RUN} (
+            "check" varchar, severity varchar, dept varchar, period varchar, ledger varchar,
+            file varchar, sheet varchar, "row" integer, message_zh varchar, message_en varchar,
+            metric varchar, value double, reference double, score double, threshold double)"""
+    )
+    items = list(catalogue().values())
+    con.execute(
+        """create or replace temp table dq_run_checks as
+           select unnest($ids) as "check", unnest($guards) as guards,
+                  unnest($dimensions) as dimension, unnest($severities) as check_severity""",
+        {
+            "ids": [c.id for c in items],
+            "guards": [c.guards for c in items],
+            "dimensions": [c.dimension for c in items],
+            "severities": [c.severity for c in items],
+        },
+    )
+
+
+def _collect_ledger(
+    con: duckdb.DuckDBPyConnection, months: list[str], values: dict[str, object]
+) -> None:
+    """The ledger findings of these months into RUN, and the ledger_quality rows that follow from
+    them (dq_run_quality)."""
+    _insert(con, RUN, [astuple(f) for f in suite_findings(con, months)])
+    materialise(con, "dq_expected_ledgers", "expected_ledgers", values)
+    for item in catalogue().values():
+        if item.guards == "ledger" and item.source == "sql":
+            _collect_check(con, item.id, values)
+    con.execute(
+        f"""create or replace temp view dq_run_findings as
+            select f."check", c.dimension, f.dept, f.period, f.ledger, f.file, f.sheet, f."row"
+            from {RUN} f join dq_run_checks c using ("check")"""  # noqa: S608 -- our own tables
+    )
+    materialise(con, "dq_run_quality", "ledger_quality", values)
+
+
+def _collect_anomalies(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:
+    """The indicator checks' findings into RUN (worded in Python: their fields are in the
+    indicator's unit)."""
     from metrics.catalogue import indicators
 
     inputs = {i.id: ",".join(i.inputs) for i in indicators().values()}
-    values = _parameters(months, None)
     materialise(con, "dq_anomaly_baseline", "anomaly_baseline", values)
     found = []
     for item in catalogue().values():
@@ -163,41 +226,43 @@ def anomaly_findings(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[
         for row in query(con, item.id, values):
             row["ledger"] = inputs.get(row["metric"], "metric_values")
             found.append(make_finding(item.id, row))
-    return _sorted(found)
+    _insert(con, RUN, [astuple(f) for f in found])
 
 
-def _ledger_run(
-    con: duckdb.DuckDBPyConnection, months: list[str], today: dt.date | None
-) -> tuple[list[Finding], list[tuple]]:
-    """The ledger findings of these months and the ledger_quality rows that follow from them."""
-    values = _parameters(months, today)
-    found = suite_findings(con, months)
-    materialise(con, "dq_expected_ledgers", "expected_ledgers", values)
-    for item in catalogue().values():
-        if item.guards == "ledger" and item.source == "sql":
-            found += [make_finding(item.id, row) for row in query(con, item.id, values)]
-    quality = _ledger_quality(con, found, values)
-    return found, quality
+def _collect_check(
+    con: duckdb.DuckDBPyConnection, check_id: str, values: dict[str, object]
+) -> None:
+    """One SQL check's findings into RUN, worded in SQL where its templates allow."""
+    materialise(con, "dq_check_rows", check_id, values)
+    types = dict(
+        con.execute("select column_name, column_type from (describe dq_check_rows)").fetchall()
+    )
+    item = check(check_id)
+    zh, en = (message_sql(item, lang, types) for lang in ("zh", "en"))
+    if zh is None or en is None or "metric" in types:
+        rows = query_table(con, "dq_check_rows")
+        _insert(con, RUN, [astuple(make_finding(check_id, row)) for row in rows])
+        return
 
+    def column(name: str, text: str = "q.{}") -> str:
+        return text.format(quoted(name)) if name in types else "null"
 
-def _ledger_quality(
-    con: duckdb.DuckDBPyConnection, found: list[Finding], values: dict[str, object]
-) -> list[tuple]:
     con.execute(
-        """create or replace temp table dq_run_findings (
-            "check" varchar, dimension varchar, dept varchar, period varchar, ledger varchar,
-            file varchar, sheet varchar, "row" integer)"""
+        f"""insert into {RUN}
+            select $check, coalesce(nullif({column("severity")}, ''), $severity),
+                {column("dept")}, cast(q.period as varchar), {ledger_sql(item, types)},
+                nullif({column("file")}, ''), nullif({column("sheet")}, ''),
+                cast({column("row")} as integer), {zh}, {en}, null, null, null, null, null
+            from dq_check_rows q""",  # noqa: S608 -- our own names and words (checks.toml)
+        {"check": check_id, "severity": item.severity},
     )
-    _insert(
-        con,
-        "dq_run_findings",
-        [
-            (f.check, check(f.check).dimension, f.dept, f.period, f.ledger, f.file, f.sheet, f.row)
-            for f in found
-        ],
-    )
-    text = sql("ledger_quality")
-    return con.execute(text, bind(text, values)).fetchall()
+    wrong = con.execute(
+        f"""select distinct severity from {RUN} where "check" = $check
+            and severity not in ($severity, $note)""",  # noqa: S608 -- our own table
+        {"check": check_id, "severity": item.severity, "note": NOTE},
+    ).fetchall()
+    if wrong:
+        raise ValueError(f"{check_id}: a finding may be a {NOTE} note, not {wrong[0][0]!r}")
 
 
 def _parameters(months: Iterable[str], today: dt.date | None) -> dict[str, object]:
@@ -217,20 +282,30 @@ def _sql_value(value: object) -> object:
     return value
 
 
+def _fetch(con: duckdb.DuckDBPyConnection, where: str = "true", params=None) -> list[Finding]:
+    """RUN's findings (those `where` holds), in the standard order."""
+    columns = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+    rows = con.execute(
+        f"select {columns} from {RUN} where {where} order by {ORDER_SQL}, message_zh",  # noqa: S608
+        params or {},
+    ).fetchall()
+    return [Finding(*row) for row in rows]
+
+
 # --- storing -----------------------------------------------------------------------------------
 
 
 def _store(
-    con: duckdb.DuckDBPyConnection,
-    months: list[str],
-    found: list[Finding],
-    guards: set[str],
-    quality: list[tuple] | None,
+    con: duckdb.DuckDBPyConnection, months: list[str], guards: set[str], quality: bool
 ) -> None:
-    """Replace the months' findings of these guards (and, for ledger checks, their
-    publication_blocks and ledger_quality) in one transaction."""
+    """Replace the months' findings of these guards (and, with `quality`, their
+    publication_blocks and ledger_quality) by RUN's, in one transaction."""
     periods = sorted(set(months))
     params = {"periods": [month_start(m) for m in periods], "guards": sorted(guards)}
+    stored = ", ".join(
+        f'c."{name}"' if name in ("guards", "dimension") else _stored_column(name)
+        for name in STORED_COLUMNS
+    )
     con.execute("begin transaction")
     try:
         con.execute(
@@ -238,8 +313,13 @@ def _store(
             "and list_contains($guards, guards)",
             params,
         )
-        _insert(con, "dq_findings", [_stored_row(f) for f in _sorted(found) if f.period in periods])
-        if quality is not None:
+        con.execute(
+            f"""insert into dq_findings
+                select {stored} from {RUN} f join dq_run_checks c using ("check")
+                where list_contains($periods, f.period) order by {ORDER_SQL}""",  # noqa: S608
+            {"periods": periods},
+        )
+        if quality:
             con.execute(
                 "delete from publication_blocks where list_contains($periods, month)",
                 {"periods": params["periods"]},
@@ -247,17 +327,27 @@ def _store(
             _insert(
                 con,
                 "publication_blocks",
-                [astuple(b) for b in _blocks(con, found) if b.month in periods],
+                [astuple(b) for b in _blocks(con) if b.month in periods],
             )
             con.execute(
                 "delete from ledger_quality where list_contains($periods, month)",
                 {"periods": params["periods"]},
             )
-            _insert(con, "ledger_quality", quality)
+            con.execute("insert into ledger_quality select * from dq_run_quality")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+# dq_findings' columns: a Finding's, with its check's guards and dimension after severity
+STORED_COLUMNS = [*FINDING_COLUMNS[:2], "guards", "dimension", *FINDING_COLUMNS[2:]]
+
+
+def _stored_column(name: str) -> str:
+    if name == "period":  # the findings' 'YYYY-MM', the table's first day
+        return "cast(strptime(f.period, '%Y-%m') as date)"
+    return f'f."{name}"'
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
@@ -282,22 +372,18 @@ def _month_date(month: str | dt.date) -> dt.date:
     return month if isinstance(month, dt.date) else month_start(month)
 
 
-def _stored_row(finding: Finding) -> tuple:
-    item = check(finding.check)
-    values = tuple(getattr(finding, name) for name in FINDING_COLUMNS)  # astuple deep-copies
-    # dq_findings puts guards and dimension after severity, for readers of the table
-    return (*values[:2], item.guards, item.dimension, *values[2:])
-
-
-def _blocks(con: duckdb.DuckDBPyConnection, found: list[Finding]) -> list[PublicationBlock]:
+def _blocks(con: duckdb.DuckDBPyConnection) -> list[PublicationBlock]:
     """One block per department, month and failed error-level ledger check: the check's title,
     how many findings, and the first of them."""
-    departments = {code for (code,) in con.execute("select code from raw_departments").fetchall()}
+    errors = [c.id for c in catalogue().values() if c.severity == "error" and c.guards == "ledger"]
+    found = _fetch(
+        con,
+        """list_contains($errors, "check") and dept in (select code from raw_departments)""",
+        {"errors": errors},
+    )
     grouped: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
-    for finding in _sorted(found):
-        item = check(finding.check)
-        if item.severity == "error" and item.guards == "ledger" and finding.dept in departments:
-            grouped[(finding.dept, finding.period, finding.check)].append(finding)
+    for finding in found:
+        grouped[(finding.dept, finding.period, finding.check)].append(finding)
     blocks = []
     for (dept, month, check_id), items in sorted(grouped.items()):
         item = check(check_id)
@@ -317,23 +403,6 @@ def _blocks(con: duckdb.DuckDBPyConnection, found: list[Finding]) -> list[Public
             )
         )
     return blocks
-
-
-def _sorted(found: list[Finding]) -> list[Finding]:
-    def key(f: Finding) -> tuple:
-        return (
-            f.period,
-            f.dept or "",
-            f.severity == "warning",
-            f.check,
-            f.ledger or "",
-            f.file or "",
-            f.sheet or "",
-            f.row if f.row is not None else -1,
-            f.message_en,
-        )
-
-    return sorted(found, key=key)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -37,7 +37,15 @@ def bind(text: str, values: dict[str, object]) -> dict[str, object]:
 def query(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, object]) -> list[dict]:
     """Rows of one SQL file as dicts."""
     text = sql(name)
-    cursor = con.execute(text, bind(text, values))
+    return _dicts(con.execute(text, bind(text, values)))
+
+
+def query_table(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
+    """Rows of one of our own tables as dicts."""
+    return _dicts(con.execute(f"select * from {table}"))  # noqa: S608 -- our own table names
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

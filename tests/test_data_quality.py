@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+import expectations.findings as findings_module
 from expectations.checks import catalogue, thresholds
 from expectations.findings import (
     CSV_COLUMNS,
     is_blocked,
+    ledger_findings,
     publication_blocks,
     run_anomaly_checks,
     run_checks,
@@ -573,6 +575,11 @@ def test_each_check_finds_its_fault(con, tmp_path, name):
     assert found(stored_findings(con, [MONTH])) == case["expected"]
     assert all(f.message_zh and f.message_en and "{" not in f.message_en for f in findings)
     assert catalogue()[check_id].severity in {f.severity for f in findings if f.check == check_id}
+    # worded in SQL (expectations.messages_sql) word for word as Python words them
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(findings_module, "message_sql", lambda *_: None)
+        in_python = ledger_findings(con, [MONTH], today=TODAY)
+    assert in_python == [f for f in findings if catalogue()[f.check].guards == "ledger"]
 
 
 def test_every_check_has_a_case():
