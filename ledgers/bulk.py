@@ -548,7 +548,12 @@ def _column_sql(
         return None
     value = CAST[column.type].format(r=ref)
     tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')"]
-    if column.type != "text":  # trim of a cell the pattern matched is never null
+    if column.type == "date":
+        # the pattern and the cast in one, at about half the cost: a cell that is DuckDB's own
+        # spelling of the date it casts to, ten characters from 1 or 2 (yyyy-mm-dd, 1000-2999)
+        tests = [f"strlen({ref}) = 10", f"{ref} >= '1'", f"{ref} < '3'"]
+        tests.append(f"cast({value} as varchar) = {ref}")
+    elif column.type != "text":  # trim of a cell the pattern matched is never null
         tests.append(f"{value} is not null")
     # a cell outside a bound is left to the Python rules, which give its rejection reason
     if (bounded := rules.cell_rules(column).range) is not None:
@@ -673,6 +678,12 @@ def _parse(
     # the reason a spelling breaks its column's rules (the Python rules' words, once per spelling).
     values, joins = [], []
     cell_errors: dict[str, str] = {}  # column -> its error column in the parsed table
+    # a column none of whose spellings breaks a rule gets no error column (nor its test)
+    wrong_spellings = {
+        name
+        for name, table in maps.items()
+        if con.execute(f"select bool_or(error is not null) from {table}").fetchone()[0]  # noqa: S608
+    }
     for number, column in enumerate(spec.columns):
         name = f'"{column.name}"'
         mapped = maps.get(column.name)
@@ -687,12 +698,12 @@ def _parse(
                 values.append(
                     f"case when {mapped}.hit then {mapped}.value else {value} end as {name}"
                 )
-                values.append(f"{mapped}.error as e{number}")
-                cell_errors[column.name] = f"e{number}"
             else:
                 values.append(f"{value} as {name}")
         else:
-            values.append(f"{mapped}.value as {name}, {mapped}.error as e{number}")
+            values.append(f"{mapped}.value as {name}")
+        if column.name in wrong_spellings:
+            values.append(f"{mapped}.error as e{number}")
             cell_errors[column.name] = f"e{number}"
     parsed = batch.parsed = f"{tag}_parsed"
     con.execute(
@@ -924,6 +935,12 @@ def _reject(
     unspelt = " or ".join(f"w{number} = ''" for number in range(len(shown))) or "false"
     written_cells = ", ".join(texts) or "null as w"
     rejected = f"{tag}_rejected"
+    # the rows breaking a rule, counted first: with none, the cells are not scanned for them
+    (breaking,) = con.execute(
+        f"select count(*) from {parsed} where {wrong} or {failing}"  # noqa: S608
+    ).fetchone()
+    if not breaking:
+        failing = wrong = "false"
     con.execute(
         f"""create temp table {rejected} as
             select fid, rn, {columns} as "column", {reasons} as reason,
