@@ -6,8 +6,12 @@ Tables (all derived from `specs.toml`):
 - `ledger_contents`: every file content (SHA-256) ever seen and when first: a file re-saved unchanged,
   copied or removed and put back keeps the first sight of its content.
 - `ledger_sheets`: one row per sheet read, with the kind recognised or why it was skipped.
-- `staged_<kind>`: every valid row of every file, with lineage; several files may hold one key.
-- `raw_<kind>`: the accepted rows, one per key: where files disagree, the newest file wins.
+- `raw_<kind>`: the accepted rows, one per key: where files disagree, the fuller row, then the
+  newest file's, wins.
+- `outranked_<kind>`: the other valid rows of a key held more than once (each a conflict in
+  `rejected_rows` naming its twin); empty when every key is held once.
+- `staged_<kind>`: a view of both, every valid row of every file with lineage (each row is
+  stored once).
 - `rejected_rows`: rows not loaded, with file, sheet, row, column, reason and, for conflicts, the twin.
 """
 
@@ -119,13 +123,46 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # A warehouse made before blocks named their ledgers, or held months as text.
     add("publication_blocks", "ledgers", "varchar")
     periods.month_column_as_date(con, "publication_blocks", "month")
+    views = {
+        v
+        for (v,) in con.execute(
+            """select view_name from duckdb_views() where database_name = current_database()
+               and schema_name = current_schema() and not internal"""
+        ).fetchall()
+    }
     for spec in ledgers().values():
         columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
-        for table in (spec.staged_table, spec.table):
+        for table in (spec.table, spec.outranked_table):
             create(table, ", ".join(columns))
             for column in spec.columns:  # a warehouse made before a column joined the spec
                 add(table, f'"{column.name}"', column.sql_type)
+        _ensure_staged_view(con, spec, present, views)
+
+
+def _ensure_staged_view(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, present: dict[str, set[str]], views: set[str]
+) -> None:
+    """staged_<kind>, every valid row of every file, is a view of the accepted rows (raw_<kind>)
+    and the outranked ones: each row is written once (a first load of 4 M episodes wrote them
+    twice, about 7 s of CPU). A warehouse from before kept a table of that name with every row
+    again: its rows not accepted become the outranked rows and the table gives way to the view."""
+    names = [c.name for c in spec.columns] + list(LINEAGE_COLUMNS)
+    staged = spec.staged_table
+    if staged in views and set(names) <= present.get(staged, set()):
+        return
+    listed = ", ".join(f'"{n}"' for n in names)
+    if staged in present and staged not in views:
+        con.execute(
+            f"""insert into {spec.outranked_table} ({listed})
+                select {listed} from {staged} except all select {listed} from {spec.table}"""  # noqa: S608 -- names from the specs
+        )
+        con.execute(f"drop table {staged}")
+    con.execute(
+        f"""create or replace view {staged} as
+            select {listed} from {spec.table}
+            union all select {listed} from {spec.outranked_table}"""  # noqa: S608 -- names from the specs
+    )
 
 
 def _columns_present(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -596,9 +633,12 @@ def _fingerprints(
 
 
 def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
+    """The files' rows, accepted or outranked, go (`_rebuild_accepted` then settles the keys
+    they held: a twin outranked by a row of theirs may now be kept)."""
     names = sorted(files)
     for spec in ledgers().values():
-        con.execute(f"delete from {spec.staged_table} where list_contains(?, source_file)", [names])  # noqa: S608
+        for table in (spec.table, spec.outranked_table):
+            con.execute(f"delete from {table} where list_contains(?, source_file)", [names])  # noqa: S608
     for table in ("rejected_rows", "ledger_sheets", "ledger_files"):
         con.execute(f"delete from {table} where list_contains(?, file)", [names])  # noqa: S608
 
@@ -712,13 +752,14 @@ def _stage(
     rows: str,
     params: dict | None = None,
 ) -> int:
-    """Insert `rows` (a query giving the ledger's columns and `source_row`) into staged_<kind>
-    with the rest of their lineage: the sheet's file and name, the file's SHA-256. Both paths
-    stage here: the general path's records (a set-based read's table: `_stage_tables`)."""
+    """Insert `rows` (a query giving the ledger's columns and `source_row`) with the rest of
+    their lineage: the sheet's file and name, the file's SHA-256. Both paths stage here: the
+    general path's records (a set-based read's table: `_stage_tables`). Rows are staged into
+    raw_<kind> (staged_<kind> is its view): `_rebuild_accepted` moves the twins that lose."""
     lineage = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha}
     return _execute(
         con,
-        f"""insert into {spec.staged_table} by name
+        f"""insert into {spec.table} by name
             select r.*, $file as source_file, $sheet as source_sheet, $sha as source_sha256
             from ({rows}) r""",  # noqa: S608 -- the spec's table; `rows` is our own SQL
         {**(params or {}), **lineage},
@@ -843,7 +884,7 @@ def _stage_tables(
     data_month: dt.date | None,
 ) -> None:
     """Stage the rows that set-based reads of one kind left in their tables, all at once (one
-    scan finds whether any row fails the checks, one insert): departments resolved to codes,
+    insert of the rows passing the checks; the others are looked for only when some fail): departments resolved to codes,
     dates within the span and registered devices checked in SQL, the rows that fail rejected as
     `_resolve_references` does (worded in SQL where the check has its reason's SQL, else by
     re-parsing the row in Python, sheet by sheet). Each row keeps its own lineage: the sheets'
@@ -921,13 +962,25 @@ def _stage_tables(
     params = {"data_month": data_month}
     passes = " and ".join(f"coalesce({test}, false)" for _, test, _, _ in checks) or "true"
 
-    # One scan finds whether any row fails (most loads: none); only then is each check run for
-    # its rejections, in order.
+    # The rows that pass are staged first: when they are all the table's rows (most loads), no
+    # row fails and no further scan is needed; else each check is run for its rejections, in
+    # order.
+    staged = _execute(
+        con,
+        f"""insert into {spec.table} by name
+            select {select}, p.rn as source_row, l.file as source_file,
+                   l.sheet as source_sheet, l.sha as source_sha256
+            from {table} p {joins} where {passes}""",  # noqa: S608 -- names from the specs
+        params,
+    ).fetchone()[0]
+
     def counted(where: str) -> dict[int, int]:  # rows by sheet number
         found = f"select p.part, count(*) from {table} p {joins} where {where} group by all"  # noqa: S608
         return dict(_execute(con, found, params).fetchall())
 
-    failing = sum(counted(f"not ({passes})").values())
+    failing = 0
+    if staged != sum(sheet.table_rows for sheet in sheets):
+        failing = sum(counted(f"not ({passes})").values())
     for sheet in sheets:
         sheet.rejected_in_load = 0
     passed: list[str] = []
@@ -962,14 +1015,6 @@ def _stage_tables(
         passing = counted(passes)
         for part, sheet in enumerate(sheets):
             sheet.table_rows = passing.get(part, 0)
-    _execute(
-        con,
-        f"""insert into {spec.staged_table} by name
-            select {select}, p.rn as source_row, l.file as source_file,
-                   l.sheet as source_sheet, l.sha as source_sha256
-            from {table} p {joins} where {passes}""",  # noqa: S608 -- names from the specs
-        params,
-    )
     for name in tables:
         con.execute(f"drop table if exists {name}")
     con.execute(f"drop table {lineage}")
@@ -1169,24 +1214,23 @@ def _rebuild_accepted(
     files: set[str] | None = None,
     whole: set[str] | None = None,
 ) -> None:
-    """raw_<kind> = one staged row per key. Where files disagree the row holding the most values
-    wins, then the most recently modified file's: a near-empty row of a newer file (a register
-    taken for a ledger) never replaces a fuller one. The others are kept in rejected_rows naming
-    their twin, so nothing is counted twice.
+    """Settle the keys held more than once: raw_<kind> keeps one staged row per key. Where files
+    disagree the row holding the most values wins, then the most recently modified file's: a
+    near-empty row of a newer file (a register taken for a ledger) never replaces a fuller one.
+    The others move to outranked_<kind> and are kept in rejected_rows naming their twin, so
+    nothing is counted twice.
 
-    Only keys held more than once are ranked (a window over millions of unique episodes costs
-    seconds and decides nothing); the others are copied as they are. With `files` (the files
-    this load forgot and read again), a kind whose other files hold most of its rows is rebuilt
-    for the keys those files held or hold only (`_keys_of_files`): a month's new export does not
-    copy five years of accepted rows again. `whole`: kinds rebuilt whole all the same (their
-    keys were not collected before the files were forgotten)."""
+    Rows are staged straight into raw_<kind> (`_stage`) and stay there unless a twin outranks
+    them: only the keys held more than once, and those of rows outranked before (their twin may
+    be gone), are ranked and moved; a first load of unique keys writes nothing here. With
+    `files` (the files this load forgot and read again), a kind whose other files hold most of
+    its rows is looked at for the keys those files held or hold only (`_keys_of_files`): a
+    month's new export does not group five years of accepted rows again. `whole`: kinds looked
+    at whole all the same (their keys were not collected before the files were forgotten)."""
     whole = set(whole or ())
     for spec in list(ledgers().values()) if specs is None else specs:
         if not spec.key:
-            # A ledger of events without a key (complaints): every staged row counts.
-            con.execute(f"delete from {spec.table}")  # noqa: S608
-            con.execute(f"insert into {spec.table} select * from {spec.staged_table}")  # noqa: S608
-            continue
+            continue  # a ledger of events without a key (complaints): every staged row counts
         term = _key_terms(con, spec)
         key = ", ".join(term(k) for k in spec.key)
 
@@ -1211,75 +1255,83 @@ def _rebuild_accepted(
         )
         filled = f"({filled or '0'})"
         # Identifiers below come from specs.toml, never from ledger text.
-        con.execute(
-            f"""create or replace temp table duplicate_keys as
-                select {named_key} from {spec.staged_table} s {scope}
-                group by all having count(*) > 1"""  # noqa: S608
-        )
-        ranked = f"""
-            select s.*, row_number() over (
-                       partition by {key}
-                       order by {filled} desc, f.modified_at desc, s.source_file, s.source_sheet,
-                                s.source_row) as rank,
-                   first_value(s.source_file || coalesce(' / ' || nullif(s.source_sheet, ''), '')
-                               || ' row ' || s.source_row) over (
-                       partition by {key}
-                       order by {filled} desc, f.modified_at desc, s.source_file, s.source_sheet,
-                                s.source_row) as kept,
-                   max({filled}) over (partition by {key}) - {filled} as fewer_values
-            from {spec.staged_table} s join ledger_files f on f.file = s.source_file
-            semi join duplicate_keys d on {on_key}
-        """  # noqa: S608
-        if scope:
-            # the accepted rows of those keys, and the conflicts of their rows in other files
-            # (those of the files forgotten went with them)
+        if not _held_once(con, spec, key, scope):
             con.execute(
-                f"delete from {spec.table} s where exists "  # noqa: S608
-                f"(select 1 from {_affected(spec)} a where {same_key('a')})"
+                f"""create or replace temp table duplicate_keys as
+                    select {named_key} from {spec.staged_table} s {scope}
+                    group by all having count(*) > 1
+                    union select {named_key} from {spec.outranked_table} s {scope}"""  # noqa: S608
             )
-            con.execute(
-                f"""delete from rejected_rows r where r.is_conflict and r.ledger = ? and exists (
-                        select 1 from {spec.staged_table} s {scope}
-                        where s.source_file = r.file and s.source_sheet = r.sheet
-                          and s.source_row = r."row")""",  # noqa: S608
-                [spec.kind],
-            )
-        else:
-            con.execute(f"delete from {spec.table}")  # noqa: S608
-            con.execute("delete from rejected_rows where is_conflict and ledger = ?", [spec.kind])
-        if not scope and not con.execute("select count(*) from duplicate_keys").fetchone()[0]:
-            # Every key once (a first load of one export per month): the staged rows as they are.
-            con.execute(f"insert into {spec.table} select * from {spec.staged_table}")  # noqa: S608
-        else:
-            con.execute(
-                f"""insert into {spec.table}
-                    select s.* from {spec.staged_table} s {scope}
-                    anti join duplicate_keys d on {on_key}"""  # noqa: S608
-            )
-            con.execute(
-                f"insert into {spec.table} select * exclude (rank, kept, fewer_values) "  # noqa: S608
-                f"from ({ranked}) where rank = 1"
-            )
-            key_list = ", ".join(
-                f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
-                for k in spec.key
-            )
-            con.execute(
-                f"""insert into rejected_rows
-                    select source_file, source_sheet, source_row, ?, ?,
-                           'the same key appears in ' || kept || ', which is kept'
-                           || case when fewer_values > 0
-                                   then ' (it holds ' || fewer_values || ' more value(s))'
-                                   else '' end,
-                           kept,
-                           cast(json_object({key_list}) as varchar), source_sha256, true,
-                           fewer_values
-                    from ({ranked}) where rank > 1""",  # noqa: S608
-                [spec.kind, ", ".join(spec.key)],
-            )
-        con.execute("drop table duplicate_keys")
+            if con.execute("select count(*) from duplicate_keys").fetchone()[0]:
+                _settle_twins(con, spec, key, filled, on_key)
+            con.execute("drop table duplicate_keys")
         con.execute("drop table if exists folded_keys")
         con.execute(f"drop table if exists {_affected(spec)}")
+
+
+def _held_once(con: duckdb.DuckDBPyConnection, spec: Ledger, key: str, scope: str) -> bool:
+    """Whether every key (in `scope`) is held by one staged row and none was outranked: as
+    many distinct hashes of the keys as rows proves it (cheaper than grouping the keys, which
+    is done only when some hashes repeat)."""
+    if con.execute(f"select count(*) from {spec.outranked_table} s {scope}").fetchone()[0]:  # noqa: S608
+        return False
+    distinct, rows = con.execute(
+        f"select count(distinct hash({key})), count(*) from {spec.table} s {scope}"  # noqa: S608
+    ).fetchone()
+    return distinct == rows
+
+
+def _settle_twins(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, key: str, filled: str, on_key: str
+) -> None:
+    """Rank every staged row of the keys in `duplicate_keys` and put each where its rank says:
+    the first in raw_<kind>, the others in outranked_<kind> and, as conflicts naming the kept
+    twin, in rejected_rows (their conflicts of before are replaced)."""
+    order = f"""partition by {key}
+                order by {filled} desc, f.modified_at desc, s.source_file, s.source_sheet,
+                         s.source_row"""
+    # Identifiers below come from specs.toml, never from ledger text.
+    con.execute(
+        f"""create or replace temp table ranked_twins as
+            select s.*, row_number() over ({order}) as rank,
+                   first_value(s.source_file || coalesce(' / ' || nullif(s.source_sheet, ''), '')
+                               || ' row ' || s.source_row) over ({order}) as kept,
+                   max({filled}) over (partition by {key}) - {filled} as fewer_values
+            from {spec.staged_table} s join ledger_files f on f.file = s.source_file
+            semi join duplicate_keys d on {on_key}"""  # noqa: S608
+    )
+    for table in (spec.table, spec.outranked_table):
+        con.execute(
+            f"delete from {table} s where exists (select 1 from duplicate_keys d where {on_key})"  # noqa: S608
+        )
+    con.execute(
+        """delete from rejected_rows r where r.is_conflict and r.ledger = ? and exists (
+               select 1 from ranked_twins s
+               where s.source_file = r.file and s.source_sheet = r.sheet
+                 and s.source_row = r."row")""",
+        [spec.kind],
+    )
+    rows = "select * exclude (rank, kept, fewer_values) from ranked_twins"
+    con.execute(f"insert into {spec.table} by name {rows} where rank = 1")  # noqa: S608
+    con.execute(f"insert into {spec.outranked_table} by name {rows} where rank > 1")  # noqa: S608
+    key_list = ", ".join(
+        f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
+        for k in spec.key
+    )
+    con.execute(
+        f"""insert into rejected_rows
+            select source_file, source_sheet, source_row, ?, ?,
+                   'the same key appears in ' || kept || ', which is kept'
+                   || case when fewer_values > 0
+                           then ' (it holds ' || fewer_values || ' more value(s))'
+                           else '' end,
+                   kept,
+                   cast(json_object({key_list}) as varchar), source_sha256, true,
+                   fewer_values
+            from ranked_twins where rank > 1""",  # noqa: S608
+        [spec.kind, ", ".join(spec.key)],
+    )
+    con.execute("drop table ranked_twins")
 
 
 def _affected(spec: Ledger) -> str:
@@ -1319,12 +1371,13 @@ def _by_key(con: duckdb.DuckDBPyConnection, spec: Ledger, files: set[str]) -> bo
         return False
     if not con.execute(f"select count(*) from {spec.table}").fetchone()[0]:  # noqa: S608
         return False
-    theirs, every = con.execute(
-        f"""select count(*) filter (where list_contains($files, source_file)), count(*)
-            from {spec.staged_table}""",  # noqa: S608
-        {"files": sorted(files)},
-    ).fetchone()
-    return theirs * 2 < every
+    # rows by file: a file's name is one dictionary entry, not a test per row (a filtered count
+    # of 4 M episodes took 2-3 s of CPU)
+    by_file = con.execute(
+        f"select source_file, count(*) from {spec.staged_table} group by all"  # noqa: S608
+    ).fetchall()
+    theirs = sum(rows for file, rows in by_file if file in files)
+    return theirs * 2 < sum(rows for _, rows in by_file)
 
 
 def _key_terms(con: duckdb.DuckDBPyConnection, spec: Ledger) -> Callable[[str], str]:

@@ -119,8 +119,15 @@ class Ledger:
 
     @property
     def staged_table(self) -> str:
-        """Every valid row of every file, before conflicts between files are settled."""
+        """Every valid row of every file, before conflicts between files are settled: a view of
+        the accepted rows and the outranked ones (each row is stored once)."""
         return f"staged_{self.kind}"
+
+    @property
+    def outranked_table(self) -> str:
+        """The valid rows that lost to a twin of their key (another file's or row's, kept in
+        `table`): each is listed in rejected_rows as a conflict naming its twin."""
+        return f"outranked_{self.kind}"
 
     def title(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en

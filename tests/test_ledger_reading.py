@@ -12,7 +12,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from ledgers.loader import load_inbox
+from ledgers.loader import ensure_schema, load_inbox
+from ledgers.specs import ledgers
 from tests.ledger_files import write_csv, write_xlsx
 
 DEPARTMENTS = [
@@ -307,6 +308,83 @@ def test_same_key_in_two_files_newest_wins_other_kept_naming_twin(con, inbox):
     assert conflict[:3] == ("a_old.csv", 2, "b_new.csv row 2")
     # never counted twice: one row per key
     assert rows(con, "select count(*) from raw_workload") == [(2,)]
+
+
+def twins(con, inbox) -> None:
+    """CARD's 1 October in two files: b_new.csv (newer) is kept, a_old.csv's row outranked."""
+    header = [["日期", "科室", "入院人数"]]
+    old = write_csv(
+        inbox / "a_old.csv", header + [["2026-10-01", "CARD", 1], ["2026-10-02", "CARD", 2]]
+    )
+    new = write_csv(inbox / "b_new.csv", header + [["2026-10-01", "心内科", 9]])
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    os.utime(new, (1_800_000_000, 1_800_000_000))
+    load_inbox(con, inbox)
+
+
+WORKLOAD_ROWS = "select day(date), admissions, source_file, source_row from {} order by all"
+
+
+def test_each_staged_row_is_stored_once_and_an_outranked_twin_comes_back(con, inbox):
+    """staged_<kind> is a view of the accepted rows (raw_) and the outranked ones: every valid
+    row of every file, each stored once. When the kept twin's file goes, the outranked row is
+    accepted again and its conflict goes; when it comes back, so does the conflict."""
+    twins(con, inbox)
+    assert rows(con, WORKLOAD_ROWS.format("outranked_workload")) == [(1, 1, "a_old.csv", 2)]
+    assert rows(con, WORKLOAD_ROWS.format("staged_workload")) == [
+        (1, 1, "a_old.csv", 2),
+        (1, 9, "b_new.csv", 2),
+        (2, 2, "a_old.csv", 3),
+    ]
+    assert rows(
+        con,
+        "select table_type from information_schema.tables where table_name = ?",
+        ["staged_workload"],
+    ) == [("VIEW",)]
+    conflicts = 'select file, "row", twin from rejected_rows where is_conflict'
+    assert rows(con, conflicts) == [("a_old.csv", 2, "b_new.csv row 2")]
+
+    kept = inbox / "b_new.csv"
+    content = kept.read_bytes()
+    kept.unlink()
+    load_inbox(con, inbox)
+    assert rows(con, WORKLOAD_ROWS.format("raw_workload")) == [
+        (1, 1, "a_old.csv", 2),
+        (2, 2, "a_old.csv", 3),
+    ]
+    assert rows(con, "select count(*) from outranked_workload") == [(0,)]
+    assert rows(con, conflicts) == []
+
+    kept.write_bytes(content)
+    os.utime(kept, (1_800_000_000, 1_800_000_000))
+    load_inbox(con, inbox)
+    assert rows(con, WORKLOAD_ROWS.format("raw_workload")) == [
+        (1, 9, "b_new.csv", 2),
+        (2, 2, "a_old.csv", 3),
+    ]
+    assert rows(con, WORKLOAD_ROWS.format("outranked_workload")) == [(1, 1, "a_old.csv", 2)]
+    assert rows(con, conflicts) == [("a_old.csv", 2, "b_new.csv row 2")]
+
+
+def test_a_warehouse_whose_staged_rows_are_a_table_of_their_own_is_brought_to_the_view(con, inbox):
+    """A warehouse from before kept every valid row again in a table staged_<kind>: its rows
+    not accepted become the outranked rows, the table gives way to the view, and loads go on."""
+    twins(con, inbox)
+    staged = rows(con, WORKLOAD_ROWS.format("staged_workload"))
+    for spec in ledgers().values():  # the layout of before
+        con.execute(f"create table old_rows as from {spec.staged_table}")  # noqa: S608
+        con.execute(f"drop view {spec.staged_table}")
+        con.execute(f"alter table old_rows rename to {spec.staged_table}")
+        con.execute(f"drop table {spec.outranked_table}")
+    ensure_schema(con)
+    assert rows(con, WORKLOAD_ROWS.format("staged_workload")) == staged
+    assert rows(con, WORKLOAD_ROWS.format("outranked_workload")) == [(1, 1, "a_old.csv", 2)]
+    (inbox / "b_new.csv").unlink()
+    load_inbox(con, inbox)
+    assert rows(con, WORKLOAD_ROWS.format("staged_workload")) == [
+        (1, 1, "a_old.csv", 2),
+        (2, 2, "a_old.csv", 3),
+    ]
 
 
 def test_lineage_replace_on_change_delete_and_idempotency(con, inbox):
