@@ -453,6 +453,7 @@ def _commit_load(
     _forget_files(con, forgotten)
     seen = dict(con.execute("select sha256, first_seen from ledger_contents").fetchall())
     now = clock.now().replace(tzinfo=None)  # naive wall-clock time, as modified_at
+    files: list[tuple] = []  # (file, sha256, size_bytes, modified_at, status, message, first_seen)
     for name in sorted(taken):
         snap = taken[name]
         status, message = errors.get(name, ("loaded", None))
@@ -460,26 +461,14 @@ def _commit_load(
         # First sight of this content: as recorded, else now, or its save time if earlier (a file
         # already in the inbox when the pipeline first runs came when it was saved).
         first_seen = seen.setdefault(snap.sha256, min(modified or now, now))
-        con.execute(
-            """insert into ledger_files (file, sha256, size_bytes, modified_at, status, message,
-                                         loaded_at, first_seen)
-               values (?, ?, ?, ?, ?, ?, current_timestamp, ?)""",
-            [name, snap.sha256, snap.size, modified, status, message, first_seen],
-        )
-        con.execute(
-            "insert into ledger_contents values (?, ?) on conflict do nothing",
-            [snap.sha256, first_seen],
-        )
+        files.append((name, snap.sha256, snap.size, modified, status, message, first_seen))
         if name in errors:
             report.problems.append((name, status, message))
     for name, (status, message) in sorted(not_taken.items()):
         # No hash: the next run tries the file again.
-        con.execute(
-            """insert into ledger_files (file, status, message, loaded_at)
-               values (?, ?, ?, current_timestamp)""",
-            [name, status, message],
-        )
+        files.append((name, None, None, None, status, message, None))
         report.problems.append((name, status, message))
+    _record_files(con, files)
     _store_reads(con, reads, _data_month(con, reads), one_by_one)
     # Only the kinds these files held or hold now: the others' accepted rows cannot change.
     kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
@@ -502,6 +491,38 @@ def _commit_load(
         _hold_unchecked(
             con, _held_months(con) if report.all_months_touched else report.touched_months
         )
+
+
+def _record_files(con: duckdb.DuckDBPyConnection, files: list[tuple]) -> None:
+    """ledger_files and ledger_contents of the files this load took or could not take, one
+    insert each (a statement per file cost about 1 s of CPU for the city's 131 files)."""
+    if not files:
+        return
+    name, sha, size, modified, status, message, first_seen = map(list, zip(*files, strict=True))
+    con.execute(
+        """insert into ledger_files (file, sha256, size_bytes, modified_at, status, message,
+                                     loaded_at, first_seen)
+           select unnest($file::varchar[]), unnest($sha::varchar[]), unnest($size::bigint[]),
+                  unnest($modified::timestamp[]), unnest($status::varchar[]),
+                  unnest($message::varchar[]), current_timestamp,
+                  unnest($first_seen::timestamp[])""",
+        {
+            "file": name,
+            "sha": sha,
+            "size": size,
+            "modified": modified,
+            "status": status,
+            "message": message,
+            "first_seen": first_seen,
+        },
+    )
+    contents = {sha: seen for _, sha, _, _, _, _, seen in files if sha is not None}
+    con.execute(
+        """insert into ledger_contents
+           select unnest($sha::varchar[]), unnest($first_seen::timestamp[])
+           on conflict do nothing""",
+        {"sha": list(contents), "first_seen": list(contents.values())},
+    )
 
 
 UNCHECKED = "unchecked"
@@ -733,7 +754,10 @@ def _store_sheet_rows(
     data_month: dt.date | None,
 ) -> None:
     """The general path's records: references resolved and staged (a set-based read's table is
-    checked and staged by `_stage_tables`)."""
+    checked and staged by `_stage_tables`; its records are none: nothing to resolve, and the
+    department list is not read again for each of 120 files)."""
+    if not sheet.records:
+        return
     _resolve_references(con, spec, sheet, data_month)
     if sheet.records:
         columns = [c.name for c in spec.columns] + ["source_row"]
@@ -1147,6 +1171,7 @@ def _reparse(con: duckdb.DuckDBPyConnection, sheet: SheetRead, rows: list[int]) 
 
 
 def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) -> None:
+    in_table = _rejected_in_table(con, sheet)
     con.execute(
         "insert into ledger_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -1157,7 +1182,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
             "skipped" if sheet.skipped else "read",
             sheet.skipped,
             len(sheet.records) + sheet.table_rows,
-            len(sheet.rejected) + _rejected_in_table(con, sheet),
+            len(sheet.rejected) + in_table + sheet.rejected_in_load,
             sheet.totals_rows,
             ", ".join(sheet.extra_columns) or None,
         ],
@@ -1190,7 +1215,7 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
             )
         finally:
             con.unregister("rejected_frame")
-    if sheet.rejected_table:  # worded in SQL by the set-based read (ledgers.bulk)
+    if in_table:  # worded in SQL by the set-based read (ledgers.bulk)
         con.execute(
             f"""insert into rejected_rows
                 select $file, $sheet, rn, $ledger, "column", reason, null, "values", $sha, false,
@@ -1201,11 +1226,11 @@ def _store_sheet(con: duckdb.DuckDBPyConnection, sheet: SheetRead, sha256: str) 
 
 
 def _rejected_in_table(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> int:
-    """The rows a set-based read and its load rejected in SQL (ledgers.bulk, `_stage_tables`)."""
+    """The rows a set-based read rejected in SQL (ledgers.bulk; those its load rejected, in
+    `_stage_tables`, are `sheet.rejected_in_load`)."""
     if not sheet.rejected_table:
-        return sheet.rejected_in_load
-    table = f"select count(*) from {sheet.rejected_table}"  # noqa: S608
-    return con.execute(table).fetchone()[0] + sheet.rejected_in_load
+        return 0
+    return con.execute(f"select count(*) from {sheet.rejected_table}").fetchone()[0]  # noqa: S608
 
 
 def _rebuild_accepted(

@@ -291,25 +291,6 @@ def test_unreadable_files_reported_and_rest_loads(con, inbox):
     assert rows(con, "select count(*) from raw_workload") == [(1,)]
 
 
-def test_same_key_in_two_files_newest_wins_other_kept_naming_twin(con, inbox):
-    header = [["日期", "科室", "入院人数"]]
-    old = write_csv(
-        inbox / "a_old.csv", header + [["2026-10-01", "CARD", 1], ["2026-10-02", "CARD", 2]]
-    )
-    new = write_csv(inbox / "b_new.csv", header + [["2026-10-01", "心内科", 9]])
-    os.utime(old, (1_700_000_000, 1_700_000_000))
-    os.utime(new, (1_800_000_000, 1_800_000_000))
-    load_inbox(con, inbox)
-    assert rows(con, "select day(date), admissions, source_file from raw_workload order by 1") == [
-        (1, 9, "b_new.csv"),
-        (2, 2, "a_old.csv"),
-    ]
-    (conflict,) = rows(con, 'select file, "row", twin, reason from rejected_rows where is_conflict')
-    assert conflict[:3] == ("a_old.csv", 2, "b_new.csv row 2")
-    # never counted twice: one row per key
-    assert rows(con, "select count(*) from raw_workload") == [(2,)]
-
-
 def twins(con, inbox) -> None:
     """CARD's 1 October in two files: b_new.csv (newer) is kept, a_old.csv's row outranked."""
     header = [["日期", "科室", "入院人数"]]
@@ -320,6 +301,18 @@ def twins(con, inbox) -> None:
     os.utime(old, (1_700_000_000, 1_700_000_000))
     os.utime(new, (1_800_000_000, 1_800_000_000))
     load_inbox(con, inbox)
+
+
+def test_same_key_in_two_files_newest_wins_other_kept_naming_twin(con, inbox):
+    twins(con, inbox)
+    assert rows(con, "select day(date), admissions, source_file from raw_workload order by 1") == [
+        (1, 9, "b_new.csv"),
+        (2, 2, "a_old.csv"),
+    ]
+    (conflict,) = rows(con, 'select file, "row", twin, reason from rejected_rows where is_conflict')
+    assert conflict[:3] == ("a_old.csv", 2, "b_new.csv row 2")
+    # never counted twice: one row per key
+    assert rows(con, "select count(*) from raw_workload") == [(2,)]
 
 
 WORKLOAD_ROWS = "select day(date), admissions, source_file, source_row from {} order by all"
