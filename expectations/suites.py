@@ -24,7 +24,7 @@ import pandas as pd
 from expectations.checks import Finding, gx_check_for, make_finding
 from ledgers import clock, rules
 from ledgers.specs import WITHHELD, Ledger, ledger, ledgers
-from metrics.periods import month_end, month_key, month_start
+from metrics.periods import month_end, month_key, month_start, periods_between, shift
 
 
 @dataclass
@@ -170,6 +170,8 @@ def validate_table(
     whole table, because every row an expectation could find unexpected is among them, with
     every row sharing its key for the uniqueness expectations; what GX is spared is turning
     millions of good rows into a pandas frame (7 GiB and minutes at city scale)."""
+    if months is not None and spec.period and _every_month_in(con, spec, table, months):
+        months = None  # the whole table: no month to test in each of its rows
     scope, params = _scope(spec, table, months)
     rows = con.execute(f"select count(*) from {scope}", params).fetchone()[0]  # noqa: S608
     parameters = suite_parameters(con, spec)
@@ -210,6 +212,24 @@ def _scope(spec: Ledger, table: str, months: list[str] | None) -> tuple[str, dic
     where = f"""list_contains($months, date_trunc('month', "{spec.period}")::date)"""
     scope = f"(select * from {table} where {where})"  # noqa: S608 -- names from specs
     return scope, {"months": sorted(month_start(m) for m in months)}
+
+
+def _every_month_in(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, table: str, months: list[str]
+) -> bool:
+    """Whether every row of a table falls in one of `months`: then its scope is the whole table
+    (testing 4 M discharges' months cost 0.15 s of CPU per scan at city scale)."""
+    period = f'"{spec.period}"'
+    first, last, undated = con.execute(
+        f"select min({period}), max({period}), count(*) - count({period}) from {table}"  # noqa: S608 -- names from specs
+    ).fetchone()
+    if undated:  # a row without a date is in no month (stored behind the loader's back)
+        return False
+    if first is None:
+        return True
+    start = month_key(first)
+    spanned = range(periods_between("month", start, month_key(last)) + 1)
+    return {shift("month", start, step) for step in spanned} <= set(months)
 
 
 def batch_scope(
@@ -287,15 +307,18 @@ def suspect_rows(
 
 
 def _keys_distinct(con: duckdb.DuckDBPyConnection, listed: str, scope: str, params: dict) -> bool:
-    """Whether every row of `scope` has a key of its own, told by the keys' hashes: as many
-    distinct hashes as rows proves it (two rows of one key, nulls too, share a hash; a collision
-    only sends the keys to the exact count). Grouping 4 M episode numbers took 1.9 s of CPU at
-    city scale, counting their distinct hashes 1.1 s."""
-    distinct, rows = con.execute(
-        f"select count(distinct hash({listed})), count(*) from {scope}",  # noqa: S608 -- names from specs
+    """Whether every row of `scope` has a key of its own, told by the keys' hashes: no two equal
+    hashes side by side once sorted proves it (two rows of one key, nulls too, share a hash; a
+    collision only sends the keys to the exact count). Grouping 4 M episode numbers took 1.9 s of
+    CPU at city scale, counting their distinct hashes 1.2 s, sorting them 0.7 s."""
+    (twins,) = con.execute(
+        f"""select count(*) filter (where h = before) from (
+                select h, lag(h) over (order by h) as before
+                from (select hash({listed}) as h from {scope})
+            )""",  # noqa: S608 -- names from specs
         params,
     ).fetchone()
-    return distinct == rows
+    return twins == 0
 
 
 # --- findings ----------------------------------------------------------------------------------
