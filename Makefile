@@ -23,12 +23,10 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/deptops run --home $(HOME_DIR) --lang $(REPORT_LANG) $(if $(INBOX),--inbox $(INBOX))
 
-# pytest-xdist: one worker per core. --dist loadgroup with the groups tests/conftest.py gives: a
-# file whose tests share a module fixture (a pipeline run) stays on one worker, so the fixture is
-# built once; other tests are spread one by one. --no-loadscope-reorder keeps conftest's order
-# (longest units first) instead of xdist's (most tests first, which left the few-test files of
-# whole-pipeline runs for last, each on one worker while the other idled).
-PARALLEL := -n auto --dist loadgroup --no-loadscope-reorder
+# pytest-xdist: one worker per core. --dist loadgroup is tests/scheduling.py's: a file whose tests
+# share a module fixture (a pipeline run) stays on one worker, so the fixture is built once; other
+# tests are spread one by one; the longest units first, so that no worker ends alone on one.
+PARALLEL := -n auto --dist loadgroup
 
 ## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
 test: $(STAMP) browser

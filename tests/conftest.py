@@ -22,40 +22,8 @@ from tests.ledger_files import (
 )
 from tests.runs import NO_REPORTS, run_to_end, shared_folder
 
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """How `make test` (xdist --dist loadgroup --no-loadscope-reorder) hands tests to its two
-    workers. A test that uses a module- or class-scoped fixture goes with the rest of its file
-    (one group: the fixture is built once); any other test is a unit of its own, so the tests of
-    one long file (test_bench, test_reliability) run on both workers at once. The units are handed
-    out in this order: those with whole-pipeline runs (marked slow) first, most first, then the
-    file groups, largest first, then the single tests, so that the last units are short and no
-    worker ends alone on a long one."""
-    groups = {item: _file_group(item) for item in items}
-    unit: dict[pytest.Item, str] = {}
-    for item in items:
-        unit[item] = groups[item] or item.nodeid
-        if groups[item]:
-            item.add_marker(pytest.mark.xdist_group(groups[item]))
-    slow: dict[str, int] = {}
-    size: dict[str, int] = {}
-    for item in items:
-        slow[unit[item]] = slow.get(unit[item], 0) + (item.get_closest_marker("slow") is not None)
-        size[unit[item]] = size.get(unit[item], 0) + 1
-    # stable: a unit's tests keep the collection's order
-    items.sort(key=lambda item: (-slow[unit[item]], not groups[item], -size[unit[item]]))
-
-
-def _file_group(item: pytest.Item) -> str | None:
-    """The test's file when it uses a fixture built once per module or class, else None."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    for definitions in info.name2fixturedefs.values():
-        if any(d.scope in ("module", "class", "package") for d in definitions):
-            return item.path.name
-    return None
+# how make test hands the tests to its workers (pytest-xdist hooks)
+from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401
 
 
 @pytest.fixture
