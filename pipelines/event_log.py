@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster._core.events import DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 # Events whose whole storage is the event row, its asset tags and the asset's row in the index
 # (SqliteEventLogStorage.store_event): what a batch may write together. The rest of a batch (the
@@ -43,11 +48,32 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         # Dagster hands batches over only when asked to (the default stores event by event)
         os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", BATCH_SIZE)
+        self._engines: dict[str, Engine] = {}
         super().__init__(base_dir, inst_data)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         return cls(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        """SqliteEventLogStorage._connect, with one engine per shard kept for the storage's life
+        instead of a new one for every connection (about 1,000 a small run): SQLAlchemy caches
+        compiled statements per engine, so every insert was compiled anew. Still no pool: each
+        connection is opened and closed as before."""
+        with self._db_lock:
+            engine = self._engines.get(shard)
+            if engine is None:
+                engine = self._engines[shard] = create_engine(
+                    self.conn_string_for_shard(shard),
+                    poolclass=NullPool,
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                )
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         # consecutive events of one kind and one run, in their order
