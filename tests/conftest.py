@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ledgers.specs import ledger
+from pipelines.settings import REPORT_WORKERS_VARIABLE
 from tests.ledger_files import (
     FILE_TIME,
     computed_warehouse,
@@ -24,6 +25,13 @@ from tests.runs import NO_REPORTS, run_to_end, shared_folder
 
 # how make test hands the tests to its workers (pytest-xdist hooks)
 from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401
+
+# Reports render in the test's own process, and in a `deptops run` child's (pipelines.settings.
+# default_report_workers): each of make test's xdist workers has its core already, and a pool's
+# spawned processes each import the report stack again for a few dozen reports (test_injection's
+# run with every grain: 22.0 s CPU with two, 16.7 s with none). The pool is tested where a test
+# asks for one (test_report_batch, test_orchestration).
+os.environ.setdefault(REPORT_WORKERS_VARIABLE, "1")
 
 
 @pytest.fixture
