@@ -42,7 +42,20 @@ def october_ward(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> Path:
+def demo_inbox(tmp_path_factory) -> Path:
+    """The demo hospital's ledger files as synthetic_hospital.demo.write_demo writes them (its
+    default seed), built once: read-only."""
+
+    def build(root: Path) -> None:
+        from synthetic_hospital.demo import write_demo
+
+        write_demo(root / "inbox")
+
+    return shared_folder(tmp_path_factory, "demo_inbox", build) / "inbox"
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_inbox, tmp_path_factory) -> Path:
     """The demo hospital (synthetic_hospital.demo: CARD and RESP medical, GSUR and ORTH surgical,
     RAD medtech without beds, 2024-01 … 2026-10) loaded and every month computed: the DuckDB file,
     built once for the report tests that only read it (open it read-only)."""
@@ -52,11 +65,9 @@ def demo_warehouse(tmp_path_factory) -> Path:
 
         from ledgers.loader import load_inbox
         from metrics.compute import compute_months, months_with_data
-        from synthetic_hospital.demo import write_demo
 
-        write_demo(root / "inbox")
         with duckdb.connect(str(root / "w.duckdb")) as con:
-            load_inbox(con, root / "inbox")
+            load_inbox(con, demo_inbox)
             compute_months(con, months_with_data(con))
 
     return shared_folder(tmp_path_factory, "demo", build) / "w.duckdb"
