@@ -74,6 +74,23 @@ def demo_warehouse(demo_inbox, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_reports(demo_warehouse, tmp_path_factory) -> Path:
+    """The demo's reports of 2026-Q3 and 2025 (department reports and dashboards, zh), which the
+    report tests read and print: rendered once, read-only (copy the folder to add to it)."""
+
+    def build(root: Path) -> None:
+        import duckdb
+
+        from reports.publish import render_reports
+
+        with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+            for grain, period in (("quarter", "2026-Q3"), ("year", "2025")):
+                render_reports(con, root / "reports", grain, [period])
+
+    return shared_folder(tmp_path_factory, "demo_reports", build) / "reports"
+
+
+@pytest.fixture(scope="session")
 def two_ward_inbox(tmp_path_factory) -> Path:
     """A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds, census 18): 2 admissions and
     2 discharges a day from 2025-01-01 to 2025-06-30, and one rejected row (admissions 'two' on

@@ -8,6 +8,7 @@ without beds, 2024-01 … 2026-10.
 from __future__ import annotations
 
 import re
+import shutil
 from functools import partial
 from pathlib import Path
 
@@ -41,10 +42,11 @@ def demo(demo_warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
-def reports(demo, tmp_path_factory) -> Path:
-    reports_dir = tmp_path_factory.mktemp("reports")
-    render_reports(demo, reports_dir, "quarter", [QUARTER])
-    render_reports(demo, reports_dir, "year", [YEAR])
+def reports(demo, demo_reports, tmp_path_factory) -> Path:
+    """The quarter's and the year's reports (tests/conftest.py, shared: QUARTER and YEAR), with
+    the week's briefs and the index rendered here."""
+    assert (demo_reports / QUARTER).is_dir() and (demo_reports / YEAR).is_dir()
+    reports_dir = shutil.copytree(demo_reports, tmp_path_factory.mktemp("demo") / "reports")
     render_reports(demo, reports_dir, "week", [WEEK])
     write_index(reports_dir)
     return reports_dir
