@@ -165,8 +165,8 @@ def ledger_findings(
 
 
 def anomaly_findings(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[Finding]:
-    """The indicator checks' findings for these months, computed and not stored."""
-    ensure_tables(con)
+    """The indicator checks' findings for these months, computed and not stored: only temp
+    tables are made, so a read-only connection will do (the report's and the tests')."""
     _start_run(con)
     _collect_anomalies(con, _parameters(months, None))
     return _fetch(con)
