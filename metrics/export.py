@@ -21,8 +21,12 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+# The rows' order: one row per grain, period, department group and indicator.
+ORDER = ["grain", "period", "dept", "metric"]
+
+
 def write_metrics_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Write metric_report sorted by grain, period, dept and metric; returns the rows written.
 
     The sort and Python's shortest round-trip float format make two runs byte-identical."""
-    return write_excel_csv(con, sql("metrics_csv"), path)
+    return write_excel_csv(con, sql("metrics_csv"), path, order_by=ORDER)

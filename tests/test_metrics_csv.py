@@ -159,3 +159,22 @@ def test_the_exports_use_the_one_writer():
         if any(w in path.read_text(encoding="utf-8") for w in ("csv.writer(", ".to_csv("))
     ]
     assert sorted(offenders) == sorted(staging)
+
+
+def test_many_rows_keep_their_order(tmp_path):
+    """More rows than a block (2,048), stored out of order: the file is in `order_by`'s order.
+    Sorted by an ORDER BY inside the query instead (under the cells' expressions), DuckDB 2.0.0
+    wrote 1-13 blocks of these 300,000 rows out of place, differently on each run."""
+    con = duckdb.connect(config={"threads": 2})
+    con.execute(
+        "create table t as select (hash(i) % 300000)::bigint as k, 'row ' || i as s "
+        "from range(300000) r(i)"
+    )
+    path = tmp_path / "many.csv"
+    assert write_excel_csv(con, "select k, s from t", path, order_by=["k", "s"]) == 300_000
+    lines = path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    written = [(int(k), s) for k, s in (line.split(",") for line in lines)]
+    # the stored order is not the sorted one, so the writer's sort is what puts them in order
+    stored = con.execute("select k, s from t").fetchall()
+    assert stored != sorted(stored)
+    assert written == sorted(stored)

@@ -1,9 +1,11 @@
--- metrics.csv (METRICS.md, "Output"): metric_report sorted by grain, period, dept and metric, so
--- that two runs over the same inbox give the same file byte for byte. DuckDB writes it through
--- ledgers.excel_text.write_excel_csv, the one CSV writer (a pandas frame of 3 M rows took 23 s at
--- city scale): doubles as Python's shortest round-trip repr, NaN and null as empty cells, ledger
--- text that Excel would read as a formula with a leading apostrophe, UTF-8 with a BOM.
--- The sort is on metric_report's own columns (r.), not on the text written.
+-- metrics.csv (METRICS.md, "Output"): metric_report, which metrics.export writes sorted by grain,
+-- period, dept and metric (metrics.export.ORDER, at the top of the writer's COPY: an ORDER BY here
+-- was not kept), so that two runs over the same inbox give the same file byte for byte. DuckDB
+-- writes it through ledgers.excel_text.write_excel_csv, the one CSV writer (a pandas frame of 3 M
+-- rows took 23 s at city scale): doubles as Python's shortest round-trip repr, NaN and null as
+-- empty cells, ledger text that Excel would read as a formula with a leading apostrophe, UTF-8
+-- with a BOM.
+-- The sort is on metric_report's own columns, not on the text written.
 -- months_covered / months_in_period (days for a week), in_progress, prior_reason / yoy_reason and
 -- the coverage of a group (depts_included / depts_in_group): METRICS.md, "Periods in progress" and
 -- "Groups over longer periods".
@@ -39,4 +41,3 @@ select
     r.depts_included,
     r.depts_in_group
 from metric_report r
-order by r.grain, r.period, r.dept, r.metric
