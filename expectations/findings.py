@@ -503,7 +503,10 @@ def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str
     message = "message_zh" if lang == "zh" else "message_en"
     return write_excel_csv(
         con,
-        f"""select {", ".join(_as_key(c, "period") for c in CSV_COLUMNS[:-1])}, {message} as message
-            from dq_findings order by {ORDER_SQL}""",  # noqa: S608 -- our column names
+        f"""select {", ".join(_as_key(c, "period") for c in CSV_COLUMNS[:-1])}, {message} as message,
+                   row_number() over (order by {ORDER_SQL}) as sort_rank
+            from dq_findings""",  # noqa: S608 -- our column names
         Path(path),
+        order_by=["sort_rank"],
+        sort_only=["sort_rank"],
     )

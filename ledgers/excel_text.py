@@ -73,6 +73,7 @@ def write_excel_csv(
     path: Path,
     params: Mapping[str, object] | None = None,
     order_by: Sequence[str] = (),
+    sort_only: Sequence[str] = (),
 ) -> int:
     """The CSV exports' one writer: the rows of `query` (named `$parameters` from `params`), as
     DuckDB writes them, to `path`; returns the rows written.
@@ -81,6 +82,8 @@ def write_excel_csv(
     than a block of rows (2,048) must be sorted that way, not by an ORDER BY of its own: DuckDB
     2.0.0 did not keep an inner ORDER BY's order under the cells' expressions (metrics.csv's 2.08 M
     rows at city scale came out with a few hundred blocks out of place, differently on each run).
+    `sort_only`: columns of `query` that only sort, not written: an order with NULLS FIRST, DESC or
+    an expression in it is a `row_number() over (order by …) as sort_rank` column of the query.
 
     UTF-8 with a BOM, a header, "\n" line ends, RFC 4180 quoting; null, NaN and empty text as an
     empty cell; every text cell through `excel_text_cell` (a cell Excel would read as a formula gets
@@ -89,7 +92,8 @@ def write_excel_csv(
     params = dict(params or {})
     relation = con.sql(query, params=params or None)
     cells = []
-    for number, (name, kind) in enumerate(zip(relation.columns, relation.types, strict=True)):
+    columns = zip(relation.columns, relation.types, strict=True)
+    for number, (name, kind) in enumerate(c for c in columns if c[0] not in sort_only):
         column = '"' + name.replace('"', '""') + '"'
         if kind.id == "varchar":
             cell = f"excel_text_cell(nullif({column}, ''))"

@@ -178,3 +178,26 @@ def test_many_rows_keep_their_order(tmp_path):
     stored = con.execute("select k, s from t").fetchall()
     assert stored != sorted(stored)
     assert written == sorted(stored)
+
+
+def test_a_rank_sorts_without_being_written(tmp_path):
+    """rejected_rows.csv, changes.csv, data_quality.csv and actions.csv sort by an order with
+    NULLS FIRST, DESC or an expression: a `sort_rank` column of the query, sort_only, puts 300,000
+    rows in that order and is not a column of the file. Here: k descending, nulls first."""
+    con = duckdb.connect(config={"threads": 2})
+    con.execute(
+        "create table t as select case when i % 1000 = 0 then null "
+        "else (hash(i) % 300000)::bigint end as k, 'row ' || i as s from range(300000) r(i)"
+    )
+    path = tmp_path / "ranked.csv"
+    query = "select k, s, row_number() over (order by k desc nulls first, s) as sort_rank from t"
+    written = write_excel_csv(con, query, path, order_by=["sort_rank"], sort_only=["sort_rank"])
+    assert written == 300_000
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "k,s"  # no sort_rank column
+    rows = [(None if k == "" else int(k), s) for k, s in (line.split(",") for line in lines[1:])]
+    # 300 nulls (i = 0, 1000, …, 299,000) first, then k from the largest down, ties by s
+    assert [k for k, _ in rows[:300]] == [None] * 300 and rows[300][0] is not None
+    rest = rows[300:]
+    assert rest == sorted(rest, key=lambda r: (-r[0], r[1]))
+    assert sorted(s for _, s in rows[:300]) == sorted(f"row {i}" for i in range(0, 300_000, 1000))
