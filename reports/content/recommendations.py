@@ -18,7 +18,6 @@ from reports.content.casemix import CaseMix
 from reports.content.indicators import IndicatorRow
 from reports.data.warehouse import PeriodData
 from reports.formatting import (
-    WAN,
     NumberKind,
     format_band,
     format_change,
@@ -207,7 +206,8 @@ def _recommendation(
         effect_daily = abs(change) / days if days else None
     if rule.effect_unit == "CNY":
         # A month's money is a total: read in 万元, as every total in the report (2 decimals).
-        shown, unit = _approx_wan(effect), labels.text("wan_unit", lang)
+        shown = format_value(effect, NumberKind.AMOUNT) or "—"
+        unit = labels.text("wan_unit", lang)
     else:
         shown = _approx(effect)
         unit = labels.unit(rule.effect_unit, lang) if rule.effect_unit else ""
@@ -258,11 +258,6 @@ def _gap(gap: float, row: IndicatorRow, lang: str) -> str:
     if row.kind is NumberKind.PERCENT:
         return format_points(abs(gap) * 100, lang).lstrip("+")
     return _with_unit(abs(gap), row, lang)
-
-
-def _approx_wan(amount_cny: float | None) -> str:
-    """An amount of 元 in 万元, two decimals: 200,086 -> 20.01."""
-    return "—" if amount_cny is None else f"{amount_cny / WAN:,.2f}"
 
 
 def _approx(amount: float | None) -> str:
