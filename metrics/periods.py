@@ -185,7 +185,8 @@ def last_within(finer: str, grain: str, period: str) -> str:
 
 
 def within(finer: str, grain: str, period: str) -> list[str]:
-    """The periods of the `finer` grain that `period` holds, oldest first: a year's quarters."""
+    """The periods of the `finer` grain that `period` holds, oldest first: a year's quarters (a
+    period's months: `months`, which also gives the two a week overlaps)."""
     last = last_within(finer, grain, period)
     return window(finer, last, periods_between(finer, first_within(finer, grain, period), last) + 1)
 

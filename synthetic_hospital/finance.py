@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from metrics.periods import month_start, period_of, within
+from metrics.periods import month_start, months, period_of
 from synthetic_hospital.clinics import CLINICS, Clinic
 from synthetic_hospital.equipment import DEVICE_BY_CODE
 from synthetic_hospital.timeline import Calendar, random_stream
@@ -110,7 +110,7 @@ def with_budgets_ahead(finance: pd.DataFrame, seed: int) -> pd.DataFrame:
     data hold budget lines only (METRICS.md: they load but hold no month)."""
     rng = random_stream(seed, "budgets ahead")
     last = finance["month"].max()
-    of_last_year = within("month", "year", period_of("year", month_start(last)))
+    of_last_year = months("year", period_of("year", month_start(last)))
     ahead = []
     for dept, rows in finance.groupby("dept", sort=True):
         of_year = rows[rows["month"].isin(of_last_year)]

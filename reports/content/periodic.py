@@ -137,7 +137,7 @@ def period_blocks(
             quarters=_table(
                 quarterly, dept, periods.within("quarter", "year", data.period), lang, True
             ),
-            months=_table(monthly, dept, periods.within("month", "year", data.period), lang, True),
+            months=_table(monthly, dept, periods.months("year", data.period), lang, True),
             targets=[row for row in rows.values() if row.has_band and not _empty(row)],
         )
         if blocks.quarters is not None:
