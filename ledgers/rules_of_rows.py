@@ -163,6 +163,70 @@ def keys_distinct(
     return twins == 0
 
 
+# A proof that a table's keys are each held once, with what it was proved of: the number of rows
+# and the sum of their keys' hashes (`keys_proven`).
+KEY_PROOFS = "key_proofs"
+
+
+def keys_proven(con: duckdb.DuckDBPyConnection, table: str, listed: str) -> bool:
+    """Whether every row of `table` (one of our own, whole) has a key of its own (`listed`: SQL of
+    its key's columns), as `keys_distinct` tells, proved once for the keys the table holds.
+
+    A proof is recorded with the number of rows and the exact sum of their keys' hashes; while
+    both are what they were, the table holds the same keys (a row added, removed or re-keyed
+    changes them; the same sum from other keys takes a 64-bit collision), and the proof stands
+    for the price of a scan without the sort: at city scale the blocking suite on raw_discharges
+    and the ledger checks on staged_discharges (raw_ itself while outranked_ is empty) proved the
+    4 M episode numbers each 0.8 s of CPU; the second now reads the proof in 0.25 s."""
+    recorded = _recorded_proof(con, table, listed)
+    if recorded is not None:
+        held = con.execute(f"select count(*), sum(hash({listed})) from {table}").fetchone()  # noqa: S608 -- names from specs
+        if tuple(held) == recorded:
+            return True
+    twins, rows, hashes = con.execute(
+        f"""select count(*) filter (where h = before), count(*), sum(h) from (
+                select h, lag(h) over (order by h) as before
+                from (select hash({listed}) as h from {table})
+            )"""  # noqa: S608 -- names from specs
+    ).fetchone()
+    if twins == 0:
+        _record_proof(con, table, listed, rows, hashes)
+    return twins == 0
+
+
+def _recorded_proof(
+    con: duckdb.DuckDBPyConnection, table: str, listed: str
+) -> tuple[int, int | None] | None:
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where table_name = ? and not temporary",
+        [KEY_PROOFS],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    found = con.execute(
+        f"select rows, key_hashes from {KEY_PROOFS} where ledger_table = ? and key = ?",  # noqa: S608 -- our own table
+        [table, listed],
+    ).fetchone()
+    return None if found is None else (found[0], found[1])
+
+
+def _record_proof(
+    con: duckdb.DuckDBPyConnection, table: str, listed: str, rows: int, hashes: int | None
+) -> None:
+    try:
+        con.execute(
+            f"""create table if not exists {KEY_PROOFS} (
+                    ledger_table varchar, key varchar, rows bigint, key_hashes hugeint,
+                    primary key (ledger_table, key))"""
+        )
+        con.execute(
+            f"insert or replace into {KEY_PROOFS} values (?, ?, ?, ?)",  # noqa: S608 -- our own table
+            [table, listed, rows, hashes],
+        )
+    except duckdb.InvalidInputException:
+        pass  # a read-only connection: the proof is not kept, the next check proves it again
+
+
 @dataclass(frozen=True)
 class KnownDepartment(Registered):
     """A row's department named by a code, Chinese or English name of the department list

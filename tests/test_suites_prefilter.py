@@ -154,6 +154,46 @@ def test_a_clean_table_hands_gx_no_row(tmp_path):
         assert sorted(map(repr, (o.kwargs for o in outcome.outcomes))) == sorted(map(repr, ran))
 
 
+def test_a_recorded_key_proof_stands_only_for_the_same_keys(tmp_path):
+    """The blocking suite (raw_<kind>) and the ledger checks (staged_<kind>) prove a key unique
+    once per run: the proof is kept with the rows' number and their keys' hashes summed
+    (rules_of_rows.keys_proven) and read while both are unchanged. A key re-spelt to another
+    row's (the same number of rows), a twin added, or a row outranked is found all the same."""
+    spec = ledger("departments")
+
+    def unique(table: str) -> bool:
+        outcome = validate_table(con, spec, table, None)
+        return not any(o.expectation.endswith("_to_be_unique") for o in outcome.failed)
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ensure_schema(con)
+        con.execute(
+            f"""insert into {spec.table} (code, name_zh, kind, source_file, source_row)
+                values ('A', '内科一', 'medical', 'd.csv', 2), ('B', '外科一', 'surgical', 'd.csv', 3),
+                       ('C', '外科二', 'surgical', 'd.csv', 4)"""  # noqa: S608
+        )
+        assert unique(spec.table)
+        proofs = "select rows from key_proofs where ledger_table = 'raw_departments'"
+        assert con.execute(proofs).fetchall() == [(3,)]  # proved once, and kept
+        assert unique(spec.staged_table)  # nothing outranked: raw_'s rows, by that proof
+        # C re-keyed as A: three rows still, other keys
+        con.execute(f"update {spec.table} set code = 'A' where code = 'C'")  # noqa: S608
+        assert not unique(spec.table) and not unique(spec.staged_table)
+        con.execute(f"update {spec.table} set code = 'C' where source_row = 4")  # noqa: S608
+        assert unique(spec.table) and unique(spec.staged_table)
+        # a twin added
+        con.execute(f"insert into {spec.table} select * from {spec.table} where code = 'B'")  # noqa: S608
+        assert not unique(spec.table) and not unique(spec.staged_table)
+        last_b = f"select max(rowid) from {spec.table} where code = 'B'"  # noqa: S608
+        con.execute(f"delete from {spec.table} where rowid = ({last_b})")  # noqa: S608
+        assert unique(spec.table)
+        # a twin outranked: every file's rows hold B twice, the accepted rows once
+        con.execute(
+            f"insert into {spec.outranked_table} by name select * from {spec.table} where code = 'B'"  # noqa: S608
+        )
+        assert unique(spec.table) and not unique(spec.staged_table)
+
+
 @pytest.mark.parametrize("kind", sorted(ledgers()))
 def test_each_rule_says_what_gx_builds_of_it(kind):
     """A suite whose rows are all clean is told without GX (`_all_met`), from each rule's
