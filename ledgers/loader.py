@@ -342,7 +342,8 @@ def _load_inbox(
     # together (ledgers.bulk.read_planned), from their snapshots.
     plans: dict[str, bulk.BulkPlan] = {}
     for number, name in enumerate(sorted(changed), 1):
-        progress(f"reading {number}/{len(changed)}: {name}")
+        if _worth_saying(number, len(changed)):
+            progress(f"reading {number}/{len(changed)}: {name}")
         path = on_disk[name]
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             try:
@@ -416,6 +417,21 @@ def _load_inbox(
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
+
+
+# Files named one by one in the progress up to this many; beyond, about every tenth of them. In
+# the pipeline each line is an event of the run's log, stored on its own (4 ms of CPU and 20 ms
+# of wall time each on a busy machine): the city's 131 files cost half a second of CPU.
+PROGRESS_EACH_UP_TO = 20
+
+
+def _worth_saying(number: int, count: int) -> bool:
+    """Whether file `number` of `count` is named in the progress: every one of a few, else the
+    first, the last and one about every tenth."""
+    if count <= PROGRESS_EACH_UP_TO:
+        return True
+    step = -(-count // 10)
+    return number in (1, count) or number % step == 0
 
 
 class _FileFailed(Exception):

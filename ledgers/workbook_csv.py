@@ -258,6 +258,9 @@ def _speller(column: Column, factor: float, odd: OddCells, header: str) -> Calla
     of real dates holds a few thousand distinct ones); a cell without one as its token."""
     days: dict[object, str] = {}
     proven: dict = {}
+    # Most cells of a workbook are numbers in number columns (a finance sheet's 16 columns):
+    # `spelling` gives such a finite number `as_text` (`_plainly_equal`), spelled here at once.
+    numeric = column.enum is None and column.type in ("int", "number", "amount")
 
     def spelt(value: object) -> str:
         try:
@@ -266,7 +269,15 @@ def _speller(column: Column, factor: float, odd: OddCells, header: str) -> Calla
             return odd.token(value, header)
 
     def spell(value: object) -> str:
-        if value.__class__ in _DAYS:
+        kind = value.__class__
+        if numeric and kind is float:
+            if value.is_integer():  # as_text: a whole number without its '.0'
+                return str(int(value))
+            if math.isfinite(value):  # str of a float is ASCII: NFKC and strip keep it
+                return str(value)
+        elif numeric and kind is int:
+            return str(value)
+        if kind in _DAYS:
             known = days.get(value)
             if known is None:
                 known = days[value] = spelt(value)

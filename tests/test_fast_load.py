@@ -616,7 +616,7 @@ def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
     """workbook_csv.spelling: for every value python-calamine hands over, the text either parses
     exactly as the cell does (same value, or the same reason word for word) or is refused."""
     from ledgers.values import CellError, parse_cell
-    from ledgers.workbook_csv import NotPlain, spelling
+    from ledgers.workbook_csv import ODD, NotPlain, OddCells, _speller, spelling
 
     column = next(
         c for spec in ledgers().values() for c in spec.columns if c.type == kind and not c.enum
@@ -625,7 +625,11 @@ def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
         1.5, 5.0, -3.0, 0.0, 1e20, 46000.0, 20261001.0, 20261399.0, 30000101.0, 202610.0, 123.0,
         True, False, D(2026, 10, 1), D(2026, 10, 1, 8, 30, 0, 5), dt.date(1900, 1, 1),
         dt.date(1900, 3, 1), dt.time(8, 30), dt.timedelta(days=1), float("inf"), "2026-10-01",
+        7, -2, 0.1, -1234.5678, float("nan"), float("-inf"), 1e-7, 2.5e15,
     ]  # fmt: skip
+    # the CSV writer's speller (its shortcut for numbers included) spells as `spelling` does,
+    # a cell without a spelling as a token
+    spell = _speller(column, 1.0, OddCells("nonce", "sheet"), "header")
 
     def outcome(value):
         try:
@@ -638,7 +642,9 @@ def test_a_cell_spelled_as_text_parses_as_the_cell_does(kind):
         try:
             text = spelling(column, value, 1.0)
         except NotPlain:
+            assert spell(value).startswith(ODD), value
             continue
+        assert spell(value) == text, value
         spelled += 1
         assert outcome(text) == outcome(value), (value, text)
     assert spelled >= 5  # most values have a spelling

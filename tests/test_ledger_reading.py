@@ -522,3 +522,27 @@ def test_excel_error_values_are_found_as_typed_or_as_a_formulas_saved_result(tmp
         "cell B2 holds the Excel error #DIV/0!: correct the formula or the cells it uses in "
         "Excel, and save"
     )
+
+
+def test_the_loads_progress_names_a_few_files_each_and_many_by_tenths(con, inbox):
+    """In the pipeline each progress line is an event stored in the run's log: a city inbox's
+    131 files are named about every tenth, a few files each."""
+    from ledgers.loader import _worth_saying
+
+    for day in (1, 2):
+        write_csv(
+            inbox / f"业务量{day}.csv",
+            [["日期", "科室", "入院人数"], [f"2026-10-0{day}", "CARD", 3]],
+        )
+    said: list[str] = []
+    load_inbox(con, inbox, progress=said.append)
+    assert said == [
+        "reading 1/3: 业务量1.csv",
+        "reading 2/3: 业务量2.csv",
+        "reading 3/3: 科室字典.csv",
+    ]
+    assert [n for n in range(1, 21) if _worth_saying(n, 20)] == list(range(1, 21))
+    # 131 files: the first, each 14th (131 / 10, rounded up) and the last
+    assert [n for n in range(1, 132) if _worth_saying(n, 131)] == [
+        1, 14, 28, 42, 56, 70, 84, 98, 112, 126, 131,
+    ]  # fmt: skip
