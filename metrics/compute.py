@@ -7,11 +7,14 @@ Tables written:
 - `dept_month_ledger_measures`: one row per department and month from the ledgers kept per month
   (finance, patient feedback, appointments, supplies, equipment usage), summed over a period only
   when every month of it is there (the months-present rule, `sql/period_sums.sql`).
-- `metric_values`: one row per grain, period, department group and indicator, with the numerator and
-  denominator of its formula, the period's first and last day (`period_start`, `period_end`: the
-  text key `period` is its spelling at the edges), how much of the period the data covers (`months_covered` of
-  `months_in_period`; days for a week), the departments a group's value covers and
-  `computed_at`; `metric_report` (a view) adds comparisons, bands and status.
+- `metric_values` (a view, `sql/metric_values.sql`): one row per grain, period, department group and
+  indicator, with the numerator and denominator of its formula, the period's first and last day
+  (`period_start`, `period_end`: the text key `period` is its spelling at the edges), how much of
+  the period the data covers (`months_covered` of `months_in_period`; days for a week), the
+  departments a group's value covers and `computed_at`; `metric_report` (a view) adds
+  comparisons, bands and status. Stored narrow: `metric_facts` (integer ids of period, group and
+  indicator with the value's own columns) and the ids' tables `metric_fact_periods` (a period's
+  columns, once per period), `metric_fact_depts`, `metric_fact_metrics` (`store_values`).
 - `metric_windows`: for each period the data covers only in part (a quarter or year in progress),
   the indicator over the same months a year earlier: its 同比 (累计同比), the window from
   `metrics.periods.yoy_window` (its own first and last day in `period_start`, `period_end`).
@@ -62,10 +65,32 @@ MEASURE_TABLES = {
 }
 # The indicators computed at month grain only, over January to the month (METRICS.md, "Year to date").
 YEAR_TO_DATE = [i.id for i in catalogue.indicators().values() if i.to_date]
-# SQL files that stored values do not depend on (left out of the formulas' fingerprint).
-ON_DEMAND_SQL = ("metrics_csv.sql",)
+# SQL files that stored values do not depend on (left out of the formulas' fingerprint): the
+# export, and how the values are stored and read back (the same rows whatever their storage).
+ON_DEMAND_SQL = ("metrics_csv.sql", "metric_values.sql", "fact_keys.sql", "facts.sql")
 # The values: of the periods, and of the 同比 windows of the periods in progress.
 VALUE_TABLES = ("metric_values", "metric_windows")
+# metric_values' columns (the view's; metric_windows is stored with them).
+VALUE_COLUMNS = """
+    grain varchar, period varchar, dept varchar, metric varchar, value double,
+    numerator double, denominator double, reason varchar,
+    prior_period varchar, yoy_period varchar, period_start date, period_end date,
+    months_covered integer, months_in_period integer,
+    depts_included integer, depts_in_group integer,
+    computed_at timestamp with time zone"""
+# metric_values stored narrow (sql/metric_values.sql reads them back), and the columns of each.
+FACT_TABLES = {
+    "metric_facts": """
+        period_id integer not null, dept_id integer not null, metric_id integer not null,
+        value double, numerator double, denominator double, reason varchar,
+        depts_included integer, depts_in_group integer, computed_at timestamp with time zone""",
+    "metric_fact_periods": """
+        period_id integer, grain varchar, period varchar, period_start date, period_end date,
+        prior_period varchar, yoy_period varchar, months_covered integer,
+        months_in_period integer""",
+    "metric_fact_depts": "dept_id integer, dept varchar",
+    "metric_fact_metrics": "metric_id integer, metric varchar",
+}
 # Amounts per line, period and group beside the values (the reports' structure tables).
 LINE_TABLE = "finance_lines"
 
@@ -74,6 +99,11 @@ LINE_TABLE = "finance_lines"
 def sql(name: str) -> str:
     """The text of `metrics/sql/<name>.sql`."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def statements(name: str) -> list[str]:
+    """The statements of `metrics/sql/<name>.sql`, separated there by a line holding ';' alone."""
+    return [part for part in sql(name).split("\n;\n") if part.strip()]
 
 
 @dataclass(frozen=True)
@@ -134,34 +164,30 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
     stale = fingerprint is not None and (stored is None or stored[0] != fingerprint)
     rebuilt = False
     if stale:
-        existing = {
-            name
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where not temporary"
-            ).fetchall()
-        }
-        rebuilt = bool(existing & {*MEASURE_TABLES, "metric_values"})
-        for table in (*MEASURE_TABLES, *VALUE_TABLES, LINE_TABLE):
-            con.execute(f"drop table if exists {table}")
+        existing = stored_tables(con)
+        rebuilt = bool(existing & {*MEASURE_TABLES, "metric_values", "metric_facts"})
+        # (metric_values is a view over FACT_TABLES, or in an older warehouse a table)
+        for table in (*MEASURE_TABLES, *FACT_TABLES, *VALUE_TABLES, LINE_TABLE):
+            if table in existing:
+                con.execute(f"drop table {table}")
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
     ensure_views(con)
     nothing = {"months": []}
     for table, (query, _) in MEASURE_TABLES.items():
         con.execute(f"create table if not exists {table} as {sql(query)}", nothing)
-    for table in VALUE_TABLES:
-        con.execute(f"""
-            create table if not exists {table} (
-                grain varchar, period varchar, dept varchar, metric varchar, value double,
-                numerator double, denominator double, reason varchar,
-                prior_period varchar, yoy_period varchar, period_start date, period_end date,
-                months_covered integer, months_in_period integer,
-                depts_included integer, depts_in_group integer,
-                computed_at timestamp with time zone)
-        """)  # fmt: skip
+    con.execute(f"create table if not exists metric_windows ({VALUE_COLUMNS})")
+    for table, columns in FACT_TABLES.items():
+        con.execute(f"create table if not exists {table} ({columns})")
     # A warehouse made before periods had dates: metric_values' keys give theirs; the windows are
     # rewritten whole by every computation.
     for table in VALUE_TABLES:
         period_columns_as_dates(con, table, fill=table == "metric_values")
+    # A warehouse whose metric_values is a table (before they were stored narrow): its rows move
+    # into the narrow tables, and the view takes its name.
+    if "metric_values" in stored_tables(con):
+        store_values(con, "select * from metric_values")
+        con.execute("drop table metric_values")
+    con.execute(sql("metric_values"))
     con.execute(f"""
         create table if not exists {LINE_TABLE} (
             grain varchar, period varchar, dept varchar, line varchar, amount decimal(38, 2))
@@ -260,25 +286,48 @@ def compute_months(
         create_formulas(con)
         _check_formulas(con)
         con.execute(
-            "delete from metric_values v using periods_to_compute c "
-            "where v.grain = c.grain and v.period = c.period"
+            "delete from metric_facts where period_id in (select p.period_id "
+            "from metric_fact_periods p semi join periods_to_compute c "
+            "on c.grain = p.grain and c.period = p.period)"
+        )
+        ytd = {"months": [month_key(m) for m in ytd_months], "metrics": YEAR_TO_DATE}
+        con.execute(
+            "delete from metric_facts where period_id in (select period_id "
+            "from metric_fact_periods where grain = 'month' and list_contains($months, period)) "
+            "and metric_id in (select metric_id from metric_fact_metrics "
+            "where list_contains($metrics, metric))",
+            ytd,
+        )
+        # The keys of the values below: the periods rewritten, the year-to-date months, the
+        # groups summed and every indicator (the values themselves are evaluated once, below).
+        con.execute(
+            "create or replace temp table fact_periods as select * from periods p "
+            "where grain not like 'yoy:%' and (exists (select 1 from periods_to_compute c "
+            "where c.grain = p.grain and c.period = p.period) "
+            "or (grain = 'month' and list_contains($months, period)))",
+            {"months": ytd["months"]},
         )
         con.execute(
-            "delete from metric_values where grain = 'month' and list_contains($months, period) "
-            "and list_contains($metrics, metric)",
-            {"months": [month_key(m) for m in ytd_months], "metrics": YEAR_TO_DATE},
+            "create or replace temp view fact_depts as "
+            "select dept from period_sums union select dept from ytd_sums"
         )
+        con.execute(
+            "create or replace temp view fact_metrics as select metric from metric_catalogue"
+        )
+        for statement in statements("fact_keys"):
+            con.execute(statement)
         # The formulas are evaluated once for the values and once for the 同比 windows, each pass
         # filtered to its own grains: all of them in a temp table first wrote the 2 M values
         # twice, 4.6 s more CPU at city scale (the commit included) than the second, small pass.
         # Not sorted: sorting the values (grain, period) made whole row groups and saved the
         # checkpoint 0.6-1.5 s at city scale, but at region scale (1,000 departments, 10.2 M
         # values) the sort ran out of the 2 GB memory limit and the step failed.
-        written = con.execute(
-            f"insert into metric_values by name "  # noqa: S608 -- our own SQL file
+        con.execute(
+            "create or replace temp view fact_rows as "  # noqa: S608 -- our own SQL file
             f"select *, current_timestamp as computed_at from ({sql('evaluate')}) "
             "where grain not like 'yoy:%'"
-        ).fetchone()[0]
+        )
+        written = con.execute(f"insert into metric_facts {sql('facts')}").fetchone()[0]
         con.execute("delete from metric_windows")
         con.execute(
             f"insert into metric_windows by name "  # noqa: S608 -- our own SQL file
@@ -295,6 +344,46 @@ def compute_months(
         con.execute("rollback")
         raise
     return written
+
+
+def store_values(con: duckdb.DuckDBPyConnection, query: str, params: object = None) -> int:
+    """Store the rows of `query` (metric_values' columns, by name; a column it lacks is null) in
+    metric_values' narrow tables; returns their number. A period's columns are stored once: of
+    rows of one period that disagree on them, the last computed row's are kept. For a warehouse
+    whose metric_values is a table, and for tests that write values of their own."""
+    con.execute(f"create or replace temp table fact_input ({VALUE_COLUMNS})")
+    con.execute(f"insert into fact_input by name {query}", params)
+    con.execute("""
+        create or replace temp table fact_periods as
+        select grain, period, unnest(columns)
+        from (
+            select grain, period, arg_max(
+                {'period_start': period_start, 'period_end': period_end,
+                 'prior_period': prior_period, 'yoy_period': yoy_period,
+                 'months_covered': months_covered, 'months_in_period': months_in_period},
+                coalesce(computed_at, '-infinity'::timestamptz)) as columns
+            from fact_input
+            group by grain, period
+        )
+    """)  # fmt: skip
+    for name in ("fact_depts", "fact_metrics", "fact_rows"):
+        con.execute(f"create or replace temp view {name} as select * from fact_input")  # noqa: S608
+    for statement in statements("fact_keys"):
+        con.execute(statement)
+    (stored,) = con.execute(f"insert into metric_facts {sql('facts')}").fetchone()
+    con.execute("drop table fact_input")
+    return stored
+
+
+def stored_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The warehouse's own tables (not views, not temporary)."""
+    return {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = current_database() and not temporary"
+        ).fetchall()
+    }
 
 
 def measured_months(con: duckdb.DuckDBPyConnection) -> list[dt.date]:

@@ -163,7 +163,7 @@ def test_a_failing_blocking_check_stops_the_run_before_indicators(tmp_path):
         con.execute(
             "update raw_workload set open_beds = -1 where dept = 'A' and date = '2026-10-05'"
         )
-        con.execute("delete from metric_values")
+        con.execute("delete from metric_facts")  # metric_values reads it
     # the files have not changed: the load keeps the rows it holds, and the check sees them
     with pytest.raises(PipelineError, match="workload_expectations"):
         run_pipeline(settings, progress=lambda _line: None)

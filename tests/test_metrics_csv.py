@@ -1,6 +1,6 @@
 """metrics.csv as DuckDB writes it: the float text, empty cells and quoting that pandas wrote before
 (byte for byte, with the BOM every CSV export starts with), and the apostrophe rule of ledgers/excel_text.py on ledger text, on a real file
-read back. The values are written straight into metric_values of a real warehouse file, so that
+read back. The values are written straight into metric_values' tables of a real warehouse file, so that
 numbers no ledger would give (1e16, 5e-324, NaN) reach the writer."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from ledgers.excel_text import excel_text, excel_text_frame, excel_text_sql, write_excel_csv
-from metrics.compute import ensure_tables
+from metrics.compute import ensure_tables, store_values
 from metrics.export import COLUMNS, write_metrics_csv
 
 # Ledger text as a department code: formulas, text that float() reads as a number (left alone:
@@ -46,13 +46,15 @@ def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
          dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
         for i, number in enumerate(NUMBERS)
     ]  # fmt: skip
-    con.executemany(
-        "insert into metric_values (grain, period, dept, metric, value, numerator, denominator, "
-        "reason, prior_period, yoy_period, computed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+    con.execute(
+        "create temp table written (grain varchar, period varchar, dept varchar, metric varchar, "
+        "value double, numerator double, denominator double, reason varchar, "
+        "prior_period varchar, yoy_period varchar, computed_at timestamptz)"
     )
+    con.executemany("insert into written values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     # NaN through SQL as well: a double NaN is not null in DuckDB
-    con.execute("update metric_values set value = 'nan'::double where dept = 'D15'")
+    con.execute("update written set value = 'nan'::double where dept = 'D15'")
+    store_values(con, "select * from written")
     yield con
     con.close()
 

@@ -290,7 +290,7 @@ def test_a_weeks_targets_are_those_of_its_iso_year(tmp_path):
     """metric_report takes a period's year from its first day: a week's ISO year. 2026-W01 starts
     on Monday 29 December 2025 and 2026-W53 ends on Sunday 3 January 2027, yet both are 2026's
     weeks: 2026's target (0.5) applies, not 2025's (0.1) or 2027's (0.9)."""
-    from metrics.compute import ensure_tables
+    from metrics.compute import ensure_tables, store_values
 
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         ensure_tables(con)
@@ -298,9 +298,10 @@ def test_a_weeks_targets_are_those_of_its_iso_year(tmp_path):
             ('A', 'outpatient_visits', 0.1, 2025), ('A', 'outpatient_visits', 0.5, 2026),
             ('A', 'outpatient_visits', 0.9, 2027)""")
         for period in ("2026-W01", "2026-W53", "2025-W52"):
-            con.execute(
-                "insert into metric_values (grain, period, dept, metric, value, period_start, "
-                "period_end) values ('week', ?, 'A', 'outpatient_visits', 1, ?, ?)",
+            store_values(
+                con,
+                "select 'week' as grain, ? as period, 'A' as dept, 'outpatient_visits' as metric, "
+                "1 as value, ? as period_start, ? as period_end",
                 [period, periods.first_day("week", period), periods.last_day("week", period)],
             )
         assert con.execute(
