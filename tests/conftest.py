@@ -13,6 +13,7 @@ import pytest
 
 from ledgers.specs import ledger
 from pipelines.settings import REPORT_WORKERS_VARIABLE
+from tests.browser import SharedChromium
 from tests.ledger_files import (
     FILE_TIME,
     computed_warehouse,
@@ -32,6 +33,21 @@ from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_sc
 # run with every grain: 22.0 s CPU with two, 16.7 s with none). The pool is tested where a test
 # asks for one (test_report_batch, test_orchestration).
 os.environ.setdefault(REPORT_WORKERS_VARIABLE, "1")
+
+
+@pytest.fixture(scope="session")
+def _shared_chromium():
+    shared = SharedChromium()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def chromium(_shared_chromium):
+    """Headless Chromium (a playwright Browser), one per test process (tests/browser.py): open a
+    context of your own in it (`chromium.new_context(...)`); it is closed after the test."""
+    with _shared_chromium.lend() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ DRG codes, two of which are in the weights ledger (GB11, HC29) and one not (XX99
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -354,40 +353,34 @@ def test_finance_dashboard_workbook_in_exact_yuan_without_status_columns(hospita
 
 
 @pytest.mark.browser
-def test_finance_dashboard_sorts_and_filters_by_assistant_in_chromium(hospital):
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.fail(f"{chromium} is missing: `make test` installs Chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_finance_dashboard_sorts_and_filters_by_assistant_in_chromium(hospital, chromium):
     path = hospital[1]["reports/2026-10/dashboard.html"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
-        view = browser.new_page()
-        view.goto(path.as_uri(), wait_until="load")
+    context = chromium.new_context()
+    view = context.new_page()
+    view.goto(path.as_uri(), wait_until="load")
 
-        def shown(table: str) -> list[str]:
-            return view.locator(f"#{table} tbody tr:not([hidden])").evaluate_all(
-                "(rows) => rows.map(row => row.dataset.dept)"
-            )
+    def shown(table: str) -> list[str]:
+        return view.locator(f"#{table} tbody tr:not([hidden])").evaluate_all(
+            "(rows) => rows.map(row => row.dataset.dept)"
+        )
 
-        # 医疗收入: GSUR 100,000, CARD 10,000, ORTH none (last)
-        view.locator('#finance-table th[data-metric="medical_revenue"]').click()
-        assert shown("finance-table") == ["GSUR", "CARD", "ORTH"]
-        view.select_option("#assistant-filter", "张磊")
-        assert shown("finance-table") == ["GSUR", "ORTH"]
-        assert sorted(shown("dashboard-table")) == ["GSUR", "ORTH"]
-        view.select_option("#assistant-filter", "")
-        assert len(shown("finance-table")) == 3
-        # the hospital report's table by department sorts the same way (CMI: GSUR 1.80, ORTH
-        # 1.20 — its one case is HC29 —, CARD none)
-        view.goto(hospital[1]["reports/2026-10/ALL.html"].as_uri(), wait_until="load")
-        view.locator('#department-table th[data-metric="cmi"]').click()
-        assert shown("department-table") == ["GSUR", "ORTH", "CARD"]
-        view.goto(path.as_uri(), wait_until="load")
-        # the page's own @page rule (A4 landscape), as Chromium's print dialog takes it
-        pdf = view.pdf(print_background=True, prefer_css_page_size=True)
-        browser.close()
+    # 医疗收入: GSUR 100,000, CARD 10,000, ORTH none (last)
+    view.locator('#finance-table th[data-metric="medical_revenue"]').click()
+    assert shown("finance-table") == ["GSUR", "CARD", "ORTH"]
+    view.select_option("#assistant-filter", "张磊")
+    assert shown("finance-table") == ["GSUR", "ORTH"]
+    assert sorted(shown("dashboard-table")) == ["GSUR", "ORTH"]
+    view.select_option("#assistant-filter", "")
+    assert len(shown("finance-table")) == 3
+    # the hospital report's table by department sorts the same way (CMI: GSUR 1.80, ORTH
+    # 1.20 — its one case is HC29 —, CARD none)
+    view.goto(hospital[1]["reports/2026-10/ALL.html"].as_uri(), wait_until="load")
+    view.locator('#department-table th[data-metric="cmi"]').click()
+    assert shown("department-table") == ["GSUR", "ORTH", "CARD"]
+    view.goto(path.as_uri(), wait_until="load")
+    # the page's own @page rule (A4 landscape), as Chromium's print dialog takes it
+    pdf = view.pdf(print_background=True, prefer_css_page_size=True)
+    context.close()
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
     # A4 landscape is 297 × 210 mm: 842 × 595 points
     assert boxes and all(round(float(w)) == 842 and round(float(h)) == 595 for w, h in boxes), (

@@ -208,34 +208,28 @@ def test_peers_of_a_kind_of_three_and_against_the_hospital_below_three(warehouse
 
 
 @pytest.mark.browser
-def test_matrix_sorts_by_value_and_by_yoy_in_chromium(written):
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.fail(f"{chromium} is missing: `make test` installs Chromium")
-    from playwright.sync_api import sync_playwright
+def test_matrix_sorts_by_value_and_by_yoy_in_chromium(written, chromium):
+    context = chromium.new_context()
+    view = context.new_page()
+    view.goto((written / "ALL.html").as_uri(), wait_until="load")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
-        view = browser.new_page()
-        view.goto((written / "ALL.html").as_uri(), wait_until="load")
+    def table(column: str) -> str:  # the matrix's table holding that column
+        return f"#department-matrix table:has(th[{column}])"
 
-        def table(column: str) -> str:  # the matrix's table holding that column
-            return f"#department-matrix table:has(th[{column}])"
+    def order(column: str) -> list[str]:
+        return view.locator(f"{table(column)} tbody tr").evaluate_all(
+            "(rows) => rows.map(row => row.dataset.dept)"
+        )
 
-        def order(column: str) -> list[str]:
-            return view.locator(f"{table(column)} tbody tr").evaluate_all(
-                "(rows) => rows.map(row => row.dataset.dept)"
-            )
-
-        # occupancy highest first: S1 95%, M1 80%, M2 75%, M3 60%; S2 (none) last
-        occupancy = 'data-metric="bed_occupancy"'
-        view.locator(f"{table(occupancy)} th[{occupancy}]").click()
-        assert order(occupancy) == ["S1", "M1", "M2", "M3", "S2"]
-        # visits' 同比 highest first: M3 +50%, M1 +25%, M2 +20%, S1 0%; S2 last
-        visits = 'data-yoy="outpatient_visits"'
-        view.locator(f"{table(visits)} th[{visits}]").click()
-        assert order(visits) == ["M3", "M1", "M2", "S1", "S2"]
-        browser.close()
+    # occupancy highest first: S1 95%, M1 80%, M2 75%, M3 60%; S2 (none) last
+    occupancy = 'data-metric="bed_occupancy"'
+    view.locator(f"{table(occupancy)} th[{occupancy}]").click()
+    assert order(occupancy) == ["S1", "M1", "M2", "M3", "S2"]
+    # visits' 同比 highest first: M3 +50%, M1 +25%, M2 +20%, S1 0%; S2 last
+    visits = 'data-yoy="outpatient_visits"'
+    view.locator(f"{table(visits)} th[{visits}]").click()
+    assert order(visits) == ["M3", "M1", "M2", "S1", "S2"]
+    context.close()
 
 
 def test_a_marked_fall_on_last_year_is_a_hospital_recommendation_in_a_month(written):

@@ -32,7 +32,6 @@ from pipelines.settings import Settings
 from reports.files import department_stems, safe_file_stem
 from tests.ledger_files import days, write_csv
 
-CHROMIUM = Path("/usr/bin/chromium")
 MONTH = "2026-10"
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
@@ -159,52 +158,42 @@ def test_html_source_escapes_ledger_text(hostile_run):
 
 
 @pytest.mark.browser
-def test_no_script_runs_and_nothing_leaves_file_urls_in_chromium(hostile_run, tmp_path: Path):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_no_script_runs_and_nothing_leaves_file_urls_in_chromium(hostile_run, chromium):
     settings, _, _ = hostile_run
     pages = [p for p in _report_files(settings, ".html") if p.parent.name in (MONTH, "2026-Q4")]
     pages += [settings.reports / "index.html"]
     pages += sorted((settings.reports).glob("2026-W4*/*.html"))[:3]
     dialogs, requests, injected = [], [], {}
     texts = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    context = chromium.new_context()
+    page = context.new_page()
+
+    def on_dialog(dialog):
+        dialogs.append((page.url, dialog.message))
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("request", lambda r: requests.append(r.url))
+    for path in pages:
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(50)  # an onerror of a broken <img> fires after load
+        injected[
+            path.name
+            if path.parent == settings.reports
+            else str(path.parent.name + "/" + path.name)
+        ] = page.evaluate(
+            """() => ({
+                img: document.querySelectorAll('img').length,
+                handlers: [...document.querySelectorAll('*')].filter(
+                    e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+                scripts: [...document.querySelectorAll('script')].filter(
+                    s => /alert/.test(s.textContent)).length,
+                links: [...document.querySelectorAll('a[href]')].filter(
+                    a => !a.href.startsWith('file://') && !a.getAttribute('href').startsWith('#')).length,
+            })"""
         )
-        page = browser.new_page()
-
-        def on_dialog(dialog):
-            dialogs.append((page.url, dialog.message))
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("request", lambda r: requests.append(r.url))
-        for path in pages:
-            page.goto(path.as_uri(), wait_until="load")
-            page.wait_for_timeout(50)  # an onerror of a broken <img> fires after load
-            injected[
-                path.name
-                if path.parent == settings.reports
-                else str(path.parent.name + "/" + path.name)
-            ] = page.evaluate(
-                """() => ({
-                    img: document.querySelectorAll('img').length,
-                    handlers: [...document.querySelectorAll('*')].filter(
-                        e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
-                    scripts: [...document.querySelectorAll('script')].filter(
-                        s => /alert/.test(s.textContent)).length,
-                    links: [...document.querySelectorAll('a[href]')].filter(
-                        a => !a.href.startsWith('file://') && !a.getAttribute('href').startsWith('#')).length,
-                })"""
-            )
-            texts[path] = page.inner_text("body")
-        browser.close()
+        texts[path] = page.inner_text("body")
+    context.close()
     assert dialogs == []
     assert requests and all(url.startswith("file://") for url in requests), requests
     for name, found in injected.items():

@@ -23,7 +23,6 @@ from tests.ledger_files import write_csv
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "骨科-2025-六月!"
 MONTH = "2025-06"
 
@@ -161,35 +160,25 @@ def test_package_bytes_hold_none_of_the_reports_figures(home, password_file, tmp
 
 
 @pytest.mark.browser
-def test_page_shows_the_report_after_the_right_password_only(home, password_file, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_page_shows_the_report_after_the_right_password_only(
+    home, password_file, chromium, tmp_path
+):
     package(home, password_file, tmp_path / "out", "--dept", "B")
     requests = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto((tmp_path / "out" / "B.html").as_uri(), wait_until="load")
-        assert "骨科" not in page.inner_text("body")
-        page.fill("#password", "not the password")
-        page.click("button[type=submit]")
-        page.wait_for_function(
-            "document.getElementById('message').textContent.includes('密码不正确')"
-        )
-        assert "骨科" not in page.inner_text("body")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("header.report h1", timeout=60_000)
-        page.wait_for_selector(".plotly-graph-div .main-svg", timeout=60_000)  # charts drawn
-        text = page.inner_text("body")
-        browser.close()
+    context = chromium.new_context()
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((tmp_path / "out" / "B.html").as_uri(), wait_until="load")
+    assert "骨科" not in page.inner_text("body")
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    page.wait_for_function("document.getElementById('message').textContent.includes('密码不正确')")
+    assert "骨科" not in page.inner_text("body")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("header.report h1", timeout=60_000)
+    page.wait_for_selector(".plotly-graph-div .main-svg", timeout=60_000)  # charts drawn
+    text = page.inner_text("body")
+    context.close()
     assert "骨科" in text and "病床使用率" in text and "90.0%" in text
     assert requests and all(url.startswith("file://") for url in requests), requests

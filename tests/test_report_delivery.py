@@ -184,23 +184,17 @@ def test_workbooks_fit_their_numbers_wrap_advice_and_number_printed_pages(delive
 # --- in the browser --------------------------------------------------------------------------
 
 
-def _browser(playwright, profile: Path, scripts: bool = True):
-    return playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=str(CHROMIUM),
-        headless=True,
-        java_script_enabled=scripts,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        viewport={"width": 1000, "height": 1300},
+def _context(chromium, scripts: bool = True):
+    """A fresh context of the shared Chromium (tests/browser.py): its own profile."""
+    return chromium.new_context(
+        java_script_enabled=scripts, viewport={"width": 1000, "height": 1300}
     )
 
 
 @pytest.mark.browser
-def test_sent_alone_the_report_draws_offline_and_screenshots_are_kept(delivered, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_sent_alone_the_report_draws_offline_and_screenshots_are_kept(
+    delivered, chromium, tmp_path
+):
     _, reports_dir = delivered
     mail = tmp_path / "mail"  # an attachment saved on its own: no ../assets/ beside it
     mail.mkdir()
@@ -213,62 +207,61 @@ def test_sent_alone_the_report_draws_offline_and_screenshots_are_kept(delivered,
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     requests = []
-    with sync_playwright() as playwright:
-        # scripts off, as a mail client opens an attachment
-        browser = _browser(playwright, tmp_path / "profile-off", scripts=False)
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        for kind, (period, stem) in shots.items():
-            copy = shutil.copy(
-                reports_dir / period / f"{stem}.standalone.html", mail / f"{period}-{stem}.html"
-            )
-            page.goto(Path(copy).as_uri())
-            charts = page.locator(".chart")
-            assert charts.count() > 0
-            for number in range(charts.count()):
-                chart = charts.nth(number)
-                box = chart.locator("svg.chart-svg").bounding_box()
-                assert box and box["width"] > 500 and box["height"] > 150, (kind, number)
-                assert chart.locator("polyline.trace, rect.bar").count() > 0
-            page.screenshot(path=str(ARTIFACTS / f"{kind}.png"))
-        # printed on A4 (190 mm between the margins: 718 px), a name column keeps room for names
-        page.set_viewport_size({"width": 718, "height": 1000})
-        page.emulate_media(media="print")
-        page.goto((mail / f"{MONTH}-CARD.html").as_uri())
-        widths = page.locator("td.name").evaluate_all(
-            "(cells) => cells.map(cell => cell.getBoundingClientRect().width)"
+    # scripts off, as a mail client opens an attachment
+    context = _context(chromium, scripts=False)
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    for kind, (period, stem) in shots.items():
+        copy = shutil.copy(
+            reports_dir / period / f"{stem}.standalone.html", mail / f"{period}-{stem}.html"
         )
-        assert len(widths) > 20 and min(widths) >= 70, sorted(widths)[:5]
-        page.emulate_media(media="screen")
-        page.set_viewport_size({"width": 1000, "height": 1300})
-        # the linked page sent without assets/: a message in every chart's place, never a gap
-        linked = shutil.copy(reports_dir / MONTH / "CARD.html", mail / "CARD-linked.html")
-        page.goto(Path(linked).as_uri())
-        fallbacks = page.locator(".chart .chart-fallback")
-        assert fallbacks.count() == page.locator(".chart").count() > 0
-        assert all(fallbacks.nth(i).is_visible() for i in range(fallbacks.count()))
-        browser.close()
+        page.goto(Path(copy).as_uri())
+        charts = page.locator(".chart")
+        assert charts.count() > 0
+        for number in range(charts.count()):
+            chart = charts.nth(number)
+            box = chart.locator("svg.chart-svg").bounding_box()
+            assert box and box["width"] > 500 and box["height"] > 150, (kind, number)
+            assert chart.locator("polyline.trace, rect.bar").count() > 0
+        page.screenshot(path=str(ARTIFACTS / f"{kind}.png"))
+    # printed on A4 (190 mm between the margins: 718 px), a name column keeps room for names
+    page.set_viewport_size({"width": 718, "height": 1000})
+    page.emulate_media(media="print")
+    page.goto((mail / f"{MONTH}-CARD.html").as_uri())
+    widths = page.locator("td.name").evaluate_all(
+        "(cells) => cells.map(cell => cell.getBoundingClientRect().width)"
+    )
+    assert len(widths) > 20 and min(widths) >= 70, sorted(widths)[:5]
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1000, "height": 1300})
+    # the linked page sent without assets/: a message in every chart's place, never a gap
+    linked = shutil.copy(reports_dir / MONTH / "CARD.html", mail / "CARD-linked.html")
+    page.goto(Path(linked).as_uri())
+    fallbacks = page.locator(".chart .chart-fallback")
+    assert fallbacks.count() == page.locator(".chart").count() > 0
+    assert all(fallbacks.nth(i).is_visible() for i in range(fallbacks.count()))
+    context.close()
 
-        # with its assets and scripts, the page draws and hides the message; the dashboard too
-        browser = _browser(playwright, tmp_path / "profile-on")
-        page = browser.new_page()
-        for path, name in (
-            (reports_dir / MONTH / "CARD.html", None),
-            (reports_dir / MONTH / "dashboard.html", "dashboard"),
-        ):
-            page.goto(path.as_uri())
-            page.wait_for_function(
-                "document.querySelectorAll('.plotly-graph-div .main-svg').length > 0"
-                " && [...document.querySelectorAll('.plotly-graph-div')]"
-                ".every(d => d.querySelector('.main-svg'))",
-                timeout=15_000,
-            )
-            assert not any(f.is_visible() for f in page.locator(".chart-fallback").all()), (
-                "the message stays once the chart is drawn"
-            )
-            if name:
-                page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-        browser.close()
+    # with its assets and scripts, the page draws and hides the message; the dashboard too
+    context = _context(chromium)
+    page = context.new_page()
+    for path, name in (
+        (reports_dir / MONTH / "CARD.html", None),
+        (reports_dir / MONTH / "dashboard.html", "dashboard"),
+    ):
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.plotly-graph-div .main-svg').length > 0"
+            " && [...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(d => d.querySelector('.main-svg'))",
+            timeout=15_000,
+        )
+        assert not any(f.is_visible() for f in page.locator(".chart-fallback").all()), (
+            "the message stays once the chart is drawn"
+        )
+        if name:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    context.close()
     assert all(url.startswith("file://") for url in requests)
     for name in (*shots, "dashboard"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 20_000

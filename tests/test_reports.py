@@ -354,49 +354,33 @@ def test_index_links_every_report_relatively(reports):
 
 
 @pytest.mark.browser
-def test_page_draws_in_headless_chromium(reports, warehouse, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: `make test` installs Chromium (apt-get install chromium)"
-        )
-    try:
-        from playwright.sync_api import TimeoutError as BrowserTimeout
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "the playwright package is missing: it is a dev dependency (pip install -e .[dev])"
-        )
+def test_page_draws_in_headless_chromium(reports, warehouse, chromium, tmp_path):
+    from playwright.sync_api import TimeoutError as BrowserTimeout
+
     reports_dir, _, _ = reports
     page_path = reports_dir / MONTH / "D01.html"
     problems, requests = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            viewport={"width": 1100, "height": 900},
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_path.as_uri(), wait_until="load")
+    charts = page.locator(".plotly-graph-div")
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(div => div.querySelector('.main-svg'))",
+            timeout=10_000,
         )
-        page = browser.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(page_path.as_uri(), wait_until="load")
-        charts = page.locator(".plotly-graph-div")
-        try:
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.plotly-graph-div')]"
-                ".every(div => div.querySelector('.main-svg'))",
-                timeout=10_000,
-            )
-        except BrowserTimeout:
-            pytest.fail(f"charts were not drawn within 10 s; the browser reported {problems}")
-        chart_count = charts.count()
-        drawn = page.locator(".plotly-graph-div:has(.main-svg)").count()
-        tile_value = page.locator('.tile[data-metric="bed_occupancy"] .tile-value').inner_text()
-        page.screenshot(path=str(tmp_path / "D01.png"), full_page=True)
-        browser.close()
+    except BrowserTimeout:
+        pytest.fail(f"charts were not drawn within 10 s; the browser reported {problems}")
+    chart_count = charts.count()
+    drawn = page.locator(".plotly-graph-div:has(.main-svg)").count()
+    tile_value = page.locator('.tile[data-metric="bed_occupancy"] .tile-value').inner_text()
+    page.screenshot(path=str(tmp_path / "D01.png"), full_page=True)
+    context.close()
 
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests

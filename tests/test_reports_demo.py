@@ -29,7 +29,6 @@ from reports.publish.index import write_index
 from reports.render.workbook import STATUS_FILLS, sheet_name
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
-CHROMIUM = Path("/usr/bin/chromium")
 DEPARTMENTS = ("CARD", "GSUR", "ORTH", "RAD", "RESP")
 
 
@@ -105,96 +104,82 @@ def _open(page, path: Path, problems: list[str]) -> tuple[int, int]:
 
 
 @pytest.mark.browser
-def test_pages_draw_and_show_metric_report_numbers(demo, reports, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_path):
     problems, requests = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            viewport={"width": 1280, "height": 900},
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+
+    # Quarter report of general surgery: the occupancy tile.
+    charts, drawn = _open(page, reports / QUARTER / "GSUR.html", problems)
+    # every family has values in the window, the revenue and expense structure, and the
+    # quarter's own 近8个季度 chart
+    assert charts == len(catalogue.families()) + 2 and drawn == charts
+    value, prior_change, _ = _report(demo, "quarter", QUARTER, "GSUR", "bed_occupancy")
+    kind = _kind(demo, "quarter", "GSUR", "bed_occupancy")
+    tile = page.locator('.tile[data-metric="bed_occupancy"]')
+    assert tile.locator(".tile-value").inner_text() == format_value(value, kind)
+    assert tile.locator(".tile-mom").inner_text() == (
+        f"{labels.text('mom', 'zh')} {format_change(prior_change, kind, 'zh')}"
+    )
+    page.screenshot(path=str(tmp_path / "quarter-GSUR.png"), full_page=True)
+
+    # Annual report of the hospital: outpatient visits.
+    charts, drawn = _open(page, reports / YEAR / "ALL.html", problems)
+    assert charts >= 5 and drawn == charts
+    value, _, _ = _report(demo, "year", YEAR, "ALL", "outpatient_visits")
+    shown = page.locator('.tile[data-metric="outpatient_visits"] .tile-value').inner_text()
+    assert shown == format_value(value, _kind(demo, "year", "ALL", "outpatient_visits"))
+    page.screenshot(path=str(tmp_path / "year-ALL.png"), full_page=True)
+
+    # Weekly brief of cardiology: one A4 page, occupancy of the week.
+    charts, drawn = _open(page, reports / WEEK / "CARD.html", problems)
+    assert charts == 1 and drawn == 1
+    value, _, _ = _report(demo, "week", WEEK, "CARD", "bed_occupancy")
+    cell = page.locator('tr[data-metric="bed_occupancy"] td.value').inner_text()
+    assert cell == format_value(value, _kind(demo, "week", "CARD", "bed_occupancy"))
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the brief prints on one A4 page"
+    page.screenshot(path=str(tmp_path / "week-CARD.png"), full_page=True)
+
+    # Dashboard: a cell, then sorting by a column.
+    charts, drawn = _open(page, reports / QUARTER / "dashboard.html", problems)
+    assert charts == 1 and drawn == 1
+    value, _, _ = _report(demo, "quarter", QUARTER, "ORTH", "bed_occupancy")
+    cell = page.locator('#dashboard-table tr[data-dept="ORTH"] td').nth(
+        page.locator("#dashboard-table thead th").evaluate_all(
+            "(ths) => ths.findIndex(th => th.dataset.metric === 'bed_occupancy')"
         )
-        page = browser.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
-        page.on("request", lambda r: requests.append(r.url))
+    )
+    assert cell.inner_text() == format_value(value, _kind(demo, "quarter", "ORTH", "bed_occupancy"))
+    occupancy = {
+        dept: _report(demo, "quarter", QUARTER, dept, "bed_occupancy")[0] for dept in DEPARTMENTS
+    }
+    with_value = [d for d in DEPARTMENTS if occupancy[d] is not None]
+    without = [d for d in DEPARTMENTS if occupancy[d] is None]  # RAD has no beds: always last
+    header = page.locator('#dashboard-table th[data-metric="bed_occupancy"]')
 
-        # Quarter report of general surgery: the occupancy tile.
-        charts, drawn = _open(page, reports / QUARTER / "GSUR.html", problems)
-        # every family has values in the window, the revenue and expense structure, and the
-        # quarter's own 近8个季度 chart
-        assert charts == len(catalogue.families()) + 2 and drawn == charts
-        value, prior_change, _ = _report(demo, "quarter", QUARTER, "GSUR", "bed_occupancy")
-        kind = _kind(demo, "quarter", "GSUR", "bed_occupancy")
-        tile = page.locator('.tile[data-metric="bed_occupancy"]')
-        assert tile.locator(".tile-value").inner_text() == format_value(value, kind)
-        assert tile.locator(".tile-mom").inner_text() == (
-            f"{labels.text('mom', 'zh')} {format_change(prior_change, kind, 'zh')}"
+    def order() -> list[str]:
+        return page.locator("#dashboard-table tbody tr").evaluate_all(
+            "(rows) => rows.map(row => row.dataset.dept)"
         )
-        page.screenshot(path=str(tmp_path / "quarter-GSUR.png"), full_page=True)
 
-        # Annual report of the hospital: outpatient visits.
-        charts, drawn = _open(page, reports / YEAR / "ALL.html", problems)
-        assert charts >= 5 and drawn == charts
-        value, _, _ = _report(demo, "year", YEAR, "ALL", "outpatient_visits")
-        shown = page.locator('.tile[data-metric="outpatient_visits"] .tile-value').inner_text()
-        assert shown == format_value(value, _kind(demo, "year", "ALL", "outpatient_visits"))
-        page.screenshot(path=str(tmp_path / "year-ALL.png"), full_page=True)
+    header.click()
+    assert order() == sorted(with_value, key=lambda d: -occupancy[d]) + without
+    assert header.get_attribute("aria-sort") == "descending"
+    header.click()
+    assert order() == sorted(with_value, key=lambda d: occupancy[d]) + without
+    page.locator("#dashboard-table thead th").first.click()  # by name, in pinyin order
+    assert order() == ["RAD", "ORTH", "RESP", "GSUR", "CARD"]  # fang gu hu pu xin
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
-        # Weekly brief of cardiology: one A4 page, occupancy of the week.
-        charts, drawn = _open(page, reports / WEEK / "CARD.html", problems)
-        assert charts == 1 and drawn == 1
-        value, _, _ = _report(demo, "week", WEEK, "CARD", "bed_occupancy")
-        cell = page.locator('tr[data-metric="bed_occupancy"] td.value').inner_text()
-        assert cell == format_value(value, _kind(demo, "week", "CARD", "bed_occupancy"))
-        pdf = page.pdf(format="A4", print_background=True)
-        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the brief prints on one A4 page"
-        page.screenshot(path=str(tmp_path / "week-CARD.png"), full_page=True)
-
-        # Dashboard: a cell, then sorting by a column.
-        charts, drawn = _open(page, reports / QUARTER / "dashboard.html", problems)
-        assert charts == 1 and drawn == 1
-        value, _, _ = _report(demo, "quarter", QUARTER, "ORTH", "bed_occupancy")
-        cell = page.locator('#dashboard-table tr[data-dept="ORTH"] td').nth(
-            page.locator("#dashboard-table thead th").evaluate_all(
-                "(ths) => ths.findIndex(th => th.dataset.metric === 'bed_occupancy')"
-            )
-        )
-        assert cell.inner_text() == format_value(
-            value, _kind(demo, "quarter", "ORTH", "bed_occupancy")
-        )
-        occupancy = {
-            dept: _report(demo, "quarter", QUARTER, dept, "bed_occupancy")[0]
-            for dept in DEPARTMENTS
-        }
-        with_value = [d for d in DEPARTMENTS if occupancy[d] is not None]
-        without = [d for d in DEPARTMENTS if occupancy[d] is None]  # RAD has no beds: always last
-        header = page.locator('#dashboard-table th[data-metric="bed_occupancy"]')
-
-        def order() -> list[str]:
-            return page.locator("#dashboard-table tbody tr").evaluate_all(
-                "(rows) => rows.map(row => row.dataset.dept)"
-            )
-
-        header.click()
-        assert order() == sorted(with_value, key=lambda d: -occupancy[d]) + without
-        assert header.get_attribute("aria-sort") == "descending"
-        header.click()
-        assert order() == sorted(with_value, key=lambda d: occupancy[d]) + without
-        page.locator("#dashboard-table thead th").first.click()  # by name, in pinyin order
-        assert order() == ["RAD", "ORTH", "RESP", "GSUR", "CARD"]  # fang gu hu pu xin
-        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-
-        # Links of the dashboard and the index lead to files that exist.
-        hrefs = page.locator("#dashboard-table a").evaluate_all("(a) => a.map(x => x.href)")
-        assert hrefs and all(Path(href.removeprefix("file://")).is_file() for href in hrefs)
-        browser.close()
+    # Links of the dashboard and the index lead to files that exist.
+    hrefs = page.locator("#dashboard-table a").evaluate_all("(a) => a.map(x => x.href)")
+    assert hrefs and all(Path(href.removeprefix("file://")).is_file() for href in hrefs)
+    context.close()
 
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests

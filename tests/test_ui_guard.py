@@ -185,25 +185,17 @@ def test_run_config_cannot_point_outside_the_deployment(tmp_path, resource, fiel
 
 
 @pytest.mark.browser
-def test_the_ui_works_in_chromium_behind_the_guard(ui, tmp_path):
+def test_the_ui_works_in_chromium_behind_the_guard(ui, chromium):
     """The address with the token opens the UI; none of its own requests (GraphQL POSTs, the
     WebSocket) is refused."""
-    from playwright.sync_api import sync_playwright
-
     port, _ = ui
     refused = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.on("response", lambda r: r.status >= 400 and refused.append((r.status, r.url)))
-        page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", wait_until="load")
-        assert "token=" not in page.url
-        page.goto(f"http://127.0.0.1:{port}/jobs", wait_until="load")
-        page.get_by_text("load_ledgers").first.wait_for(timeout=120_000)
-        browser.close()
+    context = chromium.new_context()
+    page = context.new_page()
+    page.on("response", lambda r: r.status >= 400 and refused.append((r.status, r.url)))
+    page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", wait_until="load")
+    assert "token=" not in page.url
+    page.goto(f"http://127.0.0.1:{port}/jobs", wait_until="load")
+    page.get_by_text("load_ledgers").first.wait_for(timeout=120_000)
+    context.close()
     assert refused == []
