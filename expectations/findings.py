@@ -61,8 +61,9 @@ CSV_COLUMNS = ["check", "severity", "dept", "period", "ledger", "file", "sheet",
 
 # The order findings are listed in, everywhere: month, department, errors first, then the check
 # and where in the ledgers (findings about a whole month before those naming a row).
-ORDER_SQL = """period, dept nulls first, severity = 'warning', "check", ledger nulls first,
-    file nulls first, sheet nulls first, "row" nulls first, message_en"""
+ORDER_KEYS = """period, dept nulls first, severity = 'warning', "check", ledger nulls first,
+    file nulls first, sheet nulls first, "row" nulls first"""
+ORDER_SQL = ORDER_KEYS + ", message_en"
 
 
 @dataclass(frozen=True)
@@ -504,9 +505,10 @@ def write_data_quality_csv(con: duckdb.DuckDBPyConnection, path: Path, lang: str
     return write_excel_csv(
         con,
         f"""select {", ".join(_as_key(c, "period") for c in CSV_COLUMNS[:-1])}, {message} as message,
-                   row_number() over (order by {ORDER_SQL}) as sort_rank
+                   message_en as _message_en
             from dq_findings""",  # noqa: S608 -- our column names
         Path(path),
-        order_by=["sort_rank"],
-        sort_only=["sort_rank"],
+        # ORDER_SQL over the columns written ('YYYY-MM' sorts as the month does) and the English
+        # message, which is not written in Chinese
+        order=ORDER_KEYS + ", _message_en",
     )

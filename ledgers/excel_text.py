@@ -4,11 +4,12 @@ writer of the CSV exports (metrics.csv, data_quality.csv, rejected_rows.csv, cha
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+from duckdb.sqltypes import DuckDBPyType
 
 # What Excel takes for the start of a formula (and tab/CR, which some versions strip first).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -67,49 +68,76 @@ def excel_text_sql(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 BOM = "\ufeff"
 
 
+# The writer's own column: the rank of a row in `order` when that is more than plain column names.
+_RANK = "__order_rank"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _plain_words(kind: DuckDBPyType) -> bool:
+    """An enum's words are written as they are when none is empty text (an empty cell) or text
+    Excel would read as a formula: then no cell of the column needs an expression."""
+    words = dict(kind.children)["values"]
+    return all(word != "" and excel_text(word) == word for word in words)
+
+
 def write_excel_csv(
     con: duckdb.DuckDBPyConnection,
     query: str,
     path: Path,
     params: Mapping[str, object] | None = None,
-    order_by: Sequence[str] = (),
-    sort_only: Sequence[str] = (),
+    order: str = "",
 ) -> int:
     """The CSV exports' one writer: the rows of `query` (named `$parameters` from `params`), as
     DuckDB writes them, to `path`; returns the rows written.
 
-    `order_by`: columns of `query` the rows are sorted by, at the top of the COPY. A query of more
-    than a block of rows (2,048) must be sorted that way, not by an ORDER BY of its own: DuckDB
-    2.0.0 did not keep an inner ORDER BY's order under the cells' expressions (metrics.csv's 2.08 M
-    rows at city scale came out with a few hundred blocks out of place, differently on each run).
-    `sort_only`: columns of `query` that only sort, not written: an order with NULLS FIRST, DESC or
-    an expression in it is a `row_number() over (order by …) as sort_rank` column of the query.
+    `order`: an ORDER BY clause over the columns of `query` (its own values, not the cells written:
+    an apostrophe changes the order), e.g. `file, sheet nulls first` or `changed_at desc`. The rows
+    are sorted at the top of the COPY, never by an ORDER BY inside the query: DuckDB 2.0.0 did not
+    keep an inner ORDER BY's order under the cells' expressions past a block of rows (metrics.csv's
+    2.08 M rows at city scale came out with a few hundred blocks out of place, differently on each
+    run). Plain column names are sorted on directly; any other clause is first made a rank
+    (`row_number() over (order by …)`), which is not written. A column of `query` whose name
+    starts with `_` is there for `order` only and is not written either.
 
     UTF-8 with a BOM, a header, "\n" line ends, RFC 4180 quoting; null, NaN and empty text as an
     empty cell; every text cell through `excel_text_cell` (a cell Excel would read as a formula gets
-    an apostrophe); a double as Python's shortest round-trip repr (DuckDB's own double to text). The
-    BOM is the first column's name: DuckDB writes the header as given, so nothing is copied twice."""
+    an apostrophe); a double as Python's shortest round-trip repr (DuckDB's own double to text).
+    An ENUM column (metrics.csv's words) is written as its words: they are checked once, not each
+    cell, and only when one of them is empty or looks like a formula does the column go through
+    `excel_text_cell` cell by cell. Its order is the enum's (the caller declares the words in
+    their text order where it sorts on them). The BOM is the first column's name: DuckDB writes the
+    header as given, so nothing is copied twice."""
     params = dict(params or {})
     relation = con.sql(query, params=params or None)
+    names = list(relation.columns)
+    terms = [term.strip().strip('"') for term in order.split(",")] if order else []
+    if all(term in names for term in terms):
+        source, keys = query, [_quoted(term) for term in terms]
+    else:
+        # the clause is ours (callers' SQL text), never a value
+        source = f"select *, row_number() over (order by {order}) as {_RANK} from ({query})"  # noqa: S608
+        keys = [_RANK]
     cells = []
-    columns = zip(relation.columns, relation.types, strict=True)
-    for number, (name, kind) in enumerate(c for c in columns if c[0] not in sort_only):
-        column = '"' + name.replace('"', '""') + '"'
-        if kind.id == "varchar":
-            cell = f"excel_text_cell(nullif({column}, ''))"
+    written = [(n, k) for n, k in zip(names, relation.types, strict=True) if not n.startswith("_")]
+    for number, (name, kind) in enumerate(written):
+        column = _quoted(name)
+        if kind.id == "varchar" or (kind.id == "enum" and not _plain_words(kind)):
+            cell = f"excel_text_cell(nullif({column}::varchar, ''))"
         elif kind.id in ("double", "float"):
             cell = f"nullif({column}, 'nan')"
         else:
             cell = column
         header = (BOM if number == 0 else "") + name
-        cells.append(f'{cell} as "{header.replace(chr(34), chr(34) * 2)}"')
+        cells.append(f"{cell} as {_quoted(header)}")
     # q.<column>: the query's own values, not the cells written (an apostrophe changes the order)
-    keys = ", ".join('q."' + name.replace('"', '""') + '"' for name in order_by)
-    sort = f" order by {keys}" if keys else ""
+    sort = " order by " + ", ".join("q." + key for key in keys) if keys else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     with excel_text_sql(con):
         (rows,) = con.execute(
-            f"copy (select {', '.join(cells)} from ({query}) q{sort}) to $path "  # noqa: S608
+            f"copy (select {', '.join(cells)} from ({source}) q{sort}) to $path "  # noqa: S608
             "(format csv, header, delimiter ',', quote '\"', escape '\"', nullstr '', comment '')",
             {**params, "path": str(path)},
         ).fetchone()

@@ -16,20 +16,13 @@ def write_rejected_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     for each file not used at all, with its status and why; returns the lines written."""
     return write_excel_csv(
         con,
-        """select file, sheet, "row", ledger, "column", reason, twin, "values",
-                  row_number() over (
-                      order by file, sheet nulls first, "row" nulls first, "column", reason)
-                      as sort_rank
-           from (
-               select file, sheet, "row", ledger, "column", reason, twin, "values"
-               from rejected_rows
-               union all
-               select file, null, null, null, null, status || ': ' || coalesce(message, ''),
-                      null, null
-               from ledger_files where status <> 'loaded')""",
+        """select file, sheet, "row", ledger, "column", reason, twin, "values"
+           from rejected_rows
+           union all
+           select file, null, null, null, null, status || ': ' || coalesce(message, ''), null, null
+           from ledger_files where status <> 'loaded'""",
         path,
-        order_by=["sort_rank"],
-        sort_only=["sort_rank"],
+        order='file, sheet nulls first, "row" nulls first, "column", reason',
     )
 
 
@@ -39,10 +32,8 @@ def write_changes_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return write_excel_csv(
         con,
         """select changed_at, file, ledger, "key", dept, strftime(period, '%Y-%m') as period,
-                  "column", old_value, new_value,
-                  row_number() over (order by changed_at desc, ledger, "key", "column") as sort_rank
+                  "column", old_value, new_value
            from ledger_changes""",
         path,
-        order_by=["sort_rank"],
-        sort_only=["sort_rank"],
+        order='changed_at desc, ledger, "key", "column"',
     )

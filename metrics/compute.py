@@ -67,7 +67,13 @@ MEASURE_TABLES = {
 YEAR_TO_DATE = [i.id for i in catalogue.indicators().values() if i.to_date]
 # SQL files that stored values do not depend on (left out of the formulas' fingerprint): the
 # export, and how the values are stored and read back (the same rows whatever their storage).
-ON_DEMAND_SQL = ("metrics_csv.sql", "metric_values.sql", "fact_keys.sql", "facts.sql")
+ON_DEMAND_SQL = (
+    "metrics_csv.sql",
+    "metrics_csv_words.sql",
+    "metric_values.sql",
+    "fact_keys.sql",
+    "facts.sql",
+)
 # The values: of the periods, and of the 同比 windows of the periods in progress.
 VALUE_TABLES = ("metric_values", "metric_windows")
 # metric_values' columns (the view's; metric_windows is stored with them).

@@ -175,10 +175,9 @@ def write_actions_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         table = "action_effects"
     return write_excel_csv(
         con,
-        f"select {', '.join(CSV_COLUMNS)}, cast(id as integer) as sort_rank from {table}",  # noqa: S608
+        f"select {', '.join(CSV_COLUMNS)}, cast(id as integer) as _id from {table}",  # noqa: S608
         path,
-        order_by=["sort_rank"],
-        sort_only=["sort_rank"],
+        order="_id",
     )
 
 

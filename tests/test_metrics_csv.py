@@ -82,6 +82,12 @@ def test_metrics_csv_is_what_pandas_wrote(warehouse, tmp_path):
 def test_metrics_csv_cells_by_hand(warehouse, tmp_path):
     path = tmp_path / "metrics.csv"
     write_metrics_csv(warehouse, path)
+    # the words' types were in a catalog of their own, gone after the write
+    assert [
+        d
+        for (d,) in warehouse.execute("select database_name from duckdb_databases()").fetchall()
+        if d.startswith("metrics_csv")
+    ] == []
     raw = path.read_bytes()
     # UTF-8 with a BOM, as every CSV export (Excel on a Chinese Windows reads one without as GBK)
     assert raw.startswith(b"\xef\xbb\xbfgrain,period,")
@@ -164,7 +170,7 @@ def test_the_exports_use_the_one_writer():
 
 
 def test_many_rows_keep_their_order(tmp_path):
-    """More rows than a block (2,048), stored out of order: the file is in `order_by`'s order.
+    """More rows than a block (2,048), stored out of order: the file is in `order`'s order.
     Sorted by an ORDER BY inside the query instead (under the cells' expressions), DuckDB 2.0.0
     wrote 1-13 blocks of these 300,000 rows out of place, differently on each run."""
     con = duckdb.connect(config={"threads": 2})
@@ -173,7 +179,7 @@ def test_many_rows_keep_their_order(tmp_path):
         "from range(300000) r(i)"
     )
     path = tmp_path / "many.csv"
-    assert write_excel_csv(con, "select k, s from t", path, order_by=["k", "s"]) == 300_000
+    assert write_excel_csv(con, "select k, s from t", path, order="k, s") == 300_000
     lines = path.read_text(encoding="utf-8-sig").splitlines()[1:]
     written = [(int(k), s) for k, s in (line.split(",") for line in lines)]
     # the stored order is not the sorted one, so the writer's sort is what puts them in order
@@ -184,22 +190,55 @@ def test_many_rows_keep_their_order(tmp_path):
 
 def test_a_rank_sorts_without_being_written(tmp_path):
     """rejected_rows.csv, changes.csv, data_quality.csv and actions.csv sort by an order with
-    NULLS FIRST, DESC or an expression: a `sort_rank` column of the query, sort_only, puts 300,000
-    rows in that order and is not a column of the file. Here: k descending, nulls first."""
+    NULLS FIRST, DESC or an expression: the writer ranks the rows in that order (a column it does
+    not write) and puts 300,000 rows in it. Here: k descending, nulls first, then a column that is
+    not written either (its name starts with `_`): i descending."""
     con = duckdb.connect(config={"threads": 2})
     con.execute(
-        "create table t as select case when i % 1000 = 0 then null "
+        "create table t as select i, case when i % 1000 = 0 then null "
         "else (hash(i) % 300000)::bigint end as k, 'row ' || i as s from range(300000) r(i)"
     )
     path = tmp_path / "ranked.csv"
-    query = "select k, s, row_number() over (order by k desc nulls first, s) as sort_rank from t"
-    written = write_excel_csv(con, query, path, order_by=["sort_rank"], sort_only=["sort_rank"])
+    query = "select k, s, -i as _tie from t"
+    written = write_excel_csv(con, query, path, order="k desc nulls first, _tie")
     assert written == 300_000
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "k,s"  # no sort_rank column
-    rows = [(None if k == "" else int(k), s) for k, s in (line.split(",") for line in lines[1:])]
-    # 300 nulls (i = 0, 1000, …, 299,000) first, then k from the largest down, ties by s
-    assert [k for k, _ in rows[:300]] == [None] * 300 and rows[300][0] is not None
-    rest = rows[300:]
-    assert rest == sorted(rest, key=lambda r: (-r[0], r[1]))
-    assert sorted(s for _, s in rows[:300]) == sorted(f"row {i}" for i in range(0, 300_000, 1000))
+    assert lines[0] == "k,s"  # neither the rank nor _tie
+    rows = [
+        (None if k == "" else int(k), int(s[4:]))
+        for k, s in (line.split(",") for line in lines[1:])
+    ]
+    # 300 nulls (i = 299,000, 298,000, …, 0) first, then k from the largest down, ties by i down
+    assert rows[:300] == [(None, i) for i in range(299_000, -1, -1000)]
+    assert rows[300:] == sorted(rows[300:], key=lambda r: (-r[0], -r[1]))
+    # the stored order is not that one, so the writer's sort is what puts them in it
+    assert [i for _, i in rows] != [i for (i,) in con.execute("select i from t").fetchall()]
+
+
+def test_enum_words_are_written_as_their_text(tmp_path):
+    """An ENUM column (metrics.csv's text columns, metrics_csv_words.sql) is written as the same
+    bytes as its text: words with commas, quotes and newlines quoted alike; a column with a word
+    that looks like a formula, or an empty one, gets the apostrophe and the empty cell per cell;
+    sorted by an enum whose words are declared in their text order, the rows come in the text's
+    order. 5,000 rows, more than a block."""
+    plain = ["a,b", 'say "hi"', "two\nlines", "#3", "ICU", "中文科室", "-1", "B", "a"]
+    con = duckdb.connect(config={"threads": 2})
+    con.execute(
+        "create table t as select i, $plain[1 + (i // 21) % 9] as word, $texts[1 + i % 21] as code "
+        "from range(5000) r(i)",
+        {"plain": plain, "texts": TEXTS},
+    )
+    con.execute("attach ':memory:' as words")
+    con.execute("create type words.word as enum (select distinct word from t order by word)")
+    con.execute("create type words.code as enum (select distinct code from t order by code)")
+    as_text, as_words = tmp_path / "text.csv", tmp_path / "words.csv"
+    write_excel_csv(con, "select code, word, i from t", as_text, order="code, word, i")
+    enums = "select code::words.code as code, word::words.word as word, i from t"
+    assert write_excel_csv(con, enums, as_words, order="code, word, i") == 5000
+    assert as_words.read_bytes() == as_text.read_bytes()
+    with as_words.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert {row[0] for row in table[1:]} == {excel_text(t) for t in TEXTS}
+    assert [int(row[2]) for row in table[1:]] == sorted(
+        range(5000), key=lambda i: (TEXTS[i % 21], plain[(i // 21) % 9], i)
+    )

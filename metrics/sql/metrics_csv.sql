@@ -5,15 +5,17 @@
 -- rows took 23 s at city scale): doubles as Python's shortest round-trip repr, NaN and null as
 -- empty cells, ledger text that Excel would read as a formula with a leading apostrophe, UTF-8
 -- with a BOM.
--- The sort is on metric_report's own columns, not on the text written.
+-- The sort is on metric_report's own columns, not on the text written. Its text columns are cast
+-- to the ENUM types of metrics_csv_words.sql (their words, the keys' in text order): the sort and
+-- the CSV writer then move small integers, not text.
 -- months_covered / months_in_period (days for a week), in_progress, prior_reason / yoy_reason and
 -- the coverage of a group (depts_included / depts_in_group): METRICS.md, "Periods in progress" and
 -- "Groups over longer periods".
 select
-    r.grain,
-    r.period,
-    r.dept,
-    r.metric,
+    cast(r.grain as metrics_csv_words.grain) as grain,
+    cast(r.period as metrics_csv_words.period) as period,
+    cast(r.dept as metrics_csv_words.dept) as dept,
+    cast(r.metric as metrics_csv_words.metric) as metric,
     r.value,
     r.numerator,
     r.denominator,
@@ -22,16 +24,16 @@ select
     r.status,
     r.months_covered,
     r.months_in_period,
-    r.name_zh,
-    r.name_en,
-    r.unit,
-    r.family,
-    r.reason,
-    r.prior_period,
+    cast(r.name_zh as metrics_csv_words.name_zh) as name_zh,
+    cast(r.name_en as metrics_csv_words.name_en) as name_en,
+    cast(r.unit as metrics_csv_words.unit) as unit,
+    cast(r.family as metrics_csv_words.family) as family,
+    cast(r.reason as metrics_csv_words.reason) as reason,
+    cast(r.prior_period as metrics_csv_words.period) as prior_period,
     r.prior_change,
     r.prior_change_rel,
     r.prior_reason,
-    r.yoy_period,
+    cast(r.yoy_period as metrics_csv_words.period) as yoy_period,
     r.yoy_change,
     r.yoy_change_rel,
     r.yoy_reason,
