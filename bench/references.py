@@ -5,7 +5,8 @@
 
 Core indicators, per department and month, quarter and year (METRICS.md formulas):
 discharges = Σ workload.discharges; available_bed_days = Σ open_beds; occupied_bed_days = Σ census;
-bed_occupancy = occupied / available; bed_turnover = discharges / (available / days(P));
+bed_occupancy = occupied / available; bed_turnover = discharges / (available / days(P)), days(P)
+of a quarter or year in progress (past the data month) the days held;
 alos = Σ max(discharge − admit, 1) / episodes, by discharge date in P.
 """
 
@@ -80,6 +81,9 @@ def pandas_baseline(inbox: Path) -> Reference:
     loaded = time.perf_counter()
 
     episodes["los"] = (episodes["out"] - episodes["admit"]).dt.days.clip(lower=1)
+    # a quarter or year past the last month held is in progress: its days(P) are the days held
+    # (METRICS.md, periods in progress), up to the end of the data month
+    data_end = workload["date"].max().to_period("M").end_time.normalize()
     frames = []
     for grain, freq in (("month", "M"), ("quarter", "Q"), ("year", "Y")):
         wl_period = workload["date"].dt.to_period(freq)
@@ -94,7 +98,8 @@ def pandas_baseline(inbox: Path) -> Reference:
             .agg(los=("los", "sum"), episodes=("los", "size"))
         )
         both = wl.merge(ep, on=["dept", "period"], how="outer")
-        days = (both["period"].dt.end_time - both["period"].dt.start_time).dt.days + 1
+        end = both["period"].dt.end_time.dt.normalize().clip(upper=data_end)
+        days = (end - both["period"].dt.start_time).dt.days + 1
         avail = both["open_beds"].astype("float64")
         frame = pd.DataFrame(
             {

@@ -47,11 +47,19 @@ class Scale:
     first_year: int
     years: int
     admissions_per_bedded_dept_day: float  # mean over departments
+    months: int | None = None  # only the first months of first_year (tiny); None: whole years
+
+    @property
+    def last_month(self) -> str:
+        if self.months:
+            return f"{self.first_year}-{self.months:02d}"
+        return f"{self.first_year + self.years - 1}-12"
 
 
 SCALES = {
-    # tests/test_bench.py's: every stage of the pipeline on few rows
-    "tiny": Scale("tiny", 3, 2024, 1, 4.0),
+    # tests/test_bench.py's: every stage of the pipeline (and every grain of report: months, a
+    # quarter, a year, 13 weeks) on few rows and few reports
+    "tiny": Scale("tiny", 2, 2024, 1, 4.0, months=3),
     "small": Scale("small", 6, 2024, 2, 4.0),
     "city": Scale("city", 200, 2021, 5, 14.8),
     "region": Scale("region", 1000, 2021, 5, 14.8),
@@ -76,7 +84,12 @@ def ensure_inbox(root: Path, scale: str, progress=print) -> tuple[Path, dict]:
     manifest_path = folder / ".manifest.json"  # hidden: the loader skips dot files
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("generator_version") == GENERATOR_VERSION:
+        scale_now = SCALES[scale]
+        same = manifest.get("generator_version") == GENERATOR_VERSION
+        # and the same size: a scale redefined (tiny, for the tests) is generated again
+        same &= manifest.get("scale", {}).get("departments") == scale_now.departments
+        same &= manifest.get("last_day", "")[:7] == scale_now.last_month
+        if same:
             progress(f"reusing the {scale} inbox in {folder}")
             return folder, manifest
     if folder.exists():
@@ -93,7 +106,7 @@ def ensure_inbox(root: Path, scale: str, progress=print) -> tuple[Path, dict]:
 def generate(folder: Path, scale: Scale, seed: int = 20261123) -> dict:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    calendar = Calendar.of(f"{scale.first_year}-01", f"{scale.first_year + scale.years - 1}-12")
+    calendar = Calendar.of(f"{scale.first_year}-01", scale.last_month)
     first, last = calendar.first_day, calendar.last_day
     n_days = (last - first).days + 1
 

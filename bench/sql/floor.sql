@@ -4,6 +4,8 @@
 with workload as (
     select dept, date, discharges, open_beds, census from read_parquet($workload_files)
 ),
+-- the day after the data month: a quarter or year in progress counts its days up to it
+held as (select last_day(max(date)) + interval 1 day as data_end from workload),
 episodes as (
     select "出院科室" as dept, "出院日期" as out_date,
            greatest("出院日期" - "入院日期", 1) as los
@@ -17,16 +19,16 @@ episodes as (
 workload_periods as (
     select dept, p.grain, p.period, p.days, sum(discharges) as discharges,
            sum(open_beds) as available, sum(census) as occupied
-    from workload,
+    from workload, held,
          unnest([
              {'grain': 'month', 'period': strftime(date, '%Y-%m'),
               'days': day(last_day(date))},
              {'grain': 'quarter', 'period': year(date) || '-Q' || quarter(date),
               'days': datediff('day', date_trunc('quarter', date),
-                               date_trunc('quarter', date) + interval 3 month)},
+                               least(date_trunc('quarter', date) + interval 3 month, data_end))},
              {'grain': 'year', 'period': year(date)::varchar,
               'days': datediff('day', date_trunc('year', date),
-                               date_trunc('year', date) + interval 1 year)}
+                               least(date_trunc('year', date) + interval 1 year, data_end))}
          ]) as u(p)
     group by all
 ),
