@@ -468,15 +468,21 @@ SKIPPED = {"业务量台账.xlsx / 填表说明", "说明.xlsx / 说明"}  # fil
 
 @pytest.mark.slow
 def test_run_summary_counts_the_corpus(tmp_path: Path):
+    import dagster as dg
+
     from pipelines.runner import format_summary, run_pipeline
     from pipelines.settings import Settings
 
     inbox = build_corpus(tmp_path)
     # the month's reports show that reports are written for the good data; other grains' add
     # nothing to what this test counts
-    summary = run_pipeline(
-        Settings(home=tmp_path / "home", inbox=inbox), progress=lambda _: None, reports=["month"]
-    )
+    with dg.DagsterInstance.ephemeral() as instance:  # the warehouse is read, not Dagster's log
+        summary = run_pipeline(
+            Settings(home=tmp_path / "home", inbox=inbox),
+            progress=lambda _: None,
+            reports=["month"],
+            instance=instance,
+        )
     assert {file for file, status, _ in summary.problems if status == "refused"} == REFUSED
     assert {file for file, status, _ in summary.problems if status == "sheet skipped"} == SKIPPED
     # rejected: 10 copies + 1 in-file duplicate + 1 cross-file duplicate + 3 bad counts

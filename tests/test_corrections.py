@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import shutil
 
+import dagster as dg
 import duckdb
 import openpyxl
 import pytest
@@ -35,6 +36,13 @@ FIRST_DAY = "2025-05-01"
 @pytest.fixture(scope="module")
 def corrected(two_ward_inbox, tmp_path_factory):
     """HOME after a first run, then after B's open beds of 3 June corrected from 20 to 22."""
+    # the three runs on one Dagster instance kept in memory: what is tested is in the warehouse
+    # and the reports, not in Dagster's history (dagster_instance's sqlite files)
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield _corrected(two_ward_inbox, tmp_path_factory, instance)
+
+
+def _corrected(two_ward_inbox, tmp_path_factory, instance: dg.DagsterInstance):
     folder = tmp_path_factory.mktemp("corrections")
     ledgers = folder / "inbox"
     shutil.copytree(two_ward_inbox, ledgers)
@@ -51,7 +59,7 @@ def corrected(two_ward_inbox, tmp_path_factory):
     settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
     # the month's reports (and the index): those the tests read; the other grains' reports are
     # revised by the same code (reports.publish.revisions)
-    monthly = {"progress": lambda _line: None, "reports": ["month"]}
+    monthly = {"progress": lambda _line: None, "reports": ["month"], "instance": instance}
     first = run_pipeline(settings, **monthly)
     rows = list(csv.reader(workload.open(encoding="utf-8-sig")))
     (row,) = [r for r in rows if r[:2] == [CORRECTED_DAY, "B"]]

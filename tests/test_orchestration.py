@@ -30,7 +30,7 @@ from pipelines.definitions import (
     assets_by_op,
     build_definitions,
 )
-from pipelines.runner import dagster_instance, report_ranges
+from pipelines.runner import report_ranges
 from pipelines.settings import Settings
 from tests.ledger_files import write_csv, write_one_ward
 
@@ -57,9 +57,12 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def instance(settings):
-    with dagster_instance(settings) as persistent:
-        yield persistent
+def instance():
+    """A Dagster instance in memory: the sensors, schedules and runs of one test read its history
+    there as they would the deployment's (pipelines.runner.dagster_instance, sqlite files, whose
+    event log tests/test_event_log.py covers; the runs of `deptops run` below use those)."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import openpyxl
 import pytest
@@ -71,7 +72,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("real")
     build_inbox(root / "inbox")
     settings = Settings(home=root / "home", inbox=root / "inbox")
-    summary = run_pipeline(settings, progress=lambda _line: None)
+    # the reports the tests read: the month's, the quarter's and the weeks' (not the year's); on
+    # a Dagster instance in memory (Dagster's history is not what is tested here)
+    with dg.DagsterInstance.ephemeral() as instance:
+        summary = run_pipeline(
+            settings,
+            progress=lambda _line: None,
+            reports=("month", "quarter", "week"),
+            instance=instance,
+        )
     assert summary.rows_rejected == 0, summary.rejected_by_reason
     return settings
 

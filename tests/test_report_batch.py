@@ -349,18 +349,21 @@ def test_a_second_run_over_an_unchanged_inbox_renders_nothing(
     month's reports: those of other grains go the same way, in runs of their own)."""
     import dagster as dg
 
-    from pipelines.runner import dagster_instance, run_pipeline
+    from pipelines.runner import run_pipeline
     from pipelines.settings import Settings
 
     monkeypatch.setenv("DEPTOPS_REPORT_WORKERS", "2")
     settings = Settings(home=tmp_path / "home", inbox=build_inbox(tmp_path / "inbox"))
-    first = run_pipeline(settings, progress=lambda _line: None, reports=["month"])
-    assert (
-        len([p for p in first.reports if p.parent.name == "2026-10"]) == 7 * 5 + 2
-    )  # page, copy, workbook, data-quality page and workbook; the dashboard
-    second = run_pipeline(settings, progress=lambda _line: None, reports=["month"])
-    assert second.reports == []
-    with dagster_instance(settings) as instance:
+    # both runs on one Dagster instance in memory, whose history is read below as the UI reads
+    # the deployment's
+    with dg.DagsterInstance.ephemeral() as instance:
+        monthly = {"progress": lambda _line: None, "reports": ["month"], "instance": instance}
+        first = run_pipeline(settings, **monthly)
+        assert (
+            len([p for p in first.reports if p.parent.name == "2026-10"]) == 7 * 5 + 2
+        )  # page, copy, workbook, data-quality page and workbook; the dashboard
+        second = run_pipeline(settings, **monthly)
+        assert second.reports == []
         records = instance.fetch_materializations(dg.AssetKey("monthly_reports"), limit=100)
         metadata = [r.asset_materialization.metadata for r in records.records]
     newest, oldest = metadata[0], metadata[-1]  # one per month of each run, newest first
