@@ -3,8 +3,10 @@ the same results as an undisturbed run (killed while loading, then while computi
 the end); the same inbox gives byte-identical exports.
 
 What is compared are the exports, so the runs render no report (`--reports none`) but one: the
-second run of the same inbox renders them all, which shows that rendering reports changes no byte
-of the exports."""
+second run of the same inbox renders the month's reports, which shows that rendering reports
+changes no byte of the exports. (The month's are those rendered in the run that writes the
+exports; the quarter's, year's and week's runs select their report asset alone:
+pipelines.definitions.REPORT_JOBS.)"""
 
 from __future__ import annotations
 
@@ -30,11 +32,10 @@ def undisturbed(two_ward_home) -> Path:
 
 
 def test_same_inbox_gives_byte_identical_exports(two_ward_inbox, undisturbed, tmp_path):
-    # this run renders every report (the default), the undisturbed one none
-    output = run_to_end(two_ward_inbox, tmp_path / "again")
+    # this run renders the month's reports, the undisturbed one none
+    output = run_to_end(two_ward_inbox, tmp_path / "again", "--reports", "month")
     assert (tmp_path / "again" / "reports" / "2025-06" / "A.html").exists()
-    assert (tmp_path / "again" / "reports" / "2025-Q2" / "A.html").exists()
-    assert "asked for" not in output
+    assert "reports:        0 written" not in output
     for name in EXPORTS:
         assert (tmp_path / "again" / "reports" / name).read_bytes() == (
             undisturbed / name
