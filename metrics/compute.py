@@ -49,6 +49,7 @@ from metrics.periods import (
     month_start,
     period_columns_as_dates,
     span_params,
+    table_columns,
     year_to_date_spans,
     yoy_window,
 )
@@ -291,6 +292,7 @@ def compute_months(
         con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
         create_formulas(con)
         _check_formulas(con)
+        _check_year_to_date_inputs(con)
         con.execute(
             "delete from metric_facts where period_id in (select p.period_id "
             "from metric_fact_periods p semi join periods_to_compute c "
@@ -438,6 +440,20 @@ def _check_formulas(con: duckdb.DuckDBPyConnection) -> None:
             f"catalogued without formula {sorted(catalogued - found)}, "
             f"formula not catalogued {sorted(found - catalogued)}"
         )
+
+
+def _check_year_to_date_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """The year-to-date spans sum only the ledgers kept per month (period_sums.sql, those with a
+    `<ledger>_months` column in dept_month_ledger_measures): each year-to-date indicator's inputs
+    must be among them, or its value would read as missing."""
+    columns = table_columns(con).get("dept_month_ledger_measures", {})
+    monthly = {c.removesuffix("_months") for c in columns if c.endswith("_months")}
+    for indicator in catalogue.indicators().values():
+        if indicator.to_date and not set(indicator.inputs) <= monthly:
+            raise ValueError(
+                f"year-to-date indicator {indicator.id} reads {sorted(set(indicator.inputs) - monthly)}"
+                f", which the year-to-date sums leave out (only {sorted(monthly)}): see period_sums.sql"
+            )
 
 
 def months_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
