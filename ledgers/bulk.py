@@ -46,6 +46,7 @@ import io
 import itertools
 import json
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,9 @@ class BulkPlan:
         match = self.match
         columns = tuple((i, c.name, f) for i, (c, f) in sorted(match.columns.items()))
         return (
+            # a workbook's sheet with cells standing for others is read on its own (`_parse`
+            # parses the tokens of one sheet)
+            id(self) if self.odd else None,
             self.path.suffix.lower(),
             match.kind,
             tuple(self.headers),
@@ -201,32 +205,81 @@ def _read_workbook(
     """A big workbook: its sheets streamed to CSV files by the reader's child, then each read as
     a big CSV is; the sheets in the workbook's order, skipped ones with the general path's reason.
     A patient identifier refuses the file (FileError), naming the first sheet holding one."""
+    streamed = stream_workbook(path, name, min_bytes)
+    if streamed is None:
+        return None
+    (outcome,) = read_streamed(con, [streamed])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@dataclass
+class StreamedWorkbook:
+    """A big workbook's sheets as the reader's child streamed them to CSV files in `folder`
+    (`workbook_csv.StreamedSheet`), to be read by `read_streamed`."""
+
+    name: str
+    folder: Path
+    parts: list
+
+
+def stream_workbook(path: Path, name: str, min_bytes: int | None) -> StreamedWorkbook | None:
+    """The half of a big workbook's read that needs no connection (the loader runs it in a
+    thread while the connection reads the plain files): the file's checks, then its sheets
+    streamed to CSV files by the reader's child. None: the general path reads it (a workbook
+    below `BULK_MIN_WORKBOOK_BYTES`, or one with a cell the CSV cannot carry)."""
     if min_bytes is None or path.stat().st_size < min(min_bytes, BULK_MIN_WORKBOOK_BYTES):
         return None
     check_file(path)
     check_workbook(path)
     bounds = limits.current()
-    with tempfile.TemporaryDirectory(prefix="sheets-", dir=path.parent) as folder:
-        try:
-            if bounds.isolate_workbooks:
-                streamed = reader_child.stream_apart(path, name, Path(folder), bounds)
-            else:
-                streamed = workbook_csv.stream_workbook(path, name, Path(folder))
-        except reader_child.ReaderStopped as stopped:
-            raise FileError(reader_child.stopped_message(str(stopped))) from None
-        except workbook_csv.NotPlain:
-            return None
-        sheets: list[SheetRead] = []
-        try:
-            for part in streamed:
-                if part.skipped is not None:
-                    sheets.append(SheetRead(name, part.sheet, skipped=part.skipped))
-                    continue
+    folder = Path(tempfile.mkdtemp(prefix="sheets-", dir=path.parent))
+    try:
+        if bounds.isolate_workbooks:
+            parts = reader_child.stream_apart(path, name, folder, bounds)
+        else:
+            parts = workbook_csv.stream_workbook(path, name, folder)
+    except reader_child.ReaderStopped as stopped:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise FileError(reader_child.stopped_message(str(stopped))) from None
+    except workbook_csv.NotPlain:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return StreamedWorkbook(name, folder, parts)
+
+
+def read_streamed(
+    con: duckdb.DuckDBPyConnection, workbooks: list[StreamedWorkbook]
+) -> list[list[SheetRead] | Exception | None]:
+    """The streamed workbooks' sheets read set-based, the sheets of one layout together (the
+    finance ledger's workbook of each year): for each workbook its sheets in its order (skipped
+    ones with the general path's reason), the error refusing it, or None when the general path
+    should read it. As when its sheets are read one by one, the first sheet not read decides:
+    a patient identifier refuses the file naming that sheet; a sheet that does not fit sends
+    the workbook to the general path. The CSV files go once read."""
+    plans: list[BulkPlan] = []
+    items: list[list[SheetRead | FileError | int]] = []  # an int: the sheet's plan
+    for book in workbooks:
+        mine: list[SheetRead | FileError | int] = []
+        for part in book.parts:
+            if part.skipped is not None:
+                mine.append(SheetRead(book.name, part.sheet, skipped=part.skipped))
+                continue
+            try:
                 refuse_identifiers(part.match, part.sheet)
-                headers = [part.match.header_text[c.name] for c, _ in part.match.columns.values()]
-                planned = BulkPlan(
+            except FileError as error:
+                mine.append(error)
+                continue
+            headers = [part.match.header_text[c.name] for c, _ in part.match.columns.values()]
+            mine.append(len(plans))
+            plans.append(
+                BulkPlan(
                     Path(part.csv),
-                    name,
+                    book.name,
                     part.match,
                     [*headers, "(other cells)"],
                     part.sheet,
@@ -234,17 +287,25 @@ def _read_workbook(
                     part.rows,
                     part.odd,
                 )
-                sheet = read(con, planned)
-                if sheet is None:
-                    for done in sheets:
-                        drop(con, done)
-                    return None
-                sheets.append(sheet)
-        except BaseException:
-            for done in sheets:
-                drop(con, done)
-            raise
-    return sheets
+            )
+        items.append(mine)
+    try:
+        outcomes = read_planned(con, plans) if plans else []
+    finally:
+        for book in workbooks:
+            shutil.rmtree(book.folder, ignore_errors=True)
+    found: list[list[SheetRead] | Exception | None] = []
+    for mine in items:
+        sheets = [outcomes[i] if isinstance(i, int) else i for i in mine]
+        first = next((s for s in sheets if not isinstance(s, SheetRead)), False)
+        if first is False:
+            found.append(sheets)
+            continue
+        for sheet in sheets:
+            if isinstance(sheet, SheetRead):
+                drop(con, sheet)
+        found.append(first)
+    return found
 
 
 def plan(
@@ -462,10 +523,10 @@ def _read_raw(
     files: fid, base (a row's number is its rowid - base). Whether each file fits."""
     width = len(plans[0].headers)
     paths = [str(p.path) for p in plans]
-    if plans[0].rows is not None:  # a workbook's sheet, as the child wrote it
+    if plans[0].rows is not None:  # workbooks' sheets, as the child wrote them
         _read_csv_cells(con, paths, raw, width)
         stats = _file_stats(con, raw, width, plans, files)
-        return [stats[0][0] == plans[0].rows]
+        return [rows == plans[fid].rows for fid, (rows, _, _) in enumerate(stats)]
     if plans[0].path.suffix.lower() == ".parquet":
         cells = ", ".join(
             f'cast("{h}" as varchar) as c{i}'

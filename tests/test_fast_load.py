@@ -986,3 +986,65 @@ def test_an_identifier_value_is_found_alike_by_both_paths(tmp_path, groups, cell
         assert (
             "sheet (csv), column 医保类型, row 4 holds a value that looks like" in problems[1][0][2]
         )
+
+
+def test_workbooks_of_one_layout_are_read_together_and_each_costs_itself(
+    tmp_path, set_based_reads, groups
+):
+    """The sheets of several big workbooks (a ledger's workbook of each year) are streamed by the
+    reader's child in a thread while the connection reads the plain files, then read by one
+    DuckDB scan per layout: their rows, lineage and rejections are those of the general path,
+    file by file. A workbook with a mobile number in its second sheet is refused naming that
+    sheet, costing only itself; one holding a cell without a text spelling is read on its own."""
+
+    def renamed(sheet: list[list], suffix: str) -> list[list]:  # other episode ids, same cells
+        return [*sheet[:3], *([f"{r[0]}{suffix}", *r[1:]] if r and r[0] else r for r in sheet[3:])]
+
+    refused = [list(r) for r in WORKBOOK["业务量"]]
+    refused[6][3] = "13800138000"  # a mobile number as the department, row 7
+    odd = renamed(WORKBOOK_DISCHARGES, "o")
+    odd[3][8] = D(2026, 10, 5, 8, 30)  # a date as E1o's total cost: a token in the CSV
+    books = {
+        "台账_a.xlsx": WORKBOOK,
+        "台账_b.xlsx": {"出院明细": renamed(WORKBOOK_DISCHARGES, "b"), "说明": [["填表说明"]]},
+        "台账_r.xlsx": {"出院明细": renamed(WORKBOOK_DISCHARGES, "r"), "业务量": refused},
+        "台账_o.xlsx": {"出院明细": odd},
+    }
+    found = {}
+    for name, min_bytes in (("general", None), ("fast", 0)):
+        inbox = tmp_path / name / "inbox"
+        write_csv(inbox / "科室字典.csv", DEPARTMENTS)
+        write_csv(inbox / "出院_plain.csv", _renamed(DISCHARGES, "p"))
+        for file, sheets in books.items():
+            write_xlsx(inbox / file, sheets)
+        con = duckdb.connect(str(tmp_path / name / "warehouse.duckdb"))
+        found[name] = (con, load_inbox(con, inbox, bulk_min_bytes=min_bytes))
+    (general, general_report), (fast, fast_report) = found["general"], found["fast"]
+    # one scan of the three discharges sheets without odd cells, one of the two workload sheets
+    assert ["台账_a.xlsx", "台账_b.xlsx", "台账_r.xlsx"] in groups
+    assert ["台账_a.xlsx", "台账_r.xlsx"] in groups
+    assert ["台账_o.xlsx"] in groups
+    assert sorted(set_based_reads) == sorted(
+        ["台账_a.xlsx"] * 2
+        + ["台账_b.xlsx", "台账_r.xlsx", "台账_o.xlsx", "出院_plain.csv", "科室字典.csv"]
+    )  # 台账_r.xlsx's 业务量 refused, by its identifier value
+    assert snapshot(fast) == snapshot(general)
+    assert fast_report.problems == general_report.problems
+    ((file, status, message),) = [p for p in fast_report.problems if p[1] != "sheet skipped"]
+    assert (file, status) == ("台账_r.xlsx", "refused")
+    assert message.startswith("sheet 业务量, column 科室, row 7 holds a value that looks like")
+    by_file = dict(
+        fast.execute("select file, sum(rows_loaded) from ledger_sheets group by all").fetchall()
+    )
+    assert set(by_file) == {
+        "科室字典.csv",
+        "出院_plain.csv",
+        "台账_a.xlsx",
+        "台账_b.xlsx",
+        "台账_o.xlsx",
+    }
+    assert by_file["台账_a.xlsx"] > by_file["台账_b.xlsx"] > 0  # a's workload sheet too
+    assert fast.execute(
+        "select source_file, source_sheet, source_row from raw_discharges "
+        "where episode_id in ('E3', 'E3b') order by all"
+    ).fetchall() == [("台账_a.xlsx", "出院明细", 6), ("台账_b.xlsx", "出院明细", 6)]

@@ -546,3 +546,34 @@ def test_the_loads_progress_names_a_few_files_each_and_many_by_tenths(con, inbox
     assert [n for n in range(1, 132) if _worth_saying(n, 131)] == [
         1, 14, 28, 42, 56, 70, 84, 98, 112, 126, 131,
     ]  # fmt: skip
+
+
+def test_the_load_keeps_its_proof_that_the_accepted_keys_are_each_held_once(con, inbox):
+    """The loader proves the accepted rows' keys held once (sorting their hashes) and keeps the
+    proof for the checks that follow (rules_of_rows.keys_proven: 4 M episode numbers sorted
+    once per run, not again by the blocking suite). The loader itself proves them again
+    whatever was kept (`again`): a proof that no longer holds is never taken for one."""
+    from ledgers.rules_of_rows import keys_proven
+
+    header = ["病例编号", "出院科室", "入院日期", "出院日期"]
+    write_csv(
+        inbox / "出院.csv",
+        [
+            header,
+            ["E1", "CARD", "2026-10-01", "2026-10-05"],
+            ["E2", "GSUR", "2026-10-02", "2026-10-06"],
+        ],
+    )
+    load_inbox(con, inbox)
+    kept = "select rows, key_hashes from key_proofs where ledger_table = 'raw_discharges'"
+    held = 'select count(*), sum(hash("episode_id"))::hugeint from raw_discharges'
+    assert rows(con, kept) == rows(con, held) == [(2, rows(con, held)[0][1])]
+    # a twin slipped in, the kept proof forged to match: read, it stands; proved again, it falls
+    con.execute("insert into raw_discharges select * from raw_discharges where episode_id = 'E1'")
+    count, hashes = rows(con, held)[0]
+    con.execute(
+        "update key_proofs set rows = ?, key_hashes = ? where ledger_table = 'raw_discharges'",
+        [count, hashes],
+    )
+    assert keys_proven(con, "raw_discharges", '"episode_id"')
+    assert not keys_proven(con, "raw_discharges", '"episode_id"', again=True)
