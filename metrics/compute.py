@@ -358,9 +358,22 @@ def store_values(con: duckdb.DuckDBPyConnection, query: str, params: object = No
     """Store the rows of `query` (metric_values' columns, by name; a column it lacks is null) in
     metric_values' narrow tables; returns their number. A period's columns are stored once: of
     rows of one period that disagree on them, the last computed row's are kept. For a warehouse
-    whose metric_values is a table, and for tests that write values of their own."""
-    con.execute(f"create or replace temp table fact_input ({VALUE_COLUMNS})")
-    con.execute(f"insert into fact_input by name {query}", params)
+    whose metric_values is a table, and for tests that write values of their own.
+
+    Without parameters the query is read where it is (a view over it): converting a region's
+    10 M values into a temp table first would hold them all in memory."""
+    if params is None:
+        present = {name for (name, *_) in con.execute(f"describe {query}").fetchall()}
+        columns = ", ".join(
+            name if name in present else f"cast(null as {kind}) as {name}"
+            for name, kind in (column.split(maxsplit=1) for column in VALUE_COLUMNS.split(","))
+        )
+        con.execute(
+            f"create or replace temp view fact_input as select {columns} from ({query})"  # noqa: S608
+        )
+    else:
+        con.execute(f"create or replace temp table fact_input ({VALUE_COLUMNS})")
+        con.execute(f"insert into fact_input by name {query}", params)
     con.execute("""
         create or replace temp table fact_periods as
         select grain, period, unnest(columns)
@@ -379,7 +392,9 @@ def store_values(con: duckdb.DuckDBPyConnection, query: str, params: object = No
     for statement in statements("fact_keys"):
         con.execute(statement)
     (stored,) = con.execute(f"insert into metric_facts {sql('facts')}").fetchone()
-    con.execute("drop table fact_input")
+    for name in ("fact_depts", "fact_metrics", "fact_rows"):
+        con.execute(f"drop view {name}")
+    con.execute(f"drop {'view' if params is None else 'table'} fact_input")
     return stored
 
 
