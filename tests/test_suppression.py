@@ -123,11 +123,12 @@ def build_inbox(inbox: Path) -> None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The whole pipeline over the inbox (reports without suppression, exports)."""
+    """The whole pipeline over the inbox: the exports and the month's reports, without
+    suppression (`internal` adds the other grains' without a Dagster run each)."""
     root = tmp_path_factory.mktemp("suppression")
     build_inbox(root / "inbox")
     settings = Settings(home=root / "home", inbox=root / "inbox")
-    summary = run_pipeline(settings, progress=lambda line: None)
+    summary = run_pipeline(settings, progress=lambda line: None, reports=["month"])
     assert summary.rows_rejected == 0, summary.rejected_by_reason
     assert not summary.problems, summary.problems
     return settings
@@ -152,11 +153,13 @@ def circulated(warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def internal(warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("internal")
-    for lang in ("zh", "en"):
-        render_reports(warehouse, out, "month", [MONTH], lang)
-    return out
+def internal(run: Settings, warehouse) -> Path:
+    """The reports without suppression: the run's (the month's, zh), the month's in English,
+    the quarter's and the year's."""
+    render_reports(warehouse, run.reports, "month", [MONTH], "en")
+    render_reports(warehouse, run.reports, "quarter", ["2026-Q4"])
+    render_reports(warehouse, run.reports, "year", ["2026"])
+    return run.reports
 
 
 def _metric_rows(html: str, metric: str) -> list[str]:
@@ -293,10 +296,12 @@ def test_dashboard_suppressed(circulated: Path):
             assert text not in html
 
 
-def test_no_file_needs_the_option_to_hide_episode_keys(run: Settings, circulated: Path):
+def test_no_file_needs_the_option_to_hide_episode_keys(
+    run: Settings, internal: Path, circulated: Path
+):
     """SECURITY.md: reports and exports carry aggregates only; no episode key is written."""
     checked = 0
-    for folder in (run.reports, circulated):
+    for folder in (internal, circulated):  # internal: the run's reports and exports, and more
         for path in folder.rglob("*"):
             if not path.is_file() or path.suffix not in (".html", ".xlsx", ".csv", ".json"):
                 continue
