@@ -11,6 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import msoffcrypto
 import openpyxl
 import pytest
@@ -50,7 +51,8 @@ def home(two_ward_inbox, tmp_path_factory):
         os.utime(path, (stamp, stamp))
     settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
     # the month's reports (and the index): those packaged and read here
-    run_pipeline(settings, progress=lambda _line: None, reports=["month"])
+    with dg.DagsterInstance.ephemeral() as instance:  # what is packaged: not Dagster's log
+        run_pipeline(settings, progress=lambda _line: None, reports=["month"], instance=instance)
     return settings.home
 
 

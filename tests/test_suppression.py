@@ -27,6 +27,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import openpyxl
 import pytest
@@ -128,7 +129,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("suppression")
     build_inbox(root / "inbox")
     settings = Settings(home=root / "home", inbox=root / "inbox")
-    summary = run_pipeline(settings, progress=lambda line: None, reports=["month"])
+    with dg.DagsterInstance.ephemeral() as instance:  # reports and exports: not Dagster's log
+        summary = run_pipeline(
+            settings, progress=lambda line: None, reports=["month"], instance=instance
+        )
     assert summary.rows_rejected == 0, summary.rejected_by_reason
     assert not summary.problems, summary.problems
     return settings
