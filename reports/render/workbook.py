@@ -205,13 +205,17 @@ def _split_sections(number_format: str) -> list[str]:
 
 
 def fit_columns(sheet: Worksheet, columns: Sequence[Column], first_row: int = HEADER_ROW) -> None:
-    for number, column in enumerate(columns, 1):
-        widths = [
-            display_width(cell.value, cell.number_format)
-            for (cell,) in sheet.iter_rows(min_row=first_row, min_col=number, max_col=number)
-            if cell.value is not None
-        ]
-        width = max([column.width_hint, *widths]) + 2
+    if not columns:
+        return
+    # one pass over the table's rows (the same cells as a pass per column, at a fraction of
+    # openpyxl's cost of walking a column)
+    widths: list[list[int]] = [[column.width_hint] for column in columns]
+    for row in sheet.iter_rows(min_row=first_row, max_col=len(columns)):
+        for cell, found in zip(row, widths, strict=True):
+            if cell.value is not None:
+                found.append(display_width(cell.value, cell.number_format))
+    for number, found in enumerate(widths, 1):
+        width = max(found) + 2
         sheet.column_dimensions[get_column_letter(number)].width = min(
             max(width, MIN_WIDTH), MAX_WIDTH
         )
