@@ -13,8 +13,36 @@
 -- department's (or `*`'s) rows, the one for the period's year comes first, else the one without a
 -- year: next year's targets leave this year's statuses as they were.
 -- Status: inside the band ok; outside by at most 10% of the band's limit watch; further alert.
-create or replace view metric_report as
-with covered as (
+-- metric_report_keyed: the same with metric_values' three ids first (the export, metrics_csv.sql,
+-- reads the texts of its keys by them); metric_report leaves them out.
+-- A value's 环比 and 同比 are found by the ids of the periods it is compared with, a period's
+-- prior_period and yoy_period (metric_fact_periods), not by text: joining 2 M values with
+-- themselves on four text keys was a third of the export at city scale. A period's coverage is
+-- the period's own (metric_fact_periods), whichever value it is read with.
+create or replace view metric_report_keyed as
+with compared_periods as (
+    select
+        p.period_id,
+        prior.period_id as prior_id,
+        yoy.period_id as yoy_id,
+        prior.months_covered = prior.months_in_period as prior_whole,
+        yoy.months_covered = yoy.months_in_period as yoy_whole
+    from metric_fact_periods p
+    left join metric_fact_periods prior on prior.grain = p.grain and prior.period = p.prior_period
+    left join metric_fact_periods yoy on yoy.grain = p.grain and yoy.period = p.yoy_period
+),
+
+-- the 同比 windows of periods in progress by the ids of their keys (a window whose keys are not
+-- those of a value belongs to no value)
+windows as (
+    select p.period_id, d.dept_id, m.metric_id, w.value, w.months_covered, w.months_in_period
+    from metric_windows w
+    join metric_fact_periods p on p.grain = w.grain and p.period = w.period
+    join metric_fact_depts d on d.dept = w.dept
+    join metric_fact_metrics m on m.metric = w.metric
+),
+
+covered as (
     select
         v.*,
         v.grain <> 'month' and v.period_end > case v.grain
@@ -23,33 +51,36 @@ with covered as (
         end as in_progress,
         v.months_covered = v.months_in_period as is_whole,
         case v.grain when 'week' then isoyear(v.period_start) else year(v.period_start) end
-            as period_year
-    from metric_values v
+            as period_year,
+        c.prior_id,
+        c.yoy_id,
+        c.prior_whole,
+        c.yoy_whole
+    from metric_values_keyed v
+    join compared_periods c on c.period_id = v.period_id
     left join data_extent x on true
 ),
 
 paired as (
     select
-        v.*,
-        case when v.is_whole and not coalesce(v.in_progress, false)
-                  and prior.months_covered = prior.months_in_period
+        v.* exclude (prior_id, yoy_id, prior_whole, yoy_whole),
+        case when v.is_whole and not coalesce(v.in_progress, false) and v.prior_whole
             then prior.value end as prior_value,
         case
             when v.is_whole and not coalesce(v.in_progress, false)
-                then case when yoy.months_covered = yoy.months_in_period then yoy.value end
+                then case when v.yoy_whole then yoy.value end
             when w.months_covered = w.months_in_period then w.value
         end as yoy_value,
         prior.value is not null as has_prior,
         yoy.value is not null or w.value is not null as has_yoy
     from covered v
-    left join metric_values prior
-        on prior.grain = v.grain and prior.period = v.prior_period
-        and prior.dept = v.dept and prior.metric = v.metric
-    left join metric_values yoy
-        on yoy.grain = v.grain and yoy.period = v.yoy_period
-        and yoy.dept = v.dept and yoy.metric = v.metric
-    left join metric_windows w
-        on w.grain = v.grain and w.period = v.period and w.dept = v.dept and w.metric = v.metric
+    left join metric_facts prior
+        on prior.period_id = v.prior_id and prior.dept_id = v.dept_id
+        and prior.metric_id = v.metric_id
+    left join metric_facts yoy
+        on yoy.period_id = v.yoy_id and yoy.dept_id = v.dept_id and yoy.metric_id = v.metric_id
+    left join windows w
+        on w.period_id = v.period_id and w.dept_id = v.dept_id and w.metric_id = v.metric_id
 ),
 
 compared as (
@@ -98,12 +129,12 @@ compared as (
     -- Only those indicators' values are hashed (a join with every value cost a fifth of the view's
     -- CPU at city scale).
     left join (
-        select grain, period, dept, metric, value
-        from metric_values
+        select period_id, dept_id, metric, value
+        from metric_values_keyed
         where metric in (select band_around from metric_catalogue)
     ) around
-        on c.band_around is not null and around.grain = v.grain and around.period = v.period
-        and around.dept = v.dept and around.metric = c.band_around
+        on c.band_around is not null and around.period_id = v.period_id
+        and around.dept_id = v.dept_id and around.metric = c.band_around
 )
 
 select
@@ -117,4 +148,7 @@ select
             then case when band_low - value <= 0.1 * abs(band_low) + 1e-12 then 'watch' else 'alert' end
         else case when value - band_high <= 0.1 * abs(band_high) + 1e-12 then 'watch' else 'alert' end
     end as status
-from compared
+from compared;
+
+create or replace view metric_report as
+select * exclude (period_id, dept_id, metric_id) from metric_report_keyed;
