@@ -201,6 +201,8 @@ def _collect_ledger(
     """The ledger findings of these months into RUN, and the ledger_quality rows that follow from
     them (dq_run_quality)."""
     _insert(con, RUN, [astuple(f) for f in suite_findings(con, months)])
+    # the episodes by month once, for the five queries that read them (episode_months.sql)
+    materialise(con, "dq_episode_months", "episode_months", values)
     materialise(con, "dq_expected_ledgers", "expected_ledgers", values)
     for item in catalogue().values():
         if item.guards == "ledger" and item.source == "sql":

@@ -3,6 +3,7 @@
 -- Grain: one row per department and month where they differ by more than $discharges_tolerance.
 -- Compared only where the ward reported discharges and the episodes ledger holds the month at all
 -- (a ledger missing as a whole is ledger_late's finding, not a disagreement).
+-- Reads: raw_workload, dq_episode_months (episode_months.sql: the accepted episodes by month).
 -- Parameters: $months (first days of the months to check), $discharges_tolerance.
 with ward as (
     select dept, cast(date_trunc('month', date) as date) as month, sum(discharges) as ward_discharges
@@ -13,9 +14,9 @@ with ward as (
 ),
 
 episodes as (
-    select dept, cast(date_trunc('month', discharge_date) as date) as month, count(*) as episodes
-    from raw_discharges
-    where list_contains($months, cast(date_trunc('month', discharge_date) as date))
+    select dept, month, cast(sum(episodes) as bigint) as episodes
+    from dq_episode_months
+    where is_accepted and list_contains($months, month)
     group by all
 ),
 
@@ -34,4 +35,4 @@ select
 from compared
 where
     abs(ward_discharges - episodes) > $discharges_tolerance
-    and month in (select distinct cast(date_trunc('month', discharge_date) as date) from raw_discharges)
+    and month in (select month from dq_episode_months where is_accepted)

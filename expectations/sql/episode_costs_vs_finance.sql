@@ -4,15 +4,16 @@
 -- $costs_tolerance_rel of the finance figure.
 -- Grain: one row per department, month and item (drug, consumables) beyond the tolerance.
 -- Compared only where both ledgers have the department's month and both figures are known.
+-- Reads: raw_finance, dq_episode_months (episode_months.sql: the accepted episodes by month).
 -- Parameters: $months, $costs_tolerance_rel.
 with episodes as (
     select
         dept,
-        cast(date_trunc('month', discharge_date) as date) as month,
+        month,
         sum(drug_cost) as drug,
         sum(consumables_cost) as consumables
-    from raw_discharges
-    where list_contains($months, cast(date_trunc('month', discharge_date) as date))
+    from dq_episode_months
+    where is_accepted and list_contains($months, month)
     group by all
 ),
 

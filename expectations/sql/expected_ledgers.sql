@@ -1,7 +1,8 @@
 -- The ledgers each department is expected to keep for a month, and whether and when they came.
 -- Grain: one row per department, month and ledger kind expected. Read by the completeness and
 -- timeliness checks (workload_days_missing, finance_missing, feedback_missing, appointments_missing,
--- ledger_late) and by ledger_quality.
+-- ledger_late) and by ledger_quality. Reads the staged ledgers, the discharges as dq_episode_months
+-- (episode_months.sql: every file's episodes by month).
 -- Expected:
 --   workload          the department has workload rows in the month or in the
 --                     $workload_history_months months before; one row a day up to the day before
@@ -49,9 +50,8 @@ ledger_rows as (
         'workload' as ledger, dept, cast(date_trunc('month', date) as date) as month, source_file
     from staged_workload
     union all
-    select distinct
-        'discharges', dept, cast(date_trunc('month', discharge_date) as date), source_file
-    from staged_discharges
+    select distinct 'discharges', dept, month, source_file
+    from dq_episode_months
     union all
     select 'finance', dept, month, source_file from staged_finance
     union all

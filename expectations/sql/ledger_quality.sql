@@ -10,7 +10,8 @@
 --   score        = weighted mean of the defined components.
 -- Grain: one row per department and month that has an expected ledger or a row, of the months
 -- begun by $today: a later month's rows are plans (budgets entered ahead), nothing to score yet.
--- Reads: dq_expected_ledgers (expected_ledgers.sql), dq_run_findings (this run's findings).
+-- Reads: the staged ledgers, the discharges as dq_episode_months (episode_months.sql),
+-- dq_expected_ledgers (expected_ledgers.sql), dq_run_findings (this run's findings).
 -- Parameters: $months, $today, $master_ledgers, $completeness_weight, $timeliness_weight,
 -- $accuracy_weight.
 with months as (
@@ -37,24 +38,27 @@ expected as (
 ),
 
 ledger_rows as (
-    select dept, cast(date_trunc('month', date) as date) as month from staged_workload
+    select dept, cast(date_trunc('month', date) as date) as month, count(*) as rows
+    from staged_workload
+    group by all
     union all
-    select dept, cast(date_trunc('month', discharge_date) as date) from staged_discharges
+    select dept, month, sum(episodes) from dq_episode_months group by all
     union all
-    select dept, month from staged_finance
+    select dept, month, count(*) from staged_finance group by all
     union all
-    select dept, month from staged_supplies
+    select dept, month, count(*) from staged_supplies group by all
     union all
-    select dept, month from staged_patient_feedback
+    select dept, month, count(*) from staged_patient_feedback group by all
     union all
-    select dept, month from staged_appointments
+    select dept, month, count(*) from staged_appointments group by all
     union all
-    select e.dept, u.month
+    select e.dept, u.month, count(*)
     from staged_equipment_usage u join raw_equipment e on e.asset_code = u.asset_code
+    group by all
 ),
 
 row_counts as (
-    select dept, month, count(*) as rows
+    select dept, month, cast(sum(rows) as bigint) as rows
     from ledger_rows
     where month in (select month from months)
     group by all

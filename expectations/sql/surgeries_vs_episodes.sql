@@ -7,6 +7,7 @@
 -- of the latest month fall short by nature.
 -- Grain: one row per department and month beyond the tolerance. Compared only where the ward
 -- reported surgeries and the episodes ledger holds the month.
+-- Reads: raw_workload, dq_episode_months (episode_months.sql: the accepted episodes by month).
 -- Parameters: $months, $surgeries_tolerance_rel, $surgeries_tolerance_abs.
 with ward as (
     select dept, cast(date_trunc('month', date) as date) as month, sum(surgeries) as ward_surgeries
@@ -17,15 +18,16 @@ with ward as (
 ),
 
 episodes as (
-    select dept, cast(date_trunc('month', surgery_date) as date) as month, count(*) as episodes
-    from raw_discharges
-    where list_contains($months, cast(date_trunc('month', surgery_date) as date))
+    select dept, surgery_month as month, cast(sum(episodes) as bigint) as episodes
+    from dq_episode_months
+    where is_accepted and list_contains($months, surgery_month)
     group by all
 ),
 
 discharge_months as (
-    select distinct cast(date_trunc('month', discharge_date) as date) as month
-    from raw_discharges
+    select distinct month
+    from dq_episode_months
+    where is_accepted
 ),
 
 compared as (
