@@ -313,9 +313,17 @@ def suspect_rows(
     condition = " or ".join(f"coalesce({term}, false)" for term in terms) or "false"
     batch, params = batch_scope(con, spec, scope, params)
     try:
+        # Counted first, which reads only the columns the conditions name: usually no row could
+        # fail, and selecting them read every column of every row to find none (the 4 M
+        # episodes' 20 columns: 0.4 s of CPU per scan at city scale)
+        (suspect,) = con.execute(
+            f"select count(*) from {batch} s where {condition} or {twins}",  # noqa: S608 -- names from specs
+            params,
+        ).fetchone()
         return con.execute(
             f"""select * from {batch} s where {condition} or {twins}
-                order by source_file, source_sheet, source_row""",  # noqa: S608 -- names from specs
+                order by source_file, source_sheet, source_row
+                limit {"all" if suspect else 0}""",  # noqa: S608 -- names from specs
             params,
         ).df()
     finally:
