@@ -110,7 +110,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 # A run's findings are gathered in a temp table (RUN), worded there by SQL where the check's
 # template allows (expectations.messages_sql; the rest by `make_finding`), then stored and
 # counted from it in SQL: a city's tens of thousands never pass through Python one by one
-# before they are stored.
+# before they are stored. Its month is a DATE, as dq_findings' (a Finding spells it 'YYYY-MM').
 
 RUN = "dq_run_found"
 
@@ -177,7 +177,7 @@ def _start_run(con: duckdb.DuckDBPyConnection) -> None:
     """An empty RUN (a Finding's columns), and the checks' own columns beside it."""
     con.execute(
         f"""create or replace temp table {RUN} (
-            "check" varchar, severity varchar, dept varchar, period varchar, ledger varchar,
+            "check" varchar, severity varchar, dept varchar, period date, ledger varchar,
             file varchar, sheet varchar, "row" integer, message_zh varchar, message_en varchar,
             metric varchar, value double, reference double, score double, threshold double)"""
     )
@@ -250,10 +250,15 @@ def _collect_check(
     def column(name: str, text: str = "q.{}") -> str:
         return text.format(quoted(name)) if name in types else "null"
 
+    # the month a finding is of, as RUN keeps it: a check's 'YYYY-MM' read once, here
+    period = (
+        "q.period" if types["period"] == "DATE" else "cast(strptime(q.period, '%Y-%m') as date)"
+    )
+
     con.execute(
         f"""insert into {RUN}
             select $check, coalesce(nullif({column("severity")}, ''), $severity),
-                {column("dept")}, cast(q.period as varchar), {ledger_sql(item, types)},
+                {column("dept")}, {period}, {ledger_sql(item, types)},
                 nullif({column("file")}, ''), nullif({column("sheet")}, ''),
                 cast({column("row")} as integer), {zh}, {en}, null, null, null, null, null
             from dq_check_rows q""",  # noqa: S608 -- our own names and words (checks.toml)
@@ -287,7 +292,7 @@ def _sql_value(value: object) -> object:
 
 def _fetch(con: duckdb.DuckDBPyConnection, where: str = "true", params=None) -> list[Finding]:
     """RUN's findings (those `where` holds), in the standard order."""
-    columns = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+    columns = ", ".join(_as_key(c, "period") for c in FINDING_COLUMNS)
     rows = con.execute(
         f"select {columns} from {RUN} where {where} order by {ORDER_SQL}, message_zh",  # noqa: S608
         params or {},
@@ -306,7 +311,7 @@ def _store(
     periods = sorted(set(months))
     params = {"periods": [month_start(m) for m in periods], "guards": sorted(guards)}
     stored = ", ".join(
-        f'c."{name}"' if name in ("guards", "dimension") else _stored_column(name)
+        f'c."{name}"' if name in ("guards", "dimension") else f'f."{name}"'
         for name in STORED_COLUMNS
     )
     con.execute("begin transaction")
@@ -320,7 +325,7 @@ def _store(
             f"""insert into dq_findings
                 select {stored} from {RUN} f join dq_run_checks c using ("check")
                 where list_contains($periods, f.period) order by {ORDER_SQL}""",  # noqa: S608
-            {"periods": periods},
+            {"periods": params["periods"]},
         )
         if quality:
             con.execute(
@@ -345,12 +350,6 @@ def _store(
 
 # dq_findings' columns: a Finding's, with its check's guards and dimension after severity
 STORED_COLUMNS = [*FINDING_COLUMNS[:2], "guards", "dimension", *FINDING_COLUMNS[2:]]
-
-
-def _stored_column(name: str) -> str:
-    if name == "period":  # the findings' 'YYYY-MM', the table's first day
-        return "cast(strptime(f.period, '%Y-%m') as date)"
-    return f'f."{name}"'
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:

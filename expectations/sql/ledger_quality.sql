@@ -67,7 +67,7 @@ row_counts as (
 faults as (
     select
         dept,
-        cast(strptime(period, '%Y-%m') as date) as month,
+        period as month,
         count(distinct (ledger, file, sheet, "row")) filter (where "row" is not null)
             + count(*) filter (where "row" is null) as faulty
     from dq_run_findings
