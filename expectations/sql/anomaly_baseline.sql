@@ -25,40 +25,28 @@
 --   explained       the department explained the month in its commentary (topic = indicator id)
 -- Grain: one row per department group, indicator and month checked that has a value and history
 -- and is material against its median or last year's value (neither check flags any other).
--- Reads: metric_values, metric_catalogue, raw_commentary.
+-- Reads: metric_values' stored tables (metric_facts, metric_fact_periods, metric_fact_depts,
+-- metric_fact_metrics), metric_catalogue, raw_commentary.
 -- Parameters: $months, $window_months, $spread_floor_relative, $z_threshold, $material_relative,
 -- $material_events, $material_change, $material_change_by_indicator.
-with observed as (
+-- The values at month grain, read from metric_values' narrow stored table (metrics/sql/
+-- metric_values.sql): each series (a department group's indicator) by its integer ids and each
+-- month by its number (year × 12 + month), so that the window below sorts and partitions
+-- integers, not text and dates, and carries only the numbers it needs (the text columns cost
+-- 1.3 s of CPU at city scale there).
+with numbered as (
     select
-        dept,
-        metric,
-        period,
-        period_start as month,
-        value,
-        numerator,
-        denominator,
-        yoy_period
-    from metric_values
-    where grain = 'month' and value is not null
-),
-
--- Each series (a department group's indicator) by a number, and each month by its number
--- (year × 12 + month): the window below sorts and partitions integers, not text and dates, and
--- carries only the numbers it needs (the text columns cost 1.3 s of CPU at city scale there).
-series as (
-    select dept, metric, row_number() over () as series
-    from (select distinct dept, metric from observed)
-),
-
-numbered as (
-    select
-        s.series,
-        o.month,
-        year(o.month) * 12 + month(o.month) as month_number,
-        o.value,
-        o.numerator,
-        o.denominator
-    from observed o join series s using (dept, metric)
+        f.dept_id,
+        f.metric_id,
+        f.period_id,
+        p.period_start as month,
+        year(p.period_start) * 12 + month(p.period_start) as month_number,
+        f.value,
+        f.numerator,
+        f.denominator
+    from metric_facts f
+    join metric_fact_periods p on p.period_id = f.period_id
+    where p.grain = 'month' and f.value is not null
 ),
 
 -- Each month checked with the values of the previous $window_months months: a window over the
@@ -70,7 +58,7 @@ recent as (
     select
         *,
         list(value) over (
-            partition by series
+            partition by dept_id, metric_id
             order by month_number
             range between cast($window_months as integer) preceding and 1 preceding
         ) as past,
@@ -78,7 +66,7 @@ recent as (
         first(numerator) over last_year as yoy_numerator
     from numbered
     window last_year as (
-        partition by series
+        partition by dept_id, metric_id
         order by month_number
         range between 12 preceding and 12 preceding
     )
@@ -87,8 +75,8 @@ recent as (
 centre as (
     select
         c.* exclude (month_number),
-        s.dept,
-        s.metric,
+        d.dept,
+        m.metric,
         k.name_zh as metric_zh,
         k.name_en as metric_en,
         k.unit,
@@ -96,15 +84,16 @@ centre as (
         k.scale,
         k.zero,
         coalesce(c.denominator, 1) / k.scale as per_unit,
-        coalesce($material_change_by_indicator[s.metric], $material_change[k.unit], 0)
+        coalesce($material_change_by_indicator[m.metric], $material_change[k.unit], 0)
             as min_change
     from (
         select *, list_median(past) as median
         from recent
         where list_contains($months, month) and len(past) > 0
     ) c
-    join series s using (series)
-    join metric_catalogue k on k.metric = s.metric
+    join metric_fact_depts d on d.dept_id = c.dept_id
+    join metric_fact_metrics m on m.metric_id = c.metric_id
+    join metric_catalogue k on k.metric = m.metric
 ),
 
 -- The change against the median (or last year) matters; a row material against neither is
@@ -137,9 +126,9 @@ deviation as (
 
 measured as (
     select
-        cur.* exclude (mad, mean_ad, zero, series),
-        o.period,
-        o.yoy_period,
+        cur.* exclude (mad, mean_ad, zero, dept_id, metric_id, period_id),
+        p.period,
+        p.yoy_period,
         greatest(
             case
                 when cur.mad > 0 then cur.mad / 0.6745
@@ -159,7 +148,7 @@ measured as (
             where n.dept = cur.dept and n.month = cur.month and n.topic = cur.metric
         ) as explained
     from deviation cur
-    join observed o on o.dept = cur.dept and o.metric = cur.metric and o.month = cur.month
+    join metric_fact_periods p on p.period_id = cur.period_id
 )
 
 select
