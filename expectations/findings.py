@@ -12,7 +12,8 @@ Tables written (a month is a DATE, its first day; the functions here take and gi
   score, each 0–100 (formulas in checks.toml).
 
 Rerunning a month replaces that month's rows, in one transaction. Ledger checks (`run_ledger_checks`)
-read the loaded ledgers; anomaly checks (`run_anomaly_checks`) read metric_values; `run_checks` runs
+read the loaded ledgers; anomaly checks (`run_anomaly_checks`) read metric_values (its stored
+tables: metrics.compute); `run_checks` runs
 both (the anomaly checks only where metric_values exists).
 """
 
@@ -147,7 +148,7 @@ def run_ledger_checks(
 
 def run_anomaly_checks(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[Finding]:
     """The checks that guard the indicators (jumps against the department's own history), for
-    these months; stores their findings. Needs metric_values (metrics.compute first)."""
+    these months; stores their findings. Needs metric_values' stored tables (metrics.compute first)."""
     ensure_tables(con)
     _start_run(con)
     _collect_anomalies(con, _parameters(months, None))
