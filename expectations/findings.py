@@ -13,8 +13,8 @@ Tables written (a month is a DATE, its first day; the functions here take and gi
 
 Rerunning a month replaces that month's rows, in one transaction. Ledger checks (`run_ledger_checks`)
 read the loaded ledgers; anomaly checks (`run_anomaly_checks`) read metric_values (its stored
-tables: metrics.compute); `run_checks` runs
-both (the anomaly checks only where metric_values exists).
+tables: metrics.compute); `run_checks` runs both (the anomaly checks only where metric_values
+exists).
 """
 
 from __future__ import annotations
