@@ -198,7 +198,10 @@ def test_unchanged_reports_are_left_alone(warehouse: Path, pooled, tmp_path: Pat
     out = rendered_copy(pooled, tmp_path / "reports")  # rendered by the pool from the same data
     before = _mtimes(out)
     lines: list[str] = []
-    month, week = _render(warehouse, out, **POOL, progress=lines.append)
+    # in this process: a pool's workers do the same per part (test_a_pool_writes_what_one_process_
+    # writes), and a pool's second run leaving every report alone is
+    # test_a_second_run_over_an_unchanged_inbox_renders_nothing's (two workers, through Dagster)
+    month, week = _render(warehouse, out, workers=1, progress=lines.append)
     assert (month.reports_rendered, month.reports_unchanged) == (0, 16)
     assert (week.reports_rendered, week.reports_unchanged) == (0, 7)
     assert month.rendered == [] and len(month.unchanged) == 2 * (7 * 5 + 2)
@@ -250,7 +253,8 @@ def test_a_changed_department_month_rerenders_the_reports_that_show_it(
     os.utime(inbox / "workload.csv", (dt.datetime.now().timestamp() + 5,) * 2)
     refresh(warehouse, inbox)
 
-    outcome = render_reports(warehouse, out, "month", MONTHS, **POOL)
+    # in this process (a pool renders the same parts: test_a_pool_writes_what_one_process_writes)
+    outcome = render_reports(warehouse, out, "month", MONTHS, workers=1)
     rendered = sorted({p.relative_to(out).as_posix().split(".")[0] for p in outcome.rendered})
     assert rendered == [
         "2026-10/ALL",
