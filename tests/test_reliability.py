@@ -22,9 +22,11 @@ from tests.runs import EXPORTS, NO_REPORTS, deptops, run_to_end
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def undisturbed(two_ward_home) -> Path:
-    """The exports of conftest's two_ward_home (one run of two_ward_inbox, no report)."""
+    """The exports of conftest's two_ward_home (one run of two_ward_inbox, no report). Per test
+    (it only reads the session's run): a module fixture would tie the two tests, the longest
+    of the suite, to one worker (tests/scheduling.py)."""
     output = (two_ward_home.parent / "run.log").read_text(encoding="utf-8")
     assert "reports:        0 written (asked for: none)" in output
     assert not [p for p in two_ward_home.rglob("*") if p.suffix in (".html", ".xlsx")]
