@@ -66,3 +66,23 @@ class SharedChromium:
         finally:
             self._playwright.stop()  # clears the mark as it ends its loop
             self._playwright = self._browser = None
+
+
+def draw_charts(page, path: Path, problems: list[str]) -> tuple[int, int]:
+    """Load a report page and wait for plotly to draw every chart: (charts, charts drawn). Fails
+    the test, with what the browser reported, when they are not drawn within 10 s."""
+    from playwright.sync_api import TimeoutError as BrowserTimeout
+
+    page.goto(path.as_uri(), wait_until="load")
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(div => div.querySelector('.main-svg'))",
+            timeout=10_000,
+        )
+    except BrowserTimeout:
+        pytest.fail(f"{path.name}: charts not drawn within 10 s; the browser reported {problems}")
+    return (
+        page.locator(".plotly-graph-div").count(),
+        page.locator(".plotly-graph-div:has(.main-svg)").count(),
+    )

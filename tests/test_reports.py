@@ -30,6 +30,7 @@ from reports.files import plotly_js_source, safe_file_stem
 from reports.formatting import NumberKind, format_points, format_relative, format_value
 from reports.publish import render_reports
 from reports.publish.index import write_index
+from tests.browser import draw_charts
 from tests.ledger_files import computed_warehouse
 
 MONTH = "2026-10"
@@ -355,8 +356,6 @@ def test_index_links_every_report_relatively(reports):
 
 @pytest.mark.browser
 def test_page_draws_in_headless_chromium(reports, warehouse, chromium, tmp_path):
-    from playwright.sync_api import TimeoutError as BrowserTimeout
-
     reports_dir, _, _ = reports
     page_path = reports_dir / MONTH / "D01.html"
     problems, requests = [], []
@@ -366,18 +365,7 @@ def test_page_draws_in_headless_chromium(reports, warehouse, chromium, tmp_path)
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(page_path.as_uri(), wait_until="load")
-    charts = page.locator(".plotly-graph-div")
-    try:
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.plotly-graph-div')]"
-            ".every(div => div.querySelector('.main-svg'))",
-            timeout=10_000,
-        )
-    except BrowserTimeout:
-        pytest.fail(f"charts were not drawn within 10 s; the browser reported {problems}")
-    chart_count = charts.count()
-    drawn = page.locator(".plotly-graph-div:has(.main-svg)").count()
+    chart_count, drawn = draw_charts(page, page_path, problems)
     tile_value = page.locator('.tile[data-metric="bed_occupancy"] .tile-value').inner_text()
     page.screenshot(path=str(tmp_path / "D01.png"), full_page=True)
     context.close()

@@ -27,6 +27,7 @@ from reports.formatting import EXCEL_FORMATS, format_change, format_value, numbe
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from reports.render.workbook import STATUS_FILLS, sheet_name
+from tests.browser import draw_charts
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
 DEPARTMENTS = ("CARD", "GSUR", "ORTH", "RAD", "RESP")
@@ -84,25 +85,6 @@ def _kind(con, grain: str, dept: str, metric: str):
 # --- in the browser --------------------------------------------------------------------------
 
 
-def _open(page, path: Path, problems: list[str]) -> tuple[int, int]:
-    """Load a page, wait for plotly to draw every chart; (charts, charts drawn)."""
-    from playwright.sync_api import TimeoutError as BrowserTimeout
-
-    page.goto(path.as_uri(), wait_until="load")
-    try:
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.plotly-graph-div')]"
-            ".every(div => div.querySelector('.main-svg'))",
-            timeout=10_000,
-        )
-    except BrowserTimeout:
-        pytest.fail(f"{path.name}: charts not drawn within 10 s; the browser reported {problems}")
-    return (
-        page.locator(".plotly-graph-div").count(),
-        page.locator(".plotly-graph-div:has(.main-svg)").count(),
-    )
-
-
 @pytest.mark.browser
 def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_path):
     problems, requests = [], []
@@ -114,7 +96,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     page.on("request", lambda r: requests.append(r.url))
 
     # Quarter report of general surgery: the occupancy tile.
-    charts, drawn = _open(page, reports / QUARTER / "GSUR.html", problems)
+    charts, drawn = draw_charts(page, reports / QUARTER / "GSUR.html", problems)
     # every family has values in the window, the revenue and expense structure, and the
     # quarter's own 近8个季度 chart
     assert charts == len(catalogue.families()) + 2 and drawn == charts
@@ -128,7 +110,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     page.screenshot(path=str(tmp_path / "quarter-GSUR.png"), full_page=True)
 
     # Annual report of the hospital: outpatient visits.
-    charts, drawn = _open(page, reports / YEAR / "ALL.html", problems)
+    charts, drawn = draw_charts(page, reports / YEAR / "ALL.html", problems)
     assert charts >= 5 and drawn == charts
     value, _, _ = _report(demo, "year", YEAR, "ALL", "outpatient_visits")
     shown = page.locator('.tile[data-metric="outpatient_visits"] .tile-value').inner_text()
@@ -136,7 +118,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     page.screenshot(path=str(tmp_path / "year-ALL.png"), full_page=True)
 
     # Weekly brief of cardiology: one A4 page, occupancy of the week.
-    charts, drawn = _open(page, reports / WEEK / "CARD.html", problems)
+    charts, drawn = draw_charts(page, reports / WEEK / "CARD.html", problems)
     assert charts == 1 and drawn == 1
     value, _, _ = _report(demo, "week", WEEK, "CARD", "bed_occupancy")
     cell = page.locator('tr[data-metric="bed_occupancy"] td.value').inner_text()
@@ -146,7 +128,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     page.screenshot(path=str(tmp_path / "week-CARD.png"), full_page=True)
 
     # Dashboard: a cell, then sorting by a column.
-    charts, drawn = _open(page, reports / QUARTER / "dashboard.html", problems)
+    charts, drawn = draw_charts(page, reports / QUARTER / "dashboard.html", problems)
     assert charts == 1 and drawn == 1
     value, _, _ = _report(demo, "quarter", QUARTER, "ORTH", "bed_occupancy")
     cell = page.locator('#dashboard-table tr[data-dept="ORTH"] td').nth(
