@@ -68,6 +68,19 @@ class SharedChromium:
             self._playwright = self._browser = None
 
 
+def listen(page) -> tuple[list[str], list[str]]:
+    """What a report page does in the browser, recorded as it happens: (problems, requests). A
+    problem is a console error, an uncaught script error or a request that failed; requests are
+    the URLs the page asked for (a report reads only files beside it, never the network)."""
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    return problems, requests
+
+
 def draw_charts(page, path: Path, problems: list[str]) -> tuple[int, int]:
     """Load a report page and wait for plotly to draw every chart: (charts, charts drawn). Fails
     the test, with what the browser reported, when they are not drawn within 10 s."""

@@ -410,8 +410,21 @@ def metrics(tmp_path_factory) -> pd.DataFrame:
 
 
 def cell(metrics: pd.DataFrame, grain: str, period: str, dept: str, metric: str, column="value"):
-    value = metrics.loc[(grain, period, dept, metric), column]
+    value = _rows(metrics)[grain, period, dept, metric][column]
     return None if isinstance(value, float) and math.isnan(value) else value
+
+
+_ROWS: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def _rows(metrics: pd.DataFrame) -> dict[tuple, dict]:
+    """The export's rows by (grain, period, dept, metric), made once per frame: the tests read
+    tens of thousands of cells, and pandas' `.loc` on the four-level index took ~5 ms a cell
+    (most of the model test's time)."""
+    kept = _ROWS.get(id(metrics))
+    if kept is None or kept[0] is not metrics:
+        kept = _ROWS[id(metrics)] = (metrics, metrics.to_dict("index"))
+    return kept[1]
 
 
 # --- 1. hand cases: every indicator, as arithmetic ---------------------------------------------

@@ -30,7 +30,7 @@ from reports.files import plotly_js_source, safe_file_stem
 from reports.formatting import NumberKind, format_points, format_relative, format_value
 from reports.publish import render_reports
 from reports.publish.index import write_index
-from tests.browser import draw_charts
+from tests.browser import draw_charts, listen
 from tests.ledger_files import computed_warehouse
 
 MONTH = "2026-10"
@@ -358,13 +358,9 @@ def test_index_links_every_report_relatively(reports):
 def test_page_draws_in_headless_chromium(reports, warehouse, chromium, tmp_path):
     reports_dir, _, _ = reports
     page_path = reports_dir / MONTH / "D01.html"
-    problems, requests = [], []
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
-    page.on("request", lambda r: requests.append(r.url))
+    problems, requests = listen(page)
     chart_count, drawn = draw_charts(page, page_path, problems)
     tile_value = page.locator('.tile[data-metric="bed_occupancy"] .tile-value').inner_text()
     page.screenshot(path=str(tmp_path / "D01.png"), full_page=True)

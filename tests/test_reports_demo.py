@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from functools import partial
+from collections import defaultdict
+from functools import cache, partial
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,7 @@ from reports.formatting import EXCEL_FORMATS, format_change, format_value, numbe
 from reports.publish import render_reports
 from reports.publish.index import write_index
 from reports.render.workbook import STATUS_FILLS, sheet_name
-from tests.browser import draw_charts
+from tests.browser import draw_charts, listen
 
 QUARTER, YEAR, WEEK, MONTH = "2026-Q3", "2025", "2026-W43", "2026-10"
 DEPARTMENTS = ("CARD", "GSUR", "ORTH", "RAD", "RESP")
@@ -39,6 +40,8 @@ def demo(demo_warehouse: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(demo_warehouse), read_only=True)
     yield con
     con.close()
+    _period_rows.cache_clear()  # (keyed by the connection)
+    _kinds.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -52,34 +55,46 @@ def reports(demo, demo_reports, tmp_path_factory) -> Path:
     return reports_dir
 
 
+# metric_report read once per period (and per grain for the number kinds): the workbook tests
+# compare every cell of a sheet with it, a query each made them the slowest of the file.
+@cache
+def _period_rows(con, grain: str, period: str) -> dict[tuple[str, str], tuple]:
+    """metric_report's rows of one period by (dept, metric): value, prior_change, denominator,
+    status."""
+    rows = con.execute(
+        "select dept, metric, value, prior_change, denominator, status from metric_report "
+        "where grain = ? and period = ?",
+        [grain, period],
+    ).fetchall()
+    return {(dept, metric): rest for dept, metric, *rest in rows}
+
+
+@cache
+def _kinds(con, grain: str) -> dict[tuple[str, str], object]:
+    """The number kind of each department's indicator at this grain, from the denominators of all
+    its periods (reports.formatting.number_kind)."""
+    denominators: dict[tuple[str, str], list] = defaultdict(list)
+    for dept, metric, denominator in con.execute(
+        "select dept, metric, denominator from metric_report where grain = ?", [grain]
+    ).fetchall():
+        denominators[dept, metric].append(denominator)
+    indicators = catalogue.indicators()
+    return {key: number_kind(indicators[key[1]], ds) for key, ds in denominators.items()}
+
+
 def _status(con, grain: str, period: str, dept: str, metric: str) -> str | None:
-    row = con.execute(
-        "select status from metric_report where grain = ? and period = ? and dept = ? "
-        "and metric = ?",
-        [grain, period, dept, metric],
-    ).fetchone()
-    return row[0] if row else None
+    row = _period_rows(con, grain, period).get((dept, metric))
+    return row[3] if row else None
 
 
 def _report(con, grain: str, period: str, dept: str, metric: str) -> tuple:
-    row = con.execute(
-        "select value, prior_change, denominator from metric_report "
-        "where grain = ? and period = ? and dept = ? and metric = ?",
-        [grain, period, dept, metric],
-    ).fetchone()
+    row = _period_rows(con, grain, period).get((dept, metric))
     assert row is not None, (grain, period, dept, metric)
-    return row
+    return tuple(row[:3])
 
 
 def _kind(con, grain: str, dept: str, metric: str):
-    denominators = [
-        d
-        for (d,) in con.execute(
-            "select denominator from metric_report where grain = ? and dept = ? and metric = ?",
-            [grain, dept, metric],
-        ).fetchall()
-    ]
-    return number_kind(catalogue.indicators()[metric], denominators)
+    return _kinds(con, grain)[dept, metric]
 
 
 # --- in the browser --------------------------------------------------------------------------
@@ -87,13 +102,9 @@ def _kind(con, grain: str, dept: str, metric: str):
 
 @pytest.mark.browser
 def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_path):
-    problems, requests = [], []
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
-    page.on("request", lambda r: requests.append(r.url))
+    problems, requests = listen(page)
 
     # Quarter report of general surgery: the occupancy tile.
     charts, drawn = draw_charts(page, reports / QUARTER / "GSUR.html", problems)
