@@ -11,7 +11,7 @@ SCALE ?= small
 BENCH_ARGS ?=
 INBOX ?=
 
-.PHONY: run test test-fast ui lint format browser bench bench-hostile clean
+.PHONY: run test test-fast ui lint format browser test-tools bench bench-hostile clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,20 @@ run: $(STAMP)
 # share a module fixture (a pipeline run) stays on one worker, so the fixture is built once; other
 # tests are spread one by one; the longest units first, so that no worker ends alone on one.
 PARALLEL := -n auto --dist loadgroup
+# The tests run under eatmydata (Debian's libeatmydata: fsync and fdatasync return at once): they
+# write hundreds of DuckDB files and Dagster's sqlite history, each commit waiting for the disk
+# (one tiny `deptops run` calls fdatasync ~2,500 times, milliseconds each on this machine), and
+# no test is about surviving a power cut (a killed process loses nothing the kernel holds).
+# Without eatmydata the tests run as they are.
+NOSYNC = $$(command -v eatmydata)
 
-## test: the whole test suite (installs Chromium and CJK fonts from Debian when missing)
-test: $(STAMP) browser
-	$(BIN)/python -m pytest -q $(PARALLEL) --durations=30
+## test: the whole test suite (installs Chromium, CJK fonts and eatmydata from Debian when missing)
+test: $(STAMP) browser test-tools
+	$(NOSYNC) $(BIN)/python -m pytest -q $(PARALLEL) --durations=30
 
 ## test-fast: the suite without whole-pipeline runs (marked slow) and browser tests, while working
-test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q $(PARALLEL) -m "not slow and not browser"
+test-fast: $(STAMP) test-tools
+	$(NOSYNC) $(BIN)/python -m pytest -q $(PARALLEL) -m "not slow and not browser"
 
 ## ui: the Dagster UI (behind deptops' guard: token, Host check, GraphQL over POST only) and the
 ## daemon that runs schedules and sensors; DAGSTER_HOME under var/. Open the address it prints.
@@ -64,6 +70,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
 		echo "installing chromium and fonts-noto-cjk from Debian"; \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+# eatmydata for the tests (above); where apt-get cannot install it, the tests run without it.
+test-tools:
+	@command -v eatmydata >/dev/null 2>&1 || { \
+		echo "installing eatmydata from Debian"; \
+		apt-get install -y -qq eatmydata >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq eatmydata >/dev/null; } || \
+		echo "eatmydata not installed: the tests wait for the disk"; }
 
 clean:
 	rm -rf var .pytest_cache
