@@ -271,9 +271,11 @@ def compute_months(
         )
         con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
         # The windows are computed afresh each time (as metric_windows below): all of theirs go.
+        # (an exists, a hash join on equality: `using ... where (keys equal) or grain like` was a
+        # nested loop over every stored line and period, 0.4 s CPU at city scale, 1.9 s at region)
         con.execute(
-            f"delete from {LINE_TABLE} f using periods_to_compute c "  # noqa: S608 -- a constant
-            "where (f.grain = c.grain and f.period = c.period) or f.grain like 'yoy:%'"
+            f"delete from {LINE_TABLE} f where f.grain like 'yoy:%' or exists ("  # noqa: S608
+            "select 1 from periods_to_compute c where c.grain = f.grain and c.period = f.period)"
         )
         con.execute(
             f"insert into {LINE_TABLE} by name "  # noqa: S608 -- a constant, our own SQL file

@@ -184,7 +184,9 @@ coverage as (
         grain,
         period,
         dept,
-        list({'ledger': ledger, 'included': included, 'in_group': in_group} order by ledger)
+        -- sorted after the aggregate (by ledger, the structs' first field, one per ledger): an
+        -- ordered aggregate kept a sort per group, 0.5 s more CPU per call at city scale
+        list_sort(list({'ledger': ledger, 'included': included, 'in_group': in_group}))
             as coverage
     from coverage_by_ledger
     group by all
