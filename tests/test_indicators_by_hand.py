@@ -1,10 +1,13 @@
 """The walking skeleton's indicators against values computed by hand, through the real pipeline:
-ledger files -> Dagster runs on a persistent instance -> DuckDB in tmp_path -> metrics.csv."""
+ledger files -> Dagster runs (on an instance in memory: Dagster's history is not what is tested
+here; test_injection and the `deptops run` tests keep the persistent one) -> DuckDB in tmp_path ->
+metrics.csv."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -66,7 +69,13 @@ def metrics(tmp_path_factory) -> pd.DataFrame:
         + [[e, "A", a, d] for e, a, d in EPISODES_A],
     )
     # the indicators and their export (metrics.csv) are what is read: no report is rendered
-    run_pipeline(Settings(home=root / "home", inbox=inbox), progress=lambda _: None, reports=())
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_pipeline(
+            Settings(home=root / "home", inbox=inbox),
+            progress=lambda _: None,
+            reports=(),
+            instance=instance,
+        )
     frame = pd.read_csv(root / "home" / "reports" / "metrics.csv", dtype={"period": str})
     return frame.set_index(["grain", "period", "dept", "metric"])
 

@@ -363,7 +363,7 @@ def test_page_draws_in_headless_chromium(reports, warehouse, chromium, tmp_path)
     problems, requests = listen(page)
     chart_count, drawn = draw_charts(page, page_path, problems)
     tile_value = page.locator('.tile[data-metric="bed_occupancy"] .tile-value').inner_text()
-    page.screenshot(path=str(tmp_path / "D01.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "D01.png"))
     context.close()
 
     assert problems == []

@@ -102,6 +102,8 @@ def _kind(con, grain: str, dept: str, metric: str):
 
 @pytest.mark.browser
 def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_path):
+    """Each page draws and paints: a screenshot of what the window shows (a whole-page one of a
+    long report cost Chromium ~2.5 s of CPU and showed nothing more that is checked)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems, requests = listen(page)
@@ -118,7 +120,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     assert tile.locator(".tile-mom").inner_text() == (
         f"{labels.text('mom', 'zh')} {format_change(prior_change, kind, 'zh')}"
     )
-    page.screenshot(path=str(tmp_path / "quarter-GSUR.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "quarter-GSUR.png"))
 
     # Annual report of the hospital: outpatient visits.
     charts, drawn = draw_charts(page, reports / YEAR / "ALL.html", problems)
@@ -126,7 +128,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     value, _, _ = _report(demo, "year", YEAR, "ALL", "outpatient_visits")
     shown = page.locator('.tile[data-metric="outpatient_visits"] .tile-value').inner_text()
     assert shown == format_value(value, _kind(demo, "year", "ALL", "outpatient_visits"))
-    page.screenshot(path=str(tmp_path / "year-ALL.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "year-ALL.png"))
 
     # Weekly brief of cardiology: one A4 page, occupancy of the week.
     charts, drawn = draw_charts(page, reports / WEEK / "CARD.html", problems)
@@ -136,7 +138,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     assert cell == format_value(value, _kind(demo, "week", "CARD", "bed_occupancy"))
     pdf = page.pdf(format="A4", print_background=True)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the brief prints on one A4 page"
-    page.screenshot(path=str(tmp_path / "week-CARD.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "week-CARD.png"))
 
     # Dashboard: a cell, then sorting by a column.
     charts, drawn = draw_charts(page, reports / QUARTER / "dashboard.html", problems)
@@ -167,7 +169,7 @@ def test_pages_draw_and_show_metric_report_numbers(demo, reports, chromium, tmp_
     assert order() == sorted(with_value, key=lambda d: occupancy[d]) + without
     page.locator("#dashboard-table thead th").first.click()  # by name, in pinyin order
     assert order() == ["RAD", "ORTH", "RESP", "GSUR", "CARD"]  # fang gu hu pu xin
-    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "dashboard.png"))
 
     # Links of the dashboard and the index lead to files that exist.
     hrefs = page.locator("#dashboard-table a").evaluate_all("(a) => a.map(x => x.href)")
