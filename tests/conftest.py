@@ -22,7 +22,7 @@ from tests.ledger_files import (
     write_departments,
     write_one_ward,
 )
-from tests.runs import NO_REPORTS, run_to_end, shared_folder
+from tests.runs import NO_REPORTS, run_here, shared_folder
 
 # how make test hands the tests to its workers (pytest-xdist hooks)
 from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401
@@ -109,8 +109,10 @@ def demo_reports(demo_warehouse, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def two_ward_inbox(tmp_path_factory) -> Path:
     """A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds, census 18): 2 admissions and
-    2 discharges a day from 2025-01-01 to 2025-06-30, and one rejected row (admissions 'two' on
-    2025-07-01). Shared by the whole-run tests: copy it before changing anything."""
+    2 discharges a day from 2025-05-01 to 2025-06-30, and one rejected row (admissions 'two' on
+    2025-07-01). Shared by the whole-run tests: copy it before changing anything. Two months:
+    June and the month it is compared with (环比), all the reports read; each month more is a
+    month of reports more in every run that renders them."""
     return shared_folder(tmp_path_factory, "two_ward_inbox", _write_two_ward_inbox)
 
 
@@ -119,7 +121,7 @@ def _write_two_ward_inbox(folder: Path) -> None:
     rows = [["日期", "科室", "入院人数", "出院人数", "实际开放床位", "期末在院人数"]]
     for dept, beds in (("A", 10), ("B", 20)):
         census = beds - 2
-        for day in days(dt.date(2025, 1, 1), dt.date(2025, 6, 30)):
+        for day in days(dt.date(2025, 5, 1), dt.date(2025, 6, 30)):
             rows.append([day.isoformat(), dept, 2, 2, beds, census])
     rows.append(["2025-07-01", "A", "two", 1, 10, 8])  # one rejected row
     write_csv(folder / "业务量.csv", rows)
@@ -129,12 +131,13 @@ def _write_two_ward_inbox(folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def two_ward_home(two_ward_inbox, tmp_path_factory) -> Path:
-    """HOME after one `deptops run --reports none` of two_ward_inbox (its output in ../run.log):
-    the exports that the reliability and backup tests compare with. Read-only: copy it to run
+    """HOME after one `deptops run --reports none` of two_ward_inbox (its output in ../run.log),
+    run in the test's process: the exports that the reliability and backup tests compare with,
+    and Dagster's history in HOME/dagster, which the backup holds. Read-only: copy it to run
     again in it."""
 
     def build(folder: Path) -> None:
-        output = run_to_end(two_ward_inbox, folder / "home", *NO_REPORTS)
+        output = run_here(two_ward_inbox, folder / "home", *NO_REPORTS)
         (folder / "run.log").write_text(output, encoding="utf-8")
 
     return shared_folder(tmp_path_factory, "two_ward_home", build) / "home"

@@ -1,9 +1,12 @@
-"""Whole runs of `deptops run` as a user starts them (a child process), and the folders that more
-than one test module reads, built once per test session for every pytest-xdist worker."""
+"""Whole runs of `deptops run` as a user starts them (a child process, or its command line in the
+test's process), and the folders that more than one test module reads, built once per test
+session for every pytest-xdist worker."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import os
 import shutil
 import subprocess
@@ -29,11 +32,18 @@ def deptops(inbox: Path, home: Path, *extra: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def run_to_end(inbox: Path, home: Path, *extra: str) -> str:
-    process = deptops(inbox, home, *extra)
-    output, _ = process.communicate(timeout=1800)  # a guard against a hang, not a speed bound
-    assert process.returncode == 0, output
-    return output
+def run_here(inbox: Path, home: Path, *extra: str) -> str:
+    """`deptops run` (pipelines.cli.main) in this process, to the end; what it printed. The run a
+    `deptops` child makes, on the same Dagster instance under HOME, without a new process that
+    imports the whole stack again (~3 s CPU): for a run that is not killed or run beside
+    another."""
+    from pipelines.cli import main
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["run", "--inbox", str(inbox), "--home", str(home), *extra])
+    assert code == 0, printed.getvalue()
+    return printed.getvalue()
 
 
 def shared_folder(

@@ -25,12 +25,10 @@ from tests.ledger_files import write_csv
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
 
-# tests/conftest.py's two_ward_inbox from May 2025 on: A (心内科, 10 open beds, census 8) and B (骨科,
-# 20 open beds, census 18), 2 admissions and 2 discharges a day, 2025-05-01 … 2025-06-30 (two months:
-# June and the month before it are what the reports compare; January to April would only add
-# reports to render three times).
+# tests/conftest.py's two_ward_inbox: A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds,
+# census 18), 2 admissions and 2 discharges a day, 2025-05-01 … 2025-06-30 (two months: June and the
+# month before it are what the reports compare).
 CORRECTED_DAY = "2025-06-03"
-FIRST_DAY = "2025-05-01"
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +45,6 @@ def _corrected(two_ward_inbox, tmp_path_factory, instance: dg.DagsterInstance):
     ledgers = folder / "inbox"
     shutil.copytree(two_ward_inbox, ledgers)
     workload = ledgers / "业务量.csv"
-    rows = list(csv.reader(workload.open(encoding="utf-8-sig")))
-    write_csv(workload, [rows[0], *(r for r in rows[1:] if r[0] >= FIRST_DAY)])
     # a finance ledger, so that no month is withheld for the want of one
     finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
     finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in (5, 6) for d in "AB"]
