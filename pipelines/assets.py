@@ -516,7 +516,8 @@ def write_reports(context, duckdb: DuckDBResource, deptops: DeptopsConfig, grain
         suppress_below=settings.suppress_below,
         hospital_name=settings.hospital_name,
         workers=settings.report_workers,
-        connection_config=duckdb.connection_config,
+        # each worker's connection its part of the run's memory, as they are open at once
+        connection_config=settings.duckdb_config(processes=settings.report_workers),
         progress=context.log.info,
     )
     where = (duckdb.database, settings.reports, grain, periods, settings.lang)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,21 @@ from ledgers.limits import MIB, ReadLimits
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = Path("var")
 DEFAULT_FIRST_MONTH = "2024-01"
-# DuckDB's buffer pool (its default is 80 % of RAM): a city's load held 2.2 GiB without a limit
-# and a region's 8 GiB; past the limit DuckDB spills to <warehouse>.tmp/ instead.
-DEFAULT_MEMORY_LIMIT = "2GB"
+# The memory a run's DuckDB connections may use together (DEPTOPS_MEMORY_LIMIT): by default half
+# of what the machine, or its container, has (DuckDB reads both for a share), as DuckDB's guide to
+# out-of-memory errors advises, since some of its work allocates beside the buffer pool its limit
+# counts; the other half is left to the page cache, Dagster and the workbook reader. Past it
+# DuckDB spills to <warehouse>.tmp/. A city's load holds 1.9 GiB with or without a limit; a
+# region's needs 7.3 GiB, and under a fixed 2GB it spilled 3.9 GB and spent a fifth more CPU
+# (BENCHMARKS.md, "Region scale, fourth round").
+DEFAULT_MEMORY_LIMIT = "50%"
+_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b|b|bytes)", re.IGNORECASE)
+_UNITS = {"b": 1, "bytes": 1} | {
+    f"{prefix}{infix}b": base**power
+    for power, prefix in enumerate("kmgt", 1)
+    for infix, base in (("", 1000), ("i", 1024))
+}
 REPORT_WORKERS_VARIABLE = "DEPTOPS_REPORT_WORKERS"
 HOSPITAL_VARIABLE = "DEPTOPS_HOSPITAL"
 
@@ -61,8 +74,9 @@ class Settings:
     pool: str = "duckdb"
     # Reports for wide circulation: hide sensitive counts (deaths, complications) below this.
     suppress_below: int | None = None
-    # DuckDB memory_limit of the pipeline's connections ("4GB", …); None: DuckDB's default.
-    # Read from DEPTOPS_MEMORY_LIMIT when the settings are made.
+    # The memory of the run's DuckDB connections together: a size ("8GB") or a share of the
+    # machine's ("25%"); None: DuckDB's default. Read from DEPTOPS_MEMORY_LIMIT when the settings
+    # are made.
     memory_limit: str | None = field(default_factory=lambda: memory_limit_from(None))
     # Processes that render reports (reports.publish.batch); read when the settings are made.
     report_workers: int = field(default_factory=default_report_workers)
@@ -82,9 +96,13 @@ class Settings:
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
 
-    def duckdb_config(self) -> dict[str, str]:
-        """The connection settings of the pipeline's DuckDB resource."""
-        return {"memory_limit": self.memory_limit} if self.memory_limit else {}
+    def duckdb_config(self, processes: int = 1) -> dict[str, str]:
+        """The connection settings of the pipeline's DuckDB resource; with `processes` > 1 (the
+        report workers, each with its own connection open at once), each one's part of the
+        memory, so that together they stay within `memory_limit`."""
+        if not self.memory_limit:
+            return {}
+        return {"memory_limit": memory_part(self.memory_limit, processes)}
 
     @property
     def reports(self) -> Path:
@@ -167,12 +185,35 @@ class Settings:
 
 def memory_limit_from(text: str | None) -> str | None:
     """DEPTOPS_MEMORY_LIMIT (`text`, or the environment's when None): unset or blank gives the
-    default, "none" DuckDB's own default."""
+    default, "none" DuckDB's own default; else a size (`8GB`, `512MiB`) or a share of the
+    machine's memory (`25%`), as DuckDB's memory_limit reads them."""
     if text is None:
         text = os.environ.get("DEPTOPS_MEMORY_LIMIT", "")
-    if not text.strip():
+    text = text.strip()
+    if not text:
         return DEFAULT_MEMORY_LIMIT
-    return None if text.strip().lower() == "none" else text.strip()
+    if text.lower() == "none":
+        return None
+    share, size = _SHARE.fullmatch(text), _SIZE.fullmatch(text)
+    if share and 0 < float(share[1]) <= 100:
+        return text
+    if size and float(size[1]) > 0:
+        return text
+    raise ValueError(
+        "DEPTOPS_MEMORY_LIMIT must be a size such as 8GB or 512MiB, a share of the machine's "
+        f"memory such as 25%, or none, not {text!r}"
+    )
+
+
+def memory_part(limit: str, processes: int) -> str:
+    """One of `processes` equal parts of `limit` (a memory_limit_from text): a share as a
+    share, a size in bytes."""
+    if processes == 1:
+        return limit
+    share, size = _SHARE.fullmatch(limit), _SIZE.fullmatch(memory_limit_from(limit) or "")
+    if share:
+        return f"{float(share[1]) / processes:g}%"
+    return f"{int(float(size[1]) * _UNITS[size[2].lower()] / processes)}B"
 
 
 # Reading limits an administrator may set (SECURITY.md): variable -> (ReadLimits field, unit in
