@@ -44,7 +44,14 @@ from ledgers.reader import (
     SheetRead,
     read_file,
 )
-from ledgers.specs import LINEAGE_COLUMNS, WITHHELD, Ledger, ledgers, normalise_header
+from ledgers.specs import (
+    LINEAGE_COLUMNS,
+    STORED_LINEAGE_COLUMNS,
+    WITHHELD,
+    Ledger,
+    ledgers,
+    normalise_header,
+)
 from metrics import periods
 from metrics.periods import month_key, month_start
 
@@ -126,6 +133,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # A warehouse made before blocks named their ledgers, or held months as text.
     add("publication_blocks", "ledgers", "varchar")
     periods.month_column_as_date(con, "publication_blocks", "month")
+    # Lineage by sheet: one row per sheet staged (`STORED_LINEAGE_COLUMNS`).
+    create("ledger_sources", "source_id integer, file varchar, sheet varchar, sha256 varchar")
     views = {
         v
         for (v,) in con.execute(
@@ -134,38 +143,126 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
     }
     for spec in ledgers().values():
-        columns = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
-        columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
-        for table in (spec.table, spec.outranked_table):
-            create(table, ", ".join(columns))
-            for column in spec.columns:  # a warehouse made before a column joined the spec
-                add(table, f'"{column.name}"', column.sql_type)
-        _ensure_staged_view(con, spec, present, views)
+        _ensure_ledger_tables(con, spec, present, views)
 
 
-def _ensure_staged_view(
+def _ensure_ledger_tables(
     con: duckdb.DuckDBPyConnection, spec: Ledger, present: dict[str, set[str]], views: set[str]
 ) -> None:
-    """staged_<kind>, every valid row of every file, is a view of the accepted rows (raw_<kind>)
-    and the outranked ones: each row is written once (a first load of 4 M episodes wrote them
-    twice, about 7 s of CPU). A warehouse from before kept a table of that name with every row
-    again: its rows not accepted become the outranked rows and the table gives way to the view."""
+    """A ledger's stored tables and the views every reader reads: raw_<kind> (accepted rows) and
+    outranked_<kind> (valid rows that lost to a twin) are views of stored_raw_<kind> and
+    stored_outranked_<kind> joined to `ledger_sources`, with today's columns (lineage as file,
+    sheet, row, SHA-256); staged_<kind>, every valid row of every file, is a view of both (each
+    row is written once; three text columns of lineage per row cost about 1 s of CPU per 4 M
+    rows written). A warehouse from before is converted: where raw_<kind> is a table, its rows
+    and the outranked ones move to the stored tables, their lineage to `ledger_sources`."""
+    data = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
+    stored = data + [f"{name} {sql_type}" for name, sql_type in STORED_LINEAGE_COLUMNS.items()]
+    wide = data + [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
     names = [c.name for c in spec.columns] + list(LINEAGE_COLUMNS)
-    staged = spec.staged_table
-    if staged in views and set(names) <= present.get(staged, set()):
-        return
+    pairs = (
+        (spec.table, spec.stored_table),
+        (spec.outranked_table, spec.stored_outranked_table),
+    )
+    old = spec.table in present and spec.table not in views
+    for view, table in pairs:
+        if old and view not in present:  # from before outranked_<kind>
+            con.execute(f"create table {view} ({', '.join(wide)})")
+            present[view] = set(names)
+        if table not in present:
+            con.execute(f"create table {table} ({', '.join(stored)})")
+        for column in spec.columns:  # a warehouse made before a column joined the spec
+            if column.name not in present.get(table, {column.name}):
+                con.execute(f'alter table {table} add column "{column.name}" {column.sql_type}')
+            if old and column.name not in present[view]:
+                con.execute(f'alter table {view} add column "{column.name}" {column.sql_type}')
     listed = ", ".join(f'"{n}"' for n in names)
+    staged = spec.staged_table
     if staged in present and staged not in views:
+        # from before staged_<kind> was a view: its rows not accepted are the outranked ones
         con.execute(
             f"""insert into {spec.outranked_table} ({listed})
                 select {listed} from {staged} except all select {listed} from {spec.table}"""  # noqa: S608 -- names from the specs
         )
         con.execute(f"drop table {staged}")
+        present.pop(staged)
+    if old:
+        _store_lineage_by_id(con, spec)
+    values = ", ".join(f's."{c.name}"' for c in spec.columns)
+    for view, table in pairs:
+        if old or view not in views or not set(names) <= present.get(view, set()):
+            con.execute(
+                f"""create or replace view {view} as
+                    select {values}, l.file as source_file, l.sheet as source_sheet,
+                           s.source_row, l.sha256 as source_sha256
+                    from {table} s left join ledger_sources l on l.source_id = s.source_id"""  # noqa: S608 -- names from the specs
+            )
+    if staged not in views or not set(names) <= present.get(staged, set()):
+        con.execute(
+            f"""create or replace view {staged} as
+                select {listed} from {spec.table}
+                union all select {listed} from {spec.outranked_table}"""  # noqa: S608 -- names from the specs
+        )
+
+
+def _store_lineage_by_id(con: duckdb.DuckDBPyConnection, spec: Ledger) -> None:
+    """An old warehouse's raw_<kind> and outranked_<kind> tables (lineage as three text columns
+    per row) become the stored tables (lineage by id) and give way to their views."""
+    for view, outranked in ((spec.table, False), (spec.outranked_table, True)):
+        store_rows(con, spec, f"from {view}", outranked)  # noqa: S608 -- names from the specs
+    for view in (spec.table, spec.outranked_table):
+        con.execute(f"drop table {view}")
+
+
+def store_rows(
+    con: duckdb.DuckDBPyConnection, spec: Ledger, rows: str, outranked: bool = False
+) -> None:
+    """Store rows whose lineage is text (`rows`: SQL of any of the ledger's columns with
+    source_file, source_sheet, source_row, source_sha256, as raw_<kind> shows them) as accepted
+    (or outranked) rows: lineage by id, each sheet not yet in `ledger_sources` added. Converts an
+    old warehouse's tables; tests store rows of their own through it."""
+    empty = f"(select * from {spec.table} limit 0)"  # noqa: S608 -- every column, by name
+    con.execute(f"create or replace temp table rows_to_store as {empty} union all by name ({rows})")
+    lineage = ("source_file", "source_sheet", "source_sha256")
     con.execute(
-        f"""create or replace view {staged} as
-            select {listed} from {spec.table}
-            union all select {listed} from {spec.outranked_table}"""  # noqa: S608 -- names from the specs
+        f"""insert into ledger_sources
+            select (select coalesce(max(source_id), 0) from ledger_sources)
+                   + row_number() over ()::integer, *
+            from (select distinct {", ".join(lineage)} from rows_to_store
+                  except select file, sheet, sha256 from ledger_sources)"""  # noqa: S608
     )
+    columns = ", ".join(f'"{c.name}"' for c in spec.columns)
+    values = ", ".join(f'w."{c.name}"' for c in spec.columns)
+    same = " and ".join(
+        f"l.{new} is not distinct from w.{was}"
+        for new, was in zip(("file", "sheet", "sha256"), lineage, strict=True)
+    )
+    table = spec.stored_outranked_table if outranked else spec.stored_table
+    con.execute(
+        f"""insert into {table} ({columns}, source_row, source_id)
+            select {values}, w.source_row, l.source_id
+            from rows_to_store w
+            join (select file, sheet, sha256, min(source_id) as source_id
+                  from ledger_sources group by all) l on {same}"""  # noqa: S608 -- names from the specs
+    )
+    con.execute("drop table rows_to_store")
+
+
+def _new_sources(con: duckdb.DuckDBPyConnection, sheets: list[tuple[str, str, str]]) -> list[int]:
+    """Add each sheet (file, sheet name, SHA-256) to `ledger_sources` and give its id: numbered
+    on from the highest id held (an id whose sheet was forgotten in this transaction may be given
+    again: its rows went with it, `_forget_files`)."""
+    base = con.execute("select coalesce(max(source_id), 0) from ledger_sources").fetchone()[0]
+    ids = list(range(base + 1, base + 1 + len(sheets)))
+    if sheets:
+        files, names, shas = map(list, zip(*sheets, strict=True))
+        con.execute(
+            """insert into ledger_sources
+               select unnest($id::integer[]), unnest($file::varchar[]),
+                      unnest($sheet::varchar[]), unnest($sha::varchar[])""",
+            {"id": ids, "file": files, "sheet": names, "sha": shas},
+        )
+    return ids
 
 
 def _columns_present(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -732,18 +829,19 @@ def _fingerprints(
     found: dict[tuple[str, str], tuple] = {}
     if not months:
         return found
-    lineage = ", ".join(LINEAGE_COLUMNS)
     for spec in ledgers().values():
         if not spec.period:
             continue
         # the month as a date (spelled once per month, not once per row)
         month = f"""cast(date_trunc('month', "{spec.period}") as date)"""
-        digest = f"sum(hash(row(*columns(* exclude ({lineage})))))::hugeint"
+        values = ", ".join(f'"{c.name}"' for c in spec.columns)  # lineage aside
+        digest = f"sum(hash(row({values})))::hugeint"
         if hashed is not None and spec.kind not in hashed:
             digest = "null"
         rows = con.execute(
             f"""select {month} as m, count(*), {digest}
-                from {spec.table} where list_contains($months::date[], {month}) group by m""",  # noqa: S608
+                from {spec.stored_table} where list_contains($months::date[], {month})
+                group by m""",  # noqa: S608
             {"months": sorted(month_start(m) for m in months)},
         ).fetchall()
         found |= {(spec.kind, month_key(m)): (n, digest) for m, n, digest in rows}
@@ -754,10 +852,14 @@ def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
     """The files' rows, accepted or outranked, go (`_rebuild_accepted` then settles the keys
     they held: a twin outranked by a row of theirs may now be kept)."""
     names = sorted(files)
+    sources = "select source_id from ledger_sources where list_contains($files, file)"
     for spec in ledgers().values():
-        for table in (spec.table, spec.outranked_table):
-            con.execute(f"delete from {table} where list_contains(?, source_file)", [names])  # noqa: S608
-    for table in ("rejected_rows", "ledger_sheets", "ledger_files"):
+        for table in (spec.stored_table, spec.stored_outranked_table):
+            con.execute(
+                f"delete from {table} where source_id in ({sources})",  # noqa: S608
+                {"files": names},
+            )
+    for table in ("ledger_sources", "rejected_rows", "ledger_sheets", "ledger_files"):
         con.execute(f"delete from {table} where list_contains(?, file)", [names])  # noqa: S608
 
 
@@ -873,16 +975,16 @@ def _stage(
     params: dict | None = None,
 ) -> int:
     """Insert `rows` (a query giving the ledger's columns and `source_row`) with the rest of
-    their lineage: the sheet's file and name, the file's SHA-256. Both paths stage here: the
-    general path's records (a set-based read's table: `_stage_tables`). Rows are staged into
-    raw_<kind> (staged_<kind> is its view): `_rebuild_accepted` moves the twins that lose."""
-    lineage = {"file": sheet.file, "sheet": sheet.sheet, "sha": sha}
+    their lineage: the sheet's file and name, the file's SHA-256 (by its id in
+    `ledger_sources`). The general path's records stage here (a set-based read's table:
+    `_stage_tables`). Rows are staged as accepted (stored_raw_<kind>, read through the views
+    raw_<kind> and staged_<kind>): `_rebuild_accepted` moves the twins that lose."""
+    (source,) = _new_sources(con, [(sheet.file, sheet.sheet, sha)])
     return _execute(
         con,
-        f"""insert into {spec.table} by name
-            select r.*, $file as source_file, $sheet as source_sheet, $sha as source_sha256
-            from ({rows}) r""",  # noqa: S608 -- the spec's table; `rows` is our own SQL
-        {**(params or {}), **lineage},
+        f"""insert into {spec.stored_table} by name
+            select r.*, $source as source_id from ({rows}) r""",  # noqa: S608 -- the spec's table; `rows` is our own SQL
+        {**(params or {}), "source": source},
     ).fetchone()[0]
 
 
@@ -1008,13 +1110,16 @@ def _stage_tables(
     dates within the span and registered devices checked in SQL, the rows that fail rejected as
     `_resolve_references` does (worded in SQL where the check has its reason's SQL, else by
     re-parsing the row in Python, sheet by sheet). Each row keeps its own lineage: the sheets'
-    files, names and SHA-256 are a small table (`part`) joined to their rows."""
+    files, names and SHA-256 are a small table (`part`) joined to their rows, each sheet's
+    id in `ledger_sources` stored with them."""
     tag = f"{sheets[0].table}_all"
     table, key, lineage = f"{tag}_rows", f"{tag}_refs", f"{tag}_lineage"
     con.execute(f"create or replace temp view {table} as {_union_of_reads(sheets)}")
+    sources = [(s.file, s.sheet, shas[s.file]) for s in sheets]
     frame = pd.DataFrame(
         {
             "part": range(len(sheets)),
+            "source_id": _new_sources(con, sources),
             "file": [s.file for s in sheets],
             "sheet": [s.sheet for s in sheets],
             "sha": [shas[s.file] for s in sheets],
@@ -1023,8 +1128,8 @@ def _stage_tables(
     con.register(f"{lineage}_frame", frame)
     con.execute(
         f"create or replace temp table {lineage} as "  # noqa: S608
-        f"select part::integer as part, file::varchar as file, sheet::varchar as sheet, "
-        f"sha::varchar as sha from {lineage}_frame"
+        f"select part::integer as part, source_id::integer as source_id, file::varchar as file, "
+        f"sheet::varchar as sheet, sha::varchar as sha from {lineage}_frame"
     )
     con.unregister(f"{lineage}_frame")
     # (column, SQL true when the row passes, message, the message's SQL or None: NULL for a row
@@ -1087,9 +1192,8 @@ def _stage_tables(
     # order.
     staged = _execute(
         con,
-        f"""insert into {spec.table} by name
-            select {select}, p.rn as source_row, l.file as source_file,
-                   l.sheet as source_sheet, l.sha as source_sha256
+        f"""insert into {spec.stored_table} by name
+            select {select}, p.rn as source_row, l.source_id
             from {table} p {joins} where {passes}""",  # noqa: S608 -- names from the specs
         params,
     ).fetchone()[0]
@@ -1424,7 +1528,7 @@ def _rebuild_accepted(
 def _held_once(con: duckdb.DuckDBPyConnection, spec: Ledger, key: str, scope: str) -> bool:
     """Whether every key (in `scope`) is held by one staged row and none was outranked, told by
     the keys' hashes (cheaper than grouping the keys, which is done only when some repeat)."""
-    if con.execute(f"select count(*) from {spec.outranked_table} s {scope}").fetchone()[0]:  # noqa: S608
+    if con.execute(f"select count(*) from {spec.stored_outranked_table} s {scope}").fetchone()[0]:  # noqa: S608
         return False
     if not scope and not spec.folded_key:
         # every accepted row, keys compared as they are: the proof is kept for the blocking
@@ -1432,7 +1536,7 @@ def _held_once(con: duckdb.DuckDBPyConnection, spec: Ledger, key: str, scope: st
         # of CPU for the city's 4 M episode numbers)
         listed = ", ".join(f'"{k}"' for k in spec.key)
         return rules_of_rows.keys_proven(con, spec.table, listed, again=True)
-    return rules_of_rows.keys_distinct(con, key, f"{spec.table} s {scope}")
+    return rules_of_rows.keys_distinct(con, key, f"{spec.stored_table} s {scope}")
 
 
 def _settle_twins(
@@ -1444,6 +1548,15 @@ def _settle_twins(
     order = f"""partition by {key}
                 order by {filled} desc, f.modified_at desc, s.source_file, s.source_sheet,
                          s.source_row"""
+    # The staged rows with their lineage, and their sheets' ids to store them back by.
+    columns = ", ".join(f'"{c.name}"' for c in spec.columns)
+    staged = " union all ".join(
+        f"select {columns}, source_row, source_id from {table}"  # noqa: S608 -- names from the specs
+        for table in (spec.stored_table, spec.stored_outranked_table)
+    )
+    staged = f"""(select t.*, l.file as source_file, l.sheet as source_sheet,
+                         l.sha256 as source_sha256
+                  from ({staged}) t left join ledger_sources l on l.source_id = t.source_id)"""  # noqa: S608
     # Identifiers below come from specs.toml, never from ledger text.
     con.execute(
         f"""create or replace temp table ranked_twins as
@@ -1451,10 +1564,10 @@ def _settle_twins(
                    first_value(s.source_file || coalesce(' / ' || nullif(s.source_sheet, ''), '')
                                || ' row ' || s.source_row) over ({order}) as kept,
                    max({filled}) over (partition by {key}) - {filled} as fewer_values
-            from {spec.staged_table} s join ledger_files f on f.file = s.source_file
+            from {staged} s join ledger_files f on f.file = s.source_file
             semi join duplicate_keys d on {on_key}"""  # noqa: S608
     )
-    for table in (spec.table, spec.outranked_table):
+    for table in (spec.stored_table, spec.stored_outranked_table):
         con.execute(
             f"delete from {table} s where exists (select 1 from duplicate_keys d where {on_key})"  # noqa: S608
         )
@@ -1465,9 +1578,9 @@ def _settle_twins(
                  and s.source_row = r."row")""",
         [spec.kind],
     )
-    rows = "select * exclude (rank, kept, fewer_values) from ranked_twins"
-    con.execute(f"insert into {spec.table} by name {rows} where rank = 1")  # noqa: S608
-    con.execute(f"insert into {spec.outranked_table} by name {rows} where rank > 1")  # noqa: S608
+    rows = f"select {columns}, source_row, source_id from ranked_twins"  # noqa: S608
+    con.execute(f"insert into {spec.stored_table} by name {rows} where rank = 1")  # noqa: S608
+    con.execute(f"insert into {spec.stored_outranked_table} by name {rows} where rank > 1")  # noqa: S608
     key_list = ", ".join(
         f"'{k}', cast(\"{k}\" as varchar)" if spec.shows(k) else f"'{k}', '{WITHHELD}'"
         for k in spec.key
@@ -1523,7 +1636,7 @@ def _by_key(con: duckdb.DuckDBPyConnection, spec: Ledger, files: set[str]) -> bo
     the keys: a first load, a department list changed)."""
     if not spec.key or spec.folded_key or spec.kind in MASTER_KINDS:
         return False
-    if not con.execute(f"select count(*) from {spec.table}").fetchone()[0]:  # noqa: S608
+    if not con.execute(f"select count(*) from {spec.stored_table}").fetchone()[0]:  # noqa: S608
         return False
     # rows by file: a file's name is one dictionary entry, not a test per row (a filtered count
     # of 4 M episodes took 2-3 s of CPU)
@@ -1586,7 +1699,7 @@ def ledger_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Each ledger's accepted rows, by kind, exactly (in one query: duckdb_tables()'s
     estimated_size still counts deleted rows)."""
     counts = " union all ".join(
-        f"select '{spec.kind}', count(*) from {spec.table}"  # noqa: S608 -- names from the specs
+        f"select '{spec.kind}', count(*) from {spec.stored_table}"  # noqa: S608 -- names from the specs
         for spec in ledgers().values()
     )
     return dict(con.execute(counts).fetchall())

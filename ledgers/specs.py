@@ -23,12 +23,16 @@ SQL_TYPES = {
 }
 # What is shown in place of a value that must not leave the warehouse (an episode's key).
 WITHHELD = "(withheld)"
+# Where a row came from, as every reader of raw_/outranked_/staged_<kind> sees it.
 LINEAGE_COLUMNS = {
     "source_file": "VARCHAR",
     "source_sheet": "VARCHAR",
     "source_row": "INTEGER",
     "source_sha256": "VARCHAR",
 }
+# How the stored tables hold it: the row's number and its sheet's id in `ledger_sources` (file,
+# sheet, SHA-256: one row per sheet staged), not three text columns repeated on every row.
+STORED_LINEAGE_COLUMNS = {"source_row": "INTEGER", "source_id": "INTEGER"}
 
 
 def normalise_header(text: object) -> str:
@@ -114,8 +118,15 @@ class Ledger:
 
     @property
     def table(self) -> str:
-        """The warehouse table holding this ledger's accepted rows."""
+        """The accepted rows with their lineage, as every reader sees them: a view of
+        `stored_table` joined to `ledger_sources`."""
         return f"raw_{self.kind}"
+
+    @property
+    def stored_table(self) -> str:
+        """Where the accepted rows are stored (lineage by sheet id: `STORED_LINEAGE_COLUMNS`);
+        only the loader writes it."""
+        return f"stored_raw_{self.kind}"
 
     @property
     def staged_table(self) -> str:
@@ -126,8 +137,13 @@ class Ledger:
     @property
     def outranked_table(self) -> str:
         """The valid rows that lost to a twin of their key (another file's or row's, kept in
-        `table`): each is listed in rejected_rows as a conflict naming its twin."""
+        `table`): each is listed in rejected_rows as a conflict naming its twin. A view of
+        `stored_outranked_table`, as `table` is of `stored_table`."""
         return f"outranked_{self.kind}"
+
+    @property
+    def stored_outranked_table(self) -> str:
+        return f"stored_outranked_{self.kind}"
 
     def title(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en

@@ -107,7 +107,7 @@ def break_dated_from(con, table: str, column: str, bound: str) -> int:
         (earliest,) = con.execute(f'select min("{column}") from {table}').fetchone()  # noqa: S608
         dept = ledger_of(table).dept
         con.execute(
-            f'update raw_departments set start_date = ? where code = (select "{dept}" from {table} where rowid = ?)',  # noqa: S608
+            f'update stored_raw_departments set start_date = ? where code = (select "{dept}" from {table} where rowid = ?)',  # noqa: S608
             [earliest, rowid],
         )
         value = earliest - dt.timedelta(days=1)
@@ -116,7 +116,7 @@ def break_dated_from(con, table: str, column: str, bound: str) -> int:
 
 
 def ledger_of(table: str):
-    return next(spec for spec in ledgers().values() if table in (spec.table, spec.staged_table))
+    return next(spec for spec in ledgers().values() if table == spec.stored_table)
 
 
 @pytest.mark.parametrize("kind", CHECKED_LEDGERS)
@@ -129,7 +129,7 @@ def test_each_expectation_of_a_blocking_suite_fails_on_a_row_that_breaks_it(ware
     for number, expectation in enumerate(expectations):
         warehouse.begin()
         try:
-            row = break_one(warehouse, spec.table, expectation)
+            row = break_one(warehouse, spec.stored_table, expectation)
             outcome = validate_ledger(warehouse, kind)
         finally:
             warehouse.rollback()
@@ -165,7 +165,8 @@ def test_a_failing_blocking_check_stops_the_run_before_indicators(tmp_path):
         assert first.months == ["2026-10"] and not first.blocking_failed
         with duckdb.connect(str(settings.warehouse)) as con:
             con.execute(
-                "update raw_workload set open_beds = -1 where dept = 'A' and date = '2026-10-05'"
+                "update stored_raw_workload set open_beds = -1 "
+                "where dept = 'A' and date = '2026-10-05'"
             )
             con.execute("delete from metric_facts")  # metric_values reads it
         # the files have not changed: the load keeps the rows it holds, and the check sees them
@@ -206,7 +207,7 @@ def test_each_blocking_dagster_check_fails_on_a_row_that_breaks_its_suite(
         e for e in build_expectations(spec) if type(e).__name__ == "ExpectColumnValuesToBeBetween"
     )
     with duckdb.connect(str(copy)) as con:
-        row = break_one(con, spec.table, bounded)
+        row = break_one(con, spec.stored_table, bounded)
     result = check(duckdb=resource)
     assert not result.passed and result.severity.value == "ERROR"
     failed = result.metadata["failed"].text

@@ -281,20 +281,20 @@ A10_ROW = workload_row("A", A10)  # row 12 of the workload sheet
 A05_ROW = workload_row("A", D(2026, 10, 5))
 CASES = {
     "gx_not_null": dict(
-        tamper="update raw_appointments set slots = null where dept = 'B'",
+        tamper="update stored_raw_appointments set slots = null where dept = 'B'",
         expected={("gx_not_null", "error", "B", MONTH, "appointments.csv", None, 3)},
     ),
     "gx_range": dict(
-        tamper="update raw_finance set personnel_expense = -5 where dept = 'A'",
+        tamper="update stored_raw_finance set personnel_expense = -5 where dept = 'A'",
         expected={("gx_range", "error", "A", MONTH, "finance.csv", None, 2)},
     ),
     "gx_enum": dict(
         # the department list has no month: its finding belongs to every month checked
-        tamper="update raw_departments set kind = 'hospital' where code = 'B'",
+        tamper="update stored_raw_departments set kind = 'hospital' where code = 'B'",
         expected={("gx_enum", "error", "B", MONTH, "departments.csv", None, 3)},
     ),
     "gx_order": dict(
-        tamper="update raw_discharges set admit_date = date '2026-10-20' where episode_id = 'A10'",
+        tamper="update stored_raw_discharges set admit_date = date '2026-10-20' where episode_id = 'A10'",
         # episodes are listed day by day, A's then B's two: A10 is the 28th, below the header
         expected={("gx_order", "error", "A", MONTH, "discharges.csv", None, 29)},
     ),
@@ -405,7 +405,7 @@ CASES = {
     "equipment_usage_unregistered/unregistered": dict(
         # the reader refuses usage of an unknown device; a register changed since is caught here,
         # without a department to name
-        tamper="delete from raw_equipment where asset_code = 'EQ1'",
+        tamper="delete from stored_raw_equipment where asset_code = 'EQ1'",
         expected={
             ("equipment_usage_unregistered", "error", None, MONTH, "equipment_usage.csv", None, 2)
         },
@@ -602,7 +602,7 @@ def test_gx_suite_per_month_sees_only_that_month(con, tmp_path):
         con,
         tmp_path,
         files,
-        tamper="update raw_supplies set issued_qty = -1 where month = '2026-09-01'",
+        tamper="update stored_raw_supplies set issued_qty = -1 where month = '2026-09-01'",
     )
     assert run_checks(con, [MONTH], today=TODAY) == []
     september = run_ledger_checks(con, ["2026-09"], today=TODAY)

@@ -359,24 +359,59 @@ def test_each_staged_row_is_stored_once_and_an_outranked_twin_comes_back(con, in
     assert rows(con, conflicts) == [("a_old.csv", 2, "b_new.csv row 2")]
 
 
-def test_a_warehouse_whose_staged_rows_are_a_table_of_their_own_is_brought_to_the_view(con, inbox):
-    """A warehouse from before kept every valid row again in a table staged_<kind>: its rows
-    not accepted become the outranked rows, the table gives way to the view, and loads go on."""
-    twins(con, inbox)
-    staged = rows(con, WORKLOAD_ROWS.format("staged_workload"))
-    for spec in ledgers().values():  # the layout of before
-        con.execute(f"create table old_rows as from {spec.staged_table}")  # noqa: S608
+def _layout_of_before(con, staged_table: bool) -> None:
+    """The ledger tables as a warehouse from before kept them: raw_<kind> and outranked_<kind>
+    tables with lineage as text on every row (and, before that, every valid row again in a
+    table staged_<kind>, without outranked_<kind>)."""
+    for spec in ledgers().values():
         con.execute(f"drop view {spec.staged_table}")
-        con.execute(f"alter table old_rows rename to {spec.staged_table}")
-        con.execute(f"drop table {spec.outranked_table}")
+        for view, table in (
+            (spec.table, spec.stored_table),
+            (spec.outranked_table, spec.stored_outranked_table),
+        ):
+            con.execute(f"create table old_rows as from {view}")  # noqa: S608
+            con.execute(f"drop view {view}")
+            con.execute(f"drop table {table}")
+            con.execute(f"alter table old_rows rename to {view}")
+        both = f"from {spec.table} union all from {spec.outranked_table}"  # noqa: S608
+        if staged_table:
+            con.execute(f"create table {spec.staged_table} as {both}")
+            con.execute(f"drop table {spec.outranked_table}")
+        else:
+            con.execute(f"create view {spec.staged_table} as {both}")
+    con.execute("drop table ledger_sources")
+
+
+@pytest.mark.parametrize("staged_table", [True, False])
+def test_a_warehouse_from_before_is_brought_to_the_views(con, inbox, staged_table):
+    """A warehouse from before kept every row's lineage as text (and, before that, every valid
+    row again in a table staged_<kind>): the rows move to the stored tables with lineage by id,
+    every reader sees the same rows in raw_, outranked_ and staged_<kind>, and loads go on."""
+    twins(con, inbox)
+    views = [
+        name
+        for spec in ledgers().values()
+        for name in (spec.table, spec.outranked_table, spec.staged_table)
+    ]
+    before = {name: rows(con, f"select * from {name} order by all") for name in views}  # noqa: S608
+    _layout_of_before(con, staged_table)
     ensure_schema(con)
-    assert rows(con, WORKLOAD_ROWS.format("staged_workload")) == staged
+    assert {name: rows(con, f"select * from {name} order by all") for name in views} == before  # noqa: S608
     assert rows(con, WORKLOAD_ROWS.format("outranked_workload")) == [(1, 1, "a_old.csv", 2)]
+    assert rows(con, "select file, sheet from ledger_sources order by all") == [
+        ("a_old.csv", ""),
+        ("b_new.csv", ""),
+        ("科室字典.csv", ""),
+    ]
     (inbox / "b_new.csv").unlink()
     load_inbox(con, inbox)
     assert rows(con, WORKLOAD_ROWS.format("staged_workload")) == [
         (1, 1, "a_old.csv", 2),
         (2, 2, "a_old.csv", 3),
+    ]
+    assert rows(con, "select file from ledger_sources order by all") == [
+        ("a_old.csv",),
+        ("科室字典.csv",),
     ]
 
 
@@ -569,7 +604,9 @@ def test_the_load_keeps_its_proof_that_the_accepted_keys_are_each_held_once(con,
     held = 'select count(*), sum(hash("episode_id"))::hugeint from raw_discharges'
     assert rows(con, kept) == rows(con, held) == [(2, rows(con, held)[0][1])]
     # a twin slipped in, the kept proof forged to match: read, it stands; proved again, it falls
-    con.execute("insert into raw_discharges select * from raw_discharges where episode_id = 'E1'")
+    con.execute(
+        "insert into stored_raw_discharges from stored_raw_discharges where episode_id = 'E1'"
+    )
     count, hashes = rows(con, held)[0]
     con.execute(
         "update key_proofs set rows = ?, key_hashes = ? where ledger_table = 'raw_discharges'",

@@ -290,13 +290,19 @@ def test_a_weeks_targets_are_those_of_its_iso_year(tmp_path):
     """metric_report takes a period's year from its first day: a week's ISO year. 2026-W01 starts
     on Monday 29 December 2025 and 2026-W53 ends on Sunday 3 January 2027, yet both are 2026's
     weeks: 2026's target (0.5) applies, not 2025's (0.1) or 2027's (0.9)."""
+    from ledgers.loader import store_rows
+    from ledgers.specs import ledger
     from metrics.compute import ensure_tables, store_values
 
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         ensure_tables(con)
-        con.execute("""insert into raw_targets (dept, metric, low, year) values
-            ('A', 'outpatient_visits', 0.1, 2025), ('A', 'outpatient_visits', 0.5, 2026),
-            ('A', 'outpatient_visits', 0.9, 2027)""")
+        store_rows(
+            con,
+            ledger("targets"),
+            """from (values ('A', 'outpatient_visits', 0.1, 2025),
+                            ('A', 'outpatient_visits', 0.5, 2026),
+                            ('A', 'outpatient_visits', 0.9, 2027)) t(dept, metric, low, year)""",
+        )
         for period in ("2026-W01", "2026-W53", "2025-W52"):
             store_values(
                 con,

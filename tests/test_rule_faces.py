@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from expectations.suites import suite_findings, validate_table
 from ledgers import clock, rules
-from ledgers.loader import ensure_schema
+from ledgers.loader import ensure_schema, store_rows
 from ledgers.specs import ledger, ledgers
 from ledgers.templates import WORDS, write_template
 from ledgers.values import CellError, parse_cell
@@ -212,18 +212,22 @@ def python_face(kind: str, rule, rows: list[dict], known: set) -> dict[int, str]
 def warehouse(tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schema(con)
-        con.execute("insert into raw_equipment (asset_code, dept, name) values ('CT-1', 'A', 'CT')")
-        con.execute(
-            "insert into raw_departments (code, name_zh, kind) values ('CARD', '心内科', 'medical')"
+        store_rows(
+            con, ledger("equipment"), "select 'CT-1' as asset_code, 'A' as dept, 'CT' as name"
+        )
+        store_rows(
+            con,
+            ledger("departments"),
+            "select 'CARD' as code, '心内科' as name_zh, 'medical' as kind",
         )
         yield con
 
 
 def store(con, kind: str, rows: list[dict]) -> None:
-    """The rows as the loader stages them: into raw_<kind>, which staged_<kind> (a view) shows
-    (beside the fixture's register rows, which break no rule)."""
-    frame = pd.DataFrame.from_records(stored(kind, rows))  # noqa: F841 -- read by DuckDB
-    con.execute(f"insert into {ledger(kind).table} by name select * from frame")  # noqa: S608
+    """The rows as the loader stores accepted rows: raw_<kind> and staged_<kind> (views) show
+    them (beside the fixture's register rows, which break no rule)."""
+    con.register("frame", pd.DataFrame.from_records(stored(kind, rows)))
+    store_rows(con, ledger(kind), "from frame")
 
 
 def sql_face(con, kind: str, rule) -> dict[int, str | None]:
@@ -292,7 +296,7 @@ def test_the_key_and_its_expectation():
     spec = ledger("workload")
     (unique,) = [r for r in rules.row_set_rules(spec) if isinstance(r, rules.Unique)]
     assert unique.key == ("dept", "date")
-    frame = pd.DataFrame(  # noqa: F841 -- read by DuckDB
+    frame = pd.DataFrame(
         {
             "dept": ["CARD", "CARD", "CARD"],
             "date": [D(2026, 10, 1), D(2026, 10, 1), D(2026, 10, 2)],
@@ -303,7 +307,8 @@ def test_the_key_and_its_expectation():
     )
     with duckdb.connect() as con:
         ensure_schema(con)
-        con.execute(f"insert into {spec.table} by name select * from frame")  # noqa: S608
+        con.register("frame", frame)
+        store_rows(con, spec, "from frame")
         outcome = validate_table(con, spec, spec.staged_table, None)
     (own,) = [
         o for o in outcome.outcomes if o.expectation == "expect_compound_columns_to_be_unique"

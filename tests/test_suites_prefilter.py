@@ -22,7 +22,7 @@ from expectations.suites import (
     validate,
     validate_table,
 )
-from ledgers.loader import ensure_schema
+from ledgers.loader import ensure_schema, store_rows
 from ledgers.specs import ledger, ledgers
 
 ORDER = ["source_file", "source_sheet", "source_row"]
@@ -77,9 +77,9 @@ def fill(con: duckdb.DuckDBPyConnection, kind: str, rows: int, seed: int) -> pd.
         record = {c.name: cell(c, rng) for c in spec.columns}
         record |= {"source_file": f"f{number % 3}.csv", "source_sheet": "", "source_row": number}
         records.append(record)
-    frame = pd.DataFrame.from_records(records)  # noqa: F841 -- read by DuckDB below
-    # stored as the loader stages rows: in raw_<kind>, which staged_<kind> (a view) shows
-    con.execute(f"insert into {spec.table} by name select * from frame")  # noqa: S608
+    con.register("frame", pd.DataFrame.from_records(records))
+    # stored as the loader stores accepted rows: raw_<kind> and staged_<kind> (views) show them
+    store_rows(con, spec, "from frame")
     # as the suite's batch has them: with each row's first date allowed (rules.DatedFrom)
     batch, params = batch_scope(con, spec, spec.staged_table, {})
     return con.execute(f"select * from {batch} order by {', '.join(ORDER)}", params).df()  # noqa: S608
@@ -90,16 +90,18 @@ def registers(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     K2000), not the odd ones (A, B, C): the suites' value sets drawn from them (rules.Registered).
     Not the register whose own suite is checked (`kind`): its rows are the ones filled (stored
     in raw_<kind>, which staged_<kind> shows), and no rule of a register refers to itself."""
-    codes = pd.DataFrame({"code": [f"K{n}" for n in range(1, 2001)]})  # noqa: F841 -- DuckDB
+    con.register("codes", pd.DataFrame({"code": [f"K{n}" for n in range(1, 2001)]}))
     # one department in three starts mid-February (rules.AfterStart): January rows break it
     if kind != "departments":
-        con.execute(
-            """insert into raw_departments (code, name_zh, start_date)
-               select code, code, case when hash(code) % 3 = 0 then date '2026-02-10' end
-               from codes"""
+        store_rows(
+            con,
+            ledger("departments"),
+            """select code, code as name_zh,
+                      case when hash(code) % 3 = 0 then date '2026-02-10' end as start_date
+               from codes""",
         )
     if kind != "equipment":
-        con.execute("insert into raw_equipment (asset_code, dept) select code, code from codes")
+        store_rows(con, ledger("equipment"), "select code as asset_code, code as dept from codes")
 
 
 def verdicts(outcome) -> list[tuple]:
@@ -137,9 +139,12 @@ def test_a_clean_table_hands_gx_no_row(tmp_path):
     spec = ledger("departments")
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schema(con)
-        con.execute(
-            f"""insert into {spec.table} (code, name_zh, kind, source_file, source_row)
-                values ('A', '内科一', 'medical', 'd.csv', 2), ('B', '外科一', 'surgical', 'd.csv', 3)"""  # noqa: S608
+        store_rows(
+            con,
+            spec,
+            """from (values ('A', '内科一', 'medical', 'd.csv', 2),
+                            ('B', '外科一', 'surgical', 'd.csv', 3))
+               t(code, name_zh, kind, source_file, source_row)""",
         )
         assert suspect_rows(con, spec, spec.staged_table, {}).empty
         outcome = validate_table(con, spec, spec.staged_table, None)
@@ -167,29 +172,33 @@ def test_a_recorded_key_proof_stands_only_for_the_same_keys(tmp_path):
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schema(con)
-        con.execute(
-            f"""insert into {spec.table} (code, name_zh, kind, source_file, source_row)
-                values ('A', '内科一', 'medical', 'd.csv', 2), ('B', '外科一', 'surgical', 'd.csv', 3),
-                       ('C', '外科二', 'surgical', 'd.csv', 4)"""  # noqa: S608
+        store_rows(
+            con,
+            spec,
+            """from (values ('A', '内科一', 'medical', 'd.csv', 2),
+                            ('B', '外科一', 'surgical', 'd.csv', 3),
+                            ('C', '外科二', 'surgical', 'd.csv', 4))
+               t(code, name_zh, kind, source_file, source_row)""",
         )
+        stored = spec.stored_table
         assert unique(spec.table)
         proofs = "select rows from key_proofs where ledger_table = 'raw_departments'"
         assert con.execute(proofs).fetchall() == [(3,)]  # proved once, and kept
         assert unique(spec.staged_table)  # nothing outranked: raw_'s rows, by that proof
         # C re-keyed as A: three rows still, other keys
-        con.execute(f"update {spec.table} set code = 'A' where code = 'C'")  # noqa: S608
+        con.execute(f"update {stored} set code = 'A' where code = 'C'")  # noqa: S608
         assert not unique(spec.table) and not unique(spec.staged_table)
-        con.execute(f"update {spec.table} set code = 'C' where source_row = 4")  # noqa: S608
+        con.execute(f"update {stored} set code = 'C' where source_row = 4")  # noqa: S608
         assert unique(spec.table) and unique(spec.staged_table)
         # a twin added
-        con.execute(f"insert into {spec.table} select * from {spec.table} where code = 'B'")  # noqa: S608
+        con.execute(f"insert into {stored} select * from {stored} where code = 'B'")  # noqa: S608
         assert not unique(spec.table) and not unique(spec.staged_table)
-        last_b = f"select max(rowid) from {spec.table} where code = 'B'"  # noqa: S608
-        con.execute(f"delete from {spec.table} where rowid = ({last_b})")  # noqa: S608
+        last_b = f"select max(rowid) from {stored} where code = 'B'"  # noqa: S608
+        con.execute(f"delete from {stored} where rowid = ({last_b})")  # noqa: S608
         assert unique(spec.table)
         # a twin outranked: every file's rows hold B twice, the accepted rows once
         con.execute(
-            f"insert into {spec.outranked_table} by name select * from {spec.table} where code = 'B'"  # noqa: S608
+            f"insert into {spec.stored_outranked_table} from {stored} where code = 'B'"  # noqa: S608
         )
         assert unique(spec.table) and not unique(spec.staged_table)
 
@@ -208,14 +217,16 @@ def test_each_rule_says_what_gx_builds_of_it(kind):
 CLEAN_OR_NOT = """
 import sys, duckdb
 from expectations.suites import suite_findings, validate_table
-from ledgers.loader import ensure_schema
+from ledgers.loader import ensure_schema, store_rows
 from ledgers.specs import ledger
 spec = ledger("departments")
 with duckdb.connect(sys.argv[1]) as con:
     ensure_schema(con)
-    con.execute(
-        f"insert into {spec.table} (code, name_zh, kind, source_file, source_row) "
-        f"values ('A', '内科一', 'medical', 'd.csv', 2), ('B', '外科一', {sys.argv[2]!r}, 'd.csv', 3)"
+    store_rows(
+        con,
+        spec,
+        f"from (values ('A', '内科一', 'medical', 'd.csv', 2), "
+        f"('B', '外科一', {sys.argv[2]!r}, 'd.csv', 3)) t(code, name_zh, kind, source_file, source_row)",
     )
     outcome = validate_table(con, spec, spec.staged_table, None)
     found = suite_findings(con, ["2026-01"], ["departments"])
