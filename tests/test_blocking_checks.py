@@ -246,7 +246,7 @@ def test_a_row_dated_before_its_first_date_is_a_suite_finding(warehouse, bound, 
     warehouse.begin()
     try:
         # in the accepted rows, which every file's rows (staged_<kind>, a view) include
-        row = break_dated_from(warehouse, spec.table, "date", bound)
+        row = break_dated_from(warehouse, spec.stored_table, "date", bound)
         found = suite_findings(warehouse, [month], ["workload"])
     finally:
         warehouse.rollback()
