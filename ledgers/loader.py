@@ -157,7 +157,10 @@ def _ensure_ledger_tables(
     rows written). A warehouse from before is converted: where raw_<kind> is a table, its rows
     and the outranked ones move to the stored tables, their lineage to `ledger_sources`."""
     data = [f'"{c.name}" {c.sql_type}' for c in spec.columns]
-    stored = data + [f"{name} {sql_type}" for name, sql_type in STORED_LINEAGE_COLUMNS.items()]
+    stored = [
+        f"{column}{_compression(spec, c)}" for column, c in zip(data, spec.columns, strict=True)
+    ]
+    stored += [f"{name} {sql_type}" for name, sql_type in STORED_LINEAGE_COLUMNS.items()]
     wide = data + [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
     names = [c.name for c in spec.columns] + list(LINEAGE_COLUMNS)
     pairs = (
@@ -203,6 +206,16 @@ def _ensure_ledger_tables(
                 select {listed} from {spec.table}
                 union all select {listed} from {spec.outranked_table}"""  # noqa: S608 -- names from the specs
         )
+
+
+def _compression(spec: Ledger, column) -> str:
+    """How a stored column is compressed: DuckDB's choice, except for a key of one text column
+    (an episode's number), a value of its own in every row: no dictionary shrinks it, and the
+    string compression DuckDB picks for it cost 1.6 s of CPU per 4 M episode numbers written,
+    against 0.5 stored as they are (about 50 MB more of the warehouse at city scale)."""
+    if spec.key == (column.name,) and column.type == "text":
+        return " using compression uncompressed"
+    return ""
 
 
 def _store_lineage_by_id(con: duckdb.DuckDBPyConnection, spec: Ledger) -> None:
