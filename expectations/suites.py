@@ -261,10 +261,13 @@ def data_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest month the hospital's dated rows reach, a date after today not counted: what the
     far-past span counts back from where a department has no start (rules.FarPast), as the
     loader judged it (its staged rows)."""
+    # staged_<kind>'s rows as stored (the views' join to their lineage is not needed here, and
+    # read through it each kind's maximum cost a scan: 0.16 -> 0.43 s of CPU for the suites)
     maxima = " union all ".join(
-        f'select max("{spec.period}") as day from {spec.staged_table} where "{spec.period}" <= $today'  # noqa: S608
+        f'select max("{spec.period}") as day from {table} where "{spec.period}" <= $today'  # noqa: S608
         for spec in ledgers().values()
         if spec.period
+        for table in (spec.stored_table, spec.stored_outranked_table)
     )
     (day,) = con.execute(f"select max(day) from ({maxima})", {"today": clock.today()}).fetchone()  # noqa: S608
     return None if day is None else day.replace(day=1)

@@ -885,11 +885,12 @@ def _data_month(
     today = clock.today()
     found = []
     for spec in ledgers().values():
-        if spec.period:
-            found += con.execute(
-                f'select max("{spec.period}") from {spec.staged_table} where "{spec.period}" <= ?',  # noqa: S608
-                [today],
-            ).fetchone()
+        if spec.period:  # staged_<kind>'s rows as stored (no lineage needed: no join)
+            for table in (spec.stored_table, spec.stored_outranked_table):
+                found += con.execute(
+                    f'select max("{spec.period}") from {table} where "{spec.period}" <= ?',  # noqa: S608
+                    [today],
+                ).fetchone()
     tables: dict[str, list[SheetRead]] = {}
     for sheet in _sheets(reads):
         period = ledgers()[sheet.kind].period if sheet.kind else None
