@@ -194,18 +194,23 @@ def _ensure_ledger_tables(
     values = ", ".join(f's."{c.name}"' for c in spec.columns)
     for view, table in pairs:
         if old or view not in views or not set(names) <= present.get(view, set()):
-            con.execute(
-                f"""create or replace view {view} as
-                    select {values}, l.file as source_file, l.sheet as source_sheet,
-                           s.source_row, l.sha256 as source_sha256
-                    from {table} s left join ledger_sources l on l.source_id = s.source_id"""  # noqa: S608 -- names from the specs
-            )
+            con.execute(f"create or replace view {view} as {_with_lineage(table, values)}")
     if staged not in views or not set(names) <= present.get(staged, set()):
         con.execute(
             f"""create or replace view {staged} as
                 select {listed} from {spec.table}
                 union all select {listed} from {spec.outranked_table}"""  # noqa: S608 -- names from the specs
         )
+
+
+def _with_lineage(stored: str, values: str) -> str:
+    """The rows of `stored` (a stored table, or a query of its rows, as `s`) with their sheet's
+    lineage as raw_<kind> shows it: `values` (columns of `s`), then source_file, source_sheet,
+    source_row and source_sha256 from `ledger_sources`. The views and the twins' ranking read
+    lineage through this one join."""
+    return f"""select {values}, l.file as source_file, l.sheet as source_sheet, s.source_row,
+                      l.sha256 as source_sha256
+               from {stored} s left join ledger_sources l on l.source_id = s.source_id"""  # noqa: S608 -- names from the specs
 
 
 def _compression(spec: Ledger, column) -> str:
@@ -1568,9 +1573,8 @@ def _settle_twins(
         f"select {columns}, source_row, source_id from {table}"  # noqa: S608 -- names from the specs
         for table in (spec.stored_table, spec.stored_outranked_table)
     )
-    staged = f"""(select t.*, l.file as source_file, l.sheet as source_sheet,
-                         l.sha256 as source_sha256
-                  from ({staged}) t left join ledger_sources l on l.source_id = t.source_id)"""  # noqa: S608
+    values = ", ".join(f's."{c.name}"' for c in spec.columns)
+    staged = f"({_with_lineage(f'({staged})', f'{values}, s.source_id')})"
     # Identifiers below come from specs.toml, never from ledger text.
     con.execute(
         f"""create or replace temp table ranked_twins as
