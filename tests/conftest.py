@@ -6,7 +6,9 @@ workers (tests.runs.shared_folder)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -141,6 +143,46 @@ def two_ward_home(two_ward_inbox, tmp_path_factory) -> Path:
         (folder / "run.log").write_text(output, encoding="utf-8")
 
     return shared_folder(tmp_path_factory, "two_ward_home", build) / "home"
+
+
+@pytest.fixture(scope="session")
+def two_ward_month_home(two_ward_inbox, tmp_path_factory) -> Path:
+    """A folder holding inbox/ (two_ward_inbox, each department with its operations assistant,
+    and a finance ledger of May and June, so that no month is withheld for the want of one),
+    home/ after one run of it that rendered the month's reports (and the index), and
+    first_run.json (what that run's summary said of corrections). The run is on a Dagster
+    instance in memory: its readers read the warehouse, the reports and the exports. Shared by
+    test_package (it packages those reports) and test_corrections (it copies the folder, then
+    corrects a cell and runs again). Read-only: copy it to run again in it."""
+
+    def build(folder: Path) -> None:
+        import dagster as dg
+
+        from pipelines.runner import run_pipeline
+        from pipelines.settings import Settings
+
+        inbox = shutil.copytree(two_ward_inbox, folder / "inbox")
+        write_csv(
+            inbox / "科室字典.csv",
+            [
+                ["科室编码", "科室名称", "科室类型", "运营助理"],
+                ["A", "心内科", "内科系统", "王芳"],
+                ["B", "骨科", "外科系统", "李明"],
+            ],
+        )
+        finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
+        finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in (5, 6) for d in "AB"]
+        write_csv(inbox / "finance.csv", finance)
+        for path in inbox.iterdir():
+            os.utime(path, (FILE_TIME, FILE_TIME))
+        settings = Settings(home=folder / "home", inbox=inbox, report_workers=1)
+        with dg.DagsterInstance.ephemeral() as instance:
+            first = run_pipeline(
+                settings, progress=lambda _line: None, reports=["month"], instance=instance
+            )
+        (folder / "first_run.json").write_text(json.dumps({"corrections": first.corrections}))
+
+    return shared_folder(tmp_path_factory, "two_ward_month_home", build)
 
 
 # A radiology department (no beds) and a medical ward, 2025-01 … 2026-10, every figure constant

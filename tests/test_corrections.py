@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import shutil
 
@@ -25,38 +26,34 @@ from tests.ledger_files import write_csv
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
 
-# tests/conftest.py's two_ward_inbox: A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds,
-# census 18), 2 admissions and 2 discharges a day, 2025-05-01 … 2025-06-30 (two months: June and the
-# month before it are what the reports compare).
+# tests/conftest.py's two_ward_month_home: two_ward_inbox (A 心内科, 10 open beds, census 8; B 骨科,
+# 20 open beds, census 18; 2 admissions and 2 discharges a day, 2025-05-01 … 2025-06-30: June and
+# the month before it, which the reports compare) with a finance ledger, after a first run that
+# rendered the month's reports.
 CORRECTED_DAY = "2025-06-03"
 
 
 @pytest.fixture(scope="module")
-def corrected(two_ward_inbox, tmp_path_factory):
-    """HOME after a first run, then after B's open beds of 3 June corrected from 20 to 22."""
-    # the three runs on one Dagster instance kept in memory: what is tested is in the warehouse
-    # and the reports, not in Dagster's history (dagster_instance's sqlite files)
+def corrected(two_ward_month_home, tmp_path_factory):
+    """HOME after a first run (two_ward_month_home's, copied), then after B's open beds of 3 June
+    corrected from 20 to 22, then after a run over the inbox unchanged."""
+    # the two later runs on one Dagster instance kept in memory: what is tested is in the
+    # warehouse and the reports, not in Dagster's history (dagster_instance's sqlite files), which
+    # no run reads to decide what to load, compute or render
     with dg.DagsterInstance.ephemeral() as instance:
-        yield _corrected(two_ward_inbox, tmp_path_factory, instance)
+        yield _corrected(two_ward_month_home, tmp_path_factory, instance)
 
 
-def _corrected(two_ward_inbox, tmp_path_factory, instance: dg.DagsterInstance):
-    folder = tmp_path_factory.mktemp("corrections")
+def _corrected(two_ward_month_home, tmp_path_factory, instance: dg.DagsterInstance):
+    folder = shutil.copytree(two_ward_month_home, tmp_path_factory.mktemp("corrections") / "f")
     ledgers = folder / "inbox"
-    shutil.copytree(two_ward_inbox, ledgers)
     workload = ledgers / "业务量.csv"
-    # a finance ledger, so that no month is withheld for the want of one
-    finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
-    finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in (5, 6) for d in "AB"]
-    write_csv(ledgers / "finance.csv", finance)
-    stamp = os.stat(two_ward_inbox / "业务量.csv").st_mtime
-    for path in (workload, ledgers / "finance.csv"):
-        os.utime(path, (stamp, stamp))
+    stamp = os.stat(workload).st_mtime
+    first = json.loads((folder / "first_run.json").read_text())
     settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
     # the month's reports (and the index): those the tests read; the other grains' reports are
     # revised by the same code (reports.publish.revisions)
     monthly = {"progress": lambda _line: None, "reports": ["month"], "instance": instance}
-    first = run_pipeline(settings, **monthly)
     rows = list(csv.reader(workload.open(encoding="utf-8-sig")))
     (row,) = [r for r in rows if r[:2] == [CORRECTED_DAY, "B"]]
     assert row[4] == "20"  # 实际开放床位
@@ -81,7 +78,7 @@ def test_the_corrected_cell_is_logged_old_to_new(corrected):
         ("业务量.csv", "workload", f"dept=B, date={CORRECTED_DAY}", "B", "2025-06", "open_beds",
          "20", "22"),
     ]  # fmt: skip
-    assert first.corrections is None and third.corrections is None
+    assert first["corrections"] is None and third.corrections is None
     assert second.corrections == "纠正 1 个单元格，涉及 2025-06 骨科"
     lines = list(csv.reader((settings.reports / "changes.csv").open(encoding="utf-8-sig")))
     assert lines[0] == [

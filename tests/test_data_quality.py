@@ -820,8 +820,10 @@ def _finance(dept: str, revenue: float, expense: float, october: tuple) -> list[
     return [*(row(m, revenue, expense) for m in HISTORY_MONTHS), row(MONTH, *october)]
 
 
-@pytest.fixture
-def rules(con, tmp_path):
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory):
+    """The anomaly findings of October over the departments below, keyed (check, dept, metric):
+    built once for the five tests that read them (a load and 13 months computed)."""
     workload = [
         # floor, resolution of a rate: 50 of 100 beds occupied every month, then 75 or 74
         *_workload("FL", beds=100, census=50, october={"census": 75}),
@@ -852,9 +854,11 @@ def rules(con, tmp_path):
         "workload.csv": [["date", "dept", "outpatient_visits", "open_beds", "census"], *workload],
         "finance.csv": [FINANCE_LINES, *finance],
     }
-    load(con, tmp_path, files)
-    compute_months(con, [*HISTORY_MONTHS, MONTH])
-    return {(f.check, f.dept, f.metric): f for f in run_anomaly_checks(con, [MONTH])}
+    folder = tmp_path_factory.mktemp("rules")
+    with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
+        load(con, folder, files)
+        compute_months(con, [*HISTORY_MONTHS, MONTH])
+        return {(f.check, f.dept, f.metric): f for f in run_anomaly_checks(con, [MONTH])}
 
 
 def test_spread_floor_is_the_resolution_of_a_rate(rules):

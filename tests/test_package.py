@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import zipfile
 from pathlib import Path
 
-import dagster as dg
 import msoffcrypto
 import openpyxl
 import pytest
 
 from pipelines.cli import main
-from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
-from tests.ledger_files import write_csv
 
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
 pytestmark = pytest.mark.slow
@@ -28,32 +22,12 @@ PASSWORD = "骨科-2025-六月!"
 MONTH = "2025-06"
 
 
-@pytest.fixture(scope="module")
-def home(two_ward_inbox, tmp_path_factory):
-    """tests/conftest.py's two_ward_inbox (A 心内科, B 骨科), each with its operations assistant and
-    a finance ledger, after a real run."""
-    folder = tmp_path_factory.mktemp("package")
-    ledgers = folder / "inbox"
-    shutil.copytree(two_ward_inbox, ledgers)
-    write_csv(
-        ledgers / "科室字典.csv",
-        [
-            ["科室编码", "科室名称", "科室类型", "运营助理"],
-            ["A", "心内科", "内科系统", "王芳"],
-            ["B", "骨科", "外科系统", "李明"],
-        ],
-    )
-    finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
-    finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in (5, 6) for d in "AB"]
-    write_csv(ledgers / "finance.csv", finance)
-    stamp = os.stat(two_ward_inbox / "业务量.csv").st_mtime
-    for path in ledgers.iterdir():
-        os.utime(path, (stamp, stamp))
-    settings = Settings(home=folder / "home", inbox=ledgers, report_workers=1)
-    # the month's reports (and the index): those packaged and read here
-    with dg.DagsterInstance.ephemeral() as instance:  # what is packaged: not Dagster's log
-        run_pipeline(settings, progress=lambda _line: None, reports=["month"], instance=instance)
-    return settings.home
+@pytest.fixture
+def home(two_ward_month_home) -> Path:
+    """HOME after a real run of tests/conftest.py's two_ward_inbox (A 心内科, B 骨科), each with its
+    operations assistant and a finance ledger, that rendered the month's reports (those packaged
+    and read here): conftest's two_ward_month_home, shared with test_corrections (read-only)."""
+    return two_ward_month_home / "home"
 
 
 @pytest.fixture
