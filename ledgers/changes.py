@@ -49,32 +49,40 @@ def _same_key(spec: Ledger, left: str, right: str) -> str:
     return " and ".join(f'{left}."{k}" is not distinct from {right}."{k}"' for k in spec.key)
 
 
-def set_aside(con: duckdb.DuckDBPyConnection, kinds: set[str], months: set[str]) -> None:
+def set_aside(con: duckdb.DuckDBPyConnection, kinds: set[str], months: set[str]) -> set[str]:
     """Copy the accepted rows that this load may replace: of these kinds, in these months (every
-    row of a kind without a period: departments, equipment, staff). Call before the load."""
+    row of a kind without a period: departments, equipment, staff). Call before the load; give
+    what it returns (the kinds set aside) to `record_changes`."""
     ensure_changes_table(con)
+    # Rows without a key (complaints) cannot be paired (record_changes): none is set aside, nor
+    # any of a kind the load does not touch (a temp table made, counted and dropped for nothing,
+    # about a tenth of a small load's statements).
+    aside = {spec.kind for spec in ledgers().values() if spec.kind in kinds and spec.key}
     for spec in ledgers().values():
+        if spec.kind not in aside:
+            continue
         where = f"list_contains($months::date[], {_month_of(spec, 'r')})" if spec.period else "true"
-        keep = spec.kind in kinds
         # Identifiers below come from specs.toml, never from ledger text.
         con.execute(
             f"create or replace temp table {_before_table(spec)} as "  # noqa: S608
-            f"select * from {spec.table} r where $keep and {where}",
-            {"keep": keep, "months": sorted(month_start(m) for m in months)}
-            if spec.period
-            else {"keep": keep},
+            f"select * from {spec.table} r where {where}",
+            {"months": sorted(month_start(m) for m in months)} if spec.period else {},
         )
+    return aside
 
 
-def record_changes(con: duckdb.DuckDBPyConnection, changed_at: dt.datetime) -> int:
-    """Compare the rows set aside with the accepted rows now, store every changed cell in
-    ledger_changes and return how many. Call after the load, in its transaction."""
+def record_changes(con: duckdb.DuckDBPyConnection, changed_at: dt.datetime, aside: set[str]) -> int:
+    """Compare the rows set aside (of the kinds `aside`, as `set_aside` gave them) with the
+    accepted rows now, store every changed cell in ledger_changes and return how many. Call after
+    the load, in its transaction."""
     written = 0
     for spec in ledgers().values():
+        if spec.kind not in aside:
+            continue
         before = _before_table(spec)
-        # Rows without a key (complaints) cannot be paired: no corrections; nothing set aside
-        # (a first load): nothing was corrected, and the accepted rows are not read.
-        if not spec.key or not con.execute(f"select count(*) from {before}").fetchone()[0]:  # noqa: S608
+        # Nothing set aside (a first load): nothing was corrected, and the accepted rows are not
+        # read.
+        if not con.execute(f"select count(*) from {before}").fetchone()[0]:  # noqa: S608
             con.execute(f"drop table {before}")
             continue
         values = [c.name for c in spec.columns if c.name not in spec.key]

@@ -660,7 +660,7 @@ def _commit_load(
     kinds_before = _kinds_of(con, forgotten)
     # The corrections trail: accepted rows this load may replace, compared after it.
     read_kinds = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
-    changes.set_aside(con, kinds_before | read_kinds, candidates)
+    aside = changes.set_aside(con, kinds_before | read_kinds, candidates)
     whole = _keys_of_files(con, kinds_before, forgotten)  # the keys their rows held
     _forget_files(con, forgotten)
     seen = dict(con.execute("select sha256, first_seen from ledger_contents").fetchall())
@@ -686,7 +686,7 @@ def _commit_load(
     kinds_after = {sheet.kind for sheets in reads.values() for sheet in sheets if sheet.kind}
     rebuilt = [ledgers()[k] for k in ledgers() if k in kinds_before | kinds_after]
     _rebuild_accepted(con, rebuilt, forgotten, whole)
-    report.cells_corrected = changes.record_changes(con, clock.now_naive())
+    report.cells_corrected = changes.record_changes(con, clock.now_naive(), aside)
     # Touched: a month whose accepted rows differ in any value (lineage aside), so that a file
     # re-saved with one month corrected recomputes that month only.
     # A kind without rows in those months before: every month it holds now is touched (its
@@ -811,10 +811,23 @@ def _kinds_of(con: duckdb.DuckDBPyConnection, files: set[str]) -> set[str]:
     return {kind for (kind,) in rows}
 
 
+def _has_sources(con: duckdb.DuckDBPyConnection, files: set[str]) -> bool:
+    """Whether any sheet of these files is in `ledger_sources`: a staged row of a file is one of
+    its sheets' (its lineage is that join), so without one the files hold no staged row. A first
+    load asks it of every file it reads, and the answer spares a statement per ledger table."""
+    return (
+        bool(files)
+        and con.execute(
+            "select exists (select 1 from ledger_sources where list_contains(?, file))",
+            [sorted(files)],
+        ).fetchone()[0]
+    )
+
+
 def _months_of_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> set[str]:
     """Months that rows of these files (as now staged) belong to."""
     months: set[str] = set()
-    if not files:
+    if not _has_sources(con, files):
         return months
     for spec in ledgers().values():
         if not spec.period:
@@ -871,12 +884,13 @@ def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
     they held: a twin outranked by a row of theirs may now be kept)."""
     names = sorted(files)
     sources = "select source_id from ledger_sources where list_contains($files, file)"
-    for spec in ledgers().values():
-        for table in (spec.stored_table, spec.stored_outranked_table):
-            con.execute(
-                f"delete from {table} where source_id in ({sources})",  # noqa: S608
-                {"files": names},
-            )
+    if _has_sources(con, files):  # (a file never loaded, as every file of a first load, has none)
+        for spec in ledgers().values():
+            for table in (spec.stored_table, spec.stored_outranked_table):
+                con.execute(
+                    f"delete from {table} where source_id in ({sources})",  # noqa: S608
+                    {"files": names},
+                )
     for table in ("ledger_sources", "rejected_rows", "ledger_sheets", "ledger_files"):
         con.execute(f"delete from {table} where list_contains(?, file)", [names])  # noqa: S608
 
@@ -888,14 +902,14 @@ def _data_month(
     of the files kept), a date after today not counted: the far-past span counts back from it
     (rules.FarPast). Run after the replaced files are forgotten."""
     today = clock.today()
-    found = []
-    for spec in ledgers().values():
-        if spec.period:  # staged_<kind>'s rows as stored (no lineage needed: no join)
-            for table in (spec.stored_table, spec.stored_outranked_table):
-                found += con.execute(
-                    f'select max("{spec.period}") from {table} where "{spec.period}" <= ?',  # noqa: S608
-                    [today],
-                ).fetchone()
+    # staged_<kind>'s rows as stored (no lineage needed: no join), every table in one statement
+    maxima = " union all ".join(
+        f'select max("{spec.period}") as day from {table} where "{spec.period}" <= $today'  # noqa: S608
+        for spec in ledgers().values()
+        if spec.period
+        for table in (spec.stored_table, spec.stored_outranked_table)
+    )
+    found = list(con.execute(f"select max(day) from ({maxima})", {"today": today}).fetchone())  # noqa: S608
     tables: dict[str, list[SheetRead]] = {}
     for sheet in _sheets(reads):
         period = ledgers()[sheet.kind].period if sheet.kind else None
