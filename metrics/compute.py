@@ -180,8 +180,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
     ensure_views(con)
     nothing = {"months": []}
+    # (a table there already is not asked for again: `if not exists` still plans its query)
+    present = stored_tables(con)
     for table, (query, _) in MEASURE_TABLES.items():
-        con.execute(f"create table if not exists {table} as {sql(query)}", nothing)
+        if table not in present:
+            con.execute(f"create table {table} as {sql(query)}", nothing)
     con.execute(f"create table if not exists metric_windows ({VALUE_COLUMNS})")
     for table, columns in FACT_TABLES.items():
         con.execute(f"create table if not exists {table} ({columns})")
@@ -447,11 +450,21 @@ def formulas_over_periods(con: duckdb.DuckDBPyConnection) -> None:
     the groups of the temp view `departments_in_groups`, over the temp `calendar`. The year-to-date
     indicators are month-grain only: their inputs stay empty."""
     con.execute("create or replace temp table sum_periods as select * from periods")
-    con.execute(f"create or replace temp table period_sums as {sql('period_sums')}")
+    (empty,) = con.execute("select not exists (from periods)").fetchone()
+    _sum_periods(con, "period_sums", empty)
     con.execute(f"create or replace temp table sum_periods as {sql('spans')}", span_params([]))
-    con.execute(f"create or replace temp table ytd_sums as {sql('period_sums')}")
+    _sum_periods(con, "ytd_sums", True)
     con.execute(f"create or replace temp table annual_budgets as {sql('annual_budgets')}")
     create_formulas(con)
+
+
+def _sum_periods(con: duckdb.DuckDBPyConnection, table: str, empty: bool) -> None:
+    """The temp table `table` of period_sums.sql over the temp `sum_periods`; with `empty` (it
+    holds no period, so the sums have no row) its columns alone: DuckDB plans the whole query
+    whatever it reads, 0.03-0.04 s of CPU each time (an improvement measure's windows where no
+    measure names an indicator, and the year-to-date spans beside a range, which are none)."""
+    query = f"select * from ({sql('period_sums')}) limit 0" if empty else sql("period_sums")  # noqa: S608
+    con.execute(f"create or replace temp table {table} as {query}")
 
 
 def _check_formulas(con: duckdb.DuckDBPyConnection) -> None:

@@ -94,10 +94,13 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
         "select code as dept, code as group_code from raw_departments"
     )
     formulas_over_periods(con)
+    # No window (no measure names an indicator: a hospital without the actions ledger): no value,
+    # only the columns effects.sql reads, without planning the formulas over nothing (0.03 s)
     con.execute(
         f"create or replace temp table effect_values as "  # noqa: S608 -- our own file
         f"select e.* from ({sql('evaluate')}) e "
         "semi join effect_actions a on a.id = e.period and a.dept = e.dept and a.metric = e.metric"
+        + ("" if spans else " limit 0")
     )
     con.execute(
         f"create or replace temp table action_effects as {sql('effects')}",

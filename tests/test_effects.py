@@ -42,10 +42,8 @@ def feedback_row(month: str) -> list:
 MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
 
 
-@pytest.fixture(scope="module")
-def effects(tmp_path_factory):
-    root = tmp_path_factory.mktemp("effects")
-    inbox = root / "inbox"
+def write_card_feedback(inbox) -> None:
+    """The department list (CARD alone) and its monthly patient feedback of MONTHS."""
     write_csv(
         inbox / "departments.csv", [["code", "name_zh", "kind"], ["CARD", "心内科", "medical"]]
     )
@@ -53,6 +51,13 @@ def effects(tmp_path_factory):
         inbox / "patient_feedback.csv",
         [["month", "dept", "surveys", "satisfied", "complaints"], *map(feedback_row, MONTHS)],
     )
+
+
+@pytest.fixture(scope="module")
+def effects(tmp_path_factory):
+    root = tmp_path_factory.mktemp("effects")
+    inbox = root / "inbox"
+    write_card_feedback(inbox)
     # a CSV: text starting with = is a formula in a workbook, plain text here
     write_csv(
         inbox / "改进措施.csv",
@@ -213,3 +218,24 @@ def test_no_data_before_the_start_says_so_not_too_few_months_after(effects):
     assert e.months_after >= 3
     assert effect_sentence(e) == "患者满意度：实施前无可用数据，数据不足"
     assert effect_sentence(e, "en").endswith("no usable data before the start: insufficient data")
+
+
+def test_without_a_window_the_measures_and_columns_are_as_with_windows(effects, tmp_path):
+    """No measure names an indicator: no window is evaluated (metrics.effects plans the formulas
+    over nothing only for their columns), and measure_effects has the same columns and types as
+    a warehouse whose measures have windows, its measures not evaluated."""
+    inbox = tmp_path / "inbox"
+    write_card_feedback(inbox)
+    write_csv(
+        inbox / "改进措施.csv",
+        [["科室", "措施", "指标", "责任人", "开始日期", "完成时限", "状态", "完成日期"],
+         ["CARD", "减少投诉", None, "科主任", "2025-11-01", None, "计划", None]],
+    )  # fmt: skip
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_inbox(con, inbox)
+        compute_months(con, months_with_data(con))
+        rows = con.execute("select measure, verdict, before, after from measure_effects").fetchall()
+        columns = con.execute("describe measure_effects").fetchall()
+    assert rows == [("减少投诉", "not_evaluated", None, None)]
+    with_windows = effects[3]
+    assert columns == with_windows.execute("describe measure_effects").fetchall()
