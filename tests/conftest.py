@@ -21,7 +21,6 @@ from tests.ledger_files import (
     computed_warehouse,
     days,
     write_csv,
-    write_departments,
     write_one_ward,
 )
 from tests.runs import NO_REPORTS, run_here, shared_folder
@@ -110,16 +109,24 @@ def demo_reports(demo_warehouse, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def two_ward_inbox(tmp_path_factory) -> Path:
-    """A (心内科, 10 open beds, census 8) and B (骨科, 20 open beds, census 18): 2 admissions and
-    2 discharges a day from 2025-05-01 to 2025-06-30, and one rejected row (admissions 'two' on
-    2025-07-01). Shared by the whole-run tests: copy it before changing anything. Two months:
-    June and the month it is compared with (环比), all the reports read; each month more is a
-    month of reports more in every run that renders them."""
+    """A (心内科, 10 open beds, census 8; operations assistant 王芳) and B (骨科, 20 open beds,
+    census 18; 李明): 2 admissions and 2 discharges a day from 2025-05-01 to 2025-06-30, one
+    rejected row (admissions 'two' on 2025-07-01), and a finance ledger of May and June (so that
+    no month is withheld for the want of one). Shared by the whole-run tests: copy it before
+    changing anything. Two months: June and the month it is compared with (环比), all the
+    reports read; each month more is a month of reports more in every run that renders them."""
     return shared_folder(tmp_path_factory, "two_ward_inbox", _write_two_ward_inbox)
 
 
 def _write_two_ward_inbox(folder: Path) -> None:
-    write_departments(folder, ("A", "心内科", "内科系统"), ("B", "骨科", "外科系统"))
+    write_csv(
+        folder / "科室字典.csv",
+        [
+            ["科室编码", "科室名称", "科室类型", "运营助理"],
+            ["A", "心内科", "内科系统", "王芳"],
+            ["B", "骨科", "外科系统", "李明"],
+        ],
+    )
     rows = [["日期", "科室", "入院人数", "出院人数", "实际开放床位", "期末在院人数"]]
     for dept, beds in (("A", 10), ("B", 20)):
         census = beds - 2
@@ -127,6 +134,9 @@ def _write_two_ward_inbox(folder: Path) -> None:
             rows.append([day.isoformat(), dept, 2, 2, beds, census])
     rows.append(["2025-07-01", "A", "two", 1, 10, 8])  # one rejected row
     write_csv(folder / "业务量.csv", rows)
+    finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
+    finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in (5, 6) for d in "AB"]
+    write_csv(folder / "finance.csv", finance)
     for path in folder.iterdir():
         os.utime(path, (FILE_TIME, FILE_TIME))
 
@@ -147,13 +157,13 @@ def two_ward_home(two_ward_inbox, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def two_ward_month_home(two_ward_inbox, tmp_path_factory) -> Path:
-    """A folder holding inbox/ (two_ward_inbox, each department with its operations assistant,
-    and a finance ledger of May and June, so that no month is withheld for the want of one),
-    home/ after one run of it that rendered the month's reports (and the index), and
-    first_run.json (what that run's summary said of corrections). The run is on a Dagster
-    instance in memory: its readers read the warehouse, the reports and the exports. Shared by
-    test_package (it packages those reports) and test_corrections (it copies the folder, then
-    corrects a cell and runs again). Read-only: copy it to run again in it."""
+    """A folder holding inbox/ (a copy of two_ward_inbox), home/ after one run of it that
+    rendered the month's reports (and the index), and first_run.json (what that run's summary
+    said of corrections and which report grains it rendered). The run is on a Dagster instance
+    in memory: its readers read the warehouse, the reports and the exports. Shared by
+    test_package (it packages those reports), test_corrections (it copies the folder, then
+    corrects a cell and runs again) and test_reliability (its exports against two_ward_home's,
+    a run of the same inbox that rendered no report). Read-only: copy it to run again in it."""
 
     def build(folder: Path) -> None:
         import dagster as dg
@@ -162,25 +172,13 @@ def two_ward_month_home(two_ward_inbox, tmp_path_factory) -> Path:
         from pipelines.settings import Settings
 
         inbox = shutil.copytree(two_ward_inbox, folder / "inbox")
-        write_csv(
-            inbox / "科室字典.csv",
-            [
-                ["科室编码", "科室名称", "科室类型", "运营助理"],
-                ["A", "心内科", "内科系统", "王芳"],
-                ["B", "骨科", "外科系统", "李明"],
-            ],
-        )
-        finance = [["month", "dept", "ip_drug_revenue", "ip_service_revenue", "personnel_expense"]]
-        finance += [[f"2025-0{m}", d, 30000, 50000, 80000] for m in (5, 6) for d in "AB"]
-        write_csv(inbox / "finance.csv", finance)
-        for path in inbox.iterdir():
-            os.utime(path, (FILE_TIME, FILE_TIME))
         settings = Settings(home=folder / "home", inbox=inbox, report_workers=1)
         with dg.DagsterInstance.ephemeral() as instance:
             first = run_pipeline(
                 settings, progress=lambda _line: None, reports=["month"], instance=instance
             )
-        (folder / "first_run.json").write_text(json.dumps({"corrections": first.corrections}))
+        said = {"corrections": first.corrections, "report_grains": first.report_grains}
+        (folder / "first_run.json").write_text(json.dumps(said))
 
     return shared_folder(tmp_path_factory, "two_ward_month_home", build)
 

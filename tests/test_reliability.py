@@ -10,15 +10,13 @@ pipelines.definitions.REPORT_JOBS.)"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
-from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
 from tests.runs import EXPORTS, NO_REPORTS, deptops, run_here
 
 # whole runs of the pipeline (make test runs them; -m 'not slow' leaves them out)
@@ -36,22 +34,17 @@ def undisturbed(two_ward_home) -> Path:
     return two_ward_home / "reports"
 
 
-def test_same_inbox_gives_byte_identical_exports(two_ward_inbox, undisturbed, tmp_path):
-    """A second run of the same inbox in a new HOME, which renders the month's reports (the
-    undisturbed one none). In this process, on a Dagster instance in memory: what is compared
-    are the exports, not Dagster's history (the killed runs below are `deptops run` children on
-    the persistent one)."""
-    settings = Settings(home=tmp_path / "again", inbox=two_ward_inbox)
-    with dg.DagsterInstance.ephemeral() as instance:
-        summary = run_pipeline(
-            settings, progress=lambda _line: None, reports=["month"], instance=instance
-        )
-    assert (tmp_path / "again" / "reports" / "2025-06" / "A.html").exists()
-    assert summary.report_grains == ("month",) and summary.reports
+def test_same_inbox_gives_byte_identical_exports(two_ward_month_home, undisturbed):
+    """Another run of the same inbox in another HOME, which rendered the month's reports (the
+    undisturbed one none): conftest's two_ward_month_home, made in the test's process on a
+    Dagster instance in memory (what is compared are the exports, not Dagster's history; the
+    killed runs below are `deptops run` children on the persistent one)."""
+    again = two_ward_month_home / "home"
+    said = json.loads((two_ward_month_home / "first_run.json").read_text())
+    assert said["report_grains"] == ["month"]
+    assert (again / "reports" / "2025-06" / "A.html").exists()
     for name in EXPORTS:
-        assert (tmp_path / "again" / "reports" / name).read_bytes() == (
-            undisturbed / name
-        ).read_bytes()
+        assert (again / "reports" / name).read_bytes() == (undisturbed / name).read_bytes()
     assert b"two" in (undisturbed / "rejected_rows.csv").read_bytes()
 
 
