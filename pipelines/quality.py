@@ -10,13 +10,16 @@ What the checks write (dq_findings, publication_blocks, ledger_quality) are asse
 the reports. They have no op: the two check ops write them, as they always did, and record a
 materialization of each table they wrote."""
 
-from collections import defaultdict
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from expectations.checks import Check, catalogue
-from expectations.findings import run_anomaly_checks, run_ledger_checks, unchecked_months
+from expectations.findings import (
+    CheckSummary,
+    anomaly_check_summaries,
+    ledger_check_summaries,
+    unchecked_months,
+)
 from ledgers.specs import ledgers
 
 LOAD = dg.AssetKey("ledger_tables")
@@ -30,6 +33,9 @@ QUALITY_TABLES = (FINDINGS, BLOCKS, LEDGER_QUALITY)
 
 SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN}
 
+# what a check that found nothing found
+NOTHING = CheckSummary(hits=0, notes=0, departments=(), months=(), first=None)
+
 
 def guarded(check: Check) -> dg.AssetKey:
     """The asset a check sits on: the table of the one ledger it reads, else what it guards."""
@@ -40,30 +46,26 @@ def guarded(check: Check) -> dg.AssetKey:
     return LOAD
 
 
-def check_results(guards: str, found: list) -> list[dg.AssetCheckResult]:
-    """One result per check of the catalogue that guards this stage."""
-    by_check = defaultdict(list)
-    for finding in found:
-        by_check[finding.check].append(finding)
+def check_results(guards: str, found: dict[str, CheckSummary]) -> list[dg.AssetCheckResult]:
+    """One result per check of the catalogue that guards this stage, from what each found (a
+    note, an indicator that moved markedly its good way, is no failure)."""
     results = []
     for check in catalogue().values():
         if check.guards != guards:
             continue
-        found_here = by_check.get(check.id, [])
-        # a note (an indicator that moved markedly its good way) is no failure
-        hits = [f for f in found_here if not f.is_note]
+        summary = found.get(check.id, NOTHING)
         results.append(
             dg.AssetCheckResult(
                 asset_key=guarded(check),
                 check_name=check.id,
-                passed=not hits,
+                passed=not summary.hits,
                 severity=SEVERITY[check.severity],
                 metadata={
-                    "findings": len(hits),
-                    "notes": len(found_here) - len(hits),
-                    "departments": ", ".join(sorted({f.dept for f in hits if f.dept})) or "none",
-                    "months": ", ".join(sorted({f.period for f in hits if f.period})) or "none",
-                    "first": hits[0].message_zh if hits else "none",
+                    "findings": summary.hits,
+                    "notes": summary.notes,
+                    "departments": ", ".join(summary.departments) or "none",
+                    "months": ", ".join(summary.months) or "none",
+                    "first": summary.first if summary.hits else "none",
                 },
             )
         )
@@ -132,7 +134,7 @@ def ledger_quality_check(pool: str) -> dg.AssetChecksDefinition:
             # and months an earlier load touched whose checks never committed (a killed run)
             months = sorted({*months, *unchecked_months(con)})
             context.log.info(f"data-quality checks for {len(months)} months")
-            found = run_ledger_checks(con, months) if months else []
+            found = ledger_check_summaries(con, months) if months else {}
             if months:
                 record_written(context, con, QUALITY_TABLES, months)
         yield from check_results("ledger", found)
@@ -154,7 +156,7 @@ def anomaly_check(monthly: dg.PartitionsDefinition, pool: str) -> dg.AssetChecks
     def indicator_anomalies(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
         months = run_months(context, monthly)
         with duckdb.get_connection() as con:
-            found = run_anomaly_checks(con, months) if months else []
+            found = anomaly_check_summaries(con, months) if months else {}
             if months:
                 record_written(context, con, (FINDINGS,), months)
         yield from check_results("indicators", found)

@@ -19,7 +19,10 @@ import expectations.findings as findings_module
 from expectations.checks import catalogue, thresholds
 from expectations.findings import (
     CSV_COLUMNS,
+    CheckSummary,
+    anomaly_check_summaries,
     is_blocked,
+    ledger_check_summaries,
     ledger_findings,
     publication_blocks,
     run_anomaly_checks,
@@ -943,6 +946,58 @@ def test_anomalies_are_stored_beside_ledger_findings(con, indicator_history):
     assert publication_blocks(con) != [] and all(
         b.check == "workload_days_missing" for b in publication_blocks(con)
     )
+
+
+# --- what the pipeline's check results say --------------------------------------------------------
+
+
+def summed_up(found) -> dict[str, CheckSummary]:
+    """Findings (in the standard order) summed up per check by hand: the hits (not notes), the
+    notes, the hits' departments and months sorted, the first hit's Chinese message."""
+    checks = {}
+    for check_id in dict.fromkeys(f.check for f in found):
+        items = [f for f in found if f.check == check_id]
+        hits = [f for f in items if not f.is_note]
+        checks[check_id] = CheckSummary(
+            hits=len(hits),
+            notes=len(items) - len(hits),
+            departments=tuple(sorted({f.dept for f in hits if f.dept})),
+            months=tuple(sorted({f.period for f in hits if f.period})),
+            first=hits[0].message_zh if hits else None,
+        )
+    return checks
+
+
+def test_ledger_check_summaries_say_what_the_findings_say(con, tmp_path):
+    # the Dagster checks report the findings summed up in SQL (pipelines.quality): faults of a
+    # suite, of SQL-worded and Python-worded checks, several of a check, two departments
+    files = hospital()
+    for name in ("ward_flow_identity", "extra_beds", "overbooking", "drg_ungrouped"):
+        CASES[name]["change"](files)
+    load(con, tmp_path, files, tamper=CASES["gx_range"]["tamper"])
+    found = run_ledger_checks(con, [MONTH], today=TODAY)
+    assert len({f.check for f in found}) >= 4 and len({f.dept for f in found}) >= 2
+    assert ledger_check_summaries(con, [MONTH], today=TODAY) == summed_up(found)
+
+
+def test_anomaly_check_summaries_say_what_the_findings_say(con, tmp_path):
+    # notes (DI's revenue up 30%: the good way) beside alarms (its expense up 30%, MA's and MC's
+    # visits), over several months (the departments of `rules`, below)
+    workload = [
+        *_workload("MA", visits=40, october={"visits": 50}),
+        *_workload("MC", visits=100, october={"visits": 120}),
+    ]
+    files = {
+        "departments.csv": [["code", "name_zh", "kind"], *[[d, d, "medical"] for d in ("DI", "MA", "MC")]],
+        "workload.csv": [["date", "dept", "outpatient_visits", "open_beds", "census"], *workload],
+        "finance.csv": [FINANCE_LINES, *_finance("DI", 1_000_000, 1_000_000, (1_300_000, 1_300_000))],
+    }  # fmt: skip
+    load(con, tmp_path, files)
+    compute_months(con, [*HISTORY_MONTHS, MONTH])
+    months = [*HISTORY_MONTHS[-3:], MONTH]
+    found = run_anomaly_checks(con, months)
+    assert {f.is_note for f in found} == {True, False}
+    assert anomaly_check_summaries(con, months) == summed_up(found)
 
 
 # --- ledger quality ----------------------------------------------------------------------------
