@@ -857,9 +857,9 @@ def _fingerprints(
 ) -> dict[tuple[str, str], tuple]:
     """(kind, month) -> (rows, order-independent hash of their values) for the accepted rows;
     for a kind not in `hashed` (when given), the hash is None."""
-    found: dict[tuple[str, str], tuple] = {}
     if not months:
-        return found
+        return {}
+    parts = []
     for spec in ledgers().values():
         if not spec.period:
             continue
@@ -869,14 +869,17 @@ def _fingerprints(
         digest = f"sum(hash(row({values})))::hugeint"
         if hashed is not None and spec.kind not in hashed:
             digest = "null"
-        rows = con.execute(
-            f"""select {month} as m, count(*), {digest}
+        parts.append(
+            f"""select '{spec.kind}' as kind, {month} as m, count(*) as n, {digest} as digest
                 from {spec.stored_table} where list_contains($months::date[], {month})
-                group by m""",  # noqa: S608
-            {"months": sorted(month_start(m) for m in months)},
-        ).fetchall()
-        found |= {(spec.kind, month_key(m)): (n, digest) for m, n, digest in rows}
-    return found
+                group by m"""  # noqa: S608
+        )
+    # every kind in one statement: one per kind cost about twice the CPU (11 dated kinds: 0.02
+    # against 0.01 s a call on a small warehouse, twice a load)
+    rows = con.execute(
+        " union all ".join(parts), {"months": sorted(month_start(m) for m in months)}
+    ).fetchall()
+    return {(kind, month_key(m)): (n, digest) for kind, m, n, digest in rows}
 
 
 def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
