@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -724,9 +725,11 @@ HISTORY = [100, 102, 98, 101, 99, 103, 97, 100, 104, 96, 100, 105]  # Oct 2025 â
 HISTORY_MONTHS = [f"{2025 + (9 + i) // 12}-{(9 + i) % 12 + 1:02}" for i in range(12)]
 
 
-@pytest.fixture
-def indicator_history(con, tmp_path):
-    """Outpatient visits per month (all on the 1st) of five clinics, and their indicators."""
+@pytest.fixture(scope="module")
+def indicator_history(tmp_path_factory) -> tuple[Path, list]:
+    """Outpatient visits per month (all on the 1st) of five clinics, and their indicators: the
+    warehouse (read-only: copy it to write) and October's anomaly findings, built once for the
+    two tests that read them."""
     visits = {
         "A": dict(zip(HISTORY_MONTHS, HISTORY, strict=True)) | {MONTH: 120},
         "B": dict(zip(HISTORY_MONTHS, HISTORY, strict=True)) | {MONTH: 104},
@@ -741,15 +744,16 @@ def indicator_history(con, tmp_path):
         for dept, months in visits.items()
         for month, count in months.items()
     ]
-    load(con, tmp_path, {"departments.csv": departments, "workload.csv": workload})
-    compute_months(con, [*HISTORY_MONTHS, MONTH])
-    return run_anomaly_checks(con, [MONTH])
+    folder = tmp_path_factory.mktemp("history")
+    with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
+        load(con, folder, {"departments.csv": departments, "workload.csv": workload})
+        compute_months(con, [*HISTORY_MONTHS, MONTH])
+        return folder / "warehouse.duckdb", run_anomaly_checks(con, [MONTH])
 
 
 def test_modified_z_score_by_hand(indicator_history):
-    flagged = {
-        (f.check, f.dept): f for f in indicator_history if not f.dept.startswith(("ALL", "KIND"))
-    }
+    _, findings = indicator_history
+    flagged = {(f.check, f.dept): f for f in findings if not f.dept.startswith(("ALL", "KIND"))}
     # A: history sorted 96 97 98 99 100 100 100 101 102 103 104 105 -> median (100 + 100) / 2 = 100
     #    |deviations| sorted 0 0 0 1 1 2 2 3 3 4 4 5 -> MAD (2 + 2) / 2 = 2, spread 2 / 0.6745 =
     #    2.965, under the floor of 3% of the median = 3 -> spread 3
@@ -937,15 +941,18 @@ def test_anomaly_thresholds_come_from_one_file():
         assert parameters_of(sql(path.stem)) <= known, path.name
 
 
-def test_anomalies_are_stored_beside_ledger_findings(con, indicator_history):
-    stored = stored_findings(con, [MONTH])
-    assert {f.check for f in stored} == {"anomaly_mad_zscore", "anomaly_yoy"}
-    # the ledger checks of the month do not remove them, and anomalies never block
-    run_ledger_checks(con, [MONTH], today=TODAY)
-    assert {"anomaly_mad_zscore", "anomaly_yoy"} <= {f.check for f in stored_findings(con, [MONTH])}
-    assert publication_blocks(con) != [] and all(
-        b.check == "workload_days_missing" for b in publication_blocks(con)
-    )
+def test_anomalies_are_stored_beside_ledger_findings(indicator_history, tmp_path):
+    shutil.copyfile(indicator_history[0], tmp_path / "copy.duckdb")
+    with duckdb.connect(str(tmp_path / "copy.duckdb")) as con:
+        stored = stored_findings(con, [MONTH])
+        assert {f.check for f in stored} == {"anomaly_mad_zscore", "anomaly_yoy"}
+        # the ledger checks of the month do not remove them, and anomalies never block
+        run_ledger_checks(con, [MONTH], today=TODAY)
+        stored = stored_findings(con, [MONTH])
+        assert {"anomaly_mad_zscore", "anomaly_yoy"} <= {f.check for f in stored}
+        assert publication_blocks(con) != [] and all(
+            b.check == "workload_days_missing" for b in publication_blocks(con)
+        )
 
 
 # --- what the pipeline's check results say --------------------------------------------------------
