@@ -41,3 +41,10 @@ create type metrics_csv_words.name_en as enum (
 create type metrics_csv_words.family as enum (
     select distinct family from metric_catalogue where family is not null order by family
 );
+-- The words metric_report (metrics/sql/report.sql) gives a value's status and the reason a
+-- comparison is left out. Declared here rather than read from the report (that would compute it
+-- once more): a word report.sql adds and this list lacks fails the cast, and so the export, loudly.
+-- As ENUMs their cells are a byte in the writer's sort instead of a string (10 M rows at region
+-- scale), and checked against the formula rule once, not cell by cell.
+create type metrics_csv_words.status as enum ('alert', 'ok', 'watch');
+create type metrics_csv_words.comparison_reason as enum ('partial_period');
