@@ -34,7 +34,7 @@ from expectations.sql_checks import materialise, query, query_table
 from expectations.suites import suite_findings
 from ledgers import clock
 from ledgers.excel_text import write_excel_csv
-from ledgers.loader import UNCHECKED, ensure_schema
+from ledgers.loader import UNCHECKED
 from ledgers.rule_base import quoted
 from ledgers.specs import ledgers
 from metrics.compute import ensure_views
@@ -88,8 +88,7 @@ class PublicationBlock:
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ledger tables and dq_findings, publication_blocks, ledger_quality if missing,
     and the views over ledgers the checks share with the indicators (discharges_weighted)."""
-    ensure_schema(con)
-    ensure_views(con)
+    ensure_views(con)  # the ledger tables first (ensure_schema), once
     con.execute("""
         create table if not exists dq_findings (
             "check" varchar, severity varchar, guards varchar, dimension varchar, dept varchar,

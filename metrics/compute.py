@@ -164,7 +164,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
     With a fingerprint that differs from the stored one (or none stored), drop the measures and
     values computed by other formulas first; returns True when there were any, so that every
     month is recomputed."""
-    ensure_schema(con)
+    ensure_views(con)  # the ledger tables (ensure_schema) and the views over them, once
     catalogue.store(con)
     con.execute("create table if not exists metric_state (key varchar primary key, value varchar)")
     stored = con.execute("select value from metric_state where key = 'formulas'").fetchone()
@@ -178,7 +178,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, fingerprint: str | None = None
             if table in existing:
                 con.execute(f"drop table {table}")
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
-    ensure_views(con)
     nothing = {"months": []}
     # The measure tables take their columns from their queries, not their rows: `limit 0` spares
     # DuckDB most of the planning of a query compute_months plans again to fill them (0.03-0.04 s
