@@ -121,6 +121,30 @@ def test_english_only_department_list(tmp_path: Path):
     assert names["MICU"] == ("Medical Intensive Care Unit", None)
 
 
+def test_departments_without_a_kind_are_in_no_kind_group(tmp_path: Path):
+    """The English-only list above has no kind: its indicators compute, each department summed
+    into itself and the hospital, and none into a kind group ('KIND:' || null named a group
+    null, and storing its values stopped the whole compute on metric_facts.dept_id)."""
+    write_csv(
+        tmp_path / "inbox" / "units.csv",
+        [["code", "name"], ["MICU", "Medical Intensive Care Unit"], ["CCU", "Coronary Care Unit"]],
+    )
+    rows = [
+        ["date", "dept", "outpatient_visits"],
+        ["2026-10-01", "MICU", 7],
+        ["2026-10-01", "CCU", 4],
+    ]
+    write_csv(tmp_path / "inbox" / "workload.csv", rows)
+    con, _ = _load(tmp_path / "inbox", tmp_path)
+    compute_months(con, ["2026-10"])
+    # by hand: 7 visits in MICU, 4 in CCU, 7 + 4 = 11 in the hospital; no kind group
+    assert con.execute(
+        """select dept, value from metric_values
+           where grain = 'month' and period = '2026-10' and metric = 'outpatient_visits'
+           order by dept"""
+    ).fetchall() == [("ALL", 11), ("CCU", 4), ("MICU", 7)]
+
+
 def test_a_sheet_lacking_a_required_column_says_which(tmp_path: Path):
     rows = [["病例编号", "出院科室", "入院日期", "总费用"], ["E1", "D01", "2026-10-01", 100]]
     write_csv(tmp_path / "inbox" / "discharges.csv", rows)
