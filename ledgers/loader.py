@@ -898,6 +898,20 @@ def _forget_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> None:
         con.execute(f"delete from {table} where list_contains(?, file)", [names])  # noqa: S608
 
 
+def latest_stored_day(con: duckdb.DuckDBPyConnection, today: dt.date) -> dt.date | None:
+    """The latest date of the dated ledgers' staged rows (accepted and outranked), a date after
+    `today` not counted. Read from the stored tables, every one in one statement: the staged_
+    views' join to their lineage is not needed here, and through it each kind's maximum cost a
+    scan (0.16 -> 0.43 s of CPU for the suites at city scale)."""
+    maxima = " union all ".join(
+        f'select max("{spec.period}") as day from {table} where "{spec.period}" <= $today'  # noqa: S608
+        for spec in ledgers().values()
+        if spec.period
+        for table in (spec.stored_table, spec.stored_outranked_table)
+    )
+    return con.execute(f"select max(day) from ({maxima})", {"today": today}).fetchone()[0]  # noqa: S608
+
+
 def _data_month(
     con: duckdb.DuckDBPyConnection, reads: dict[str, list[SheetRead]]
 ) -> dt.date | None:
@@ -905,14 +919,7 @@ def _data_month(
     of the files kept), a date after today not counted: the far-past span counts back from it
     (rules.FarPast). Run after the replaced files are forgotten."""
     today = clock.today()
-    # staged_<kind>'s rows as stored (no lineage needed: no join), every table in one statement
-    maxima = " union all ".join(
-        f'select max("{spec.period}") as day from {table} where "{spec.period}" <= $today'  # noqa: S608
-        for spec in ledgers().values()
-        if spec.period
-        for table in (spec.stored_table, spec.stored_outranked_table)
-    )
-    found = list(con.execute(f"select max(day) from ({maxima})", {"today": today}).fetchone())  # noqa: S608
+    found = [latest_stored_day(con, today)]
     tables: dict[str, list[SheetRead]] = {}
     for sheet in _sheets(reads):
         period = ledgers()[sheet.kind].period if sheet.kind else None
