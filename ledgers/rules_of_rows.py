@@ -7,9 +7,11 @@ expectations over a bound each row carries (`DatedFrom`)."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 
 from ledgers.rule_base import (
     Registered,
@@ -152,15 +154,38 @@ def keys_distinct(
     rows), told by the keys' hashes: no two equal hashes side by side once sorted proves it (two
     rows of one key, nulls too, share a hash; a collision only sends the keys to the exact
     count). Grouping 4 M episode numbers took 1.9 s of CPU at city scale, counting their
-    distinct hashes 1.2 s, sorting them 0.7 s."""
-    (twins,) = con.execute(
-        f"""select count(*) filter (where h = before) from (
-                select h, lag(h) over (order by h) as before
-                from (select hash({listed}) as h from {scope})
-            )""",  # noqa: S608 -- names from specs
-        params or {},
-    ).fetchone()
+    distinct hashes 1.2 s, sorting them 0.7 s (`_hash_twins`: now by numpy)."""
+    twins, _, _ = _hash_twins(con, listed, scope, params)
     return twins == 0
+
+
+def _hash_twins(
+    con: duckdb.DuckDBPyConnection, listed: str, scope: str, params: dict | None = None
+) -> tuple[int, int, int | None]:
+    """(equal neighbours among the sorted hashes of the keys, rows, the exact sum of the hashes,
+    None without rows: DuckDB's `sum` of them) for the rows of `scope` (SQL of a FROM clause).
+
+    The hashes are sorted by numpy rather than by a window over them (`lag(h) over (order by
+    h)`): for the city's 3,995,126 episode numbers 0.09 s of CPU against 0.31, hashes fetched
+    and all. The sum is of the hashes' two 32-bit halves, each summed exactly in 64 bits (a
+    sum of fewer than 2^32 of them cannot overflow), so no temporary copy of the hashes."""
+    hashes = np.asarray(
+        con.execute(
+            f"select hash({listed}) as h from {scope}",  # noqa: S608 -- names from specs
+            params or {},
+        ).fetchnumpy()["h"],
+        dtype=np.uint64,
+    )
+    if not len(hashes):
+        return 0, 0, None
+    hashes.sort()
+    twins = int(np.count_nonzero(hashes[1:] == hashes[:-1]))
+    halves = hashes.view(np.uint32).reshape(-1, 2)
+    low, high = (0, 1) if sys.byteorder == "little" else (1, 0)
+    total = (int(halves[:, high].sum(dtype=np.uint64)) << 32) + int(
+        halves[:, low].sum(dtype=np.uint64)
+    )
+    return twins, len(hashes), total
 
 
 # A proof that a table's keys are each held once, with what it was proved of: the number of rows
@@ -188,12 +213,7 @@ def keys_proven(
         held = con.execute(f"select count(*), sum(hash({listed})) from {table}").fetchone()  # noqa: S608 -- names from specs
         if tuple(held) == recorded:
             return True
-    twins, rows, hashes = con.execute(
-        f"""select count(*) filter (where h = before), count(*), sum(h) from (
-                select h, lag(h) over (order by h) as before
-                from (select hash({listed}) as h from {table})
-            )"""  # noqa: S608 -- names from specs
-    ).fetchone()
+    twins, rows, hashes = _hash_twins(con, listed, table)
     if twins == 0:
         _record_proof(con, table, listed, rows, hashes)
     return twins == 0
