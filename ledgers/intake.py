@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from ledgers.limits import LimitExceeded, ReadLimits, check_file_size
 from ledgers.values import visible
@@ -34,12 +34,20 @@ class Listing:
     skipped: dict[str, str]  # name -> why it is not read (links)
 
 
+class Watcher(Protocol):
+    """Shown each block of a file's bytes, in order, as its snapshot copies them."""
+
+    def feed(self, data: bytearray, size: int) -> None:
+        """The next `size` bytes of the file: `data[:size]` (a buffer used again after)."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     copy: Path  # the private copy the rows are read from
     sha256: str
     size: int | None
     modified_ns: int | None
+    seen: Watcher | None = None  # what `snapshot`'s `watch` made of the bytes copied
 
 
 class NotTaken(Exception):
@@ -166,14 +174,18 @@ def snapshot(
     work: Path,
     limits: ReadLimits,
     after_copy: Callable[[Path], None] | None = None,
+    watch: Callable[[], Watcher] | None = None,
 ) -> Snapshot:
     """Copy the file into `work` while hashing it; raise NotTaken when it cannot be taken.
 
-    `after_copy(path)` runs between hashing and parsing (tests use it to rewrite the file at
-    that very moment, which a shared drive does at random)."""
+    `watch()` makes an object shown every block copied (`Watcher`), kept as the snapshot's
+    `seen`: what else the bytes say is measured in the same pass (a CSV's lines, `bulk.Lines`),
+    from the very bytes hashed and copied. `after_copy(path)` runs between hashing and parsing
+    (tests use it to rewrite the file at that very moment, which a shared drive does at random)."""
     for attempt in (1, 2):
         copy = work / f"{attempt}-{os.urandom(6).hex()}{path.suffix.lower()}"
-        before, digest = retrying_locks(path, lambda copy=copy: _copy(path, copy, limits))
+        seen = watch() if watch is not None else None
+        before, digest = retrying_locks(path, lambda c=copy, w=seen: _copy(path, c, limits, w))
         if after_copy is not None:
             after_copy(path)
         try:
@@ -182,7 +194,7 @@ def snapshot(
             copy.unlink(missing_ok=True)
             raise NotTaken(DELETED, "the file was deleted while the run read it") from None
         if before == after:
-            return Snapshot(copy, digest, before[0], before[1])
+            return Snapshot(copy, digest, before[0], before[1], seen)
         copy.unlink(missing_ok=True)
     raise NotTaken(
         BEING_WRITTEN,
@@ -191,20 +203,36 @@ def snapshot(
     )
 
 
-def _copy(path: Path, copy: Path, limits: ReadLimits) -> tuple[tuple[int, int], str]:
-    """(size and mtime before reading, SHA-256) of the file, copied to `copy`."""
+def _copy(
+    path: Path, copy: Path, limits: ReadLimits, seen: Watcher | None = None
+) -> tuple[tuple[int, int], str]:
+    """(size and mtime before reading, SHA-256) of the file, copied to `copy`, each block shown
+    to `seen`. One buffer read into, hashed, shown and written: no block is allocated or copied
+    in Python (reading, writing and hashing it release the GIL)."""
     before = _stamp(path)
     try:
         check_file_size(before[0], limits)
     except LimitExceeded as error:
         raise NotTaken(UNREADABLE, str(error)) from None
     digest = hashlib.sha256()
+    buffer = bytearray(BLOCK)
+    view = memoryview(buffer)
+    copied = 0
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    with os.fdopen(os.open(path, flags), "rb") as source, copy.open("wb") as target:
-        for block in iter(lambda: source.read(BLOCK), b""):
+    with (
+        os.fdopen(os.open(path, flags), "rb", buffering=0) as source,
+        copy.open("wb", buffering=0) as target,
+    ):
+        while size := source.readinto(buffer):
+            block = view[:size]
             digest.update(block)
-            target.write(block)
-            if target.tell() > limits.max_file_bytes:
+            if seen is not None:
+                seen.feed(buffer, size)
+            written = 0
+            while written < size:  # an unbuffered write may take part of the block
+                written += target.write(block[written:])
+            copied += size
+            if copied > limits.max_file_bytes:
                 raise NotTaken(BEING_WRITTEN, "the file kept growing while it was read")
     return before, digest.hexdigest()
 

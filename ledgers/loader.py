@@ -389,17 +389,20 @@ def _read_one(
 
 def _take(
     con: duckdb.DuckDBPyConnection,
-    copy: Path,
+    snap: intake.Snapshot,
     name: str,
     bulk_min_bytes: int | None,
     reads: dict[str, list[SheetRead]],
     plans: dict[str, bulk.BulkPlan],
 ) -> None:
-    """Read a file now, or plan its set-based read with the files of its layout."""
-    planned = None
+    """Read a file now, or plan its set-based read with the files of its layout (a CSV's lines
+    as its snapshot measured them)."""
+    copy, planned = snap.copy, None
     if copy.suffix.lower() not in bulk.WORKBOOK_SUFFIXES:
         planned = bulk.plan(copy, name, bulk_min_bytes, con)
     if planned is not None:
+        if isinstance(snap.seen, bulk.Lines):
+            snap.seen.measure(planned)
         plans[name] = planned
     else:
         reads[name] = _read_one(con, copy, name, bulk_min_bytes)
@@ -446,8 +449,9 @@ def _read_changed(
                 taken[name] = intake.Snapshot(path, sha, None, None)
                 continue
             try:
+                lines = bulk.Lines if path.suffix.lower() == ".csv" else None
                 taken[name] = snap = intake.snapshot(
-                    path, taking.work, taking.limits, taking.after_copy
+                    path, taking.work, taking.limits, taking.after_copy, lines
                 )
             except intake.NotTaken as error:
                 not_taken[name] = (error.status, str(error))
@@ -456,7 +460,7 @@ def _read_changed(
                 job = partial(_read_apart, snap.copy, name, bulk_min_bytes)
                 books[name] = pool.submit(contextvars.copy_context().run, job)
                 continue
-            step = partial(_take, con, snap.copy, name, bulk_min_bytes, reads, plans)
+            step = partial(_take, con, snap, name, bulk_min_bytes, reads, plans)
             _reading(errors, name, step)
             if name not in plans:  # else its copy is read with the files of its layout, below
                 snap.copy.unlink(missing_ok=True)
