@@ -975,17 +975,44 @@ def test_an_identifier_value_is_found_alike_by_both_paths(tmp_path, groups, cell
     rows = _renamed(DISCHARGES, "i")
     rows[3][11] = cell  # E3i's insurance, row 4
     rows[2][0] = "E2i"  # an earlier row without one
+    _refused_alike(tmp_path, groups, "出院_i.csv", rows, "医保类型", refused)
+
+
+def _refused_alike(tmp_path, groups, file: str, rows: list[list], header: str, refused: bool):
+    """Both paths refuse the file for an identifier in row 4 of that column, or neither."""
     problems = []
     for name, min_bytes in (("general", None), ("fast", 0)):
-        _, report = load(tmp_path, name, {"出院_i.csv": rows}, bulk_min_bytes=min_bytes)
+        _, report = load(tmp_path, name, {file: rows}, bulk_min_bytes=min_bytes)
         problems.append(report.problems)
-    assert ["出院_i.csv"] in groups  # the fast load read it set-based
+    assert [file] in groups  # the fast load read it set-based
     assert problems[0] == problems[1]
     assert bool(problems[1]) == refused
     if refused:
-        assert (
-            "sheet (csv), column 医保类型, row 4 holds a value that looks like" in problems[1][0][2]
-        )
+        assert f"sheet (csv), column {header}, row 4 holds a value that looks" in problems[1][0][2]
+
+
+@pytest.mark.parametrize(
+    ("cell", "refused"),
+    [
+        ("13800138000", True),
+        (" 13800138000", True),
+        ("\x1f13800138000", True),  # a control character str.strip removes, first
+        ("\\13800138000", False),  # a backslash first, which `stats` spells as \x5C
+        ("E13800138000", False),
+        ("Z1380013800", False),
+    ],
+)
+def test_an_identifier_in_a_column_of_ascii_is_found_whatever_its_statistics(
+    tmp_path, groups, cell, refused
+):
+    """The episode numbers here are ASCII only, each starting with a letter: DuckDB's
+    statistics of the column prove that none could be an identifier, and the column is not
+    scanned (bulk._starts_no_identifier), unless one cell starts with a digit, whitespace or a
+    character `stats` spells escaped (its smallest cell then proves nothing). Either way both
+    paths refuse the file, or not, alike, naming the same row and column."""
+    rows = [r for r in _renamed(DISCHARGES, "s") if r[0] != "合计s"]  # no ideograph in column 1
+    rows[3][0] = cell  # row 4
+    _refused_alike(tmp_path, groups, "出院_s.csv", rows, "病例编号", refused)
 
 
 def test_workbooks_of_one_layout_are_read_together_and_each_costs_itself(
