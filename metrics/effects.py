@@ -93,9 +93,13 @@ def compute_effects(con: duckdb.DuckDBPyConnection, holidays: Path | None = None
         "create or replace temp view departments_in_groups as "
         "select code as dept, code as group_code from raw_departments"
     )
-    formulas_over_periods(con)
     # No window (no measure names an indicator: a hospital without the actions ledger): no value,
-    # only the columns effects.sql reads, without planning the formulas over nothing (0.03 s)
+    # only the columns effects.sql reads, without planning the formulas over nothing (0.03 s).
+    # After compute_months the formulas and their sums are there to take those columns from (the
+    # same SQL), so they are not summed over no period again: 0.08 s CPU at city scale.
+    formulas = "select 1 from duckdb_views() where view_name = 'formulas' and temporary"
+    if spans or not con.execute(formulas).fetchall():
+        formulas_over_periods(con)
     con.execute(
         f"create or replace temp table effect_values as "  # noqa: S608 -- our own file
         f"select e.* from ({sql('evaluate')}) e "
