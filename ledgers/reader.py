@@ -429,23 +429,39 @@ def _split_unit(cell: object) -> tuple[str, float | None]:
     return name, reading_rules().unit_factors.get(unit)
 
 
-def _match_header(kind: str, cells: list[object]) -> HeaderMatch | None:
-    lookup = _header_lookup(kind)
-    columns: dict[int, tuple[Column, float]] = {}
-    header_text: dict[str, str] = {}
-    extra, identifiers = [], []
+def _header_cells(cells: list[object]) -> list[tuple[int, str, float | None, str, str, bool]]:
+    """A row's cells as header matching reads them, once for every ledger kind: each cell not
+    blank as (its index, its name and unit factor, its folded spelling, its text, whether its
+    name is an identifier's)."""
+    identifiers = reading_rules().identifier_columns
+    found = []
     for index, cell in enumerate(cells):
         if is_blank(cell):
             continue
         name, factor = _split_unit(cell)
-        column = lookup.get(name) or lookup.get(normalise_header(cell))
+        found.append(
+            (index, name, factor, normalise_header(cell), as_text(cell), name in identifiers)
+        )
+    return found
+
+
+def _match_header(
+    kind: str, cells: list[tuple[int, str, float | None, str, str, bool]]
+) -> HeaderMatch:
+    """How a row's cells (`_header_cells`) match the kind's columns."""
+    lookup = _header_lookup(kind)
+    columns: dict[int, tuple[Column, float]] = {}
+    header_text: dict[str, str] = {}
+    extra, identifiers = [], []
+    for index, name, factor, folded, text, identifier in cells:
+        column = lookup.get(name) or lookup.get(folded)
         if column is None or column.name in header_text:
-            extra.append(as_text(cell))
-            if name in reading_rules().identifier_columns:
-                identifiers.append(as_text(cell))
+            extra.append(text)
+            if identifier:
+                identifiers.append(text)
             continue
         columns[index] = (column, factor or 1.0)
-        header_text[column.name] = as_text(cell)
+        header_text[column.name] = text
     missing = [col.zh[0] for col in ledgers()[kind].required if col.name not in header_text]
     return HeaderMatch(kind, -1, columns, header_text, extra, identifiers, missing)
 
@@ -454,8 +470,12 @@ def recognise(file_name: str, grid: list[list[object]]) -> HeaderMatch | str:
     """The ledger kind and header row of a sheet, or the reason none fits."""
     best: dict[str, HeaderMatch] = {}
     closest: HeaderMatch | None = None  # the partial match with most columns, for the message
-    for row_index, cells in enumerate(grid[: reading_rules().header_search_rows]):
-        for kind in ledgers():
+    kinds = ledgers()
+    for row_index, row in enumerate(grid[: reading_rules().header_search_rows]):
+        if len(best) == len(kinds):
+            break
+        cells = _header_cells(row)  # folded once, not once per kind
+        for kind in kinds:
             if kind in best:
                 continue
             match = _match_header(kind, cells)

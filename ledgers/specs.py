@@ -38,7 +38,7 @@ STORED_LINEAGE_COLUMNS = {"source_row": "INTEGER", "source_id": "INTEGER"}
 def normalise_header(text: object) -> str:
     """Fold a header or alias for matching: full-width to half-width, case, spaces, underscores."""
     if text.__class__ is str and len(text) <= 200:
-        return _normalised(text)  # recognising a sheet folds each cell once per ledger kind
+        return _normalised(text)  # every file of a layout has the same header cells to fold
     return _normalise(text)
 
 
