@@ -48,6 +48,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,6 +163,16 @@ class Batch:
     parsed: str = ""
     rejected: str = ""
     users: set[int] = field(default_factory=set)
+    # A batch whose rows all looked right when read (`_defer`): `parsed` is then a view that
+    # computes the parse, written once, by the staging insert; `settle` makes the parsed table and
+    # the rejections as a read does when a row breaks a rule. `days`: each file's distinct dates
+    # of the period column.
+    views: list[str] = field(default_factory=list)
+    settle: Callable[[], None] | None = None
+    failing: str = "false"  # SQL true for a stored row that breaks a rule between its cells
+    probe: str = ""  # its files' departments and days (`_defer`)
+    probe_columns: str = ""
+    days: dict[int, list] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -462,6 +473,10 @@ def drop(con: duckdb.DuckDBPyConnection, sheet: SheetRead) -> None:
 
 
 def _drop_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    for view in batch.views:
+        con.execute(f"drop view if exists {view}")
+    batch.views.clear()
+    batch.settle = None
     for table in batch.tables:
         con.execute(f"drop table if exists {table}")
     batch.tables.clear()
@@ -939,6 +954,7 @@ def _parse(
     # Parse: canonical cells by cast, the others from their spelling's map, which also holds
     # the reason a spelling breaks its column's rules (the Python rules' words, once per spelling).
     values, joins = [], []
+    found_as: dict[str, tuple[str, str | None]] = {}  # column -> (its value, its map's join)
     cell_errors: dict[str, str] = {}  # column -> its error column in the parsed table
     # a column none of whose spellings breaks a rule gets no error column (nor its test)
     wrong_spellings = {
@@ -952,52 +968,67 @@ def _parse(
         if mapped and column.name not in index:
             # a column the files do not have: its one spelling (no cell) parsed once, a
             # constant of every row rather than a join of each row to it
-            values.append(f"(select value from {mapped}) as {name}")  # noqa: S608
+            found_as[column.name] = (f"(select value from {mapped})", None)  # noqa: S608
+            values.append(f"{found_as[column.name][0]} as {name}")
             if column.name in wrong_spellings:
                 values.append(f"(select error from {mapped}) as e{number}")  # noqa: S608
                 cell_errors[column.name] = f"e{number}"
             continue
-        if mapped:
-            joins.append(f"left join {mapped} on {mapped}.raw is not distinct from r.{name}")
+        join = (
+            f"left join {mapped} on {mapped}.raw is not distinct from r.{name}" if mapped else None
+        )
+        if join:
+            joins.append(join)
         sql = _column_sql(column, factors.get(column.name, 1.0), f"r.{name}", markers)
         if sql:
             value = sql[1]
             if mapped:
                 # the map holds exactly the spellings that are not canonical: a cell found in it
                 # is the map's, any other is converted by the cast (not tested again)
-                values.append(
-                    f"case when {mapped}.hit then {mapped}.value else {value} end as {name}"
-                )
-            else:
-                values.append(f"{value} as {name}")
+                value = f"case when {mapped}.hit then {mapped}.value else {value} end"
         else:
-            values.append(f"{mapped}.value as {name}")
+            value = f"{mapped}.value"
+        found_as[column.name] = (value, join)
+        values.append(f"{value} as {name}")
         if column.name in wrong_spellings:
             values.append(f"{mapped}.error as e{number}")
             cell_errors[column.name] = f"e{number}"
     parsed = batch.parsed = f"{tag}_parsed"
-    con.execute(
-        f"""create temp table {parsed} as
-            select r.fid, r.rn, {", ".join(values)} from {source} r {" ".join(joins)}"""  # noqa: S608
-    )
-    batch.tables.append(parsed)
-    rejected = batch.rejected = _reject(con, plans, tag, parsed, cells, maps, cell_errors, sheets)
-    batch.tables.append(rejected)
-    for error in cell_errors.values():
-        con.execute(f"alter table {parsed} drop column {error}")  # noqa: S608
+    rejected = batch.rejected = f"{tag}_rejected"
+    parse = f"select r.fid, r.rn, {', '.join(values)} from {source} r {' '.join(joins)}"  # noqa: S608
 
-    counts = dict(
-        con.execute(f"select fid, count(*) from {parsed} group by fid").fetchall()  # noqa: S608
-    )
-    months: dict[int, set[str]] = {fid: set() for fid in plans}
-    if spec.period:
-        # the months as dates, spelt once each here (not strftime on every row)
-        for fid, month in con.execute(
-            f"""select distinct fid, date_trunc('month', "{spec.period}")
-                from {parsed}"""  # noqa: S608
-        ).fetchall():
-            if month:
-                months[fid].add(month_key(month))
+    def settle() -> None:
+        """The parsed table, its rows that break a rule moved to the rejections (`_reject`), and
+        each file's rows and months counted from it."""
+        con.execute(f"create temp table {parsed} as {parse}")
+        batch.tables.append(parsed)
+        _reject(con, plans, tag, parsed, cells, maps, cell_errors, sheets)
+        batch.tables.append(rejected)
+        for error in cell_errors.values():
+            con.execute(f"alter table {parsed} drop column {error}")  # noqa: S608
+        counts = dict(
+            con.execute(f"select fid, count(*) from {parsed} group by fid").fetchall()  # noqa: S608
+        )
+        months: dict[int, set[str]] = {fid: set() for fid in plans}
+        if spec.period:
+            # the months as dates, spelt once each here (not strftime on every row)
+            for fid, month in con.execute(
+                f"""select distinct fid, date_trunc('month', "{spec.period}")
+                    from {parsed}"""  # noqa: S608
+            ).fetchall():
+                if month:
+                    months[fid].add(month_key(month))
+        for fid, sheet in sheets.items():
+            sheet.table_rows = counts.get(fid, 0)
+            if spec.period:
+                sheet.months = months[fid] | {
+                    month_key(r[spec.period]) for r in sheet.records if r[spec.period]
+                }
+
+    if plain and not cell_errors and spec.dept not in _row_columns(spec):
+        _defer(con, batch, spec, parse, source, found_as, sheets, settle)
+    else:
+        settle()
     for fid, sheet in sheets.items():
         # each file's rows of the batch's tables (fid is our own number)
         part = sheet.batch
@@ -1009,12 +1040,118 @@ def _parse(
             )
             part.views.append(view)
         sheet.cells = f"(select * exclude (fid) from {cells} where fid = {fid})"  # noqa: S608
+    return sheets
+
+
+def _defer(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    spec,
+    parse: str,
+    source: str,
+    found_as: dict[str, tuple[str, str | None]],
+    sheets: dict[int, SheetRead],
+    settle: Callable[[], None],
+) -> None:
+    """Rows that need no sorting out, none of whose spellings breaks a rule (`_parse`): the
+    parsed rows are written once, by the staging insert, from a view that computes the parse
+    (a parsed table cost as much to write as the insert, which then read it single-threaded).
+    The loader checks the rows it staged (`failing`, the rules between a row's cells) and
+    compares them with the rows read (`table_rows`: all of them); when a row did not pass, it
+    goes back and calls `settle` (the batch then has the parsed table and the rejections of any
+    other read). So each file's rows, months and latest date are counted here as if all pass,
+    and its departments with their first dates (`probe`, for the loader's reference checks), in
+    scans of the department and period columns alone."""
+    con.execute(f"create temp view {batch.parsed} as {parse}")
+    batch.views.append(batch.parsed)
+    batch.failing = (
+        " or ".join(test for _, test, _ in _row_failures(spec, clock.today())) or "false"
+    )
+    con.execute(
+        f"""create temp table {batch.rejected} (fid integer, rn bigint, "column" varchar,
+            reason varchar, "values" varchar)"""
+    )
+    batch.tables.append(batch.rejected)
+    dept, dept_join = found_as[spec.dept]
+    day, day_join = found_as[spec.period] if spec.period else ("null::date", None)
+    days: dict[int, list] = {fid: [] for fid in sheets}
+    counts: dict[int, int] = {}
+    for fid, found, rows in con.execute(
+        f"select r.fid, {day}, count(*) from {source} r {day_join or ''} group by all"  # noqa: S608
+    ).fetchall():
+        counts[fid] = counts.get(fid, 0) + rows
+        if found is not None:
+            days[fid].append(found)
+    for fid, sheet in sheets.items():
         sheet.table_rows = counts.get(fid, 0)
         if spec.period:
-            sheet.months = months[fid] | {
-                month_key(r[spec.period]) for r in sheet.records if r[spec.period]
-            }
-    return sheets
+            sheet.months = {month_key(found) for found in days[fid]}
+    # each file's departments with their first day: the reference checks hold for every row of
+    # a department if for its first day (grouped by the department's spelling, then parsed: a
+    # join of every row to the map cost twice the grouping)
+    batch.probe = f"{batch.parsed}_probe"
+    con.execute(
+        f"""create temp table {batch.probe} as
+            select r.fid, {dept} as d, r.first, r.n
+            from (select r.fid, r."{spec.dept}", min({day}) as first, count(*) as n
+                  from {source} r {day_join or ""} group by all) r {dept_join or ""}"""  # noqa: S608
+    )
+    batch.tables.append(batch.probe)
+    batch.days = days
+    batch.probe_columns = f'd as "{spec.dept}"' + (
+        f', first as "{spec.period}"' if spec.period else ""
+    )
+
+    def later() -> None:
+        con.execute(f"drop view {batch.parsed}")
+        con.execute(f"drop table {batch.rejected}")
+        batch.views.remove(batch.parsed)
+        batch.tables.remove(batch.rejected)
+        batch.settle, batch.days = None, {}
+        settle()
+
+    batch.settle = later
+
+
+def settle(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """A deferred batch (`_defer`) read as any other: its parsed table and rejections made."""
+    if batch.settle is not None:
+        batch.settle()
+
+
+def deferred(sheets: list[SheetRead]) -> list[Batch]:
+    """The deferred batches (`_defer`) these set-based reads are rows of."""
+    found = {}
+    for sheet in sheets:
+        part = getattr(sheet, "batch", None)
+        if isinstance(part, BatchPart) and part.batch.settle is not None:
+            found[id(part.batch)] = part.batch
+    return list(found.values())
+
+
+def days_read(sheet: SheetRead) -> list | None:
+    """A deferred read's distinct dates of its period column (`_defer`), or None."""
+    part = getattr(sheet, "batch", None)
+    if isinstance(part, BatchPart) and part.batch.settle is not None:
+        return part.batch.days.get(part.fid, [])
+    return None
+
+
+def probe(sheets: list[SheetRead]) -> str | None:
+    """When these reads are files of one deferred batch (`_defer`): SQL of each file's
+    departments as parsed, with the first date each has (named as the ledger's department and
+    period columns) and its rows (`n`), tagged with the file's number in `sheets` (`part`, as
+    the loader numbers them). None otherwise."""
+    parts = [getattr(sheet, "batch", None) for sheet in sheets]
+    if not all(isinstance(part, BatchPart) for part in parts):
+        return None
+    batch = parts[0].batch
+    if batch.settle is None or any(part.batch is not batch for part in parts):
+        return None
+    fids = ", ".join(str(part.fid) for part in parts)  # our own numbers
+    numbers = ", ".join(str(number) for number in range(len(parts)))
+    return f"""select m.part, {batch.probe_columns}, t.n from {batch.probe} t
+               join (select unnest([{fids}]) as fid, unnest([{numbers}]) as part) m using (fid)"""  # noqa: S608
 
 
 def _refuse_identifier_values(
@@ -1176,11 +1313,9 @@ def _reject(
     def header(name: str) -> str:
         return text(match.header_text.get(name, name))
 
-    today = clock.today()
     failures = [
-        (column.name, f"coalesce({rule.failure_sql()}, false)", rule.reason_sql(header))
-        for column in spec.columns
-        for rule in rules.row_rules(column, today)
+        (name, test, rule.reason_sql(header))
+        for name, test, rule in _row_failures(spec, clock.today())
     ]
     wrong = " or ".join(f"{e} is not null" for e in cell_errors.values()) or "false"
     failing = " or ".join(test for _, test, _ in failures) or "false"
@@ -1270,6 +1405,25 @@ def _reject(
     con.execute(f"delete from {rejected} where odd")  # noqa: S608
     con.execute(f"alter table {rejected} drop column odd")  # noqa: S608
     return rejected
+
+
+def _row_failures(spec, today) -> list[tuple[str, str, object]]:
+    """(column, SQL true when the row breaks the rule, the rule) for the rules between a row's
+    cells (ledgers.rules.row_rules), in the order a row's reasons list them."""
+    return [
+        (column.name, f"coalesce({rule.failure_sql()}, false)", rule)
+        for column in spec.columns
+        for rule in rules.row_rules(column, today)
+    ]
+
+
+def _row_columns(spec) -> set[str]:
+    """The columns the rules between a row's cells compare (`_row_failures`)."""
+    return {
+        name
+        for _, _, rule in _row_failures(spec, clock.today())
+        for name in (rule.column, getattr(rule, "other", None))
+    }
 
 
 def _words(separator: str, cell_words: list[str], row_words: list[str], wrong: str) -> str:

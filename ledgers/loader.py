@@ -637,6 +637,18 @@ def _load_inbox(
             )
             con.execute("commit")
             break
+        except _Unsettled as unsettled:
+            con.execute("rollback")
+            report.problems = list(problems)
+            for sheet in _sheets(reads):
+                sheet.records = list(before[id(sheet)][0])
+                del sheet.rejected[before[id(sheet)][1] :]
+                sheet.table_rows = before[id(sheet)][2]
+            for batch in unsettled.batches:  # outside the transaction, as when read
+                bulk.settle(con, batch)
+            before = {
+                id(x): (list(x.records), len(x.rejected), x.table_rows) for x in _sheets(reads)
+            }
         except (_FileFailed, _StagingFailed) as failed:
             con.execute("rollback")
             report.problems = list(problems)
@@ -977,7 +989,9 @@ def _data_month(
         if not period:
             continue
         found += [r[period] for r in sheet.records if r[period] and r[period] <= today]
-        if sheet.table:
+        if (days := bulk.days_read(sheet)) is not None:  # a deferred read's dates, as read
+            found += [day for day in days if day <= today]
+        elif sheet.table:
             tables.setdefault(period, []).append(sheet)
     for period, sheets in tables.items():  # the set-based reads, one scan per kind's column
         found += con.execute(
@@ -1031,6 +1045,15 @@ def _by_batch(sheets: list[SheetRead]) -> list[list[SheetRead]]:
         batch = getattr(sheet, "batch", None)
         groups.setdefault(id(batch.batch) if batch is not None else id(sheet), []).append(sheet)
     return list(groups.values())
+
+
+class _Unsettled(Exception):
+    """Rows of deferred set-based reads (ledgers.bulk._defer) did not all pass: the load is done
+    again with their parsed tables and rejections made (`bulk.settle`)."""
+
+    def __init__(self, batches: list) -> None:
+        super().__init__("rows of a deferred read break a rule")
+        self.batches = batches
 
 
 class _StagingFailed(Exception):
@@ -1232,9 +1255,11 @@ def _stage_tables(
     excluded, replaced = ["rn", "part"], []  # columns of the read replaced by their resolved values
     joins = f"join {lineage} l on l.part = p.part"
     tables = [key]
+    probe = f"({found})" if (found := bulk.probe(sheets)) else None
     if known := rules.of_ledger(spec, rules.KnownDepartment):
         names = _department_spellings(con)
-        distinct = f'select distinct "{spec.dept}" from {table}'  # noqa: S608
+        # (a deferred read's departments from its probe: a scan of its rows would parse them)
+        distinct = f'select distinct "{spec.dept}" from {probe or table}'  # noqa: S608
         spellings = [v for (v,) in con.execute(distinct).fetchall()]
         _spelling_table(con, key, spellings, [known.resolve(v, names) for v in spellings])
         joins += f' left join {key} d on d.spelling = p."{spec.dept}"'
@@ -1281,6 +1306,15 @@ def _stage_tables(
     params = {"data_month": data_month}
     passes = " and ".join(f"coalesce({test}, false)" for _, test, _, _ in checks) or "true"
 
+    unsettled = bulk.deferred(sheets)
+    if probe and all(column in (spec.dept, spec.period) for column, _, _, _ in checks):
+        # A deferred read's checks, by department on its first date (each check holds for
+        # every later date if for that one): a row that fails sends the load back before the
+        # insert (`_Unsettled`)
+        probed = f"select 1 from {probe} p {joins} where not ({passes}) limit 1"  # noqa: S608
+        if _execute(con, probed, params).fetchone():
+            raise _Unsettled(unsettled)
+
     # The rows that pass are staged first: when they are all the table's rows (most loads), no
     # row fails and no further scan is needed; else each check is run for its rejections, in
     # order.
@@ -1296,6 +1330,19 @@ def _stage_tables(
         found = f"select p.part, count(*) from {table} p {joins} where {where} group by all"  # noqa: S608
         return dict(_execute(con, found, params).fetchall())
 
+    if unsettled:
+        # Deferred reads (ledgers.bulk._defer) were staged as parsed, unchecked by the rules
+        # between a row's cells: the rows they store are checked here, by their typed values.
+        # A row that breaks one, or that the insert left out, sends the load back (its months,
+        # its data month and its rejections are those of the parsed table, made after the
+        # rollback).
+        breaking = " or ".join(f"({batch.failing})" for batch in unsettled)
+        (broken,) = con.execute(
+            f"""select count(*) from {spec.stored_table}
+                where source_id in (select source_id from {lineage}) and ({breaking})"""  # noqa: S608 -- rule SQL, our own names
+        ).fetchone()
+        if broken or staged != sum(sheet.table_rows for sheet in sheets):
+            raise _Unsettled(unsettled)
     failing = 0
     if staged != sum(sheet.table_rows for sheet in sheets):
         failing = sum(counted(f"not ({passes})").values())

@@ -233,6 +233,54 @@ def test_csv_fast_and_general_paths_agree(tmp_path, set_based_reads, worded_in_p
     assert len(expected[f"raw_{content}"]) >= 3
 
 
+# A file whose rows need no sorting out (a department in every row, no totals row) and none of
+# whose spellings breaks a rule: its parsed rows are written once, by the staging insert
+# (bulk._defer). Each variant adds a row that only a rule between cells or a reference check
+# rejects: the load then goes back and reads the file as any other, to the same rejections.
+PLAIN = [
+    DISCHARGES[0],
+    ["E1", "CARD", "2026-10-01", "2026-10-05", "", "", "治愈", "否", "1234.56", "100", "50.5", "职工", "x"],
+    ["E2", "心内科", "2026/10/2", "2026-10-09", "2026-10-03", "三级", "好转", "是", "1,234", "0", "", "", ""],
+    ["E4", "Cardiology", "20261004", "2026-10-06", "", "", "died", "", "", "", "", "", ""],
+    ["E11", " GSUR ", " 2026-10-01 ", "2026-10-31", "2026-10-01", "4级", "其他", "Y", "８８", "1e1", "", "医保", ""],
+]  # fmt: skip
+BREAKING = {
+    "none": [],
+    "before admission": [["E5", "CARD", "2026-10-09", "2026-10-05"] + [""] * 9],
+    "surgery after discharge": [["E6", "CARD", "2026-10-01", "2026-10-05", "2026-10-09", "2"] + [""] * 7],
+    "drug above total": [["E7", "CARD", "2026-10-01", "2026-10-05", "", "", "", "", "100", "150", "", "", ""]],
+    "in the future": [["E15", "CARD", "2026-10-01", "2099-01-01"] + [""] * 9],
+    "far in the past": [["E16", "GSUR", "1900-03-01", "1900-03-02"] + [""] * 9],
+    "unknown department": [["E9", "神经内科", "2026-10-01", "2026-10-05"] + [""] * 9],
+    "latest month rejected": [["E8", "CARD", "2026-11-01", "2026-11-02", "2026-11-03"] + [""] * 8],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("breaking", list(BREAKING))
+def test_rows_written_once_then_read_again_when_one_breaks_a_rule(tmp_path, breaking):
+    rows = [*PLAIN, *BREAKING[breaking]]
+    path = write_csv(tmp_path / "probe" / "discharges.csv", rows)
+    with duckdb.connect() as con:  # the read defers the parse (else this test proves nothing)
+        (sheet,) = bulk.read_file(con, path, "discharges.csv", 0)
+        assert bulk.deferred([sheet]) and bulk.days_read(sheet)
+    files = {"discharges.csv": rows}
+    general, general_report = load(tmp_path, "general", files, bulk_min_bytes=None)
+    fast, fast_report = load(tmp_path, "fast", files, bulk_min_bytes=0)
+    assert snapshot(fast) == snapshot(general)
+    assert fast_report.touched_months == general_report.touched_months
+    assert fast_report.rejected_by_reason == general_report.rejected_by_reason
+    assert len(snapshot(general)["rejected_rows"]) == (breaking != "none")
+
+
+def test_a_spelling_that_breaks_a_rule_is_not_deferred(tmp_path):
+    path = write_csv(
+        tmp_path / "discharges.csv", [*PLAIN, ["E8", "CARD", "2026-13-01", "2026-10-05"] + [""] * 9]
+    )
+    with duckdb.connect() as con:
+        (sheet,) = bulk.read_file(con, path, "discharges.csv", 0)
+        assert not bulk.deferred([sheet]) and bulk.days_read(sheet) is None
+
+
 def test_fast_path_rejections_name_file_row_column_and_reason(tmp_path):
     con, _ = load(tmp_path, "fast", {"discharges.csv": DISCHARGES}, bulk_min_bytes=0)
     found = {
