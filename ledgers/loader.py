@@ -355,16 +355,26 @@ def _hash_present(
 ) -> dict[str, str | None]:
     """SHA-256 of each file loaded before that can be hashed now (to find what changed); the
     others are noted in `not_taken` with their status and message. A file not loaded before is
-    read whatever its hash: None, its snapshot hashes it (one pass over its bytes, not two)."""
+    read whatever its hash: None, its snapshot hashes it (one pass over its bytes, not two).
+    Hashed by the snapshots' threads (reading and hashing hold no lock), in order."""
     hashes: dict[str, str | None] = {}
-    for name, path in on_disk.items():
-        if name not in known:
-            hashes[name] = None
-            continue
-        try:
-            hashes[name] = _hash_now(path, limits)
-        except intake.NotTaken as error:
-            not_taken[name] = (error.status, str(error))
+    pool = ThreadPoolExecutor(SNAPSHOT_THREADS, thread_name_prefix="deptops-hashes")
+    try:
+        hashing = {
+            name: pool.submit(contextvars.copy_context().run, _hash_now, path, limits)
+            for name, path in on_disk.items()
+            if name in known
+        }
+        for name in on_disk:
+            if name not in hashing:
+                hashes[name] = None
+                continue
+            try:
+                hashes[name] = hashing[name].result()
+            except intake.NotTaken as error:
+                not_taken[name] = (error.status, str(error))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return hashes
 
 

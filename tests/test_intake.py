@@ -73,6 +73,7 @@ def test_lines_measured_block_by_block_are_the_whole_files(tmp_path, monkeypatch
     assert _measured_from_the_file(path) == whole(data)
     assert snap.copy.read_bytes() == data
     assert snap.sha256 == hashlib.sha256(data).hexdigest()
+    assert intake.file_sha256(path) == snap.sha256  # a file loaded before: hashed, not copied
 
 
 def test_the_awkward_files_cover_both_answers():
