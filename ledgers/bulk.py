@@ -806,6 +806,12 @@ def _column_sql(
         return None
     value = CAST[column.type].format(r=ref)
     tests = [f"regexp_full_match({ref}, '{CANONICAL[column.type]}')"]
+    if column.type == "text":
+        # a cell of printable ASCII alone (CANONICAL's first range) is text at once: GLOB's
+        # search for another byte (a control character, any byte of a multibyte character) is
+        # a quarter cheaper than the pattern, which then judges only the cells holding one
+        # (0.26 -> 0.195 s CPU for the city's 4 M episode numbers)
+        tests = [f"(case when {ref} glob '*[! -~]*' then {tests[0]} else {ref} <> '' end)"]
     if column.type == "date":
         # the pattern and the cast in one, at about half the cost: a cell that is DuckDB's own
         # spelling of the date it casts to, ten characters from 1 or 2 (yyyy-mm-dd, 1000-2999)
