@@ -172,6 +172,8 @@ class Batch:
     failing: str = "false"  # SQL true for a stored row that breaks a rule between its cells
     probe: str = ""  # its files' departments and days (`_defer`)
     probe_columns: str = ""
+    day_rows: dict[tuple, int] = field(default_factory=dict)  # rows by file and day
+    reject: Callable[[str], str] | None = None  # `_reject` of a relation of its rows
     days: dict[int, list] = field(default_factory=dict)
 
 
@@ -1043,6 +1045,7 @@ def _parse(
 
     if plain and not cell_errors and spec.dept not in _row_columns(spec):
         _defer(con, batch, spec, parse, source, found_as, sheets, settle)
+        batch.reject = lambda rows: _reject(con, plans, tag, rows, cells, maps, {}, sheets)
     else:
         settle()
     for fid, sheet in sheets.items():
@@ -1096,6 +1099,7 @@ def _defer(
         f"select r.fid, {day}, count(*) from {source} r {day_join or ''} group by all"  # noqa: S608
     ).fetchall():
         counts[fid] = counts.get(fid, 0) + rows
+        batch.day_rows[(fid, found)] = rows
         if found is not None:
             days[fid].append(found)
     for fid, sheet in sheets.items():
@@ -1133,6 +1137,50 @@ def settle(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     """A deferred batch (`_defer`) read as any other: its parsed table and rejections made."""
     if batch.settle is not None:
         batch.settle()
+
+
+def reject_stored(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    sheets: list[SheetRead],
+    rows: str,
+    period: str | None,
+) -> dict[int, int] | None:
+    """Word the rejections of a deferred batch's rows that the loader stored and found breaking
+    a rule between a row's cells (`rows`: SQL of them as stored, with `part`, the sheet's number
+    in `sheets`, and `rn`), as `_reject` words them at a read: for each part, the rows rejected
+    (the loader deletes them). None when the rejections would change what the load staged
+    before them: a row the general path's row parser accepts (a record, staged on its own), or
+    a file's date that only rejected rows held (its months, the data month): the load then goes
+    back (`settle`)."""
+    fids = [sheet.batch.fid for sheet in sheets]
+    broken = f"{batch.parsed}_broken"
+    con.execute(
+        f"""create temp table {broken} as
+            select m.fid, s.* exclude (part)
+            from ({rows}) s join (select unnest($fids::integer[]) as fid,
+                                         unnest($parts::integer[]) as part) m using (part)""",  # noqa: S608 -- our own SQL
+        {"fids": fids, "parts": list(range(len(sheets)))},
+    )
+    day = f'"{period}"' if period else "null::date"
+    gone = {
+        (fid, found): n
+        for fid, found, n in con.execute(
+            f"select fid, {day}, count(*) from {broken} group by all"  # noqa: S608
+        ).fetchall()
+    }
+    counted: dict[int, int] = {}
+    for (fid, _), n in gone.items():
+        counted[fid] = counted.get(fid, 0) + n
+    records = [len(sheet.records) for sheet in sheets]
+    con.execute(f"drop table {batch.rejected}")
+    batch.reject(broken)
+    con.execute(f"drop table {broken}")
+    if [len(sheet.records) for sheet in sheets] != records or any(
+        batch.day_rows.get(key) == n for key, n in gone.items()
+    ):
+        return None
+    return {part: counted.get(fid, 0) for part, fid in enumerate(fids)}
 
 
 def deferred(sheets: list[SheetRead]) -> list[Batch]:
