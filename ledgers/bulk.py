@@ -173,7 +173,7 @@ class Batch:
     probe: str = ""  # its files' departments and days (`_defer`)
     probe_columns: str = ""
     day_rows: dict[tuple, int] = field(default_factory=dict)  # rows by file and day
-    reject: Callable[[str], str] | None = None  # `_reject` of a relation of its rows
+    reject: Callable[[str, str], str] | None = None  # `_reject` of a relation of its rows
     days: dict[int, list] = field(default_factory=dict)
 
 
@@ -1045,7 +1045,7 @@ def _parse(
 
     if plain and not cell_errors and spec.dept not in _row_columns(spec):
         _defer(con, batch, spec, parse, source, found_as, sheets, settle)
-        batch.reject = lambda rows: _reject(con, plans, tag, rows, cells, maps, {}, sheets)
+        batch.reject = lambda rows, into: _reject(con, plans, into, rows, cells, maps, {}, sheets)
     else:
         settle()
     for fid, sheet in sheets.items():
@@ -1173,8 +1173,10 @@ def reject_stored(
     for (fid, _), n in gone.items():
         counted[fid] = counted.get(fid, 0) + n
     records = [len(sheet.records) for sheet in sheets]
-    con.execute(f"drop table {batch.rejected}")
-    batch.reject(broken)
+    # added to the batch's rejections (staged file by file, each file's are added in turn)
+    worded = batch.reject(broken, broken)
+    con.execute(f"insert into {batch.rejected} by name select * from {worded}")  # noqa: S608
+    con.execute(f"drop table {worded}")
     con.execute(f"drop table {broken}")
     if [len(sheet.records) for sheet in sheets] != records or any(
         batch.day_rows.get(key) == n for key, n in gone.items()

@@ -1003,6 +1003,40 @@ def test_a_file_the_warehouse_refuses_among_files_staged_together_costs_itself_o
     assert ("出院_坏.csv", "unreadable", message) in report.problems
 
 
+def test_rows_breaking_a_rule_in_files_staged_one_by_one_are_each_rejected(tmp_path, monkeypatch):
+    """Files of a deferred batch staged one by one (another file of the batch refused): each
+    file's rows that break a rule between cells are worded from its stored rows in turn, and
+    every one of them is kept among the rejections."""
+    from ledgers import loader
+
+    header = ["病例编号", "出院科室", "入院日期", "出院日期"]
+    files = {
+        name: [
+            header,
+            [f"{name[0:3]}1", "CARD", "2026-10-01", "2026-10-05"],
+            [f"{name[0:3]}2", "CARD", "2026-10-09", "2026-10-05"],  # before its admission
+        ]
+        for name in ("出院甲.csv", "出院乙.csv", "出院_坏.csv")
+    }
+    real = loader._stage_tables
+
+    def refuses_one(con, spec, sheets, *rest):
+        if any(s.file == "出院_坏.csv" for s in sheets):
+            con.execute("select cast('x' as integer)")  # a real DuckDB conversion error
+        return real(con, spec, sheets, *rest)
+
+    monkeypatch.setattr(loader, "_stage_tables", refuses_one)
+    con, _ = load(tmp_path, "w", files, bulk_min_bytes=0)
+    assert con.execute(
+        """select file, "row", reason from rejected_rows where ledger = 'discharges'
+           order by all"""
+    ).fetchall() == [
+        (name, 3, "出院日期: must be ≥ 入院日期 (2026-10-09), found 2026-10-05")
+        for name in ("出院乙.csv", "出院甲.csv")
+    ]
+    assert con.execute("select count(*) from raw_discharges").fetchone()[0] == 2
+
+
 @pytest.mark.parametrize(
     ("cell", "refused"),
     [
