@@ -636,7 +636,7 @@ def _load_inbox(
     # A file whose rows the warehouse refuses (a conversion no rule foresaw) is taken out and the
     # transaction done again without it: it costs that file, not the load.
     problems = list(report.problems)
-    before = {id(x): (list(x.records), len(x.rejected), x.table_rows) for x in _sheets(reads)}
+    before = _as_read(reads)
     one_by_one = False
     while True:
         report.all_months_touched = bool(master_changed)
@@ -647,25 +647,15 @@ def _load_inbox(
             )
             con.execute("commit")
             break
-        except _Unsettled as unsettled:
+        except (_Unsettled, _FileFailed, _StagingFailed) as failed:
             con.execute("rollback")
             report.problems = list(problems)
-            for sheet in _sheets(reads):
-                sheet.records = list(before[id(sheet)][0])
-                del sheet.rejected[before[id(sheet)][1] :]
-                sheet.table_rows = before[id(sheet)][2]
-            for batch in unsettled.batches:  # outside the transaction, as when read
-                bulk.settle(con, batch)
-            before = {
-                id(x): (list(x.records), len(x.rejected), x.table_rows) for x in _sheets(reads)
-            }
-        except (_FileFailed, _StagingFailed) as failed:
-            con.execute("rollback")
-            report.problems = list(problems)
-            for sheet in _sheets(reads):  # as read, before references were resolved
-                sheet.records = list(before[id(sheet)][0])
-                del sheet.rejected[before[id(sheet)][1] :]
-                sheet.table_rows = before[id(sheet)][2]
+            _back_as_read(reads, before)
+            if isinstance(failed, _Unsettled):
+                for batch in failed.batches:  # outside the transaction, as when read
+                    bulk.settle(con, batch)
+                before = _as_read(reads)  # their rejections are now the read's own
+                continue
             if isinstance(failed, _StagingFailed):
                 one_by_one = True  # again, file by file, to find the file that failed
                 continue
@@ -686,6 +676,21 @@ def _load_inbox(
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
+
+
+def _as_read(reads: dict[str, list[SheetRead]]) -> dict[int, tuple]:
+    """Each sheet's records, count of rejections and rows as read (before references were
+    resolved): what a load done again starts from (`_back_as_read`)."""
+    return {id(x): (list(x.records), len(x.rejected), x.table_rows) for x in _sheets(reads)}
+
+
+def _back_as_read(reads: dict[str, list[SheetRead]], before: dict[int, tuple]) -> None:
+    """The sheets as `_as_read` found them: a rolled-back load's resolutions undone."""
+    for sheet in _sheets(reads):
+        records, rejected, rows = before[id(sheet)]
+        sheet.records = list(records)
+        del sheet.rejected[rejected:]
+        sheet.table_rows = rows
 
 
 # Files named one by one in the progress up to this many; beyond, about every tenth of them. In
@@ -1346,12 +1351,14 @@ def _stage_tables(
         # A row that breaks one, or that the insert left out, sends the load back (its months,
         # its data month and its rejections are those of the parsed table, made after the
         # rollback).
+        if staged != sum(sheet.table_rows for sheet in sheets):
+            raise _Unsettled(unsettled)
         breaking = " or ".join(f"({batch.failing})" for batch in unsettled)
         (broken,) = con.execute(
             f"""select count(*) from {spec.stored_table}
                 where source_id in (select source_id from {lineage}) and ({breaking})"""  # noqa: S608 -- rule SQL, our own names
         ).fetchone()
-        if staged != sum(sheet.table_rows for sheet in sheets):
+        if broken and len(unsettled) > 1:  # (rows of several batches: worded by each read)
             raise _Unsettled(unsettled)
         if broken:
             # every row went in and some break a rule: they are worded from their stored values,
@@ -1366,7 +1373,7 @@ def _stage_tables(
                     where {breaking}""",  # noqa: S608 -- rule SQL, our own names
                 spec.period,
             )
-            if rejected is None or len(unsettled) > 1:
+            if rejected is None:
                 raise _Unsettled(unsettled)
             con.execute(
                 f"""delete from {spec.stored_table}
