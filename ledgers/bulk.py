@@ -165,16 +165,15 @@ class Batch:
     users: set[int] = field(default_factory=set)
     # A batch whose rows all looked right when read (`_defer`): `parsed` is then a view that
     # computes the parse, written once, by the staging insert; `settle` makes the parsed table and
-    # the rejections as a read does when a row breaks a rule. `days`: each file's distinct dates
-    # of the period column.
+    # the rejections as a read does when a row breaks a rule.
     views: list[str] = field(default_factory=list)
     settle: Callable[[], None] | None = None
     failing: str = "false"  # SQL true for a stored row that breaks a rule between its cells
     probe: str = ""  # its files' departments and days (`_defer`)
     probe_columns: str = ""
-    day_rows: dict[tuple, int] = field(default_factory=dict)  # rows by file and day
+    # rows by file and day of the period column (fid, date or None): its days (`days_read`)
+    day_rows: dict[tuple, int] = field(default_factory=dict)
     reject: Callable[[str, str], str] | None = None  # `_reject` of a relation of its rows
-    days: dict[int, list] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -532,10 +531,7 @@ def _measure(bulk: BulkPlan) -> None:
     if bulk.measured or bulk.rows is not None or bulk.path.suffix.lower() != ".csv":
         return
     lines = Lines()
-    buffer = bytearray(intake.BLOCK)
-    with bulk.path.open("rb", buffering=0) as handle:
-        while size := handle.readinto(buffer):
-            lines.feed(buffer, size)
+    intake.feed_blocks(bulk.path, lines.feed)
     lines.measure(bulk)
 
 
@@ -1093,19 +1089,16 @@ def _defer(
     batch.tables.append(batch.rejected)
     dept, dept_join = found_as[spec.dept]
     day, day_join = found_as[spec.period] if spec.period else ("null::date", None)
-    days: dict[int, list] = {fid: [] for fid in sheets}
     counts: dict[int, int] = {}
     for fid, found, rows in con.execute(
         f"select r.fid, {day}, count(*) from {source} r {day_join or ''} group by all"  # noqa: S608
     ).fetchall():
         counts[fid] = counts.get(fid, 0) + rows
         batch.day_rows[(fid, found)] = rows
-        if found is not None:
-            days[fid].append(found)
     for fid, sheet in sheets.items():
         sheet.table_rows = counts.get(fid, 0)
         if spec.period:
-            sheet.months = {month_key(found) for found in days[fid]}
+            sheet.months = {month_key(found) for found in _days(batch, fid)}
     # each file's departments with their first day: the reference checks hold for every row of
     # a department if for its first day (grouped by the department's spelling, then parsed: a
     # join of every row to the map cost twice the grouping)
@@ -1117,7 +1110,6 @@ def _defer(
                   from {source} r {day_join or ""} group by all) r {dept_join or ""}"""  # noqa: S608
     )
     batch.tables.append(batch.probe)
-    batch.days = days
     batch.probe_columns = f'd as "{spec.dept}"' + (
         f', first as "{spec.period}"' if spec.period else ""
     )
@@ -1127,7 +1119,7 @@ def _defer(
         con.execute(f"drop table {batch.rejected}")
         batch.views.remove(batch.parsed)
         batch.tables.remove(batch.rejected)
-        batch.settle, batch.days = None, {}
+        batch.settle = None
         settle()
 
     batch.settle = later
@@ -1199,8 +1191,13 @@ def days_read(sheet: SheetRead) -> list | None:
     """A deferred read's distinct dates of its period column (`_defer`), or None."""
     part = getattr(sheet, "batch", None)
     if isinstance(part, BatchPart) and part.batch.settle is not None:
-        return part.batch.days.get(part.fid, [])
+        return _days(part.batch, part.fid)
     return None
+
+
+def _days(batch: Batch, fid: int) -> list:
+    """File `fid`'s distinct dates of the period column, as its deferred read counted them."""
+    return [day for (at, day) in batch.day_rows if at == fid and day is not None]
 
 
 def probe(sheets: list[SheetRead]) -> str | None:

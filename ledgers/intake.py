@@ -158,12 +158,17 @@ def list_inbox(inbox: Path) -> Listing:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    buffer = bytearray(BLOCK)  # read into, not a new block each time
-    view = memoryview(buffer)
+    feed_blocks(path, lambda data, size: digest.update(memoryview(data)[:size]))
+    return digest.hexdigest()
+
+
+def feed_blocks(path: Path, feed: Callable[[bytearray, int], None]) -> None:
+    """Show the file's bytes to `feed(data, size)` block by block, in order: each block read
+    into one buffer (`data[:size]`, used again after), not a new block each time."""
+    buffer = bytearray(BLOCK)
     with path.open("rb", buffering=0) as handle:
         while size := handle.readinto(buffer):
-            digest.update(view[:size])
-    return digest.hexdigest()
+            feed(buffer, size)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
