@@ -165,8 +165,8 @@ def ensure_tables(
 
     With a fingerprint that differs from the stored one (or none stored), drop the measures and
     values computed by other formulas first; returns True when there were any, so that every
-    month is recomputed. Without `measures` a missing measure table is left to the caller
-    (compute_months makes it with its first months' rows)."""
+    month is recomputed. A missing measure table is made empty (_fill_measures over no month);
+    without `measures` it is left to compute_months, which makes it with its months' rows."""
     ensure_views(con)  # the ledger tables (ensure_schema) and the views over them, once
     catalogue.store(con)
     con.execute("create table if not exists metric_state (key varchar primary key, value varchar)")
@@ -181,16 +181,8 @@ def ensure_tables(
             if table in existing:
                 con.execute(f"drop table {table}")
         con.execute("insert or replace into metric_state values ('formulas', ?)", [fingerprint])
-    nothing = {"months": []}
-    # A table there already is not asked for (`if not exists` plans the whole query). A new one
-    # is made by its query over no month, not `select * from (query) limit 0`: with tables made
-    # that way, compute_months' first run at city scale stored every workload measure of
-    # dept_month_measures as null (2026-11-28, DuckDB 2.0; the bench's three-way agreement
-    # caught it, no test warehouse is big enough), though the tables' columns were the same.
-    present = stored_tables(con)
-    for table, (query, _) in MEASURE_TABLES.items():
-        if measures and table not in present:
-            con.execute(f"create table {table} as {sql(query)}", nothing)  # noqa: S608
+    if measures:
+        _fill_measures(con, [])
     con.execute(f"create table if not exists metric_windows ({VALUE_COLUMNS})")
     for table, columns in FACT_TABLES.items():
         con.execute(f"create table if not exists {table} ({columns})")
@@ -213,6 +205,34 @@ def ensure_tables(
     return rebuilt
 
 
+def _fill_measures(
+    con: duckdb.DuckDBPyConnection, months: list[dt.date], rewrite: list[dt.date] | None = None
+) -> None:
+    """The measure tables, in MEASURE_TABLES' order (the monthly workload sums read the daily
+    table): one that is missing is made by its query over `months`; with `rewrite`, one that is
+    there loses its rows of those months and takes its query's rows over `months`.
+
+    Made over no month (ensure_tables) a table has its query's columns and no row. Made over the
+    held months (compute_months' first computation, or the first since the formulas changed), the
+    query is planned once, not twice as when an empty table was made and then filled: 0.08 s CPU
+    at city scale for the three tables. Never `select * from (query) limit 0`: with tables made
+    that way, compute_months' first run at city scale stored every workload measure of
+    dept_month_measures as null (2026-11-28, DuckDB 2.0; the bench's three-way agreement caught
+    it, no test warehouse is big enough), though the tables' columns were the same. A table
+    there already is not asked for by `if not exists`, which plans the whole query."""
+    present = stored_tables(con)
+    for table, (query, dated_by) in MEASURE_TABLES.items():
+        if table not in present:
+            con.execute(f"create table {table} as {sql(query)}", {"months": months})  # noqa: S608
+        elif rewrite is not None:
+            con.execute(
+                f"delete from {table} "  # noqa: S608 -- identifiers from MEASURE_TABLES
+                f"where list_contains($months, cast(date_trunc('month', {dated_by}) as date))",
+                {"months": rewrite},
+            )
+            con.execute(f"insert into {table} by name {sql(query)}", {"months": months})
+
+
 def compute_months(
     con: duckdb.DuckDBPyConnection, months: Iterable[str], holidays: Path | None = None
 ) -> int:
@@ -229,22 +249,8 @@ def compute_months(
         # A month is held when a dated ledger has rows in it: the roster and the equipment
         # register span all time and would otherwise make every month asked for look held.
         with_data = {month_start(m) for m in months_with_data(con)}
-        held_params = {"months": [m for m in params["months"] if m in with_data]}
-        present = stored_tables(con)
-        for table, (query, dated_by) in MEASURE_TABLES.items():
-            if table not in present:
-                # The first computation (or the first since the formulas changed): the table is
-                # made by its query over the held months, as ensure_tables makes it over none
-                # before it is filled; planning the query once, not twice, 0.08 s CPU at city
-                # scale for the three tables.
-                con.execute(f"create table {table} as {sql(query)}", held_params)  # noqa: S608
-                continue
-            con.execute(
-                f"delete from {table} "  # noqa: S608 -- identifiers from MEASURE_TABLES
-                f"where list_contains($months, cast(date_trunc('month', {dated_by}) as date))",
-                params,
-            )
-            con.execute(f"insert into {table} by name {sql(query)}", held_params)
+        held_months = [m for m in params["months"] if m in with_data]
+        _fill_measures(con, held_months, rewrite=params["months"])
         held = measured_months(con)
         # The periods to rewrite contain a requested month, data or not (a month whose ledgers
         # were all removed loses its rows); their values come from the months the warehouse holds.
