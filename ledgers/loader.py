@@ -319,7 +319,16 @@ def load_inbox(
 
     With `hold_unchecked` (the pipeline, whose ledger checks follow), the months the load touched
     are withheld from publication until their checks commit (`_hold_unchecked`)."""
-    ensure_schema(con)
+    # The tables made in one transaction of their own: a statement outside a transaction
+    # commits, and syncs the disk, on its own, and the 100 statements that make a fresh
+    # warehouse took 0.33-0.38 s of wall time (0.1 s of CPU), in one transaction 0.05-0.09 s.
+    con.execute("begin transaction")
+    try:
+        ensure_schema(con)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
     reads: dict[str, list[SheetRead]] = {}
     work = intake.fresh_work_folder(work_root or Path(tempfile.gettempdir()) / "deptops")
     try:
