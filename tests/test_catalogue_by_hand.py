@@ -995,6 +995,44 @@ def test_hand_cases(metrics, metric):
             assert actual == pytest.approx(case.expected, rel=1e-12, abs=1e-12), where
 
 
+def test_a_department_with_a_ledger_for_part_of_a_period(metrics):
+    """SUR gave its finance ledger for January and March 2025, not February: for its own group,
+    the finance entry of its coverage over 2025-Q1 (and 2025) is partial, 0 departments of 1
+    (period_sums.sql), the one case that sends a department's coverage through evaluate.sql's
+    join (partial_mix). Its indicators that mix finance with the workload are not available for
+    the quarter, for the want of finance, as are its finance totals; the months around the gap and
+    the workload over the whole quarter are."""
+
+    def reason(grain, period, metric):
+        return cell(metrics, grain, period, "SUR", metric, "reason")
+
+    # SUR's op revenue in a month: op drugs 10,000 (January and March) + consumables 10,000 +
+    # exams 10,000 + lab 5,000 + service 15,000 + other 0 = 50,000; visits 20 + 5 a day
+    for month, days_in in (("2025-01", 31), ("2025-03", 31)):
+        value = cell(metrics, "month", month, "SUR", "op_revenue_per_visit")
+        assert value == pytest.approx(50000 / (days_in * (20 + 5)), rel=1e-12)
+    assert cell(metrics, "month", "2025-02", "SUR", "op_revenue_per_visit") is None
+    assert reason("month", "2025-02", "op_revenue_per_visit") == "no_finance"
+    # The quarter is neither the two months' op revenue over the quarter's visits,
+    # 100,000 / (90 × 25) = 44.4, nor over the two months' visits, 100,000 / (62 × 25) = 64.5:
+    # not available, and finance is why (the workload, its other input, is there).
+    for metric in ("op_revenue_per_visit", "ip_revenue_per_discharge", "medical_revenue"):
+        assert cell(metrics, "quarter", "2025-Q1", "SUR", metric) is None, metric
+        assert reason("quarter", "2025-Q1", metric) == "no_finance", metric
+        assert cell(metrics, "year", "2025", "SUR", metric) is None, metric
+        assert reason("year", "2025", metric) == "no_finance", metric
+    # ... while January's inpatient revenue per discharge is its own: ip drugs 30,000 +
+    # consumables 40,000 + exams 10,000 + lab 10,000 + service 50,000 + other 5,000 = 145,000
+    # over 31 days × 2 discharges
+    value = cell(metrics, "month", "2025-01", "SUR", "ip_revenue_per_discharge")
+    assert value == pytest.approx(145000 / (31 * 2), rel=1e-12)
+    # The workload alone is whole over the quarter: 90 days × 20 outpatient visits, 31 × 2 +
+    # 28 × 4 + 31 × 2 discharges; a department's own value carries no coverage note.
+    assert cell(metrics, "quarter", "2025-Q1", "SUR", "outpatient_visits") == 90 * 20
+    assert cell(metrics, "quarter", "2025-Q1", "SUR", "discharges") == 31 * 2 + 28 * 4 + 31 * 2
+    assert cell(metrics, "quarter", "2025-Q1", "SUR", "outpatient_visits", "depts_included") is None
+
+
 # --- 2. the hand model: every indicator, grain, period and group ------------------------------
 
 HELD_DAYS = [day for month in MONTHS for day in month_days(month)]
