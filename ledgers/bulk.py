@@ -764,23 +764,40 @@ def _starts_from(found: dict, low: str) -> bool:
 
 
 def _read_csv_cells(con: duckdb.DuckDBPyConnection, paths: list[str], raw: str, width: int) -> None:
+    """raw: fid and the cells of the files as text, each file's rows together and in its order.
+
+    Several files are read each whole by one thread (`parallel = false`: DuckDB's multi-file
+    reader then scans a file from its start to its end with one scanner, the files in
+    parallel), and stored without keeping the order between files: each file's rows come out
+    together and in order (`_file_stats` finds where each file starts, and refuses a file whose
+    rows are not together). Keeping the order of the whole read merged the files' partial row
+    groups in order: 2.9 against 2.2 s of CPU for the city's 60 discharges files. One file is
+    read as before, in parallel, in order."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    for parallel in ("true", "false"):
-        try:
-            con.execute(
-                f"""create temp table {raw} as
-                    select file_index::integer as fid, *
-                    from read_csv(?, header = false, skip = 1, all_varchar = true,
-                        auto_detect = false, delim = ',', quote = '"', escape = '"', comment = '',
-                        columns = {columns}, null_padding = true, encoding = 'utf-8',
-                        parallel = {parallel})""",  # noqa: S608
-                [paths],
-            )
-            return
-        except duckdb.Error as error:
-            # DuckDB's parallel reader cannot pad short rows once a cell holds a line break
-            if parallel == "false" or "quoted new lines" not in str(error):
-                raise
+    ordered = len(paths) == 1
+    if not ordered:
+        (kept,) = con.execute("select current_setting('preserve_insertion_order')").fetchone()
+        con.execute("set preserve_insertion_order = false")
+    try:
+        for parallel in ("true", "false") if ordered else ("false",):
+            try:
+                con.execute(
+                    f"""create temp table {raw} as
+                        select file_index::integer as fid, *
+                        from read_csv(?, header = false, skip = 1, all_varchar = true,
+                            auto_detect = false, delim = ',', quote = '"', escape = '"',
+                            comment = '', columns = {columns}, null_padding = true,
+                            encoding = 'utf-8', parallel = {parallel})""",  # noqa: S608
+                    [paths],
+                )
+                return
+            except duckdb.Error as error:
+                # DuckDB's parallel reader cannot pad short rows once a cell holds a line break
+                if parallel == "false" or "quoted new lines" not in str(error):
+                    raise
+    finally:
+        if not ordered:
+            con.execute(f"set preserve_insertion_order = {'true' if kept else 'false'}")
 
 
 def _column_sql(
