@@ -1204,6 +1204,12 @@ def deferred(sheets: list[SheetRead]) -> list[Batch]:
     return list(found.values())
 
 
+def of_batch(sheet: SheetRead, batch: Batch) -> bool:
+    """Whether this read is rows of that batch."""
+    part = getattr(sheet, "batch", None)
+    return isinstance(part, BatchPart) and part.batch is batch
+
+
 def days_read(sheet: SheetRead) -> list | None:
     """A deferred read's distinct dates of its period column (`_defer`), or None."""
     part = getattr(sheet, "batch", None)

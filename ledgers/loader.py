@@ -602,10 +602,15 @@ def _reading(errors: dict[str, tuple[str, str]], name: str, step: Callable[[], N
     except FileError as error:
         errors[name] = ("refused", str(error))
     except Exception as error:  # noqa: BLE001 -- one file's failure must not cost the others
-        errors[name] = (
-            "unreadable",
-            f"the file could not be read ({type(error).__name__}: {error}); it was skipped",
-        )
+        errors[name] = _unreadable(error)
+
+
+def _unreadable(error: Exception) -> tuple[str, str]:
+    """A file's status and message when its read failed."""
+    return (
+        "unreadable",
+        f"the file could not be read ({type(error).__name__}: {error}); it was skipped",
+    )
 
 
 def _load_inbox(
@@ -662,7 +667,7 @@ def _load_inbox(
             _back_as_read(reads, before)
             if isinstance(failed, _Unsettled):
                 for batch in failed.batches:  # outside the transaction, as when read
-                    bulk.settle(con, batch)
+                    _settle(con, batch, reads, errors)
                 before = _as_read(reads)  # their rejections are now the read's own
                 continue
             if isinstance(failed, _StagingFailed):
@@ -685,6 +690,24 @@ def _load_inbox(
     report.files_loaded = len(reads)
     _summarise(con, report)
     return report
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection,
+    batch: bulk.Batch,
+    reads: dict[str, list[SheetRead]],
+    errors: dict[str, tuple[str, str]],
+) -> None:
+    """A deferred read settled (`bulk.settle`: its parsed table and rejections made). When that
+    fails, its files are not read, each with the reason a read gives (`_reading`)."""
+    try:
+        bulk.settle(con, batch)
+    except Exception as error:  # noqa: BLE001 -- it costs the batch's files, not the load
+        files = {s.file for s in _sheets(reads) if bulk.of_batch(s, batch)}
+        for name in sorted(files):
+            for sheet in reads.pop(name):
+                bulk.drop(con, sheet)
+            errors[name] = _unreadable(error)
 
 
 def _as_read(reads: dict[str, list[SheetRead]]) -> dict[int, tuple]:
@@ -1342,55 +1365,28 @@ def _stage_tables(
     # The rows that pass are staged first: when they are all the table's rows (most loads), no
     # row fails and no further scan is needed; else each check is run for its rejections, in
     # order.
-    staged = _execute(
-        con,
-        f"""insert into {spec.stored_table} by name
-            select {select}, p.rn as source_row, l.source_id
-            from {table} p {joins} where {passes}""",  # noqa: S608 -- names from the specs
-        params,
-    ).fetchone()[0]
+    try:
+        staged = _execute(
+            con,
+            f"""insert into {spec.stored_table} by name
+                select {select}, p.rn as source_row, l.source_id
+                from {table} p {joins} where {passes}""",  # noqa: S608 -- names from the specs
+            params,
+        ).fetchone()[0]
+        if unsettled:
+            staged = _check_stored(con, spec, sheets, unsettled, lineage, staged)
+    except duckdb.Error as error:
+        if not unsettled:
+            raise
+        # DuckDB failed while computing a deferred read's parse (or checking its stored rows):
+        # the load goes back and the read is settled as any other, which its parse failing at
+        # a read would have been (a file then costs itself only: `_load_inbox`)
+        raise _Unsettled(unsettled) from error
 
     def counted(where: str) -> dict[int, int]:  # rows by sheet number
         found = f"select p.part, count(*) from {table} p {joins} where {where} group by all"  # noqa: S608
         return dict(_execute(con, found, params).fetchall())
 
-    if unsettled:
-        # Deferred reads (ledgers.bulk._defer) were staged as parsed, unchecked by the rules
-        # between a row's cells: the rows they store are checked here, by their typed values.
-        # A row that breaks one, or that the insert left out, sends the load back (its months,
-        # its data month and its rejections are those of the parsed table, made after the
-        # rollback).
-        if staged != sum(sheet.table_rows for sheet in sheets):
-            raise _Unsettled(unsettled)
-        breaking = " or ".join(f"({batch.failing})" for batch in unsettled)
-        (broken,) = con.execute(
-            f"""select count(*) from {spec.stored_table}
-                where source_id in (select source_id from {lineage}) and ({breaking})"""  # noqa: S608 -- rule SQL, our own names
-        ).fetchone()
-        if broken and len(unsettled) > 1:  # (rows of several batches: worded by each read)
-            raise _Unsettled(unsettled)
-        if broken:
-            # every row went in and some break a rule: they are worded from their stored values,
-            # as the read words them, and taken out again (unless that changes what was staged
-            # before them: then the load goes back)
-            rejected = bulk.reject_stored(
-                con,
-                unsettled[0],
-                sheets,
-                f"""select l.part, s.source_row as rn, s.* exclude (source_id, source_row)
-                    from {spec.stored_table} s join {lineage} l using (source_id)
-                    where {breaking}""",  # noqa: S608 -- rule SQL, our own names
-                spec.period,
-            )
-            if rejected is None:
-                raise _Unsettled(unsettled)
-            con.execute(
-                f"""delete from {spec.stored_table}
-                    where source_id in (select source_id from {lineage}) and ({breaking})"""  # noqa: S608
-            )
-            for part, sheet in enumerate(sheets):
-                sheet.table_rows -= rejected[part]
-            staged -= sum(rejected.values())
     failing = 0
     if staged != sum(sheet.table_rows for sheet in sheets):
         failing = sum(counted(f"not ({passes})").values())
@@ -1432,6 +1428,53 @@ def _stage_tables(
         con.execute(f"drop table if exists {name}")
     con.execute(f"drop table {lineage}")
     con.execute(f"drop view {table}")
+
+
+def _check_stored(
+    con: duckdb.DuckDBPyConnection,
+    spec: Ledger,
+    sheets: list[SheetRead],
+    unsettled: list,
+    lineage: str,
+    staged: int,
+) -> int:
+    """The rows of deferred reads (ledgers.bulk._defer) that `_stage_tables` staged as parsed,
+    unchecked by the rules between a row's cells, checked by their typed values: the rows
+    staged, once those breaking such a rule are worded and taken out again. A row the insert
+    left out sends the load back (`_Unsettled`: its months, its data month and its rejections
+    are then those of the parsed table, made after the rollback)."""
+    if staged != sum(sheet.table_rows for sheet in sheets):
+        raise _Unsettled(unsettled)
+    breaking = " or ".join(f"({batch.failing})" for batch in unsettled)
+    (broken,) = con.execute(
+        f"""select count(*) from {spec.stored_table}
+            where source_id in (select source_id from {lineage}) and ({breaking})"""  # noqa: S608 -- rule SQL, our own names
+    ).fetchone()
+    if broken and len(unsettled) > 1:  # (rows of several batches: worded by each read)
+        raise _Unsettled(unsettled)
+    if broken:
+        # every row went in and some break a rule: they are worded from their stored values,
+        # as the read words them, and taken out again (unless that changes what was staged
+        # before them: then the load goes back)
+        rejected = bulk.reject_stored(
+            con,
+            unsettled[0],
+            sheets,
+            f"""select l.part, s.source_row as rn, s.* exclude (source_id, source_row)
+                from {spec.stored_table} s join {lineage} l using (source_id)
+                where {breaking}""",  # noqa: S608 -- rule SQL, our own names
+            spec.period,
+        )
+        if rejected is None:
+            raise _Unsettled(unsettled)
+        con.execute(
+            f"""delete from {spec.stored_table}
+                where source_id in (select source_id from {lineage}) and ({breaking})"""  # noqa: S608
+        )
+        for part, sheet in enumerate(sheets):
+            sheet.table_rows -= rejected[part]
+        staged -= sum(rejected.values())
+    return staged
 
 
 def _union_of_reads(sheets: list[SheetRead]) -> str:
