@@ -1160,3 +1160,35 @@ def test_workbooks_of_one_layout_are_read_together_and_each_costs_itself(
         "select source_file, source_sheet, source_row from raw_discharges "
         "where episode_id in ('E3', 'E3b') order by all"
     ).fetchall() == [("台账_a.xlsx", "出院明细", 6), ("台账_b.xlsx", "出院明细", 6)]
+
+
+def test_files_read_together_keep_each_row_at_its_own_line(tmp_path, set_based_reads, groups):
+    """Several files of one layout read by one DuckDB scan, each of several thousand rows (DuckDB
+    hands a file's rows on in vectors of 2,048): every stored row keeps its own file and line.
+    The row numbers come from the order DuckDB stores each file's rows in (`_read_csv_cells`
+    reads the files without keeping the order *between* them), so this holds that order within
+    a file. The episode number spells its file and line: F2-L4 is file 2's line 4 (line 1 the
+    header), so its source_row must be 4."""
+    lines = 6_000  # three vectors and a part
+    files = {
+        f"出院_{f}.csv": [DISCHARGES[0]]
+        + [
+            [f"F{f}-L{line}", "CARD", "2026-10-01", "2026-10-05"] + [""] * 9
+            for line in range(2, lines + 2)
+        ]
+        for f in range(4)
+    }
+    con, report = load(tmp_path, "fast", files, bulk_min_bytes=0)
+    assert sorted(files) in groups  # one scan read the four files together
+    assert sorted(set_based_reads) == sorted([*files, "科室字典.csv"])
+    assert report.problems == []
+    stored = con.execute(
+        "select source_file, episode_id, source_row from raw_discharges"
+    ).fetchall()
+    assert len(stored) == 4 * lines
+    misplaced = [
+        (file, episode, row)
+        for file, episode, row in stored
+        if episode != f"F{file.removeprefix('出院_').removesuffix('.csv')}-L{row}"
+    ]
+    assert misplaced == []
