@@ -11,7 +11,7 @@ SCALE ?= small
 BENCH_ARGS ?=
 INBOX ?=
 
-.PHONY: run test test-fast ui lint format browser test-tools bench bench-hostile clean
+.PHONY: run test test-fast ui lint format browser test-tools bench bench-bounds bench-hostile clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
+
+## bench-bounds: what any pipeline that keeps the ledgers pays, beside pandas and the floor
+bench-bounds: $(STAMP)
+	$(BIN)/python -m bench.bounds --scale $(SCALE)
 
 ## bench-hostile: time and memory of loading each hostile ledger file of at most 10 MB
 bench-hostile: $(STAMP)

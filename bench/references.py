@@ -49,7 +49,7 @@ class Reference:
         return self.load_seconds + self.compute_seconds
 
 
-def _files(inbox: Path) -> tuple[list[str], list[str]]:
+def inbox_files(inbox: Path) -> tuple[list[str], list[str]]:
     discharges = sorted(str(p) for p in inbox.glob("出院病人明细_*.csv"))
     workload = sorted(str(p) for p in inbox.glob("workload_*.parquet"))
     return discharges, workload
@@ -57,7 +57,7 @@ def _files(inbox: Path) -> tuple[list[str], list[str]]:
 
 def pandas_baseline(inbox: Path) -> Reference:
     """Read with pandas, group by department and period, merge, divide."""
-    discharge_files, workload_files = _files(inbox)
+    discharge_files, workload_files = inbox_files(inbox)
     h = DISCHARGE_HEADERS
     started = time.perf_counter()
     episodes = pd.concat(
@@ -137,7 +137,7 @@ def _period_label(period: pd.Period, grain: str) -> str:
 
 def duckdb_floor(inbox: Path) -> Reference:
     """The same core indicators in one SQL query over the files (DuckDB's readers, all threads)."""
-    discharge_files, workload_files = _files(inbox)
+    discharge_files, workload_files = inbox_files(inbox)
     started = time.perf_counter()
     with duckdb.connect() as con:
         rows = con.execute(

@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 
+import duckdb
 import pytest
 
+from bench.bounds import measure
 from bench.cli import format_table, main, run_bench
 from bench.references import CORE_METRICS
 from bench.stages import TreeMemory, tree_rss_kib
@@ -145,3 +147,24 @@ def test_tree_memory_counts_the_children():
         assert tree.peak_kib >= alone + 250 * 1024
     finally:
         child.communicate(b"\n")
+
+
+def test_the_bound_of_a_pipeline_that_keeps_the_ledgers_gives_the_floors_values(
+    tmp_path, tiny_root
+):
+    """`python -m bench.bounds`: what a pipeline that stores the ledgers pays at least (BENCHMARKS.md)
+    is measured on the floor's own query over the stored tables, so it must give the floor's
+    values, all of them; and pandas' read with every column reads the discharges' 13."""
+    root = tiny_root(tmp_path)
+    inbox = inbox_path(root, "tiny")
+    (found,) = measure(inbox, tmp_path, rounds=1, progress=lambda _: None)
+    assert found["values agreeing"] == CORE_VALUES
+    rows, columns = found["discharges read by pandas"]
+    assert columns == 13
+    discharges = sorted(str(p) for p in inbox.glob("出院病人明细_*.csv"))
+    with duckdb.connect() as con:
+        (expected,) = con.execute(
+            "select count(*) from read_csv($files, header = true)", {"files": discharges}
+        ).fetchone()
+    assert rows == expected
+    assert found["kept"] == pytest.approx(found["kept: store"] + found["kept: compute"], abs=0.011)
