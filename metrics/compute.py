@@ -371,6 +371,12 @@ def compute_months(
         written = con.execute(
             f"insert into metric_facts select * from ({sql('facts')}) order by period_id"  # noqa: S608
         ).fetchone()[0]
+        # The windows' pass reads the windows' sums alone: without the periods' and the
+        # year-to-date spans' rows (the values above were their last reader; the effects below
+        # sum their own), each of its formulas scans a handful of rows and evaluate.sql lists
+        # the ledgers of those alone, 0.16-0.18 -> 0.08 s CPU at city scale.
+        con.execute("delete from period_sums where grain not like 'yoy:%'")
+        con.execute("delete from ytd_sums")
         con.execute("delete from metric_windows")
         con.execute(
             f"insert into metric_windows by name "  # noqa: S608 -- our own SQL file
