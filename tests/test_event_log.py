@@ -2,15 +2,19 @@
 and records what Dagster's own sqlite storage records, event for event."""
 
 import collections
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
+import sqlalchemy
+from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from pipelines.event_log import BatchedSqliteEventLogStorage
+from pipelines.event_log import OPEN_SHARDS, BatchedSqliteEventLogStorage
 from pipelines.runner import dagster_instance
 from pipelines.settings import Settings
 
@@ -113,3 +117,59 @@ def test_batches_record_what_dagsters_sqlite_storage_records(tmp_path: Path, mon
     assert batches.count({"ASSET_MATERIALIZATION": 6}) == 3
     assert {"ASSET_MATERIALIZATION_PLANNED": count("ASSET_MATERIALIZATION_PLANNED")} in batches
     assert count("ASSET_CHECK_EVALUATION_PLANNED") == 1
+
+
+def test_connections_stay_open_and_the_run_file_holds_each_event(tmp_path: Path):
+    """Each shard keeps one sqlite connection (Dagster's storage opened one per event), and a run's
+    events still reach its .db file as they are stored: what the UI's watchdog watches
+    (SqliteEventLogStorageWatchdog) and another process reads."""
+    connects = collections.Counter()
+
+    def count(dbapi_connection, _record):
+        (_, _, path), *_ = dbapi_connection.execute("PRAGMA database_list").fetchall()
+        connects[Path(path).stem] += 1
+
+    settings = Settings(home=tmp_path / "home", inbox=tmp_path / "inbox")
+
+    def in_db_file(run_id: str) -> int:
+        path = settings.dagster_home / "history" / "runs" / f"{run_id}.db"
+        with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as con:
+            return con.execute("SELECT count(*) FROM event_logs").fetchone()[0]
+
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", count)
+    try:
+        with dagster_instance(settings) as instance:
+            storage = instance.event_log_storage
+            run_ids = [run_six_months(instance) for _ in range(OPEN_SHARDS + 1)]
+            stored = len(instance.get_records_for_run(run_ids[-1], limit=10_000).records)
+            # no more shards open than OPEN_SHARDS, the least recently used closed
+            assert len(storage._engines) <= OPEN_SHARDS
+            assert run_ids[0] not in storage._engines and run_ids[-1] in storage._engines
+            # while its connection is open, the last run's .db file alone, without its WAL
+            # (immutable: sqlite reads no -wal), holds every event
+            assert in_db_file(run_ids[-1]) == stored
+    finally:
+        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "connect", count)
+    # a run's ~50 events and the index's writes over a handful of connections (the schema
+    # set-up's and the first look for each tags table among them), not one or two per event
+    assert stored > 40
+    assert connects[run_ids[-1]] <= 3
+    assert connects["index"] <= 8
+
+    # and so do the others' after the storage closed
+    assert [in_db_file(run_id) for run_id in run_ids] == [stored] * len(run_ids)
+
+
+def test_a_wipe_leaves_no_connection_on_deleted_files(tmp_path: Path):
+    """A wipe deletes the runs' files: a connection kept open on one would still read the wiped
+    run's events (Dagster's storage reads none), and a new run is stored where Dagster's reads."""
+    settings = Settings(home=tmp_path / "home", inbox=tmp_path / "inbox")
+    with dagster_instance(settings) as instance:
+        wiped = run_six_months(instance)
+        assert instance.get_records_for_run(wiped, limit=10_000).records
+        instance.event_log_storage.wipe()
+        assert not instance.get_records_for_run(wiped, limit=10_000).records
+        run_id = run_six_months(instance)
+        ours = len(instance.get_records_for_run(run_id, limit=10_000).records)
+    theirs = SqliteEventLogStorage(str(settings.dagster_home / "history" / "runs"))
+    assert len(theirs.get_records_for_run(run_id, limit=10_000).records) == ours > 40
