@@ -202,3 +202,46 @@ def test_the_register_counts_complaints_where_the_feedback_ledger_has_no_row(tmp
     ).fetchone()[0]
     assert per_10k == pytest.approx(1 / 3100 * 10000)  # 31 days × 100 visits, no beds
     con.close()
+
+
+def test_roster_training_hours_count_in_the_month_a_posting_starts(tmp_path):
+    """Without a training ledger the roster's training hours count in the month each posting
+    starts (measures.sql): CARD's 40 h in January, none in February (0: its roster records
+    hours), 6 + 4 = 10 h in March; GSUR's roster records no hours at all, so it has none (null),
+    not 0."""
+    from metrics.compute import compute_months
+    from tests.ledger_files import days
+
+    inbox = tmp_path / "inbox"
+    departments(inbox)
+    write_csv(
+        inbox / "staffing.csv",
+        [["dept", "staff_code", "role", "start_date", "training_hours"],
+         ["CARD", "D001", "doctor", "2026-01-15", 40],
+         ["CARD", "N002", "nurse", "2026-03-01", 6],
+         ["CARD", "N003", "nurse", "2026-03-20", 4],
+         ["GSUR", "S001", "doctor", "2026-01-01", None]],
+    )  # fmt: skip
+    # a daily workload row for each department and day makes January to March held months
+    workload = [["日期", "科室", "实际开放床位", "期末在院人数", "入院人数", "出院人数"]]
+    workload += [
+        [day.isoformat(), dept, 10, 5, 1, 1]
+        for day in days(D(2026, 1, 1), D(2026, 3, 31))
+        for dept in ("CARD", "GSUR")
+    ]
+    write_csv(inbox / "业务量.csv", workload)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_inbox(con, inbox)
+    compute_months(con, ["2026-01", "2026-02", "2026-03"])
+    rows = con.execute(
+        "select dept, month, training_hours from dept_month_measures order by dept, month"
+    ).fetchall()
+    assert rows == [
+        ("CARD", D(2026, 1, 1), 40),
+        ("CARD", D(2026, 2, 1), 0),
+        ("CARD", D(2026, 3, 1), 10),
+        ("GSUR", D(2026, 1, 1), None),
+        ("GSUR", D(2026, 2, 1), None),
+        ("GSUR", D(2026, 3, 1), None),
+    ]
+    con.close()
