@@ -73,7 +73,10 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         one and closing it, which checkpoints the WAL and deletes it, was most of an event's
         cost). Called holding _db_lock."""
         if os.getpid() != self._pid:
-            # a forked child must not use its parent's open sqlite connections: its own, anew
+            # a forked child must not use its parent's open sqlite connections (its own, anew),
+            # nor close them, which garbage collection would do and which may checkpoint the
+            # parent's WAL under it: they stay referenced, unused, for the child's life
+            self._inherited = [*getattr(self, "_inherited", []), *self._engines.values()]
             self._engines = OrderedDict()
             self._pid = os.getpid()
         engine = self._engines.get(shard)
