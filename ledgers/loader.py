@@ -975,15 +975,20 @@ def _fingerprints(
     for spec in ledgers().values():
         if not spec.period:
             continue
-        # the month as a date (spelled once per month, not once per row)
-        month = f"""cast(date_trunc('month', "{spec.period}") as date)"""
+        # the rows counted (and hashed) by day first, then the days by month: the month is
+        # spelled and tested once per day, not once per row (the city's 4 M episodes: 0.107
+        # -> 0.023 s CPU counted, as after every first load; 0.20 -> 0.11 s hashed)
+        month = "cast(date_trunc('month', d) as date)"
         values = ", ".join(f'"{c.name}"' for c in spec.columns)  # lineage aside
-        digest = f"sum(hash(row({values})))::hugeint"
+        digest = f"sum(hash(row({values})))"
         if hashed is not None and spec.kind not in hashed:
             digest = "null"
         parts.append(
-            f"""select '{spec.kind}' as kind, {month} as m, count(*) as n, {digest} as digest
-                from {spec.stored_table} where list_contains($months::date[], {month})
+            f"""select '{spec.kind}' as kind, {month} as m, sum(n)::bigint as n,
+                       sum(digest)::hugeint as digest
+                from (select "{spec.period}" as d, count(*) as n, {digest} as digest
+                      from {spec.stored_table} group by d)
+                where list_contains($months::date[], {month})
                 group by m"""  # noqa: S608
         )
     # every kind in one statement: one per kind cost about twice the CPU (11 dated kinds: 0.02
