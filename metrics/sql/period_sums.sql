@@ -174,6 +174,23 @@ week_depts as (
     where w.grain in ('week', 'yoy:week') and m.ward_monthly_months = 1
 ),
 
+-- Per group and monthly ledger: how many of its departments give the ledger whole for P
+-- (included), of those that keep it in P (in_group). Counted per ledger column before the ledgers
+-- are unpivoted, so the unpivot turns a group's row into one row per ledger, where unpivoting each
+-- department's row first made three rows per department and ledger (its groups) to count.
+kept_counts as (
+    select
+        k.grain,
+        k.period,
+        g.group_code as dept,
+        {'included': count(case when not columns('_months$').is_gap
+                                     and columns('_months$').total is not null then 1 end),
+         'in_group': count(columns('_months$').total)}
+    from kept_by_department k
+    join departments_in_groups g on g.dept = k.dept
+    group by k.grain, k.period, g.group_code
+),
+
 -- The group's coverage per ledger: departments that give the ledger whole for P, of those that
 -- keep it in P. One entry per monthly ledger, found by its `<ledger>_months` column, so a ledger
 -- added to measures_monthly_ledgers.sql is covered without a line here; and for a week, the
@@ -194,16 +211,11 @@ coverage_by_ledger as (
     select
         u.grain,
         u.period,
-        g.group_code as dept,
+        u.dept,
         regexp_replace(u.ledger, '_months$', '') as ledger,
-        count(*) filter (where not u.kept.is_gap and u.kept.total is not null) as included,
-        count(*) filter (where u.kept.total is not null) as in_group
-    from (
-        unpivot (select grain, period, dept, columns('_months$') from kept_by_department)
-        on columns('_months$') into name ledger value kept
-    ) u
-    join departments_in_groups g on g.dept = u.dept
-    group by all
+        u.counts.included,
+        u.counts.in_group
+    from (unpivot kept_counts on columns('_months$') into name ledger value counts) u
 ),
 
 coverage as (
