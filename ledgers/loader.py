@@ -946,9 +946,12 @@ def _months_of_files(con: duckdb.DuckDBPyConnection, files: set[str]) -> set[str
     for spec in ledgers().values():
         if not spec.period:
             continue
+        # the month of each distinct day, not of each row (every file of the city's warehouse
+        # forgotten: 0.23-0.25 -> 0.047-0.052 s CPU)
         rows = con.execute(
-            f"""select distinct strftime(date_trunc('month', "{spec.period}"), '%Y-%m')
-                from {spec.staged_table} where list_contains(?, source_file)""",  # noqa: S608
+            f"""select distinct strftime(date_trunc('month', d), '%Y-%m')
+                from (select distinct "{spec.period}" as d from {spec.staged_table}
+                      where list_contains(?, source_file))""",  # noqa: S608
             [sorted(files)],
         ).fetchall()
         months |= {m for (m,) in rows if m}
