@@ -103,3 +103,37 @@ def test_every_indicator_unit_has_its_words():
 
     units = labels._load()["units"]
     assert {i.unit for i in catalogue.indicators().values()} <= set(units)
+
+
+def test_a_months_drg_codes_are_stored_in_one_order(tmp_path):
+    """dept_month_measures keeps a department-month's distinct DRG codes as a list (counted afresh
+    per period). DuckDB's distinct hands them on in no set order, so the stored list differed from
+    run to run; sorted, the warehouse is the same on every run. 30 codes discharged in reverse
+    order, so that neither the file's order nor chance gives the sorted list."""
+    inbox = tmp_path / "inbox"
+    codes = [f"Z{n:02d}" for n in range(30)]
+    write_csv(
+        inbox / "departments.csv", [["code", "name_zh", "kind"], ["GSUR", "普外科", "surgical"]]
+    )
+    write_csv(
+        inbox / "discharges.csv",
+        [["病例编号", "出院科室", "入院日期", "出院日期", "总费用", "病组编码"]]
+        + [[f"e{n}", "GSUR", "2026-10-01", "2026-10-06", 1000, code]
+           for n, code in enumerate(reversed(codes))],
+    )  # fmt: skip
+    write_xlsx(
+        inbox / "DRG病组权重.xlsx",
+        {"病组目录": [["DRG组", "病组名称", "权重"]] + [[c, "病组", 1.0] for c in codes]},
+    )
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    assert load_inbox(con, inbox).rows_rejected == 0
+    compute_months(con, ["2026-10"])
+    (stored,) = con.execute(
+        "select drg_codes from dept_month_measures where dept = 'GSUR' and month = '2026-10-01'"
+    ).fetchone()
+    assert stored == codes
+    assert con.execute(
+        "select value from metric_values where metric = 'drg_groups' and grain = 'month' "
+        "and period = '2026-10' and dept = 'GSUR'"
+    ).fetchall() == [(30,)]
+    con.close()

@@ -151,9 +151,10 @@ episodes as (
 
 -- DRG groups are not additive: the codes travel as a list, counted afresh per period. The distinct
 -- codes are found on their own (2.3 M department-month-code triples at city scale): as a distinct
--- aggregate beside the sums above they cost 1.5-2 s more CPU.
+-- aggregate beside the sums above they cost 1.5-2 s more CPU. Sorted, so that the stored list is
+-- the same on every run (the distinct hands the codes on in no set order).
 drg_lists as (
-    select dept, month, list(drg) as drg_codes
+    select dept, month, list(drg order by drg) as drg_codes
     from (
         select distinct dept, cast(date_trunc('month', discharge_date) as date) as month, drg
         from weighted
