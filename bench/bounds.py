@@ -22,7 +22,6 @@ import argparse
 import re
 import resource
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -40,18 +39,6 @@ from bench.references import (
 )
 from synthetic_hospital.at_scale import SCALES, ensure_inbox
 from synthetic_hospital.at_scale_files import DISCHARGE_HEADERS
-
-
-@dataclass
-class Bound:
-    store_seconds: float
-    compute_seconds: float
-    cpu_seconds: float
-    values: dict
-
-    @property
-    def seconds(self) -> float:
-        return self.store_seconds + self.compute_seconds
 
 
 def cpu_seconds() -> float:
@@ -78,9 +65,10 @@ def _floor_over_stored() -> str:
     return text
 
 
-def kept(inbox: Path, warehouse: Path) -> Bound:
+def kept(inbox: Path, warehouse: Path) -> tuple[Reference, float]:
     """Store the discharges and the workload typed in a fresh persistent warehouse, read the
-    workbooks, then run the floor's query over the stored tables."""
+    workbooks, then run the floor's query over the stored tables: the values with their store
+    (as the reference's load) and compute seconds, and the CPU seconds of both."""
     discharge_files, workload_files = inbox_files(inbox)
     columns = {DISCHARGE_HEADERS[c]: _typed(c) for c in DISCHARGE_HEADERS}
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
@@ -106,7 +94,7 @@ def kept(inbox: Path, warehouse: Path) -> Bound:
         rows = con.execute(query).fetchall()
     computed = time.perf_counter()
     values = {(g, p, d, m): float(v) for g, p, d, m, v in rows if v is not None}
-    return Bound(stored - started, computed - stored, cpu_seconds() - cpu, values)
+    return Reference(values, stored - started, computed - stored), cpu_seconds() - cpu
 
 
 def pandas_every_column(inbox: Path) -> tuple[float, tuple[int, int]]:
@@ -133,19 +121,19 @@ def measure(inbox: Path, work: Path, rounds: int, progress=print) -> list[dict]:
     """`rounds` rounds of the four measures, alternated; each round's figures."""
     found = []
     for n in range(1, rounds + 1):
-        bound = kept(inbox, work / "kept.duckdb")
+        bound, cpu = kept(inbox, work / "kept.duckdb")
         floor = duckdb_floor(inbox)
         problems = disagreements(floor.values, bound.values)
         if problems:
             raise AssertionError(f"kept disagrees with the floor: {problems[:5]}")
-        baseline: Reference = pandas_baseline(inbox)
+        baseline = pandas_baseline(inbox)
         every, shape = pandas_every_column(inbox)
         found.append(
             {
-                "kept: store": round(bound.store_seconds, 2),
+                "kept: store": round(bound.load_seconds, 2),
                 "kept: compute": round(bound.compute_seconds, 2),
                 "kept": round(bound.seconds, 2),
-                "kept: CPU": round(bound.cpu_seconds, 2),
+                "kept: CPU": round(cpu, 2),
                 "pandas baseline": round(baseline.seconds, 2),
                 "pandas, every column read": round(every, 2),
                 "DuckDB floor": round(floor.seconds, 2),
