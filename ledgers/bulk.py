@@ -1194,28 +1194,30 @@ def reject_stored(
     return {part: counted.get(fid, 0) for part, fid in enumerate(fids)}
 
 
+def _deferred_part(sheet: SheetRead) -> BatchPart | None:
+    """The read's part of a deferred batch (`_defer`), or None."""
+    part = sheet.batch
+    return part if isinstance(part, BatchPart) and part.batch.settle is not None else None
+
+
 def deferred(sheets: list[SheetRead]) -> list[Batch]:
     """The deferred batches (`_defer`) these set-based reads are rows of."""
     found = {}
     for sheet in sheets:
-        part = getattr(sheet, "batch", None)
-        if isinstance(part, BatchPart) and part.batch.settle is not None:
+        if part := _deferred_part(sheet):
             found[id(part.batch)] = part.batch
     return list(found.values())
 
 
 def of_batch(sheet: SheetRead, batch: Batch) -> bool:
     """Whether this read is rows of that batch."""
-    part = getattr(sheet, "batch", None)
-    return isinstance(part, BatchPart) and part.batch is batch
+    return isinstance(sheet.batch, BatchPart) and sheet.batch.batch is batch
 
 
 def days_read(sheet: SheetRead) -> list | None:
     """A deferred read's distinct dates of its period column (`_defer`), or None."""
-    part = getattr(sheet, "batch", None)
-    if isinstance(part, BatchPart) and part.batch.settle is not None:
-        return _days(part.batch, part.fid)
-    return None
+    part = _deferred_part(sheet)
+    return _days(part.batch, part.fid) if part else None
 
 
 def _days(batch: Batch, fid: int) -> list:
@@ -1228,7 +1230,7 @@ def probe(sheets: list[SheetRead]) -> str | None:
     departments as parsed, with the first date each has (named as the ledger's department and
     period columns) and its rows (`n`), tagged with the file's number in `sheets` (`part`, as
     the loader numbers them). None otherwise."""
-    parts = [getattr(sheet, "batch", None) for sheet in sheets]
+    parts = [sheet.batch for sheet in sheets]
     if not all(isinstance(part, BatchPart) for part in parts):
         return None
     batch = parts[0].batch

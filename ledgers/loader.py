@@ -1102,7 +1102,7 @@ def _by_batch(sheets: list[SheetRead]) -> list[list[SheetRead]]:
     CPU per 800,000 rows measured)."""
     groups: dict[int, list[SheetRead]] = {}
     for sheet in sheets:
-        batch = getattr(sheet, "batch", None)
+        batch = sheet.batch
         groups.setdefault(id(batch.batch) if batch is not None else id(sheet), []).append(sheet)
     return list(groups.values())
 
@@ -1496,7 +1496,7 @@ def _union_of_reads(sheets: list[SheetRead]) -> str:
     table, once, rather than through each file's view of it."""
     selects, batches = [], {}
     for part, sheet in enumerate(sheets):
-        batch = getattr(sheet, "batch", None)
+        batch = sheet.batch
         if batch is None or len(sheets) == 1:  # (one file of a batch: its own view)
             selects.append(f"select {part} as part, * from {sheet.table}")  # noqa: S608
         else:
